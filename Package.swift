@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "nwsh",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "nwsh", targets: ["nwsh"]),
+    .library(name: "NetworkedAPI", targets: ["NetworkedAPI"]),
+    .library(name: "NetworkedSimulator", targets: ["NetworkedSimulator"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // Typed client for the documented Networked endpoints; transport behind a protocol.
+    .target(name: "NetworkedAPI", swiftSettings: swiftSettings),
+    // A local, faithful Networked API server for tests and `--sandbox`.
+    .target(name: "NetworkedSimulator", swiftSettings: swiftSettings),
+    // The thin executable: argument parsing and wiring.
+    .executableTarget(
+      name: "nwsh",
+      dependencies: [
+        "NetworkedAPI", "NetworkedSimulator",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "CLITests", dependencies: ["nwsh"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "NetworkedAPITests",
+      dependencies: ["NetworkedAPI", "NetworkedSimulator"],
+      swiftSettings: swiftSettings
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,124 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// The production transport: Foundation's `URLSession` (libcurl on Linux).
+///
+/// Redirects are refused (so the key never follows a redirect to another host), nothing is
+/// cached and no cookies are kept.
+public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+  private let session: URLSession
+  private let timeout: TimeInterval
+
+  /// Creates a transport whose requests time out after `timeout` seconds without progress.
+  public init(timeout: Double = 60) {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpShouldSetCookies = false
+    configuration.urlCache = nil
+    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+    configuration.timeoutIntervalForRequest = max(1, timeout)
+    configuration.httpMaximumConnectionsPerHost = 4
+    let timeout = max(1, timeout)  // libcurl takes whole seconds; below 1 it fails at once
+    self.timeout = timeout
+    self.session = URLSession(
+      configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
+  }
+
+  deinit { session.finishTasksAndInvalidate() }
+
+  public func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse {
+    guard let url = URL(string: baseURL.string + request.target) else {
+      throw NetworkedAPIError.transport(sent: false, reason: "invalid URL for \(request.path)")
+    }
+    var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
+    urlRequest.httpMethod = request.method.rawValue
+    for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+    if let body = request.body { urlRequest.httpBody = Data(body) }
+
+    let box = TaskBox()
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+        let task = session.dataTask(with: urlRequest) { data, response, error in
+          if let error {
+            continuation.resume(throwing: Self.classify(error))
+            return
+          }
+          guard let http = response as? HTTPURLResponse else {
+            continuation.resume(
+              throwing: NetworkedAPIError.transport(sent: true, reason: "response was not HTTP"))
+            return
+          }
+          var headers = HTTPHeaders()
+          for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name] = value }
+          }
+          continuation.resume(
+            returning: HTTPResponse(status: http.statusCode, headers: headers, body: Array(data ?? Data())))
+        }
+        box.set(task)
+        task.resume()
+      }
+    } onCancel: {
+      box.cancel()
+    }
+  }
+
+  /// Maps a URLSession failure to a transport error, deciding whether the request may have left.
+  static func classify(_ error: any Error) -> NetworkedAPIError {
+    guard let urlError = error as? URLError else {
+      return .transport(sent: true, reason: String(describing: error))
+    }
+    switch urlError.code {
+    case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet,
+      .badURL, .unsupportedURL, .secureConnectionFailed, .serverCertificateUntrusted,
+      .serverCertificateHasBadDate, .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot,
+      .clientCertificateRejected, .appTransportSecurityRequiresSecureConnection:
+      return .transport(sent: false, reason: describe(urlError))
+    case .cancelled:
+      return .transport(sent: true, reason: "cancelled", cancelled: true)
+    case .timedOut:
+      return .transport(sent: true, reason: "timed out", timedOut: true)
+    default:
+      return .transport(sent: true, reason: describe(urlError))
+    }
+  }
+
+  private static func describe(_ error: URLError) -> String {
+    let underlying = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String
+    return underlying ?? "URL error \(error.code.rawValue)"
+  }
+}
+
+/// Holds the running task so cancellation can reach it.
+private final class TaskBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var task: URLSessionTask?
+  private var cancelled = false
+
+  func set(_ task: URLSessionTask) {
+    lock.lock()
+    self.task = task
+    let cancelNow = cancelled
+    lock.unlock()
+    if cancelNow { task.cancel() }
+  }
+
+  func cancel() {
+    lock.lock()
+    cancelled = true
+    let task = self.task
+    lock.unlock()
+    task?.cancel()
+  }
+}
+
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+  func urlSession(
+    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+  ) {
+    completionHandler(nil)
+  }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The simulated community: roles, members, pending invites, plans and the ledger.
+struct Community {
+  struct Role {
+    var tagId: String
+    var name: String
+    var type: Int
+  }
+  struct Member {
+    var userId: String
+    var name: String
+    var email: String
+    var roleId: String
+  }
+  struct Invite {
+    var inviteId: String
+    var email: String
+    var name: String
+    var roleId: String
+    var timeStamp: Int64
+    var userId: String
+  }
+
+  var roles: [Role] = []
+  var members: [Member] = []
+  var invites: [String: Invite] = [:]  // by lower-cased email
+  var plans: [[String: Any]] = []
+  var ledger: [LedgerEntry] = []
+  private var counter: UInt64 = 0
+
+  static func seeded() -> Community {
+    var community = Community()
+    // The ids and names of the docs' Roles List example, including "Architect " with its space.
+    community.roles = [
+      Role(tagId: "67959032bc6bea0012fdc675", name: "Admin", type: 0),
+      Role(tagId: "67959032bc6bea0012fdc676", name: "Moderator", type: 1),
+      Role(tagId: "67959032bc6bea0012fdc677", name: "Contributor", type: 2),
+      Role(tagId: "67959032bc6bea0012fdc678", name: "Viewer", type: 3),
+      Role(tagId: "68739cdd8bf6c100121117f2", name: "Architect ", type: 4),
+      // The ids the docs' curl examples send, so those commands work verbatim; "Member" is the
+      // role the add-users page names.
+      Role(tagId: "69baa36beddb9f0012fdf101", name: "Member", type: 5),
+      Role(tagId: "69baa36beddb9f0012fdf102", name: "Alumni", type: 6),
+    ]
+    community.members = [
+      Member(userId: "6836fc8db386c90012787b60", name: "Olivia Owner", email: "owner@example.com", roleId: "67959032bc6bea0012fdc675"),
+      Member(userId: "6836fc8db386c90012787b69", name: "user123", email: "user123@yopmail.com", roleId: "67959032bc6bea0012fdc676"),
+      Member(userId: "6836fc8db386c90012787b6a", name: "Grace Hopper", email: "grace@example.com", roleId: "67959032bc6bea0012fdc677"),
+      Member(userId: "6836fc8db386c90012787b6b", name: "Alan Turing", email: "alan@example.com", roleId: "67959032bc6bea0012fdc678"),
+    ]
+    community.plans = [
+      ["planId": "6801f0c2a1b2c3d4e5f60001", "name": "Supporter (monthly)", "amount": 900, "currency": "usd", "interval": "month", "status": 1],
+      ["planId": "6801f0c2a1b2c3d4e5f60002", "name": "Patron (yearly)", "amount": 9000, "currency": "usd", "interval": "year", "status": 1],
+    ]
+    return community
+  }
+
+  /// A 24-hex id like the API's: 8 hex digits of seconds, then a counter.
+  mutating func nextId(now: Int64) -> String {
+    counter += 1
+    let seconds = String(UInt32(truncatingIfNeeded: now / 1000), radix: 16)
+    let count = String(counter, radix: 16)
+    return String(repeating: "0", count: 8 - seconds.count) + seconds
+      + String(repeating: "0", count: 16 - count.count) + count
+  }
+
+  func role(_ tagId: String) -> Role? { roles.first { $0.tagId == tagId } }
+  func member(_ email: String) -> Member? { members.first { $0.email.lowercased() == email.lowercased() } }
+  func hasPlan(_ id: String) -> Bool { plans.contains { $0["planId"] as? String == id } }
+
+  /// A syntactic check, like a server's: one `@`, a local part and a dotted domain.
+  static func isValidEmail(_ email: String) -> Bool {
+    let bytes = Array(email.utf8)
+    guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")),
+      bytes.lastIndex(of: UInt8(ascii: "@")) == at, at > 0, at <= 64
+    else { return false }
+    let local = bytes[..<at]
+    let domain = bytes[(at + 1)...]
+    let badLocal: Set<UInt8> = Set(" \t\r\n\"(),:;<>[\\]".utf8)
+    guard local.allSatisfy({ $0 > 0x20 && $0 != 0x7F && !badLocal.contains($0) }),
+      local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
+      !local.indices.contains(where: { local[$0] == UInt8(ascii: ".") && $0 + 1 < at && local[$0 + 1] == UInt8(ascii: ".") })
+    else { return false }
+    let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard labels.count >= 2 else { return false }
+    for label in labels {
+      guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+        label.allSatisfy({ $0 >= 0x80 || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+      else { return false }
+    }
+    return true
+  }
+}

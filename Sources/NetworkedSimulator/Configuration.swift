@@ -1,0 +1,50 @@
+import Foundation
+
+/// One rate window: at most `limit` requests in any `seconds`-long sliding interval.
+public struct RateWindow: Sendable, Hashable, CustomStringConvertible {
+  /// Requests allowed in the window.
+  public var limit: Int
+  /// The window's length in seconds.
+  public var seconds: Int
+
+  /// Creates a window.
+  public init(limit: Int, seconds: Int) {
+    self.limit = limit
+    self.seconds = seconds
+  }
+
+  /// The documented limits: 10 per minute, 50 per 10 minutes, 120 per hour.
+  public static let documented = [
+    RateWindow(limit: 10, seconds: 60), RateWindow(limit: 50, seconds: 600), RateWindow(limit: 120, seconds: 3600),
+  ]
+
+  public var description: String { "\(limit)/\(seconds)s" }
+}
+
+/// How a simulator behaves. The defaults follow the docs; where they are silent the choice is
+/// written next to the setting and in `docs/simulator.md`.
+public struct SimulatorConfiguration: Sendable {
+  /// Keys that authenticate as the community owner.
+  public var apiKeys: Set<String>
+  /// Keys that authenticate but lack the privilege for admin endpoints (answered 403).
+  public var restrictedKeys: Set<String> = []
+  /// Sliding windows applied per key; empty for no limit.
+  public var rateWindows: [RateWindow] = RateWindow.documented
+  /// Most `users` one invites call may carry; more is answered 413 (the docs give no limit).
+  public var maxUsersPerInvite = 250
+  /// Largest request body accepted; more is answered 413.
+  public var maxBodyBytes = 1_048_576
+  /// Largest members page; a larger `count` is cut to it.
+  public var maxPageSize = 100
+  /// Whether to start with the seeded members, roles and plans.
+  public var seeded = true
+  /// The clock, in milliseconds since the Unix epoch. Inject one to run hours of traffic at once.
+  public var now: @Sendable () -> Int64 = { Int64((Date.timeIntervalSinceReferenceDate + 978_307_200) * 1000) }
+  /// Sleeps for a fault's delay, in milliseconds (real time by default).
+  public var sleep: @Sendable (Int) -> Void = { milliseconds in usleep(useconds_t(milliseconds) * 1000) }
+
+  /// A configuration that accepts `apiKey`.
+  public init(apiKey: String) {
+    self.apiKeys = [apiKey]
+  }
+}

@@ -1,0 +1,26 @@
+/// A fault the simulator plays on one request, scripted by a test.
+///
+/// Faults wait in a queue; each request takes the first one whose path matches (or that has
+/// none). A request rejected for a missing key or a rate window takes no fault.
+public enum Fault: Sendable, Hashable {
+  /// Wait this long (real time, or the configured `sleep`), then answer normally.
+  case delay(milliseconds: Int)
+  /// Answer this status with an error envelope, without acting on the request.
+  case status(Int)
+  /// Act on the request, then answer this status with an error envelope (it was done anyway).
+  case statusAfterActing(Int)
+  /// Answer 503 with this `Retry-After` value, without acting.
+  case unavailable(retryAfter: String)
+  /// Answer 429 with this `Retry-After` value (none when nil), without acting.
+  case rateLimited(retryAfter: String?)
+  /// Act, then answer 200 with this body and content type (HTML, malformed, contradictory…).
+  case body(String, contentType: String = "application/json; charset=utf-8", acting: Bool = true)
+  /// Act, then send the headers and half the body and close the connection.
+  case truncatedBody
+  /// Read the request and close the connection without acting on it.
+  case closeBeforeActing
+  /// Act, then close the connection without answering.
+  case closeAfterActing
+  /// Act, then never answer, so the client times out.
+  case hangAfterActing
+}

@@ -1,0 +1,343 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A parsed HTTP/1.1 request as the simulator sees it.
+struct WireRequest: Sendable {
+  var method: String
+  var target: String
+  var path: String
+  var query: [(String, String)]
+  /// Header names lower-cased; a repeated header keeps its first value.
+  var headers: [String: String]
+  var body: [UInt8]
+}
+
+/// A response the simulator sends, or a way of not sending one.
+enum WireAction: Sendable {
+  /// A whole response.
+  case respond(WireResponse)
+  /// The status line, headers and half the body, then the connection closes.
+  case truncate(WireResponse)
+  /// Close the connection without answering.
+  case close
+  /// Never answer; the connection stays open until the client gives up or the server stops.
+  case hang
+}
+
+/// An HTTP response.
+struct WireResponse: Sendable {
+  var status: Int
+  var headers: [(String, String)] = []
+  var body: [UInt8] = []
+  var contentType = "application/json; charset=utf-8"
+
+  func serialized(bodyLimit: Int? = nil) -> [UInt8] {
+    var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
+    head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    head += "\r\n"
+    return Array(head.utf8) + body.prefix(bodyLimit ?? body.count)
+  }
+
+  static func reason(_ status: Int) -> String {
+    switch status {
+    case 200: "OK"
+    case 400: "Bad Request"
+    case 401: "Unauthorized"
+    case 403: "Forbidden"
+    case 404: "Not Found"
+    case 409: "Conflict"
+    case 413: "Payload Too Large"
+    case 415: "Unsupported Media Type"
+    case 429: "Too Many Requests"
+    case 500: "Internal Server Error"
+    case 502: "Bad Gateway"
+    case 503: "Service Unavailable"
+    case 504: "Gateway Timeout"
+    default: "Status"
+    }
+  }
+}
+
+/// A minimal threaded HTTP/1.1 server bound to 127.0.0.1, with keep-alive.
+///
+/// Hand-written rather than built on a framework so that faults can be produced below the HTTP
+/// layer: a connection closed after the request was acted on, a truncated body, a hang.
+final class HTTPServer: Sendable {
+  let port: Int
+  private let listener: Int32
+  private let state = Mutex<(stopped: Bool, connections: Set<Int32>)>((false, []))
+  private let handler: @Sendable (WireRequest) -> WireAction
+  private let maxBodyBytes: Int
+
+  init(port: Int, maxBodyBytes: Int, handler: @escaping @Sendable (WireRequest) -> WireAction) throws {
+    self.handler = handler
+    self.maxBodyBytes = maxBodyBytes
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SimulatorError("socket() failed: errno \(errno)") }
+    var yes: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard bound == 0, listen(fd, 128) == 0 else {
+      let code = errno
+      close(fd)
+      throw SimulatorError("cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(code)))")
+    }
+    var actual = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &actual) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    self.listener = fd
+    self.port = Int(UInt16(bigEndian: actual.sin_port))
+    let thread = Thread { [self] in acceptLoop() }
+    thread.name = "simulator-accept"
+    thread.start()
+  }
+
+  /// Stops accepting, closes every open connection, and returns at once.
+  func shutdown() {
+    let connections = state.withLock { state -> Set<Int32> in
+      if state.stopped { return [] }
+      state.stopped = true
+      return state.connections
+    }
+    Glibc.shutdown(listener, Int32(SHUT_RDWR))
+    close(listener)
+    for fd in connections { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+  }
+
+  private func acceptLoop() {
+    while true {
+      let fd = accept(listener, nil, nil)
+      if fd < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      let admitted = state.withLock { state -> Bool in
+        if state.stopped { return false }
+        state.connections.insert(fd)
+        return true
+      }
+      guard admitted else {
+        close(fd)
+        return
+      }
+      var one: Int32 = 1
+      setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+      let thread = Thread { [self] in
+        serve(fd)
+        state.withLock { _ = $0.connections.remove(fd) }
+        close(fd)
+      }
+      thread.start()
+    }
+  }
+
+  private func serve(_ fd: Int32) {
+    var reader = ConnectionReader(fd: fd)
+    while true {
+      let request: WireRequest
+      switch reader.readRequest(maxBodyBytes: maxBodyBytes) {
+      case .request(let parsed): request = parsed
+      case .closed: return
+      case .bad(let status, let message):
+        let body = Array("{\"error\":true,\"message\":\"\(message)\"}".utf8)
+        _ = writeAll(fd, WireResponse(status: status, headers: [("Connection", "close")], body: body).serialized())
+        return
+      }
+      switch handler(request) {
+      case .respond(let response):
+        var response = response
+        let closing = request.headers["connection"]?.lowercased() == "close"
+        if closing { response.headers.append(("Connection", "close")) }
+        guard writeAll(fd, response.serialized()), !closing else { return }
+      case .truncate(let response):
+        _ = writeAll(fd, response.serialized(bodyLimit: response.body.count / 2))
+        return
+      case .close:
+        return
+      case .hang:
+        // Wait until the peer goes away or the server shuts the socket down.
+        var byte: UInt8 = 0
+        while recv(fd, &byte, 1, 0) > 0 {}
+        return
+      }
+    }
+  }
+
+  private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+      let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      if sent <= 0 {
+        if sent < 0 && errno == EINTR { continue }
+        return false
+      }
+      offset += sent
+    }
+    return true
+  }
+}
+
+/// Reads HTTP/1.1 requests off one connection.
+struct ConnectionReader {
+  enum Outcome {
+    case request(WireRequest)
+    case closed
+    case bad(Int, String)
+  }
+
+  let fd: Int32
+  private var buffer: [UInt8] = []
+  private var start = 0
+
+  init(fd: Int32) { self.fd = fd }
+
+  private mutating func fill() -> Bool {
+    if start > 0 && start == buffer.count {
+      buffer.removeAll(keepingCapacity: true)
+      start = 0
+    }
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { return false }
+      buffer.append(contentsOf: chunk[0..<count])
+      return true
+    }
+  }
+
+  private mutating func readLine(limit: Int) -> [UInt8]? {
+    while true {
+      if let newline = buffer[start...].firstIndex(of: 0x0A) {
+        var line = Array(buffer[start..<newline])
+        if line.last == 0x0D { line.removeLast() }
+        start = newline + 1
+        return line
+      }
+      if buffer.count - start > limit || !fill() { return nil }
+    }
+  }
+
+  private mutating func readBytes(_ count: Int) -> [UInt8]? {
+    while buffer.count - start < count {
+      if !fill() { return nil }
+    }
+    defer { start += count }
+    return Array(buffer[start..<start + count])
+  }
+
+  mutating func readRequest(maxBodyBytes: Int) -> Outcome {
+    var requestLine: [UInt8]
+    repeat {
+      guard let line = readLine(limit: 16_384) else { return .closed }
+      requestLine = line
+    } while requestLine.isEmpty
+    let parts = requestLine.split(separator: 0x20)
+    guard parts.count == 3, parts[2].starts(with: Array("HTTP/1.".utf8)) else {
+      return .bad(400, "malformed request line")
+    }
+    let method = String(decoding: parts[0], as: UTF8.self)
+    let target = String(decoding: parts[1], as: UTF8.self)
+    var headers: [String: String] = [:]
+    var headerBytes = 0
+    while true {
+      guard let line = readLine(limit: 16_384) else { return .closed }
+      if line.isEmpty { break }
+      headerBytes += line.count
+      if headerBytes > 65_536 { return .bad(431, "headers too large") }
+      guard let colon = line.firstIndex(of: 0x3A) else { return .bad(400, "malformed header") }
+      let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+      let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+      if headers[name] == nil { headers[name] = value }
+    }
+    var body: [UInt8] = []
+    if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+      while true {
+        guard let sizeLine = readLine(limit: 1024) else { return .closed }
+        let hex = String(decoding: sizeLine.prefix { $0 != 0x3B }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard let size = Int(hex, radix: 16), size >= 0 else { return .bad(400, "bad chunk size") }
+        if size == 0 {
+          while let trailer = readLine(limit: 16_384), !trailer.isEmpty {}
+          break
+        }
+        if body.count + size > maxBodyBytes { return .bad(413, "request body too large") }
+        guard let chunk = readBytes(size), readLine(limit: 2) != nil else { return .closed }
+        body += chunk
+      }
+    } else if let lengthText = headers["content-length"] {
+      guard let length = Int(lengthText), length >= 0 else { return .bad(400, "bad Content-Length") }
+      if length > maxBodyBytes { return .bad(413, "request body too large") }
+      guard let bytes = readBytes(length) else { return .closed }
+      body = bytes
+    }
+    let questionMark = target.firstIndex(of: "?")
+    let path = String(target[..<(questionMark ?? target.endIndex)])
+    let query = questionMark.map { FormDecoding.decode(String(target[target.index(after: $0)...])) ?? [] } ?? []
+    return .request(WireRequest(method: method, target: target, path: path, query: query, headers: headers, body: body))
+  }
+}
+
+/// An error starting or configuring the simulator.
+public struct SimulatorError: Error, CustomStringConvertible, Sendable {
+  /// What went wrong.
+  public let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text; nil on a malformed escape.
+enum FormDecoding {
+  static func decode(_ text: String) -> [(String, String)]? {
+    var pairs: [(String, String)] = []
+    for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+      let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      guard let name = unescape(pieces[0]), let value = unescape(pieces.count > 1 ? pieces[1] : "") else {
+        return nil
+      }
+      pairs.append((name, value))
+    }
+    return pairs
+  }
+
+  private static func unescape(_ text: Substring) -> String? {
+    var bytes: [UInt8] = []
+    var iterator = Array(text.utf8).makeIterator()
+    while let byte = iterator.next() {
+      switch byte {
+      case UInt8(ascii: "+"): bytes.append(0x20)
+      case UInt8(ascii: "%"):
+        guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+          return nil
+        }
+        bytes.append(high << 4 | low)
+      default: bytes.append(byte)
+      }
+    }
+    return String(validating: bytes, as: UTF8.self)
+  }
+
+  private static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+}

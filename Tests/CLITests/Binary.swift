@@ -1,0 +1,84 @@
+import Foundation
+
+/// Runs the built `nwsh` binary, as a user would, and captures what it prints.
+enum Binary {
+  /// `.build/debug/nwsh` beside this package, or `$NWSH_BINARY`.
+  static var path: String {
+    if let path = ProcessInfo.processInfo.environment["NWSH_BINARY"] { return path }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/nwsh").path
+  }
+
+  struct Output {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// Runs `executable` with `arguments` and `stdin`, waiting for it to exit.
+  static func run(
+    _ arguments: [String], executable: String = Binary.path, stdin: String = "", environment: [String: String] = [:]
+  ) throws -> Output {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { $1 }
+    process.environment = env
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    // Read both pipes concurrently so neither fills up and blocks the child.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errorData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+      errorData = errors.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
+    }
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Output(
+      status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+      stderr: String(decoding: errorData, as: UTF8.self))
+  }
+}
+
+/// A running `nwsh sandbox`, stopped with SIGTERM when done.
+final class SandboxProcess {
+  let process = Process()
+  let url: String
+  let key: String
+
+  init(_ extra: [String] = []) throws {
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = ["sandbox"] + extra
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = Data()
+    while true {
+      let byte = output.fileHandleForReading.readData(ofLength: 1)
+      if byte.isEmpty || byte == Data([0x0A]) { break }
+      line += byte
+    }
+    let object = try JSONSerialization.jsonObject(with: line) as! [String: String]
+    url = object["url"]!
+    key = object["apiKey"]!
+  }
+
+  func stop() -> Int32 {
+    process.terminate()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}

@@ -1,0 +1,45 @@
+import NetworkedAPI
+import NetworkedSimulator
+import Synchronization
+
+/// A clock the test moves by hand; the simulator reads it for rate windows and timestamps.
+final class ManualClock: Sendable {
+  private let milliseconds: Mutex<Int64>
+  init(_ start: Int64 = 1_763_800_000_000) { milliseconds = Mutex(start) }
+  var now: Int64 { milliseconds.withLock { $0 } }
+  func advance(seconds: Double) { milliseconds.withLock { $0 += Int64(seconds * 1000) } }
+}
+
+/// A simulator on loopback with a client pointed at it, over real HTTP.
+struct Sandbox {
+  static let key = "test-key-0123456789"
+  let simulator: NetworkedSimulator
+  let client: NetworkedClient
+  let clock: ManualClock
+
+  /// Runs `body` against a fresh simulator; it always shuts down afterwards.
+  static func run<T>(
+    timeout: Double = 10, configure: (inout SimulatorConfiguration) -> Void = { _ in },
+    _ body: (Sandbox) async throws -> T
+  ) async throws -> T {
+    let clock = ManualClock()
+    var configuration = SimulatorConfiguration(apiKey: key)
+    configuration.now = { clock.now }
+    configure(&configuration)
+    return try await NetworkedSimulator.with(configuration) { simulator in
+      let client = NetworkedClient(
+        baseURL: try BaseURL(simulator.baseURL), key: APIKey(key)!, transport: URLSessionTransport(timeout: timeout))
+      return try await body(Sandbox(simulator: simulator, client: client, clock: clock))
+    }
+  }
+
+  /// A client for the same simulator with another key.
+  func client(key: String) throws -> NetworkedClient {
+    NetworkedClient(baseURL: try BaseURL(simulator.baseURL), key: APIKey(key)!)
+  }
+}
+
+enum Roles {
+  static let admin = "67959032bc6bea0012fdc675"
+  static let contributor = "67959032bc6bea0012fdc677"
+}
