@@ -12,6 +12,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "nwsh", targets: ["nwsh"]),
+    .library(name: "ShellCore", targets: ["ShellCore"]),
     .library(name: "NetworkedAPI", targets: ["NetworkedAPI"]),
     .library(name: "NetworkedSimulator", targets: ["NetworkedSimulator"]),
   ],
@@ -19,10 +20,15 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
+    // The language: values, JSON, lexer, parser, evaluator, commands. Knows nothing of Networked.
+    .target(name: "ShellCore", swiftSettings: swiftSettings),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
     .target(name: "NetworkedAPI", swiftSettings: swiftSettings),
     // A local, faithful Networked API server for tests and `--sandbox`.
     .target(name: "NetworkedSimulator", swiftSettings: swiftSettings),
+    // jq's own test cases run against ShellCore (scripts/jq-conformance and a test).
+    .target(name: "JQConformance", dependencies: ["ShellCore"], swiftSettings: swiftSettings),
+    .executableTarget(name: "jq-conformance", dependencies: ["JQConformance"], swiftSettings: swiftSettings),
     // The thin executable: argument parsing and wiring.
     .executableTarget(
       name: "nwsh",
@@ -32,6 +38,7 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance"], swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["nwsh"], swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",

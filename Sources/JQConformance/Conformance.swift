@@ -1,0 +1,197 @@
+import Foundation
+public import ShellCore
+
+/// Runs jq's own test files (`jq.test`, `man.test`) against nwsh's expression engine.
+///
+/// A case is *out of the subset* when its program calls a function nwsh does not define or
+/// uses a feature it leaves out (modules, `input`); those are counted by reason, not run.
+/// Every other case must pass: same outputs, compared as JSON values (as jq's runner does).
+/// `%%FAIL` cases pass when nwsh rejects the program before running it; the wording of the
+/// message is not compared.
+public struct ConformanceReport: Sendable {
+  /// One failing case.
+  public struct Failure: Sendable {
+    /// `file:line`.
+    public var location: String
+    /// The program.
+    public var program: String
+    /// What went wrong.
+    public var reason: String
+  }
+
+  /// Cases that passed.
+  public var passed = 0
+  /// Cases that failed.
+  public var failures: [Failure] = []
+  /// Cases not run, by reason.
+  public var outOfSubset: [String: Int] = [:]
+
+  /// The report as text: failures, reasons, and `N passed, M failed` last.
+  public var summary: String {
+    var lines: [String] = []
+    for failure in failures {
+      let reason = failure.reason.count > 400 ? String(failure.reason.prefix(400)) + "…" : failure.reason
+      lines.append("FAIL \(failure.location): \(failure.program)\n     \(reason)")
+    }
+    let skipped = outOfSubset.values.reduce(0, +)
+    if skipped > 0 {
+      lines.append("out of the supported subset: \(skipped) cases")
+      for (reason, count) in outOfSubset.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+        lines.append(String(format: "  %4d  %@", count, reason))
+      }
+    }
+    lines.append("\(passed) passed, \(failures.count) failed")
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Runs the cases of jq test files.
+public enum Conformance {
+  /// Features nwsh leaves out on purpose, by the name that reveals them.
+  static let unsupported: [String: String] = [
+    "input/0": "reads further inputs (input, inputs): rows come one at a time",
+    "inputs/0": "reads further inputs (input, inputs): rows come one at a time",
+    "have_decnum/0": "arbitrary-precision arithmetic (have_decnum)",
+    "get_search_list/0": "modules", "modulemeta/0": "modules", "get_jq_origin/0": "modules",
+    "get_prog_origin/0": "modules", "input_filename/0": "input file names",
+    "\\$__prog_args": "program arguments",
+  ]
+
+  /// Runs every case of `paths`.
+  public static func run(paths: [String]) throws -> ConformanceReport {
+    var report = ConformanceReport()
+    for path in paths {
+      let text = try String(contentsOfFile: path, encoding: .utf8)
+      let trace = ProcessInfo.processInfo.environment["NWSH_CONFORMANCE_TRACE"] != nil
+      for testCase in parse(text, file: (path as NSString).lastPathComponent) {
+        if trace { FileHandle.standardError.write(Data("\(testCase.location): \(testCase.program)\n".utf8)) }
+        withLargeStack { run(testCase, into: &report) }
+      }
+    }
+    return report
+  }
+
+  struct Case {
+    var location: String
+    var program: String
+    var input: String
+    var expected: [String]
+    var mustFail: Bool
+  }
+
+  static func parse(_ text: String, file: String) -> [Case] {
+    var cases: [Case] = []
+    let lines = text.components(separatedBy: "\n")
+    var index = 0
+    while index < lines.count {
+      let line = lines[index]
+      if line.isEmpty || line.hasPrefix("#") {
+        index += 1
+        continue
+      }
+      var block: [String] = []
+      let start = index + 1
+      while index < lines.count && !lines[index].isEmpty {
+        if !lines[index].hasPrefix("#") { block.append(lines[index]) }
+        index += 1
+      }
+      if block.first?.hasPrefix("%%FAIL") == true {
+        if block.count >= 2 {
+          cases.append(Case(location: "\(file):\(start)", program: block[1], input: "null", expected: [], mustFail: true))
+        }
+      } else if block.count >= 2 {
+        cases.append(
+          Case(location: "\(file):\(start)", program: block[0], input: block[1], expected: Array(block.dropFirst(2)), mustFail: false))
+      }
+    }
+    return cases
+  }
+
+  static func run(_ testCase: Case, into report: inout ConformanceReport) {
+    let source = Source(name: "<test>", text: testCase.program)
+    let expr: Expr
+    do {
+      expr = try Parser.parseExpression(source)
+      try Checker().check(expr)
+    } catch {
+      if testCase.mustFail {
+        report.passed += 1
+        return
+      }
+      if let reason = outOfSubsetReason(error) {
+        report.outOfSubset[reason, default: 0] += 1
+      } else {
+        report.failures.append(.init(location: testCase.location, program: testCase.program, reason: "rejected: \(error.message)"))
+      }
+      return
+    }
+    if testCase.mustFail {
+      report.failures.append(.init(location: testCase.location, program: testCase.program, reason: "accepted, but jq rejects it"))
+      return
+    }
+    if testCase.expected.contains(where: { $0.contains("(while parsing '") }) {
+      report.outOfSubset["the exact wording of jq's JSON parse errors", default: 0] += 1
+      return
+    }
+    let input: Value
+    let expected: [Value]
+    do {
+      input = try JSONParser.parse(testCase.input)
+      expected = try testCase.expected.map { try JSONParser.parse($0) }
+    } catch {
+      report.outOfSubset["input or expected output is not JSON nwsh reads (NaN, comments)", default: 0] += 1
+      return
+    }
+    let interpreter = Interpreter(environment: ["PAGER": "less"])
+    var outputs: [Value] = []
+    var failure: String?
+    do {
+      try interpreter.evaluate(expr, input, .empty) { value in
+        outputs.append(value)
+        if outputs.count > expected.count + 100 { throw JQError("too many outputs") }
+      }
+    } catch let error as JQError {
+      failure = "error: \(error.message)"
+    } catch {
+      failure = "error: \(error)"
+    }
+    // As in jq's own runner, an error after every expected output has appeared ends the case.
+    let matches = outputs.count == expected.count && zip(outputs, expected).allSatisfy { same($0, $1) }
+    if matches {
+      report.passed += 1
+    } else {
+      var got = outputs.map(JSONWriter.compact).joined(separator: " ")
+      if got.count > 300 { got = String(got.prefix(300)) + "…" }
+      report.failures.append(
+        .init(
+          location: testCase.location, program: testCase.program,
+          reason: (failure.map { $0 + "; " } ?? "") + "expected \(testCase.expected.joined(separator: " ")), got \(got)"))
+    }
+  }
+
+  /// Equality as jq's test runner sees it (NaN equals NaN here).
+  static func same(_ a: Value, _ b: Value) -> Bool {
+    if case .number(let x) = a, case .number(let y) = b, x.double.isNaN && y.double.isNaN { return true }
+    return a == b
+  }
+
+  static func outOfSubsetReason(_ error: any Error) -> String? {
+    guard let diagnostic = error as? Diagnostic else { return nil }
+    if diagnostic.message.contains("modules") { return "modules (import, include)" }
+    if diagnostic.message.hasSuffix("is not defined") {
+      let name = diagnostic.message.replacingOccurrences(of: " is not defined", with: "")
+      if let reason = unsupported[name] { return reason }
+      if name.hasPrefix("$") { return nil }
+      return "builtin not provided: \(name)"
+    }
+    return nil
+  }
+}
+
+extension Error {
+  var message: String {
+    if let diagnostic = self as? Diagnostic { return diagnostic.message }
+    if let error = self as? JQError { return error.message }
+    return String(describing: self)
+  }
+}

@@ -1,0 +1,111 @@
+/// What a command accepts, declared once: it drives parsing, `help` and completion.
+public struct CommandSignature: Sendable {
+  /// How an argument or flag value is written.
+  public enum ValueKind: Sendable {
+    /// A jq expression (evaluated by the command).
+    case expression
+    /// A bare word or a quoted string (names, file paths).
+    case word
+    /// A whole number, written as a literal.
+    case integer
+    /// A path to a file (completes file names).
+    case path
+  }
+
+  /// A positional argument.
+  public struct Parameter: Sendable {
+    /// Its name in help, e.g. `EXPR`.
+    public var name: String
+    /// How it is written.
+    public var kind: ValueKind
+    /// What it means.
+    public var summary: String
+    /// Whether it may be left out.
+    public var optional: Bool
+
+    /// Creates a parameter.
+    public init(_ name: String, _ kind: ValueKind, _ summary: String, optional: Bool = false) {
+      self.name = name
+      self.kind = kind
+      self.summary = summary
+      self.optional = optional
+    }
+  }
+
+  /// A `--flag`.
+  public struct Flag: Sendable {
+    /// Its name without `--`.
+    public var name: String
+    /// Its value's kind; nil for a switch without a value.
+    public var kind: ValueKind?
+    /// What it means.
+    public var summary: String
+
+    /// Creates a flag.
+    public init(_ name: String, _ kind: ValueKind?, _ summary: String) {
+      self.name = name
+      self.kind = kind
+      self.summary = summary
+    }
+  }
+
+  /// The command's name.
+  public var name: String
+  /// One line for `help`.
+  public var summary: String
+  /// Positional arguments.
+  public var parameters: [Parameter]
+  /// Flags.
+  public var flags: [Flag]
+  /// Example uses for `help NAME`.
+  public var examples: [String]
+  /// Longer help text.
+  public var discussion: String
+
+  /// Declares a command.
+  public init(
+    _ name: String, summary: String, parameters: [Parameter] = [], flags: [Flag] = [], examples: [String] = [],
+    discussion: String = ""
+  ) {
+    self.name = name
+    self.summary = summary
+    self.parameters = parameters
+    self.flags = flags
+    self.examples = examples
+    self.discussion = discussion
+  }
+
+  /// `name ARG [OPT] [--flag VALUE]…`
+  public var usage: String {
+    var parts = [name]
+    for parameter in parameters { parts.append(parameter.optional ? "[\(parameter.name)]" : parameter.name) }
+    for flag in flags {
+      let value: String
+      switch flag.kind {
+      case nil: value = ""
+      case .expression?: value = " EXPR"
+      case .integer?: value = " N"
+      case .word?, .path?: value = " VALUE"
+      }
+      parts.append("[--\(flag.name)\(value)]")
+    }
+    return parts.joined(separator: " ")
+  }
+}
+
+/// The commands a parser knows, by name.
+public struct CommandTable: Sendable {
+  private var signatures: [String: CommandSignature] = [:]
+
+  /// An empty table.
+  public init() {}
+
+  /// Adds or replaces a signature.
+  public mutating func add(_ signature: CommandSignature) { signatures[signature.name] = signature }
+
+  /// The signature of `name`.
+  public subscript(name: String) -> CommandSignature? { signatures[name] }
+
+  /// Every name, sorted.
+  public var names: [String] { signatures.keys.sorted() }
+}

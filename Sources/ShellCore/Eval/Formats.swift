@@ -1,0 +1,142 @@
+import Foundation
+
+extension Interpreter {
+  /// `@name`: formats a value as text (`@csv`, `@tsv`, `@sh` take arrays).
+  static func format(_ name: String, _ value: Value, _ range: SourceRange?) throws -> String {
+    func text(_ value: Value) -> String {
+      if case .string(let string) = value { return string }
+      return JSONWriter.compact(value)
+    }
+    switch name {
+    case "text": return text(value)
+    case "json": return JSONWriter.compact(value)
+    case "html":
+      var out = ""
+      for scalar in text(value).unicodeScalars {
+        switch scalar {
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "&": out += "&amp;"
+        case "'": out += "&apos;"
+        case "\"": out += "&quot;"
+        default: out.unicodeScalars.append(scalar)
+        }
+      }
+      return out
+    case "uri":
+      var out = ""
+      for byte in text(value).utf8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+          UInt8(ascii: "~"):
+          out.unicodeScalars.append(UnicodeScalar(byte))
+        default:
+          out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+        }
+      }
+      return out
+    case "urid":
+      let bytes = Array(text(value).utf8)
+      var out: [UInt8] = []
+      var index = 0
+      while index < bytes.count {
+        if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+          let byte = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+        {
+          out.append(byte)
+          index += 3
+        } else {
+          out.append(bytes[index])
+          index += 1
+        }
+      }
+      return String(decoding: out, as: UTF8.self)
+    case "csv", "tsv":
+      guard case .array(let items) = value else {
+        throw JQError("\(describe(value)) cannot be \(name)-formatted, only an array can be", at: range)
+      }
+      var fields: [String] = []
+      for item in items {
+        switch item {
+        case .null: fields.append("")
+        case .bool(let flag): fields.append(flag ? "true" : "false")
+        case .number: fields.append(JSONWriter.compact(item))
+        case .string(let string):
+          if name == "csv" {
+            fields.append("\"" + string.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+          } else {
+            var escaped = ""
+            for scalar in string.unicodeScalars {
+              switch scalar {
+              case "\\": escaped += "\\\\"
+              case "\t": escaped += "\\t"
+              case "\n": escaped += "\\n"
+              case "\r": escaped += "\\r"
+              default: escaped.unicodeScalars.append(scalar)
+              }
+            }
+            fields.append(escaped)
+          }
+        default:
+          throw JQError("\(describe(item)) is not valid in a csv row", at: range)
+        }
+      }
+      return fields.joined(separator: name == "csv" ? "," : "\t")
+    case "sh":
+      func quote(_ item: Value) throws -> String {
+        switch item {
+        case .string(let string): return "'" + string.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        case .array, .object: throw JQError("\(describe(item)) can not be escaped for shell", at: range)
+        default: return JSONWriter.compact(item)
+        }
+      }
+      if case .array(let items) = value { return try items.map(quote).joined(separator: " ") }
+      return try quote(value)
+    case "base64":
+      return Data(text(value).utf8).base64EncodedString()
+    case "base64d":
+      let input = text(value)
+      var padded = input.filter { !$0.isWhitespace }
+      while padded.count % 4 != 0 { padded += "=" }
+      guard let data = Data(base64Encoded: padded) else {
+        throw JQError("\(describe(value)) is not valid base64 data", at: range)
+      }
+      return String(decoding: data, as: UTF8.self)
+    case "base32":
+      let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+      let bytes = Array(text(value).utf8)
+      var out = ""
+      var buffer = 0
+      var bits = 0
+      for byte in bytes {
+        buffer = (buffer << 8) | Int(byte)
+        bits += 8
+        while bits >= 5 {
+          out.append(alphabet[(buffer >> (bits - 5)) & 31])
+          bits -= 5
+        }
+      }
+      if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+      while out.count % 8 != 0 { out += "=" }
+      return out
+    case "base32d":
+      let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+      var buffer = 0
+      var bits = 0
+      var out: [UInt8] = []
+      for byte in text(value).utf8 where byte != UInt8(ascii: "=") {
+        guard let index = alphabet.firstIndex(of: byte) else { continue }
+        buffer = (buffer << 5) | index
+        bits += 5
+        if bits >= 8 {
+          out.append(UInt8((buffer >> (bits - 8)) & 0xFF))
+          bits -= 8
+        }
+      }
+      return String(decoding: out, as: UTF8.self)
+    default:
+      throw JQError("\(name) is not a valid format", at: range)
+    }
+  }
+}

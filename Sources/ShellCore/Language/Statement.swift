@@ -1,0 +1,47 @@
+/// A statement of an nwsh program: a pipeline of commands, `let`, or `def`.
+public enum Statement: Sendable {
+  /// `stage | stage | …`.
+  case pipeline([Stage])
+  /// `let name = expr`.
+  case binding(String, Expr, SourceRange)
+  /// `def name(params): body;` at statement level: defined for the rest of the session.
+  case definition(FunctionDefinition)
+}
+
+/// One stage of a pipeline.
+public enum Stage: Sendable {
+  /// A registered command with its parsed arguments.
+  case command(CommandCall)
+  /// An expression: as the first stage, its outputs (on `null`) become the rows; later, it
+  /// maps each row to its outputs, like `map`.
+  case expression(Expr, SourceRange)
+}
+
+/// A command as written: its name, positional arguments and flags.
+public struct CommandCall: Sendable {
+  /// The command's name.
+  public var name: String
+  /// Where the name is.
+  public var range: SourceRange
+  /// Positional arguments in order.
+  public var arguments: [Argument]
+  /// Flags by name (without `--`).
+  public var flags: [String: Argument]
+}
+
+/// An argument as written.
+public enum Argument: Sendable {
+  /// An expression, evaluated by the command (per row, or once).
+  case expression(Expr, SourceRange)
+  /// A word: a bare name, a file path or a quoted string.
+  case word(String, SourceRange)
+  /// A flag given without a value.
+  case present(SourceRange)
+
+  /// Where the argument is.
+  public var range: SourceRange {
+    switch self {
+    case .expression(_, let range), .word(_, let range), .present(let range): range
+    }
+  }
+}

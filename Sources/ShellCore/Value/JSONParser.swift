@@ -1,0 +1,356 @@
+/// A strict, fast JSON parser over bytes (RFC 8259), producing ``Value``s.
+///
+/// Strings without escapes are decoded straight from the input bytes (invalid UTF-8 becomes
+/// U+FFFD, as jq does); numbers keep their source text when it is not the double's own
+/// spelling. Nesting is limited (``Limits/maxDepth``) so hostile input cannot exhaust the stack.
+public struct JSONParser {
+  /// Bounds on what one value may be.
+  public struct Limits: Sendable {
+    /// Deepest array/object nesting accepted (jq's limit).
+    public var maxDepth = 10_000
+    /// Creates the default limits.
+    public init() {}
+  }
+
+  /// Why a text is not JSON, and where (byte offset into the parsed buffer).
+  public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    /// Byte offset of the problem.
+    public var offset: Int
+    public var description: String { message }
+  }
+
+  private let base: UnsafePointer<UInt8>
+  private let end: Int
+  /// The current byte offset.
+  public private(set) var position: Int
+  private let limits: Limits
+  private var depth = 0
+
+  /// A parser over `buffer`, starting at `position`.
+  public init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
+    // An empty buffer may have a nil base; point at a static byte instead.
+    self.base = buffer.baseAddress ?? JSONParser.emptyBase
+    self.end = buffer.count
+    self.position = position
+    self.limits = limits
+  }
+
+  nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
+    let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    pointer.initialize(to: 0)
+    return UnsafePointer(pointer)
+  }()
+
+  /// Parses the whole of `text` as exactly one JSON value.
+  public static func parse(_ text: String, limits: Limits = Limits()) throws(SyntaxError) -> Value {
+    var text = text
+    let result = text.withUTF8 { bytes -> Result<Value, SyntaxError> in
+      var parser = JSONParser(bytes, limits: limits)
+      do throws(SyntaxError) {
+        return .success(try parser.parseOnly())
+      } catch {
+        return .failure(error)
+      }
+    }
+    return try result.get()
+  }
+
+  /// Parses one value that must be alone in the buffer (white space around it allowed).
+  public mutating func parseOnly() throws(SyntaxError) -> Value {
+    skipWhitespace()
+    let value = try parseValue()
+    skipWhitespace()
+    if position < end { throw fail("unexpected text after the JSON value") }
+    return value
+  }
+
+  /// Skips spaces, tabs, CR and LF; true if anything remains.
+  @discardableResult public mutating func skipWhitespace() -> Bool {
+    while position < end {
+      let byte = base[position]
+      if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+        position += 1
+      } else {
+        return true
+      }
+    }
+    return false
+  }
+
+  /// Whether the parser has consumed the buffer.
+  public var atEnd: Bool { position >= end }
+
+  private func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: position) }
+
+  private func describeByte() -> String {
+    guard position < end else { return "end of input" }
+    let byte = base[position]
+    if byte >= 0x21 && byte < 0x7F { return "'\(Character(UnicodeScalar(byte)))'" }
+    return "byte 0x\(String(byte, radix: 16))"
+  }
+
+  /// Parses one value at the current position (no leading white space skipped).
+  public mutating func parseValue() throws(SyntaxError) -> Value {
+    guard position < end else { throw fail("unexpected end of input, expected a value") }
+    switch base[position] {
+    case UInt8(ascii: "{"): return try parseObject()
+    case UInt8(ascii: "["): return try parseArray()
+    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "t"): try expectWord("true"); return .true
+    case UInt8(ascii: "f"): try expectWord("false"); return .false
+    case UInt8(ascii: "n"): try expectWord("null"); return .null
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+    default: throw fail("unexpected \(describeByte()), expected a value")
+    }
+  }
+
+  private mutating func expectWord(_ word: StaticString) throws(SyntaxError) {
+    let count = word.utf8CodeUnitCount
+    guard end - position >= count, memcmp(base + position, word.utf8Start, count) == 0 else {
+      throw fail("invalid literal, expected \(word)")
+    }
+    position += count
+  }
+
+  private mutating func enter() throws(SyntaxError) {
+    depth += 1
+    if depth > limits.maxDepth { throw fail("Exceeds depth limit for parsing (\(limits.maxDepth) levels)") }
+  }
+
+  private mutating func parseObject() throws(SyntaxError) -> Value {
+    try enter()
+    position += 1
+    var object = JSONObject(capacity: 8)
+    skipWhitespace()
+    if position < end && base[position] == UInt8(ascii: "}") {
+      position += 1
+      depth -= 1
+      return .object(object)
+    }
+    while true {
+      skipWhitespace()
+      guard position < end, base[position] == UInt8(ascii: "\"") else {
+        throw fail("unexpected \(describeByte()), expected a string key")
+      }
+      let key = try parseString()
+      skipWhitespace()
+      guard position < end, base[position] == UInt8(ascii: ":") else {
+        throw fail("unexpected \(describeByte()), expected ':' after an object key")
+      }
+      position += 1
+      skipWhitespace()
+      let value = try parseValue()
+      if object.index(of: key) != nil {
+        object[key] = value  // the last duplicate wins, as in jq
+      } else {
+        object.appendUnchecked(key, value)
+      }
+      skipWhitespace()
+      guard position < end else { throw fail("unexpected end of input inside an object") }
+      let byte = base[position]
+      position += 1
+      if byte == UInt8(ascii: ",") { continue }
+      if byte == UInt8(ascii: "}") { break }
+      position -= 1
+      throw fail("unexpected \(describeByte()), expected ',' or '}' in an object")
+    }
+    depth -= 1
+    return .object(object)
+  }
+
+  private mutating func parseArray() throws(SyntaxError) -> Value {
+    try enter()
+    position += 1
+    var array: [Value] = []
+    skipWhitespace()
+    if position < end && base[position] == UInt8(ascii: "]") {
+      position += 1
+      depth -= 1
+      return .array(array)
+    }
+    while true {
+      skipWhitespace()
+      array.append(try parseValue())
+      skipWhitespace()
+      guard position < end else { throw fail("unexpected end of input inside an array") }
+      let byte = base[position]
+      position += 1
+      if byte == UInt8(ascii: ",") { continue }
+      if byte == UInt8(ascii: "]") { break }
+      position -= 1
+      throw fail("unexpected \(describeByte()), expected ',' or ']' in an array")
+    }
+    depth -= 1
+    return .array(array)
+  }
+
+  /// Parses a string at `"`; the fast path copies bytes without escapes straight in.
+  private mutating func parseString() throws(SyntaxError) -> String {
+    position += 1
+    let start = position
+    while position < end {
+      let byte = base[position]
+      if byte == UInt8(ascii: "\"") {
+        let string = String(decoding: UnsafeBufferPointer(start: base + start, count: position - start), as: UTF8.self)
+        position += 1
+        return string
+      }
+      if byte == UInt8(ascii: "\\") { return try parseEscapedString(from: start) }
+      if byte < 0x20 { throw fail("control character \(describeByte()) in a string must be escaped") }
+      position += 1
+    }
+    throw fail("unterminated string")
+  }
+
+  private mutating func parseEscapedString(from start: Int) throws(SyntaxError) -> String {
+    var bytes = [UInt8](UnsafeBufferPointer(start: base + start, count: position - start))
+    while position < end {
+      let byte = base[position]
+      if byte == UInt8(ascii: "\"") {
+        position += 1
+        return String(decoding: bytes, as: UTF8.self)
+      }
+      if byte < 0x20 { throw fail("control character \(describeByte()) in a string must be escaped") }
+      if byte != UInt8(ascii: "\\") {
+        bytes.append(byte)
+        position += 1
+        continue
+      }
+      position += 1
+      guard position < end else { break }
+      let escape = base[position]
+      position += 1
+      switch escape {
+      case UInt8(ascii: "\""): bytes.append(0x22)
+      case UInt8(ascii: "\\"): bytes.append(0x5C)
+      case UInt8(ascii: "/"): bytes.append(0x2F)
+      case UInt8(ascii: "b"): bytes.append(0x08)
+      case UInt8(ascii: "f"): bytes.append(0x0C)
+      case UInt8(ascii: "n"): bytes.append(0x0A)
+      case UInt8(ascii: "r"): bytes.append(0x0D)
+      case UInt8(ascii: "t"): bytes.append(0x09)
+      case UInt8(ascii: "u"):
+        var scalar = try parseHex4()
+        if (0xD800..<0xDC00).contains(scalar) {
+          // A high surrogate must be followed by \u and a low one; otherwise it is replaced.
+          if end - position >= 6 && base[position] == UInt8(ascii: "\\") && base[position + 1] == UInt8(ascii: "u") {
+            let save = position
+            position += 2
+            let low = try parseHex4()
+            if (0xDC00..<0xE000).contains(low) {
+              scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else {
+              position = save
+              scalar = 0xFFFD
+            }
+          } else {
+            scalar = 0xFFFD
+          }
+        } else if (0xDC00..<0xE000).contains(scalar) {
+          scalar = 0xFFFD
+        }
+        appendUTF8(scalar, to: &bytes)
+      default:
+        position -= 1
+        throw fail("invalid escape \\\(describeByte()) in a string")
+      }
+    }
+    throw fail("unterminated string")
+  }
+
+  private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
+    guard end - position >= 4 else { throw fail("truncated \\u escape") }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      let byte = base[position]
+      let digit: UInt32
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+      default: throw fail("invalid hex digit \(describeByte()) in a \\u escape")
+      }
+      value = value << 4 | digit
+      position += 1
+    }
+    return value
+  }
+
+  /// Parses a number; plain integers of up to 15 digits are converted exactly without strtod.
+  private mutating func parseNumber() throws(SyntaxError) -> Number {
+    let start = position
+    var negative = false
+    if base[position] == UInt8(ascii: "-") {
+      negative = true
+      position += 1
+    }
+    guard position < end, base[position] >= 0x30 && base[position] <= 0x39 else {
+      throw fail("invalid number: expected a digit")
+    }
+    var integer: UInt64 = 0
+    var digits = 0
+    if base[position] == UInt8(ascii: "0") {
+      position += 1
+      digits = 1
+      if position < end && base[position] >= 0x30 && base[position] <= 0x39 {
+        throw fail("invalid number: leading zeros are not allowed")
+      }
+    } else {
+      while position < end && base[position] >= 0x30 && base[position] <= 0x39 {
+        if digits < 18 { integer = integer &* 10 &+ UInt64(base[position] - 0x30) }
+        digits += 1
+        position += 1
+      }
+    }
+    var simple = digits <= 15
+    if position < end && base[position] == UInt8(ascii: ".") {
+      simple = false
+      position += 1
+      guard position < end && base[position] >= 0x30 && base[position] <= 0x39 else {
+        throw fail("invalid number: expected a digit after '.'")
+      }
+      while position < end && base[position] >= 0x30 && base[position] <= 0x39 { position += 1 }
+    }
+    if position < end && (base[position] == UInt8(ascii: "e") || base[position] == UInt8(ascii: "E")) {
+      simple = false
+      position += 1
+      if position < end && (base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-")) { position += 1 }
+      guard position < end && base[position] >= 0x30 && base[position] <= 0x39 else {
+        throw fail("invalid number: expected a digit in the exponent")
+      }
+      while position < end && base[position] >= 0x30 && base[position] <= 0x39 { position += 1 }
+    }
+    if simple && !(negative && integer == 0) {
+      let double = Double(integer)
+      return Number(negative ? -double : double)
+    }
+    let text = String(decoding: UnsafeBufferPointer(start: base + start, count: position - start), as: UTF8.self)
+    return Number(Double(text) ?? (negative ? -.infinity : .infinity), literal: text)
+  }
+}
+
+@inline(__always) func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
+  switch scalar {
+  case 0..<0x80: bytes.append(UInt8(scalar))
+  case 0x80..<0x800:
+    bytes.append(UInt8(0xC0 | (scalar >> 6)))
+    bytes.append(UInt8(0x80 | (scalar & 0x3F)))
+  case 0x800..<0x10000:
+    bytes.append(UInt8(0xE0 | (scalar >> 12)))
+    bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+    bytes.append(UInt8(0x80 | (scalar & 0x3F)))
+  default:
+    bytes.append(UInt8(0xF0 | (scalar >> 18)))
+    bytes.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+    bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+    bytes.append(UInt8(0x80 | (scalar & 0x3F)))
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

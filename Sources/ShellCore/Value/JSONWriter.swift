@@ -1,0 +1,172 @@
+/// Writes ``Value``s as JSON text into a byte buffer: compact (one line) or indented, with
+/// optional ANSI colors in jq's default palette.
+public struct JSONWriter {
+  /// The bytes written so far.
+  public var bytes: [UInt8] = []
+  /// Spaces per indent level; 0 for compact output.
+  public var indent = 0
+  /// Whether to color the output for a terminal.
+  public var color = false
+  /// Whether to sort object keys (jq's `-S`).
+  public var sortKeys = false
+  /// Deeper values print as `<skipped: too deep>`, as in jq.
+  public var maxDepth = 10_000
+
+  /// A writer with room for `capacity` bytes.
+  public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+
+  /// The text of `value`, compact.
+  public static func compact(_ value: Value) -> String {
+    var writer = JSONWriter(capacity: 64)
+    writer.write(value)
+    return String(decoding: writer.bytes, as: UTF8.self)
+  }
+
+  private enum Palette {
+    static let null: [UInt8] = Array("\u{1B}[1;30m".utf8)
+    static let literal: [UInt8] = Array("\u{1B}[0;39m".utf8)
+    static let string: [UInt8] = Array("\u{1B}[0;32m".utf8)
+    static let structure: [UInt8] = Array("\u{1B}[1;39m".utf8)
+    static let key: [UInt8] = Array("\u{1B}[34;1m".utf8)
+    static let reset: [UInt8] = Array("\u{1B}[0m".utf8)
+  }
+
+  /// Appends `value`.
+  public mutating func write(_ value: Value) { write(value, level: 0) }
+
+  private mutating func write(_ value: Value, level: Int) {
+    if level > maxDepth {
+      append("<skipped: too deep>")
+      return
+    }
+    switch value {
+    case .null: colored(Palette.null) { $0.append("null") }
+    case .bool(let flag): colored(Palette.literal) { $0.append(flag ? "true" : "false") }
+    case .number(let number): colored(Palette.literal) { $0.writeNumber(number) }
+    case .string(let string): colored(Palette.string) { $0.writeString(string) }
+    case .array(let array):
+      if array.isEmpty {
+        colored(Palette.structure) { $0.append("[]") }
+        return
+      }
+      colored(Palette.structure) { $0.append("[") }
+      for (index, element) in array.enumerated() {
+        if index > 0 { colored(Palette.structure) { $0.append(",") } }
+        newline(level + 1)
+        write(element, level: level + 1)
+      }
+      newline(level)
+      colored(Palette.structure) { $0.append("]") }
+    case .object(let object):
+      if object.isEmpty {
+        colored(Palette.structure) { $0.append("{}") }
+        return
+      }
+      colored(Palette.structure) { $0.append("{") }
+      let order = sortKeys ? object.keys.indices.sorted { bytesLess(object.keys[$0], object.keys[$1]) } : Array(object.keys.indices)
+      for (position, index) in order.enumerated() {
+        if position > 0 { colored(Palette.structure) { $0.append(",") } }
+        newline(level + 1)
+        colored(Palette.key) { $0.writeString(object.keys[index]) }
+        colored(Palette.structure) { $0.append(":") }
+        if indent > 0 { bytes.append(0x20) }
+        write(object.values[index], level: level + 1)
+      }
+      newline(level)
+      colored(Palette.structure) { $0.append("}") }
+    }
+  }
+
+  @inline(__always) private mutating func colored(_ code: [UInt8], _ body: (inout JSONWriter) -> Void) {
+    if color { bytes += code }
+    body(&self)
+    if color { bytes += Palette.reset }
+  }
+
+  @inline(__always) private mutating func newline(_ level: Int) {
+    guard indent > 0 else { return }
+    bytes.append(0x0A)
+    for _ in 0..<(level * indent) { bytes.append(0x20) }
+  }
+
+  @inline(__always) mutating func append(_ text: StaticString) {
+    bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  /// Appends raw bytes (e.g. a newline between values).
+  @inline(__always) public mutating func appendByte(_ byte: UInt8) { bytes.append(byte) }
+
+  /// Appends `number`: its source text if it has one, else jq's spelling of the double.
+  public mutating func writeNumber(_ number: Number) {
+    if let literal = number.literal {
+      bytes += literal.utf8
+      return
+    }
+    writeDouble(number.double)
+  }
+
+  mutating func writeDouble(_ double: Double) {
+    if double.isNaN {
+      append("null")
+    } else if double.isInfinite {
+      append(double < 0 ? "-1.7976931348623157e+308" : "1.7976931348623157e+308")
+    } else if double == double.rounded(.towardZero) && abs(double) < 1e17 {
+      if double == 0 && double.sign == .minus {
+        append("-0")
+        return
+      }
+      writeInteger(Int64(double))
+    } else {
+      bytes += double.description.utf8
+    }
+  }
+
+  private mutating func writeInteger(_ value: Int64) {
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits of scratch
+    let written = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+      var index = scratch.count
+      repeat {
+        index -= 1
+        scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+        magnitude /= 10
+      } while magnitude > 0
+      bytes.append(contentsOf: scratch[index...])
+      return scratch.count - index
+    }
+    _ = written
+  }
+
+  private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+  /// Appends `string` quoted, escaping what JSON requires (and DEL, as jq does).
+  public mutating func writeString(_ string: String) {
+    bytes.append(0x22)
+    var string = string
+    string.withUTF8 { utf8 in
+      var runStart = 0
+      for index in 0..<utf8.count {
+        let byte = utf8[index]
+        guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+        if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+        runStart = index + 1
+        switch byte {
+        case 0x22: append("\\\"")
+        case 0x5C: append("\\\\")
+        case 0x0A: append("\\n")
+        case 0x09: append("\\t")
+        case 0x0D: append("\\r")
+        case 0x08: append("\\b")
+        case 0x0C: append("\\f")
+        default:
+          append("\\u00")
+          bytes.append(Self.hex[Int(byte >> 4)])
+          bytes.append(Self.hex[Int(byte & 0xF)])
+        }
+      }
+      if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+    }
+    bytes.append(0x22)
+  }
+}

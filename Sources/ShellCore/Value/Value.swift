@@ -1,0 +1,178 @@
+/// A JSON value as nwsh's language sees it: jq's data model.
+///
+/// Objects keep their keys in insertion order (as jq prints them); numbers remember the text
+/// they were read from, so a value passed through unchanged prints exactly as it came in.
+public enum Value: Sendable {
+  /// `null`.
+  case null
+  /// `true` or `false`.
+  case bool(Bool)
+  /// A number, with its source text when that text is not what printing the double would give.
+  case number(Number)
+  /// A string.
+  case string(String)
+  /// An array.
+  case array([Value])
+  /// An object.
+  case object(JSONObject)
+
+  /// `true`.
+  public static let `true` = Value.bool(true)
+  /// `false`.
+  public static let `false` = Value.bool(false)
+
+  /// A number value from a double.
+  public static func number(_ double: Double) -> Value { .number(Number(double)) }
+  /// A number value from an integer.
+  public static func number(_ int: Int) -> Value { .number(Number(Double(int))) }
+
+  /// jq's truthiness: everything but `null` and `false` is true.
+  public var isTruthy: Bool {
+    switch self {
+    case .null, .bool(false): return false
+    default: return true
+    }
+  }
+
+  /// jq's type name: `null`, `boolean`, `number`, `string`, `array` or `object`.
+  public var typeName: String {
+    switch self {
+    case .null: "null"
+    case .bool: "boolean"
+    case .number: "number"
+    case .string: "string"
+    case .array: "array"
+    case .object: "object"
+    }
+  }
+
+  /// The member `key` when this is an object.
+  public subscript(key: String) -> Value? {
+    if case .object(let object) = self { return object[key] }
+    return nil
+  }
+
+  /// The string, when this is one.
+  public var stringValue: String? {
+    if case .string(let string) = self { return string }
+    return nil
+  }
+
+  /// The double, when this is a number.
+  public var doubleValue: Double? {
+    if case .number(let number) = self { return number.double }
+    return nil
+  }
+}
+
+/// A JSON number: an IEEE double plus, when it was read from text that the double would not
+/// print back the same way (`1.0`, `1e2`, 20-digit ids), that text.
+public struct Number: Sendable {
+  /// The value used for arithmetic and comparison.
+  public var double: Double
+  /// The source text, kept for printing an unchanged number; nil for computed numbers.
+  public var literal: String?
+
+  /// A computed number.
+  public init(_ double: Double) {
+    self.double = double
+    self.literal = nil
+  }
+
+  /// A number read from `literal`.
+  public init(_ double: Double, literal: String?) {
+    self.double = double
+    self.literal = literal
+  }
+
+  /// The number as an exact integer, when it is one that a double holds exactly.
+  public var exactInt: Int? {
+    guard double.rounded(.towardZero) == double, abs(double) < 9.007_199_254_740_992e15 else { return nil }
+    return Int(double)
+  }
+}
+
+/// An object with keys in insertion order. Small objects (rows) are a flat list searched
+/// linearly, which beats hashing for the ten-odd keys of a typical record.
+public struct JSONObject: Sendable, Sequence {
+  var keys: [String]
+  var values: [Value]
+
+  /// An empty object.
+  public init() {
+    keys = []
+    values = []
+  }
+
+  /// An object with room for `capacity` members.
+  public init(capacity: Int) {
+    keys = []
+    values = []
+    keys.reserveCapacity(capacity)
+    values.reserveCapacity(capacity)
+  }
+
+  /// An object from pairs; a later duplicate key replaces the earlier value in its place.
+  public init(_ pairs: [(String, Value)]) {
+    self.init(capacity: pairs.count)
+    for (key, value) in pairs { self[key] = value }
+  }
+
+  /// The number of members.
+  public var count: Int { keys.count }
+  /// Whether it has no members.
+  public var isEmpty: Bool { keys.isEmpty }
+
+  func index(of key: String) -> Int? {
+    // Byte comparison: jq keys are byte strings, and "é" composed ≠ decomposed.
+    var utf8Key = key
+    return utf8Key.withUTF8 { wanted in
+      for index in keys.indices {
+        var candidate = keys[index]
+        let same = candidate.withUTF8 { have in
+          have.count == wanted.count && (have.count == 0 || memcmp(have.baseAddress!, wanted.baseAddress!, have.count) == 0)
+        }
+        if same { return index }
+      }
+      return nil
+    }
+  }
+
+  /// The value for `key`; setting nil removes it; setting a new key appends it.
+  public subscript(key: String) -> Value? {
+    get { index(of: key).map { values[$0] } }
+    set {
+      if let index = index(of: key) {
+        if let newValue {
+          values[index] = newValue
+        } else {
+          keys.remove(at: index)
+          values.remove(at: index)
+        }
+      } else if let newValue {
+        keys.append(key)
+        values.append(newValue)
+      }
+    }
+  }
+
+  /// Appends a member known not to be present (the parser checks duplicates itself).
+  mutating func appendUnchecked(_ key: String, _ value: Value) {
+    keys.append(key)
+    values.append(value)
+  }
+
+  /// The keys in insertion order.
+  public var orderedKeys: [String] { keys }
+  /// The values in insertion order.
+  public var orderedValues: [Value] { values }
+
+  /// Iterates `(key, value)` in insertion order.
+  public func makeIterator() -> Zip2Sequence<[String], [Value]>.Iterator { zip(keys, values).makeIterator() }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
