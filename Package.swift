@@ -21,7 +21,12 @@ let package = Package(
   ],
   targets: [
     // The language: values, JSON, lexer, parser, evaluator, commands. Knows nothing of Networked.
-    .target(name: "ShellCore", swiftSettings: swiftSettings),
+    // The SIL closure specializer recurses through the continuation-passing evaluator and
+    // exhausts memory (24 GB+) in release builds; without it ShellCore builds in under a minute.
+    .target(
+      name: "ShellCore",
+      swiftSettings: swiftSettings + [.unsafeFlags(["-Xllvm", "-sil-disable-pass=closure-specialize"])]
+    ),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
     .target(name: "NetworkedAPI", swiftSettings: swiftSettings),
     // A local, faithful Networked API server for tests and `--sandbox`.
@@ -33,7 +38,7 @@ let package = Package(
     .executableTarget(
       name: "nwsh",
       dependencies: [
-        "NetworkedAPI", "NetworkedSimulator",
+        "ShellCore", "NetworkedAPI", "NetworkedSimulator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NetworkedAPI
+import ShellCore
 
 /// The `nwsh` command line. The logic lives in the libraries; this file only wires them.
 @main
@@ -8,6 +9,7 @@ struct Nwsh: AsyncParsableCommand {
     commandName: "nwsh",
     abstract: "A shell for running a Networked community from the command line.",
     version: NetworkedClient.version,
-    subcommands: [Sandbox.self, SendInvites.self]
+    subcommands: [Run.self, Sandbox.self, SendInvites.self],
+    defaultSubcommand: Run.self
   )
 }

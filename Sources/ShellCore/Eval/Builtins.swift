@@ -46,8 +46,25 @@ enum Builtins {
     return items
   }
 
+  /// Built in small groups: one closure holding every builtin overwhelms the optimizer.
   static let table: [String: NativeFunction] = {
     var t: [String: NativeFunction] = [:]
+    group0(&t)
+    group1(&t)
+    group2(&t)
+    group3(&t)
+    group4(&t)
+    group5(&t)
+    group6(&t)
+    group7(&t)
+    group8(&t)
+    group9(&t)
+    group10(&t)
+    group11(&t)
+    return t
+  }()
+
+  private static func group0(_ t: inout [String: NativeFunction]) {
     t["empty/0"] = { _, _, _, _, _, _ in }
     t["not/0"] = unary { input, _ in .bool(!input.isTruthy) }
     t["error/0"] = { _, _, input, _, range, _ in throw JQError(value: input, at: range) }
@@ -84,6 +101,9 @@ enum Builtins {
         try emit(try interpreter.deletePaths(input, steps))
       }
     }
+  }
+
+  private static func group1(_ t: inout [String: NativeFunction]) {
     t["length/0"] = unary { input, range in
       switch input {
       case .null: return .number(0)
@@ -119,6 +139,9 @@ enum Builtins {
       }
     }
     t["contains/1"] = binary { input, other, range in .bool(try contains(input, other, range, depth: 0)) }
+  }
+
+  private static func group2(_ t: inout [String: NativeFunction]) {
     t["add/0"] = { interpreter, _, input, _, range, emit in
       var sum: Value = .null
       switch input {
@@ -155,6 +178,9 @@ enum Builtins {
         }
       }
     }
+  }
+
+  private static func group3(_ t: inout [String: NativeFunction]) {
     t["range/3"] = { interpreter, arguments, input, env, _, emit in
       try interpreter.evaluate(arguments[0], input, env) { lower in
         try interpreter.evaluate(arguments[1], input, env) { upper in
@@ -190,6 +216,9 @@ enum Builtins {
     t["fmin/2"] = ternary { _, a, b, _ in .number(Number(fmin(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
     t["fmax/2"] = ternary { _, a, b, _ in .number(Number(fmax(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
     t["infinite/0"] = unary { _, _ in .number(Number(.infinity)) }
+  }
+
+  private static func group4(_ t: inout [String: NativeFunction]) {
     t["nan/0"] = unary { _, _ in .number(Number(.nan)) }
     t["isinfinite/0"] = unary { input, range in
       guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
@@ -231,6 +260,9 @@ enum Builtins {
       default: throw JQError("\(describe(input)) cannot be parsed as a number", at: range)
       }
     }
+  }
+
+  private static func group5(_ t: inout [String: NativeFunction]) {
     t["toboolean/0"] = unary { input, range in
       switch input {
       case .bool: return input
@@ -271,6 +303,9 @@ enum Builtins {
       for item in sorted where result.last.map({ !($0 == item) }) ?? true { result.append(item) }
       return .array(result)
     }
+  }
+
+  private static func group6(_ t: inout [String: NativeFunction]) {
     t["_min_by/1"] = binary { input, keys, range in
       try extreme(input, keys, range, pickLater: { Value.compare($0, $1) < 0 })
     }
@@ -309,6 +344,9 @@ enum Builtins {
       guard case .object(let object) = input else { throw JQError("\(describe(input)) has no keys", at: range) }
       return .array(object.map { key, value in .object(JSONObject([("key", .string(key)), ("value", value)])) })
     }
+  }
+
+  private static func group7(_ t: inout [String: NativeFunction]) {
     t["from_entries/0"] = unary { input, range in
       var object = JSONObject()
       for entry in try array(input, "cannot be iterated over", range) {
@@ -359,6 +397,9 @@ enum Builtins {
         } catch let stop as StopSignal where stop.token == token {}
       }
     }
+  }
+
+  private static func group8(_ t: inout [String: NativeFunction]) {
     t["isempty/1"] = { interpreter, arguments, input, env, _, emit in
       let token = interpreter.freshID()
       var empty = true
@@ -395,6 +436,9 @@ enum Builtins {
       interpreter.debugOutput(JSONWriter.compact(input))
       try emit(input)
     }
+  }
+
+  private static func group9(_ t: inout [String: NativeFunction]) {
     t["ltrimstr/1"] = binary { input, prefix, range in
       guard case .string(let text) = input, case .string(let p) = prefix else {
         throw JQError("startswith() requires string inputs", at: range)
@@ -430,6 +474,9 @@ enum Builtins {
         return .string(String(String.UnicodeScalarView(scalars)))
       }
     }
+  }
+
+  private static func group10(_ t: inout [String: NativeFunction]) {
     t["ascii_downcase/0"] = unary { input, range in
       let text = try string(input, "cannot be lowercased", range)
       return .string(String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self))
@@ -472,6 +519,9 @@ enum Builtins {
       }
       return .string(result)
     }
+  }
+
+  private static func group11(_ t: inout [String: NativeFunction]) {
     t["tojson/0"] = unary { input, _ in .string(JSONWriter.compact(input)) }
     t["halt/0"] = { _, _, _, _, _, _ in throw HaltSignal(status: 0, message: nil) }
     t["halt_error/1"] = { interpreter, arguments, input, env, _, _ in
@@ -487,8 +537,7 @@ enum Builtins {
     t["format/1"] = binary { input, name, range in
       .string(try Interpreter.format(try string(name, "is not a valid format", range), input, range))
     }
-    return t
-  }()
+  }
 
   static let mathFunctions: [(String, @Sendable (Double) -> Double)] = {
     var list: [(String, @Sendable (Double) -> Double)] = []

@@ -57,6 +57,17 @@ public final class Interpreter: @unchecked Sendable {
       try evaluate(lhs, input, env, emit)
       try evaluate(rhs, input, env, emit)
     case .object(let entries):
+      // Fast path: constant keys, one value each — build in place, no copies.
+      var object = JSONObject(capacity: entries.count)
+      var simple = true
+      for entry in entries {
+        guard case .literal(.string(let key)) = entry.key, let value = try singleValue(entry.value, input, env) else {
+          simple = false
+          break
+        }
+        object[key] = value
+      }
+      if simple { return try emit(.object(object)) }
       try buildObject(entries[...], input, env, JSONObject(capacity: entries.count), emit)
     case .array(let inner):
       var elements: [Value] = []
@@ -186,6 +197,24 @@ public final class Interpreter: @unchecked Sendable {
     case .index(.identity, .literal(let key), let range): return try index(input, key, range)
     case .variable(let name, _): return env.lookupVariable(name)
     default: return nil
+    }
+  }
+
+  /// The only output of an expression known to have exactly one (paths of fields, constants,
+  /// variables, and arithmetic on those); nil when it may have another number of outputs.
+  private func singleValue(_ expr: Expr, _ input: Value, _ env: Environment) throws -> Value? {
+    switch expr {
+    case .binary(let op, let lhs, let rhs, let range):
+      guard let left = try singleValue(lhs, input, env), let right = try singleValue(rhs, input, env) else { return nil }
+      return try binary(op, left, right, range)
+    case .index(let target, .literal(let key), let range):
+      guard let base = try singleValue(target, input, env) else { return nil }
+      return try index(base, key, range)
+    case .pipe(let lhs, let rhs):
+      guard let left = try singleValue(lhs, input, env) else { return nil }
+      return try singleValue(rhs, left, env)
+    default:
+      return try single(expr, input, env)
     }
   }
 

@@ -105,7 +105,7 @@ public struct Parser {
       let rest = try parsePipe(allowCommandStages: true)
       return try pipelineStatement(first: .functionDefinition(definition, rest), range: start)
     }
-    var stages: [Stage] = []
+    var stages: [StageSyntax] = []
     repeat {
       if !stages.isEmpty { skipNewlines() }
       stages.append(try parseStage(first: stages.isEmpty))
@@ -114,7 +114,7 @@ public struct Parser {
   }
 
   private mutating func pipelineStatement(first: Expr, range: SourceRange) throws(Diagnostic) -> Statement {
-    var stages: [Stage] = [.expression(first, range.through(tokens[max(0, index - 1)].range))]
+    var stages: [StageSyntax] = [.expression(first, range.through(tokens[max(0, index - 1)].range))]
     while current.is("|") {
       index += 1
       skipNewlines()
@@ -129,7 +129,7 @@ public struct Parser {
     return !(after.is("(") && !after.spaceBefore)
   }
 
-  private mutating func parseStage(first: Bool) throws(Diagnostic) -> Stage {
+  private mutating func parseStage(first: Bool) throws(Diagnostic) -> StageSyntax {
     if isCommandStart(current, nextToken), case .identifier(let name) = current.kind, let signature = commands[name] {
       return .command(try parseCommand(signature))
     }
@@ -150,8 +150,8 @@ public struct Parser {
 
   private mutating func parseCommand(_ signature: CommandSignature) throws(Diagnostic) -> CommandCall {
     let nameToken = advance()
-    var arguments: [Argument] = []
-    var flags: [String: Argument] = [:]
+    var arguments: [CommandArgument] = []
+    var flags: [String: CommandArgument] = [:]
     var parameterIndex = 0
     while !(current.kind == .newline || current.kind == .end || current.is("|") || current.is(";") || current.is(")")) {
       if case .flag(let flagName) = current.kind {
@@ -185,7 +185,7 @@ public struct Parser {
   }
 
   private mutating func parseArgumentValue(_ kind: CommandSignature.ValueKind, for name: String) throws(Diagnostic)
-    -> Argument
+    -> CommandArgument
   {
     let start = current.range
     switch kind {

@@ -1,7 +1,7 @@
 /// A statement of an nwsh program: a pipeline of commands, `let`, or `def`.
 public enum Statement: Sendable {
   /// `stage | stage | …`.
-  case pipeline([Stage])
+  case pipeline([StageSyntax])
   /// `let name = expr`.
   case binding(String, Expr, SourceRange)
   /// `def name(params): body;` at statement level: defined for the rest of the session.
@@ -9,7 +9,7 @@ public enum Statement: Sendable {
 }
 
 /// One stage of a pipeline.
-public enum Stage: Sendable {
+public enum StageSyntax: Sendable {
   /// A registered command with its parsed arguments.
   case command(CommandCall)
   /// An expression: as the first stage, its outputs (on `null`) become the rows; later, it
@@ -24,13 +24,13 @@ public struct CommandCall: Sendable {
   /// Where the name is.
   public var range: SourceRange
   /// Positional arguments in order.
-  public var arguments: [Argument]
+  public var arguments: [CommandArgument]
   /// Flags by name (without `--`).
-  public var flags: [String: Argument]
+  public var flags: [String: CommandArgument]
 }
 
 /// An argument as written.
-public enum Argument: Sendable {
+public enum CommandArgument: Sendable {
   /// An expression, evaluated by the command (per row, or once).
   case expression(Expr, SourceRange)
   /// A word: a bare name, a file path or a quoted string.

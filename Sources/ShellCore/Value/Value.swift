@@ -125,17 +125,12 @@ public struct JSONObject: Sendable, Sequence {
 
   func index(of key: String) -> Int? {
     // Byte comparison: jq keys are byte strings, and "é" composed ≠ decomposed.
-    var utf8Key = key
-    return utf8Key.withUTF8 { wanted in
-      for index in keys.indices {
-        var candidate = keys[index]
-        let same = candidate.withUTF8 { have in
-          have.count == wanted.count && (have.count == 0 || memcmp(have.baseAddress!, wanted.baseAddress!, have.count) == 0)
-        }
-        if same { return index }
-      }
-      return nil
+    let wantedCount = key.utf8.count
+    for index in keys.indices {
+      let candidate = keys[index].utf8
+      if candidate.count == wantedCount && candidate.elementsEqual(key.utf8) { return index }
     }
+    return nil
   }
 
   /// The value for `key`; setting nil removes it; setting a new key appends it.

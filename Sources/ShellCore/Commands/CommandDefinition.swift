@@ -1,0 +1,108 @@
+/// A command nwsh (or a program embedding ShellCore) provides.
+///
+/// ```swift
+/// session.register(CommandDefinition(
+///   CommandSignature("shout", summary: "Upper-cases a string field.",
+///                    parameters: [.init("FIELD", .word, "the field to change")]),
+///   role: .filter
+/// ) { context in ShoutStage(field: try context.word(0), next: context.next) })
+/// ```
+public struct CommandDefinition: Sendable {
+  /// Where a command may stand in a pipeline.
+  public enum Role: Sendable {
+    /// Produces rows; must come first (`read`, `open`, `roles`).
+    case source
+    /// Takes rows and passes rows or results on (`map`, `where`, `invite`).
+    case filter
+  }
+
+  /// Name, arguments, flags and help.
+  public var signature: CommandSignature
+  /// Where it may stand.
+  public var role: Role
+  /// Builds the stage for one use of the command.
+  public var make: @Sendable (CommandContext) throws -> any Stage
+
+  /// Declares a command.
+  public init(
+    _ signature: CommandSignature, role: Role, make: @escaping @Sendable (CommandContext) throws -> any Stage
+  ) {
+    self.signature = signature
+    self.role = role
+    self.make = make
+  }
+}
+
+/// Everything a command needs to build its stage: its parsed arguments, the session, and the
+/// stage to push to.
+public final class CommandContext {
+  /// The command as written.
+  public let call: CommandCall
+  /// The session running it.
+  public let session: Session
+  /// The downstream stage.
+  public let next: any Stage
+
+  init(call: CommandCall, session: Session, next: any Stage) {
+    self.call = call
+    self.session = session
+    self.next = next
+  }
+
+  private func usage(_ message: String, at range: SourceRange?) -> Diagnostic {
+    Diagnostic(.usage, message, at: range ?? call.range)
+  }
+
+  /// Positional argument `index` as an expression, if given.
+  public func expression(_ index: Int) throws -> Expr? {
+    guard index < call.arguments.count else { return nil }
+    guard case .expression(let expr, _) = call.arguments[index] else {
+      throw usage("expected an expression", at: call.arguments[index].range)
+    }
+    return expr
+  }
+
+  /// Positional argument `index` as a word, if given.
+  public func word(_ index: Int) -> String? {
+    guard index < call.arguments.count, case .word(let text, _) = call.arguments[index] else { return nil }
+    return text
+  }
+
+  /// Positional argument `index` as a whole number, if given.
+  public func integer(_ index: Int) throws -> Int? {
+    guard let text = word(index) else { return nil }
+    guard let value = Int(text), value >= 0 else {
+      throw usage("expected a whole number, got \(text)", at: call.arguments[index].range)
+    }
+    return value
+  }
+
+  /// Whether `--name` was given.
+  public func flag(_ name: String) -> Bool { call.flags[name] != nil }
+
+  /// The value of `--name` as a word.
+  public func flagWord(_ name: String) -> String? {
+    if case .word(let text, _)? = call.flags[name] { return text }
+    return nil
+  }
+
+  /// The value of `--name` as a whole number.
+  public func flagInteger(_ name: String) throws -> Int? {
+    guard let text = flagWord(name) else { return nil }
+    guard let value = Int(text), value >= 0 else {
+      throw usage("--\(name) expects a whole number, got \(text)", at: call.flags[name]?.range)
+    }
+    return value
+  }
+
+  /// The value of `--name` as an expression.
+  public func flagExpression(_ name: String) -> Expr? {
+    if case .expression(let expr, _)? = call.flags[name] { return expr }
+    return nil
+  }
+
+  /// Where positional argument `index` (or the command name) is, for error reports.
+  public func range(ofArgument index: Int) -> SourceRange {
+    index < call.arguments.count ? call.arguments[index].range : call.range
+  }
+}

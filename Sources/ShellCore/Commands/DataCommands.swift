@@ -1,0 +1,398 @@
+import Foundation
+
+/// `read`, `open`, `map`, `where`, `dedupe`, `take`, `skip`, `batch`, `unbatch`, `count`,
+/// `emit`, `save`.
+enum DataCommands {
+  static func register(in session: Session) {
+    for command in all { session.register(command) }
+  }
+
+  static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
+
+  static let all: [CommandDefinition] = [
+    CommandDefinition(
+      CommandSignature(
+        "read", summary: "Read rows from standard input (JSON lines, JSON values, a JSON array, or CSV).",
+        flags: [.init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"), formatFlag],
+        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}"],
+        discussion: """
+          Rows stream one at a time. A malformed value becomes a result with status "invalid" and
+          code bad_json (or bad_csv), with its line and column, and reading goes on (set strict on
+          to stop instead). A single top-level JSON array is unpacked into its elements.
+          """),
+      role: .source
+    ) { context in
+      let format = try Format.resolve(context, path: nil)
+      return ReaderSource(session: context.session, format: format, name: "<stdin>", next: context.next) {
+        context.session.standardInput()
+      }
+    },
+    CommandDefinition(
+      CommandSignature(
+        "open", summary: "Read rows from a file: JSON lines, JSON or CSV, by extension or --format.",
+        parameters: [.init("FILE", .path, "the file to read")], flags: [formatFlag],
+        examples: ["open attendees.csv | map {name: .Name, email: .Email}", "open export.json --format json"]),
+      role: .source
+    ) { context in
+      let path = context.session.resolvePath(context.word(0)!)
+      let format = try Format.resolve(context, path: path)
+      guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw Diagnostic(.usage, "cannot open \(context.word(0)!): no such readable file", at: context.range(ofArgument: 0))
+      }
+      return ReaderSource(session: context.session, format: format, name: context.word(0)!, next: context.next) {
+        FileDescriptorSource(fileDescriptor: handle.fileDescriptor)
+      }
+    },
+    CommandDefinition(
+      CommandSignature(
+        "map", summary: "Replace each row by the outputs of an expression (jq syntax).",
+        parameters: [.init("EXPR", .expression, "applied to each row")],
+        examples: ["map {name: \"\\(.first) \\(.last)\", email: (.email | ascii_downcase)}", "map .users[]"],
+        discussion: "An expression with several outputs gives several rows; with none, the row is dropped."),
+      role: .filter
+    ) { context in
+      MapStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+    },
+    CommandDefinition(
+      CommandSignature(
+        "where", summary: "Keep the rows for which an expression is true.",
+        parameters: [.init("EXPR", .expression, "a condition on each row")],
+        examples: ["where .consent == \"yes\" and .email != null", "where (.email | test(\"@example\\\\.com$\"))"]),
+      role: .filter
+    ) { context in
+      WhereStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+    },
+    CommandDefinition(
+      CommandSignature(
+        "dedupe", summary: "Drop later rows whose key was seen before, reporting each as skipped.",
+        parameters: [.init("EXPR", .expression, "the key of a row (its first output)", optional: true)],
+        examples: ["dedupe .email", "dedupe (.email | ascii_downcase)"],
+        discussion: """
+          A duplicate gets a result {"row", "status": "skipped", "reason": "duplicate", "key",
+          "firstRow"}. Only the keys are kept in memory.
+          """),
+      role: .filter
+    ) { context in
+      DedupeStage(session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), next: context.next)
+    },
+    CommandDefinition(
+      CommandSignature(
+        "take", summary: "Pass the first N rows, then stop reading.", parameters: [.init("N", .integer, "how many rows")],
+        examples: ["read | take 10"]),
+      role: .filter
+    ) { context in TakeStage(limit: try context.integer(0)!, next: context.next) },
+    CommandDefinition(
+      CommandSignature(
+        "skip", summary: "Drop the first N rows.", parameters: [.init("N", .integer, "how many rows")],
+        examples: ["open export.csv | skip 2"]),
+      role: .filter
+    ) { context in SkipStage(count: try context.integer(0)!, next: context.next) },
+    CommandDefinition(
+      CommandSignature(
+        "batch", summary: "Group rows into batches of N (the last may be smaller).",
+        parameters: [.init("N", .integer, "rows per batch")], examples: ["batch 100 | invite"]),
+      role: .filter
+    ) { context in
+      let size = try context.integer(0)!
+      guard size > 0 else { throw Diagnostic(.usage, "batch size must be at least 1", at: context.range(ofArgument: 0)) }
+      return BatchStage(size: size, next: context.next)
+    },
+    CommandDefinition(
+      CommandSignature("unbatch", summary: "Turn batches back into single rows.", examples: ["batch 10 | unbatch"]),
+      role: .filter
+    ) { context in RowStage(next: context.next) },
+    CommandDefinition(
+      CommandSignature("count", summary: "Replace the rows by their number.", examples: ["read | where .consent == \"no\" | count"]),
+      role: .filter
+    ) { context in CountStage(next: context.next) },
+    CommandDefinition(
+      CommandSignature(
+        "emit", summary: "Write rows to standard output as JSON lines (the default end of a pipeline).",
+        examples: ["read | take 3 | emit"]),
+      role: .filter
+    ) { context in PassStage(next: context.next) },
+    CommandDefinition(
+      CommandSignature(
+        "save", summary: "Write rows to a file (JSON lines, JSON array or CSV); results still go to stdout.",
+        parameters: [.init("FILE", .path, "the file to write")], flags: [formatFlag],
+        examples: ["open in.csv | map {email} | save emails.jsonl", "read | save out.csv"]),
+      role: .filter
+    ) { context in
+      let path = context.session.resolvePath(context.word(0)!)
+      let format = try Format.resolve(context, path: path)
+      guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
+      else {
+        throw Diagnostic(.usage, "cannot write \(context.word(0)!)", at: context.range(ofArgument: 0))
+      }
+      return SaveStage(handle: handle, format: format, next: context.next)
+    },
+  ]
+}
+
+/// Input and output file formats.
+enum Format: String {
+  case jsonl, json, csv, tsv
+
+  static func resolve(_ context: CommandContext, path: String?) throws -> Format {
+    if context.flag("csv") { return .csv }
+    if context.flag("tsv") { return .tsv }
+    if let name = context.flagWord("format") {
+      guard let format = Format(rawValue: name.lowercased()) ?? (name.lowercased() == "ndjson" ? .jsonl : nil) else {
+        throw Diagnostic(.usage, "unknown format '\(name)'; use jsonl, json, csv or tsv", at: context.call.flags["format"]?.range)
+      }
+      return format
+    }
+    switch (path.map { ($0 as NSString).pathExtension.lowercased() }) {
+    case "csv"?: return .csv
+    case "tsv"?, "tab"?: return .tsv
+    case "json"?: return .json
+    default: return .jsonl
+    }
+  }
+}
+
+/// `read` and `open`: streams rows from bytes.
+final class ReaderSource: SourceStage {
+  let session: Session
+  let format: Format
+  let name: String
+  let next: any Stage
+  let makeSource: () -> any ByteSource
+
+  init(session: Session, format: Format, name: String, next: any Stage, source: @escaping () -> any ByteSource) {
+    self.session = session
+    self.format = format
+    self.name = name
+    self.next = next
+    self.makeSource = source
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    var source = makeSource()
+    let interruption = session.interruption
+    let emit: (Item) throws -> Void = { [next] item in
+      if interruption.isSet { throw StopInput() }
+      try next.push(item)
+    }
+    switch format {
+    case .csv, .tsv:
+      var reader = CSVReader(sourceName: name, limits: session.inputLimits)
+      if format == .tsv { reader.separator = 0x09 }
+      try reader.read(&source, emit)
+    case .jsonl, .json:
+      try JSONRowReader(sourceName: name, limits: session.inputLimits).read(&source, emit)
+    }
+    try next.finish()
+  }
+}
+
+/// A first-stage expression: its outputs on `null` are the rows.
+final class ExpressionSource: SourceStage {
+  let evaluator: RowEvaluator
+  let next: any Stage
+  let origin: Origin
+
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
+    self.evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "expression")
+    self.next = next
+    self.origin = Origin(source: range.source.name, line: range.source.lineAndColumn(of: range.start).line)
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    var number = 0
+    do {
+      try evaluator.session.interpreter.evaluate(evaluator.expr, .null, evaluator.session.environment) { value in
+        if evaluator.session.interruption.isSet { throw StopInput() }
+        number += 1
+        try next.push(.row(Row(value: value, number: number, origin: origin)))
+      }
+    } catch var error as JQError {
+      if error.range == nil { error.range = evaluator.range }
+      throw error
+    }
+    try next.finish()
+  }
+}
+
+final class MapStage: RowStage {
+  let evaluator: RowEvaluator
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "map")
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    _ = try evaluator.each(row, next: next) { value in
+      try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
+    }
+  }
+}
+
+final class WhereStage: RowStage {
+  let evaluator: RowEvaluator
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "where")
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    if case .some(.some(let value)) = try evaluator.first(row, next: next), value.isTruthy { try next.push(.row(row)) }
+  }
+}
+
+final class DedupeStage: RowStage {
+  let evaluator: RowEvaluator
+  var seen: [Value: Int] = [:]
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "dedupe")
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    guard case .some(let first) = try evaluator.first(row, next: next) else { return }
+    let key = first ?? .null
+    if let earlier = seen[key] {
+      try next.push(
+        .result(
+          .result(
+            row: row.number, status: "skipped",
+            [("reason", .string("duplicate")), ("key", key), ("firstRow", .number(earlier))] + Self.email(row))))
+      return
+    }
+    seen[key] = row.number
+    try next.push(.row(row))
+  }
+  static func email(_ row: Row) -> [(String, Value)] {
+    if case .string(let email)? = row.value["email"] { return [("email", .string(email))] }
+    return []
+  }
+}
+
+final class TakeStage: RowStage {
+  var remaining: Int
+  init(limit: Int, next: any Stage) {
+    remaining = limit
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    guard remaining > 0 else { throw StopInput() }
+    remaining -= 1
+    try next.push(.row(row))
+    if remaining == 0 { throw StopInput() }
+  }
+}
+
+final class SkipStage: RowStage {
+  var remaining: Int
+  init(count: Int, next: any Stage) {
+    remaining = count
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    if remaining > 0 {
+      remaining -= 1
+      return
+    }
+    try next.push(.row(row))
+  }
+}
+
+final class BatchStage: RowStage {
+  let size: Int
+  var pending: [Row] = []
+  init(size: Int, next: any Stage) {
+    self.size = size
+    super.init(next: next)
+    pending.reserveCapacity(size)
+  }
+  override func handle(_ row: Row) throws {
+    pending.append(row)
+    if pending.count == size {
+      let full = pending
+      pending.removeAll(keepingCapacity: true)
+      try next.push(.batch(full))
+    }
+  }
+  override func finish() throws {
+    if !pending.isEmpty {
+      let last = pending
+      pending = []
+      try next.push(.batch(last))
+    }
+    try next.finish()
+  }
+}
+
+final class CountStage: RowStage {
+  var count = 0
+  override func handle(_ row: Row) throws { count += 1 }
+  override func finish() throws {
+    try next.push(.row(Row(value: .number(count), number: 1, origin: Origin(source: "count", line: 0))))
+    try next.finish()
+  }
+}
+
+/// Passes everything on unchanged, batches included.
+final class PassStage: Stage {
+  let next: any Stage
+  init(next: any Stage) { self.next = next }
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+}
+
+final class SaveStage: RowStage {
+  let handle: FileHandle
+  let format: Format
+  var writer = JSONWriter(capacity: 1 << 16)
+  var csvHeader: [String]?
+  var first = true
+
+  init(handle: FileHandle, format: Format, next: any Stage) {
+    self.handle = handle
+    self.format = format
+    super.init(next: next)
+    if format == .json { writer.bytes.append(UInt8(ascii: "[")) }
+  }
+
+  override func handle(_ row: Row) throws {
+    switch format {
+    case .jsonl:
+      writer.write(row.value)
+      writer.appendByte(0x0A)
+    case .json:
+      if !first { writer.appendByte(UInt8(ascii: ",")) }
+      writer.appendByte(0x0A)
+      writer.write(row.value)
+    case .csv, .tsv:
+      guard case .object(let object) = row.value else {
+        throw JQError("save as \(format.rawValue) needs object rows; row \(row.number) is \(row.value.typeName)")
+      }
+      if csvHeader == nil {
+        csvHeader = object.orderedKeys
+        writer.bytes += try line(object.orderedKeys.map(Value.string)).utf8
+      }
+      writer.bytes += try line(csvHeader!.map { object[$0] ?? .null }).utf8
+    }
+    first = false
+    if writer.bytes.count > 1 << 16 { flush() }
+  }
+
+  private func line(_ values: [Value]) throws -> String {
+    try Interpreter.format(format == .csv ? "csv" : "tsv", .array(values), nil) + "\n"
+  }
+
+  private func flush() {
+    handle.write(Data(writer.bytes))
+    writer.bytes.removeAll(keepingCapacity: true)
+  }
+
+  override func finish() throws {
+    if format == .json { writer.bytes += Array((first ? "]\n" : "\n]\n").utf8) }
+    flush()
+    try handle.close()
+    try next.finish()
+  }
+}

@@ -1,0 +1,65 @@
+/// Evaluating an expression on one row, turning its runtime errors into an `invalid` result
+/// for that row (reported in full on stderr the first time) instead of stopping the pipeline.
+struct RowEvaluator {
+  let session: Session
+  let expr: Expr
+  let range: SourceRange
+  let commandName: String
+  private let reported = Counter()
+
+  init(session: Session, expr: Expr, range: SourceRange, commandName: String) {
+    self.session = session
+    self.expr = expr
+    self.range = range
+    self.commandName = commandName
+  }
+
+  final class Counter {
+    var count = 0
+  }
+
+  /// Calls `body` for each output; on an error, pushes an invalid result to `next` and returns false.
+  func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
+    do {
+      try session.interpreter.evaluate(expr, row.value, session.environment, body)
+      return true
+    } catch let error as JQError {
+      try report(error, row, next)
+      return false
+    }
+  }
+
+  /// The first output, or nil when there is none; on an error as `each`.
+  func first(_ row: Row, next: any Stage) throws -> Value?? {
+    var result: Value?
+    let token = session.interpreter.freshID()
+    do {
+      try session.interpreter.evaluate(expr, row.value, session.environment) { value in
+        result = value
+        throw StopSignal(token: token)
+      }
+    } catch let stop as StopSignal where stop.token == token {
+    } catch let error as JQError {
+      try report(error, row, next)
+      return nil
+    }
+    return .some(result)
+  }
+
+  private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
+    let at = error.range ?? range
+    reported.count += 1
+    if reported.count == 1 {
+      session.diagnostics(
+        Diagnostic(.runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at).description)
+    }
+    try next.push(
+      .result(
+        .result(
+          row: row.number, status: "invalid",
+          [
+            ("error", .error(code: "expression_error", message: error.message, [("at", .string(at.description))])),
+            ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
+          ])))
+  }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// `help`, `set`, `source`: commands about the session itself.
+enum SessionCommands {
+  static func register(in session: Session) {
+    session.register(
+      CommandDefinition(
+        CommandSignature(
+          "help", summary: "List the commands, or show one command's usage and examples.",
+          parameters: [.init("COMMAND", .word, "a command name", optional: true)], examples: ["help", "help invite"]),
+        role: .source
+      ) { context in
+        TextSource(next: context.next) { try helpText(for: context.word(0), session: context.session, range: context.range(ofArgument: 0)) }
+      })
+    session.register(
+      CommandDefinition(
+        CommandSignature(
+          "set", summary: "Change a session setting; with no arguments, list them.",
+          parameters: [.init("NAME", .word, "the setting", optional: true), .init("VALUE", .word, "its new value", optional: true)],
+          examples: ["set batch-size 50", "set strict on", "set"]),
+        role: .source
+      ) { context in
+        let session = context.session
+        guard let name = context.word(0) else {
+          return TextSource(next: context.next) {
+            session.settings.map { "\($0.name) = \(session.setting($0.name) ?? "")\n    \($0.summary)" }.joined(separator: "\n") + "\n"
+          }
+        }
+        guard let value = context.word(1) else {
+          return TextSource(next: context.next) { "\(name) = \(session.setting(name) ?? "(no such setting)")\n" }
+        }
+        do {
+          try session.set(name, to: value)
+        } catch {
+          throw Diagnostic(.usage, "set \(name): \(error)", at: context.range(ofArgument: 0))
+        }
+        return TextSource(next: context.next) { "" }
+      })
+    session.register(
+      CommandDefinition(
+        CommandSignature(
+          "source", summary: "Run a script file in this session (its lets and defs stay).",
+          parameters: [.init("FILE", .path, "an nwsh script")], examples: ["source onboard.nw"]),
+        role: .source
+      ) { context in
+        let session = context.session
+        let path = session.resolvePath(context.word(0)!)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+          throw Diagnostic(.usage, "cannot read \(context.word(0)!)", at: context.range(ofArgument: 0))
+        }
+        return ActionSource(next: context.next) { try session.runStatements(Script.strippingShebang(text), name: context.word(0)!) }
+      })
+  }
+
+  static func helpText(for name: String?, session: Session, range: SourceRange) throws -> String {
+    guard let name else {
+      var text = "Commands (help NAME for more):\n"
+      let names = session.commandNames
+      let width = names.map(\.count).max() ?? 0
+      for name in names {
+        text += "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+          + (session.command(named: name)?.signature.summary ?? "") + "\n"
+      }
+      text += """
+
+        Pipelines join commands with |; expressions are jq's (https://jqlang.org/manual).
+        Statements: let NAME = EXPR, def f: EXPR;, set NAME VALUE, source FILE.
+
+        """
+      return text
+    }
+    guard let signature = session.command(named: name)?.signature else {
+      throw Diagnostic(
+        .usage, "no command '\(name)'", at: range,
+        hint: nearestName(to: name, in: session.commandNames).map { "did you mean '\($0)'?" })
+    }
+    var text = "\(signature.usage)\n  \(signature.summary)\n"
+    if !signature.parameters.isEmpty {
+      text += "\nArguments:\n"
+      for parameter in signature.parameters { text += "  \(parameter.name)  \(parameter.summary)\n" }
+    }
+    if !signature.flags.isEmpty {
+      text += "\nFlags:\n"
+      for flag in signature.flags { text += "  --\(flag.name)  \(flag.summary)\n" }
+    }
+    if !signature.discussion.isEmpty { text += "\n" + signature.discussion + "\n" }
+    if !signature.examples.isEmpty {
+      text += "\nExamples:\n"
+      for example in signature.examples { text += "  \(example)\n" }
+    }
+    return text
+  }
+}
+
+/// Writes text to the output instead of rows (help, settings).
+final class TextSource: SourceStage {
+  let next: any Stage
+  let text: () throws -> String
+  init(next: any Stage, text: @escaping () throws -> String) {
+    self.next = next
+    self.text = text
+  }
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+  func run() throws {
+    guard let terminal = next as? Terminal else { throw Diagnostic(.usage, "this command cannot feed a pipeline", at: nil) }
+    terminal.session.output.emitText(try text())
+    try next.finish()
+  }
+}
+
+/// Runs an action and produces no rows (source).
+final class ActionSource: SourceStage {
+  let next: any Stage
+  let action: () throws -> Void
+  init(next: any Stage, action: @escaping () throws -> Void) {
+    self.next = next
+    self.action = action
+  }
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+  func run() throws {
+    try action()
+    try next.finish()
+  }
+}
+
+/// Script text helpers.
+public enum Script {
+  /// `text` without a leading `#!` line (kept as an empty line, so line numbers stay true).
+  public static func strippingShebang(_ text: String) -> String {
+    guard text.hasPrefix("#!") else { return text }
+    guard let newline = text.firstIndex(of: "\n") else { return "" }
+    return String(text[newline...])
+  }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Bytes to read rows from, a block at a time.
+public protocol ByteSource {
+  /// Appends up to `count` bytes to `buffer`; returns how many (0 at the end).
+  mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int
+}
+
+/// Reads a file descriptor (stdin is 0).
+public struct FileDescriptorSource: ByteSource {
+  /// The descriptor.
+  public let fileDescriptor: Int32
+  /// Reads `fileDescriptor`.
+  public init(fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+
+  public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    let start = buffer.count
+    buffer.reserveCapacity(start + count)
+    var got = 0
+    buffer.withUnsafeMutableBufferPointer { _ in }
+    // Grow, read into the tail, then trim to what arrived.
+    buffer.append(contentsOf: repeatElement(0, count: count))
+    while true {
+      got = buffer.withUnsafeMutableBytes { raw in
+        Glibc.read(fileDescriptor, raw.baseAddress! + start, count)
+      }
+      if got < 0 && errno == EINTR { continue }
+      break
+    }
+    buffer.removeLast(count - max(0, got))
+    if got < 0 { throw InputError("read failed: \(String(cString: strerror(errno)))") }
+    return got
+  }
+}
+
+/// Reads from bytes in memory (tests, `-c` with a here-string, embedders).
+public struct BytesSource: ByteSource {
+  private let bytes: [UInt8]
+  private var offset = 0
+  /// Serves `bytes`.
+  public init(_ bytes: [UInt8]) { self.bytes = bytes }
+  /// Serves the UTF-8 of `text`.
+  public init(_ text: String) { self.bytes = Array(text.utf8) }
+
+  public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    let end = min(bytes.count, offset + count)
+    buffer += bytes[offset..<end]
+    defer { offset = end }
+    return end - offset
+  }
+}
+
+/// A failure reading input (not malformed data: that becomes a result row).
+public struct InputError: Error, CustomStringConvertible, Sendable {
+  /// What happened.
+  public let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Limits that keep hostile input from exhausting memory or the stack.
+public struct InputLimits: Sendable {
+  /// Largest single JSON value or CSV record, in bytes.
+  public var maxValueBytes = 64 << 20
+  /// Deepest nesting of a JSON value.
+  public var maxDepth = 10_000
+  /// Creates the defaults.
+  public init() {}
+}

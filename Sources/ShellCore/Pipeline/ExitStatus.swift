@@ -1,0 +1,30 @@
+/// nwsh's exit statuses, distinct for each way a run can end.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+  /// Every row succeeded.
+  case success = 0
+  /// Some rows failed or were invalid.
+  case someFailed = 1
+  /// Some rows' outcome is unknown (in doubt); none failed.
+  case someUnknown = 2
+  /// Bad input under `--strict`: stopped at the first malformed row.
+  case dataError = 65
+  /// The command line or the program is wrong (syntax, unknown command or flag).
+  case usage = 64
+  /// The API refused the key.
+  case authentication = 77
+  /// Interrupted (Ctrl-C, SIGTERM).
+  case interrupted = 130
+
+  /// A line for the README's table.
+  public var meaning: String {
+    switch self {
+    case .success: "every row succeeded"
+    case .someFailed: "some rows failed or were invalid"
+    case .someUnknown: "some rows are in doubt (status unknown), none failed"
+    case .dataError: "stopped at malformed input under --strict"
+    case .usage: "usage or script error"
+    case .authentication: "authentication failed"
+    case .interrupted: "interrupted"
+    }
+  }
+}

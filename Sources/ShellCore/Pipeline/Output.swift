@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where results go: a file descriptor written in large blocks, or a closure (tests, embedders).
+public final class OutputSink: @unchecked Sendable {
+  private var writer = JSONWriter(capacity: 1 << 17)
+  private let write: ([UInt8]) -> Void
+  /// How results are laid out.
+  public var style: Style
+
+  /// Compact lines (pipes), or indented and colored (a terminal).
+  public struct Style: Sendable {
+    /// Spaces per indent level; 0 for one line per value.
+    public var indent: Int
+    /// ANSI colors.
+    public var color: Bool
+    /// Compact lines, no color.
+    public static let lines = Style(indent: 0, color: false)
+    /// Creates a style.
+    public init(indent: Int, color: Bool) {
+      self.indent = indent
+      self.color = color
+    }
+  }
+
+  /// Writes to a file descriptor (1 for stdout).
+  public init(fileDescriptor: Int32, style: Style = .lines) {
+    self.style = style
+    self.write = { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { Glibc.write(fileDescriptor, $0.baseAddress, $0.count) }
+        if written < 0 {
+          if errno == EINTR { continue }
+          return
+        }
+        offset += written
+      }
+    }
+  }
+
+  /// Hands each block of bytes to `body`.
+  public init(style: Style = .lines, _ body: @escaping ([UInt8]) -> Void) {
+    self.style = style
+    self.write = body
+  }
+
+  /// Appends one value and a newline.
+  public func emit(_ value: Value) {
+    writer.indent = style.indent
+    writer.color = style.color
+    writer.write(value)
+    writer.appendByte(0x0A)
+    if writer.bytes.count >= 1 << 16 { flush() }
+  }
+
+  /// Appends raw text (no newline added).
+  public func emitText(_ text: String) {
+    writer.bytes += text.utf8
+    if writer.bytes.count >= 1 << 16 { flush() }
+  }
+
+  /// Writes out what is buffered.
+  public func flush() {
+    guard !writer.bytes.isEmpty else { return }
+    write(writer.bytes)
+    writer.bytes.removeAll(keepingCapacity: true)
+  }
+}

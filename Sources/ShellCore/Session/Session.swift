@@ -1,0 +1,330 @@
+import Foundation
+
+/// Runs nwsh programs: parses statements, keeps `let` bindings, `def`s and settings between
+/// them, and runs pipelines of registered commands from an input to an output.
+///
+/// This is the type a program embeds:
+///
+/// ```swift
+/// let session = Session(output: OutputSink(fileDescriptor: 1))
+/// session.register(myCommand)
+/// let status = session.run("read | where .ok | emit", name: "<example>")
+/// ```
+public final class Session: @unchecked Sendable {
+  /// Evaluates expressions; embedders may add native functions to it.
+  public let interpreter: Interpreter
+  /// Where results go.
+  public var output: OutputSink
+  /// Where diagnostics and progress go (stderr by default).
+  public var diagnostics: (String) -> Void
+  /// Produces standard input for `read`.
+  public var standardInput: () -> any ByteSource
+  /// The directory relative paths (`open`, `source`, `save`) start from.
+  public var workingDirectory: String
+
+  private var commands: [String: CommandDefinition] = [:]
+  private var settingDefinitions: [String: SettingDefinition] = [:]
+  private var settingValues: [String: String] = [:]
+  private var scope: Environment = .empty
+  private var definedFunctions: Set<String> = []
+  private var boundVariables: Set<String> = []
+
+  /// Field names seen in the rows of the last pipeline (for completion).
+  public private(set) var recentFields: Set<String> = []
+  /// Counts of result statuses in the current run.
+  public private(set) var tally = Tally()
+  /// An exit status a command forces (e.g. authentication failure), if any.
+  public var forcedStatus: ExitStatus?
+  /// Set from a signal handler to stop the running pipeline at the next row.
+  public let interruption = Interruption()
+
+  /// Statuses counted for the summary and the exit status.
+  public struct Tally: Sendable {
+    /// Rows written without a status (data rows).
+    public var rows = 0
+    /// Result records by `status`.
+    public var statuses: [String: Int] = [:]
+    /// The exit status these counts call for.
+    public var exitStatus: ExitStatus {
+      if (statuses["failed"] ?? 0) + (statuses["invalid"] ?? 0) > 0 { return .someFailed }
+      if (statuses["unknown"] ?? 0) > 0 { return .someUnknown }
+      return .success
+    }
+  }
+
+  /// A session writing to `output`, with the data commands and the process environment.
+  public init(
+    output: OutputSink = OutputSink(fileDescriptor: 1), diagnostics: ((String) -> Void)? = nil,
+    environment: [String: String]? = nil
+  ) {
+    self.interpreter = Interpreter(environment: environment ?? ProcessInfo.processInfo.environment)
+    self.output = output
+    self.diagnostics = diagnostics ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    self.standardInput = { FileDescriptorSource(fileDescriptor: 0) }
+    self.workingDirectory = FileManager.default.currentDirectoryPath
+    interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
+    DataCommands.register(in: self)
+    SessionCommands.register(in: self)
+    for setting in CoreSettings.all { define(setting) }
+  }
+
+  // MARK: Registration
+
+  /// Adds a command (replacing one of the same name).
+  public func register(_ command: CommandDefinition) {
+    commands[command.signature.name] = command
+  }
+
+  /// The command named `name`.
+  public func command(named name: String) -> CommandDefinition? { commands[name] }
+
+  /// Every command, by name.
+  public var commandNames: [String] { commands.keys.sorted() }
+
+  /// The parser's view of the commands.
+  public var commandTable: CommandTable {
+    var table = CommandTable()
+    for command in commands.values { table.add(command.signature) }
+    return table
+  }
+
+  /// Declares a setting.
+  public func define(_ setting: SettingDefinition) {
+    settingDefinitions[setting.name] = setting
+  }
+
+  /// Every setting, by name.
+  public var settings: [SettingDefinition] { settingDefinitions.values.sorted { $0.name < $1.name } }
+
+  /// The current value of setting `name`.
+  public func setting(_ name: String) -> String? { settingValues[name] ?? settingDefinitions[name]?.defaultValue }
+
+  /// Whether toggle setting `name` is on.
+  public func isOn(_ name: String) -> Bool { setting(name) == "on" }
+
+  /// Changes a setting, validating the value.
+  public func set(_ name: String, to value: String) throws {
+    guard let definition = settingDefinitions[name] else {
+      let hint = nearestName(to: name, in: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
+      throw SettingError("no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
+    }
+    settingValues[name] = try definition.validate(value)
+  }
+
+  /// Binds `$name` for the rest of the session.
+  public func bind(_ name: String, to value: Value) {
+    scope = scope.binding(value: value, named: name)
+    boundVariables.insert(name)
+  }
+
+  /// The scope expressions run in: `let` bindings and `def`s.
+  public var environment: Environment { scope }
+
+  /// Names of bound variables (for completion).
+  public var variableNames: [String] { boundVariables.sorted() }
+
+  /// The limits for reading input, from the settings.
+  public var inputLimits: InputLimits {
+    var limits = InputLimits()
+    limits.maxDepth = Int(setting("max-depth") ?? "") ?? limits.maxDepth
+    limits.maxValueBytes = Int(setting("max-value-bytes") ?? "") ?? limits.maxValueBytes
+    return limits
+  }
+
+  /// Resolves `path` against the working directory.
+  public func resolvePath(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { return home + path.dropFirst() }
+    return (workingDirectory as NSString).appendingPathComponent(path)
+  }
+
+  // MARK: Running
+
+  /// Parses and runs `text`; reports problems on `diagnostics`; returns the exit status.
+  ///
+  /// A syntax or usage error, or a runtime error outside per-row processing, stops the program
+  /// (status 64). Row-level problems become result records and are counted.
+  @discardableResult
+  public func run(_ text: String, name: String) -> ExitStatus {
+    tally = Tally()
+    forcedStatus = nil
+    interruption.reset()
+    let status: ExitStatus = withLargeStack {
+      do {
+        try runStatements(text, name: name)
+        return nil
+      } catch let stop as PipelineStop {
+        diagnostics(stop.message)
+        return stop.status
+      } catch let diagnostic as Diagnostic {
+        diagnostics(diagnostic.description)
+        return .usage
+      } catch let error as JQError {
+        diagnostics(error.diagnostic.description)
+        return .usage
+      } catch let halt as HaltSignal {
+        if let message = halt.message {
+          if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
+        }
+        return ExitStatus(rawValue: halt.status) ?? (halt.status == 0 ? .success : .someFailed)
+      } catch {
+        diagnostics("nwsh: \(error)")
+        return .usage
+      }
+    } ?? (interruption.isSet ? .interrupted : (forcedStatus ?? tally.exitStatus))
+    output.flush()
+    return status
+  }
+
+  /// Runs `text` within the current run (used by `source`), raising errors to the caller.
+  func runStatements(_ text: String, name: String) throws {
+    let source = Source(name: name, text: text)
+    var parser = try Parser(source, commands: commandTable)
+    for statement in try parser.parseProgram() {
+      if interruption.isSet { return }
+      try execute(statement)
+      output.flush()
+    }
+  }
+
+  private func check(_ expr: Expr) throws {
+    try Checker(variables: boundVariables, functions: definedFunctions, natives: Set(interpreter.natives.keys)).check(expr)
+  }
+
+  /// Runs one statement.
+  public func execute(_ statement: Statement) throws {
+    switch statement {
+    case .binding(let name, let expr, let range):
+      try check(expr)
+      var values: [Value] = []
+      do {
+        try interpreter.evaluate(expr, .null, scope) { values.append($0) }
+      } catch var error as JQError {
+        if error.range == nil { error.range = range }
+        throw error
+      }
+      guard values.count == 1 else {
+        throw Diagnostic(.runtime, "let \(name) needs exactly one value, got \(values.count)", at: range)
+      }
+      bind(name, to: values[0])
+    case .definition(let definition):
+      try check(.functionDefinition(definition, .identity))
+      scope = Environment(parent: scope, binding: .function(definition.key, definition))
+      definedFunctions.insert(definition.key)
+    case .pipeline(let stages):
+      try runPipeline(stages)
+    }
+  }
+
+  private func runPipeline(_ stages: [StageSyntax]) throws {
+    let terminal = Terminal(session: self)
+    recentFields = []
+    // Build back to front: each stage gets the one after it.
+    var next: any Stage = terminal
+    var built: [any Stage] = []
+    for (position, syntax) in stages.enumerated().reversed() {
+      switch syntax {
+      case .command(let call):
+        guard let definition = commands[call.name] else {
+          throw Diagnostic(.usage, "unknown command '\(call.name)'", at: call.range)
+        }
+        if definition.role == .source && position > 0 {
+          throw Diagnostic(
+            .usage, "'\(call.name)' produces rows, so it must start the pipeline", at: call.range,
+            hint: "write it first: \(call.name) … | …")
+        }
+        for argument in call.arguments {
+          if case .expression(let expr, _) = argument { try check(expr) }
+        }
+        for argument in call.flags.values {
+          if case .expression(let expr, _) = argument { try check(expr) }
+        }
+        next = try definition.make(CommandContext(call: call, session: self, next: next))
+      case .expression(let expr, let range):
+        try check(expr)
+        next = position == 0
+          ? ExpressionSource(session: self, expr: expr, range: range, next: next)
+          : MapStage(session: self, expr: expr, range: range, next: next)
+      }
+      built.append(next)
+    }
+    guard let first = built.last else { return }
+    guard let source = first as? any SourceStage else {
+      if case .command(let call) = stages[0] {
+        throw Diagnostic(
+          .usage, "'\(call.name)' needs rows: start the pipeline with read, open or an expression", at: call.range,
+          hint: "read | \(call.name) …")
+      }
+      return
+    }
+    do {
+      try source.run()
+    } catch is StopInput {
+      try first.finish()
+    }
+  }
+
+  /// Notes the keys of a row's value for completion (cheaply: objects only, first 1000 keys).
+  func noteFields(of value: Value) {
+    guard tally.rows <= 64, recentFields.count < 1000, case .object(let object) = value else { return }
+    for key in object.orderedKeys where recentFields.count < 1000 { recentFields.insert(key) }
+  }
+
+  func count(status: String) { tally.statuses[status, default: 0] += 1 }
+  func countRow() { tally.rows += 1 }
+}
+
+/// A request to stop the program with a status and a message (e.g. `--strict`).
+public struct PipelineStop: Error, Sendable {
+  /// The exit status.
+  public var status: ExitStatus
+  /// What to tell the user.
+  public var message: String
+  /// Creates the request.
+  public init(status: ExitStatus, message: String) {
+    self.status = status
+    self.message = message
+  }
+}
+
+/// A flag a signal handler sets and pipelines poll.
+public final class Interruption: @unchecked Sendable {
+  private let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+  init() { flag.initialize(to: 0) }
+  deinit { flag.deallocate() }
+  /// Asks the running pipeline to stop.
+  public func set() { flag.pointee = 1 }
+  func reset() { flag.pointee = 0 }
+  /// Whether a stop was asked for.
+  public var isSet: Bool { flag.pointee != 0 }
+}
+
+/// The end of every pipeline: writes rows and results to the output and counts statuses.
+final class Terminal: Stage {
+  let session: Session
+  init(session: Session) { self.session = session }
+
+  func push(_ item: Item) throws {
+    switch item {
+    case .row(let row):
+      session.countRow()
+      session.noteFields(of: row.value)
+      session.output.emit(row.value)
+    case .batch(let rows):
+      session.countRow()
+      session.output.emit(.array(rows.map(\.value)))
+    case .result(let value):
+      if case .string(let status)? = value["status"] {
+        session.count(status: status)
+        if status == "invalid" && session.isOn("strict") {
+          session.output.emit(value)
+          let detail = value["error"].map(JSONWriter.compact) ?? ""
+          throw PipelineStop(status: .dataError, message: "nwsh: stopped at invalid row \(value["row"].map(JSONWriter.compact) ?? "?") (--strict): \(detail)")
+        }
+      }
+      session.output.emit(value)
+    }
+  }
+
+  func finish() throws { session.output.flush() }
+}

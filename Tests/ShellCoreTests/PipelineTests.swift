@@ -1,0 +1,144 @@
+import ShellCore
+import Testing
+
+/// Runs a program on `input` and returns stdout lines, diagnostics and the exit status.
+func runProgram(_ program: String, input: String = "", configure: (Session) -> Void = { _ in }) -> (
+  lines: [String], diagnostics: [String], status: ShellCore.ExitStatus
+) {
+  var bytes: [UInt8] = []
+  var diagnostics: [String] = []
+  let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, environment: ["HOME": "/tmp"])
+  session.standardInput = { BytesSource(input) }
+  configure(session)
+  let status = session.run(program, name: "<test>")
+  let text = String(decoding: bytes, as: UTF8.self)
+  return (text.split(separator: "\n").map(String.init), diagnostics, status)
+}
+
+@Suite("Pipelines")
+struct PipelineTests {
+  @Test func theDesignExampleRunsEndToEnd() {
+    let input = """
+      {"first":"Zoë","last":"Ñúñez","email":"ZOE@x.io","consent":"yes"}
+      {"first":"A","last":"B","email":"a@x.io","consent":"no"}
+      not json
+      {"first":"C","last":"D","email":"zoe@x.io","consent":"yes"}
+      """
+    let result = runProgram(
+      #"read | where .consent == "yes" | map {name: "\(.first) \(.last)", email: (.email | ascii_downcase), tagId: "r1"} | dedupe .email"#,
+      input: input)
+    #expect(
+      result.lines == [
+        #"{"name":"Zoë Ñúñez","email":"zoe@x.io","tagId":"r1"}"#,
+        #"{"row":3,"status":"invalid","error":{"code":"bad_json","message":"invalid literal, expected null","line":3,"column":1},"source":"<stdin>"}"#,
+        #"{"row":4,"status":"skipped","reason":"duplicate","key":"zoe@x.io","firstRow":1,"email":"zoe@x.io"}"#,
+      ])
+    #expect(result.status == ShellCore.ExitStatus.someFailed)
+  }
+
+  @Test func bigNumbersKeepTheirDigits() {
+    let result = runProgram("read", input: #"{"id": 12345678901234567890123, "x": 1.000, "y": 1e2}"#)
+    #expect(result.lines == [#"{"id":12345678901234567890123,"x":1.000,"y":1e2}"#])
+  }
+
+  @Test func concatenatedPrettyAndArrayInputs() {
+    #expect(runProgram("read | map .a", input: "{\"a\":1}{\"a\":2}\n{\n  \"a\": 3\n}\n").lines == ["1", "2", "3"])
+    #expect(runProgram("read | map .a", input: "[{\"a\":1},{\"a\":2}]").lines == ["1", "2"])
+    #expect(runProgram("read", input: "\u{FEFF}{\"a\":1}\r\n\r\n{\"a\":2}\r\n").lines == [#"{"a":1}"#, #"{"a":2}"#])
+  }
+
+  @Test func csvFollowsRFC4180() {
+    let input = "\u{FEFF}name,email\r\n\"Doe, Jane\",jane@x.io\r\n\"Say \"\"hi\"\"\",\"multi\nline\"\r\nonly-one\r\n"
+    let result = runProgram("read --csv", input: input)
+    #expect(result.lines.count == 3)
+    #expect(result.lines[0] == #"{"name":"Doe, Jane","email":"jane@x.io"}"#)
+    #expect(result.lines[1] == #"{"name":"Say \"hi\"","email":"multi\nline"}"#)
+    #expect(result.lines[2].contains(#""code":"bad_csv""#) && result.lines[2].contains(#""line":5"#))
+  }
+
+  @Test func strictStopsAtTheFirstInvalidRow() {
+    let result = runProgram("set strict on\nread", input: "{\"a\":1}\nnope\n{\"a\":2}\n")
+    #expect(result.status == ShellCore.ExitStatus.dataError)
+    #expect(result.lines.count == 2)
+  }
+
+  @Test func takeStopsReadingAndBatchGroups() {
+    #expect(runProgram("read | take 2", input: (1...1000).map { "{\"n\":\($0)}" }.joined(separator: "\n")).lines.count == 2)
+    #expect(runProgram("range(5) | batch 2").lines == ["[0,1]", "[2,3]", "[4]"])
+    #expect(runProgram("range(5) | batch 2 | unbatch | skip 3").lines == ["3", "4"])
+    #expect(runProgram("range(7) | where . % 2 == 0 | count").lines == ["4"])
+  }
+
+  @Test func letDefAndSource() throws {
+    let result = runProgram("let base = 10\ndef twice(f): f | f;\n[1,2] | map map(twice(. + $base))")
+    #expect(result.lines == ["[21,22]"])
+  }
+
+  @Test func expressionErrorsBecomeInvalidResultsAndTheStreamGoesOn() {
+    let result = runProgram("read | map .a + 1", input: "{\"a\":1}\n{\"a\":\"x\"}\n{\"a\":3}\n")
+    #expect(result.lines.count == 3)
+    #expect(result.lines[0] == "2" && result.lines[2] == "4")
+    #expect(result.lines[1].contains(#""code":"expression_error""#))
+    #expect(result.diagnostics.count == 1)
+    #expect(result.diagnostics[0].contains("<test>:1:15: runtime error"))
+  }
+
+  @Test func syntaxAndUsageErrorsPointAtTheSpot() {
+    let unknown = runProgram("read | mapp .a")
+    #expect(unknown.status == ShellCore.ExitStatus.usage)
+    #expect(unknown.diagnostics[0].hasPrefix("<test>:1:8: error: unknown command 'mapp'"))
+    #expect(unknown.diagnostics[0].contains("^^^^"))
+    #expect(unknown.diagnostics[0].contains("did you mean 'map'?"))
+    let syntax = runProgram("read |\n  map {a: .b")
+    #expect(syntax.diagnostics[0].hasPrefix("<test>:2:13: syntax error"))
+    let flag = runProgram("read --cvs")
+    #expect(flag.diagnostics[0].contains("did you mean '--csv'?"))
+    let undefined = runProgram("read | map $nope")
+    #expect(undefined.diagnostics[0].contains("$nope is not defined"))
+  }
+
+  @Test func statementsContinueAfterATrailingPipeOrOpenBracket() {
+    #expect(runProgram("[1,2,3] |\n  map map(. * 2) |\n  map [\n    .\n  ]").lines == ["[[2,4,6]]"])
+    #expect(Lexer.needsMoreInput(Source(name: "r", text: "read |")))
+    #expect(Lexer.needsMoreInput(Source(name: "r", text: "map {a:")))
+    #expect(Lexer.needsMoreInput(Source(name: "r", text: "map \"abc")))
+    #expect(!Lexer.needsMoreInput(Source(name: "r", text: "read | map .a")))
+  }
+}
+
+/// A command registered from outside ShellCore, used in a pipeline.
+final class ShoutStage: RowStage {
+  let field: String
+  init(field: String, next: any Stage) {
+    self.field = field
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    var row = row
+    if case .object(var object) = row.value, case .string(let text)? = object[field] {
+      object[field] = .string(text.uppercased())
+      row.value = .object(object)
+    }
+    try next.push(.row(row))
+  }
+}
+
+@Suite("Embedding")
+struct EmbeddingTests {
+  @Test func anEmbedderRegistersACommandAndAFunction() {
+    let result = runProgram(#"read | shout name | map {name, greeting: hello(.name)}"#, input: #"{"name":"zoë"}"#) {
+      session in
+      session.register(
+        CommandDefinition(
+          CommandSignature("shout", summary: "Upper-cases a field.", parameters: [.init("FIELD", .word, "the field")]),
+          role: .filter
+        ) { context in ShoutStage(field: context.word(0)!, next: context.next) })
+      session.interpreter.define("hello", arity: 1) { interpreter, arguments, input, scope, _, emit in
+        try interpreter.evaluate(arguments[0], input, scope) { name in
+          try emit(.string("Hello, \(name.stringValue ?? "?")!"))
+        }
+      }
+    }
+    #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
+  }
+}
