@@ -135,6 +135,7 @@ enum Builtins {
       switch (input, key) {
       case (.object(let o), .string(let k)): return .bool(o[k] != nil)
       case (.array(let a), .number(let n)): return .bool(n.double >= 0 && n.double < Double(a.count))
+      case (.null, .string), (.null, .number): return .false
       default: throw JQError("Cannot check whether \(input.typeName) has a \(key.typeName) key", at: range)
       }
     }
@@ -149,7 +150,6 @@ enum Builtins {
         for item in items { sum = try interpreter.binary(.add, sum, item, range) }
       case .object(let object):
         for item in object.values { sum = try interpreter.binary(.add, sum, item, range) }
-      case .null: break
       default: throw JQError("Cannot iterate over \(describe(input))", at: range)
       }
       try emit(sum)
@@ -341,8 +341,14 @@ enum Builtins {
       return all.last ?? .null
     }
     t["to_entries/0"] = unary { input, range in
-      guard case .object(let object) = input else { throw JQError("\(describe(input)) has no keys", at: range) }
-      return .array(object.map { key, value in .object(JSONObject([("key", .string(key)), ("value", value)])) })
+      switch input {
+      case .object(let object):
+        return .array(object.map { key, value in .object(JSONObject([("key", .string(key)), ("value", value)])) })
+      case .array(let items):
+        return .array(items.enumerated().map { .object(JSONObject([("key", .number($0.offset)), ("value", $0.element)])) })
+      default:
+        throw JQError("\(describe(input)) has no keys", at: range)
+      }
     }
   }
 

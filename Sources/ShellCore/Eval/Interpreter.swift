@@ -205,7 +205,8 @@ public final class Interpreter: @unchecked Sendable {
   private func singleValue(_ expr: Expr, _ input: Value, _ env: Environment) throws -> Value? {
     switch expr {
     case .binary(let op, let lhs, let rhs, let range):
-      guard let left = try singleValue(lhs, input, env), let right = try singleValue(rhs, input, env) else { return nil }
+      // jq evaluates the right operand first (it matters when the right side is empty).
+      guard let right = try singleValue(rhs, input, env), let left = try singleValue(lhs, input, env) else { return nil }
       return try binary(op, left, right, range)
     case .index(let target, .literal(let key), let range):
       guard let base = try singleValue(target, input, env) else { return nil }
