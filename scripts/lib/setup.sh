@@ -15,6 +15,7 @@ nwsh_ensure_system_packages() {
   command -v pkg-config >/dev/null || missing+=(pkg-config)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
+  command -v hyperfine >/dev/null || missing+=(hyperfine)
   [ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "nwsh setup: installing ${missing[*]}" >&2
