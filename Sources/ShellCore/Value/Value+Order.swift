@@ -13,29 +13,16 @@ extension Value: Comparable, Hashable {
     }
   }
 
-  /// -1, 0 or 1, as jq compares values.
+  /// -1, 0 or 1, as jq compares values (no depth limit; see `checkedCompare`).
   public static func compare(_ lhs: Value, _ rhs: Value) -> Int {
     switch (lhs, rhs) {
     case (.number(let a), .number(let b)):
       return a.double < b.double ? -1 : (a.double == b.double ? 0 : 1)
     case (.string(let a), .string(let b)):
       return compareBytes(a, b)
-    case (.array(let a), .array(let b)):
-      for (x, y) in zip(a, b) {
-        let order = compare(x, y)
-        if order != 0 { return order }
-      }
-      return a.count < b.count ? -1 : (a.count == b.count ? 0 : 1)
-    case (.object(let a), .object(let b)):
-      let keysA = a.keys.sorted(by: bytesLess)
-      let keysB = b.keys.sorted(by: bytesLess)
-      let keyOrder = compare(.array(keysA.map(Value.string)), .array(keysB.map(Value.string)))
-      if keyOrder != 0 { return keyOrder }
-      for key in keysA {
-        let order = compare(a[key]!, b[key]!)
-        if order != 0 { return order }
-      }
-      return 0
+    case (.array, .array), (.object, .object):
+      // Starting far below the limit, the checked comparison cannot throw.
+      return (try? checkedCompare(lhs, rhs, depth: Int.min / 2)) ?? 0
     default:
       let (ra, rb) = (lhs.typeRank, rhs.typeRank)
       return ra < rb ? -1 : (ra == rb ? 0 : 1)
