@@ -196,7 +196,7 @@ final class ExpressionSource: SourceStage {
   let origin: Origin
 
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    self.evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "expression")
+    self.evaluator = RowEvaluator(session: session, expr: expr, range: range)
     self.next = next
     self.origin = Origin(source: range.source.name, line: range.source.lineAndColumn(of: range.start).line)
   }
@@ -223,7 +223,7 @@ final class ExpressionSource: SourceStage {
 final class MapStage: RowStage {
   let evaluator: RowEvaluator
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "map")
+    evaluator = RowEvaluator(session: session, expr: expr, range: range)
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -236,7 +236,7 @@ final class MapStage: RowStage {
 final class WhereStage: RowStage {
   let evaluator: RowEvaluator
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "where")
+    evaluator = RowEvaluator(session: session, expr: expr, range: range)
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -248,7 +248,7 @@ final class DedupeStage: RowStage {
   let evaluator: RowEvaluator
   var seen: [Value: Int] = [:]
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, commandName: "dedupe")
+    evaluator = RowEvaluator(session: session, expr: expr, range: range)
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {

@@ -4,14 +4,12 @@ struct RowEvaluator {
   let session: Session
   let expr: Expr
   let range: SourceRange
-  let commandName: String
   private let reported = Counter()
 
-  init(session: Session, expr: Expr, range: SourceRange, commandName: String) {
+  init(session: Session, expr: Expr, range: SourceRange) {
     self.session = session
     self.expr = expr
     self.range = range
-    self.commandName = commandName
   }
 
   final class Counter {

@@ -46,8 +46,10 @@ public final class Environment: @unchecked Sendable {
     var frame: Environment? = self
     while let current = frame {
       switch current.binding {
-      case .function(let bound, let definition)? where bound == key: return .function(definition, current)
-      case .closure(let bound, let expr, let scope)? where bound == key: return .closure(expr, scope)
+      case .function(let bound, let definition)? where bound == key:
+        return .function(definition, current)
+      case .closure(let bound, let expr, let scope)? where bound == key:
+        return .closure(expr, scope)
       default: break
       }
       frame = current.parent
@@ -64,14 +66,4 @@ public final class Environment: @unchecked Sendable {
     return nil
   }
 
-  /// Every variable name in scope, innermost first (for completion and `$__prog_args`).
-  public var variableNames: [String] {
-    var names: [String] = []
-    var frame: Environment? = self
-    while let current = frame {
-      if case .value(let name, _)? = current.binding, !names.contains(name) { names.append(name) }
-      frame = current.parent
-    }
-    return names
-  }
 }

@@ -115,7 +115,7 @@ extension Interpreter {
         if let (finalPath, final) = accumulator { try emit(finalPath, final) }
       }
     case .literal(.null):
-      try emit(path, input).self  // `path(null)`-style no-ops keep the location (jq: getpath([]))
+      try emit(path, input)  // `path(null)`-style no-ops keep the location (jq: getpath([]))
     default:
       try evaluate(expr, input, env) { try emit(nil, $0) }
     }

@@ -21,7 +21,6 @@ public struct FileDescriptorSource: ByteSource {
     let start = buffer.count
     buffer.reserveCapacity(start + count)
     var got = 0
-    buffer.withUnsafeMutableBufferPointer { _ in }
     // Grow, read into the tail, then trim to what arrived.
     buffer.append(contentsOf: repeatElement(0, count: count))
     while true {

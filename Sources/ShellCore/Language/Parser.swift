@@ -356,7 +356,7 @@ public struct Parser {
   private mutating func parsePostfix() throws(Diagnostic) -> Expr {
     var term = try parseTerm()
     while true {
-      if case .field(let name) = current.kind, !current.spaceBefore || true {
+      if case .field(let name) = current.kind {
         let range = advance().range
         term = .index(term, .literal(.string(name)), range)
       } else if current.is("."), case .string = nextToken.kind, !nextToken.spaceBefore {
@@ -530,15 +530,13 @@ public struct Parser {
     }
   }
 
-  private mutating func parsePostfixNoBind() throws(Diagnostic) -> Expr { try parsePostfix() }
-
   /// The body of `try`/`catch`: binds tighter than any binary operator.
   private mutating func parsePostTry() throws(Diagnostic) -> Expr {
     if current.is("-") {
       let token = advance()
       return .negate(try parsePostTry(), token.range)
     }
-    return try parsePostfixNoBind()
+    return try parsePostfix()
   }
 
   private mutating func parseIf() throws(Diagnostic) -> Expr {
