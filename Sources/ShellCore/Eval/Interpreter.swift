@@ -9,6 +9,8 @@ public final class Interpreter: @unchecked Sendable {
   /// Functions registered by an embedder: `name/arity` → implementation.
   var natives: [String: NativeFunction] = [:]
   var preludeCache: [String: FunctionDefinition] = [:]
+  /// Compiled regexes by pattern and flags (bounded; see `RegexBuiltins.compile`).
+  var regexCache: [String: Regex<AnyRegexOutput>] = [:]
   private var counter = 0
   /// How deep calls of defined functions are nested now; past ``maxCallDepth`` it is an error.
   var callDepth = 0

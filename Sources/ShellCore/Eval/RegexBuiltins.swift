@@ -30,18 +30,28 @@ enum RegexBuiltins {
     return options
   }
 
-  static func compile(_ pattern: String, _ options: Options, _ range: SourceRange) throws -> Regex<AnyRegexOutput> {
+  /// The compiled regex, from the interpreter's cache when the same pattern ran before (a
+  /// `where (.email | test(…))` would otherwise compile it again for every row).
+  static func compile(_ pattern: String, _ options: Options, _ range: SourceRange, _ interpreter: Interpreter) throws
+    -> Regex<AnyRegexOutput>
+  {
+    let key = options.prefix + pattern
+    if let cached = interpreter.regexCache[key] { return cached }
     do {
-      return try Regex(options.prefix + pattern).matchingSemantics(.unicodeScalar)
+      let regex = try Regex(key).matchingSemantics(.unicodeScalar)
+      if interpreter.regexCache.count >= 256 { interpreter.regexCache.removeAll(keepingCapacity: true) }
+      interpreter.regexCache[key] = regex
+      return regex
     } catch {
       throw JQError("\(pattern) (at offset 0) is not a valid regex: \(error)", at: range)
     }
   }
 
   /// Every match (or the first), as jq match objects.
-  static func matches(_ text: String, _ patternValue: Value, _ flags: Value, _ range: SourceRange, forceGlobal: Bool = false)
-    throws -> [Value]
-  {
+  static func matches(
+    _ interpreter: Interpreter, _ text: String, _ patternValue: Value, _ flags: Value, _ range: SourceRange,
+    forceGlobal: Bool = false
+  ) throws -> [Value] {
     var patternValue = patternValue
     var flags = flags
     if case .array(let pair) = patternValue {
@@ -53,7 +63,7 @@ enum RegexBuiltins {
     }
     var options = try self.options(flags, range)
     if forceGlobal { options.global = true }
-    let regex = try compile(pattern, options, range)
+    let regex = try compile(pattern, options, range, interpreter)
     let scalars = text.unicodeScalars
     func offset(_ index: String.Index) -> Int { scalars.distance(from: scalars.startIndex, to: index) }
     var results: [Value] = []
@@ -99,7 +109,7 @@ enum RegexBuiltins {
         guard case .string(let text) = input else {
           throw JQError("\(describe(input)) cannot be matched, as it is not a string", at: range)
         }
-        try emit(.bool(!(try matches(text, pattern, flags, range)).isEmpty))
+        try emit(.bool(!(try matches(interpreter, text, pattern, flags, range)).isEmpty))
       }
     }
   }
@@ -110,7 +120,7 @@ enum RegexBuiltins {
         guard case .string(let text) = input else {
           throw JQError("\(describe(input)) cannot be matched, as it is not a string", at: range)
         }
-        for result in try matches(text, pattern, flags, range) { try emit(result) }
+        for result in try matches(interpreter, text, pattern, flags, range) { try emit(result) }
       }
     }
   }
@@ -124,7 +134,7 @@ enum RegexBuiltins {
         let scalars = Array(text.unicodeScalars)
         var pieces: [Value] = []
         var previous = 0
-        for found in try matches(text, pattern, flags, range, forceGlobal: true) {
+        for found in try matches(interpreter, text, pattern, flags, range, forceGlobal: true) {
           let start = Int(found["offset"]!.doubleValue!)
           let length = Int(found["length"]!.doubleValue!)
           pieces.append(.string(String(String.UnicodeScalarView(scalars[previous..<start]))))
@@ -145,7 +155,7 @@ enum RegexBuiltins {
           throw JQError("\(describe(input)) cannot be matched, as it is not a string", at: range)
         }
         let scalars = Array(text.unicodeScalars)
-        let found = try matches(text, pattern, flags, range)
+        let found = try matches(interpreter, text, pattern, flags, range)
         func piece(_ from: Int, _ to: Int) -> String { String(String.UnicodeScalarView(scalars[from..<to])) }
         func build(_ index: Int, _ previous: Int, _ prefix: String) throws {
           guard index < found.count else { return try emit(.string(prefix + piece(previous, scalars.count))) }
