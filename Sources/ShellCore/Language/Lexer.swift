@@ -229,34 +229,8 @@ public struct Lexer {
       let escapeStart = position
       position += 1
       guard position < end else { throw error("unterminated string", at: start) }
-      let escape = bytes[position]
-      position += 1
-      switch escape {
-      case UInt8(ascii: "\""): text.append(0x22)
-      case UInt8(ascii: "\\"): text.append(0x5C)
-      case UInt8(ascii: "/"): text.append(0x2F)
-      case UInt8(ascii: "b"): text.append(0x08)
-      case UInt8(ascii: "f"): text.append(0x0C)
-      case UInt8(ascii: "n"): text.append(0x0A)
-      case UInt8(ascii: "r"): text.append(0x0D)
-      case UInt8(ascii: "t"): text.append(0x09)
-      case UInt8(ascii: "u"):
-        var scalar = try hex4(escapeStart)
-        if (0xD800..<0xDC00).contains(scalar), end - position >= 6, bytes[position] == UInt8(ascii: "\\"),
-          bytes[position + 1] == UInt8(ascii: "u")
-        {
-          let save = position
-          position += 2
-          let low = try hex4(escapeStart)
-          if (0xDC00..<0xE000).contains(low) {
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          } else {
-            position = save
-          }
-        }
-        if (0xD800..<0xE000).contains(scalar) { scalar = 0xFFFD }
-        appendUTF8(scalar, to: &text)
-      case UInt8(ascii: "("):
+      if bytes[position] == UInt8(ascii: "(") {
+        position += 1
         if !text.isEmpty {
           parts.append(.text(String(decoding: text, as: UTF8.self)))
           text = []
@@ -284,24 +258,17 @@ public struct Lexer {
         let innerTokens = try inner.run()
         position += 1
         parts.append(.interpolation(innerTokens))
-      default:
-        throw error("invalid escape \\\(String(UnicodeScalar(escape))) in a string", at: escapeStart)
+        continue
+      }
+      let problem = bytes.withUnsafeBufferPointer { JSONEscape.decode(UnsafeBufferPointer(rebasing: $0[..<end]), &position, into: &text) }
+      switch problem {
+      case nil: break
+      case .truncated?, .invalidHex?: throw error("invalid \\u escape", at: escapeStart)
+      case .invalidEscape?:
+        throw error("invalid escape \\\(String(UnicodeScalar(bytes[position]))) in a string", at: escapeStart)
       }
     }
     if !text.isEmpty || parts.isEmpty { parts.append(.text(String(decoding: text, as: UTF8.self))) }
     return Token(kind: .string(parts), range: range(start), spaceBefore: spaced)
-  }
-
-  private mutating func hex4(_ escapeStart: Int) throws(Diagnostic) -> UInt32 {
-    guard end - position >= 4 else { throw error("invalid \\u escape", at: escapeStart) }
-    var value: UInt32 = 0
-    for _ in 0..<4 {
-      guard let digit = UInt32(String(UnicodeScalar(bytes[position])), radix: 16) else {
-        throw error("invalid \\u escape", at: escapeStart)
-      }
-      value = value << 4 | digit
-      position += 1
-    }
-    return value
   }
 }

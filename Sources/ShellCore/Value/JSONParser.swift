@@ -219,63 +219,15 @@ public struct JSONParser {
         continue
       }
       position += 1
-      guard position < end else { break }
-      let escape = base[position]
-      position += 1
-      switch escape {
-      case UInt8(ascii: "\""): bytes.append(0x22)
-      case UInt8(ascii: "\\"): bytes.append(0x5C)
-      case UInt8(ascii: "/"): bytes.append(0x2F)
-      case UInt8(ascii: "b"): bytes.append(0x08)
-      case UInt8(ascii: "f"): bytes.append(0x0C)
-      case UInt8(ascii: "n"): bytes.append(0x0A)
-      case UInt8(ascii: "r"): bytes.append(0x0D)
-      case UInt8(ascii: "t"): bytes.append(0x09)
-      case UInt8(ascii: "u"):
-        var scalar = try parseHex4()
-        if (0xD800..<0xDC00).contains(scalar) {
-          // A high surrogate must be followed by \u and a low one; otherwise it is replaced.
-          if end - position >= 6 && base[position] == UInt8(ascii: "\\") && base[position + 1] == UInt8(ascii: "u") {
-            let save = position
-            position += 2
-            let low = try parseHex4()
-            if (0xDC00..<0xE000).contains(low) {
-              scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else {
-              position = save
-              scalar = 0xFFFD
-            }
-          } else {
-            scalar = 0xFFFD
-          }
-        } else if (0xDC00..<0xE000).contains(scalar) {
-          scalar = 0xFFFD
-        }
-        appendUTF8(scalar, to: &bytes)
-      default:
-        position -= 1
-        throw fail("invalid escape \\\(describeByte()) in a string")
+      let problem = JSONEscape.decode(UnsafeBufferPointer(start: base, count: end), &position, into: &bytes)
+      switch problem {
+      case nil: continue
+      case .truncated?: throw fail(position >= end ? "unterminated string" : "truncated \\u escape")
+      case .invalidHex?: throw fail("invalid hex digit \(describeByte()) in a \\u escape")
+      case .invalidEscape?: throw fail("invalid escape \\\(describeByte()) in a string")
       }
     }
     throw fail("unterminated string")
-  }
-
-  private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
-    guard end - position >= 4 else { throw fail("truncated \\u escape") }
-    var value: UInt32 = 0
-    for _ in 0..<4 {
-      let byte = base[position]
-      let digit: UInt32
-      switch byte {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-      default: throw fail("invalid hex digit \(describeByte()) in a \\u escape")
-      }
-      value = value << 4 | digit
-      position += 1
-    }
-    return value
   }
 
   /// Parses a number; plain integers of up to 15 digits are converted exactly without strtod.
