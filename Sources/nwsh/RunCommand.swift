@@ -82,6 +82,7 @@ func withInterruptHandling<T>(_ session: Session, _ body: () -> T) -> T {
         session.interruption.set()
         FileHandle.standardError.write(Data("\nnwsh: interrupted; finishing the rows already read (again to quit now)\n".utf8))
       } else {
+        session.output.flush()  // keep the results already computed
         exit(ExitStatus.interrupted.rawValue)
       }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ShellCore
 import Testing
 
@@ -140,5 +141,32 @@ struct EmbeddingTests {
       }
     }
     #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
+  }
+}
+
+@Suite("Interrupting")
+struct InterruptTests {
+  @Test func aQuietPipeEndsWhenInterruptedAndResultsSoFarAreKept() throws {
+    var fds: [Int32] = [0, 0]
+    #expect(pipe(&fds) == 0)
+    defer {
+      close(fds[0])
+      close(fds[1])
+    }
+    // One row arrives, then the writer goes quiet without closing the pipe.
+    let row = Array("{\"a\":1}\n".utf8)
+    _ = row.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+    var bytes: [UInt8] = []
+    let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in }, environment: [:])
+    let interruption = session.interruption
+    session.standardInput = { [fds] in
+      FileDescriptorSource(fileDescriptor: fds[0]) {
+        interruption.set()  // as the signal handler would, while read is waiting
+        return true
+      }
+    }
+    let status = session.run("read | map .a", name: "<test>")
+    #expect(status == ShellCore.ExitStatus.interrupted)
+    #expect(String(decoding: bytes, as: UTF8.self) == "1\n")
   }
 }

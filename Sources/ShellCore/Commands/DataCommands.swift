@@ -40,7 +40,7 @@ enum DataCommands {
         throw Diagnostic(.usage, "cannot open \(context.word(0)!): no such readable file", at: context.range(ofArgument: 0))
       }
       return ReaderSource(session: context.session, format: format, name: context.word(0)!, next: context.next) {
-        FileDescriptorSource(fileDescriptor: handle.fileDescriptor)
+        FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { context.session.interruption.isSet }
       }
     },
     CommandDefinition(

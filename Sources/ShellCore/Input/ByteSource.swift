@@ -14,10 +14,20 @@ public protocol ByteSource {
 public struct FileDescriptorSource: ByteSource {
   /// The descriptor.
   public let fileDescriptor: Int32
-  /// Reads `fileDescriptor`.
-  public init(fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+  private let shouldStop: () -> Bool
+
+  /// Reads `fileDescriptor`. While it waits for data it checks `shouldStop` every 100 ms and,
+  /// when that says so, ends the input (so Ctrl-C works even on a quiet pipe or terminal).
+  public init(fileDescriptor: Int32, shouldStop: @escaping () -> Bool = { false }) {
+    self.fileDescriptor = fileDescriptor
+    self.shouldStop = shouldStop
+  }
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    var waiting = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+    while poll(&waiting, 1, 100) == 0 {
+      if shouldStop() { return 0 }
+    }
     let start = buffer.count
     buffer.reserveCapacity(start + count)
     var got = 0

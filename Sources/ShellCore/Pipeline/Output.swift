@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -5,8 +7,11 @@
 #endif
 
 /// Where results go: a file descriptor written in large blocks, or a closure (tests, embedders).
+///
+/// The buffer is behind a lock so that another thread (a second Ctrl-C) can flush it safely.
 public final class OutputSink: @unchecked Sendable {
   private var writer = JSONWriter(capacity: 1 << 17)
+  private let lock = NSLock()
   private let write: ([UInt8]) -> Void
   /// How results are laid out.
   public var style: Style
@@ -50,21 +55,31 @@ public final class OutputSink: @unchecked Sendable {
 
   /// Appends one value and a newline.
   public func emit(_ value: Value) {
+    lock.lock()
+    defer { lock.unlock() }
     writer.indent = style.indent
     writer.color = style.color
     writer.write(value)
     writer.appendByte(0x0A)
-    if writer.bytes.count >= 1 << 16 { flush() }
+    if writer.bytes.count >= 1 << 16 { flushLocked() }
   }
 
   /// Appends raw text (no newline added).
   public func emitText(_ text: String) {
+    lock.lock()
+    defer { lock.unlock() }
     writer.bytes += text.utf8
-    if writer.bytes.count >= 1 << 16 { flush() }
+    if writer.bytes.count >= 1 << 16 { flushLocked() }
   }
 
-  /// Writes out what is buffered.
+  /// Writes out what is buffered; safe to call from any thread.
   public func flush() {
+    lock.lock()
+    defer { lock.unlock() }
+    flushLocked()
+  }
+
+  private func flushLocked() {
     guard !writer.bytes.isEmpty else { return }
     write(writer.bytes)
     writer.bytes.removeAll(keepingCapacity: true)

@@ -60,7 +60,8 @@ public final class Session: @unchecked Sendable {
     self.interpreter = Interpreter(environment: environment ?? ProcessInfo.processInfo.environment)
     self.output = output
     self.diagnostics = diagnostics ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    self.standardInput = { FileDescriptorSource(fileDescriptor: 0) }
+    let interruption = self.interruption
+    self.standardInput = { FileDescriptorSource(fileDescriptor: 0) { interruption.isSet } }
     self.workingDirectory = FileManager.default.currentDirectoryPath
     interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
     DataCommands.register(in: self)
