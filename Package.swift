@@ -15,9 +15,11 @@ let package = Package(
     .library(name: "ShellCore", targets: ["ShellCore"]),
     .library(name: "NetworkedAPI", targets: ["NetworkedAPI"]),
     .library(name: "NetworkedSimulator", targets: ["NetworkedSimulator"]),
+    .library(name: "NetworkedCommands", targets: ["NetworkedCommands"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // The language: values, JSON, lexer, parser, evaluator, commands. Knows nothing of Networked.
@@ -34,16 +36,28 @@ let package = Package(
     // jq's own test cases run against ShellCore (scripts/jq-conformance and a test).
     .target(name: "JQConformance", dependencies: ["ShellCore"], swiftSettings: swiftSettings),
     .executableTarget(name: "jq-conformance", dependencies: ["JQConformance"], swiftSettings: swiftSettings),
+    // The Networked commands (invite, add, roles, members, plans, api), the rate-window pacer
+    // and the state database (SQLite via GRDB) under the XDG state directory.
+    .target(
+      name: "NetworkedCommands",
+      dependencies: ["ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
+      swiftSettings: swiftSettings
+    ),
     // The thin executable: argument parsing and wiring.
     .executableTarget(
       name: "nwsh",
       dependencies: [
-        "ShellCore", "NetworkedAPI", "NetworkedSimulator",
+        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "NetworkedCommandsTests",
+      dependencies: ["NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI"],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(name: "CLITests", dependencies: ["nwsh"], swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",

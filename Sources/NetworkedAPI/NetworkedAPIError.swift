@@ -75,8 +75,8 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
     self.cancelled = cancelled
   }
 
-  /// A transport failure.
-  static func transport(
+  /// A transport failure (public so pacing layers can report a request they never sent).
+  public static func transport(
     sent: Bool, reason: String, timedOut: Bool = false, cancelled: Bool = false
   ) -> NetworkedAPIError {
     NetworkedAPIError(

@@ -18,6 +18,7 @@ public final class NetworkedSimulator: Sendable {
     var limiter: RateLimiter
     var faults: [(path: String?, fault: Fault)] = []
     var requests = 0
+    var refusedByWindows = 0
     var received: [ReceivedRequest] = []
   }
 
@@ -82,6 +83,9 @@ public final class NetworkedSimulator: Sendable {
   /// The most recent requests exactly as they arrived (up to 1,000), `x-api-key` redacted.
   public var receivedRequests: [ReceivedRequest] { state.withLock { $0.received } }
 
+  /// How many requests the rate windows refused with 429 (injected 429 faults not included).
+  public var rateLimitRefusals: Int { state.withLock { $0.refusedByWindows } }
+
   // MARK: Routing
 
   private func handle(_ request: WireRequest) -> WireAction {
@@ -97,6 +101,7 @@ public final class NetworkedSimulator: Sendable {
       }
       if request.path.hasPrefix("/_sandbox/") { return (nil, nil) }
       if let wait = state.limiter.admit(key: key, now: now) {
+        state.refusedByWindows += 1
         return (nil, .respond(Self.error(429, "Too many requests", headers: [("Retry-After", String(wait))])))
       }
       if configuration.restrictedKeys.contains(key) && request.path.contains("/admin/") {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NetworkedAPI
+import NetworkedCommands
+import NetworkedSimulator
 import ShellCore
 
 /// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin).
@@ -22,6 +25,15 @@ struct Run: ParsableCommand {
 
   @Option(help: "Color results: auto, always or never (NO_COLOR also turns it off).")
   var color: ColorChoice = .auto
+
+  @Flag(help: "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked.")
+  var sandbox = false
+
+  @Option(help: "The API's base URL (default: $NETWORKED_BASE_URL, else https://backend.networked.co).")
+  var baseURL: String?
+
+  @Flag(help: "Plan every invite and add without sending (same as `set dry-run on`).")
+  var dryRun = false
 
   @Argument(help: "A script file, then its arguments.")
   var script: String?
@@ -47,7 +59,11 @@ struct Run: ParsableCommand {
       throw ValidationError("the interactive shell is not built yet: use -c PROGRAM or a script file")
     }
     let session = Session(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
+    let connection = try Connection.make(sandbox: sandbox, baseURL: baseURL)
+    defer { connection.simulator?.shutdown() }
+    NetworkedCommands.register(in: session, environment: connection.environment)
     if strict { try session.set("strict", to: "on") }
+    if dryRun { try session.set("dry-run", to: "on") }
     let positional = (script == nil ? [] : arguments).map(Value.string)
     session.bind("ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject()))])))
     if program == nil && script == nil {
@@ -100,5 +116,41 @@ final class SignalCount: @unchecked Sendable {
     defer { lock.unlock() }
     value += 1
     return value
+  }
+}
+
+/// Where the API commands go: the real API (key from `NETWORKED_API_KEY`) or, with
+/// `--sandbox`, a simulator started in this process.
+struct Connection {
+  var environment: NetworkedEnvironment
+  var simulator: NetworkedSimulator?
+
+  static func make(sandbox: Bool, baseURL: String?) throws -> Connection {
+    let variables = ProcessInfo.processInfo.environment
+    // Tests run several processes through hours of rate windows on one sped-up clock.
+    let clock: any PacingClock = variables["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) ?? SystemClock()
+    if sandbox {
+      if baseURL != nil { throw ValidationError("give either --sandbox or --base-url, not both") }
+      var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
+      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
+      let simulator = NetworkedSimulator(configuration)
+      do {
+        try simulator.start()
+      } catch {
+        throw ValidationError("cannot start the sandbox: \(error)")
+      }
+      let environment = NetworkedEnvironment(
+        baseURL: try BaseURL(simulator.baseURL), key: APIKey(NetworkedSimulator.demoKey), keySource: "sandbox",
+        clock: clock)
+      return Connection(environment: environment, simulator: simulator)
+    }
+    let url: BaseURL
+    do {
+      url = try (baseURL ?? variables["NETWORKED_BASE_URL"]).map { try BaseURL($0) } ?? .production
+    } catch {
+      throw ValidationError("\(error)")
+    }
+    let key = variables["NETWORKED_API_KEY"].flatMap(APIKey.init)
+    return Connection(environment: NetworkedEnvironment(baseURL: url, key: key, clock: clock), simulator: nil)
   }
 }

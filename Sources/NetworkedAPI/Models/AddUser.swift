@@ -35,7 +35,7 @@ public struct AddUserRequest: Sendable, Hashable {
   }
 
   /// The form fields in wire order; `password` only with `method = 2`, `planId` only when set.
-  var formFields: [(String, String)] {
+  public var formFields: [(String, String)] {
     var fields = [("email", email), ("name", name)]
     if method == .direct, let password { fields.append(("password", password)) }
     fields.append(("roleId", roleId))

@@ -1,12 +1,15 @@
 /// Evaluating an expression on one row, turning its runtime errors into an `invalid` result
 /// for that row (reported in full on stderr the first time) instead of stopping the pipeline.
-struct RowEvaluator {
+///
+/// Commands that take an expression (`map`, `where`, `invite --note`) evaluate it through one.
+public struct RowEvaluator {
   let session: Session
   let expr: Expr
   let range: SourceRange
   private let reported = Counter()
 
-  init(session: Session, expr: Expr, range: SourceRange) {
+  /// An evaluator of `expr` (written at `range`) in `session`'s scope.
+  public init(session: Session, expr: Expr, range: SourceRange) {
     self.session = session
     self.expr = expr
     self.range = range
@@ -17,7 +20,7 @@ struct RowEvaluator {
   }
 
   /// Calls `body` for each output; on an error, pushes an invalid result to `next` and returns false.
-  func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
+  public func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
     do {
       try session.interpreter.evaluate(expr, row.value, session.environment, body)
       return true
@@ -28,7 +31,7 @@ struct RowEvaluator {
   }
 
   /// The first output, or nil when there is none; on an error as `each`.
-  func first(_ row: Row, next: any Stage) throws -> Value?? {
+  public func first(_ row: Row, next: any Stage) throws -> Value?? {
     var result: Value?
     let token = session.interpreter.freshID()
     do {

@@ -28,19 +28,16 @@ public struct FileDescriptorSource: ByteSource {
     while poll(&waiting, 1, 100) == 0 {
       if shouldStop() { return 0 }
     }
-    let start = buffer.count
-    buffer.reserveCapacity(start + count)
     var got = 0
-    // Grow, read into the tail, then trim to what arrived.
-    buffer.append(contentsOf: repeatElement(0, count: count))
-    while true {
-      got = buffer.withUnsafeMutableBytes { raw in
-        Glibc.read(fileDescriptor, raw.baseAddress! + start, count)
+    // Read into scratch space and append only what arrived (a copy, cheap even unoptimized).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { scratch in
+      while true {
+        got = Glibc.read(fileDescriptor, scratch.baseAddress!, count)
+        if got < 0 && errno == EINTR { continue }
+        break
       }
-      if got < 0 && errno == EINTR { continue }
-      break
+      if got > 0 { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<got])) }
     }
-    buffer.removeLast(count - max(0, got))
     if got < 0 { throw InputError("read failed: \(String(cString: strerror(errno)))") }
     return got
   }

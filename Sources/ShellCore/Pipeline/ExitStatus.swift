@@ -2,9 +2,9 @@
 public enum ExitStatus: Int32, Sendable, CaseIterable {
   /// Every row succeeded.
   case success = 0
-  /// Some rows failed or were invalid.
+  /// Some rows failed or were invalid; none is in doubt.
   case someFailed = 1
-  /// Some rows' outcome is unknown (in doubt); none failed.
+  /// Some rows' outcome is unknown (in doubt): look at them before re-running.
   case someUnknown = 2
   /// Bad input under `--strict`: stopped at the first malformed row.
   case dataError = 65
@@ -19,8 +19,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   public var meaning: String {
     switch self {
     case .success: "every row succeeded"
-    case .someFailed: "some rows failed or were invalid"
-    case .someUnknown: "some rows are in doubt (status unknown), none failed"
+    case .someFailed: "some rows failed or were invalid (none in doubt)"
+    case .someUnknown: "some rows are in doubt (status unknown): check them before re-running"
     case .dataError: "stopped at malformed input under --strict"
     case .usage: "usage or script error"
     case .authentication: "authentication failed"

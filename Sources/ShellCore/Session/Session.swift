@@ -46,8 +46,9 @@ public final class Session: @unchecked Sendable {
     public var statuses: [String: Int] = [:]
     /// The exit status these counts call for.
     public var exitStatus: ExitStatus {
-      if (statuses["failed"] ?? 0) + (statuses["invalid"] ?? 0) > 0 { return .someFailed }
+      // In-doubt rows need a deliberate look before any re-run, so they outrank failures.
       if (statuses["unknown"] ?? 0) > 0 { return .someUnknown }
+      if (statuses["failed"] ?? 0) + (statuses["invalid"] ?? 0) > 0 { return .someFailed }
       return .success
     }
   }

@@ -1,0 +1,140 @@
+import Foundation
+public import NetworkedAPI
+public import ShellCore
+import Synchronization
+
+/// Where and how the Networked commands talk to the API: given by the program that embeds them
+/// (nwsh's command line, or a test).
+public struct NetworkedEnvironment: Sendable {
+  /// The API's base URL.
+  public var baseURL: BaseURL
+  /// The key, if one was found; commands that call the API fail with exit 77 without it.
+  public var key: APIKey?
+  /// Where it came from, for messages (`NETWORKED_API_KEY`, `sandbox`…). Never the key.
+  public var keySource: String
+  /// The clock the pacer reads and waits on.
+  public var clock: any PacingClock
+  /// The state database's path.
+  public var statePath: String
+  /// How requests go out.
+  public var transport: any HTTPTransport
+  /// Retry limits.
+  public var retryPolicy: RetryPolicy
+  /// A number in `0..<1` for back-off jitter.
+  public var jitter: @Sendable () -> Double
+  /// Where the progress line goes, and whether it is a terminal (live line) or not (occasional
+  /// plain lines).
+  public var progress: ProgressOutput
+
+  /// An environment for `baseURL` with the system clock, the default state database and the
+  /// URLSession transport.
+  public init(
+    baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
+    clock: any PacingClock = SystemClock(), statePath: String = StateStore.defaultPath(),
+    transport: any HTTPTransport = URLSessionTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
+    jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+    progress: ProgressOutput = .standardError
+  ) {
+    self.baseURL = baseURL
+    self.key = key
+    self.keySource = keySource
+    self.clock = clock
+    self.statePath = statePath
+    self.transport = transport
+    self.retryPolicy = retryPolicy
+    self.jitter = jitter
+    self.progress = progress
+  }
+}
+
+/// A session's link to the API: the paced client, the role cache and the run's counters.
+/// Made by ``NetworkedCommands/register(in:environment:)``; the client and the state database
+/// are opened on first use, so programs that never call the API need neither a key nor a disk.
+public final class NetworkedConnection: @unchecked Sendable {
+  /// Where and how.
+  public let environment: NetworkedEnvironment
+  unowned let session: Session
+  private var opened: (client: NetworkedClient, pacer: Pacer)?
+  private var cachedRoles: [Role]?
+  let budget: RetryBudget
+  let progress: ProgressReporter
+  /// The largest invites call the server accepted after a 413 (nil until one happened).
+  var learnedInviteLimit: Int?
+
+  init(environment: NetworkedEnvironment, session: Session) {
+    self.environment = environment
+    self.session = session
+    self.budget = RetryBudget(environment.retryPolicy.budget)
+    self.progress = ProgressReporter(output: environment.progress, clock: environment.clock)
+  }
+
+  /// The paced client; throws (exit 77) when there is no key.
+  func client() throws -> NetworkedClient {
+    try open().client
+  }
+
+  /// The pacer; opening it needs the state database but not a key.
+  public func pacer() throws -> Pacer {
+    try open().pacer
+  }
+
+  private func open() throws -> (client: NetworkedClient, pacer: Pacer) {
+    if let opened { return opened }
+    guard let key = environment.key else {
+      throw PipelineStop(
+        status: .authentication,
+        message: "nwsh: no API key: set NETWORKED_API_KEY, or try the built-in simulator with --sandbox")
+    }
+    let store: StateStore
+    do {
+      store = try StateStore(path: environment.statePath)
+    } catch {
+      throw PipelineStop(status: .usage, message: "nwsh: cannot open the state database \(environment.statePath): \(error)")
+    }
+    let pacer = Pacer(
+      scope: Fingerprint.of(key: key.secret, baseURL: environment.baseURL.string), store: store,
+      clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
+    pacer.observe { [progress] event in progress.pacer(event) }
+    let interruption = session.interruption
+    let middleware = PacingMiddleware(
+      pacer: pacer, policy: environment.retryPolicy, budget: budget, shouldStop: { interruption.isSet },
+      jitter: environment.jitter)
+    let client = NetworkedClient(
+      baseURL: environment.baseURL, key: key, transport: environment.transport, middleware: [middleware])
+    opened = (client, pacer)
+    return (client, pacer)
+  }
+
+  /// The windows from `set rate-limits`.
+  var rateLimits: [RateLimit] {
+    (try? RateLimit.parseList(session.setting("rate-limits") ?? "")) ?? RateLimit.documented
+  }
+
+  /// Applies the current settings to the pacer (called as each pipeline starts).
+  func refreshSettings() {
+    opened?.pacer.schedule.limits = rateLimits
+  }
+
+  /// Whether `set dry-run on` (or `--dry-run`) is in force.
+  var isDryRun: Bool { session.isOn("dry-run") }
+
+  /// The community's roles, fetched once per session.
+  func roles() throws -> [Role] {
+    if let cachedRoles { return cachedRoles }
+    let client = try client()
+    let roles = try waitFor { () async throws(NetworkedAPIError) in try await client.roles() }
+    cachedRoles = roles
+    return roles
+  }
+
+  /// The roles if they were already fetched (row validation uses them only then).
+  var knownRoles: [Role]? { cachedRoles }
+
+  /// Forgets the cached roles (`roles` refreshes them).
+  func remember(roles: [Role]) { cachedRoles = roles }
+}
+
+extension Role {
+  /// The name as matched: trimmed and lower-cased (the docs show `"Architect "`).
+  var matchKey: String { name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import NetworkedAPI
+import ShellCore
+
+/// A source that emits rows fetched from the API; `fetch` calls `emit` for each value.
+final class FetchSource: SourceStage {
+  private let session: Session
+  private let next: any Stage
+  private let origin: Origin
+  private let fetch: (_ emit: (Value) throws -> Void) throws -> Void
+
+  init(session: Session, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void) {
+    self.session = session
+    self.next = next
+    self.origin = Origin(source: name, line: 0)
+    self.fetch = fetch
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    var number = 0
+    do {
+      try fetch { value in
+        if session.interruption.isSet { throw StopInput() }
+        number += 1
+        try next.push(.row(Row(value: value, number: number, origin: origin)))
+      }
+    } catch let error as NetworkedAPIError {
+      if error.code == .unauthorized || error.code == .forbidden {
+        throw PipelineStop(status: .authentication, message: "nwsh: \(origin.source): the API refused the key: \(error)")
+      }
+      if error.cancelled { throw StopInput() }
+      throw PipelineStop(status: .someFailed, message: "nwsh: \(origin.source): \(error)")
+    }
+    try next.finish()
+  }
+}
+
+enum DirectorySources {
+  /// `roles`: every role as `{tagId, name, description, type}` (and refreshes the cache `role()`
+  /// and row validation use).
+  static func roles(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
+    FetchSource(session: context.session, name: "roles", next: context.next) { emit in
+      let client = try connection.client()
+      let roles = try waitFor { () async throws(NetworkedAPIError) in try await client.roles() }
+      connection.remember(roles: roles)
+      for role in roles {
+        var fields: [(String, Value)] = [("tagId", .string(role.tagId)), ("name", .string(role.name))]
+        if let description = role.description { fields.append(("description", .string(description))) }
+        if let type = role.type { fields.append(("type", .number(type))) }
+        try emit(.object(JSONObject(fields)))
+      }
+    }
+  }
+
+  /// `members`: the community's members as sent, a page at a time (the next page is requested
+  /// only when the rows of the last one have gone downstream; `take` stops the paging).
+  static func members(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
+    let pageSize = try context.flagInteger("page-size") ?? 100
+    guard (1...1000).contains(pageSize) else {
+      throw Diagnostic(.usage, "--page-size must be from 1 to 1000", at: context.call.range)
+    }
+    var query: [QueryItem] = []
+    if let keyword = context.flagWord("search") { query.append(QueryItem("keyword", keyword)) }
+    if context.flag("inactive") { query.append(QueryItem("showInActive", "true")) }
+    let finalQuery = query
+    return FetchSource(session: context.session, name: "members", next: context.next) { emit in
+      let client = try connection.client()
+      var start: Int? = 0
+      while let from = start {
+        let page = try waitFor { () async throws(NetworkedAPIError) in
+          try await client.membersPage(start: from, count: pageSize, query: finalQuery)
+        }
+        for member in page.members { try emit(Value(member.raw)) }
+        start = page.nextStart
+      }
+    }
+  }
+
+  /// `plans`: the monetization plans as sent.
+  static func plans(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
+    FetchSource(session: context.session, name: "plans", next: context.next) { emit in
+      let client = try connection.client()
+      let plans = try waitFor { () async throws(NetworkedAPIError) in try await client.plans() }
+      for plan in plans { try emit(Value(plan.raw)) }
+    }
+  }
+
+  /// `api METHOD PATH [--query EXPR] [--body EXPR] [--form]`: any documented endpoint, paced and
+  /// authenticated like the rest; the response's JSON body is the one row.
+  static func api(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
+    let session = context.session
+    guard let methodName = context.word(0), let method = HTTPMethod(rawValue: methodName.uppercased()) else {
+      throw Diagnostic(
+        .usage, "api needs a method: one of \(HTTPMethod.allCases.map(\.rawValue).joined(separator: ", "))",
+        at: context.range(ofArgument: 0))
+    }
+    guard let path = context.word(1), path.hasPrefix("/") else {
+      throw Diagnostic(.usage, "api needs a path starting with /, e.g. /api/v1/global/tags/community", at: context.range(ofArgument: 1))
+    }
+    if method != .get && connection.isDryRun {
+      throw Diagnostic(.usage, "api \(method.rawValue) is not sent in a dry run", at: context.call.range)
+    }
+    func single(_ flag: String) throws -> Value? {
+      guard let expr = context.flagExpression(flag) else { return nil }
+      let values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+      guard values.count == 1 else {
+        throw Diagnostic(.usage, "--\(flag) must give exactly one value, got \(values.count)", at: context.call.range)
+      }
+      return values[0]
+    }
+    var query: [QueryItem] = []
+    if let value = try single("query") {
+      guard case .object(let object) = value else {
+        throw Diagnostic(.usage, "--query must be an object, e.g. {start: 0, count: 30}", at: context.call.range)
+      }
+      for (key, item) in object {
+        query.append(QueryItem(key, item.stringValue ?? JSONWriter.compact(item)))
+      }
+    }
+    var headers = HTTPHeaders()
+    var body: [UInt8]?
+    if let value = try single("body") {
+      if context.flag("form") {
+        guard case .object(let object) = value else {
+          throw Diagnostic(.usage, "--form needs --body to be an object", at: context.call.range)
+        }
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = Array(FormEncoding.encode(object.map { ($0.0, $0.1.stringValue ?? JSONWriter.compact($0.1)) }).utf8)
+      } else {
+        headers["Content-Type"] = "application/json"
+        body = Array(JSONWriter.compact(value).utf8)
+      }
+    }
+    let request = HTTPRequest(method: method, path: path, query: query, headers: headers, body: body)
+    return FetchSource(session: session, name: "api", next: context.next) { emit in
+      let client = try connection.client()
+      let response = try waitFor { () async throws(NetworkedAPIError) in try await client.send(request) }
+      if response.body.isEmpty { return try emit(.null) }
+      do {
+        try emit(try JSONParser.parse(String(decoding: response.body, as: UTF8.self)))
+      } catch let error as JSONParser.SyntaxError {
+        throw PipelineStop(status: .someFailed, message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIErrorExcerpt.of(response.body))")
+      }
+    }
+  }
+}
+
+enum NetworkedAPIErrorExcerpt {
+  static func of(_ body: [UInt8]) -> String {
+    let head = String(decoding: body.prefix(200), as: UTF8.self)
+    return body.count > 200 ? head + "…" : head
+  }
+}

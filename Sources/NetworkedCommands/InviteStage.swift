@@ -1,0 +1,326 @@
+import Foundation
+import NetworkedAPI
+import ShellCore
+
+/// Why a stage stopped sending: every later row is `skipped` with this reason.
+enum StopReason: String {
+  case interrupted
+  case authenticationFailed = "authentication_failed"
+}
+
+/// Counts a stage's outcomes and prints its summary line on stderr.
+struct StageSummary {
+  let op: String
+  let started: Double
+  var statuses: [String: Int] = [:]
+  var requests = 0
+  var plannedTimes: [Double] = []
+
+  mutating func count(_ status: String) { statuses[status, default: 0] += 1 }
+
+  func line(now: Double, dryRun: Bool) -> String {
+    let rows = statuses.values.reduce(0, +)
+    let order = ["invited", "added", "planned", "skipped", "failed", "invalid", "unknown"]
+    let parts = order.compactMap { status in statuses[status].map { "\($0) \(status)" } }
+      + statuses.keys.filter { !order.contains($0) }.sorted().map { "\(statuses[$0]!) \($0)" }
+    var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
+    if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
+    if dryRun {
+      text += "; dry run: would take \(requests) request\(requests == 1 ? "" : "s")"
+      if let last = plannedTimes.last {
+        text += ", \(ProgressReporter.duration(last - started)) under the rate windows"
+      }
+    } else {
+      text += " in \(requests) request\(requests == 1 ? "" : "s"), \(ProgressReporter.duration(now - started))"
+    }
+    return text
+  }
+}
+
+/// `invite`: sends rows `{name, email, tagId, note?}` through `POST …/invites/emails`, many per
+/// request, and gives each row exactly one result.
+final class InviteStage: Stage {
+  private struct Pending {
+    var row: Row
+    var invitee: Invitee
+  }
+
+  private let session: Session
+  private let connection: NetworkedConnection
+  private let next: any Stage
+  private let batchSize: Int
+  private let planIds: [String]?
+  private let note: RowEvaluator?
+  private let dryRun: Bool
+  private var pending: [Pending] = []
+  private var firstRowByEmail: [String: Int] = [:]
+  private var stopped: StopReason?
+  private var summary: StageSummary
+  private var plannedSlots: [Double] = []
+
+  init(
+    session: Session, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
+    note: RowEvaluator?, dryRun: Bool
+  ) {
+    self.session = session
+    self.connection = connection
+    self.next = next
+    self.batchSize = batchSize
+    self.planIds = planIds
+    self.note = note
+    self.dryRun = dryRun
+    self.summary = StageSummary(op: "invite", started: connection.environment.clock.now)
+  }
+
+  func push(_ item: Item) throws {
+    switch item {
+    case .row(let row):
+      try accept(row)
+      if pending.count >= batchSize { try flush() }
+    case .batch(let rows):
+      // An upstream `batch N` decides the grouping (split further only if the server insists).
+      try flush()
+      for row in rows { try accept(row) }
+      try flush()
+    case .result:
+      try next.push(item)
+    }
+  }
+
+  func finish() throws {
+    try flush()
+    connection.progress.clear()
+    session.diagnostics(summary.line(now: connection.environment.clock.now, dryRun: dryRun))
+    try next.finish()
+  }
+
+  // MARK: Rows
+
+  private func accept(_ row: Row) throws {
+    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
+    if let stopped {
+      return try emit(row, status: "skipped", email: row.value.text("email"), [("reason", .string(stopped.rawValue))])
+    }
+    var invitee: Invitee
+    do throws(Validation.Problem) {
+      let value = try Validation.object(row)
+      let name = try Validation.name(value)
+      let email = try Validation.email(value)
+      let tagId = try Validation.roleId(value, field: "tagId", roles: connection.knownRoles)
+      invitee = Invitee(name: name, email: email, tagId: tagId, note: value.text("note"))
+    } catch {
+      return try invalid(row, error)
+    }
+    if invitee.note == nil, let note {
+      guard let result = try note.first(row, next: next) else { return }  // an invalid result was pushed
+      if case .string(let text)? = result, !text.isEmpty { invitee.note = text }
+    }
+    let key = invitee.email.lowercased()
+    if let first = firstRowByEmail[key] {
+      return try emit(
+        row, status: "skipped", email: invitee.email,
+        [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
+    }
+    firstRowByEmail[key] = row.number
+    pending.append(Pending(row: row, invitee: invitee))
+    connection.progress.setPendingRequests((pending.count + batchSize - 1) / batchSize)
+  }
+
+  private func invalid(_ row: Row, _ problem: Validation.Problem) throws {
+    try emit(
+      row, status: "invalid", email: row.value.text("email"),
+      [
+        ("error", .error(code: problem.code, message: problem.message)),
+        ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
+      ])
+  }
+
+  private func emit(_ row: Row, status: String, email: String?, _ fields: [(String, Value)]) throws {
+    var record = ResultRecord(row: row.number, op: "invite", status: status, email: email)
+    for (key, value) in fields { record.add(key, value) }
+    summary.count(status)
+    connection.progress.rowsFinished(1)
+    try next.push(.result(record.value))
+  }
+
+  // MARK: Requests
+
+  private func flush() throws {
+    guard !pending.isEmpty else { return }
+    let group = pending
+    pending = []
+    try sendInChunks(group)
+  }
+
+  /// Sends `rows` in requests no larger than the batch size or the size the server accepted.
+  private func sendInChunks(_ rows: [Pending]) throws {
+    var start = 0
+    while start < rows.count {
+      let size = min(connection.learnedInviteLimit ?? Int.max, batchSize, rows.count - start)
+      try send(Array(rows[start..<(start + size)]))
+      start += size
+    }
+  }
+
+  private func send(_ chunk: [Pending]) throws {
+    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
+    if let stopped {
+      for item in chunk {
+        try emit(item.row, status: "skipped", email: item.invitee.email, [("reason", .string(stopped.rawValue))])
+      }
+      return
+    }
+    if dryRun { return try plan(chunk) }
+    let client = try connection.client()
+    let invitees = chunk.map(\.invitee)
+    let planIds = self.planIds
+    summary.requests += 1
+    let request = summary.requests
+    let outcome = Result { () throws(NetworkedAPIError) in
+      try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
+    }
+    switch outcome {
+    case .success(let result):
+      for (item, outcome) in zip(chunk, result.outcomes) {
+        try record(item, outcome, request: request)
+      }
+    case .failure(let error):
+      if error.code == .payloadTooLarge && chunk.count > 1 {
+        // Too large: halve, remember what works, and go on.
+        summary.requests -= 1
+        let half = (chunk.count + 1) / 2
+        connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
+        session.diagnostics("nwsh: invite: the server refused \(chunk.count) invitees in one request (413); sending at most \(half) per request from now on")
+        try sendInChunks(chunk)
+        return
+      }
+      try fail(chunk, error, request: request)
+    }
+  }
+
+  private func record(_ item: Pending, _ outcome: InviteOutcome, request: Int) throws {
+    let email = item.invitee.email
+    switch outcome {
+    case .invited(let receipt):
+      try emit(
+        item.row, status: "invited", email: email,
+        [
+          ("inviteId", receipt.inviteId.map(Value.string) ?? .null),
+          ("userId", receipt.userId.map(Value.string) ?? .null),
+          ("timeStamp", receipt.timeStamp.map { .number(Double($0)) } ?? .null),
+          ("request", .number(request)),
+        ])
+    case .failed(let reason):
+      let code = reason["code"]?.stringValue ?? "rejected"
+      let message = reason["message"]?.stringValue ?? "the server did not invite this email"
+      try emit(
+        item.row, status: "failed", email: email,
+        [("error", .error(code: code, message: message, [("detail", Value(reason))])), ("request", .number(request))])
+    case .missing:
+      try emit(
+        item.row, status: "unknown", email: email,
+        [
+          ("error", .error(code: "missing_from_response", message: "the server listed this email as neither invited nor failed")),
+          ("request", .number(request)),
+        ])
+    case .contradictory(_, let reason):
+      try emit(
+        item.row, status: "unknown", email: email,
+        [
+          ("error", .error(code: "contradictory_response", message: "the server listed this email as both invited and failed", [("detail", Value(reason))])),
+          ("request", .number(request)),
+        ])
+    }
+  }
+
+  /// A request that failed as a whole: every row gets the same, honest status.
+  private func fail(_ chunk: [Pending], _ error: NetworkedAPIError, request: Int) throws {
+    let (status, code) = Outcome.classify(error)
+    if error.cancelled {
+      stopped = .interrupted
+      summary.requests -= 1
+      for item in chunk {
+        try emit(item.row, status: "skipped", email: item.invitee.email, [("reason", .string("interrupted"))])
+      }
+      return
+    }
+    if error.code == .unauthorized || error.code == .forbidden {
+      stopped = .authenticationFailed
+      session.forcedStatus = .authentication
+      session.diagnostics("nwsh: invite: the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
+    }
+    for item in chunk {
+      try emit(
+        item.row, status: status, email: item.invitee.email,
+        [("error", Outcome.errorValue(error, code: code)), ("request", .number(request))])
+    }
+  }
+
+  private func plan(_ chunk: [Pending]) throws {
+    summary.requests += 1
+    let request = summary.requests
+    if plannedSlots.count < request, let pacer = try? connection.pacer() {
+      // Plan in blocks so a long dry run stays linear.
+      plannedSlots = pacer.plan(count: max(request, plannedSlots.count * 2, 64))
+    }
+    let at = request <= plannedSlots.count ? plannedSlots[request - 1] : nil
+    summary.plannedTimes = at.map { [$0] } ?? summary.plannedTimes
+    let body: [(String, Value)] = [("count", .number(chunk.count))] + (planIds.map { [("monetizationPlanIds", .array($0.map(Value.string)))] } ?? [])
+    for item in chunk {
+      var entry: [(String, Value)] = [("name", .string(item.invitee.name)), ("email", .string(item.invitee.email)), ("tagId", .string(item.invitee.tagId))]
+      if let note = item.invitee.note { entry.append(("note", .string(note))) }
+      try emit(
+        item.row, status: "planned", email: item.invitee.email,
+        [
+          ("request", .number(request)),
+          ("http", .object(JSONObject([
+            ("method", .string("POST")), ("url", .string(connection.environment.baseURL.string + NetworkedClient.Paths.invites)),
+            ("users", .object(JSONObject(body))), ("user", .object(JSONObject(entry))),
+            ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
+          ]))),
+        ])
+    }
+  }
+}
+
+/// How a failed request maps to row statuses.
+enum Outcome {
+  /// `failed` when the request was definitely not carried out (a 4xx, a refusal, a failure to
+  /// connect); `unknown` when it may have been (timeout or reset after sending, 5xx other than
+  /// 503, an unreadable 2xx): such rows are never re-sent blindly.
+  static func classify(_ error: NetworkedAPIError) -> (status: String, code: String) {
+    switch error.code {
+    case .unauthorized: return ("failed", "unauthorized")
+    case .forbidden: return ("failed", "forbidden")
+    case .rateLimited: return ("failed", "rate_limited")
+    case .payloadTooLarge: return ("failed", "payload_too_large")
+    case .badRequest: return ("failed", "bad_request")
+    case .conflict: return ("failed", "conflict")
+    case .notFound: return ("failed", "not_found")
+    case .rejected: return ("failed", "rejected")
+    case .serverError where error.status == 503: return ("failed", "unavailable")
+    case .serverError: return ("unknown", "in_doubt")
+    case .decoding: return ("unknown", "in_doubt")
+    case .transport: return error.requestWasSent ? ("unknown", "in_doubt") : ("failed", "not_sent")
+    default: return ("failed", "api_error")
+    }
+  }
+
+  static func errorValue(_ error: NetworkedAPIError, code: String) -> Value {
+    var extra: [(String, Value)] = []
+    if let status = error.status { extra.append(("http", .number(status))) }
+    if code == "in_doubt" {
+      extra.append(("why", .string("the request may have reached the server; nwsh will not resend it blindly")))
+    }
+    return .error(code: code, message: error.description, extra)
+  }
+}
+
+/// `2026-11-22T05:03:40Z`.
+enum ISO8601 {
+  static func format(_ epoch: Double) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: epoch))
+  }
+}

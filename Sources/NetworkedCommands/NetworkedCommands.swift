@@ -1,0 +1,187 @@
+import Foundation
+public import NetworkedAPI
+public import ShellCore
+
+/// The Networked commands — `invite`, `add`, `roles`, `members`, `plans`, `api` — the
+/// `role("Name")` function, and their settings, added to a ShellCore ``Session``.
+///
+/// ```swift
+/// let session = Session()
+/// let connection = NetworkedCommands.register(
+///   in: session, environment: NetworkedEnvironment(baseURL: .production, key: key))
+/// session.run("open people.csv | map {name, email, tagId: role(\"Member\")} | invite", name: "<cli>")
+/// ```
+public enum NetworkedCommands {
+  /// Rows per invites call when neither `batch N` nor `--batch-size` says otherwise.
+  public static let defaultBatchSize = 100
+
+  /// Registers the commands, settings and functions; returns the connection they share.
+  @discardableResult
+  public static func register(in session: Session, environment: NetworkedEnvironment) -> NetworkedConnection {
+    let connection = NetworkedConnection(environment: environment, session: session)
+    for setting in settings { session.define(setting) }
+    for command in commands(connection) { session.register(command) }
+    defineRoleFunction(session, connection)
+    return connection
+  }
+
+  static let settings: [SettingDefinition] = [
+    .integer(
+      "batch-size", summary: "invitees per invites request when the rows are not batched upstream",
+      default: defaultBatchSize, range: 1...1000),
+    .toggle("dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
+    SettingDefinition(
+      "rate-limits", summary: "the API's rate windows, LIMIT/SPAN,… (none for no limits)",
+      default: RateLimit.documented.map(\.description).joined(separator: ",")
+    ) { text in
+      do {
+        return try RateLimit.parseList(text).map(\.description).joined(separator: ",")
+      } catch let error as RateLimitSyntaxError {
+        throw SettingError(error.description)
+      }
+    },
+  ]
+
+  static func commands(_ connection: NetworkedConnection) -> [CommandDefinition] {
+    [
+      CommandDefinition(
+        CommandSignature(
+          "invite", summary: "Invite rows {name, email, tagId, note?} by email, many per request, paced by the rate windows.",
+          flags: [
+            .init("batch-size", .integer, "invitees per request (default: the batch-size setting, \(defaultBatchSize))"),
+            .init("plans", .expression, "monetization plan ids for every invitee: a string or an array"),
+            .init("note", .expression, "a note for rows that have none, e.g. \"Welcome, \\(.name)!\""),
+            .init("dry-run", nil, "plan the requests without sending them"),
+          ],
+          examples: [
+            "open people.csv | map {name, email, tagId: role(\"Member\")} | invite",
+            "read | batch 50 | invite --note \"See you at the summit\"",
+            "read | invite --dry-run",
+          ]),
+        role: .filter
+      ) { context in
+        connection.refreshSettings()
+        let session = context.session
+        let batchSize = try context.flagInteger("batch-size") ?? Int(session.setting("batch-size") ?? "") ?? defaultBatchSize
+        guard (1...1000).contains(batchSize) else {
+          throw Diagnostic(.usage, "--batch-size must be from 1 to 1000", at: context.call.flags["batch-size"]?.range ?? context.call.range)
+        }
+        var planIds: [String]?
+        if let expr = context.flagExpression("plans") {
+          let values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+          planIds = try values.flatMap { value -> [String] in
+            switch value {
+            case .string(let id): return [id]
+            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue)
+            default: throw Diagnostic(.usage, "--plans must be plan ids (strings)", at: context.call.flags["plans"]?.range ?? context.call.range)
+            }
+          }
+        }
+        let note = context.flagExpression("note").map {
+          RowEvaluator(session: session, expr: $0, range: context.call.flags["note"]?.range ?? context.call.range)
+        }
+        return InviteStage(
+          session: session, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,
+          note: note, dryRun: connection.isDryRun || context.flag("dry-run"))
+      },
+      CommandDefinition(
+        CommandSignature(
+          "add", summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
+          flags: [
+            .init("method", .word, "invite (1, the default) or direct (2: needs password)"),
+            .init("dry-run", nil, "plan the requests without sending them"),
+          ],
+          examples: [
+            "open staff.csv | map {name, email, roleId: role(\"Moderator\")} | add",
+            "read | add --method direct",
+          ]),
+        role: .filter
+      ) { context in
+        connection.refreshSettings()
+        let method: AddMethod
+        switch context.flagWord("method")?.lowercased() {
+        case nil, "invite", "1": method = .invite
+        case "direct", "2": method = .direct
+        case let other?:
+          throw Diagnostic(
+            .usage, "--method must be invite or direct, got \(other)", at: context.call.flags["method"]?.range ?? context.call.range)
+        }
+        return AddStage(
+          session: context.session, connection: connection, next: context.next, method: method,
+          dryRun: connection.isDryRun || context.flag("dry-run"))
+      },
+      CommandDefinition(
+        CommandSignature("roles", summary: "The community's roles as rows {tagId, name, description, type}.", examples: ["roles", "roles | .name"]),
+        role: .source
+      ) { context in
+        connection.refreshSettings()
+        return try DirectorySources.roles(connection, context)
+      },
+      CommandDefinition(
+        CommandSignature(
+          "members", summary: "The community's members as rows, fetched a page at a time.",
+          flags: [
+            .init("page-size", .integer, "members per request (default 100)"),
+            .init("search", .word, "only members whose name or email contains this"),
+            .init("inactive", nil, "include inactive members"),
+          ],
+          examples: ["members | .email", "members --search grace | take 1"]),
+        role: .source
+      ) { context in
+        connection.refreshSettings()
+        return try DirectorySources.members(connection, context)
+      },
+      CommandDefinition(
+        CommandSignature("plans", summary: "The community's monetization plans as rows.", examples: ["plans"]),
+        role: .source
+      ) { context in
+        connection.refreshSettings()
+        return try DirectorySources.plans(connection, context)
+      },
+      CommandDefinition(
+        CommandSignature(
+          "api", summary: "Call any endpoint with the same key and pacing; the JSON response is the row.",
+          parameters: [
+            .init("METHOD", .word, "GET, POST, PUT, PATCH or DELETE"), .init("PATH", .word, "e.g. /api/v1/global/tags/community"),
+          ],
+          flags: [
+            .init("query", .expression, "query parameters as an object"),
+            .init("body", .expression, "the request body (sent as JSON)"),
+            .init("form", nil, "send --body form-encoded instead of JSON"),
+          ],
+          examples: [
+            "api GET /api/v1/global/tags/community | .data[]",
+            "api GET /api/v1/admin/community/users --query {start: 0, count: 5}",
+          ]),
+        role: .source
+      ) { context in
+        connection.refreshSettings()
+        return try DirectorySources.api(connection, context)
+      },
+    ]
+  }
+
+  /// `role("Member")`: the `tagId` of the role with that name, matched trimmed and without case;
+  /// the roles are fetched once per session. An unknown name is an error naming those that exist.
+  static func defineRoleFunction(_ session: Session, _ connection: NetworkedConnection) {
+    session.interpreter.define("role", arity: 1) { interpreter, arguments, input, scope, range, emit in
+      try interpreter.evaluate(arguments[0], input, scope) { name in
+        guard case .string(let text) = name else {
+          throw JQError("role(name) needs a string, got \(name.typeName)", at: range)
+        }
+        let roles: [Role]
+        do {
+          roles = try connection.roles()
+        } catch let error as NetworkedAPIError {
+          throw JQError("role(\"\(text)\"): could not fetch the roles: \(error)", at: range)
+        }
+        let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let role = roles.first(where: { $0.matchKey == wanted }) else {
+          let names = roles.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }.joined(separator: ", ")
+          throw JQError("no role named \"\(text)\"; the roles are: \(names)", at: range)
+        }
+        try emit(.string(role.tagId))
+      }
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// nwsh's state database (SQLite through GRDB): the log of requests the pacer sent, per scope.
+///
+/// One file per user, `$XDG_STATE_HOME/nwsh/state.sqlite` (by default
+/// `~/.local/state/nwsh/state.sqlite`), mode 0600 in a 0700 directory. A *scope* is the
+/// ``Fingerprint`` of an API key and a base URL: the key itself is never stored. Every nwsh
+/// process using the same key reads and writes the same rows, under SQLite's locking, so they
+/// share one rate budget.
+public final class StateStore: Sendable {
+  /// Where the database lives.
+  public let path: String
+  private let queue: DatabaseQueue
+
+  /// A request in flight for longer than this is assumed to have reached the server by then.
+  static let inFlightLimit = 120.0
+
+  /// Opens (creating if needed) the database at `path`.
+  public init(path: String) throws {
+    self.path = path
+    let directory = (path as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let existed = FileManager.default.fileExists(atPath: path)
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(30)
+    configuration.label = "nwsh-state"
+    configuration.prepareDatabase { db in
+      // Every commit reaches the disk before the call returns.
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    queue = try DatabaseQueue(path: path, configuration: configuration)
+    if !existed { chmod(path, 0o600) }
+    try Self.migrator.migrate(queue)
+  }
+
+  /// The default location: `$XDG_STATE_HOME/nwsh/state.sqlite`, else `~/.local/state/nwsh/…`.
+  public static func defaultPath(environment: [String: String]? = nil) -> String {
+    let environment = environment ?? ProcessInfo.processInfo.environment
+    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/nwsh/state.sqlite" }
+    let home = environment["HOME"] ?? NSHomeDirectory()
+    return home + "/.local/state/nwsh/state.sqlite"
+  }
+
+  private static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1-request-log") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE request_log (
+            id INTEGER PRIMARY KEY,
+            scope TEXT NOT NULL,
+            at REAL NOT NULL,
+            completed REAL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER,
+            pid INTEGER NOT NULL
+          );
+          CREATE INDEX request_log_by_scope ON request_log(scope, at);
+          CREATE TABLE pause (
+            scope TEXT PRIMARY KEY,
+            until REAL NOT NULL,
+            reason TEXT NOT NULL
+          );
+          """)
+    }
+    return migrator
+  }
+
+  // MARK: Request log
+
+  /// A reserved send slot.
+  public struct Reservation: Sendable, Hashable {
+    /// Its row in the log.
+    public var id: Int64
+    /// When it may go out.
+    public var at: Double
+  }
+
+  /// Reserves the earliest slot `schedule` allows for one more request in `scope`, in one
+  /// `IMMEDIATE` transaction so concurrent processes get distinct, ordered slots.
+  public func reserve(
+    scope: String, schedule: RateSchedule, now: Double, method: String, path: String
+  ) throws -> Reservation {
+    try queue.writeWithoutTransaction { db in
+      var reservation = Reservation(id: 0, at: now)
+      try db.inTransaction(.immediate) {
+        let sends = try Self.effectiveTimes(db, scope: scope, now: now, horizon: schedule.horizon)
+        let pausedUntil = try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
+        let at = schedule.earliest(now: max(now, pausedUntil), after: sends)
+        try db.execute(
+          sql: "INSERT INTO request_log (scope, at, method, path, pid) VALUES (?, ?, ?, ?, ?)",
+          arguments: [scope, at, method, path, Int(getpid())])
+        reservation = Reservation(id: db.lastInsertedRowID, at: at)
+        return .commit
+      }
+      return reservation
+    }
+  }
+
+  /// Records that the request of `reservation` finished at `time` (its response, or its failure).
+  public func complete(_ reservation: Reservation, at time: Double, status: Int?) throws {
+    try queue.write { db in
+      try db.execute(
+        sql: "UPDATE request_log SET completed = ?, status = ? WHERE id = ?",
+        arguments: [time, status, reservation.id])
+    }
+  }
+
+  /// Gives back a slot that was never used (the wait was interrupted before sending).
+  public func cancel(_ reservation: Reservation) throws {
+    try queue.write { db in try db.execute(sql: "DELETE FROM request_log WHERE id = ?", arguments: [reservation.id]) }
+  }
+
+  /// Holds every request in `scope` until `time` (after a 429 or 503 with `Retry-After`).
+  public func pause(scope: String, until time: Double, reason: String) throws {
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO pause (scope, until, reason) VALUES (?, ?, ?)
+          ON CONFLICT(scope) DO UPDATE SET until = max(until, excluded.until), reason = excluded.reason
+          """,
+        arguments: [scope, time, reason])
+    }
+  }
+
+  /// Until when `scope` is paused (0 when it is not).
+  public func pausedUntil(scope: String) throws -> Double {
+    try queue.read { db in try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0 }
+  }
+
+  /// The times that count against the windows in `scope` at `now`, ascending.
+  public func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double] {
+    try queue.read { db in try Self.effectiveTimes(db, scope: scope, now: now, horizon: horizon) }
+  }
+
+  /// One logged request.
+  public struct LoggedRequest: Sendable, Hashable {
+    /// When it was due to go out.
+    public var at: Double
+    /// When it finished, if it did.
+    public var completed: Double?
+    /// `GET`, `POST`…
+    public var method: String
+    /// The path.
+    public var path: String
+    /// The HTTP status, if one came back.
+    public var status: Int?
+  }
+
+  /// Every logged request in `scope`, oldest first.
+  public func requests(scope: String) throws -> [LoggedRequest] {
+    try queue.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT at, completed, method, path, status FROM request_log WHERE scope = ? ORDER BY at, id",
+        arguments: [scope]
+      ).map { row in
+        LoggedRequest(at: row["at"], completed: row["completed"], method: row["method"], path: row["path"], status: row["status"])
+      }
+    }
+  }
+
+  /// Drops log rows older than `age` seconds before `now`.
+  public func prune(now: Double, age: Double = 2 * 86_400) throws {
+    try queue.write { db in try db.execute(sql: "DELETE FROM request_log WHERE at < ?", arguments: [now - age]) }
+  }
+
+  /// A finished request counts from when its answer came back (it reached the server no later
+  /// than that); one still in flight counts from now (or its slot, if later), and one in flight
+  /// for longer than ``inFlightLimit`` (its process died) from its slot plus that limit.
+  private static func effectiveTimes(_ db: Database, scope: String, now: Double, horizon: Double) throws -> [Double] {
+    let since = now - horizon - inFlightLimit
+    let rows = try Row.fetchAll(
+      db, sql: "SELECT at, completed FROM request_log WHERE scope = ? AND (at > ? OR completed > ?)",
+      arguments: [scope, since, since])
+    var times: [Double] = []
+    times.reserveCapacity(rows.count)
+    for row in rows {
+      let at: Double = row["at"]
+      let completed: Double? = row["completed"]
+      times.append(completed ?? min(max(at, now), at + inFlightLimit))
+    }
+    return times.sorted()
+  }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ShellCore
+
+/// Checks rows before any request is spent on them.
+enum Validation {
+  /// A reason a row cannot be sent.
+  struct Problem: Error {
+    var code: String
+    var message: String
+  }
+
+  /// Whether `text` is plausibly a deliverable address: one `@`, a non-empty local part
+  /// without spaces or leading/trailing/double dots, a dotted domain of non-empty labels that
+  /// do not start or end with `-`, 254 bytes at most. Deliberately simple: the server has the
+  /// last word, this only keeps obvious typos from costing a request.
+  static func isPlausibleEmail(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")), bytes.lastIndex(of: UInt8(ascii: "@")) == at
+    else { return false }
+    let local = bytes[..<at]
+    let domain = bytes[(at + 1)...]
+    guard !local.isEmpty, local.count <= 64, !domain.isEmpty else { return false }
+    for byte in bytes where byte <= 0x20 || byte == 0x7F || "\"(),:;<>[\\]".utf8.contains(byte) { return false }
+    if local.first == UInt8(ascii: ".") { return false }
+    if local.last == UInt8(ascii: ".") { return false }
+    if contains(local, "..") || contains(domain, "..") { return false }
+    let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard labels.count >= 2 else { return false }
+    for label in labels {
+      guard !label.isEmpty, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { return false }
+    }
+    return true
+  }
+
+  private static func contains(_ bytes: ArraySlice<UInt8>, _ pair: String) -> Bool {
+    let p = Array(pair.utf8)
+    guard bytes.count >= 2 else { return false }
+    var previous: UInt8?
+    for byte in bytes {
+      if previous == p[0] && byte == p[1] { return true }
+      previous = byte
+    }
+    return false
+  }
+
+  /// The row's object, or the problem.
+  static func object(_ row: Row) throws(Problem) -> Value {
+    guard case .object = row.value else {
+      throw Problem(code: "not_an_object", message: "expected an object with name and email, got \(row.value.typeName)")
+    }
+    return row.value
+  }
+
+  /// The trimmed `name`.
+  static func name(_ value: Value) throws(Problem) -> String {
+    guard let name = value.text("name") else {
+      throw Problem(code: "missing_name", message: value["name"] == nil ? "no name field" : "name is empty or not a string")
+    }
+    return name
+  }
+
+  /// The trimmed `email`, checked.
+  static func email(_ value: Value) throws(Problem) -> String {
+    guard let email = value.text("email") else {
+      throw Problem(code: "missing_email", message: value["email"] == nil ? "no email field" : "email is empty or not a string")
+    }
+    guard isPlausibleEmail(email) else { throw Problem(code: "invalid_email", message: "\"\(email)\" is not an email address") }
+    return email
+  }
+
+  /// A role id field (`tagId` for invites, `roleId` for adds; either is accepted), checked
+  /// against the roles when they are known.
+  static func roleId(_ value: Value, field: String, roles: [NetworkedAPIRole]?) throws(Problem) -> String {
+    let other = field == "tagId" ? "roleId" : "tagId"
+    guard let id = value.text(field) ?? value.text(other) else {
+      throw Problem(
+        code: "missing_role", message: "no \(field): give the role id, e.g. \(field): role(\"Member\")")
+    }
+    if let roles, !roles.contains(where: { $0.tagId == id }) {
+      throw Problem(
+        code: "unknown_role",
+        message: "no role has id \(id); roles: " + roles.map { "\($0.name.trimmingCharacters(in: .whitespaces)) (\($0.tagId))" }.joined(separator: ", "))
+    }
+    return id
+  }
+}
+
+import NetworkedAPI
+typealias NetworkedAPIRole = NetworkedAPI.Role

@@ -1,0 +1,46 @@
+import NetworkedAPI
+import ShellCore
+
+extension Value {
+  /// The client's `JSONValue` as a pipeline value (objects keep sorted keys for stable output).
+  init(_ json: JSONValue) {
+    switch json {
+    case .null: self = .null
+    case .bool(let b): self = .bool(b)
+    case .number(let n): self = .number(n)
+    case .string(let s): self = .string(s)
+    case .array(let items): self = .array(items.map(Value.init))
+    case .object(let members):
+      self = .object(JSONObject(members.sorted { $0.key < $1.key }.map { ($0.key, Value($0.value)) }))
+    }
+  }
+
+  /// A trimmed, non-empty string field.
+  func text(_ key: String) -> String? {
+    guard case .string(let s)? = self[key] else { return nil }
+    let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+    return trimmed.isEmpty ? nil : trimmed
+  }
+}
+
+/// Builds result records in the documented field order: `row`, `op`, `status`, `email`, …
+struct ResultRecord {
+  private var fields: [(String, Value)]
+
+  init(row: Int, op: String, status: String, email: String?) {
+    fields = [("row", .number(row)), ("op", .string(op)), ("status", .string(status))]
+    if let email { fields.append(("email", .string(email))) }
+  }
+
+  mutating func add(_ key: String, _ value: Value?) {
+    if let value { fields.append((key, value)) }
+  }
+
+  mutating func add(_ key: String, _ text: String?) {
+    if let text { fields.append((key, .string(text))) }
+  }
+
+  var value: Value { .object(JSONObject(fields)) }
+}
+
+import Foundation
