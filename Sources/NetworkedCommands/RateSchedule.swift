@@ -80,9 +80,10 @@ public struct RateSchedule: Sendable, Hashable {
   public var horizon: Double { limits.map(\.seconds).max() ?? 0 }
 
   /// The earliest time at or after `now` for one more request, given the times of the
-  /// requests already sent or reserved (ascending).
+  /// requests already sent or reserved (ascending). Callers keep requests in order by passing
+  /// a `now` no earlier than the latest slot already handed out.
   public func earliest(now: Double, after sends: [Double]) -> Double {
-    var time = max(now, sends.last ?? now)
+    var time = now
     for window in limits where sends.count >= window.limit {
       let blocking = sends[sends.count - window.limit]
       if blocking + window.seconds > time { time = blocking + window.seconds + margin }
@@ -96,7 +97,7 @@ public struct RateSchedule: Sendable, Hashable {
     var times: [Double] = []
     times.reserveCapacity(count)
     for _ in 0..<count {
-      let time = earliest(now: now, after: log)
+      let time = earliest(now: max(now, log.last ?? now), after: log)
       times.append(time)
       log.append(time)
     }

@@ -15,6 +15,9 @@ public final class StateStore: Sendable {
 
   /// A request in flight for longer than this is assumed to have reached the server by then.
   static let inFlightLimit = 120.0
+  /// How much later than its slot a request still in flight (another process's, usually) may
+  /// reach the server: its slot counts this much later, to be safe.
+  static let inFlightAllowance = 2.0
 
   /// Opens (creating if needed) the database at `path`.
   public init(path: String) throws {
@@ -89,7 +92,9 @@ public final class StateStore: Sendable {
       try db.inTransaction(.immediate) {
         let sends = try Self.effectiveTimes(db, scope: scope, now: now, horizon: schedule.horizon)
         let pausedUntil = try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
-        let at = schedule.earliest(now: max(now, pausedUntil), after: sends)
+        // In order: never before a slot already handed out.
+        let latestSlot = try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
+        let at = schedule.earliest(now: max(now, pausedUntil, latestSlot), after: sends)
         try db.execute(
           sql: "INSERT INTO request_log (scope, at, method, path, pid) VALUES (?, ?, ?, ?, ?)",
           arguments: [scope, at, method, path, Int(getpid())])
@@ -168,8 +173,9 @@ public final class StateStore: Sendable {
   }
 
   /// A finished request counts from when its answer came back (it reached the server no later
-  /// than that); one still in flight counts from now (or its slot, if later), and one in flight
-  /// for longer than ``inFlightLimit`` (its process died) from its slot plus that limit.
+  /// than that); one not finished yet counts from its slot or now, whichever is later, plus
+  /// ``inFlightAllowance`` for the trip to the server; one in flight for longer than
+  /// ``inFlightLimit`` (its process died) from its slot plus that limit.
   private static func effectiveTimes(_ db: Database, scope: String, now: Double, horizon: Double) throws -> [Double] {
     let since = now - horizon - inFlightLimit
     let rows = try Row.fetchAll(
@@ -180,7 +186,7 @@ public final class StateStore: Sendable {
     for row in rows {
       let at: Double = row["at"]
       let completed: Double? = row["completed"]
-      times.append(completed ?? min(max(at, now), at + inFlightLimit))
+      times.append(completed ?? min(max(at, now) + inFlightAllowance, at + inFlightLimit))
     }
     return times.sorted()
   }

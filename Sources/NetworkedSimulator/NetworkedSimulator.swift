@@ -149,6 +149,13 @@ public final class NetworkedSimulator: Sendable {
     case ("GET", "/api/v1/admin/community/users"): return members(request)
     case ("GET", "/stripe/monetization/plans"): return plans()
     case ("GET", "/_sandbox/ledger"): return state.withLock { Self.ok($0.community.ledger.map(\.json), message: "Success") }
+    case ("GET", "/_sandbox/requests"):
+      return state.withLock { state in
+        let received = state.received.filter { !$0.target.hasPrefix("/_sandbox/") }.map { request -> [String: Any] in
+          ["method": request.method, "target": request.target, "receivedAt": request.receivedAt]
+        }
+        return Self.ok(["refusedByWindows": state.refusedByWindows, "received": received], message: "Success")
+      }
     default: return Self.error(404, "Cannot \(request.method) \(request.path)")
     }
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NetworkedCommands
 import NetworkedSimulator
 
 /// `nwsh sandbox`: the Networked API simulator, standalone.
@@ -22,6 +23,9 @@ struct Sandbox: AsyncParsableCommand {
   func run() async throws {
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
     if noLimits { configuration.rateWindows = [] }
+    if let clock = ProcessInfo.processInfo.environment["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) {
+      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
+    }
     let simulator = NetworkedSimulator(configuration)
     do {
       try simulator.start(port: port)

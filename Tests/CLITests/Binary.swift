@@ -58,9 +58,10 @@ final class SandboxProcess {
   let url: String
   let key: String
 
-  init(_ extra: [String] = []) throws {
+  init(_ extra: [String] = [], environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["sandbox"] + extra
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

@@ -43,8 +43,8 @@ struct ScheduleTests {
     let schedule = RateSchedule(limits: [RateLimit(limit: 2, seconds: 60)], margin: 0.25)
     #expect(schedule.earliest(now: 100, after: [50, 90]) == 110.25)
     #expect(schedule.earliest(now: 100, after: [30, 90]) == 100)
-    // Never before a slot already reserved (requests go out in order).
-    #expect(schedule.earliest(now: 100, after: [130]) == 130)
+    // A plan keeps requests in order.
+    #expect(schedule.plan(count: 1, now: 100, after: [130]) == [130])
   }
 
   @Test("SHA-256 matches the published test vectors; the fingerprint does not contain the key")

@@ -68,6 +68,21 @@ public final class CommandContext {
     return text
   }
 
+  /// Positional argument `index` as a file path: a word, or `$name` for a variable bound to a
+  /// string (`let file = $ARGS.positional[0]` then `open $file`).
+  public func path(_ index: Int) throws -> String? {
+    guard let text = word(index) else { return nil }
+    guard text.hasPrefix("$"), text.count > 1 else { return text }
+    let name = String(text.dropFirst())
+    guard let value = session.environment.lookupVariable(name) else {
+      throw usage("$\(name) is not defined", at: call.arguments[index].range)
+    }
+    guard case .string(let path) = value else {
+      throw usage("$\(name) must be a string to name a file, it is \(value.typeName)", at: call.arguments[index].range)
+    }
+    return path
+  }
+
   /// Positional argument `index` as a whole number, if given.
   public func integer(_ index: Int) throws -> Int? {
     guard let text = word(index) else { return nil }

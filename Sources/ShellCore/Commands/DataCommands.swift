@@ -34,12 +34,13 @@ enum DataCommands {
         examples: ["open attendees.csv | map {name: .Name, email: .Email}", "open export.json --format json"]),
       role: .source
     ) { context in
-      let path = context.session.resolvePath(context.word(0)!)
+      let given = try context.path(0)!
+      let path = context.session.resolvePath(given)
       let format = try Format.resolve(context, path: path)
       guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw Diagnostic(.usage, "cannot open \(context.word(0)!): no such readable file", at: context.range(ofArgument: 0))
+        throw Diagnostic(.usage, "cannot open \(given): no such readable file", at: context.range(ofArgument: 0))
       }
-      return ReaderSource(session: context.session, format: format, name: context.word(0)!, next: context.next) {
+      return ReaderSource(session: context.session, format: format, name: given, next: context.next) {
         FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { context.session.interruption.isSet }
       }
     },
@@ -118,7 +119,7 @@ enum DataCommands {
         examples: ["open in.csv | map {email} | save emails.jsonl", "read | save out.csv"]),
       role: .filter
     ) { context in
-      let path = context.session.resolvePath(context.word(0)!)
+      let path = context.session.resolvePath(try context.path(0)!)
       let format = try Format.resolve(context, path: path)
       guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
       else {

@@ -44,7 +44,7 @@ enum SessionCommands {
         role: .source
       ) { context in
         let session = context.session
-        let path = session.resolvePath(context.word(0)!)
+        let path = session.resolvePath(try context.path(0)!)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
           throw Diagnostic(.usage, "cannot read \(context.word(0)!)", at: context.range(ofArgument: 0))
         }

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// The built binary doing the main job, as users run it.
+@Suite("nwsh invite (binary)")
+struct InviteCLITests {
+  static func rows(_ range: Range<Int>) -> String {
+    range.map { #"{"name":"P \#($0)","email":"p\#($0)@example.net","tagId":"69baa36beddb9f0012fdf101"}"# }
+      .joined(separator: "\n") + "\n"
+  }
+
+  static func temporaryDirectory() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-cli-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  /// `GET /_sandbox/requests` from a running sandbox.
+  static func serverLog(_ sandbox: SandboxProcess) throws -> (refused: Int, times: [Int64], posts: Int) {
+    let output = try Binary.run(
+      ["-s", "-H", "x-api-key: \(sandbox.key)", sandbox.url + "/_sandbox/requests"], executable: "/usr/bin/curl")
+    let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as! [String: Any]
+    let data = object["data"] as! [String: Any]
+    let received = data["received"] as! [[String: Any]]
+    return (
+      data["refusedByWindows"] as! Int, received.map { ($0["receivedAt"] as! NSNumber).int64Value },
+      received.filter { ($0["method"] as! String) == "POST" }.count
+    )
+  }
+
+  @Test("two processes sharing a key stay within the windows together (one sped-up clock, one state database)")
+  func twoProcessesShareTheBudget() throws {
+    let state = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    // 30 simulated seconds per real second for the sandbox and both clients alike.
+    let clock = "scaled:\(Date().timeIntervalSince1970):30"
+    let sandbox = try SandboxProcess([], environment: ["NWSH_TEST_CLOCK": clock])
+    defer { _ = sandbox.stop() }
+    let environment = ["NWSH_TEST_CLOCK": clock, "XDG_STATE_HOME": state, "NETWORKED_API_KEY": sandbox.key]
+    let inputs = [Self.rows(0..<150), Self.rows(150..<300)]
+    let url = sandbox.url
+    let outputs = Captured<[Int: Binary.Output]>([:])
+    DispatchQueue.concurrentPerform(iterations: 2) { index in
+      let output = try? Binary.run(
+        ["--base-url", url, "-c", "read | invite --batch-size 10"], stdin: inputs[index], environment: environment)
+      outputs.withLock { $0[index] = output }
+    }
+    for index in 0..<2 {
+      let output = try #require(outputs.withLock { $0[index] })
+      #expect(output.status == 0, "\(output.stderr)")
+      #expect(output.stdout.split(separator: "\n").filter { $0.contains(#""status":"invited""#) }.count == 150)
+    }
+    let log = try Self.serverLog(sandbox)
+    // 30 requests between them: never refused, and only possible in two minutes, so neither
+    // process spent budget the other had used.
+    #expect(log.refused == 0)
+    #expect(log.posts == 30)
+    let sorted = log.times.sorted()
+    for (limit, span) in [(10, Int64(60_000)), (50, 600_000), (120, 3_600_000)] {
+      for end in sorted.indices where end >= limit {
+        #expect(sorted[end] - sorted[end - limit] >= span, "\(limit + 1) requests within \(span) ms")
+      }
+    }
+    #expect(sorted.last! - sorted.first! >= 120_000)
+    // The state database holds the log under a fingerprint, never the key.
+    let database = try Data(contentsOf: URL(fileURLWithPath: state + "/nwsh/state.sqlite"))
+    #expect(database.range(of: Data(sandbox.key.utf8)) == nil)
+  }
+
+  @Test("the example script invites the sample export on the built-in simulator, one result per row it keeps")
+  func exampleScript() throws {
+    let state = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let csv = try String(contentsOf: root.appendingPathComponent("examples/summit-attendees.csv"), encoding: .utf8)
+    let consenting = csv.split(separator: "\r\n").dropFirst().filter { $0.hasSuffix(",Yes") }.count
+    let output = try Binary.run(
+      ["--sandbox", root.appendingPathComponent("examples/onboard.nw").path, root.appendingPathComponent("examples/summit-attendees.csv").path],
+      environment: ["XDG_STATE_HOME": state])
+    let results = output.stdout.split(separator: "\n")
+    #expect(results.count == consenting)
+    let rows = results.compactMap { line -> Int? in
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+      return (object["row"] as? NSNumber)?.intValue
+    }
+    #expect(Set(rows).count == consenting)
+    #expect(output.status == 1)  // the sample has an invalid email, a missing name and a member
+    #expect(output.stderr.contains("invited, 1 failed, 2 invalid) in 3 requests"))
+  }
+
+  @Test("exit codes: 0 all done, 1 some failed, 64 usage, 77 no key or a refused key; dry run sends nothing")
+  func exitCodes() throws {
+    let state = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    let env = ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": ""]
+    #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: Self.rows(0..<3), environment: env).status == 0)
+    let failed = #"{"name":"G","email":"grace@example.com","tagId":"69baa36beddb9f0012fdf101"}"#
+    #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: failed, environment: env).status == 1)
+    let usage = try Binary.run(["--sandbox", "-c", "read | invite --batch-size 0"], stdin: "", environment: env)
+    #expect(usage.status == 64 && usage.stderr.contains("--batch-size must be from 1 to 1000"))
+    let noKey = try Binary.run(["-c", "read | invite"], stdin: Self.rows(0..<1), environment: env)
+    #expect(noKey.status == 77 && noKey.stderr.contains("no API key"))
+    let sandbox = try SandboxProcess()
+    defer { _ = sandbox.stop() }
+    let refused = try Binary.run(
+      ["--base-url", sandbox.url, "-c", "read | invite"], stdin: Self.rows(0..<2),
+      environment: ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": "not-the-key-0000"])
+    #expect(refused.status == 77)
+    #expect(!refused.stdout.contains("not-the-key") && !refused.stderr.contains("not-the-key"))
+    let postsBefore = try Self.serverLog(sandbox).posts
+    let dry = try Binary.run(
+      ["--base-url", sandbox.url, "--dry-run", "-c", "read | invite"], stdin: Self.rows(0..<250),
+      environment: ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": sandbox.key])
+    #expect(dry.status == 0)
+    #expect(dry.stdout.split(separator: "\n").count == 250)
+    #expect(dry.stderr.contains("dry run: would take 3 requests"))
+    #expect(try Self.serverLog(sandbox).posts == postsBefore)
+  }
+}
+
+/// A value several threads write.
+final class Captured<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value: T
+  init(_ value: T) { self.value = value }
+  func withLock<R>(_ body: (inout T) -> R) -> R {
+    lock.lock()
+    defer { lock.unlock() }
+    return body(&value)
+  }
+}
