@@ -29,6 +29,8 @@ public final class StateStore: Sendable {
     var configuration = Configuration()
     configuration.busyMode = .timeout(30)
     configuration.label = "nwsh-state"
+    // WAL: one fsync per commit, and readers in other processes never block the writer.
+    configuration.journalMode = .wal
     configuration.prepareDatabase { db in
       // Every commit reaches the disk before the call returns.
       try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -90,7 +92,8 @@ public final class StateStore: Sendable {
     try queue.writeWithoutTransaction { db in
       var reservation = Reservation(id: 0, at: now)
       try db.inTransaction(.immediate) {
-        let sends = try Self.effectiveTimes(db, scope: scope, now: now, horizon: schedule.horizon)
+        let sends = try Self.effectiveTimes(
+          db, scope: scope, now: now, horizon: schedule.horizon, keep: schedule.limits.map(\.limit).max() ?? 0)
         let pausedUntil = try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
         // In order: never before a slot already handed out.
         let latestSlot = try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
@@ -176,18 +179,23 @@ public final class StateStore: Sendable {
   /// than that); one not finished yet counts from its slot or now, whichever is later, plus
   /// ``inFlightAllowance`` for the trip to the server; one in flight for longer than
   /// ``inFlightLimit`` (its process died) from its slot plus that limit.
-  private static func effectiveTimes(_ db: Database, scope: String, now: Double, horizon: Double) throws -> [Double] {
+  private static func effectiveTimes(
+    _ db: Database, scope: String, now: Double, horizon: Double, keep: Int = .max
+  ) throws -> [Double] {
+    guard keep > 0 else { return [] }
     let since = now - horizon - inFlightLimit
-    let rows = try Row.fetchAll(
-      db, sql: "SELECT at, completed FROM request_log WHERE scope = ? AND (at > ? OR completed > ?)",
-      arguments: [scope, since, since])
-    var times: [Double] = []
-    times.reserveCapacity(rows.count)
-    for row in rows {
-      let at: Double = row["at"]
-      let completed: Double? = row["completed"]
-      times.append(completed ?? min(max(at, now) + inFlightAllowance, at + inFlightLimit))
-    }
-    return times.sorted()
+    // Only the `keep` most recent matter (the largest window limit).
+    let times = try Double.fetchAll(
+      db,
+      sql: """
+        SELECT coalesce(completed, min(max(at, :now) + :allowance, at + :limit)) AS t FROM request_log
+        WHERE scope = :scope AND (at > :since OR completed > :since)
+        ORDER BY t DESC LIMIT :keep
+        """,
+      arguments: [
+        "now": now, "allowance": inFlightAllowance, "limit": inFlightLimit, "scope": scope, "since": since,
+        "keep": keep == .max ? -1 : keep,
+      ])
+    return times.reversed()
   }
 }

@@ -128,7 +128,7 @@ struct Connection {
   static func make(sandbox: Bool, baseURL: String?) throws -> Connection {
     let variables = ProcessInfo.processInfo.environment
     // Tests run several processes through hours of rate windows on one sped-up clock.
-    let clock: any PacingClock = variables["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) ?? SystemClock()
+    let clock: any PacingClock = testClock(variables["NWSH_TEST_CLOCK"]) ?? SystemClock()
     if sandbox {
       if baseURL != nil { throw ValidationError("give either --sandbox or --base-url, not both") }
       var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)

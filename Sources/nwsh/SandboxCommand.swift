@@ -24,6 +24,7 @@ struct Sandbox: AsyncParsableCommand {
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
     if noLimits { configuration.rateWindows = [] }
     if let clock = ProcessInfo.processInfo.environment["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) {
+      // Only a scaled clock can be shared with other processes; a virtual one cannot.
       configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
     }
     let simulator = NetworkedSimulator(configuration)
