@@ -95,6 +95,7 @@ public final class NetworkedConnection: @unchecked Sendable {
       scope: Fingerprint.of(key: key.secret, baseURL: environment.baseURL.string), store: store,
       clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
     pacer.observe { [progress] event in progress.pacer(event) }
+    progress.setPlanner { count in pacer.plan(count: count).last }
     let interruption = session.interruption
     let middleware = PacingMiddleware(
       pacer: pacer, policy: environment.retryPolicy, budget: budget, shouldStop: { interruption.isSet },

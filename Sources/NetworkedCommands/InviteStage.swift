@@ -157,6 +157,7 @@ final class InviteStage: Stage {
     var start = 0
     while start < rows.count {
       let size = min(connection.learnedInviteLimit ?? Int.max, batchSize, rows.count - start)
+      connection.progress.setPendingRequests((rows.count - start + size - 1) / size)
       try send(Array(rows[start..<(start + size)]))
       start += size
     }

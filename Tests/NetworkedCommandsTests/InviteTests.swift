@@ -288,3 +288,70 @@ final class InterruptingClock: PacingClock, @unchecked Sendable {
     try await base.sleep(until: deadline, shouldStop: shouldStop)
   }
 }
+
+@Suite("pacing details")
+struct PacingDetailTests {
+  @Test("connection refused before sending: backs off with jitter, then fails the rows as not_sent")
+  func connectionRefused() async throws {
+    try await Harness.run { h in
+      // A port nobody listens on: take one from a simulator and shut it down.
+      let closed = NetworkedSimulator(SimulatorConfiguration(apiKey: "x"))
+      try closed.start()
+      let url = closed.baseURL
+      closed.shutdown()
+      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: [:])
+      let output = Captured<[UInt8]>([])
+      session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
+      session.standardInput = { BytesSource(inviteRows(2)) }
+      NetworkedCommands.register(
+        in: session,
+        environment: NetworkedEnvironment(
+          baseURL: try BaseURL(url), key: APIKey(Harness.key), clock: h.clock, statePath: h.statePath,
+          transport: URLSessionTransport(timeout: 5), jitter: { 0.5 }, progress: .silent))
+      let start = h.clock.now
+      let status: ShellCore.ExitStatus = await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: session.run("read | invite", name: "<test>")) }.start()
+      }
+      let text = String(decoding: output.withLock { $0 }, as: UTF8.self)
+      #expect(status == .someFailed)
+      #expect(text.components(separatedBy: #""code":"not_sent""#).count - 1 == 2)
+      // 1 + 2 + 4 + 8 + 16 seconds, each × 0.75 for the jitter this test fixes.
+      #expect(abs(h.clock.now - start - 23.25) < 0.01)
+    }
+  }
+
+  @Test("set rate-limits paces to other windows: a 2-a-minute plan never meets a 429")
+  func customWindows() async throws {
+    try await Harness.run(configure: { $0.rateWindows = [RateWindow(limit: 2, seconds: 60)] }) { h in
+      let start = h.clock.now
+      let outcome = try await h.run("set rate-limits 2/1m\nread | invite --batch-size 1", stdin: inviteRows(6))
+      #expect(outcome.with(status: "invited").count == 6)
+      #expect(h.simulator.rateLimitRefusals == 0)
+      #expect(abs(h.clock.now - start - 120.5) < 0.01)  // 2 now, 2 at 60.25 s, 2 at 120.5 s
+      let bad = try await h.run(#"set rate-limits "10 per minute""#)
+      #expect(bad.status == .usage && bad.stderr.contains("is not LIMIT/SPAN"))
+    }
+  }
+
+  @Test("on a terminal the wait is one live line, rewritten in place, with rows, requests, next send and ETA")
+  func liveLine() async throws {
+    try await Harness.run { h in
+      let progress = Captured<String>("")
+      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: [:])
+      session.standardInput = { BytesSource(inviteRows(30)) }
+      NetworkedCommands.register(
+        in: session,
+        environment: NetworkedEnvironment(
+          baseURL: try BaseURL(h.simulator.baseURL), key: APIKey(Harness.key), clock: h.clock, statePath: h.statePath,
+          progress: ProgressOutput(isTerminal: true) { text in progress.withLock { $0 += text } }))
+      _ = await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: session.run("read | batch 30 | invite --batch-size 2", name: "<t>")) }.start()
+      }
+      let text = progress.withLock { $0 }
+      #expect(text.contains("\r\u{1B}[2Kwaiting for the rate window: next request at "))
+      #expect(text.contains("· 20 rows done · 10 requests sent · ETA 1m "))  // an estimate: about a minute
+      #expect(!text.contains("\n"))  // never scrolls: one line, cleared at the end
+      #expect(text.hasSuffix("\r\u{1B}[2K"))
+    }
+  }
+}
