@@ -43,11 +43,22 @@ let package = Package(
       dependencies: ["ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
+    // libedit, through a shim of non-variadic wrappers (Debian: libedit-dev).
+    .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+    // A small owner of libedit's EditLine and History handles.
+    .target(name: "LineEditor", dependencies: ["CLibEdit"], swiftSettings: swiftSettings),
+    // The REPL: prompt, continuation, completion from command signatures, history policy,
+    // credentials. Terminal-free logic, so tests can drive it.
+    .target(
+      name: "Interactive",
+      dependencies: ["ShellCore", "NetworkedAPI", "NetworkedCommands", "LineEditor"],
+      swiftSettings: swiftSettings
+    ),
     // The thin executable: argument parsing and wiring.
     .executableTarget(
       name: "nwsh",
       dependencies: [
-        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands",
+        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -58,7 +69,12 @@ let package = Package(
       dependencies: ["NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI"],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "CLITests", dependencies: ["nwsh"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["nwsh", "PTYSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "InteractiveTests", dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI"],
+      swiftSettings: swiftSettings),
+    // forkpty for the terminal tests (C: Swift cannot fork safely).
+    .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
     .testTarget(
       name: "NetworkedAPITests",
       dependencies: ["NetworkedAPI", "NetworkedSimulator"],

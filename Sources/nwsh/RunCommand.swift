@@ -1,20 +1,40 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Interactive
+import LineEditor
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator
 import ShellCore
 
-/// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin).
+/// Options every way of running nwsh shares: where the API is and which key to use.
+struct ConnectionOptions: ParsableArguments {
+  @Flag(help: "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked.")
+  var sandbox = false
+
+  @Option(help: "The API's base URL (default: $NETWORKED_BASE_URL, the profile's, else https://backend.networked.co).")
+  var baseURL: String?
+
+  @Option(help: "The credentials profile to use (default: $NWSH_PROFILE, else default).")
+  var profile: String?
+
+  @Option(help: "Read the API key from this file (it must not be readable by group or others).")
+  var apiKeyFile: String?
+}
+
+/// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin), or the
+/// interactive shell when stdin is a terminal.
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run a program from -c, a script file, or standard input.",
+    abstract: "Run a program from -c, a script file or standard input, or the interactive shell on a terminal.",
     discussion: """
+      nwsh                                  (the interactive shell, when stdin is a terminal)
       nwsh -c 'read | where .consent == "yes" | map {email}' < export.jsonl
       nwsh onboard.nw attendees.csv        (also as a #!/usr/bin/env nwsh script; $ARGS holds the arguments)
       echo 'read | count' | nwsh            (a program on stdin when it is not a terminal)
+      The API key comes from --api-key-file, NETWORKED_API_KEY, or the profile `nwsh login` saved.
       """)
 
   @Option(name: .customShort("c"), help: "Run PROGRAM (then standard input is data for read).")
@@ -26,14 +46,13 @@ struct Run: ParsableCommand {
   @Option(help: "Color results: auto, always or never (NO_COLOR also turns it off).")
   var color: ColorChoice = .auto
 
-  @Flag(help: "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked.")
-  var sandbox = false
-
-  @Option(help: "The API's base URL (default: $NETWORKED_BASE_URL, else https://backend.networked.co).")
-  var baseURL: String?
+  @OptionGroup var connection: ConnectionOptions
 
   @Flag(help: "Plan every invite and add without sending (same as `set dry-run on`).")
   var dryRun = false
+
+  @Flag(help: "Do not run the startup file (~/.config/nwsh/init.nw) in the interactive shell.")
+  var norc = false
 
   @Argument(help: "A script file, then its arguments.")
   var script: String?
@@ -44,6 +63,7 @@ struct Run: ParsableCommand {
   enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
   func run() throws {
+    let interactive = program == nil && script == nil && isatty(0) == 1
     let (text, name): (String, String)
     if let program {
       (text, name) = (program, "<command line>")
@@ -53,25 +73,63 @@ struct Run: ParsableCommand {
         throw ValidationError("cannot read script \(script)")
       }
       (text, name) = (Script.strippingShebang(contents), script)
-    } else if isatty(0) == 0 {
+    } else if !interactive {
       (text, name) = (String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self), "<stdin>")
     } else {
-      throw ValidationError("the interactive shell is not built yet: use -c PROGRAM or a script file")
+      (text, name) = ("", "<repl>")
     }
     let session = Session(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
-    let connection = try Connection.make(sandbox: sandbox, baseURL: baseURL)
-    defer { connection.simulator?.shutdown() }
-    NetworkedCommands.register(in: session, environment: connection.environment)
+    session.output.flushesEachValue = isatty(1) == 1
+    let wiring = try Wiring.make(connection)
+    defer { wiring.simulator?.shutdown() }
+    wiring.register(in: session)
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
     let positional = (script == nil ? [] : arguments).map(Value.string)
     session.bind("ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject()))])))
+    if interactive { throw ExitCode(runShell(session, wiring).rawValue) }
     if program == nil && script == nil {
       // The program came from stdin, so there is no data to read there.
       session.standardInput = { BytesSource([]) }
     }
     let status = withInterruptHandling(session) { session.run(text, name: name) }
     throw ExitCode(status.rawValue)
+  }
+
+  /// The interactive shell: libedit on a terminal (plain lines when `TERM=dumb`), history,
+  /// completion, the startup file, `login`.
+  private func runShell(_ session: Session, _ wiring: Wiring) -> ExitStatus {
+    let environment = ProcessInfo.processInfo.environment
+    let reader: any LineReading
+    if environment["TERM"] == "dumb" {
+      reader = PlainLineReader()
+    } else {
+      let editor = LineEditor(program: "nwsh")
+      let completer = Completer(session: session)
+      editor.complete = { completer.complete($0) }
+      reader = editor
+    }
+    let state = WiringState(wiring)
+    let repl = REPL(
+      session: session, reader: reader, history: HistoryStore(path: HistoryStore.defaultPath(environment: environment)),
+      label: wiring.label, currentKey: { state.wiring.keySource.key?.secret })
+    repl.login = { profile in
+      guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring) else { return }
+      state.wiring = updated
+      updated.register(in: session)
+      repl.label = updated.label
+    }
+    if !norc {
+      let path = Wiring.configDirectory(environment) + "/init.nw"
+      if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        session.run(Script.strippingShebang(text), name: path)
+      }
+    }
+    if isatty(2) == 1 {
+      FileHandle.standardError.write(
+        Data("nwsh \(NetworkedClient.version) · \(wiring.label) · help for commands, Ctrl-D to leave\n".utf8))
+    }
+    return repl.run()
   }
 
   private func outputStyle() -> OutputSink.Style {
@@ -83,6 +141,12 @@ struct Run: ParsableCommand {
     case .auto: return terminal ? OutputSink.Style(indent: 2, color: !noColor) : .lines
     }
   }
+}
+
+/// Holds the current wiring so `login` can replace it.
+final class WiringState {
+  var wiring: Wiring
+  init(_ wiring: Wiring) { self.wiring = wiring }
 }
 
 /// Runs `body` with SIGINT/SIGTERM asking the session to stop; a second signal exits at once.
@@ -116,41 +180,5 @@ final class SignalCount: @unchecked Sendable {
     defer { lock.unlock() }
     value += 1
     return value
-  }
-}
-
-/// Where the API commands go: the real API (key from `NETWORKED_API_KEY`) or, with
-/// `--sandbox`, a simulator started in this process.
-struct Connection {
-  var environment: NetworkedEnvironment
-  var simulator: NetworkedSimulator?
-
-  static func make(sandbox: Bool, baseURL: String?) throws -> Connection {
-    let variables = ProcessInfo.processInfo.environment
-    // Tests run several processes through hours of rate windows on one sped-up clock.
-    let clock: any PacingClock = testClock(variables["NWSH_TEST_CLOCK"]) ?? SystemClock()
-    if sandbox {
-      if baseURL != nil { throw ValidationError("give either --sandbox or --base-url, not both") }
-      var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
-      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
-      let simulator = NetworkedSimulator(configuration)
-      do {
-        try simulator.start()
-      } catch {
-        throw ValidationError("cannot start the sandbox: \(error)")
-      }
-      let environment = NetworkedEnvironment(
-        baseURL: try BaseURL(simulator.baseURL), key: APIKey(NetworkedSimulator.demoKey), keySource: "sandbox",
-        clock: clock)
-      return Connection(environment: environment, simulator: simulator)
-    }
-    let url: BaseURL
-    do {
-      url = try (baseURL ?? variables["NETWORKED_BASE_URL"]).map { try BaseURL($0) } ?? .production
-    } catch {
-      throw ValidationError("\(error)")
-    }
-    let key = variables["NETWORKED_API_KEY"].flatMap(APIKey.init)
-    return Connection(environment: NetworkedEnvironment(baseURL: url, key: key, clock: clock), simulator: nil)
   }
 }

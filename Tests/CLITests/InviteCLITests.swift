@@ -133,3 +133,44 @@ final class Captured<T>: @unchecked Sendable {
     return body(&value)
   }
 }
+
+@Suite("nwsh command line (non-interactive)")
+struct CommandLineTests {
+  @Test("a shebang script with arguments, a program on stdin, -c; login from a pipe and whoami with a masked key")
+  func scriptsAndLogin() throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let env = ["HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": ""]
+    let script = home + "/count.nw"
+    try "#!/usr/bin/env nwsh\n# counts its arguments\n$ARGS.positional | length\n".write(toFile: script, atomically: true, encoding: .utf8)
+    let fromScript = try Binary.run([script, "a", "b", "c"], environment: env)
+    #expect(fromScript.stdout == "3\n" && fromScript.status == 0)
+    let fromStdin = try Binary.run([], stdin: "range(2) | . * 10\n", environment: env)
+    #expect(fromStdin.stdout == "0\n10\n")
+    let syntax = try Binary.run(["-c", "read | mapp .a"], environment: env)
+    #expect(syntax.status == 64 && syntax.stderr.contains("did you mean 'map'"))
+
+    let sandbox = try SandboxProcess()
+    defer { _ = sandbox.stop() }
+    let login = try Binary.run(["login", "--profile", "test", "--base-url", sandbox.url], stdin: sandbox.key + "\n", environment: env)
+    #expect(login.status == 0, "\(login.stderr)")
+    #expect(!login.stdout.contains(sandbox.key) && !login.stderr.contains(sandbox.key))
+    let whoami = try Binary.run(["whoami", "--profile", "test"], environment: env)
+    #expect(whoami.stdout.contains(#""profile":"test""#) && whoami.stdout.contains(sandbox.url))
+    #expect(!whoami.stdout.contains(sandbox.key) && whoami.stdout.contains(String(sandbox.key.suffix(4))))
+    // The stored profile carries its base URL: no --base-url needed.
+    let roles = try Binary.run(["--profile", "test", "-c", "roles | count"], environment: env)
+    #expect(roles.stdout == "7\n")
+    let wrong = try Binary.run(
+      ["login", "--profile", "bad", "--base-url", sandbox.url], stdin: "not-the-key-000\n", environment: env)
+    #expect(wrong.status != 0 && wrong.stderr.contains("did not accept the key"))
+  }
+
+  @Test("shell completion scripts for bash, zsh and fish")
+  func completionScripts() throws {
+    for shell in ["bash", "zsh", "fish"] {
+      let output = try Binary.run(["--generate-completion-script", shell])
+      #expect(output.status == 0 && output.stdout.contains("nwsh"))
+    }
+  }
+}

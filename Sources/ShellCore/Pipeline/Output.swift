@@ -15,6 +15,9 @@ public final class OutputSink: @unchecked Sendable {
   private let write: ([UInt8]) -> Void
   /// How results are laid out.
   public var style: Style
+  /// Write each value out as soon as it is complete (a person is watching: a terminal), rather
+  /// than in large blocks.
+  public var flushesEachValue = false
 
   /// Compact lines (pipes), or indented and colored (a terminal).
   public struct Style: Sendable {
@@ -61,7 +64,7 @@ public final class OutputSink: @unchecked Sendable {
     writer.color = style.color
     writer.write(value)
     writer.appendByte(0x0A)
-    if writer.bytes.count >= 1 << 16 { flushLocked() }
+    if flushesEachValue || writer.bytes.count >= 1 << 16 { flushLocked() }
   }
 
   /// Appends raw text (no newline added).

@@ -296,7 +296,10 @@ public final class Interruption: @unchecked Sendable {
   deinit { flag.deallocate() }
   /// Asks the running pipeline to stop.
   public func set() { flag.pointee = 1 }
-  func reset() { flag.pointee = 0 }
+  /// Clears the request (the REPL does before each prompt).
+  public func reset() { flag.pointee = 0 }
+  /// The flag itself, for a signal handler to set (storing 1 is async-signal-safe).
+  public var signalFlag: UnsafeMutablePointer<Int32> { flag }
   /// Whether a stop was asked for.
   public var isSet: Bool { flag.pointee != 0 }
 }

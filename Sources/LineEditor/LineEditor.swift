@@ -1,0 +1,183 @@
+import CLibEdit
+import Glibc
+
+/// An interactive line reader over libedit: prompt, emacs key bindings, history with up/down
+/// and Ctrl-R, and a TAB completion hook. Owns the `EditLine` and `History` handles.
+///
+/// Use it only when standard input is a terminal; for pipes read plainly.
+public final class LineEditor {
+  /// What one read gave.
+  public enum Input: Equatable, Sendable {
+    /// A line, without its newline.
+    case line(String)
+    /// Ctrl-C at the prompt: the line was cancelled.
+    case interrupted
+    /// Ctrl-D on an empty line, or the end of input.
+    case endOfInput
+  }
+
+  /// What TAB should do.
+  public enum Completion: Equatable, Sendable {
+    /// Nothing matches (beep).
+    case none
+    /// Insert this text at the cursor.
+    case insert(String)
+    /// Several match: insert their common part (may be empty) and list them.
+    case choices(insert: String, candidates: [String])
+  }
+
+  private let editLine: OpaquePointer
+  private let history: OpaquePointer
+  private var promptStorage: UnsafeMutablePointer<CChar>
+  private var cancelled = false
+  /// Called on TAB with the text before the cursor.
+  public var complete: ((String) -> Completion)?
+  /// Polled while waiting for a key: true cancels the line (a SIGINT may be delivered to any
+  /// thread, so the read is not reliably interrupted; the handler sets a flag instead).
+  public var isInterrupted: () -> Bool = { false }
+
+  /// Sets up libedit for `program` (the name `~/.editrc` entries use), with `historySize`
+  /// remembered lines, consecutive duplicates collapsed.
+  public init(program: String, historySize: Int = 1000) {
+    nwsh_set_locale()  // without it libedit silently drops non-ASCII input
+    editLine = nwsh_el_init(program)
+    history = nwsh_history_init()
+    promptStorage = strdup("> ")
+    nwsh_history_set_size(history, Int32(historySize))
+    nwsh_history_set_unique(history, 1)
+    nwsh_el_set_editor(editLine, "emacs")
+    nwsh_el_set_history(editLine, history)
+    nwsh_el_set_client_data(editLine, Unmanaged.passUnretained(self).toOpaque())
+    nwsh_el_set_prompt(editLine) { editLine in
+      guard let editLine, let data = nwsh_el_get_client_data(editLine) else { return nil }
+      return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().promptStorage
+    }
+    nwsh_el_add_function(editLine, "nwsh-complete", "complete the word before the cursor") { editLine, _ in
+      guard let editLine, let data = nwsh_el_get_client_data(editLine) else { return UInt8(CC_ERROR) }
+      return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().handleTab()
+    }
+    nwsh_el_bind(editLine, "^I", "nwsh-complete")
+    // Our own character reader, so Ctrl-C (a SIGINT that interrupts the read, or the ^C byte
+    // itself) ends el_gets at once; libedit's own retries an interrupted read.
+    nwsh_el_set_read_char(editLine) { editLine, out in
+      guard let editLine, let out, let data = nwsh_el_get_client_data(editLine) else { return -1 }
+      return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().readCharacter(into: out)
+    }
+    nwsh_el_bind(editLine, "^R", "em-inc-search-prev")
+    nwsh_el_source_editrc(editLine)
+  }
+
+  deinit {
+    el_end(editLine)
+    history_end(history)
+    free(promptStorage)
+  }
+
+  /// The prompt shown before the next line.
+  public var prompt: String {
+    get { String(cString: promptStorage) }
+    set {
+      free(promptStorage)
+      promptStorage = strdup(newValue)
+    }
+  }
+
+  /// Reads one line with editing.
+  public func readLine() -> Input {
+    var count: Int32 = 0
+    errno = 0
+    cancelled = false
+    let read = el_gets(editLine, &count)
+    if cancelled { return .interrupted }
+    guard let line = read else {
+      if count < 0 || errno == EINTR {
+        el_reset(editLine)
+        return .interrupted
+      }
+      return .endOfInput
+    }
+    // el_gets hands back its own buffer, newline included: copy before the next call.
+    var text = String(cString: line)
+    if text.hasSuffix("\n") { text.removeLast() }
+    return .line(text)
+  }
+
+  /// Adds `entry` to the in-memory history (up arrow, Ctrl-R).
+  public func remember(_ entry: String) {
+    nwsh_history_enter(history, entry)
+  }
+
+  /// Reads one UTF-8 encoded character from standard input.
+  private func readCharacter(into out: UnsafeMutablePointer<wchar_t>) -> Int32 {
+    func byte() -> Int32? {
+      var waiting = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+      while poll(&waiting, 1, 50) == 0 {
+        if isInterrupted() { return -1 }
+      }
+      if isInterrupted() { return -1 }
+      var value: UInt8 = 0
+      let got = Glibc.read(0, &value, 1)
+      if got == 1 { return Int32(value) }
+      return got == 0 ? nil : -1
+    }
+    guard let first = byte() else { return 0 }
+    if first < 0 || first == 0x03 {
+      cancelled = true
+      return -1
+    }
+    let extra = first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : 0
+    var scalar = extra == 0 ? first : first & (0x3F >> extra)
+    for _ in 0..<extra {
+      guard let next = byte(), next >= 0 else {
+        cancelled = true
+        return -1
+      }
+      scalar = scalar << 6 | (next & 0x3F)
+    }
+    out.pointee = wchar_t(scalar)
+    return 1
+  }
+
+  private func handleTab() -> UInt8 {
+    guard let complete, let info = el_line(editLine) else { return UInt8(CC_ERROR) }
+    let length = info.pointee.cursor - info.pointee.buffer
+    let before = String(
+      decoding: UnsafeBufferPointer(start: UnsafeRawPointer(info.pointee.buffer).assumingMemoryBound(to: UInt8.self), count: length),
+      as: UTF8.self)
+    switch complete(before) {
+    case .none:
+      return UInt8(CC_REFRESH_BEEP)
+    case .insert(let text):
+      el_insertstr(editLine, text)
+      return UInt8(CC_REFRESH)
+    case .choices(let insert, let candidates):
+      if !insert.isEmpty {
+        el_insertstr(editLine, insert)
+        return UInt8(CC_REFRESH)
+      }
+      var listing = "\n"
+      let width = (candidates.map(\.count).max() ?? 0) + 2
+      let perLine = max(1, 80 / max(width, 1))
+      for (index, candidate) in candidates.enumerated() {
+        listing += candidate + String(repeating: " ", count: max(0, width - candidate.count))
+        if (index + 1) % perLine == 0 || index == candidates.count - 1 { listing += "\n" }
+      }
+      fputs(listing, nwsh_stdout())
+      fflush(nwsh_stdout())
+      return UInt8(CC_REDISPLAY)
+    }
+  }
+}
+
+/// Routes SIGINT to flags instead of killing the process: the prompt cancels its line, a
+/// running pipeline stops at the next row. Installed without SA_RESTART so `el_gets` returns.
+public enum InterruptRouting {
+  nonisolated(unsafe) private static var flag: UnsafeMutablePointer<Int32>?
+
+  /// Sends SIGINT (and SIGTERM) to `flag` (set to 1) from now on.
+  public static func install(flag: UnsafeMutablePointer<Int32>) {
+    Self.flag = flag
+    let handler: @convention(c) (Int32) -> Void = { _ in InterruptRouting.flag?.pointee = 1 }
+    _ = nwsh_install_signal_handler(SIGINT, handler)
+  }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// The interactive shell on a real pseudo-terminal.
+@Suite("the interactive shell (pseudo-terminal)", .serialized)
+struct TerminalTests {
+  static func home() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-home-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  static func environment(_ home: String) -> [String: String] {
+    ["HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config"]
+  }
+
+  @Test("a multi-line pipeline, recalled with the up arrow; non-ASCII survives; Ctrl-D exits 0")
+  func multiLineAndHistory() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home))
+    try shell.expect("nwsh sandbox> ")
+    var mark = shell.mark
+    shell.type("range(2) |\r")
+    try shell.expect("…> ", after: mark)
+    shell.type("map {n: ., who: \"Zoë Ñúñez\"}\r")
+    let output = try shell.expect("nwsh sandbox> ", after: mark)
+    #expect(output.contains("\"n\": 1"))
+    #expect(output.contains("\"who\": \"Zoë Ñúñez\""))
+    mark = shell.mark
+    shell.type("\u{1B}[A")  // up arrow: the statement comes back on one line
+    try shell.expect("range(2) | map {n: ., who: \"Zoë Ñúñez\"}", after: mark)
+    shell.type("\r")
+    let again = try shell.expect("nwsh sandbox> ", after: mark)
+    #expect(again.contains("\"n\": 1"))
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+    let history = home + "/state/nwsh/history"
+    let attributes = try FileManager.default.attributesOfItem(atPath: history)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect(try String(contentsOfFile: history, encoding: .utf8).contains("Zoë Ñúñez"))
+  }
+
+  @Test("TAB completes a command, a flag and a field name seen in the last rows")
+  func completion() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home))
+    try shell.expect("nwsh sandbox> ")
+    var mark = shell.mark
+    shell.type("{first_name: \"Ada\", last_name: \"Lovelace\"}\r")
+    try shell.expect("nwsh sandbox> ", after: mark)
+    // A command and a field: `ma⇥` → `map `, `.fi⇥` → `.first_name`; the line then runs.
+    mark = shell.mark
+    shell.type("{first_name: \"Grace\"} | ma\t.fi\t\r")
+    let field = try shell.expect("nwsh sandbox> ", after: mark)
+    #expect(field.contains("\"Grace\""))
+    // A flag: `--dr⇥` → `--dry-run `: the invite is only planned.
+    mark = shell.mark
+    shell.type(#"{name: "A", email: "a@example.org", tagId: "69baa36beddb9f0012fdf101"} | invite --dr"# + "\t\r")
+    let flag = try shell.expect("nwsh sandbox> ", after: mark)
+    #expect(flag.contains("\"status\": \"planned\""))
+    // Several matches: TAB lists them.
+    mark = shell.mark
+    shell.type("s\t")
+    let listing = try shell.expect("source", after: mark)
+    #expect(listing.contains("save") && listing.contains("skip"))
+    mark = shell.mark
+    shell.type("\u{3}")  // cancel the line
+    try shell.expect("^C", after: mark)
+    try shell.expect("nwsh sandbox> ", after: mark)
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+  }
+
+  @Test("Ctrl-C during a slow pipeline returns to the prompt with the finished rows reported")
+  func interruptPipeline() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home))
+    try shell.expect("nwsh sandbox> ")
+    let mark = shell.mark
+    // Ten requests go at once (the role lookup is one of them); the next must wait a minute.
+    shell.type(#"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"# + "\r")
+    try shell.expect("waiting for the rate window", after: mark)
+    shell.type("\u{3}")
+    let output = try shell.expect("nwsh sandbox> ", after: mark)
+    #expect(output.components(separatedBy: "\"status\": \"invited\"").count - 1 == 9)
+    #expect(output.contains("\"reason\": \"interrupted\""))
+    #expect(output.contains("interrupted; the results above"))
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+  }
+
+  @Test("login reads the key without echo, stores it 0600, and neither the key nor the line reaches the history")
+  func login() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let sandbox = try SandboxProcess()
+    defer { _ = sandbox.stop() }
+    let shell = try Terminal(["--base-url", sandbox.url], environment: Self.environment(home))
+    try shell.expect("nwsh 127.0.0.1> ")
+    var mark = shell.mark
+    shell.type("login\r")
+    try shell.expect("(input hidden): ", after: mark)
+    mark = shell.mark
+    shell.type(sandbox.key + "\r")
+    try shell.expect("saved profile default", after: mark)
+    try shell.expect("nwsh 127.0.0.1> ", after: mark)
+    #expect(!shell.screen.contains(sandbox.key))
+    mark = shell.mark
+    shell.type("whoami | .source\r")
+    try shell.expect("profile default", after: mark)
+    shell.type("roles | count\r")
+    try shell.expect("7", after: mark)
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+    let credentials = home + "/config/nwsh/credentials"
+    #expect((try FileManager.default.attributesOfItem(atPath: credentials)[.posixPermissions] as? Int) == 0o600)
+    let history = try String(contentsOfFile: home + "/state/nwsh/history", encoding: .utf8)
+    #expect(!history.contains(sandbox.key) && !history.contains("login"))
+    #expect(history.contains("roles | count"))
+    #expect((try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh/history")[.posixPermissions] as? Int) == 0o600)
+  }
+}
