@@ -122,17 +122,18 @@ public enum SecretPrompt {
   /// Shows `prompt` on stderr and reads one line.
   public static func read(_ prompt: String) -> String? {
     guard isatty(0) == 1 else { return readLine(from: 0) }
-    FileHandle.standardError.write(Data(prompt.utf8))
+    // Echo off before the prompt shows, without discarding anything typed ahead.
     var saved = termios()
     let haveTerminal = tcgetattr(0, &saved) == 0
     if haveTerminal {
       var quiet = saved
       quiet.c_lflag &= ~tcflag_t(ECHO)
       quiet.c_lflag |= tcflag_t(ICANON)
-      tcsetattr(0, TCSAFLUSH, &quiet)
+      tcsetattr(0, TCSANOW, &quiet)
     }
+    FileHandle.standardError.write(Data(prompt.utf8))
     let line = readLine(from: 0)
-    if haveTerminal { tcsetattr(0, TCSAFLUSH, &saved) }
+    if haveTerminal { tcsetattr(0, TCSANOW, &saved) }
     FileHandle.standardError.write(Data("\n".utf8))
     return line
   }

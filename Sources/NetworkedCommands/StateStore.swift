@@ -37,7 +37,19 @@ public final class StateStore: Sendable {
     }
     queue = try DatabaseQueue(path: path, configuration: configuration)
     if !existed { chmod(path, 0o600) }
-    try Self.migrator.migrate(queue)
+    // Two processes may create the file at once: the schema statements are idempotent and a
+    // lost race on recording the migration is retried.
+    var attempt = 0
+    while true {
+      do {
+        try Self.migrator.migrate(queue)
+        break
+      } catch {
+        attempt += 1
+        if attempt >= 5 { throw error }
+        usleep(useconds_t(20_000 * attempt))
+      }
+    }
   }
 
   /// The default location: `$XDG_STATE_HOME/nwsh/state.sqlite`, else `~/.local/state/nwsh/…`.
@@ -53,7 +65,7 @@ public final class StateStore: Sendable {
     migrator.registerMigration("v1-request-log") { db in
       try db.execute(
         sql: """
-          CREATE TABLE request_log (
+          CREATE TABLE IF NOT EXISTS request_log (
             id INTEGER PRIMARY KEY,
             scope TEXT NOT NULL,
             at REAL NOT NULL,
@@ -63,8 +75,8 @@ public final class StateStore: Sendable {
             status INTEGER,
             pid INTEGER NOT NULL
           );
-          CREATE INDEX request_log_by_scope ON request_log(scope, at);
-          CREATE TABLE pause (
+          CREATE INDEX IF NOT EXISTS request_log_by_scope ON request_log(scope, at);
+          CREATE TABLE IF NOT EXISTS pause (
             scope TEXT PRIMARY KEY,
             until REAL NOT NULL,
             reason TEXT NOT NULL

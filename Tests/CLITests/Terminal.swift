@@ -60,6 +60,45 @@ final class Terminal {
     }
   }
 
+  /// Reads until each of `parts` has appeared, in this order, after `mark`.
+  @discardableResult
+  func expect(inOrder parts: [String], after mark: String.Index, timeout: Double = 20) throws -> String {
+    var start = mark
+    var seen = ""
+    for part in parts {
+      let chunk = try expect(part, after: start, timeout: timeout)
+      seen += chunk
+      start = screen.index(start, offsetBy: chunk.count)
+    }
+    return seen
+  }
+
+  /// Waits until the line editor has the terminal (canonical mode off): keys typed before that
+  /// are cooked by the terminal (a ^D there is an end-of-file nobody reads), as with any shell.
+  func waitUntilEditing(timeout: Double = 20) throws {
+    try waitForMode(timeout: timeout) { ($0.c_lflag & tcflag_t(ICANON)) == 0 }
+  }
+
+  /// Waits until the terminal stops echoing (a password prompt).
+  func waitUntilEchoIsOff(timeout: Double = 20) throws {
+    try waitForMode(timeout: timeout) { ($0.c_lflag & tcflag_t(ECHO)) == 0 }
+  }
+
+  private func waitForMode(timeout: Double, _ ready: (termios) -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      var mode = termios()
+      if tcgetattr(master, &mode) == 0, ready(mode) { return }
+      var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+      if poll(&poller, 1, 10) > 0 {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let got = read(master, &buffer, buffer.count)
+        if got > 0 { screen += String(decoding: buffer[0..<got], as: UTF8.self) }
+      }
+    }
+    throw TerminalError("the terminal never reached the expected mode; the screen:\n\(screen)")
+  }
+
   /// Where the screen ends now (to expect only what comes after).
   var mark: String.Index { screen.endIndex }
 

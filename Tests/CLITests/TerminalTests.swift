@@ -24,15 +24,17 @@ struct TerminalTests {
     shell.type("range(2) |\r")
     try shell.expect("…> ", after: mark)
     shell.type("map {n: ., who: \"Zoë Ñúñez\"}\r")
-    let output = try shell.expect("nwsh sandbox> ", after: mark)
+    let output = try shell.expect(inOrder: ["\"n\": 1", "nwsh sandbox> "], after: mark)
     #expect(output.contains("\"n\": 1"))
     #expect(output.contains("\"who\": \"Zoë Ñúñez\""))
     mark = shell.mark
     shell.type("\u{1B}[A")  // up arrow: the statement comes back on one line
     try shell.expect("range(2) | map {n: ., who: \"Zoë Ñúñez\"}", after: mark)
+    mark = shell.mark
     shell.type("\r")
-    let again = try shell.expect("nwsh sandbox> ", after: mark)
+    let again = try shell.expect(inOrder: ["\"n\": 1", "nwsh sandbox> "], after: mark)
     #expect(again.contains("\"n\": 1"))
+    try shell.waitUntilEditing()
     shell.type("\u{4}")
     #expect(try shell.waitForExit() == 0)
     let history = home + "/state/nwsh/history"
@@ -49,16 +51,16 @@ struct TerminalTests {
     try shell.expect("nwsh sandbox> ")
     var mark = shell.mark
     shell.type("{first_name: \"Ada\", last_name: \"Lovelace\"}\r")
-    try shell.expect("nwsh sandbox> ", after: mark)
+    try shell.expect(inOrder: ["Lovelace\"\r\n}", "nwsh sandbox> "], after: mark)
     // A command and a field: `ma⇥` → `map `, `.fi⇥` → `.first_name`; the line then runs.
     mark = shell.mark
     shell.type("{first_name: \"Grace\"} | ma\t.fi\t\r")
-    let field = try shell.expect("nwsh sandbox> ", after: mark)
+    let field = try shell.expect(inOrder: ["\r\n", "nwsh sandbox> "], after: mark)
     #expect(field.contains("\"Grace\""))
     // A flag: `--dr⇥` → `--dry-run `: the invite is only planned.
     mark = shell.mark
     shell.type(#"{name: "A", email: "a@example.org", tagId: "69baa36beddb9f0012fdf101"} | invite --dr"# + "\t\r")
-    let flag = try shell.expect("nwsh sandbox> ", after: mark)
+    let flag = try shell.expect(inOrder: ["\"status\": \"planned\"", "dry run: would take", "nwsh sandbox> "], after: mark)
     #expect(flag.contains("\"status\": \"planned\""))
     // Several matches: TAB lists them.
     mark = shell.mark
@@ -69,6 +71,7 @@ struct TerminalTests {
     shell.type("\u{3}")  // cancel the line
     try shell.expect("^C", after: mark)
     try shell.expect("nwsh sandbox> ", after: mark)
+    try shell.waitUntilEditing()
     shell.type("\u{4}")
     #expect(try shell.waitForExit() == 0)
   }
@@ -84,10 +87,11 @@ struct TerminalTests {
     shell.type(#"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"# + "\r")
     try shell.expect("waiting for the rate window", after: mark)
     shell.type("\u{3}")
-    let output = try shell.expect("nwsh sandbox> ", after: mark)
+    let output = try shell.expect(inOrder: ["interrupted; the results above", "nwsh sandbox> "], after: mark)
     #expect(output.components(separatedBy: "\"status\": \"invited\"").count - 1 == 9)
     #expect(output.contains("\"reason\": \"interrupted\""))
     #expect(output.contains("interrupted; the results above"))
+    try shell.waitUntilEditing()
     shell.type("\u{4}")
     #expect(try shell.waitForExit() == 0)
   }
@@ -103,6 +107,7 @@ struct TerminalTests {
     var mark = shell.mark
     shell.type("login\r")
     try shell.expect("(input hidden): ", after: mark)
+    try shell.waitUntilEchoIsOff()
     mark = shell.mark
     shell.type(sandbox.key + "\r")
     try shell.expect("saved profile default", after: mark)
@@ -110,9 +115,11 @@ struct TerminalTests {
     #expect(!shell.screen.contains(sandbox.key))
     mark = shell.mark
     shell.type("whoami | .source\r")
-    try shell.expect("profile default", after: mark)
+    try shell.expect(inOrder: ["profile default", "nwsh 127.0.0.1> "], after: mark)
+    mark = shell.mark
     shell.type("roles | count\r")
-    try shell.expect("7", after: mark)
+    try shell.expect(inOrder: ["7", "nwsh 127.0.0.1> "], after: mark)
+    try shell.waitUntilEditing()
     shell.type("\u{4}")
     #expect(try shell.waitForExit() == 0)
     let credentials = home + "/config/nwsh/credentials"
