@@ -13,13 +13,17 @@ final class AddStage: RowStage {
   private var stopped: StopReason?
   private var summary: StageSummary
   private var plannedSlots: [Double] = []
+  private let journal: JournalKeeper
 
-  init(session: Session, connection: NetworkedConnection, next: any Stage, method: AddMethod, dryRun: Bool) {
+  init(
+    session: Session, connection: NetworkedConnection, next: any Stage, method: AddMethod, dryRun: Bool, reinvite: Bool
+  ) {
     self.session = session
     self.connection = connection
     self.method = method
     self.dryRun = dryRun
     self.summary = StageSummary(op: "add", started: connection.environment.clock.now)
+    self.journal = JournalKeeper(connection: connection, op: "add", reinvite: reinvite)
     super.init(next: next)
   }
 
@@ -61,10 +65,20 @@ final class AddStage: RowStage {
       return try emit(row, "skipped", request.email, [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
     }
     firstRowByEmail[key] = row.number
+    if let (status, fields) = journal.skip(email: request.email) {
+      return try emit(row, status, request.email, fields)
+    }
     summary.requests += 1
     let number = summary.requests
     if dryRun { return try plan(row, request, number) }
     let client = try connection.client()
+    let intent = JournalKeeper.Intent(row: row.number, email: request.email, name: request.name, roleId: request.roleId, note: nil)
+    guard case .success(let ids) = journal.intend([intent], request: number), let id = ids.first else {
+      summary.requests -= 1
+      return try emit(
+        row, "failed", request.email,
+        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written"))])
+    }
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.addUser(request) }
     }
@@ -72,8 +86,10 @@ final class AddStage: RowStage {
     case .success(let result):
       switch result {
       case .added:
+        journal.record([StateStore.JournalOutcome(id: id, state: "added")])
         try emit(row, "added", request.email, [("method", .string("direct")), ("request", .number(number))])
       case .invited(_, let inviteId, let timeStamp):
+        journal.record([StateStore.JournalOutcome(id: id, state: "invited", inviteId: inviteId, timeStamp: timeStamp)])
         try emit(
           row, "invited", request.email,
           [
@@ -85,6 +101,7 @@ final class AddStage: RowStage {
       if error.cancelled {
         stopped = .interrupted
         summary.requests -= 1
+        journal.record([StateStore.JournalOutcome(id: id, state: "not_sent", error: "interrupted")])
         return try emit(row, "skipped", request.email, [("reason", .string("interrupted"))])
       }
       if error.code == .unauthorized || error.code == .forbidden {
@@ -93,6 +110,8 @@ final class AddStage: RowStage {
         session.diagnostics("nwsh: add: the API refused the key; no more requests will be sent in this pipeline")
       }
       let (status, code) = Outcome.classify(error)
+      let state = status == "unknown" ? "unknown" : (error.requestWasSent ? "failed" : "not_sent")
+      journal.record([StateStore.JournalOutcome(id: id, state: state, error: code)])
       try emit(row, status, request.email, [("error", Outcome.errorValue(error, code: code)), ("request", .number(number))])
     }
   }
@@ -121,6 +140,7 @@ final class AddStage: RowStage {
   private func emit(_ row: Row, _ status: String, _ email: String?, _ fields: [(String, Value)]) throws {
     var record = ResultRecord(row: row.number, op: "add", status: status, email: email)
     for (key, value) in fields { record.add(key, value) }
+    record.add("run", connection.runID)
     summary.count(status)
     connection.progress.rowsFinished(1)
     try next.push(.result(record.value))

@@ -60,13 +60,34 @@ public final class NetworkedConnection: @unchecked Sendable {
   let progress: ProgressReporter
   /// The largest invites call the server accepted after a 413 (nil until one happened).
   var learnedInviteLimit: Int?
+  /// Names this session's runs: start time and a random tag.
+  private let processStamp: String
 
   init(environment: NetworkedEnvironment, session: Session) {
     self.environment = environment
     self.session = session
     self.budget = RetryBudget(environment.retryPolicy.budget)
     self.progress = ProgressReporter(output: environment.progress, clock: environment.clock)
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+    processStamp = formatter.string(from: Date(timeIntervalSince1970: environment.clock.now)) + "-"
+      + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
   }
+
+  /// The id of the current run (one per program run; each statement in the shell is a run).
+  /// Every result of `invite` and `add` carries it, and the journal is grouped by it.
+  public var runID: String { "\(processStamp)-\(session.runNumber)" }
+
+  /// The state database and this key's scope in it.
+  func journal() throws -> (store: StateStore, scope: String) {
+    let pacer = try self.pacer()
+    return (pacer.store, pacer.scope)
+  }
+
+  /// Whether `set reinvite on` (or `--reinvite`) is in force.
+  var reinviteSetting: Bool { session.isOn("reinvite") }
 
   /// The paced client; throws (exit 77) when there is no key.
   func client() throws -> NetworkedClient {

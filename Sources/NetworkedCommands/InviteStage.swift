@@ -57,10 +57,11 @@ final class InviteStage: Stage {
   private var stopped: StopReason?
   private var summary: StageSummary
   private var plannedSlots: [Double] = []
+  private let journal: JournalKeeper
 
   init(
     session: Session, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
-    note: RowEvaluator?, dryRun: Bool
+    note: RowEvaluator?, dryRun: Bool, reinvite: Bool
   ) {
     self.session = session
     self.connection = connection
@@ -70,6 +71,7 @@ final class InviteStage: Stage {
     self.note = note
     self.dryRun = dryRun
     self.summary = StageSummary(op: "invite", started: connection.environment.clock.now)
+    self.journal = JournalKeeper(connection: connection, op: "invite", reinvite: reinvite)
   }
 
   func push(_ item: Item) throws {
@@ -122,6 +124,9 @@ final class InviteStage: Stage {
         [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
     }
     firstRowByEmail[key] = row.number
+    if let (status, fields) = journal.skip(email: invitee.email) {
+      return try emit(row, status: status, email: invitee.email, fields)
+    }
     pending.append(Pending(row: row, invitee: invitee))
     connection.progress.setPendingRequests((pending.count + batchSize - 1) / batchSize)
   }
@@ -138,6 +143,7 @@ final class InviteStage: Stage {
   private func emit(_ row: Row, status: String, email: String?, _ fields: [(String, Value)]) throws {
     var record = ResultRecord(row: row.number, op: "invite", status: status, email: email)
     for (key, value) in fields { record.add(key, value) }
+    record.add("run", connection.runID)
     summary.count(status)
     connection.progress.rowsFinished(1)
     try next.push(.result(record.value))
@@ -177,84 +183,105 @@ final class InviteStage: Stage {
     let planIds = self.planIds
     summary.requests += 1
     let request = summary.requests
+    // The intent is on disk before the request leaves; if it cannot be, nothing is sent.
+    let intents = chunk.map {
+      JournalKeeper.Intent(row: $0.row.number, email: $0.invitee.email, name: $0.invitee.name, roleId: $0.invitee.tagId, note: $0.invitee.note)
+    }
+    let ids: [Int64]
+    switch journal.intend(intents, request: request) {
+    case .success(let written): ids = written
+    case .failure(let error):
+      summary.requests -= 1
+      let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
+      for item in chunk { try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)]) }
+      return
+    }
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
     }
+    var resolved: [(item: Pending, status: String, fields: [(String, Value)], journal: StateStore.JournalOutcome)] = []
     switch outcome {
     case .success(let result):
-      for (item, outcome) in zip(chunk, result.outcomes) {
-        try record(item, outcome, request: request)
+      for ((item, id), outcome) in zip(zip(chunk, ids), result.outcomes) {
+        let (status, fields, entry) = Self.resolve(outcome, id: id)
+        resolved.append((item, status, fields + [("request", .number(request))], entry))
       }
     case .failure(let error):
       if error.code == .payloadTooLarge && chunk.count > 1 {
-        // Too large: halve, remember what works, and go on.
+        // Too large, and not carried out: halve, remember what works, and go on.
+        journal.record(ids.map { StateStore.JournalOutcome(id: $0, state: "not_sent", error: "payload_too_large") })
         summary.requests -= 1
         let half = (chunk.count + 1) / 2
         connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
         session.diagnostics("nwsh: invite: the server refused \(chunk.count) invitees in one request (413); sending at most \(half) per request from now on")
-        try sendInChunks(chunk)
-        return
+        return try sendInChunks(chunk)
       }
-      try fail(chunk, error, request: request)
+      let (status, fields, state) = failure(error, request: request)
+      for (item, id) in zip(chunk, ids) {
+        resolved.append((item, status, fields, StateStore.JournalOutcome(id: id, state: state, error: Outcome.classify(error).code)))
+      }
+    }
+    // Outcomes reach the journal before their results are printed.
+    journal.record(resolved.map(\.journal))
+    for entry in resolved {
+      try emit(entry.item.row, status: entry.status, email: entry.item.invitee.email, entry.fields)
     }
   }
 
-  private func record(_ item: Pending, _ outcome: InviteOutcome, request: Int) throws {
-    let email = item.invitee.email
+  /// A row's status, result fields and journal outcome from the server's answer for its email.
+  private static func resolve(_ outcome: InviteOutcome, id: Int64) -> (String, [(String, Value)], StateStore.JournalOutcome) {
     switch outcome {
     case .invited(let receipt):
-      try emit(
-        item.row, status: "invited", email: email,
+      return (
+        "invited",
         [
           ("inviteId", receipt.inviteId.map(Value.string) ?? .null),
           ("userId", receipt.userId.map(Value.string) ?? .null),
           ("timeStamp", receipt.timeStamp.map { .number(Double($0)) } ?? .null),
-          ("request", .number(request)),
-        ])
+        ],
+        StateStore.JournalOutcome(
+          id: id, state: "invited", inviteId: receipt.inviteId, userId: receipt.userId, timeStamp: receipt.timeStamp)
+      )
     case .failed(let reason):
       let code = reason["code"]?.stringValue ?? "rejected"
       let message = reason["message"]?.stringValue ?? "the server did not invite this email"
-      try emit(
-        item.row, status: "failed", email: email,
-        [("error", .error(code: code, message: message, [("detail", Value(reason))])), ("request", .number(request))])
+      return (
+        "failed", [("error", .error(code: code, message: message, [("detail", Value(reason))]))],
+        StateStore.JournalOutcome(id: id, state: "failed", error: code)
+      )
     case .missing:
-      try emit(
-        item.row, status: "unknown", email: email,
-        [
-          ("error", .error(code: "missing_from_response", message: "the server listed this email as neither invited nor failed")),
-          ("request", .number(request)),
-        ])
+      return (
+        "unknown",
+        [("error", .error(code: "missing_from_response", message: "the server listed this email as neither invited nor failed"))],
+        StateStore.JournalOutcome(id: id, state: "unknown", error: "missing_from_response")
+      )
     case .contradictory(_, let reason):
-      try emit(
-        item.row, status: "unknown", email: email,
+      return (
+        "unknown",
         [
-          ("error", .error(code: "contradictory_response", message: "the server listed this email as both invited and failed", [("detail", Value(reason))])),
-          ("request", .number(request)),
-        ])
+          ("error", .error(code: "contradictory_response", message: "the server listed this email as both invited and failed", [("detail", Value(reason))]))
+        ],
+        StateStore.JournalOutcome(id: id, state: "unknown", error: "contradictory_response")
+      )
     }
   }
 
-  /// A request that failed as a whole: every row gets the same, honest status.
-  private func fail(_ chunk: [Pending], _ error: NetworkedAPIError, request: Int) throws {
-    let (status, code) = Outcome.classify(error)
+  /// A request that failed as a whole: the status every row gets, its fields, and the state
+  /// the journal keeps (`not_sent` when it certainly never reached the server).
+  private func failure(_ error: NetworkedAPIError, request: Int) -> (String, [(String, Value)], String) {
     if error.cancelled {
       stopped = .interrupted
       summary.requests -= 1
-      for item in chunk {
-        try emit(item.row, status: "skipped", email: item.invitee.email, [("reason", .string("interrupted"))])
-      }
-      return
+      return ("skipped", [("reason", .string("interrupted"))], "not_sent")
     }
     if error.code == .unauthorized || error.code == .forbidden {
       stopped = .authenticationFailed
       session.forcedStatus = .authentication
       session.diagnostics("nwsh: invite: the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
     }
-    for item in chunk {
-      try emit(
-        item.row, status: status, email: item.invitee.email,
-        [("error", Outcome.errorValue(error, code: code)), ("request", .number(request))])
-    }
+    let (status, code) = Outcome.classify(error)
+    let state = status == "unknown" ? "unknown" : (error.requestWasSent ? "failed" : "not_sent")
+    return (status, [("error", Outcome.errorValue(error, code: code)), ("request", .number(request))], state)
   }
 
   private func plan(_ chunk: [Pending]) throws {

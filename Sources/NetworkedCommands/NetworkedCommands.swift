@@ -20,7 +20,7 @@ public enum NetworkedCommands {
   public static func register(in session: Session, environment: NetworkedEnvironment) -> NetworkedConnection {
     let connection = NetworkedConnection(environment: environment, session: session)
     for setting in settings { session.define(setting) }
-    for command in commands(connection) { session.register(command) }
+    for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
     defineRoleFunction(session, connection)
     return connection
   }
@@ -30,6 +30,9 @@ public enum NetworkedCommands {
       "batch-size", summary: "invitees per invites request when the rows are not batched upstream",
       default: defaultBatchSize, range: 1...1000),
     .toggle("dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
+    .toggle(
+      "reinvite", summary: "send even to emails the journal says were already invited or added (normally skipped)",
+      default: false),
     SettingDefinition(
       "rate-limits", summary: "the API's rate windows, LIMIT/SPAN,… (none for no limits)",
       default: RateLimit.documented.map(\.description).joined(separator: ",")
@@ -52,6 +55,7 @@ public enum NetworkedCommands {
             .init("plans", .expression, "monetization plan ids for every invitee: a string or an array"),
             .init("note", .expression, "a note for rows that have none, e.g. \"Welcome, \\(.name)!\""),
             .init("dry-run", nil, "plan the requests without sending them"),
+            .init("reinvite", nil, "send even to emails already invited in an earlier run"),
           ],
           examples: [
             "open people.csv | map {name, email, tagId: role(\"Member\")} | invite",
@@ -82,7 +86,8 @@ public enum NetworkedCommands {
         }
         return InviteStage(
           session: session, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,
-          note: note, dryRun: connection.isDryRun || context.flag("dry-run"))
+          note: note, dryRun: connection.isDryRun || context.flag("dry-run"),
+          reinvite: connection.reinviteSetting || context.flag("reinvite"))
       },
       CommandDefinition(
         CommandSignature(
@@ -90,6 +95,7 @@ public enum NetworkedCommands {
           flags: [
             .init("method", .word, "invite (1, the default) or direct (2: needs password)"),
             .init("dry-run", nil, "plan the requests without sending them"),
+            .init("reinvite", nil, "send even to emails already invited or added in an earlier run"),
           ],
           examples: [
             "open staff.csv | map {name, email, roleId: role(\"Moderator\")} | add",
@@ -108,7 +114,8 @@ public enum NetworkedCommands {
         }
         return AddStage(
           session: context.session, connection: connection, next: context.next, method: method,
-          dryRun: connection.isDryRun || context.flag("dry-run"))
+          dryRun: connection.isDryRun || context.flag("dry-run"),
+          reinvite: connection.reinviteSetting || context.flag("reinvite"))
       },
       CommandDefinition(
         CommandSignature("roles", summary: "The community's roles as rows {tagId, name, description, type}.", examples: ["roles", "roles | .name"]),

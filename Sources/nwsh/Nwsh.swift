@@ -9,7 +9,7 @@ struct Nwsh: AsyncParsableCommand {
     commandName: "nwsh",
     abstract: "A shell for running a Networked community from the command line.",
     version: NetworkedClient.version,
-    subcommands: [Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self],
+    subcommands: [Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self, JournalCommand.self, ReconcileCommand.self],
     defaultSubcommand: Run.self
   )
 }

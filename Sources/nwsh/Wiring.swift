@@ -199,3 +199,43 @@ struct WhoamiCommand: ParsableCommand {
     if wiring.keySource.key == nil { throw ExitCode(ExitStatus.authentication.rawValue) }
   }
 }
+
+/// `nwsh journal` and `nwsh reconcile`: the shell commands of the same names, from the command line.
+struct JournalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "journal", abstract: "List what invite and add did with this key, as JSON lines (see `help journal`).")
+
+  @OptionGroup var connection: ConnectionOptions
+  @Option(name: .customLong("run"), help: "Only this run.") var runID: String?
+  @Option(help: "Only entries in this state.") var status: String?
+  @Flag(help: "One line per run with its counts.") var runs = false
+
+  func run() throws {
+    var statement = "journal"
+    if let runID { statement += " --run \(runID)" }
+    if let status { statement += " --status \(status)" }
+    if runs { statement += " --runs" }
+    throw ExitCode(try runStatement(statement, connection).rawValue)
+  }
+}
+
+struct ReconcileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reconcile", abstract: "Settle invitees left in doubt by an earlier run (see `help reconcile`).")
+
+  @OptionGroup var connection: ConnectionOptions
+  @Flag(help: "List what would be checked; send nothing.") var dryRun = false
+
+  func run() throws {
+    throw ExitCode(try runStatement(dryRun ? "reconcile --dry-run" : "reconcile", connection).rawValue)
+  }
+}
+
+/// Runs one statement in a fresh session wired for `options`.
+func runStatement(_ statement: String, _ options: ConnectionOptions) throws -> ExitStatus {
+  let session = Session(output: OutputSink(fileDescriptor: 1))
+  let wiring = try Wiring.make(options)
+  defer { wiring.simulator?.shutdown() }
+  wiring.register(in: session)
+  return withInterruptHandling(session) { session.run(statement, name: "<command line>") }
+}

@@ -33,6 +33,9 @@ public final class Session: @unchecked Sendable {
   public private(set) var recentFields: Set<String> = []
   /// Counts of result statuses in the current run.
   public private(set) var tally = Tally()
+  /// How many times ``run(_:name:)`` has started (1 during the first): commands that keep a
+  /// journal name their runs with it.
+  public private(set) var runNumber = 0
   /// An exit status a command forces (e.g. authentication failure), if any.
   public var forcedStatus: ExitStatus?
   /// Set from a signal handler to stop the running pipeline at the next row.
@@ -149,6 +152,7 @@ public final class Session: @unchecked Sendable {
   @discardableResult
   public func run(_ text: String, name: String) -> ExitStatus {
     tally = Tally()
+    runNumber += 1
     forcedStatus = nil
     interruption.reset()
     let status: ExitStatus = withLargeStack {
