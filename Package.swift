@@ -69,7 +69,8 @@ let package = Package(
       dependencies: ["NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI"],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "CLITests", dependencies: ["nwsh", "PTYSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator"], swiftSettings: swiftSettings),
     .testTarget(
       name: "InteractiveTests", dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI"],
       swiftSettings: swiftSettings),

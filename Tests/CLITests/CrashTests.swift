@@ -1,0 +1,83 @@
+import Foundation
+import NetworkedSimulator
+import Testing
+
+/// What survives `kill -9` and SIGTERM: the real binary, a real simulator, a real journal.
+@Suite("kill -9 and SIGTERM (binary)")
+struct CrashTests {
+  static let member = "69baa36beddb9f0012fdf101"
+
+  /// Starts nwsh with `arguments`, feeding `stdin`; stdout and stderr go to files.
+  static func start(_ arguments: [String], stdin: String, environment: [String: String], directory: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let input = Pipe()
+    process.standardInput = input
+    FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+    FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
+    process.standardError = FileHandle(forWritingAtPath: directory + "/err")
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    return process
+  }
+
+  /// Polls `condition` (no fixed sleeps) until it holds or `timeout` passes.
+  static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if condition() { return true }
+      usleep(10_000)
+    }
+    return condition()
+  }
+
+  @Test("kill -9 while the server holds the invite but nwsh has no answer: the re-run does not invite again; reconcile settles it")
+  func killNineInFlight() async throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try await NetworkedSimulator.with(SimulatorConfiguration(apiKey: "crash-test-key-0001")) { simulator in
+      simulator.inject(.hangAfterActing, path: "/api/v1/admin/community/invites")
+      let env = ["NETWORKED_API_KEY": "crash-test-key-0001", "XDG_STATE_HOME": home + "/state"]
+      let rows = (0..<3).map { #"{"name":"K \#($0)","email":"k\#($0)@example.net","tagId":"\#(Self.member)"}"# }.joined(separator: "\n")
+      let process = try Self.start(["--base-url", simulator.baseURL, "-c", "read | invite"], stdin: rows, environment: env, directory: home)
+      // The server has recorded the invites; nwsh is waiting for an answer that never comes.
+      #expect(Self.waitUntil { simulator.ledger.count == 3 })
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+
+      let rerun = try Binary.run(["--base-url", simulator.baseURL, "-c", "read | invite"], stdin: rows, environment: env)
+      let lines = rerun.stdout.split(separator: "\n")
+      #expect(lines.count == 3 && lines.allSatisfy { $0.contains(#""reason":"in_doubt""#) }, "\(rerun.stdout)")
+      #expect(simulator.ledger.count == 3)
+
+      let reconcile = try Binary.run(["reconcile", "--base-url", simulator.baseURL], environment: env)
+      #expect(reconcile.stdout.components(separatedBy: #""resolution":"earlier_request_succeeded""#).count - 1 == 3, "\(reconcile.stdout) \(reconcile.stderr)")
+      #expect(simulator.ledger.count == 3)
+      let journal = try Binary.run(["journal", "--base-url", simulator.baseURL, "--status", "invited"], environment: env)
+      #expect(journal.stdout.split(separator: "\n").count == 3)
+    }
+  }
+
+  @Test("SIGTERM while waiting for the rate window: results for every row read, the rest skipped as interrupted, exit 130")
+  func sigterm() throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let env = ["XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": ""]
+    let program = #"range(30) | {name: "T\(.)", email: "t\(.)@example.net", tagId: "\#(Self.member)"} | invite --batch-size 1"#
+    let process = try Self.start(["--sandbox", "-c", program], stdin: "", environment: env, directory: home)
+    #expect(Self.waitUntil {
+      (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("waiting for the rate window") == true
+    })
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    let out = try String(contentsOfFile: home + "/out", encoding: .utf8).split(separator: "\n")
+    #expect(out.filter { $0.contains(#""status":"invited""#) }.count == 10)
+    #expect(out.filter { $0.contains(#""reason":"interrupted""#) }.count >= 1)
+    #expect(out.allSatisfy { $0.contains(#""status":"invited""#) || $0.contains(#""reason":"interrupted""#) })
+  }
+}
