@@ -21,6 +21,9 @@ struct ConnectionOptions: ParsableArguments {
 
   @Option(help: "Read the API key from this file (it must not be readable by group or others).")
   var apiKeyFile: String?
+
+  @Flag(help: "Show every HTTP exchange on stderr (the key and passwords redacted).")
+  var trace = false
 }
 
 /// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin), or the

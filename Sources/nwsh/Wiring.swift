@@ -36,8 +36,9 @@ struct Wiring {
         throw ValidationError("cannot start the sandbox: \(error)")
       }
       let key = APIKey(NetworkedSimulator.demoKey)
-      let environment = NetworkedEnvironment(
+      var environment = NetworkedEnvironment(
         baseURL: try BaseURL(simulator.baseURL), key: key, keySource: "sandbox", clock: clock)
+      if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
       return Wiring(
         environment: environment, keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),
         simulator: simulator)
@@ -54,8 +55,13 @@ struct Wiring {
     } catch {
       throw ValidationError("\(error)")
     }
-    let environment = NetworkedEnvironment(baseURL: url, key: source.key, keySource: source.origin, clock: clock)
+    var environment = NetworkedEnvironment(baseURL: url, key: source.key, keySource: source.origin, clock: clock)
+    if options.trace { environment.transport = Self.traced(environment.transport, key: source.key?.secret) }
     return Wiring(environment: environment, keySource: source, simulator: nil)
+  }
+
+  static func traced(_ transport: any HTTPTransport, key: String?) -> any HTTPTransport {
+    TracingTransport(transport, key: key) { text in FileHandle.standardError.write(Data(("nwsh trace " + text).utf8)) }
   }
 
   /// Adds the API commands and `whoami` to `session`.

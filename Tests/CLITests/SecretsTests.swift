@@ -1,0 +1,93 @@
+import Foundation
+import NetworkedSimulator
+import Testing
+
+/// The key must appear in no byte nwsh writes: output, errors, trace, journal, history.
+@Suite("secrets sweep", .serialized)
+struct SecretsTests {
+  /// A key with characters that percent-encoding and base64 both change.
+  static let key = "NWSH-sweep+Key/4Xq9=Zt"
+
+  static func forms(_ key: String) -> [String] {
+    [key, key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, Data(key.utf8).base64EncodedString()]
+  }
+
+  static func leaks(in bytes: Data, _ what: String) -> [String] {
+    forms(key).compactMap { form in bytes.range(of: Data(form.utf8)) == nil ? nil : "\(what) contains \(form)" }
+  }
+
+  @Test("stdout, stderr, --trace, the state database and the history hold no form of the key")
+  func sweep() async throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = []
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let env = [
+        "NETWORKED_API_KEY": Self.key, "HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config",
+      ]
+      let url = simulator.baseURL
+      let rows = """
+        {"name":"Ada","email":"ada@example.net","roleId":"69baa36beddb9f0012fdf101","tagId":"69baa36beddb9f0012fdf101","password":"pw-Secret-123"}
+        {"name":"Bob","email":"bob@example.net","tagId":"69baa36beddb9f0012fdf101"}
+        not json at all
+
+        """
+      simulator.inject(.statusAfterActing(500), path: "/api/v1/admin/community/addExternalUsers")
+      let runs: [([String], String)] = [
+        (["--base-url", url, "--trace", "-c", "read | invite"], rows),
+        (["--base-url", url, "--trace", "-c", "read | invite --reinvite --dry-run"], rows),
+        (["--base-url", url, "--trace", "-c", "read | add --method direct"], rows),
+        (["--base-url", url, "--trace", "-c", "roles | count; members | take 1; plans | count"], ""),
+        (["--base-url", url, "--trace", "-c", "api GET /api/v1/nowhere"], ""),
+        (["--base-url", url, "--trace", "-c", #"api POST /api/v1/admin/community/addExternalUsers --form --body {email: "x@example.net", name: "X", roleId: "69baa36beddb9f0012fdf101", method: 2, password: "pw-Secret-123"}"#], ""),
+        (["--base-url", url, "--trace", "reconcile"], ""),
+        (["--base-url", url, "journal"], ""),
+        (["--base-url", url, "whoami"], ""),
+        (["--base-url", "http://example.com", "-c", "roles"], ""),
+        (["--base-url", url, "-c", "read | mapp .x"], rows),
+      ]
+      var problems: [String] = []
+      var sawTrace = false
+      for (arguments, stdin) in runs {
+        let output = try Binary.run(arguments, stdin: stdin, environment: env)
+        problems += Self.leaks(in: Data(output.stdout.utf8), "stdout of \(arguments)")
+        problems += Self.leaks(in: Data(output.stderr.utf8), "stderr of \(arguments)")
+        if output.stdout.contains("pw-Secret-123") || output.stderr.contains("pw-Secret-123") {
+          problems.append("a password in the output of \(arguments)")
+        }
+        sawTrace = sawTrace || output.stderr.contains("x-api-key: <redacted>")
+      }
+      #expect(sawTrace)
+
+      // The shell: the key typed into a line, and a login, must not reach the history.
+      let shell = try Terminal(["--base-url", url], environment: env)
+      try shell.expect("> ")
+      try shell.waitUntilEditing()
+      shell.type("let k = \"\(Self.key)\"\r")
+      try shell.expect(inOrder: ["\r\n", "> "], after: shell.mark)
+      try shell.waitUntilEditing()
+      shell.type("roles | count\r")
+      try shell.expect(inOrder: ["7", "> "], after: shell.mark)
+      try shell.waitUntilEditing()
+      shell.type("\u{4}")
+      _ = try shell.waitForExit()
+
+      for directory in [home + "/state"] {
+        let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+        #expect(!files.isEmpty)
+        for file in files {
+          let path = directory + "/" + file
+          var isDirectory: ObjCBool = false
+          guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+          let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+          problems += Self.leaks(in: bytes, path)
+          if bytes.range(of: Data("pw-Secret-123".utf8)) != nil { problems.append("a password in \(path)") }
+        }
+      }
+      let history = try String(contentsOfFile: home + "/state/nwsh/history", encoding: .utf8)
+      #expect(history.contains("roles | count"))
+      #expect(problems.isEmpty, "\(problems)")
+    }
+  }
+}
