@@ -115,8 +115,16 @@ public struct JSONRowReader {
       }
       switch outcome {
       case .success(let (value, end)):
+        let size = end - start
+        let column = size > limits.maxValueBytes
+          ? String(decoding: buffer[max(0, lineStart)..<min(start, buffer.count)], as: UTF8.self).count + 1 : 0
         advance(to: end)
         rowNumber += 1
+        if size > limits.maxValueBytes {
+          // Parsed, but over the limit: the same answer whether or not it fitted in one read.
+          try emitInvalid(rowNumber, "value larger than \(limits.maxValueBytes) bytes", valueLine, column)
+          continue
+        }
         try deliver(Row(value: value, number: rowNumber, origin: Origin(source: sourceName, line: valueLine)))
       case .failure(let error):
         if error.offset >= buffer.count && !eof && buffer.count - start < limits.maxValueBytes {
