@@ -7,7 +7,8 @@ import Foundation
 /// The production transport: Foundation's `URLSession` (libcurl on Linux).
 ///
 /// Redirects are refused (so the key never follows a redirect to another host), nothing is
-/// cached and no cookies are kept.
+/// cached, no cookies are kept, and no connection is reused (`Connection: close`), so libcurl
+/// never silently re-sends a request on a dead keep-alive connection.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
   private let session: URLSession
   private let timeout: TimeInterval
@@ -35,6 +36,10 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
     urlRequest.httpMethod = request.method.rawValue
     for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+    // One connection per request. A reused keep-alive connection that turns out dead makes
+    // libcurl send the request again by itself, and a POST sent twice could invite twice; at
+    // ten requests a minute a fresh connection costs nothing that matters.
+    urlRequest.setValue("close", forHTTPHeaderField: "Connection")
     if let body = request.body { urlRequest.httpBody = Data(body) }
 
     let box = TaskBox()

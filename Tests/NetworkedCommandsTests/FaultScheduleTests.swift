@@ -1,0 +1,95 @@
+import Foundation
+import NetworkedCommands
+import NetworkedSimulator
+import ShellCore
+import Testing
+
+/// Random fault schedules: whatever goes wrong, each run gives one result per row, no email is
+/// ever invited twice, and run → re-run → reconcile → re-run ends with everyone invited once.
+/// A failing seed replays alone with NWSH_FAULT_SEED=<seed>.
+@Suite("random fault schedules")
+struct FaultScheduleTests {
+  struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  static var seeds: [UInt64] {
+    if let text = ProcessInfo.processInfo.environment["NWSH_FAULT_SEED"], let seed = UInt64(text) { return [seed] }
+    return Array(20_261_122..<20_261_122 + 24)
+  }
+
+  static func fault(_ random: inout Generator) -> Fault {
+    switch Int.random(in: 0..<12, using: &random) {
+    case 0: return .statusAfterActing(500)
+    case 1: return .statusAfterActing([502, 504].randomElement(using: &random)!)
+    case 2: return .status(500)
+    case 3: return .closeAfterActing
+    case 4: return .closeBeforeActing
+    case 5: return .truncatedBody
+    case 6: return .rateLimited(retryAfter: [nil, "0", "7", "Wed, 21 Oct 2015 07:28:00 GMT"].randomElement(using: &random)!)
+    case 7: return .unavailable(retryAfter: ["3", "120"].randomElement(using: &random)!)
+    case 8: return .body("<html>502 Bad Gateway</html>", contentType: "text/html", acting: Bool.random(using: &random))
+    case 9: return .body(#"{"data":{"success":[],"failure":[]},"error":false}"#, contentType: "application/json", acting: true)
+    case 10: return .status(401)
+    default: return .delay(milliseconds: 1)
+    }
+  }
+
+  @Test("one result per row each run, never an email twice, everyone invited once in the end", arguments: seeds)
+  func schedule(_ seed: UInt64) async throws {
+    var random = Generator(state: seed)
+    let rows = Int.random(in: 3...40, using: &random)
+    let batch = Int.random(in: 1...12, using: &random)
+    let faults = (0..<Int.random(in: 1...8, using: &random)).map { _ in Self.fault(&random) }
+    try await Harness.run { h in
+      for fault in faults { h.simulator.inject(fault, path: "/api/v1/admin/community/invites") }
+      let input = inviteRows(rows)
+      // Faults are finite: a few rounds of reconcile settle whatever they left in doubt.
+      let steps = ["read | invite --batch-size \(batch)", "read | invite"] + Array(repeating: "reconcile", count: 4) + ["read | invite"]
+      var last: Harness.Outcome?
+      for step in steps {
+        let outcome = try await h.run(step, stdin: input)
+        if step != "reconcile" {
+          #expect(outcome.results.count == rows, "seed \(seed), \(step): \(outcome.results.count) results for \(rows) rows")
+          #expect(Set(outcome.results.compactMap { $0["row"]?.doubleValue }).count == rows, "seed \(seed), \(step)")
+          // The server never sees an invite run re-send an email it already has (the ledger
+          // alone could not show it: the server refuses the duplicate).
+          #expect(
+            !outcome.results.contains { $0["error"]?["code"]?.stringValue == "already_invited" },
+            "seed \(seed), \(step): re-sent an email the server already had")
+        }
+        #expect(ledgerCounts(h.simulator).values.allSatisfy { $0 == 1 }, "seed \(seed), \(step): an email invited twice")
+        last = outcome
+      }
+      #expect(last?.results.allSatisfy { ["invited", "skipped"].contains($0["status"]?.stringValue ?? "") } == true)
+      #expect(h.simulator.ledger.count == rows, "seed \(seed): \(h.simulator.ledger.count) of \(rows) invited in the end; faults \(faults)")
+    }
+  }
+}
+
+@Suite("fault schedule debugging", .disabled(if: ProcessInfo.processInfo.environment["NWSH_FAULT_DEBUG"] == nil))
+struct FaultScheduleDebug {
+  @Test func show() async throws {
+    let seed = UInt64(ProcessInfo.processInfo.environment["NWSH_FAULT_DEBUG"]!)!
+    var random = FaultScheduleTests.Generator(state: seed)
+    let rows = Int.random(in: 3...40, using: &random)
+    let batch = Int.random(in: 1...12, using: &random)
+    let faults = (0..<Int.random(in: 1...8, using: &random)).map { _ in FaultScheduleTests.fault(&random) }
+    print("rows \(rows) batch \(batch) faults \(faults)")
+    try await Harness.run { h in
+      for fault in faults { h.simulator.inject(fault, path: "/api/v1/admin/community/invites") }
+      for step in ["read | invite --batch-size \(batch)", "read | invite", "reconcile", "reconcile", "read | invite"] {
+        let outcome = try await h.run(step, stdin: inviteRows(rows))
+        print("== \(step) -> \(outcome.status)\n\(outcome.stdout)\(outcome.stderr)")
+        print("received: \(h.simulator.receivedRequests.map { "\($0.method) \($0.target) \($0.receivedAt)" })")
+      }
+    }
+  }
+}

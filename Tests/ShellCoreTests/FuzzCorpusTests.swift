@@ -1,0 +1,48 @@
+import Foundation
+import ShellCore
+import Testing
+
+/// Replays the fuzzers' seed corpus and every input a fuzzer ever crashed on
+/// (Tests/Fuzz/regressions) through the same entry points, in the normal test run.
+@Suite("fuzz corpus replay")
+struct FuzzCorpusTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fuzz")
+
+  static func inputs(_ target: String) -> [(String, [UInt8])] {
+    ["corpus", "regressions"].flatMap { kind -> [(String, [UInt8])] in
+      let directory = root.appendingPathComponent(kind).appendingPathComponent(target)
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+      return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { return nil }
+        return ("\(kind)/\(target)/\(name)", Array(data))
+      }
+    }
+  }
+
+  @Test("parser inputs end in a program or a diagnostic")
+  func parser() {
+    let table = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:]).commandTable
+    let cases = Self.inputs("parser")
+    #expect(!cases.isEmpty)
+    for (_, bytes) in cases {
+      let text = String(decoding: bytes, as: UTF8.self)
+      _ = Lexer.needsMoreInput(Source(name: "<fuzz>", text: text))
+      if var parser = try? Parser(Source(name: "<fuzz>", text: text), commands: table) { _ = try? parser.parseProgram() }
+    }
+  }
+
+  @Test("JSON and CSV inputs give one item per value or record, never a crash")
+  func readers() throws {
+    for (name, bytes) in Self.inputs("json") {
+      var source = BytesSource(bytes)
+      var items = 0
+      try JSONRowReader(sourceName: name).read(&source) { _ in items += 1 }
+      #expect(items > 0 || bytes.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }, "\(name)")
+    }
+    for (name, bytes) in Self.inputs("csv") {
+      var source = BytesSource(bytes)
+      try CSVReader(sourceName: name).read(&source) { _ in }
+    }
+  }
+}
