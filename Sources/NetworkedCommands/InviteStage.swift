@@ -196,9 +196,11 @@ final class InviteStage: Stage {
       for item in chunk { try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)]) }
       return
     }
+    CrashPoints.reach("after-intent")
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
     }
+    CrashPoints.reach("after-send")
     var resolved: [(item: Pending, status: String, fields: [(String, Value)], journal: StateStore.JournalOutcome)] = []
     switch outcome {
     case .success(let result):
@@ -223,6 +225,7 @@ final class InviteStage: Stage {
     }
     // Outcomes reach the journal before their results are printed.
     journal.record(resolved.map(\.journal))
+    CrashPoints.reach("after-outcome")
     for entry in resolved {
       try emit(entry.item.row, status: entry.status, email: entry.item.invitee.email, entry.fields)
     }

@@ -81,3 +81,44 @@ struct CrashTests {
     #expect(out.allSatisfy { $0.contains(#""status":"invited""#) || $0.contains(#""reason":"interrupted""#) })
   }
 }
+
+@Suite("kill -9 at each point of the send path (binary)")
+struct CrashPointTests {
+  @Test("killed before sending, after sending, after recording: re-run + reconcile + re-run invite everyone exactly once",
+    arguments: ["after-intent", "after-send", "after-outcome"])
+  func crashAt(_ point: String) async throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    var configuration = SimulatorConfiguration(apiKey: "crash-point-key-0002")
+    configuration.rateWindows = []
+    try await NetworkedSimulator.with(configuration) { simulator in
+      try Self.scenario(simulator, point: point, home: home)
+    }
+  }
+
+  static func scenario(_ simulator: NetworkedSimulator, point: String, home: String) throws {
+    let env = ["NETWORKED_API_KEY": "crash-point-key-0002", "XDG_STATE_HOME": home + "/state"]
+    let rows = (0..<6).map { #"{"name":"C \#($0)","email":"c\#($0)@example.net","tagId":"69baa36beddb9f0012fdf101"}"# }
+      .joined(separator: "\n") + "\n"
+    let arguments = ["--base-url", simulator.baseURL, "-c", "read | invite --batch-size 3"]
+    let crashed = try Binary.run(arguments, stdin: rows, environment: env.merging(["NWSH_TEST_CRASH_AT": point]) { $1 })
+    #expect(crashed.status != 0)
+    #expect(simulator.ledger.count == (point == "after-intent" ? 0 : 3), "\(point)")
+
+    let rerun = try Binary.run(arguments, stdin: rows, environment: env)
+    let lines = rerun.stdout.split(separator: "\n")
+    #expect(lines.count == 6)
+    let earlier = point == "after-outcome" ? #""reason":"already_invited""# : #""reason":"in_doubt""#
+    #expect(lines.prefix(3).allSatisfy { $0.contains(earlier) }, "\(point): \(rerun.stdout)")
+
+    let reconcile = try Binary.run(["reconcile", "--base-url", simulator.baseURL], environment: env)
+    let expected = point == "after-intent" ? "sent_now" : "earlier_request_succeeded"
+    let reconciled = reconcile.stdout.split(separator: "\n")
+    #expect(reconciled.count == (point == "after-outcome" ? 0 : 3), "\(point): \(reconcile.stdout)")
+    #expect(reconciled.allSatisfy { $0.contains(expected) })
+    let final = try Binary.run(arguments, stdin: rows, environment: env)
+    #expect(final.stdout.split(separator: "\n").allSatisfy { $0.contains(#""reason":"already_invited""#) })
+    let emails = simulator.ledger.map(\.email)
+    #expect(emails.count == 6 && Set(emails).count == 6, "\(point): \(emails)")
+  }
+}
