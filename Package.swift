@@ -20,6 +20,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // Tests only: property-based checks of the scheduler and the CSV/JSON round trips.
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     // The language: values, JSON, lexer, parser, evaluator, commands. Knows nothing of Networked.
@@ -66,7 +68,10 @@ let package = Package(
     .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance"], swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedCommandsTests",
-      dependencies: ["NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI"],
+      dependencies: [
+        "NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
