@@ -45,33 +45,25 @@ final class InviteStage: Stage {
     var invitee: Invitee
   }
 
-  private let session: Session
-  private let connection: NetworkedConnection
-  private let next: any Stage
+  private let run: SendingRun
   private let batchSize: Int
   private let planIds: [String]?
   private let note: RowEvaluator?
-  private let dryRun: Bool
   private var pending: [Pending] = []
   private var firstRowByEmail: [String: Int] = [:]
-  private var stopped: StopReason?
-  private var summary: StageSummary
-  private var plannedSlots: [Double] = []
-  private let journal: JournalKeeper
+  private var session: Session { run.session }
+  private var connection: NetworkedConnection { run.connection }
+  private var next: any Stage { run.next }
+  private var journal: JournalKeeper { run.journal }
 
   init(
     session: Session, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
     note: RowEvaluator?, dryRun: Bool, reinvite: Bool
   ) {
-    self.session = session
-    self.connection = connection
-    self.next = next
+    self.run = SendingRun(op: "invite", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.batchSize = batchSize
     self.planIds = planIds
     self.note = note
-    self.dryRun = dryRun
-    self.summary = StageSummary(op: "invite", started: connection.environment.clock.now)
-    self.journal = JournalKeeper(connection: connection, op: "invite", reinvite: reinvite)
   }
 
   func push(_ item: Item) throws {
@@ -91,18 +83,14 @@ final class InviteStage: Stage {
 
   func finish() throws {
     try flush()
-    connection.progress.clear()
-    session.diagnostics(summary.line(now: connection.environment.clock.now, dryRun: dryRun))
+    run.finish()
     try next.finish()
   }
 
   // MARK: Rows
 
   private func accept(_ row: Row) throws {
-    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
-    if let stopped {
-      return try emit(row, status: "skipped", email: row.value.text("email"), [("reason", .string(stopped.rawValue))])
-    }
+    if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     var invitee: Invitee
     do throws(Validation.Problem) {
       let value = try Validation.object(row)
@@ -141,12 +129,7 @@ final class InviteStage: Stage {
   }
 
   private func emit(_ row: Row, status: String, email: String?, _ fields: [(String, Value)]) throws {
-    var record = ResultRecord(row: row.number, op: "invite", status: status, email: email)
-    for (key, value) in fields { record.add(key, value) }
-    record.add("run", connection.runID)
-    summary.count(status)
-    connection.progress.rowsFinished(1)
-    try next.push(.result(record.value))
+    try run.emit(row, status, email, fields)
   }
 
   // MARK: Requests
@@ -170,19 +153,15 @@ final class InviteStage: Stage {
   }
 
   private func send(_ chunk: [Pending]) throws {
-    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
-    if let stopped {
-      for item in chunk {
-        try emit(item.row, status: "skipped", email: item.invitee.email, [("reason", .string(stopped.rawValue))])
-      }
+    if run.stopReason != nil {
+      for item in chunk { _ = try run.skipIfStopped(item.row, email: item.invitee.email) }
       return
     }
-    if dryRun { return try plan(chunk) }
+    if run.dryRun { return try plan(chunk) }
     let client = try connection.client()
     let invitees = chunk.map(\.invitee)
     let planIds = self.planIds
-    summary.requests += 1
-    let request = summary.requests
+    let request = run.nextRequest()
     // The intent is on disk before the request leaves; if it cannot be, nothing is sent.
     let intents = chunk.map {
       JournalKeeper.Intent(row: $0.row.number, email: $0.invitee.email, name: $0.invitee.name, roleId: $0.invitee.tagId, note: $0.invitee.note)
@@ -191,7 +170,7 @@ final class InviteStage: Stage {
     switch journal.intend(intents, request: request) {
     case .success(let written): ids = written
     case .failure(let error):
-      summary.requests -= 1
+      run.unsend()
       let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
       for item in chunk { try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)]) }
       return
@@ -212,15 +191,16 @@ final class InviteStage: Stage {
       if error.code == .payloadTooLarge && chunk.count > 1 {
         // Too large, and not carried out: halve, remember what works, and go on.
         journal.record(ids.map { StateStore.JournalOutcome(id: $0, state: "not_sent", error: "payload_too_large") })
-        summary.requests -= 1
+        run.unsend()
         let half = (chunk.count + 1) / 2
         connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
         session.diagnostics("nwsh: invite: the server refused \(chunk.count) invitees in one request (413); sending at most \(half) per request from now on")
         return try sendInChunks(chunk)
       }
-      let (status, fields, state) = failure(error, request: request)
+      let failure = run.failure(error)
+      let fields = run.failureFields(error, failure, request: request)
       for (item, id) in zip(chunk, ids) {
-        resolved.append((item, status, fields, StateStore.JournalOutcome(id: id, state: state, error: Outcome.classify(error).code)))
+        resolved.append((item, failure.status, fields, StateStore.JournalOutcome(id: id, state: failure.state, error: failure.code)))
       }
     }
     // Outcomes reach the journal before their results are printed.
@@ -269,33 +249,9 @@ final class InviteStage: Stage {
     }
   }
 
-  /// A request that failed as a whole: the status every row gets, its fields, and the state
-  /// the journal keeps (`not_sent` when it certainly never reached the server).
-  private func failure(_ error: NetworkedAPIError, request: Int) -> (String, [(String, Value)], String) {
-    if error.cancelled {
-      stopped = .interrupted
-      summary.requests -= 1
-      return ("skipped", [("reason", .string("interrupted"))], "not_sent")
-    }
-    if error.code == .unauthorized || error.code == .forbidden {
-      stopped = .authenticationFailed
-      session.forcedStatus = .authentication
-      session.diagnostics("nwsh: invite: the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
-    }
-    let (status, code) = Outcome.classify(error)
-    let state = status == "unknown" ? "unknown" : (error.requestWasSent ? "failed" : "not_sent")
-    return (status, [("error", Outcome.errorValue(error, code: code)), ("request", .number(request))], state)
-  }
-
   private func plan(_ chunk: [Pending]) throws {
-    summary.requests += 1
-    let request = summary.requests
-    if plannedSlots.count < request, let pacer = try? connection.pacer() {
-      // Plan in blocks so a long dry run stays linear.
-      plannedSlots = pacer.plan(count: max(request, plannedSlots.count * 2, 64))
-    }
-    let at = request <= plannedSlots.count ? plannedSlots[request - 1] : nil
-    summary.plannedTimes = at.map { [$0] } ?? summary.plannedTimes
+    let request = run.nextRequest()
+    let at = run.plannedTime(of: request)
     let body: [(String, Value)] = [("count", .number(chunk.count))] + (planIds.map { [("monetizationPlanIds", .array($0.map(Value.string)))] } ?? [])
     for item in chunk {
       var entry: [(String, Value)] = [("name", .string(item.invitee.name)), ("email", .string(item.invitee.email)), ("tagId", .string(item.invitee.tagId))]

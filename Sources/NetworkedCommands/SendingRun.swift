@@ -1,0 +1,101 @@
+import NetworkedAPI
+import ShellCore
+
+/// What `invite` and `add` share while they send: the stop state (interrupt, refused key), the
+/// result records and their counts, request numbering, dry-run slots and the summary line.
+final class SendingRun {
+  let op: String
+  let session: Session
+  let connection: NetworkedConnection
+  let next: any Stage
+  let dryRun: Bool
+  let journal: JournalKeeper
+  private var stopped: StopReason?
+  private var summary: StageSummary
+  private var plannedSlots: [Double] = []
+
+  init(op: String, session: Session, connection: NetworkedConnection, next: any Stage, dryRun: Bool, reinvite: Bool) {
+    self.op = op
+    self.session = session
+    self.connection = connection
+    self.next = next
+    self.dryRun = dryRun
+    self.journal = JournalKeeper(connection: connection, op: op, reinvite: reinvite)
+    self.summary = StageSummary(op: op, started: connection.environment.clock.now)
+  }
+
+  /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.
+  var stopReason: StopReason? {
+    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
+    return stopped
+  }
+
+  /// Pushes a result record `{row, op, status, email, …fields, run}` and counts it.
+  func emit(_ row: Row, _ status: String, _ email: String?, _ fields: [(String, Value)]) throws {
+    var record = ResultRecord(row: row.number, op: op, status: status, email: email)
+    for (key, value) in fields { record.add(key, value) }
+    record.add("run", connection.runID)
+    summary.count(status)
+    connection.progress.rowsFinished(1)
+    try next.push(.result(record.value))
+  }
+
+  /// `skipped` with the stop reason, when sending has stopped; true if it emitted.
+  func skipIfStopped(_ row: Row, email: String?) throws -> Bool {
+    guard let reason = stopReason else { return false }
+    try emit(row, "skipped", email, [("reason", .string(reason.rawValue))])
+    return true
+  }
+
+  /// Numbers the next request (1, 2, …).
+  func nextRequest() -> Int {
+    summary.requests += 1
+    return summary.requests
+  }
+
+  /// Takes back the last number: the request was not sent after all.
+  func unsend() { summary.requests -= 1 }
+
+  /// When request `number` would go out under the windows (dry run).
+  func plannedTime(of number: Int) -> Double? {
+    if plannedSlots.count < number, let pacer = try? connection.pacer() {
+      // Plan in blocks so a long dry run stays linear.
+      plannedSlots = pacer.plan(count: max(number, plannedSlots.count * 2, 64))
+    }
+    let at = number <= plannedSlots.count ? plannedSlots[number - 1] : nil
+    if let at { summary.plannedTimes = [at] }
+    return at
+  }
+
+  /// How a failed request ends for its rows: their status, error code and journal state
+  /// (`not_sent` when it certainly never reached the server). An interrupt or a refused key
+  /// also stops everything after it.
+  func failure(_ error: NetworkedAPIError) -> (status: String, code: String, state: String) {
+    if error.cancelled {
+      stopped = .interrupted
+      unsend()
+      return ("skipped", "interrupted", "not_sent")
+    }
+    if error.code == .unauthorized || error.code == .forbidden {
+      stopped = .authenticationFailed
+      session.forcedStatus = .authentication
+      session.diagnostics(
+        "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
+    }
+    let (status, code) = Outcome.classify(error)
+    return (status, code, status == "unknown" ? "unknown" : (error.requestWasSent ? "failed" : "not_sent"))
+  }
+
+  /// The fields a failed request gives each of its rows.
+  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: String, code: String, state: String), request: Int) -> [(String, Value)] {
+    outcome.status == "skipped"
+      ? [("reason", .string("interrupted"))]
+      : [("error", Outcome.errorValue(error, code: outcome.code)), ("request", .number(request))]
+  }
+
+  /// Clears the progress line and prints the summary.
+  func finish() {
+    connection.progress.clear()
+    session.diagnostics(summary.line(now: connection.environment.clock.now, dryRun: dryRun))
+  }
+}
