@@ -57,7 +57,9 @@ struct Harness {
     private let err = Captured<String>("")
     private let prog = Captured<String>("")
 
-    init(harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy) throws {
+    init(
+      harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy, timeout: Double = 10
+    ) throws {
       let out = self.out
       let err = self.err
       let prog = self.prog
@@ -70,7 +72,7 @@ struct Harness {
         in: session,
         environment: NetworkedEnvironment(
           baseURL: try BaseURL(harness.simulator.baseURL), key: APIKey(key), keySource: "test",
-          clock: clock ?? harness.clock, statePath: harness.statePath, transport: URLSessionTransport(timeout: 10),
+          clock: clock ?? harness.clock, statePath: harness.statePath, transport: URLSessionTransport(timeout: timeout),
           retryPolicy: retryPolicy, jitter: { 0.5 },
           progress: ProgressOutput(isTerminal: false) { text in prog.withLock { $0 += text } }))
     }
@@ -91,9 +93,10 @@ struct Harness {
 
   /// A session for `key` (the test key by default) reading `stdin`.
   func session(
-    key: String = Harness.key, stdin: String = "", clock: (any PacingClock)? = nil, retryPolicy: RetryPolicy = RetryPolicy()
+    key: String = Harness.key, stdin: String = "", clock: (any PacingClock)? = nil, retryPolicy: RetryPolicy = RetryPolicy(),
+    timeout: Double = 10
   ) throws -> Run {
-    try Run(harness: self, key: key, stdin: stdin, clock: clock, retryPolicy: retryPolicy)
+    try Run(harness: self, key: key, stdin: stdin, clock: clock, retryPolicy: retryPolicy, timeout: timeout)
   }
 
   /// Runs one program in a fresh session.
