@@ -10,24 +10,33 @@ import Foundation
 /// cached, no cookies are kept, and no connection is reused (`Connection: close`), so libcurl
 /// never silently re-sends a request on a dead keep-alive connection.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-  private let session: URLSession
   private let timeout: TimeInterval
+  private let lock = NSLock()
+  private var made: URLSession?
 
   /// Creates a transport whose requests time out after `timeout` seconds without progress.
+  /// The `URLSession` (and libcurl with it) starts on the first request, so a program that
+  /// never calls the API pays nothing for it.
   public init(timeout: Double = 60) {
+    self.timeout = max(1, timeout)  // libcurl takes whole seconds; below 1 it fails at once
+  }
+
+  deinit { made?.finishTasksAndInvalidate() }
+
+  private var session: URLSession {
+    lock.lock()
+    defer { lock.unlock() }
+    if let made { return made }
     let configuration = URLSessionConfiguration.ephemeral
     configuration.httpShouldSetCookies = false
     configuration.urlCache = nil
     configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    configuration.timeoutIntervalForRequest = max(1, timeout)
+    configuration.timeoutIntervalForRequest = timeout
     configuration.httpMaximumConnectionsPerHost = 4
-    let timeout = max(1, timeout)  // libcurl takes whole seconds; below 1 it fails at once
-    self.timeout = timeout
-    self.session = URLSession(
-      configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
+    let session = URLSession(configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
+    made = session
+    return session
   }
-
-  deinit { session.finishTasksAndInvalidate() }
 
   public func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse {
     guard let url = URL(string: baseURL.string + request.target) else {

@@ -68,12 +68,8 @@ public final class NetworkedConnection: @unchecked Sendable {
     self.session = session
     self.budget = RetryBudget(environment.retryPolicy.budget)
     self.progress = ProgressReporter(output: environment.progress, clock: environment.clock)
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss"
-    processStamp = formatter.string(from: Date(timeIntervalSince1970: environment.clock.now)) + "-"
-      + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
+    // Plain UTC digits: no date formatter, so no ICU data is loaded at start-up.
+    processStamp = ISO8601.compact(environment.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
   }
 
   /// The id of the current run (one per program run; each statement in the shell is a run).
