@@ -79,7 +79,7 @@ final class HTTPServer: Sendable {
   init(port: Int, maxBodyBytes: Int, handler: @escaping @Sendable (WireRequest) -> WireAction) throws {
     self.handler = handler
     self.maxBodyBytes = maxBodyBytes
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw SimulatorError("socket() failed: errno \(errno)") }
     var yes: Int32 = 1
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -110,24 +110,30 @@ final class HTTPServer: Sendable {
   }
 
   /// Stops accepting, closes every open connection, and returns at once.
+  ///
+  /// Descriptors are only ever closed by the thread that owns them, and connections are shut
+  /// down under the same lock their threads close them under: a descriptor number reused by
+  /// another socket in this process (another simulator, a client) is never touched.
   func shutdown() {
-    let connections = state.withLock { state -> Set<Int32> in
-      if state.stopped { return [] }
+    state.withLock { state in
+      if state.stopped { return }
       state.stopped = true
-      return state.connections
+      // Wakes the accept loop, which closes the listener itself on its way out.
+      Glibc.shutdown(listener, Int32(SHUT_RDWR))
+      for fd in state.connections { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
-    Glibc.shutdown(listener, Int32(SHUT_RDWR))
-    close(listener)
-    for fd in connections { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
   }
 
   private func acceptLoop() {
+    defer { close(listener) }
     while true {
       let fd = accept(listener, nil, nil)
       if fd < 0 {
-        if errno == EINTR { continue }
+        if errno == EINTR && !state.withLock({ $0.stopped }) { continue }
         return
       }
+      // Not inherited by processes the host spawns (accept4 is not exported to Swift here).
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
       let admitted = state.withLock { state -> Bool in
         if state.stopped { return false }
         state.connections.insert(fd)
@@ -141,11 +147,24 @@ final class HTTPServer: Sendable {
       setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
       let thread = Thread { [self] in
         serve(fd)
-        state.withLock { _ = $0.connections.remove(fd) }
-        close(fd)
+        Self.drain(fd)
+        state.withLock { state in
+          state.connections.remove(fd)
+          close(fd)
+        }
       }
       thread.start()
     }
+  }
+
+  /// Before closing: sends a FIN and reads what the peer still sends (briefly), so the kernel
+  /// never answers unread input with a reset that could destroy a response still in flight.
+  static func drain(_ fd: Int32) {
+    Glibc.shutdown(fd, Int32(SHUT_WR))
+    var limit = timeval(tv_sec: 0, tv_usec: 200_000)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    var scratch = [UInt8](repeating: 0, count: 4096)
+    while scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
   }
 
   private func serve(_ fd: Int32) {

@@ -57,6 +57,7 @@ final class SandboxProcess {
   let process = Process()
   let url: String
   let key: String
+  private let quiet = Pipe()
 
   init(_ extra: [String] = [], environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: Binary.path)
@@ -64,7 +65,9 @@ final class SandboxProcess {
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    // Not FileHandle.nullDevice: Process closes the descriptors it is given, and closing that
+    // shared one can close whatever socket has since reused its number.
+    process.standardError = quiet
     try process.run()
     var line = Data()
     while true {

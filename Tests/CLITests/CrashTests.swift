@@ -7,18 +7,16 @@ import Testing
 struct CrashTests {
   static let member = "69baa36beddb9f0012fdf101"
 
-  /// Starts nwsh with `arguments`, feeding `stdin`; stdout and stderr go to files.
+  /// Starts nwsh with `arguments`, feeding `stdin`; stdout and stderr go to files (opened by
+  /// the shell in the child: handing this process's own descriptors to the child risks a
+  /// double close here, which could close a socket another test is using).
   static func start(_ arguments: [String], stdin: String, environment: [String: String], directory: String) throws -> Process {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = arguments
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "exec \"$0\" \"$@\" > '\(directory)/out' 2> '\(directory)/err'", Binary.path] + arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let input = Pipe()
     process.standardInput = input
-    FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-    FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-    process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-    process.standardError = FileHandle(forWritingAtPath: directory + "/err")
     try process.run()
     input.fileHandleForWriting.write(Data(stdin.utf8))
     try input.fileHandleForWriting.close()

@@ -64,11 +64,16 @@ struct DifferentialTests {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
     // The input goes in as an argument: jq may exit (compile error) before reading a pipe.
     process.arguments = ["-nc", "--argjson", "input", input, "$input | (\(program))"]
+    // Pipes, never FileHandle.nullDevice: Process closes the descriptors it is handed, and
+    // closing that shared one again can close a socket another test has since opened.
     let stdout = Pipe()
-    process.standardInput = FileHandle.nullDevice
+    let stdin = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
     process.standardOutput = stdout
-    process.standardError = FileHandle.nullDevice
+    process.standardError = stderr
     try process.run()
+    try stdin.fileHandleForWriting.close()
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
