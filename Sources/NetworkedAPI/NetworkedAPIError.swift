@@ -109,8 +109,8 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
       bodyExcerpt: excerpt(response.body))
   }
 
-  /// Up to 200 characters of `body`, invalid UTF-8 replaced.
-  static func excerpt(_ body: [UInt8]) -> String {
+  /// Up to 200 characters of `body`, invalid UTF-8 replaced (for messages about a bad body).
+  public static func excerpt(_ body: [UInt8]) -> String {
     let head = String(decoding: body.prefix(200), as: UTF8.self)
     return body.count > 200 ? head + "…" : head
   }

@@ -142,15 +142,8 @@ enum DirectorySources {
       do {
         try emit(try JSONParser.parse(String(decoding: response.body, as: UTF8.self)))
       } catch let error as JSONParser.SyntaxError {
-        throw PipelineStop(status: .someFailed, message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIErrorExcerpt.of(response.body))")
+        throw PipelineStop(status: .someFailed, message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIError.excerpt(response.body))")
       }
     }
-  }
-}
-
-enum NetworkedAPIErrorExcerpt {
-  static func of(_ body: [UInt8]) -> String {
-    let head = String(decoding: body.prefix(200), as: UTF8.self)
-    return body.count > 200 ? head + "…" : head
   }
 }

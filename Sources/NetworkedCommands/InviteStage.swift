@@ -14,7 +14,8 @@ struct StageSummary {
   let started: Double
   var statuses: [String: Int] = [:]
   var requests = 0
-  var plannedTimes: [Double] = []
+  /// When the last planned request would go out (dry run).
+  var lastPlanned: Double?
 
   mutating func count(_ status: String) { statuses[status, default: 0] += 1 }
 
@@ -27,7 +28,7 @@ struct StageSummary {
     if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
     if dryRun {
       text += "; dry run: would take \(requests) request\(requests == 1 ? "" : "s")"
-      if let last = plannedTimes.last {
+      if let last = lastPlanned {
         text += ", \(ProgressReporter.duration(last - started)) under the rate windows"
       }
     } else {

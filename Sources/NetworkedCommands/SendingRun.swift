@@ -13,6 +13,8 @@ final class SendingRun {
   private var stopped: StopReason?
   private var summary: StageSummary
   private var plannedSlots: [Double] = []
+  /// The run every result of this stage belongs to (fixed when the stage is built).
+  let runID: String
 
   init(op: String, session: Session, connection: NetworkedConnection, next: any Stage, dryRun: Bool, reinvite: Bool) {
     self.op = op
@@ -22,6 +24,7 @@ final class SendingRun {
     self.dryRun = dryRun
     self.journal = JournalKeeper(connection: connection, op: op, reinvite: reinvite)
     self.summary = StageSummary(op: op, started: connection.environment.clock.now)
+    self.runID = connection.runID
   }
 
   /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.
@@ -34,7 +37,7 @@ final class SendingRun {
   func emit(_ row: Row, _ status: String, _ email: String?, _ fields: [(String, Value)]) throws {
     var record = ResultRecord(row: row.number, op: op, status: status, email: email)
     for (key, value) in fields { record.add(key, value) }
-    record.add("run", connection.runID)
+    record.add("run", runID)
     summary.count(status)
     connection.progress.rowsFinished(1)
     try next.push(.result(record.value))
@@ -63,7 +66,7 @@ final class SendingRun {
       plannedSlots = pacer.plan(count: max(number, plannedSlots.count * 2, 64))
     }
     let at = number <= plannedSlots.count ? plannedSlots[number - 1] : nil
-    if let at { summary.plannedTimes = [at] }
+    if let at { summary.lastPlanned = at }
     return at
   }
 

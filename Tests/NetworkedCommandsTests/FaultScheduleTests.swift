@@ -73,23 +73,3 @@ struct FaultScheduleTests {
     }
   }
 }
-
-@Suite("fault schedule debugging", .disabled(if: ProcessInfo.processInfo.environment["NWSH_FAULT_DEBUG"] == nil))
-struct FaultScheduleDebug {
-  @Test func show() async throws {
-    let seed = UInt64(ProcessInfo.processInfo.environment["NWSH_FAULT_DEBUG"]!)!
-    var random = FaultScheduleTests.Generator(state: seed)
-    let rows = Int.random(in: 3...40, using: &random)
-    let batch = Int.random(in: 1...12, using: &random)
-    let faults = (0..<Int.random(in: 1...8, using: &random)).map { _ in FaultScheduleTests.fault(&random) }
-    print("rows \(rows) batch \(batch) faults \(faults)")
-    try await Harness.run { h in
-      for fault in faults { h.simulator.inject(fault, path: "/api/v1/admin/community/invites") }
-      for step in ["read | invite --batch-size \(batch)", "read | invite", "reconcile", "reconcile", "read | invite"] {
-        let outcome = try await h.run(step, stdin: inviteRows(rows))
-        print("== \(step) -> \(outcome.status)\n\(outcome.stdout)\(outcome.stderr)")
-        print("received: \(h.simulator.receivedRequests.map { "\($0.method) \($0.target) \($0.receivedAt)" })")
-      }
-    }
-  }
-}
