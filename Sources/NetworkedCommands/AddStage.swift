@@ -40,28 +40,45 @@ final class AddStage: RowStage {
       return try run.emit(row, "skipped", request.email, [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
     }
     firstRowByEmail[key] = row.number
-    if let (status, fields) = run.journal.skip(email: request.email) {
-      return try run.emit(row, status, request.email, fields)
+    if run.dryRun {
+      if let fields = run.journal.check(email: request.email) { return try run.emit(row, "skipped", request.email, fields) }
+      return try plan(row, request, run.nextRequest())
     }
-    let number = run.nextRequest()
-    if run.dryRun { return try plan(row, request, number) }
-    let client = try run.connection.client()
-    let intent = JournalKeeper.Intent(row: row.number, email: request.email, name: request.name, roleId: request.roleId, note: nil)
-    guard case .success(let ids) = run.journal.intend([intent], request: number), let id = ids.first else {
-      run.unsend()
+    let operation = JournalOperation(
+      kind: .add, email: request.email, name: request.name, roleId: request.roleId, planId: request.planId,
+      method: request.method == .direct ? 2 : 1, passwordSet: request.password != nil)
+    let id: Int64
+    switch try run.journal.claim(operation, row: row.number) {
+    case .claimed(let claimed): id = claimed
+    case .skip(let fields): return try run.emit(row, "skipped", request.email, fields)
+    case .unwritable(let error):
       return try run.emit(
         row, "failed", request.email,
-        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written"))])
+        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written (\(error))"))])
+    }
+    let number = run.nextRequest()
+    let client = try run.connection.client()
+    switch run.journal.intend([id], request: number) {
+    case .success(let moved) where moved.contains(id): break
+    case .success:
+      run.unsend()
+      return try run.emit(row, "skipped", request.email, run.journal.lostClaim(email: request.email))
+    case .failure(let error):
+      run.unsend()
+      run.journal.release([id])
+      return try run.emit(
+        row, "failed", request.email,
+        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written (\(error))"))])
     }
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.addUser(request) }
     }
     switch outcome {
     case .success(.added):
-      run.journal.record([StateStore.JournalOutcome(id: id, state: "added")])
+      run.journal.record([JournalOutcome(id: id, state: .added)])
       try run.emit(row, "added", request.email, [("method", .string("direct")), ("request", .number(number))])
     case .success(.invited(_, let inviteId, let timeStamp)):
-      run.journal.record([StateStore.JournalOutcome(id: id, state: "invited", inviteId: inviteId, timeStamp: timeStamp)])
+      run.journal.record([JournalOutcome(id: id, state: .invited, inviteId: inviteId, timeStamp: timeStamp)])
       try run.emit(
         row, "invited", request.email,
         [
@@ -70,9 +87,11 @@ final class AddStage: RowStage {
         ])
     case .failure(let error):
       let failure = run.failure(error)
-      run.journal.record([StateStore.JournalOutcome(id: id, state: failure.state, error: failure.code)])
+      run.journal.record([JournalOutcome(id: id, state: failure.state, error: failure.code)])
       try run.emit(row, failure.status, request.email, run.failureFields(error, failure, request: number))
     }
+    // A kill after this point loses none of these lines.
+    run.session.checkpoint()
   }
 
   /// The request a row asks for, or why it cannot be sent.

@@ -82,6 +82,12 @@ public final class NetworkedConnection: @unchecked Sendable {
     return (pacer.store, pacer.scope)
   }
 
+  /// Gives back every claim this run still holds (called as each run ends, however it ends).
+  func releaseClaims() {
+    guard let opened else { return }
+    try? opened.pacer.store.release(owner: ProcessIdentity.owner(run: runID))
+  }
+
   /// Whether `set reinvite on` (or `--reinvite`) is in force.
   var reinviteSetting: Bool { session.isOn("reinvite") }
 

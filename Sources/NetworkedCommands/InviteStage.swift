@@ -44,6 +44,8 @@ final class InviteStage: Stage {
   private struct Pending {
     var row: Row
     var invitee: Invitee
+    /// Its claim in the journal (nil in a dry run, which claims nothing).
+    var claim: Int64?
   }
 
   private let run: SendingRun
@@ -113,10 +115,22 @@ final class InviteStage: Stage {
         [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
     }
     firstRowByEmail[key] = row.number
-    if let (status, fields) = journal.skip(email: invitee.email) {
-      return try emit(row, status: status, email: invitee.email, fields)
+    // Claimed now, before it can be batched: from here no other run sends to this person.
+    var claim: Int64?
+    if run.dryRun {
+      if let fields = journal.check(email: invitee.email) { return try emit(row, status: "skipped", email: invitee.email, fields) }
+    } else {
+      let operation = JournalOperation(
+        kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note, planIds: planIds)
+      switch try journal.claim(operation, row: row.number) {
+      case .claimed(let id): claim = id
+      case .skip(let fields): return try emit(row, status: "skipped", email: invitee.email, fields)
+      case .unwritable(let error):
+        let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
+        return try emit(row, status: "failed", email: invitee.email, [("error", value)])
+      }
     }
-    pending.append(Pending(row: row, invitee: invitee))
+    pending.append(Pending(row: row, invitee: invitee, claim: claim))
     connection.progress.setPendingRequests((pending.count + batchSize - 1) / batchSize)
   }
 
@@ -155,53 +169,82 @@ final class InviteStage: Stage {
 
   private func send(_ chunk: [Pending]) throws {
     if run.stopReason != nil {
+      journal.release(chunk.compactMap(\.claim))
       for item in chunk { _ = try run.skipIfStopped(item.row, email: item.invitee.email) }
       return
     }
     if run.dryRun { return try plan(chunk) }
     let client = try connection.client()
-    let invitees = chunk.map(\.invitee)
-    let planIds = self.planIds
     let request = run.nextRequest()
-    // The intent is on disk before the request leaves; if it cannot be, nothing is sent.
-    let intents = chunk.map {
-      JournalKeeper.Intent(row: $0.row.number, email: $0.invitee.email, name: $0.invitee.name, roleId: $0.invitee.tagId, note: $0.invitee.note)
-    }
-    let ids: [Int64]
-    switch journal.intend(intents, request: request) {
-    case .success(let written): ids = written
+    // The intent is on disk before the request leaves; if it cannot be, nothing is sent. Only
+    // rows whose claim is still this run's go out.
+    let ids = chunk.compactMap(\.claim)
+    let moved: Set<Int64>
+    switch journal.intend(ids, request: request) {
+    case .success(let written): moved = written
     case .failure(let error):
       run.unsend()
+      journal.release(ids)
       let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
       for item in chunk { try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)]) }
       return
     }
+    var lost: [Pending] = []
+    var sending: [(item: Pending, id: Int64)] = []
+    for item in chunk {
+      if let id = item.claim, moved.contains(id) { sending.append((item, id)) } else { lost.append(item) }
+    }
+    for item in lost {
+      try emit(item.row, status: "skipped", email: item.invitee.email, journal.lostClaim(email: item.invitee.email))
+    }
+    guard !sending.isEmpty else {
+      run.unsend()
+      return
+    }
+    let invitees = sending.map(\.item.invitee)
+    let planIds = self.planIds
     CrashPoints.reach("after-intent")
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
     }
     CrashPoints.reach("after-send")
-    var resolved: [(item: Pending, status: String, fields: [(String, Value)], journal: StateStore.JournalOutcome)] = []
+    var resolved: [(item: Pending, status: String, fields: [(String, Value)], journal: JournalOutcome)] = []
     switch outcome {
     case .success(let result):
-      for ((item, id), outcome) in zip(zip(chunk, ids), result.outcomes) {
+      for ((item, id), outcome) in zip(sending, result.outcomes) {
         let (status, fields, entry) = Self.resolve(outcome, id: id)
         resolved.append((item, status, fields + [("request", .number(request))], entry))
       }
     case .failure(let error):
-      if error.code == .payloadTooLarge && chunk.count > 1 {
-        // Too large, and not carried out: halve, remember what works, and go on.
-        journal.record(ids.map { StateStore.JournalOutcome(id: $0, state: "not_sent", error: "payload_too_large") })
+      if error.code == .payloadTooLarge && sending.count > 1 {
+        // Too large, and not carried out: halve, remember what works, and go on (claiming again).
+        journal.record(sending.map { JournalOutcome(id: $0.id, state: .notSent, error: "payload_too_large") })
         run.unsend()
-        let half = (chunk.count + 1) / 2
+        let half = (sending.count + 1) / 2
         connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
-        session.diagnostics("nwsh: invite: the server refused \(chunk.count) invitees in one request (413); sending at most \(half) per request from now on")
-        return try sendInChunks(chunk)
+        session.diagnostics("nwsh: invite: the server refused \(sending.count) invitees in one request (413); sending at most \(half) per request from now on")
+        var again: [Pending] = []
+        for (item, _) in sending {
+          var item = item
+          let operation = JournalOperation(
+            kind: .invite, email: item.invitee.email, name: item.invitee.name, roleId: item.invitee.tagId,
+            note: item.invitee.note, planIds: planIds)
+          switch try journal.claim(operation, row: item.row.number) {
+          case .claimed(let id):
+            item.claim = id
+            again.append(item)
+          case .skip(let fields): try emit(item.row, status: "skipped", email: item.invitee.email, fields)
+          case .unwritable(let error):
+            let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
+            try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)])
+          }
+        }
+        return try sendInChunks(again)
       }
       let failure = run.failure(error)
       let fields = run.failureFields(error, failure, request: request)
-      for (item, id) in zip(chunk, ids) {
-        resolved.append((item, failure.status, fields, StateStore.JournalOutcome(id: id, state: failure.state, error: failure.code)))
+      for (item, id) in sending {
+        resolved.append((item, failure.status, fields, JournalOutcome(id: id, state: failure.state, error: failure.code)))
       }
     }
     // Outcomes reach the journal before their results are printed.
@@ -210,10 +253,12 @@ final class InviteStage: Stage {
     for entry in resolved {
       try emit(entry.item.row, status: entry.status, email: entry.item.invitee.email, entry.fields)
     }
+    // A kill after this point loses none of these lines.
+    session.checkpoint()
   }
 
   /// A row's status, result fields and journal outcome from the server's answer for its email.
-  private static func resolve(_ outcome: InviteOutcome, id: Int64) -> (String, [(String, Value)], StateStore.JournalOutcome) {
+  private static func resolve(_ outcome: InviteOutcome, id: Int64) -> (String, [(String, Value)], JournalOutcome) {
     switch outcome {
     case .invited(let receipt):
       return (
@@ -223,21 +268,21 @@ final class InviteStage: Stage {
           ("userId", receipt.userId.map(Value.string) ?? .null),
           ("timeStamp", receipt.timeStamp.map { .number(Double($0)) } ?? .null),
         ],
-        StateStore.JournalOutcome(
-          id: id, state: "invited", inviteId: receipt.inviteId, userId: receipt.userId, timeStamp: receipt.timeStamp)
+        JournalOutcome(
+          id: id, state: .invited, inviteId: receipt.inviteId, userId: receipt.userId, timeStamp: receipt.timeStamp)
       )
     case .failed(let reason):
       let code = reason["code"]?.stringValue ?? "rejected"
       let message = reason["message"]?.stringValue ?? "the server did not invite this email"
       return (
         "failed", [("error", .error(code: code, message: message, [("detail", Value(reason))]))],
-        StateStore.JournalOutcome(id: id, state: "failed", error: code)
+        JournalOutcome(id: id, state: .failed, error: code)
       )
     case .missing:
       return (
         "unknown",
         [("error", .error(code: "missing_from_response", message: "the server listed this email as neither invited nor failed"))],
-        StateStore.JournalOutcome(id: id, state: "unknown", error: "missing_from_response")
+        JournalOutcome(id: id, state: .unknown, error: "missing_from_response")
       )
     case .contradictory(_, let reason):
       return (
@@ -245,7 +290,7 @@ final class InviteStage: Stage {
         [
           ("error", .error(code: "contradictory_response", message: "the server listed this email as both invited and failed", [("detail", Value(reason))]))
         ],
-        StateStore.JournalOutcome(id: id, state: "unknown", error: "contradictory_response")
+        JournalOutcome(id: id, state: .unknown, error: "contradictory_response")
       )
     }
   }

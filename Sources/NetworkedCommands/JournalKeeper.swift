@@ -1,72 +1,150 @@
 import ShellCore
 
-/// The journal side of `invite` and `add`: skips what an earlier run already did, writes each
-/// invitee's intent durably before the request leaves, and its outcome before its result is
-/// printed.
-struct JournalKeeper {
+/// The journal side of `invite`, `add` and `reconcile`: claims each person when their row is
+/// accepted (so no other run sends to them), turns claims into durable intents just before the
+/// request leaves, records outcomes before results are printed, and gives back claims that were
+/// never sent.
+final class JournalKeeper {
   let connection: NetworkedConnection
   let op: String
   let reinvite: Bool
+  let owner: ClaimOwner
+  /// Claims made and not yet sent or given back.
+  private var open: Set<Int64> = []
 
-  /// A row about to be sent.
-  struct Intent {
-    var row: Int
-    var email: String
-    var name: String
-    var roleId: String
-    var note: String?
+  init(connection: NetworkedConnection, op: String, reinvite: Bool, run: String) {
+    self.connection = connection
+    self.op = op
+    self.reinvite = reinvite
+    self.owner = ProcessIdentity.owner(run: run)
   }
 
-  /// Why this email should not be sent again, as result fields (`reason` first), or nil.
-  func skip(email: String) -> (status: String, fields: [(String, Value)])? {
-    guard !reinvite, let (store, scope) = try? connection.journal(),
-      let earlier = try? store.journalStanding(scope: scope, email: email)
+  /// What became of a claim.
+  enum Claim {
+    /// Claimed: the journal id.
+    case claimed(Int64)
+    /// Not to be sent: a `skipped` result with these fields.
+    case skip([(String, Value)])
+    /// The journal could not be written: nothing may be sent.
+    case unwritable(any Error)
+  }
+
+  private var now: Double { connection.environment.clock.now }
+
+  /// Claims `operation`'s person for this run, unless the journal says they were already
+  /// invited or added, are in doubt, or are held by another run. `supersedes` names the
+  /// in-doubt entry a reconcile re-sends.
+  func claim(_ operation: JournalOperation, row: Int, supersedes: Int64? = nil) throws -> Claim {
+    // No key or no database: that stops the pipeline (exit 77 or 64), not just this row.
+    let (store, scope) = try connection.journal()
+    do {
+      switch try store.claim(
+        scope: scope, operation, row: row, owner: owner, now: now, reinvite: reinvite || supersedes != nil,
+        supersedes: supersedes)
+      {
+      case .claimed(let id):
+        open.insert(id)
+        return .claimed(id)
+      case .refused(let standing):
+        return .skip(Self.skipFields(standing) ?? [("reason", .string("in_doubt"))])
+      }
+    } catch {
+      return .unwritable(error)
+    }
+  }
+
+  /// For a dry run: why `email` would not be sent, as result fields, or nil (nothing is written).
+  func check(email: String) -> [(String, Value)]? {
+    guard let (store, scope) = try? connection.journal(),
+      let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now)
     else { return nil }
+    return Self.skipFields(standing)
+  }
+
+  /// The fields of a `skipped` result for a person standing so (`reason` first), or nil when
+  /// they are free.
+  static func skipFields(_ standing: JournalStanding) -> [(String, Value)]? {
     var fields: [(String, Value)]
-    if earlier.state == "invited" || earlier.state == "added" {
-      fields = [("reason", .string(earlier.state == "added" ? "already_added" : "already_invited"))]
-      if let id = earlier.inviteId { fields.append(("inviteId", .string(id))) }
-      if let time = earlier.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
-    } else {
+    let earlier: JournalEntry
+    switch standing {
+    case .free:
+      return nil
+    case .settled(let entry):
+      earlier = entry
+      fields = [("reason", .string(entry.state == .added ? "already_added" : "already_invited"))]
+      if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
+      if let time = entry.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
+    case .inDoubt(let entry):
+      earlier = entry
       // Sent before with no answer we could trust: never re-send blindly.
       fields = [
         ("reason", .string("in_doubt")),
         ("hint", .string("an earlier request for this email may have reached the server; run reconcile")),
       ]
+    case .held(let entry):
+      earlier = entry
+      fields = [
+        ("reason", .string("claimed")),
+        ("claimedBy", claimant(entry)),
+        ("hint", .string("another run is sending to this email now; its result will be in the journal")),
+      ]
+      return fields
     }
-    fields += [("earlierRun", .string(earlier.run)), ("earlierOp", .string(earlier.op))]
-    return ("skipped", fields)
+    return fields + [("earlierRun", .string(earlier.run)), ("earlierOp", .string(earlier.operation.kind.rawValue))]
   }
 
-  /// Writes the intents (state `pending`); nil (with the reason) when the journal cannot be
-  /// written, in which case nothing may be sent.
-  func intend(_ intents: [Intent], request: Int) -> Result<[Int64], any Error> {
+  static func claimant(_ entry: JournalEntry) -> Value {
+    var fields: [(String, Value)] = [("run", .string(entry.run))]
+    if let owner = entry.owner { fields += [("host", .string(owner.host)), ("pid", .number(Int(owner.pid)))] }
+    return .object(JSONObject(fields))
+  }
+
+  /// Turns claims into intents, durably, before their request leaves; returns those that are
+  /// still this run's to send (or the error, in which case nothing may be sent).
+  func intend(_ ids: [Int64], request: Int) -> Result<Set<Int64>, any Error> {
     Result {
-      let (store, scope) = try connection.journal()
-      let now = connection.environment.clock.now
-      let run = connection.runID
-      return try store.journalIntent(
-        scope: scope,
-        intents.map {
-          StateStore.JournalEntry(
-            run: run, op: op, email: $0.email, name: $0.name, roleId: $0.roleId, note: $0.note, row: $0.row,
-            request: request, state: "pending", created: now, updated: now)
-        })
+      let (store, _) = try connection.journal()
+      let moved = try store.intend(ids, request: request, owner: owner, now: now)
+      open.subtract(ids)
+      return moved
     }
+  }
+
+  /// Why `id` could not be moved to an intent: the person's standing now, as skip fields.
+  func lostClaim(email: String) -> [(String, Value)] {
+    guard let (store, scope) = try? connection.journal(),
+      let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now),
+      let fields = Self.skipFields(standing)
+    else { return [("reason", .string("claimed")), ("hint", .string("another run took this email over"))] }
+    return fields
   }
 
   /// Records outcomes; false when the journal could not be written (the entries stay
   /// `pending`, so a later run treats them as in doubt, which is safe).
   @discardableResult
-  func record(_ outcomes: [StateStore.JournalOutcome]) -> Bool {
+  func record(_ outcomes: [JournalOutcome]) -> Bool {
     guard !outcomes.isEmpty else { return true }
     do {
       let (store, _) = try connection.journal()
-      try store.journalOutcomes(outcomes, at: connection.environment.clock.now)
+      try store.record(outcomes, at: now)
       return true
     } catch {
-      connection.session.diagnostics("nwsh: \(op): could not record outcomes in the journal (\(error)); those rows stay in doubt there")
+      connection.session.diagnostics(
+        "nwsh: \(op): could not record outcomes in the journal (\(error)); those rows stay in doubt there")
       return false
     }
+  }
+
+  /// Gives back claims that will not be sent (interrupted, refused key, a row given up).
+  func release(_ ids: [Int64]) {
+    let mine = ids.filter { open.contains($0) }
+    guard !mine.isEmpty, let (store, _) = try? connection.journal() else { return }
+    try? store.release(mine)
+    open.subtract(mine)
+  }
+
+  /// Gives back every claim not sent: the stage is done.
+  func releaseAll() {
+    release(Array(open))
   }
 }

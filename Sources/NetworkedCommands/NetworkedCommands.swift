@@ -22,6 +22,7 @@ public enum NetworkedCommands {
     for setting in settings { session.define(setting) }
     for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
     defineRoleFunction(session, connection)
+    session.atEndOfEveryRun { [weak connection] in connection?.releaseClaims() }
     return connection
   }
 

@@ -22,9 +22,9 @@ final class SendingRun {
     self.connection = connection
     self.next = next
     self.dryRun = dryRun
-    self.journal = JournalKeeper(connection: connection, op: op, reinvite: reinvite)
-    self.summary = StageSummary(op: op, started: connection.environment.clock.now)
     self.runID = connection.runID
+    self.journal = JournalKeeper(connection: connection, op: op, reinvite: reinvite, run: runID)
+    self.summary = StageSummary(op: op, started: connection.environment.clock.now)
   }
 
   /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.
@@ -39,6 +39,12 @@ final class SendingRun {
     for (key, value) in fields { record.add(key, value) }
     record.add("run", runID)
     summary.count(status)
+    if status == "skipped", case .string(let reason)? = fields.first(where: { $0.0 == "reason" })?.1,
+      reason == "in_doubt" || reason == "claimed"
+    {
+      // Not settled by this run, and not free to send: the run ends "in doubt".
+      session.escalate(to: .someUnknown)
+    }
     connection.progress.rowsFinished(1)
     try next.push(.result(record.value))
   }
@@ -73,11 +79,11 @@ final class SendingRun {
   /// How a failed request ends for its rows: their status, error code and journal state
   /// (`not_sent` when it certainly never reached the server). An interrupt or a refused key
   /// also stops everything after it.
-  func failure(_ error: NetworkedAPIError) -> (status: String, code: String, state: String) {
+  func failure(_ error: NetworkedAPIError) -> (status: String, code: String, state: JournalState) {
     if error.cancelled {
       stopped = .interrupted
       unsend()
-      return ("skipped", "interrupted", "not_sent")
+      return ("skipped", "interrupted", .notSent)
     }
     if error.code == .unauthorized || error.code == .forbidden {
       stopped = .authenticationFailed
@@ -86,18 +92,19 @@ final class SendingRun {
         "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
     }
     let (status, code) = Outcome.classify(error)
-    return (status, code, status == "unknown" ? "unknown" : (error.requestWasSent ? "failed" : "not_sent"))
+    return (status, code, status == "unknown" ? .unknown : (error.requestWasSent ? .failed : .notSent))
   }
 
   /// The fields a failed request gives each of its rows.
-  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: String, code: String, state: String), request: Int) -> [(String, Value)] {
+  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: String, code: String, state: JournalState), request: Int) -> [(String, Value)] {
     outcome.status == "skipped"
       ? [("reason", .string("interrupted"))]
       : [("error", Outcome.errorValue(error, code: outcome.code)), ("request", .number(request))]
   }
 
-  /// Clears the progress line and prints the summary.
+  /// Clears the progress line and prints the summary; gives back claims never sent.
   func finish() {
+    journal.releaseAll()
     connection.progress.clear()
     session.diagnostics(summary.line(now: connection.environment.clock.now, dryRun: dryRun))
   }

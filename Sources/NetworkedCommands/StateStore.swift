@@ -11,7 +11,7 @@ import GRDB
 public final class StateStore: Sendable {
   /// Where the database lives.
   public let path: String
-  private let queue: DatabaseQueue
+  let queue: DatabaseQueue
 
   /// A request in flight for longer than this is assumed to have reached the server by then.
   static let inFlightLimit = 120.0
@@ -20,12 +20,15 @@ public final class StateStore: Sendable {
   static let inFlightAllowance = 2.0
 
   /// Opens (creating if needed) the database at `path`.
+  ///
+  /// The file and SQLite's `-wal` and `-shm` files beside it are 0600 whatever the umask, and
+  /// the directory is made 0700 when this user owns it: the journal holds names and emails.
   public init(path: String) throws {
     self.path = path
     let directory = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    let existed = FileManager.default.fileExists(atPath: path)
+    Self.makePrivate(directory: directory, database: path)
     var configuration = Configuration()
     configuration.busyMode = .timeout(30)
     configuration.label = "nwsh-state"
@@ -36,7 +39,7 @@ public final class StateStore: Sendable {
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
     queue = try DatabaseQueue(path: path, configuration: configuration)
-    if !existed { chmod(path, 0o600) }
+    Self.makePrivate(directory: directory, database: path)
     // Two processes may create the file at once: the schema statements are idempotent and a
     // lost race on recording the migration is retried.
     var attempt = 0
@@ -49,6 +52,23 @@ public final class StateStore: Sendable {
         if attempt >= 5 { throw error }
         usleep(useconds_t(20_000 * attempt))
       }
+    }
+  }
+
+  /// Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm`
+  /// files the database's mode), and tightens existing files and a directory we own.
+  static func makePrivate(directory: String, database: String) {
+    var status = stat()
+    // Only nwsh's own directory: a directory the user named for the database is theirs.
+    if (directory as NSString).lastPathComponent == "nwsh", stat(directory, &status) == 0, status.st_uid == getuid(),
+      status.st_mode & 0o077 != 0
+    {
+      chmod(directory, 0o700)
+    }
+    let descriptor = open(database, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    if descriptor >= 0 { close(descriptor) }
+    for file in [database, database + "-wal", database + "-shm", database + "-journal"] {
+      if stat(file, &status) == 0 && status.st_mode & 0o077 != 0 { chmod(file, 0o600) }
     }
   }
 
@@ -109,6 +129,21 @@ public final class StateStore: Sendable {
           CREATE INDEX IF NOT EXISTS journal_by_email ON journal(scope, email_key);
           CREATE INDEX IF NOT EXISTS journal_by_run ON journal(scope, run);
           """)
+    }
+    migrator.registerMigration("v3-claims") { db in
+      // Each entry records its operation exactly (reconcile re-sends it) and who holds it while
+      // it is claimed or pending; at most one claimed-or-pending entry per person and key.
+      // Entries left pending by earlier versions are in doubt: their process is gone.
+      try db.execute(sql: "UPDATE journal SET state = 'unknown', error = coalesce(error, 'in_doubt') WHERE state = 'pending'")
+      for column in [
+        "host TEXT", "pid INTEGER", "pid_start INTEGER", "lease_until REAL", "plan_ids TEXT", "plan_id TEXT",
+        "method INTEGER", "password_set INTEGER NOT NULL DEFAULT 0", "supersedes INTEGER",
+      ] {
+        try db.execute(sql: "ALTER TABLE journal ADD COLUMN \(column)")
+      }
+      try db.execute(sql: "UPDATE journal SET op = 'invite' WHERE op = 'reconcile'")
+      try db.execute(
+        sql: "CREATE UNIQUE INDEX IF NOT EXISTS journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending')")
     }
     return migrator
   }
@@ -206,160 +241,6 @@ public final class StateStore: Sendable {
       ).map { row in
         LoggedRequest(at: row["at"], completed: row["completed"], method: row["method"], path: row["path"], status: row["status"])
       }
-    }
-  }
-
-  // MARK: Journal
-
-  /// One invitee's line in the journal.
-  public struct JournalEntry: Sendable, Hashable {
-    /// The run that wrote it.
-    public var run: String
-    /// `invite` or `add`.
-    public var op: String
-    /// The email as sent.
-    public var email: String
-    /// The name sent.
-    public var name: String
-    /// The role id sent.
-    public var roleId: String
-    /// The note sent, if any.
-    public var note: String?
-    /// The row number in that run's input.
-    public var row: Int
-    /// Which request of the run carried it.
-    public var request: Int
-    /// `pending` (written before the request went out), then `invited`, `added`, `failed` or
-    /// `unknown`.
-    public var state: String
-    /// The server's invite id, when known.
-    public var inviteId: String?
-    /// The server's user id, when known.
-    public var userId: String?
-    /// The server's timestamp (epoch ms), when known.
-    public var timeStamp: Int64?
-    /// The error code, for `failed` and `unknown`.
-    public var error: String?
-    /// When the intent was written.
-    public var created: Double
-    /// When the entry last changed.
-    public var updated: Double
-
-    /// Creates an entry.
-    public init(
-      run: String, op: String, email: String, name: String, roleId: String, note: String?, row: Int, request: Int,
-      state: String, inviteId: String? = nil, userId: String? = nil, timeStamp: Int64? = nil, error: String? = nil,
-      created: Double, updated: Double
-    ) {
-      self.run = run
-      self.op = op
-      self.email = email
-      self.name = name
-      self.roleId = roleId
-      self.note = note
-      self.row = row
-      self.request = request
-      self.state = state
-      self.inviteId = inviteId
-      self.userId = userId
-      self.timeStamp = timeStamp
-      self.error = error
-      self.created = created
-      self.updated = updated
-    }
-
-    init(row: Row) {
-      self.init(
-        run: row["run"], op: row["op"], email: row["email"], name: row["name"], roleId: row["role_id"], note: row["note"],
-        row: row["row"], request: row["request"], state: row["state"], inviteId: row["invite_id"],
-        userId: row["user_id"], timeStamp: row["time_stamp"], error: row["error"], created: row["created"],
-        updated: row["updated"])
-    }
-  }
-
-  /// Writes the intent for `entries` (state `pending`) in one durable transaction, before their
-  /// request goes out; returns their ids.
-  public func journalIntent(scope: String, _ entries: [JournalEntry]) throws -> [Int64] {
-    try queue.write { db in
-      try entries.map { entry in
-        try db.execute(
-          sql: """
-            INSERT INTO journal (run, scope, op, email, email_key, name, role_id, note, row, request, state, created, updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            entry.run, scope, entry.op, entry.email, entry.email.lowercased(), entry.name, entry.roleId, entry.note,
-            entry.row, entry.request, entry.state, entry.created, entry.updated,
-          ])
-        return db.lastInsertedRowID
-      }
-    }
-  }
-
-  /// An outcome to record for a journal id.
-  public struct JournalOutcome: Sendable {
-    /// The entry.
-    public var id: Int64
-    /// Its new state.
-    public var state: String
-    /// Invite id, user id, timestamp, error code (when known).
-    public var inviteId: String?, userId: String?, timeStamp: Int64?, error: String?
-
-    /// Creates an outcome.
-    public init(id: Int64, state: String, inviteId: String? = nil, userId: String? = nil, timeStamp: Int64? = nil, error: String? = nil) {
-      self.id = id
-      self.state = state
-      self.inviteId = inviteId
-      self.userId = userId
-      self.timeStamp = timeStamp
-      self.error = error
-    }
-  }
-
-  /// Records outcomes in one durable transaction (before their results are printed).
-  public func journalOutcomes(_ outcomes: [JournalOutcome], at time: Double) throws {
-    try queue.write { db in
-      for outcome in outcomes {
-        try db.execute(
-          sql: """
-            UPDATE journal SET state = ?, invite_id = coalesce(?, invite_id), user_id = coalesce(?, user_id),
-              time_stamp = coalesce(?, time_stamp), error = ?, updated = ? WHERE id = ?
-            """,
-          arguments: [outcome.state, outcome.inviteId, outcome.userId, outcome.timeStamp, outcome.error, time, outcome.id])
-      }
-    }
-  }
-
-  /// What the journal knows of `email` in `scope`: the entry that settles it (`invited` or
-  /// `added`), else one still in doubt (`pending` or `unknown`), else nil.
-  public func journalStanding(scope: String, email: String) throws -> JournalEntry? {
-    try queue.read { db in
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT * FROM journal WHERE scope = ? AND email_key = ? AND state IN ('invited', 'added', 'pending', 'unknown')
-          ORDER BY CASE WHEN state IN ('invited', 'added') THEN 0 ELSE 1 END, id DESC LIMIT 1
-          """,
-        arguments: [scope, email.lowercased()])
-      return row.map(JournalEntry.init(row:))
-    }
-  }
-
-  /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
-  public func journalEntries(scope: String, run: String? = nil, states: [String]? = nil) throws -> [(id: Int64, entry: JournalEntry)] {
-    try queue.read { db in
-      var sql = "SELECT * FROM journal WHERE scope = ?"
-      var arguments: StatementArguments = [scope]
-      if let run {
-        sql += " AND run = ?"
-        arguments += [run]
-      }
-      if let states, !states.isEmpty {
-        sql += " AND state IN (" + states.map { _ in "?" }.joined(separator: ",") + ")"
-        for state in states { arguments += [state] }
-      }
-      sql += " ORDER BY id"
-      return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0["id"], entry: JournalEntry(row: $0)) }
     }
   }
 

@@ -136,7 +136,7 @@ struct JournalTests {
       #expect(outcome.results.count == 40)
       #expect(outcome.results.allSatisfy { $0["status"]?.stringValue == "failed" || $0["status"]?.stringValue == "invited" })
       // Whatever went out was journalled first: every invite the server holds has its entry.
-      let journalled = Set(try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope).map { $0.entry.email })
+      let journalled = Set(try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope).map { $0.email })
       #expect(h.simulator.ledger.allSatisfy { journalled.contains($0.email) })
       #expect(outcome.with(status: "failed").allSatisfy { $0["error"]?["code"]?.stringValue == "journal_error" })
       #expect(!outcome.with(status: "failed").isEmpty)

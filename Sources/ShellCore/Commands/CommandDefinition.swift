@@ -72,13 +72,23 @@ public final class CommandContext {
   /// string (`let file = $ARGS.positional[0]` then `open $file`).
   public func path(_ index: Int) throws -> String? {
     guard let text = word(index) else { return nil }
+    return try resolvePath(text, at: call.arguments[index].range)
+  }
+
+  /// The value of `--name` as a file path, resolved like ``path(_:)``.
+  public func flagPath(_ name: String) throws -> String? {
+    guard let text = flagWord(name) else { return nil }
+    return try resolvePath(text, at: call.flags[name]?.range)
+  }
+
+  private func resolvePath(_ text: String, at range: SourceRange?) throws -> String {
     guard text.hasPrefix("$"), text.count > 1 else { return text }
     let name = String(text.dropFirst())
     guard let value = session.environment.lookupVariable(name) else {
-      throw usage("$\(name) is not defined", at: call.arguments[index].range)
+      throw usage("$\(name) is not defined", at: range)
     }
     guard case .string(let path) = value else {
-      throw usage("$\(name) must be a string to name a file, it is \(value.typeName)", at: call.arguments[index].range)
+      throw usage("$\(name) must be a string to name a file, it is \(value.typeName)", at: range)
     }
     return path
   }

@@ -125,7 +125,7 @@ enum DataCommands {
       else {
         throw Diagnostic(.usage, "cannot write \(context.word(0)!)", at: context.range(ofArgument: 0))
       }
-      return SaveStage(handle: handle, format: format, next: context.next)
+      return SaveStage(session: context.session, handle: handle, format: format, next: context.next)
     },
   ]
 }
@@ -351,11 +351,12 @@ final class SaveStage: RowStage {
   var csvHeader: [String]?
   var first = true
 
-  init(handle: FileHandle, format: Format, next: any Stage) {
+  init(session: Session, handle: FileHandle, format: Format, next: any Stage) {
     self.handle = handle
     self.format = format
     super.init(next: next)
     if format == .json { writer.bytes.append(UInt8(ascii: "[")) }
+    session.onCheckpoint(self) { [weak self] in self?.flush() }
   }
 
   override func handle(_ row: Row) throws {

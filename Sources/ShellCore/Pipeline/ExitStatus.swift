@@ -15,6 +15,17 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   /// Interrupted (Ctrl-C, SIGTERM).
   case interrupted = 130
 
+  /// How bad the end of a run is, for combining: success < some failed < some in doubt <
+  /// everything else.
+  public var severity: Int {
+    switch self {
+    case .success: 0
+    case .someFailed: 1
+    case .someUnknown: 2
+    case .dataError, .usage, .authentication, .interrupted: 3
+    }
+  }
+
   /// A line for the README's table.
   public var meaning: String {
     switch self {

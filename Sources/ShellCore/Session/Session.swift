@@ -38,6 +38,10 @@ public final class Session: @unchecked Sendable {
   public private(set) var runNumber = 0
   /// An exit status a command forces (e.g. authentication failure), if any.
   public var forcedStatus: ExitStatus?
+  /// The least severe exit status the run may end with (see ``escalate(to:)``).
+  public private(set) var floorStatus: ExitStatus = .success
+  private var runEndHandlers: [() -> Void] = []
+  private var checkpointHandlers: [ObjectIdentifier: () -> Void] = [:]
   /// Set from a signal handler to stop the running pipeline at the next row.
   public let interruption = Interruption()
 
@@ -145,6 +149,38 @@ public final class Session: @unchecked Sendable {
 
   // MARK: Running
 
+  /// Makes the run end with at least `status`'s severity (success < some failed < some in
+  /// doubt), whatever the counted results say: a command that skipped a row it could not settle
+  /// reports it so.
+  public func escalate(to status: ExitStatus) {
+    if status.severity > floorStatus.severity { floorStatus = status }
+  }
+
+  /// Calls `body` at the end of every run, however it ends (a command releasing what it holds).
+  public func atEndOfEveryRun(_ body: @escaping () -> Void) {
+    runEndHandlers.append(body)
+  }
+
+  /// Writes out every result produced so far: the output's buffer and files being saved to.
+  ///
+  /// Commands call it after each fact that must survive a `kill -9` (an API response whose
+  /// outcome is journalled); when stdout is not a terminal results are otherwise written in
+  /// large blocks.
+  public func checkpoint() {
+    for handler in checkpointHandlers.values { handler() }
+    output.flush()
+  }
+
+  /// Registers `body` to run at each ``checkpoint()`` while `owner` is alive in this run.
+  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () -> Void) {
+    checkpointHandlers[ObjectIdentifier(owner)] = body
+  }
+
+  /// Stops calling the checkpoint handler of `owner`.
+  public func removeCheckpoint(_ owner: AnyObject) {
+    checkpointHandlers[ObjectIdentifier(owner)] = nil
+  }
+
   /// Parses and runs `text`; reports problems on `diagnostics`; returns the exit status.
   ///
   /// A syntax or usage error, or a runtime error outside per-row processing, stops the program
@@ -154,6 +190,9 @@ public final class Session: @unchecked Sendable {
     tally = Tally()
     runNumber += 1
     forcedStatus = nil
+    floorStatus = .success
+    checkpointHandlers = [:]
+    defer { for handler in runEndHandlers { handler() } }
     interruption.reset()
     let status: ExitStatus = withLargeStack {
       do {
@@ -177,7 +216,7 @@ public final class Session: @unchecked Sendable {
         diagnostics("nwsh: \(error)")
         return .usage
       }
-    } ?? (interruption.isSet ? .interrupted : (forcedStatus ?? tally.exitStatus))
+    } ?? (interruption.isSet ? .interrupted : (forcedStatus ?? (floorStatus.severity > tally.exitStatus.severity ? floorStatus : tally.exitStatus)))
     output.flush()
     return status
   }
