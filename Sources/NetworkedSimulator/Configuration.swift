@@ -36,6 +36,9 @@ public struct SimulatorConfiguration: Sendable {
   public var maxBodyBytes = 1_048_576
   /// Largest members page; a larger `count` is cut to it.
   public var maxPageSize = 100
+  /// Whether a second invite or add for the same person is carried out again instead of being
+  /// refused (`already_invited`): a careless server, for tests that count what nwsh sent.
+  public var acceptsDuplicates = false
   /// Whether to start with the seeded members, roles and plans.
   public var seeded = true
   /// The clock, in milliseconds since the Unix epoch. Inject one to run hours of traffic at once.

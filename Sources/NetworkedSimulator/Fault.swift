@@ -23,4 +23,13 @@ public enum Fault: Sendable, Hashable {
   case closeAfterActing
   /// Act, then never answer, so the client times out.
   case hangAfterActing
+  /// Act, then send the answer one byte every `intervalMilliseconds` (real time).
+  case dripAfterActing(intervalMilliseconds: Int)
+  /// Answer an invites call 200 with every email in `data.failure` carrying this `error`
+  /// JSON (the docs' own example is `{}`), without acting.
+  case refuseEveryone(errorJSON: String)
+  /// Answer with the request's own `x-api-key` echoed in every field it can reach: plain,
+  /// percent-encoded, base64, JSON-escaped, in the message, in a detail object and in a URL's
+  /// user-info (an invites call gets 200 with every email failed so; anything else `status`).
+  case echoKey(status: Int)
 }

@@ -28,6 +28,9 @@ enum WireAction: Sendable {
   case close
   /// Never answer; the connection stays open until the client gives up or the server stops.
   case hang
+  /// The status line and headers at once, then the body one byte every `interval`
+  /// milliseconds (real time): a server that never goes silent long enough for a read timeout.
+  case drip(WireResponse, intervalMilliseconds: Int)
 }
 
 /// An HTTP response.
@@ -189,6 +192,15 @@ final class HTTPServer: Sendable {
         _ = writeAll(fd, response.serialized(bodyLimit: response.body.count / 2))
         return
       case .close:
+        return
+      case .drip(let response, let interval):
+        let bytes = response.serialized()
+        let head = bytes.count - response.body.count
+        guard writeAll(fd, Array(bytes[..<head])) else { return }
+        for byte in response.body {
+          usleep(useconds_t(interval) * 1000)
+          guard writeAll(fd, [byte]) else { return }
+        }
         return
       case .hang:
         // Wait until the peer goes away or the server shuts the socket down.

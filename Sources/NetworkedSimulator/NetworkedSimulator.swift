@@ -138,6 +138,14 @@ public final class NetworkedSimulator: Sendable {
     case .hangAfterActing?:
       _ = route(request, now: now)
       return .hang
+    case .dripAfterActing(let interval)?:
+      return .drip(route(request, now: now), intervalMilliseconds: interval)
+    case .refuseEveryone(let errorJSON)?:
+      let error = (try? JSONSerialization.jsonObject(with: Data(errorJSON.utf8), options: [.fragmentsAllowed])) ?? [String: Any]()
+      let emails = Self.requestedEmails(request)
+      return .respond(Self.ok(["success": [Any](), "failure": emails.map { ["email": $0, "error": error] }], message: "Operation completed successfully"))
+    case .echoKey(let status)?:
+      return .respond(Self.echo(key: key, request: request, status: status))
     }
   }
 
@@ -208,7 +216,7 @@ public final class NetworkedSimulator: Sendable {
           fail("invalid_note", "note must be a string")
         } else if state.community.member(email) != nil {
           fail("already_member", "User is already a member of this community")
-        } else if state.community.invites[email.lowercased()] != nil {
+        } else if state.community.invites[email.lowercased()] != nil && !configuration.acceptsDuplicates {
           fail("already_invited", "An invite was already sent to this email")
         } else {
           let invite = Community.Invite(
@@ -270,7 +278,7 @@ public final class NetworkedSimulator: Sendable {
         planIds: fields["planId"].map { $0.isEmpty ? [] : [$0] } ?? [], method: Int(method)!,
         passwordSet: method == "2" && fields["password"] != nil, inviteId: nil, userId: nil, timeStamp: now)
       if method == "1" {
-        if state.community.invites[email.lowercased()] != nil {
+        if state.community.invites[email.lowercased()] != nil && !configuration.acceptsDuplicates {
           return Self.error(409, "An invite was already sent to this email")
         }
         let invite = Community.Invite(
@@ -331,6 +339,34 @@ public final class NetworkedSimulator: Sendable {
   }
 
   // MARK: Responses
+
+  /// The emails an invites call asked for (empty for anything else).
+  static func requestedEmails(_ request: WireRequest) -> [String] {
+    guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+      let users = body["users"] as? [[String: Any]]
+    else { return [] }
+    return users.compactMap { $0["email"] as? String }
+  }
+
+  /// A hostile answer that repeats the caller's key in every encoding it can think of.
+  static func echo(key: String, request: WireRequest, status: Int) -> WireResponse {
+    let percent = key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key
+    let base64 = Data(key.utf8).base64EncodedString()
+    let detail: [String: Any] = [
+      "key": key, "percent": percent, "base64": base64, "url": "https://admin:\(key)@example.com/x?api_key=\(percent)",
+      "basic": "Basic " + Data("admin:\(key)".utf8).base64EncodedString(), "header": "x-api-key: \(key)",
+    ]
+    let message = "key \(key) (\(percent), \(base64)) is not allowed here"
+    let emails = requestedEmails(request)
+    if status == 200 && !emails.isEmpty {
+      return ok(
+        ["success": [Any](), "failure": emails.map { ["email": $0, "error": ["code": "bad_key_\(key)", "message": message, "detail": detail]] }],
+        message: message)
+    }
+    var response = json(status, ["error": true, "message": message, "detail": detail, "data": ["echo": key]])
+    response.headers = [("X-Echo", key)]
+    return response
+  }
 
   static func ok(_ data: Any, message: String) -> WireResponse {
     json(200, ["data": data, "error": false, "message": message])
