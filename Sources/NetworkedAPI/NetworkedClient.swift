@@ -166,7 +166,7 @@ public struct NetworkedClient: Sendable {
 
   private func encodeJSON(_ value: some Encodable) throws(NetworkedAPIError) -> [UInt8] {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
+    encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
     do {
       return Array(try encoder.encode(value))
     } catch {
