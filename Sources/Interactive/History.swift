@@ -1,4 +1,5 @@
 import Foundation
+import NetworkedAPI
 
 /// The REPL's history file: `$XDG_STATE_HOME/nwsh/history` (default
 /// `~/.local/state/nwsh/history`), mode 0600.
@@ -32,7 +33,8 @@ public struct HistoryStore: Sendable {
     if entry.hasPrefix(" ") || entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return false }
     let words = entry.split(whereSeparator: { $0.isWhitespace })
     if words.first == "login" { return false }
-    if let key, !key.isEmpty, entry.contains(key) { return false }
+    // The key in any form (percent-encoded, base64, hex…), not only as typed.
+    if let key, !key.isEmpty, entry.contains(key) || Redactor(secrets: [key]).finds(in: entry) { return false }
     return !Secrets.looksSecret(entry)
   }
 
@@ -100,6 +102,20 @@ public struct HistoryStore: Sendable {
 
 /// Heuristics for text that should never be written down.
 public enum Secrets {
+  /// Environment variables nwsh reads secrets from: the program sees them as `<redacted>`.
+  public static let environmentVariables: Set<String> = ["NETWORKED_API_KEY", "NWSH_STATE", "PGPASSWORD"]
+
+  /// `environment` as a program may see it (`$ENV`, `env`): the variables nwsh reads secrets
+  /// from, and any other whose value holds one of `secrets`, show `<redacted>`.
+  public static func publicEnvironment(_ environment: [String: String], secrets: [String]) -> [String: String] {
+    let redactor = Redactor(secrets: secrets)
+    var visible = environment
+    for (name, value) in environment where environmentVariables.contains(name) || redactor.finds(in: value) {
+      visible[name] = Redactor.placeholder
+    }
+    return visible
+  }
+
   /// True for an assignment to something named like a secret (`api_key=…`, `x-api-key: …`,
   /// `NETWORKED_API_KEY=…`, `password=…`, `token=…`) or a long token mixing upper case, lower
   /// case and digits (24-digit hex ids, emails and words do not qualify).

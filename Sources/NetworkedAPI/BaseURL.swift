@@ -19,7 +19,7 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
   /// Validates `text`; throws ``NetworkedAPIError/Code/invalidBaseURL`` with the reason.
   public init(_ text: String) throws(NetworkedAPIError) {
     func invalid(_ why: String) -> NetworkedAPIError {
-      NetworkedAPIError(code: .invalidBaseURL, message: "base URL \"\(text)\": \(why)", requestWasSent: false)
+      NetworkedAPIError(code: .invalidBaseURL, message: "base URL \"\(Self.displayable(text))\": \(why)", requestWasSent: false)
     }
     var rest = Substring(text.trimmingSpaces())
     let secure: Bool
@@ -37,7 +37,9 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     let authority = rest[..<authorityEnd]
     let path = rest[authorityEnd...]
     if authority.isEmpty { throw invalid("has no host") }
-    if authority.contains("@") { throw invalid("must not carry credentials") }
+    if authority.contains("@") || rest.prefix(while: { $0 != "?" && $0 != "#" }).contains("@") {
+      throw invalid("must not carry credentials (user-info): give the key through NETWORKED_API_KEY, a key file or a profile")
+    }
     if path.contains("?") || path.contains("#") { throw invalid("must not have a query or fragment") }
     if authority.contains(where: { $0 == " " || $0 == "\t" }) { throw invalid("has spaces in the host") }
     let host: Substring
@@ -57,6 +59,26 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
       throw invalid("plain http:// is refused except to loopback addresses (it would send the API key in clear text)")
     }
     self.init(validated: (secure ? "https://" : "http://") + String(rest), host: String(host).lowercased())
+  }
+
+  /// `text` fit to show: credentials in the authority (`user:secret@`) and any query or
+  /// fragment (where keys also travel) replaced by `<redacted>`.
+  public static func displayable(_ text: String) -> String {
+    var shown = Substring(text)
+    var prefix = ""
+    if let colon = shown.firstIndex(of: ":"), shown[colon...].hasPrefix("://") {
+      let after = shown.index(colon, offsetBy: 3)
+      prefix = String(shown[..<after])
+      shown = shown[after...]
+    }
+    // User-info ends at the last "@" before any query (a careless secret may hold a "/").
+    let queryStart = shown.firstIndex { $0 == "?" || $0 == "#" } ?? shown.endIndex
+    if let at = shown[..<queryStart].lastIndex(of: "@") { shown = "<redacted>" + shown[at...] }
+    let authorityEnd = shown.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? shown.endIndex
+    let authority = String(shown[..<authorityEnd])
+    var rest = String(shown[authorityEnd...])
+    if let mark = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<mark] + "?<redacted>" }
+    return prefix + authority + rest
   }
 
   /// Whether `host` names this machine: 127.0.0.0/8, ::1 or localhost.

@@ -83,6 +83,14 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
       code: .transport, message: reason, requestWasSent: sent, timedOut: timedOut, cancelled: cancelled)
   }
 
+  /// The same error with the secrets `redactor` knows scrubbed from its texts.
+  public func redacted(by redactor: Redactor) -> NetworkedAPIError {
+    NetworkedAPIError(
+      code: code, status: status, message: redactor.scrub(message), retryAfter: retryAfter,
+      bodyExcerpt: bodyExcerpt.map(redactor.scrub), requestWasSent: requestWasSent, timedOut: timedOut,
+      cancelled: cancelled)
+  }
+
   /// A body that is not the documented shape.
   static func decoding(_ what: String, body: [UInt8], status: Int) -> NetworkedAPIError {
     NetworkedAPIError(code: .decoding, status: status, message: what, bodyExcerpt: excerpt(body))

@@ -15,6 +15,8 @@ public struct NetworkedClient: Sendable {
 
   /// Where requests go.
   public let baseURL: BaseURL
+  /// Scrubs the key from everything the server sends back, before anyone reads it.
+  public let redactor: Redactor
   private let transport: any HTTPTransport
 
   /// Creates a client; `middleware` wraps the transport outside the auth layer, outermost first.
@@ -23,6 +25,7 @@ public struct NetworkedClient: Sendable {
     middleware: [any HTTPMiddleware] = []
   ) {
     self.baseURL = baseURL
+    self.redactor = Redactor(secrets: [key.secret])
     self.transport = LayeredTransport(transport, layers: middleware + [AuthMiddleware(key: key)])
   }
 
@@ -115,16 +118,21 @@ public struct NetworkedClient: Sendable {
   }
 
   /// Sends any request with the client's auth and layers; throws for a non-2xx status.
+  ///
+  /// Whatever comes back has the key scrubbed out first (in every form ``Redactor`` knows), so
+  /// a server that echoes it cannot make nwsh print or store it.
   public func send(_ request: HTTPRequest) async throws(NetworkedAPIError) -> HTTPResponse {
-    let response: HTTPResponse
+    var response: HTTPResponse
     do {
       response = try await transport.send(request, baseURL: baseURL)
     } catch let error as NetworkedAPIError {
-      throw error
+      throw error.redacted(by: redactor)
     } catch {
-      throw .transport(sent: true, reason: String(describing: error))
+      throw NetworkedAPIError.transport(sent: true, reason: redactor.scrub(String(describing: error)))
     }
-    guard (200...299).contains(response.status) else { throw .from(response: response) }
+    response.body = redactor.scrub(response.body)
+    response.headers = HTTPHeaders(response.headers.map { ($0.name, redactor.scrub($0.value)) })
+    guard (200...299).contains(response.status) else { throw NetworkedAPIError.from(response: response).redacted(by: redactor) }
     return response
   }
 
@@ -150,7 +158,7 @@ public struct NetworkedClient: Sendable {
     let response = try await send(request)
     let envelope: Envelope<Payload>
     do {
-      envelope = try JSONDecoder().decode(Envelope<Payload>.self, from: Data(response.body))
+      envelope = try JSONDecoder().decode(Envelope<Payload>.self, from: Data(unescapedScrub(response.body)))
     } catch {
       throw .decoding(
         "\(request.method.rawValue) \(request.path): body is not the documented JSON envelope",
@@ -159,9 +167,20 @@ public struct NetworkedClient: Sendable {
     if envelope.error == true {
       throw NetworkedAPIError(
         code: .rejected, status: response.status, message: envelope.message ?? "error: true",
-        bodyExcerpt: NetworkedAPIError.excerpt(response.body))
+        bodyExcerpt: NetworkedAPIError.excerpt(response.body)
+      ).redacted(by: redactor)
     }
     return (envelope.data, envelope.message)
+  }
+
+  /// A body whose JSON strings use `\u` escapes could spell the key so that no byte pattern
+  /// matches: such a body is decoded, scrubbed and encoded again before it is read.
+  private func unescapedScrub(_ body: [UInt8]) -> [UInt8] {
+    guard !redactor.isEmpty, body.indices.dropLast().contains(where: { body[$0] == 0x5C && body[$0 + 1] == 0x75 }),
+      let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
+      let encoded = try? JSONEncoder().encode(redactor.scrub(value))
+    else { return body }
+    return Array(encoded)
   }
 
   private func encodeJSON(_ value: some Encodable) throws(NetworkedAPIError) -> [UInt8] {

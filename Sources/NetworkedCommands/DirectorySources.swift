@@ -140,7 +140,8 @@ enum DirectorySources {
       let response = try waitFor { () async throws(NetworkedAPIError) in try await client.send(request) }
       if response.body.isEmpty { return try emit(.null) }
       do {
-        try emit(try JSONParser.parse(String(decoding: response.body, as: UTF8.self)))
+        // The body's bytes were scrubbed; a key spelled with \u escapes shows only once parsed.
+        try emit(try JSONParser.parse(String(decoding: response.body, as: UTF8.self)).scrubbed(by: client.redactor))
       } catch let error as JSONParser.SyntaxError {
         throw PipelineStop(status: .someFailed, message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIError.excerpt(response.body))")
       }

@@ -5,11 +5,11 @@ public import NetworkedAPI
 ///
 /// It wraps the transport itself (inside the auth layer), so it shows the request exactly as
 /// sent, `x-api-key` included, and redacts: that header, `password` form fields, and any
-/// occurrence of the key (plain, percent-encoded or base64) anywhere in the text.
+/// occurrence of the key in any form ``Redactor`` knows, anywhere in the text.
 public struct TracingTransport: HTTPTransport {
   private let base: any HTTPTransport
   private let write: @Sendable (String) -> Void
-  private let secrets: [String]
+  private let redactor: Redactor
   private let clock: @Sendable () -> Double
 
   /// Traces `base` to `write`; `key` is scrubbed wherever it appears.
@@ -20,13 +20,7 @@ public struct TracingTransport: HTTPTransport {
     self.base = base
     self.write = write
     self.clock = clock ?? { Date().timeIntervalSince1970 }
-    self.secrets = key.map(Self.forms(of:)) ?? []
-  }
-
-  /// The ways a key can show up in text: as is, percent-encoded, base64.
-  static func forms(of key: String) -> [String] {
-    let encoded = key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key
-    return Array(Set([key, encoded, Data(key.utf8).base64EncodedString()])).filter { !$0.isEmpty }
+    self.redactor = Redactor(secrets: key.map { [$0] } ?? [])
   }
 
   public func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse {
@@ -51,9 +45,7 @@ public struct TracingTransport: HTTPTransport {
     }
   }
 
-  private func scrub(_ text: String) -> String {
-    secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
-  }
+  private func scrub(_ text: String) -> String { redactor.scrub(text) }
 
   /// Up to 2 KB of a body; `password=` form values redacted.
   static func excerpt(_ body: [UInt8], form: Bool) -> String {

@@ -15,6 +15,18 @@ extension Value {
     }
   }
 
+  /// The value with every string and key scrubbed of the secrets `redactor` knows.
+  func scrubbed(by redactor: Redactor) -> Value {
+    guard !redactor.isEmpty else { return self }
+    switch self {
+    case .string(let text): return .string(redactor.scrub(text))
+    case .array(let items): return .array(items.map { $0.scrubbed(by: redactor) })
+    case .object(let object):
+      return .object(JSONObject(object.map { (redactor.scrub($0.0), $0.1.scrubbed(by: redactor)) }))
+    case .null, .bool, .number: return self
+    }
+  }
+
   /// A trimmed, non-empty string field.
   func text(_ key: String) -> String? {
     guard case .string(let s)? = self[key] else { return nil }

@@ -81,10 +81,10 @@ struct Run: ParsableCommand {
     } else {
       (text, name) = ("", "<repl>")
     }
-    let session = Session(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
-    session.output.flushesEachValue = isatty(1) == 1
     let wiring = try Wiring.make(connection)
     defer { wiring.simulator?.shutdown() }
+    let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
+    session.output.flushesEachValue = isatty(1) == 1
     wiring.register(in: session)
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
@@ -120,6 +120,7 @@ struct Run: ParsableCommand {
       guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring) else { return }
       state.wiring = updated
       updated.register(in: session)
+      updated.guardSecrets(of: session)
       repl.label = updated.label
     }
     if !norc {

@@ -64,6 +64,22 @@ struct Wiring {
     TracingTransport(transport, key: key) { text in FileHandle.standardError.write(Data(("nwsh trace " + text).utf8)) }
   }
 
+  /// A session writing results to `output`, that never shows the key: `$ENV` and `env` see
+  /// secret variables as `<redacted>`, and every diagnostic is scrubbed of the key in any form.
+  func makeSession(output: OutputSink) -> Session {
+    let secrets = keySource.key.map { [$0.secret] } ?? []
+    let session = Session(
+      output: output, environment: Secrets.publicEnvironment(ProcessInfo.processInfo.environment, secrets: secrets))
+    guardSecrets(of: session)
+    return session
+  }
+
+  /// Scrubs the key in use from everything `session` prints on stderr.
+  func guardSecrets(of session: Session) {
+    let redactor = Redactor(secrets: keySource.key.map { [$0.secret] } ?? [])
+    session.diagnostics = { text in FileHandle.standardError.write(Data((redactor.scrub(text) + "\n").utf8)) }
+  }
+
   /// Adds the API commands and `whoami` to `session`.
   func register(in session: Session) {
     NetworkedCommands.register(in: session, environment: environment)
@@ -239,9 +255,9 @@ struct ReconcileCommand: ParsableCommand {
 
 /// Runs one statement in a fresh session wired for `options`.
 func runStatement(_ statement: String, _ options: ConnectionOptions) throws -> ExitStatus {
-  let session = Session(output: OutputSink(fileDescriptor: 1))
   let wiring = try Wiring.make(options)
   defer { wiring.simulator?.shutdown() }
+  let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1))
   wiring.register(in: session)
   return withInterruptHandling(session) { session.run(statement, name: "<command line>") }
 }

@@ -60,6 +60,31 @@ struct CrashTests {
     }
   }
 
+  @Test("kill -9 during a paced run with stdout to a file: a result line for every person the journal has settled")
+  func killNineKeepsResults() async throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try await NetworkedSimulator.with(SimulatorConfiguration(apiKey: "crash-test-key-0004")) { simulator in
+      let env = ["NETWORKED_API_KEY": "crash-test-key-0004", "XDG_STATE_HOME": home + "/state"]
+      let rows = (0..<30).map { #"{"name":"L \#($0)","email":"l\#($0)@example.net","tagId":"\#(Self.member)"}"# }.joined(separator: "\n")
+      let process = try Self.start(
+        ["--base-url", simulator.baseURL, "-c", "read | invite --batch-size 1"], stdin: rows, environment: env, directory: home)
+      // Ten requests fill the first minute's window; the eleventh waits.
+      #expect(Self.waitUntil {
+        (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("waiting for the rate window") == true
+      })
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      let out = try String(contentsOfFile: home + "/out", encoding: .utf8)
+      let lines = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+      #expect(out.hasSuffix("\n"))
+      #expect(lines.count == 10 && lines.allSatisfy { $0.contains(#""status":"invited""#) }, "\(out)")
+      #expect(simulator.ledger.count == 10)
+      let journal = try Binary.run(["journal", "--base-url", simulator.baseURL, "--status", "invited"], environment: env)
+      #expect(journal.stdout.split(separator: "\n").count == 10)
+    }
+  }
+
   @Test("SIGTERM while waiting for the rate window: results for every row read, the rest skipped as interrupted, exit 130")
   func sigterm() throws {
     let home = InviteCLITests.temporaryDirectory()
