@@ -61,17 +61,22 @@ public struct HTTPRequest: Sendable, Hashable {
   public var headers: HTTPHeaders
   /// The body, if any.
   public var body: [UInt8]?
+  /// The most time the whole exchange may take, in seconds: connecting, sending and receiving
+  /// the entire response (nil: the transport's default). A server that trickles its answer
+  /// cannot hold a run past it; a request cut off by it is in doubt.
+  public var deadline: Double?
 
   /// Creates a request.
   public init(
     method: HTTPMethod, path: String, query: [QueryItem] = [], headers: HTTPHeaders = HTTPHeaders(),
-    body: [UInt8]? = nil
+    body: [UInt8]? = nil, deadline: Double? = nil
   ) {
     self.method = method
     self.path = path
     self.query = query
     self.headers = headers
     self.body = body
+    self.deadline = deadline
   }
 
   /// The path with its percent-encoded query string.

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -11,14 +12,17 @@ import Foundation
 /// never silently re-sends a request on a dead keep-alive connection.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
   private let timeout: TimeInterval
+  private let deadline: TimeInterval
   private let lock = NSLock()
   private var made: URLSession?
 
-  /// Creates a transport whose requests time out after `timeout` seconds without progress.
-  /// The `URLSession` (and libcurl with it) starts on the first request, so a program that
-  /// never calls the API pays nothing for it.
-  public init(timeout: Double = 60) {
+  /// Creates a transport whose requests time out after `timeout` seconds without progress,
+  /// and after `deadline` seconds in all (unless a request sets its own
+  /// ``HTTPRequest/deadline``). The `URLSession` (and libcurl with it) starts on the first
+  /// request, so a program that never calls the API pays nothing for it.
+  public init(timeout: Double = 60, deadline: Double = 120) {
     self.timeout = max(1, timeout)  // libcurl takes whole seconds; below 1 it fails at once
+    self.deadline = deadline
   }
 
   deinit { made?.finishTasksAndInvalidate() }
@@ -52,9 +56,16 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     if let body = request.body { urlRequest.httpBody = Data(body) }
 
     let box = TaskBox()
+    let limit = request.deadline ?? deadline
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
         let task = session.dataTask(with: urlRequest) { data, response, error in
+          if box.expired {
+            continuation.resume(
+              throwing: NetworkedAPIError.transport(
+                sent: true, reason: "no complete answer within the \(Self.seconds(limit)) deadline", timedOut: true))
+            return
+          }
           if let error {
             continuation.resume(throwing: Self.classify(error))
             return
@@ -72,11 +83,17 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             returning: HTTPResponse(status: http.statusCode, headers: headers, body: Array(data ?? Data())))
         }
         box.set(task)
+        // The whole exchange, not only the silences between bytes, is bounded.
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit) { box.expire() }
         task.resume()
       }
     } onCancel: {
       box.cancel()
     }
+  }
+
+  static func seconds(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
   }
 
   /// Maps a URLSession failure to a transport error, deciding whether the request may have left.
@@ -125,6 +142,25 @@ private final class TaskBox: @unchecked Sendable {
     let task = self.task
     lock.unlock()
     task?.cancel()
+  }
+
+  private var deadlinePassed = false
+
+  /// Whether the deadline cut the task off.
+  var expired: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return deadlinePassed
+  }
+
+  /// The deadline has passed: cancel the task unless it has finished.
+  func expire() {
+    lock.lock()
+    let task = self.task
+    let running = task.map { $0.state == .running || $0.state == .suspended } ?? false
+    if running { deadlinePassed = true }
+    lock.unlock()
+    if running { task?.cancel() }
   }
 }
 

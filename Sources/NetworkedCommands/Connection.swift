@@ -58,6 +58,8 @@ public final class NetworkedConnection: @unchecked Sendable {
   private var cachedRoles: [Role]?
   let budget: RetryBudget
   let progress: ProgressReporter
+  /// `set request-deadline`, as the last pipeline started with it (read from request tasks).
+  private let requestDeadline = Locked<Double?>(nil)
   /// The largest invites call the server accepted after a 413 (nil until one happened).
   var learnedInviteLimit: Int?
   /// Names this session's runs: start time and a random tag.
@@ -120,9 +122,10 @@ public final class NetworkedConnection: @unchecked Sendable {
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }
     let interruption = session.interruption
+    let deadline = requestDeadline
     let middleware = PacingMiddleware(
       pacer: pacer, policy: environment.retryPolicy, budget: budget, shouldStop: { interruption.isSet },
-      jitter: environment.jitter)
+      jitter: environment.jitter, deadline: { deadline.value })
     let client = NetworkedClient(
       baseURL: environment.baseURL, key: key, transport: environment.transport, middleware: [middleware])
     opened = (client, pacer)
@@ -137,6 +140,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// Applies the current settings to the pacer (called as each pipeline starts).
   func refreshSettings() {
     opened?.pacer.schedule.limits = rateLimits
+    requestDeadline.value = Double(session.setting("request-deadline") ?? "")
   }
 
   /// Whether `set dry-run on` (or `--dry-run`) is in force.
@@ -161,4 +165,14 @@ public final class NetworkedConnection: @unchecked Sendable {
 extension Role {
   /// The name as matched: trimmed and lower-cased (the docs show `"Architect "`).
   var matchKey: String { name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+}
+
+/// A value behind a lock, shareable between threads.
+final class Locked<T: Sendable>: Sendable {
+  private let storage: Mutex<T>
+  init(_ value: T) { storage = Mutex(value) }
+  var value: T {
+    get { storage.withLock { $0 } }
+    set { storage.withLock { $0 = newValue } }
+  }
 }

@@ -95,18 +95,18 @@ final class InviteStage: Stage {
   private func accept(_ row: Row) throws {
     if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     var invitee: Invitee
-    do throws(Validation.Problem) {
+    do {
       let value = try Validation.object(row)
       let name = try Validation.name(value)
       let email = try Validation.email(value)
       let tagId = try Validation.roleId(value, field: "tagId", roles: connection.knownRoles)
-      invitee = Invitee(name: name, email: email, tagId: tagId, note: value.text("note"))
-    } catch {
-      return try invalid(row, error)
-    }
-    if invitee.note == nil, let note {
-      guard let result = try note.first(row, next: next) else { return }  // an invalid result was pushed
-      if case .string(let text)? = result, !text.isEmpty { invitee.note = text }
+      invitee = Invitee(name: name, email: email, tagId: tagId, note: try Validation.note(value.text("note")))
+      if invitee.note == nil, let note {
+        guard let result = try note.first(row, next: next) else { return }  // an invalid result was pushed
+        if case .string(let text)? = result, !text.isEmpty { invitee.note = try Validation.note(text) }
+      }
+    } catch let problem as Validation.Problem {
+      return try invalid(row, problem)
     }
     let key = invitee.email.lowercased()
     if let first = firstRowByEmail[key] {

@@ -30,6 +30,10 @@ public enum NetworkedCommands {
     .integer(
       "batch-size", summary: "invitees per invites request when the rows are not batched upstream",
       default: defaultBatchSize, range: 1...1000),
+    .integer(
+      "request-deadline",
+      summary: "seconds one request may take in all, from connecting to the answer's last byte (one cut off is in doubt)",
+      default: 120, range: 1...3600),
     .toggle("dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
     .toggle(
       "reinvite", summary: "send even to emails the journal says were already invited or added (normally skipped)",

@@ -52,11 +52,15 @@ struct PacingMiddleware: HTTPMiddleware {
   let budget: RetryBudget
   let shouldStop: @Sendable () -> Bool
   let jitter: @Sendable () -> Double
+  /// The overall deadline for each attempt (`set request-deadline`).
+  let deadline: @Sendable () -> Double?
 
   func intercept(
     _ request: HTTPRequest, baseURL: BaseURL,
     next: @Sendable (HTTPRequest, BaseURL) async throws -> HTTPResponse
   ) async throws -> HTTPResponse {
+    var request = request
+    if request.deadline == nil { request.deadline = deadline() }
     var attempt = 0
     while true {
       let reservation: StateStore.Reservation

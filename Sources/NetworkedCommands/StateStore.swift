@@ -38,21 +38,23 @@ public final class StateStore: Sendable {
       // Every commit reaches the disk before the call returns.
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
-    queue = try DatabaseQueue(path: path, configuration: configuration)
-    Self.makePrivate(directory: directory, database: path)
-    // Two processes may create the file at once: the schema statements are idempotent and a
-    // lost race on recording the migration is retried.
+    // Two processes may create the file at once. Switching a new file to WAL needs a moment
+    // alone with it (SQLite answers "locked" rather than wait), and the schema statements are
+    // idempotent, so a lost race is simply tried again.
     var attempt = 0
     while true {
       do {
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(queue)
+        self.queue = queue
         break
       } catch {
         attempt += 1
-        if attempt >= 5 { throw error }
-        usleep(useconds_t(20_000 * attempt))
+        if attempt >= 20 { throw error }
+        usleep(useconds_t(10_000 * attempt))
       }
     }
+    Self.makePrivate(directory: directory, database: path)
   }
 
   /// Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm`
@@ -65,7 +67,10 @@ public final class StateStore: Sendable {
     {
       chmod(directory, 0o700)
     }
-    let descriptor = open(database, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    // O_EXCL: an existing file is never opened here. Closing any descriptor of a database file
+    // drops every POSIX lock this process holds on it, SQLite's included; another process would
+    // then think it alone and reset the WAL under this one (the race test caught exactly that).
+    let descriptor = open(database, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     if descriptor >= 0 { close(descriptor) }
     for file in [database, database + "-wal", database + "-shm", database + "-journal"] {
       if stat(file, &status) == 0 && status.st_mode & 0o077 != 0 { chmod(file, 0o600) }

@@ -51,12 +51,38 @@ enum Validation {
     return row.value
   }
 
-  /// The trimmed `name`.
+  /// The trimmed `name`, without control characters (a CR or LF in a name could end up in the
+  /// headers of the email the server sends).
   static func name(_ value: Value) throws(Problem) -> String {
     guard let name = value.text("name") else {
       throw Problem(code: "missing_name", message: value["name"] == nil ? "no name field" : "name is empty or not a string")
     }
+    if let bad = firstControl(in: name, allowing: []) {
+      throw Problem(code: "control_character", message: "the name contains a control character (\(bad)); remove it first")
+    }
     return name
+  }
+
+  /// A note, if any: line breaks and tabs are fine in a message, other control characters
+  /// (CR, escape sequences, NUL…) are not.
+  static func note(_ text: String?) throws(Problem) -> String? {
+    guard let text else { return nil }
+    if let bad = firstControl(in: text, allowing: ["\n", "\t"]) {
+      throw Problem(code: "control_character", message: "the note contains a control character (\(bad)); only line breaks and tabs are allowed")
+    }
+    return text
+  }
+
+  /// The first C0/C1 control character or DEL in `text` outside `allowed`, spelled U+XXXX.
+  static func firstControl(in text: String, allowing allowed: Set<Unicode.Scalar>) -> String? {
+    for scalar in text.unicodeScalars where !allowed.contains(scalar) {
+      let value = scalar.value
+      if value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029 {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+      }
+    }
+    return nil
   }
 
   /// The trimmed `email`, checked.

@@ -164,7 +164,9 @@ func withInterruptHandling<T>(_ session: Session, _ body: () -> T) -> T {
     source.setEventHandler {
       if count.increment() == 1 {
         session.interruption.set()
-        FileHandle.standardError.write(Data("\nnwsh: interrupted; finishing the rows already read (again to quit now)\n".utf8))
+        // On a terminal, wipe the half-drawn progress line rather than leave it behind.
+        let start = isatty(2) == 1 ? "\r\u{1B}[2K" : "\n"
+        FileHandle.standardError.write(Data((start + "nwsh: interrupted; finishing the rows already read (again to quit now)\n").utf8))
       } else {
         session.output.flush()  // keep the results already computed
         exit(ExitStatus.interrupted.rawValue)

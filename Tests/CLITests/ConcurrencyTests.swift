@@ -62,7 +62,12 @@ struct ConcurrencyTests {
       }
       #expect(invited.count == 60 && invited.values.allSatisfy { $0 == 1 }, "\(invited.filter { $0.value != 1 })")
       let counts = ledgerCounts(simulator)
-      #expect(counts.count == 60 && counts.values.allSatisfy { $0 == 1 }, "sent twice: \(counts.filter { $0.value > 1 })")
+      let twice = counts.filter { $0.value > 1 }.map(\.key)
+      let evidence = outputs.map { output in
+        output.stdout.split(separator: "\n").filter { line in twice.contains { line.contains($0) } }.joined(separator: "\n")
+          + "\n" + output.stderr
+      }
+      #expect(counts.count == 60 && twice.isEmpty, "sent twice: \(twice) \(evidence)")
     }
   }
 

@@ -145,3 +145,43 @@ struct CrashPointTests {
     #expect(emails.count == 6 && Set(emails).count == 6, "\(point): \(emails)")
   }
 }
+
+@Suite("small safety findings (binary)")
+struct SmallSafetyTests {
+  @Test("state files are 0600 under umask 000, and nwsh's own state directory is tightened to 0700")
+  func privateFiles() throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try FileManager.default.createDirectory(atPath: home + "/state/nwsh", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    let rows = #"{"name":"U","email":"u@example.net","tagId":"69baa36beddb9f0012fdf101"}"#
+    let output = try Binary.run(
+      ["-c", "umask 000; exec \"$0\" --sandbox -c 'read | invite'", Binary.path], executable: "/bin/sh", stdin: rows,
+      environment: ["XDG_STATE_HOME": home + "/state"])
+    #expect(output.status == 0, "\(output.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: home + "/state/nwsh")
+    #expect(files.contains("state.sqlite") && files.contains("state.sqlite-wal"), "\(files)")
+    for file in files {
+      let mode = try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh/" + file)[.posixPermissions] as! Int
+      #expect(mode & 0o077 == 0, "\(file) is \(String(mode, radix: 8))")
+    }
+    let directory = try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh")[.posixPermissions] as! Int
+    #expect(directory == 0o700)
+  }
+
+  @Test("SIGTERM stops a long evaluation within moments, exit 130")
+  func sigtermDuringEvaluation() throws {
+    let home = InviteCLITests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let process = try CrashTests.start(
+      ["-c", "1 | debug | last(range(1e12)), (0 | until(. < 0; . + 1))"], stdin: "", environment: [:], directory: home)
+    #expect(CrashTests.waitUntil { (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("DEBUG") == true })
+    let signalled = Date()
+    kill(process.processIdentifier, SIGTERM)
+    let stopped = CrashTests.waitUntil(timeout: 10) { !process.isRunning }
+    let took = Date().timeIntervalSince(signalled)
+    if !stopped { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    #expect(stopped && process.terminationStatus == 130, "exit \(process.terminationStatus)")
+    #expect(took < 2, "took \(took) s")
+  }
+}

@@ -20,6 +20,48 @@ struct HostileInputTests {
     var lines: [String] { String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init) }
   }
 
+  static func csv(_ lines: [String]) -> [UInt8] { Array((lines.joined(separator: "\n") + "\n").utf8) }
+
+  @Test("a stray quote inside an unquoted CSV field is a literal character: all 1,000 rows come through")
+  func strayQuote() {
+    var lines = ["name,email"] + (1...1000).map { "Person \($0),p\($0)@example.org" }
+    lines[3] = #"Dwayne "The Rock,rock@example.org"#
+    let result = Self.run("read --csv", Self.csv(lines))
+    #expect(result.lines.count == 1000)
+    #expect(result.lines[2] == #"{"name":"Dwayne \"The Rock","email":"rock@example.org"}"#)
+    #expect(result.lines[999] == #"{"name":"Person 1000","email":"p1000@example.org"}"#)
+    #expect(result.status == .success)
+  }
+
+  @Test("a CSV field whose quote never closes: that record is invalid with its line, every later line still ends in a result")
+  func unclosedQuote() {
+    var lines = ["name,email"] + (1...1000).map { "Person \($0),p\($0)@example.org" }
+    lines[3] = #""Dwayne,rock@example.org"#
+    let result = Self.run("read --csv", Self.csv(lines))
+    #expect(result.lines.count == 1000)
+    #expect(result.lines[2].contains(#""status":"invalid""#) && result.lines[2].contains(#""code":"bad_csv""#))
+    #expect(result.lines[2].contains(#""line":4"#) && result.lines[2].contains("never closes"))
+    #expect(result.lines[3] == #"{"name":"Person 4","email":"p4@example.org"}"#)
+    #expect(result.status == .someFailed)
+    // The same at the very end of the input.
+    let last = Self.run("read --csv", Self.csv(["a,b", "1,2", "\"3,4"]))
+    #expect(last.lines.count == 2 && last.lines[1].contains("never closes"))
+    // Quoted fields with line breaks and doubled quotes still work.
+    #expect(Self.run("read --csv", Self.csv(["a,b", "\"x\ny\",\"say \"\"hi\"\"\""])).lines == [#"{"a":"x\ny","b":"say \"hi\""}"#])
+  }
+
+  @Test("a 100,000-key object and a 20,000-column CSV are read whole, keys found by hash")
+  func manyKeys() {
+    let object = "{" + (0..<100_000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}\n"
+    #expect(Self.run("read | [length, .k99999, .k0, has(\"k5\")]", Array(object.utf8)).lines == ["[100000,99999,0,true]"])
+    let header = (0..<20_000).map { "c\($0)" }.joined(separator: ",")
+    let values = (0..<20_000).map(String.init).joined(separator: ",")
+    #expect(Self.run("read --csv | [length, .c19999]", Self.csv([header, values])).lines == [#"[20000,"19999"]"#])
+    // Keys are bytes: "é" composed and decomposed stay two keys, past the hashing threshold too.
+    let many = (0..<20).map { #""x\#($0)":0"# }.joined(separator: ",")
+    #expect(Self.run("read | keys | length", Array("{\(many),\"\u{E9}\":1,\"e\u{301}\":2}\n".utf8)).lines == ["22"])
+  }
+
   @Test("a line of 5 MB is read; one over max-value-bytes is an invalid row and the next row still flows")
   func hugeLines() {
     let big = Array(("\"" + String(repeating: "x", count: 5_000_000) + "\"\n{\"ok\":1}\n").utf8)

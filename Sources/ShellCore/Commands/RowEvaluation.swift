@@ -27,6 +27,9 @@ public struct RowEvaluator {
     } catch let error as JQError {
       try report(error, row, next)
       return false
+    } catch is EvaluationInterrupted {
+      try interrupted(row, next)
+      throw StopInput()
     }
   }
 
@@ -43,8 +46,16 @@ public struct RowEvaluator {
     } catch let error as JQError {
       try report(error, row, next)
       return nil
+    } catch is EvaluationInterrupted {
+      try interrupted(row, next)
+      throw StopInput()
     }
     return .some(result)
+  }
+
+  /// The row whose evaluation an interrupt cut short still gets its result.
+  private func interrupted(_ row: Row, _ next: any Stage) throws {
+    try next.push(.result(.result(row: row.number, status: "skipped", [("reason", .string("interrupted"))])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {

@@ -159,6 +159,7 @@ enum Builtins {
         guard case .number(let end) = upper else { throw JQError("Range bounds must be numeric") }
         var value = 0.0
         while value < end.double {
+          try interpreter.checkInterrupt()
           try emit(.number(Number(value)))
           value += 1
         }
@@ -172,6 +173,7 @@ enum Builtins {
           }
           var value = start.double
           while value < end.double {
+            try interpreter.checkInterrupt()
             try emit(.number(Number(value)))
             value += 1
           }
@@ -191,11 +193,13 @@ enum Builtins {
             var value = start.double
             if step.double > 0 {
               while value < end.double {
+                try interpreter.checkInterrupt()
                 try emit(.number(Number(value)))
                 value += step.double
               }
             } else if step.double < 0 {
               while value > end.double {
+                try interpreter.checkInterrupt()
                 try emit(.number(Number(value)))
                 value += step.double
               }

@@ -14,6 +14,7 @@ extension Interpreter {
   func call(
     _ name: String, _ arguments: [Expr], _ range: SourceRange, _ input: Value, _ env: Environment, _ emit: Emit
   ) throws {
+    try checkInterrupt()
     let key = "\(name)/\(arguments.count)"
     if let callable = env.lookupFunction(key) {
       switch callable {

@@ -18,10 +18,18 @@ public final class Interpreter: @unchecked Sendable {
   public var maxCallDepth = 100_000
   /// Sink for `debug` and `stderr`.
   public var debugOutput: (String) -> Void = { _ in }
+  /// When set, evaluation stops (throwing ``EvaluationInterrupted``) soon after it is: checked
+  /// at every function call and every step of `range`, `reduce` and `foreach`.
+  public var interruption: Interruption?
 
   /// An interpreter with the process environment.
   public init(environment: [String: String] = [:]) {
     self.environment = environment
+  }
+
+  /// Throws ``EvaluationInterrupted`` when the run was asked to stop.
+  @inline(__always) func checkInterrupt() throws {
+    if let interruption, interruption.isSet { throw EvaluationInterrupted() }
   }
 
   func freshID() -> Int {
@@ -154,6 +162,7 @@ public final class Interpreter: @unchecked Sendable {
       try evaluate(initial, input, env) { start in
         var accumulator: Value? = start
         try evaluate(source, input, env) { item in
+          try checkInterrupt()
           try bind(pattern, item, input, env) { scope in
             var last: Value?
             if let current = accumulator { try evaluate(update, current, scope) { last = $0 } }
@@ -166,6 +175,7 @@ public final class Interpreter: @unchecked Sendable {
       try evaluate(initial, input, env) { start in
         var state = start
         try evaluate(source, input, env) { item in
+          try checkInterrupt()
           try bind(pattern, item, input, env) { scope in
             try evaluate(update, state, scope) { next in
               state = next

@@ -29,6 +29,13 @@ public struct JQError: Error, Sendable, CustomStringConvertible {
   public var diagnostic: Diagnostic { Diagnostic(.runtime, message, at: range) }
 }
 
+/// Thrown when evaluation stops because the run was interrupted (Ctrl-C, SIGTERM); no `try`
+/// catches it.
+public struct EvaluationInterrupted: Error, Sendable {
+  /// Creates the signal.
+  public init() {}
+}
+
 /// Unwinds to a `label`.
 struct BreakSignal: Error {
   let label: Int

@@ -72,6 +72,7 @@ public final class Session: @unchecked Sendable {
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0) { interruption.isSet } }
     self.workingDirectory = FileManager.default.currentDirectoryPath
     interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
+    interpreter.interruption = interruption
     DataCommands.register(in: self)
     SessionCommands.register(in: self)
     for setting in CoreSettings.all { define(setting) }
@@ -198,6 +199,8 @@ public final class Session: @unchecked Sendable {
       do {
         try runStatements(text, name: name)
         return nil
+      } catch is EvaluationInterrupted {
+        return .interrupted
       } catch let stop as PipelineStop {
         diagnostics(stop.message)
         return stop.status
@@ -305,6 +308,10 @@ public final class Session: @unchecked Sendable {
     do {
       try source.run()
     } catch is StopInput {
+      try first.finish()
+    } catch is EvaluationInterrupted {
+      // Interrupted inside an expression: the stages still finish, so rows already read get
+      // their results (the API commands mark what they did not send as interrupted).
       try first.finish()
     }
   }

@@ -92,11 +92,20 @@ public struct Number: Sendable {
   }
 }
 
-/// An object with keys in insertion order. Small objects (rows) are a flat list searched
-/// linearly, which beats hashing for the ten-odd keys of a typical record.
+/// An object with keys in insertion order.
+///
+/// Small objects (rows, with their ten-odd keys) are two flat arrays searched linearly, which
+/// beats hashing at that size. Past ``hashThreshold`` keys a hash index from key to position is
+/// kept beside them, so building or reading a 100,000-key object stays linear. Keys compare as
+/// bytes, as in jq ("é" composed and decomposed are different keys).
 public struct JSONObject: Sendable, Sequence {
   var keys: [String]
   var values: [Value]
+  /// Position of each key, kept only past ``hashThreshold`` keys.
+  private var table: [ByteKey: Int]?
+
+  /// How many keys an object holds before it keeps a hash index.
+  static let hashThreshold = 16
 
   /// An empty object.
   public init() {
@@ -124,6 +133,7 @@ public struct JSONObject: Sendable, Sequence {
   public var isEmpty: Bool { keys.isEmpty }
 
   func index(of key: String) -> Int? {
+    if let table { return table[ByteKey(key)] }
     // Byte comparison: jq keys are byte strings, and "é" composed ≠ decomposed.
     let wantedCount = key.utf8.count
     for index in keys.indices {
@@ -143,10 +153,10 @@ public struct JSONObject: Sendable, Sequence {
         } else {
           keys.remove(at: index)
           values.remove(at: index)
+          rebuildTable()
         }
       } else if let newValue {
-        keys.append(key)
-        values.append(newValue)
+        appendUnchecked(key, newValue)
       }
     }
   }
@@ -155,6 +165,21 @@ public struct JSONObject: Sendable, Sequence {
   mutating func appendUnchecked(_ key: String, _ value: Value) {
     keys.append(key)
     values.append(value)
+    if table != nil {
+      table![ByteKey(key)] = keys.count - 1
+    } else if keys.count > Self.hashThreshold {
+      rebuildTable()
+    }
+  }
+
+  private mutating func rebuildTable() {
+    guard keys.count > Self.hashThreshold else {
+      table = nil
+      return
+    }
+    var built = [ByteKey: Int](minimumCapacity: keys.count * 2)
+    for (position, key) in keys.enumerated() { built[ByteKey(key)] = position }
+    table = built
   }
 
   /// The keys in insertion order.
@@ -164,6 +189,22 @@ public struct JSONObject: Sendable, Sequence {
 
   /// Iterates `(key, value)` in insertion order.
   public func makeIterator() -> Zip2Sequence<[String], [Value]>.Iterator { zip(keys, values).makeIterator() }
+}
+
+/// A string hashed and compared by its UTF-8 bytes (Swift's own `String` equality is Unicode
+/// canonical equivalence, which jq's keys do not follow).
+struct ByteKey: Hashable, Sendable {
+  let string: String
+  init(_ string: String) { self.string = string }
+
+  static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
+    lhs.string.utf8.count == rhs.string.utf8.count && lhs.string.utf8.elementsEqual(rhs.string.utf8)
+  }
+
+  func hash(into hasher: inout Hasher) {
+    var copy = string
+    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+  }
 }
 
 #if canImport(Glibc)
