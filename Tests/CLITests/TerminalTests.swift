@@ -96,6 +96,21 @@ struct TerminalTests {
     #expect(try shell.waitForExit() == 0)
   }
 
+  @Test("Ctrl-C during `nwsh -c` on a terminal wipes the live progress line before saying so")
+  func interruptClearsProgress() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let program = #"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"#
+    let shell = try Terminal(["--sandbox", "-c", program], environment: Self.environment(home))
+    let mark = shell.mark
+    try shell.expect("waiting for the rate window", after: mark)
+    shell.type("\u{3}")
+    let output = try shell.expect("nwsh: interrupted", after: mark)
+    let before = output.components(separatedBy: "nwsh: interrupted")[0]
+    #expect(before.hasSuffix("\r\u{1B}[2K"), "\(before.suffix(40).debugDescription)")
+    #expect(try shell.waitForExit() == 130)
+  }
+
   @Test("login reads the key without echo, stores it 0600, and neither the key nor the line reaches the history")
   func login() throws {
     let home = Self.home()

@@ -17,8 +17,9 @@ struct SafetyTests {
       #expect(outcome.with(status: "unknown").count == 2, "\(outcome.stdout)")
       #expect(outcome.results.allSatisfy { ($0["error"]?["message"]?.stringValue ?? "").contains("deadline") })
       #expect(outcome.status == .someUnknown)
-      // The whole answer would take minutes; the deadline (1 s) ends it.
-      #expect(elapsed < 15, "took \(elapsed) s")
+      // The whole answer would take over two minutes (about 500 bytes at 4 a second); the
+      // deadline (1 s) ends it. The bound is loose: a loaded test machine delays timers.
+      #expect(elapsed < 60, "took \(elapsed) s")
       #expect(h.simulator.ledger.count == 2)
     }
   }
