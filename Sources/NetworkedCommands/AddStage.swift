@@ -22,6 +22,13 @@ final class AddStage: RowStage {
     try next.finish()
   }
 
+  override func push(_ item: Item) throws {
+    switch item {
+    case .row(let row): for member in row.isGroup ? row.expanded : [row] { try handle(member) }
+    case .report(let value): try run.pass(report: value)
+    }
+  }
+
   override func handle(_ row: Row) throws {
     if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     let request: AddUserRequest
@@ -32,7 +39,6 @@ final class AddStage: RowStage {
         row, "invalid", row.value.text("email"),
         [
           ("error", .error(code: error.code, message: error.message)),
-          ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
         ])
     }
     let key = request.email.lowercased()

@@ -71,16 +71,20 @@ final class InviteStage: Stage {
 
   func push(_ item: Item) throws {
     switch item {
+    case .row(let row) where row.isGroup:
+      // A batch (or any array of rows) decides the grouping: its rows go in one request
+      // (split further only if the server insists, or past --batch-size).
+      try flush()
+      for member in row.expanded {
+        try accept(member)
+        if pending.count >= batchSize { try flush() }
+      }
+      try flush()
     case .row(let row):
       try accept(row)
       if pending.count >= batchSize { try flush() }
-    case .batch(let rows):
-      // An upstream `batch N` decides the grouping (split further only if the server insists).
-      try flush()
-      for row in rows { try accept(row) }
-      try flush()
-    case .result:
-      try next.push(item)
+    case .report(let value):
+      try run.pass(report: value)
     }
   }
 
@@ -139,7 +143,6 @@ final class InviteStage: Stage {
       row, status: "invalid", email: row.value.text("email"),
       [
         ("error", .error(code: problem.code, message: problem.message)),
-        ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
       ])
   }
 

@@ -116,7 +116,9 @@ final class ReconcileSource: SourceStage {
     record.add("earlierRun", entry.run)
     record.add("run", runID)
     if status == "unknown" || (status == "skipped") { session.escalate(to: .someUnknown) }
-    try next.push(.result(record.value))
+    let value = record.value
+    try session.countResult(value)
+    try next.push(.row(Row(value: value, number: number, origin: Origin(source: "journal", line: 0))))
   }
 
   func run() throws {

@@ -33,20 +33,35 @@ final class SendingRun {
     return stopped
   }
 
-  /// Pushes a result record `{row, op, status, email, …fields, run}` and counts it.
+  /// Pushes a result row `{row, op, status, email, …fields, source, line, run}` downstream,
+  /// and counts it for the summary and the exit status (whatever later stages do with it).
   func emit(_ row: Row, _ status: String, _ email: String?, _ fields: [(String, Value)]) throws {
     var record = ResultRecord(row: row.number, op: op, status: status, email: email)
+    if let element = row.element { record.add("element", .number(element)) }
     for (key, value) in fields { record.add(key, value) }
+    if row.origin.line > 0 {
+      record.add("source", row.origin.source)
+      record.add("line", .number(row.origin.line))
+    }
     record.add("run", runID)
     summary.count(status)
+    connection.progress.rowsFinished(1)
     if status == "skipped", case .string(let reason)? = fields.first(where: { $0.0 == "reason" })?.1,
       reason == "in_doubt" || reason == "claimed"
     {
       // Not settled by this run, and not free to send: the run ends "in doubt".
       session.escalate(to: .someUnknown)
     }
-    connection.progress.rowsFinished(1)
-    try next.push(.result(record.value))
+    let value = record.value
+    try session.countResult(value)
+    try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
+  }
+
+  /// Passes on a report for a row that never reached this stage (malformed input, a failed
+  /// expression, a duplicate), counting it in the summary: every input row is in it.
+  func pass(report value: Value) throws {
+    if case .string(let status)? = value["status"] { summary.count(status) }
+    try next.push(.report(value))
   }
 
   /// `skipped` with the stop reason, when sending has stopped; true if it emitted.

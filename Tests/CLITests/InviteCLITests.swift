@@ -89,7 +89,7 @@ struct InviteCLITests {
     }
     #expect(Set(rows).count == consenting)
     #expect(output.status == 1)  // the sample has an invalid email, a missing name and a member
-    #expect(output.stderr.contains("invited, 1 failed, 2 invalid) in 3 requests"))
+    #expect(output.stderr.contains("53 rows (49 invited, 1 skipped, 1 failed, 2 invalid) in 3 requests"))
   }
 
   @Test("exit codes: 0 all done, 1 some failed, 64 usage, 77 no key or a refused key; dry run sends nothing")

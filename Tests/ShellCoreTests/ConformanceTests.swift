@@ -5,8 +5,7 @@ import Testing
 /// jq's own test cases: every case inside nwsh's subset must pass.
 @Suite("jq conformance")
 struct ConformanceTests {
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/reference/jq-tests")
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("jq-tests")
 
   @Test(arguments: ["jq.test", "man.test"])
   func everyInSubsetCasePasses(file: String) throws {

@@ -99,9 +99,11 @@ enum DataCommands {
       return BatchStage(size: size, next: context.next)
     },
     CommandDefinition(
-      CommandSignature("unbatch", summary: "Turn batches back into single rows.", examples: ["batch 10 | unbatch"]),
+      CommandSignature(
+        "unbatch", summary: "Turn batches (and array rows) back into single rows.", examples: ["batch 10 | unbatch", "collect | unbatch"],
+        discussion: "A batch that passed through unchanged gives back its rows with their numbers; any other array row gives its elements."),
       role: .filter
-    ) { context in RowStage(next: context.next) },
+    ) { context in UnbatchStage(next: context.next) },
     CommandDefinition(
       CommandSignature("count", summary: "Replace the rows by their number.", examples: ["read | where .consent == \"no\" | count"]),
       role: .filter
@@ -257,7 +259,7 @@ final class DedupeStage: RowStage {
     let key = first ?? .null
     if let earlier = seen[key] {
       try next.push(
-        .result(
+        .report(
           .result(
             row: row.number, status: "skipped",
             [("reason", .string("duplicate")), ("key", key), ("firstRow", .number(earlier))] + Self.email(row))))
@@ -302,6 +304,11 @@ final class SkipStage: RowStage {
 }
 
 final class BatchStage: RowStage {
+  /// One row whose value is the array of the rows' values, numbered as its first member.
+  static func batchRow(_ rows: [Row]) -> Row {
+    Row(value: .array(rows.map(\.value)), number: rows[0].number, origin: rows[0].origin, members: rows)
+  }
+
   let size: Int
   var pending: [Row] = []
   init(size: Int, next: any Stage) {
@@ -314,16 +321,22 @@ final class BatchStage: RowStage {
     if pending.count == size {
       let full = pending
       pending.removeAll(keepingCapacity: true)
-      try next.push(.batch(full))
+      try next.push(.row(Self.batchRow(full)))
     }
   }
   override func finish() throws {
     if !pending.isEmpty {
       let last = pending
       pending = []
-      try next.push(.batch(last))
+      try next.push(.row(Self.batchRow(last)))
     }
     try next.finish()
+  }
+}
+
+final class UnbatchStage: RowStage {
+  override func handle(_ row: Row) throws {
+    for member in row.expanded { try next.push(.row(member)) }
   }
 }
 

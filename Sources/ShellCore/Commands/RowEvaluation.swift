@@ -55,7 +55,7 @@ public struct RowEvaluator {
 
   /// The row whose evaluation an interrupt cut short still gets its result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
-    try next.push(.result(.result(row: row.number, status: "skipped", [("reason", .string("interrupted"))])))
+    try next.push(.report(.result(row: row.number, status: "skipped", [("reason", .string("interrupted"))])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
@@ -66,7 +66,7 @@ public struct RowEvaluator {
         Diagnostic(.runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at).description)
     }
     try next.push(
-      .result(
+      .report(
         .result(
           row: row.number, status: "invalid",
           [

@@ -197,7 +197,7 @@ public struct CSVReader {
 
     func emitInvalid(_ message: String, line: Int) throws {
       try emit(
-        .result(
+        .report(
           .result(
             row: rowNumber, status: "invalid",
             [

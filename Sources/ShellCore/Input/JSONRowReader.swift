@@ -70,7 +70,7 @@ public struct JSONRowReader {
         try emit(.row(pending))
       }
       try emit(
-        .result(
+        .report(
           .result(
             row: number, status: "invalid",
             [

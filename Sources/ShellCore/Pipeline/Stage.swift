@@ -22,7 +22,7 @@ public struct StopInput: Error {
   public init() {}
 }
 
-/// A base for stages that transform rows and pass everything else through.
+/// A base for stages that transform rows and pass reports through.
 open class RowStage: Stage {
   /// The stage downstream.
   public let next: any Stage
@@ -36,8 +36,7 @@ open class RowStage: Stage {
   open func push(_ item: Item) throws {
     switch item {
     case .row(let row): try handle(row)
-    case .batch(let rows): for row in rows { try handle(row) }
-    case .result: try next.push(item)
+    case .report: try next.push(item)
     }
   }
 

@@ -322,7 +322,22 @@ public final class Session: @unchecked Sendable {
     for key in object.orderedKeys where recentFields.count < 1000 { recentFields.insert(key) }
   }
 
-  func count(status: String) { tally.statuses[status, default: 0] += 1 }
+  /// Counts a result record (an API command's result row, or a report) toward the exit status;
+  /// under `set strict on`, an `invalid` one stops the program (exit 65).
+  ///
+  /// A command that produces results calls it for each, whatever later stages do with them, so
+  /// the exit status reflects every row even when `where` filters results out.
+  public func countResult(_ value: Value) throws {
+    guard case .string(let status)? = value["status"] else { return }
+    tally.statuses[status, default: 0] += 1
+    if status == "invalid" && isOn("strict") {
+      let detail = value["error"].map(JSONWriter.compact) ?? ""
+      throw PipelineStop(
+        status: .dataError,
+        message: "nwsh: stopped at invalid row \(value["row"].map(JSONWriter.compact) ?? "?") (--strict): \(detail)")
+    }
+  }
+
   func countRow() { tally.rows += 1 }
 }
 
@@ -354,7 +369,7 @@ public final class Interruption: @unchecked Sendable {
   public var isSet: Bool { flag.pointee != 0 }
 }
 
-/// The end of every pipeline: writes rows and results to the output and counts statuses.
+/// The end of every pipeline: writes rows and reports to the output; counts reports.
 final class Terminal: Stage {
   let session: Session
   init(session: Session) { self.session = session }
@@ -365,19 +380,9 @@ final class Terminal: Stage {
       session.countRow()
       session.noteFields(of: row.value)
       session.output.emit(row.value)
-    case .batch(let rows):
-      session.countRow()
-      session.output.emit(.array(rows.map(\.value)))
-    case .result(let value):
-      if case .string(let status)? = value["status"] {
-        session.count(status: status)
-        if status == "invalid" && session.isOn("strict") {
-          session.output.emit(value)
-          let detail = value["error"].map(JSONWriter.compact) ?? ""
-          throw PipelineStop(status: .dataError, message: "nwsh: stopped at invalid row \(value["row"].map(JSONWriter.compact) ?? "?") (--strict): \(detail)")
-        }
-      }
+    case .report(let value):
       session.output.emit(value)
+      try session.countResult(value)
     }
   }
 

@@ -52,6 +52,12 @@ public enum Value: Sendable {
     return nil
   }
 
+  /// Whether this is an array.
+  public var isArray: Bool {
+    if case .array = self { return true }
+    return false
+  }
+
   /// The string, when this is one.
   public var stringValue: String? {
     if case .string(let string) = self { return string }
