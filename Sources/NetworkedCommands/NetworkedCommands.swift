@@ -21,6 +21,7 @@ public enum NetworkedCommands {
     let connection = NetworkedConnection(environment: environment, session: session)
     for setting in settings { session.define(setting) }
     for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
+    session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
     session.atEndOfEveryRun { [weak connection] in connection?.releaseClaims() }
     return connection
@@ -96,16 +97,20 @@ public enum NetworkedCommands {
       },
       CommandDefinition(
         CommandSignature(
-          "add", summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
+          "add-users", summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
           flags: [
             .init("method", .word, "invite (1, the default) or direct (2: needs password)"),
             .init("dry-run", nil, "plan the requests without sending them"),
             .init("reinvite", nil, "send even to emails already invited or added in an earlier run"),
           ],
           examples: [
-            "open staff.csv | map {name, email, roleId: role(\"Moderator\")} | add",
-            "read | add --method direct",
-          ]),
+            "open staff.csv | map {name, email, roleId: role(\"Moderator\")} | add-users",
+            "read | add-users --method direct",
+          ],
+          discussion: """
+            Named add-users because `add` is jq's: `… | add` sums, as in jq, and never calls the API. \
+            Written with a flag (`add --method direct`), add still means this command.
+            """),
         role: .filter
       ) { context in
         connection.refreshSettings()

@@ -41,7 +41,7 @@ struct SecretsTests {
       simulator.inject(.echoKey(status: 200), path: "/api/v1/admin/community/users")
       let runs: [([String], String)] = [
         (["--base-url", url, "-c", "read | invite"], rows),
-        (["--base-url", url, "-c", "read | add"], rows),
+        (["--base-url", url, "-c", "read | add-users"], rows),
         (["--base-url", url, "--trace", "-c", "api GET /api/v1/nowhere"], ""),
         (["--base-url", url, "-c", "roles"], ""),
         (["--base-url", url, "-c", "api GET /api/v1/admin/community/users"], ""),

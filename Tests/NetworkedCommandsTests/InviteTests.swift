@@ -243,9 +243,9 @@ struct InviteTests {
         {"name":"Bob","email":"bob@example.org","roleId":"\(Roles.member)"}
 
         """
-      let invite = try await h.run("read | add", stdin: rows)
+      let invite = try await h.run("read | add-users", stdin: rows)
       #expect(invite.statusByRow == [1: "invited", 2: "invited"])
-      let direct = try await h.run("read | map {name, email: (\"d.\" + .email), roleId, password} | add --method direct", stdin: rows)
+      let direct = try await h.run("read | map {name, email: (\"d.\" + .email), roleId, password} | add-users --method direct", stdin: rows)
       #expect(direct.statusByRow == [1: "added", 2: "invalid"])
       #expect(direct.results[1]["error"]?["code"]?.stringValue == "missing_password")
       let planned = try await h.run("read | add --method direct --dry-run --reinvite", stdin: rows)

@@ -34,7 +34,7 @@ struct JournalTests {
       let again = try await h.run("read | invite --reinvite", stdin: inviteRows(1))
       #expect(again.results.first?["error"]?["code"]?.stringValue == "already_invited")
       // Invited with add too counts: add skips them.
-      let add = try await h.run(#"{name: "P", email: "PERSON0@example.org", roleId: "\#(Roles.member)"} | add"#)
+      let add = try await h.run(#"{name: "P", email: "PERSON0@example.org", roleId: "\#(Roles.member)"} | add-users"#)
       #expect(add.results.first?["reason"]?.stringValue == "already_invited")
     }
   }

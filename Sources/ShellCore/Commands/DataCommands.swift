@@ -4,17 +4,21 @@ import Foundation
 /// `emit`, `save`.
 enum DataCommands {
   static func register(in session: Session) {
-    for command in all { session.register(command) }
+    for command in all + RowSetCommands.all { session.register(command) }
   }
 
   static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
+  static let delimiterFlag = CommandSignature.Flag("delimiter", .word, "the CSV field separator: , ; | or tab (implies CSV)")
 
   static let all: [CommandDefinition] = [
     CommandDefinition(
       CommandSignature(
         "read", summary: "Read rows from standard input (JSON lines, JSON values, a JSON array, or CSV).",
-        flags: [.init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"), formatFlag],
-        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}"],
+        flags: [
+          .init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"), formatFlag,
+          delimiterFlag,
+        ],
+        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}", "read --delimiter ';' | map .Email"],
         discussion: """
           Rows stream one at a time. A malformed value becomes a result with status "invalid" and
           code bad_json (or bad_csv), with its line and column, and reading goes on (set strict on
@@ -23,14 +27,16 @@ enum DataCommands {
       role: .source
     ) { context in
       let format = try Format.resolve(context, path: nil)
-      return ReaderSource(session: context.session, format: format, name: "<stdin>", next: context.next) {
+      return ReaderSource(
+        session: context.session, format: format, separator: try Format.separator(context), name: "<stdin>", next: context.next
+      ) {
         context.session.standardInput()
       }
     },
     CommandDefinition(
       CommandSignature(
         "open", summary: "Read rows from a file: JSON lines, JSON or CSV, by extension or --format.",
-        parameters: [.init("FILE", .path, "the file to read")], flags: [formatFlag],
+        parameters: [.init("FILE", .path, "the file to read")], flags: [formatFlag, delimiterFlag],
         examples: ["open attendees.csv | map {name: .Name, email: .Email}", "open export.json --format json"]),
       role: .source
     ) { context in
@@ -40,7 +46,9 @@ enum DataCommands {
       guard let handle = FileHandle(forReadingAtPath: path) else {
         throw Diagnostic(.usage, "cannot open \(given): no such readable file", at: context.range(ofArgument: 0))
       }
-      return ReaderSource(session: context.session, format: format, name: given, next: context.next) {
+      return ReaderSource(
+        session: context.session, format: format, separator: try Format.separator(context), name: given, next: context.next
+      ) {
         FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { context.session.interruption.isSet }
       }
     },
@@ -137,7 +145,7 @@ enum Format: String {
   case jsonl, json, csv, tsv
 
   static func resolve(_ context: CommandContext, path: String?) throws -> Format {
-    if context.flag("csv") { return .csv }
+    if context.flag("csv") || context.flag("delimiter") { return .csv }
     if context.flag("tsv") { return .tsv }
     if let name = context.flagWord("format") {
       guard let format = Format(rawValue: name.lowercased()) ?? (name.lowercased() == "ndjson" ? .jsonl : nil) else {
@@ -154,6 +162,24 @@ enum Format: String {
   }
 }
 
+extension Format {
+  /// `--delimiter`: one character (`,` `;` `|`…), or `tab` / `\t`.
+  static func separator(_ context: CommandContext) throws -> UInt8? {
+    guard let text = context.flagWord("delimiter") else { return nil }
+    switch text {
+    case "tab", "\\t", "\t": return 0x09
+    default:
+      let bytes = Array(text.utf8)
+      guard bytes.count == 1, bytes[0] != 0x22, bytes[0] != 0x0A, bytes[0] != 0x0D else {
+        throw Diagnostic(
+          .usage, "--delimiter takes one character (not a quote or a line break), or tab; got \(text)",
+          at: context.call.flags["delimiter"]?.range)
+      }
+      return bytes[0]
+    }
+  }
+}
+
 /// `read` and `open`: streams rows from bytes.
 final class ReaderSource: SourceStage {
   let session: Session
@@ -161,10 +187,15 @@ final class ReaderSource: SourceStage {
   let name: String
   let next: any Stage
   let makeSource: () -> any ByteSource
+  let separator: UInt8?
 
-  init(session: Session, format: Format, name: String, next: any Stage, source: @escaping () -> any ByteSource) {
+  init(
+    session: Session, format: Format, separator: UInt8? = nil, name: String, next: any Stage,
+    source: @escaping () -> any ByteSource
+  ) {
     self.session = session
     self.format = format
+    self.separator = separator
     self.name = name
     self.next = next
     self.makeSource = source
@@ -176,14 +207,20 @@ final class ReaderSource: SourceStage {
   func run() throws {
     var source = makeSource()
     let interruption = session.interruption
-    let emit: (Item) throws -> Void = { [next] item in
+    var hinted = false
+    let emit: (Item) throws -> Void = { [next, session, name] item in
       if interruption.isSet { throw StopInput() }
+      if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
+        hinted = true
+        session.diagnostics("nwsh: read \(name): \(hint)")
+      }
       try next.push(item)
     }
     switch format {
     case .csv, .tsv:
       var reader = CSVReader(sourceName: name, limits: session.inputLimits)
       if format == .tsv { reader.separator = 0x09 }
+      if let separator { reader.separator = separator }
       try reader.read(&source, emit)
     case .jsonl, .json:
       try JSONRowReader(sourceName: name, limits: session.inputLimits).read(&source, emit)
@@ -225,8 +262,8 @@ final class ExpressionSource: SourceStage {
 
 final class MapStage: RowStage {
   let evaluator: RowEvaluator
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range)
+  init(session: Session, expr: Expr, range: SourceRange, hint: String? = nil, next: any Stage) {
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "map", hint: hint)
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -239,7 +276,7 @@ final class MapStage: RowStage {
 final class WhereStage: RowStage {
   let evaluator: RowEvaluator
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range)
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "where")
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -251,7 +288,7 @@ final class DedupeStage: RowStage {
   let evaluator: RowEvaluator
   var seen: [Value: Int] = [:]
   init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range)
+    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "dedupe")
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -262,7 +299,8 @@ final class DedupeStage: RowStage {
         .report(
           .result(
             row: row.number, status: "skipped",
-            [("reason", .string("duplicate")), ("key", key), ("firstRow", .number(earlier))] + Self.email(row))))
+            [("op", .string("dedupe"))] + Self.email(row) + [("reason", .string("duplicate")), ("key", key), ("firstRow", .number(earlier))]
+              + Self.place(row))))
       return
     }
     seen[key] = row.number
@@ -271,6 +309,9 @@ final class DedupeStage: RowStage {
   static func email(_ row: Row) -> [(String, Value)] {
     if case .string(let email)? = row.value["email"] { return [("email", .string(email))] }
     return []
+  }
+  static func place(_ row: Row) -> [(String, Value)] {
+    row.origin.line > 0 ? [("source", .string(row.origin.source)), ("line", .number(row.origin.line))] : []
   }
 }
 

@@ -8,11 +8,19 @@ public struct RowEvaluator {
   let range: SourceRange
   private let reported = Counter()
 
-  /// An evaluator of `expr` (written at `range`) in `session`'s scope.
-  public init(session: Session, expr: Expr, range: SourceRange) {
+  /// A hint shown with a failure (how to write what was probably meant), if any.
+  let hint: String?
+  /// The command the failures are reported under (`map`, `where`…), for the result's `op`.
+  let op: String
+
+  /// An evaluator of `expr` (written at `range`) in `session`'s scope; failures name `op` and
+  /// carry `hint`.
+  public init(session: Session, expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) {
     self.session = session
     self.expr = expr
     self.range = range
+    self.op = op
+    self.hint = hint
   }
 
   final class Counter {
@@ -55,22 +63,26 @@ public struct RowEvaluator {
 
   /// The row whose evaluation an interrupt cut short still gets its result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
-    try next.push(.report(.result(row: row.number, status: "skipped", [("reason", .string("interrupted"))])))
+    try next.push(.report(.result(row: row.number, status: "skipped", [("op", .string(op)), ("reason", .string("interrupted"))])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
-    let at = error.range ?? range
+    // An error inside a builtin written in jq points at the call, not at the builtin's text.
+    let at = error.range.flatMap { $0.source.name == "<builtin>" ? nil : $0 } ?? range
     reported.count += 1
     if reported.count == 1 {
       session.diagnostics(
-        Diagnostic(.runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at).description)
+        Diagnostic(.runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at, hint: hint)
+          .description)
     }
+    var details: [(String, Value)] = [("at", .string(at.description))]
+    if let hint { details.append(("hint", .string(hint))) }
     try next.push(
       .report(
         .result(
           row: row.number, status: "invalid",
           [
-            ("error", .error(code: "expression_error", message: error.message, [("at", .string(at.description))])),
+            ("op", .string(op)), ("error", .error(code: "expression_error", message: error.message, details)),
             ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
           ])))
   }

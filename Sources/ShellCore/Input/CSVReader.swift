@@ -201,7 +201,7 @@ public struct CSVReader {
           .result(
             row: rowNumber, status: "invalid",
             [
-              ("error", .error(code: "bad_csv", message: message, [("line", .number(line))])),
+              ("op", .string("read")), ("error", .error(code: "bad_csv", message: message, [("line", .number(line))])),
               ("source", .string(reader.sourceName)), ("line", .number(line)),
             ])))
     }

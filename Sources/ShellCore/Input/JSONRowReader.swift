@@ -64,18 +64,25 @@ public struct JSONRowReader {
       }
     }
 
+    // Whether the first line reads like a CSV header: checked once, for a hint.
+    var looksLikeCSV: Bool?
+
     func emitInvalid(_ number: Int, _ message: String, _ line: Int, _ column: Int) throws {
       if let pending = held {
         held = nil
         try emit(.row(pending))
+      }
+      var details: [(String, Value)] = [("line", .number(line)), ("column", .number(column))]
+      if number == 1 && line == 1 && looksLikeCSV == true {
+        details.append(("hint", .string("this looks like CSV: read it with read --csv (or --delimiter ';'), or open a .csv file")))
       }
       try emit(
         .report(
           .result(
             row: number, status: "invalid",
             [
-              ("error", .error(code: "bad_json", message: message, [("line", .number(line)), ("column", .number(column))])),
-              ("source", .string(sourceName)),
+              ("op", .string("read")), ("error", .error(code: "bad_json", message: message, details)),
+              ("source", .string(sourceName)), ("line", .number(line)),
             ])))
     }
 
@@ -103,6 +110,11 @@ public struct JSONRowReader {
       }
       if start >= buffer.count { break }
 
+      if looksLikeCSV == nil {
+        // Commas on the first line and no JSON opening it: a CSV file read as JSON.
+        let first = buffer[start..<(buffer[start...].firstIndex(of: 0x0A) ?? buffer.count)]
+        looksLikeCSV = first.contains(UInt8(ascii: ",")) && !"{[\"".utf8.contains(first.first ?? 0)
+      }
       let valueLine = line
       let outcome: Result<(Value, Int), JSONParser.SyntaxError> = buffer.withUnsafeBufferPointer { bytes in
         var parser = JSONParser(bytes, position: start, limits: parserLimits)

@@ -95,8 +95,12 @@ public struct Parser {
       index += 2
       try expect("=", "after the name in `let \(name) =`")
       skipNewlines()
-      let value = try parsePipe(allowCommandStages: false)
-      return .binding(name, value, start.through(tokens[index - 1].range))
+      // `let x = EXPR` binds the expression's one value; `let x = COMMAND | …` (a pipeline
+      // with a command in it) binds the array of the pipeline's rows.
+      let stages = try parseStages()
+      let range = start.through(tokens[index - 1].range)
+      if stages.count == 1, case .expression(let expr, _) = stages[0] { return .binding(name, expr, range) }
+      return .pipelineBinding(name, stages, range)
     }
     if current.isWord("def") {
       let definition = try parseFunctionDefinition()
@@ -105,12 +109,16 @@ public struct Parser {
       let rest = try parsePipe(allowCommandStages: true)
       return try pipelineStatement(first: .functionDefinition(definition, rest), range: start)
     }
+    return .pipeline(try parseStages())
+  }
+
+  private mutating func parseStages() throws(Diagnostic) -> [StageSyntax] {
     var stages: [StageSyntax] = []
     repeat {
       if !stages.isEmpty { skipNewlines() }
       stages.append(try parseStage(first: stages.isEmpty))
     } while current.is("|") && { index += 1; return true }()
-    return .pipeline(stages)
+    return stages
   }
 
   private mutating func pipelineStatement(first: Expr, range: SourceRange) throws(Diagnostic) -> Statement {
@@ -123,15 +131,43 @@ public struct Parser {
     return .pipeline(stages)
   }
 
-  private func isCommandStart(_ token: Token, _ after: Token) -> Bool {
-    guard case .identifier(let name) = token.kind, commands[name] != nil else { return false }
-    // `map(f)` written without a space is jq's function; `map f` is the command.
-    return !(after.is("(") && !after.spaceBefore)
+  /// The command that starts at token `position`, and how many tokens its name takes, if one
+  /// does. A name may be hyphenated (`add-users`: three tokens written without spaces). A
+  /// command named like a jq builtin (`map`, `skip`, `join`) is the command only where jq could
+  /// not read it: followed by a flag, or by an argument after a space (`map .x`, `skip 2`);
+  /// `map(f)`, `join(", ")` and a bare `add` are jq's. Other commands may also be written with
+  /// their argument in parentheses (`where(.ok)`, `take(1)`).
+  func command(at position: Int) -> (signature: CommandSignature, width: Int)? {
+    guard position < tokens.count, case .identifier(var name) = tokens[position].kind else { return nil }
+    var width = 1
+    var longest: (String, Int)? = commands[name] != nil || commands.alias(name) != nil ? (name, 1) : nil
+    while position + width + 1 < tokens.count, tokens[position + width].is("-"),
+      !tokens[position + width].spaceBefore, !tokens[position + width + 1].spaceBefore,
+      case .identifier(let part) = tokens[position + width + 1].kind
+    {
+      name += "-" + part
+      width += 2
+      if commands[name] != nil { longest = (name, width) }
+    }
+    guard let (found, size) = longest else { return nil }
+    let after = tokens[min(position + size, tokens.count - 1)]
+    if case .flag = after.kind, let target = commands.alias(found) { return commands[target].map { ($0, size) } }
+    guard let signature = commands[found] else { return nil }
+    guard size == 1 && JQBuiltinNames.contains(found) else { return (signature, size) }
+    switch after.kind {
+    case .flag: return (signature, size)
+    case .newline, .end: return nil
+    default:
+      if after.is("|") || after.is(";") || after.is(")") || after.is(",") { return nil }
+      return after.spaceBefore ? (signature, size) : nil
+    }
   }
 
+  private func isCommandStart(at position: Int) -> Bool { command(at: position) != nil }
+
   private mutating func parseStage(first: Bool) throws(Diagnostic) -> StageSyntax {
-    if isCommandStart(current, nextToken), case .identifier(let name) = current.kind, let signature = commands[name] {
-      return .command(try parseCommand(signature))
+    if let (signature, width) = command(at: index) {
+      return .command(try parseCommand(signature, nameWidth: width))
     }
     let start = current.range
     if case .identifier(let name) = current.kind, !Parser.keywords.contains(name), !first || nextToken.kind == .newline
@@ -144,15 +180,36 @@ public struct Parser {
         throw Diagnostic(.usage, "unknown command '\(name)'", at: current.range, hint: "did you mean '\(suggestion)'?")
       }
     }
-    let expr = try parseCommaLevel()
+    // An expression stage runs as in jq up to the next command: `.x as $v | {v: $v}`,
+    // `def f: …; f`, `.a | .b` are one stage.
+    let expr = try parsePipe(allowCommandStages: true)
     return .expression(expr, start.through(tokens[max(0, index - 1)].range))
   }
 
-  private mutating func parseCommand(_ signature: CommandSignature) throws(Diagnostic) -> CommandCall {
-    let nameToken = advance()
-    var arguments: [CommandArgument] = []
+  private mutating func parseCommand(_ signature: CommandSignature, nameWidth: Int = 1) throws(Diagnostic) -> CommandCall {
+    var nameToken = advance()
+    for _ in 1..<max(1, nameWidth) {
+      let part = advance()
+      nameToken = Token(kind: nameToken.kind, range: nameToken.range.through(part.range), spaceBefore: nameToken.spaceBefore)
+    }
+    // `where(.ok)`, `take(1)`: the argument in parentheses, as a jq habit writes it.
+    if current.is("(") && !current.spaceBefore && signature.parameters.count == 1
+      && signature.parameters[0].kind != .expression
+    {
+      index += 1
+      let argument = try parseArgumentValue(signature.parameters[0].kind, for: signature.parameters[0].name)
+      try expect(")", "after the argument of '\(signature.name)'")
+      return try parseCommandRest(signature, nameToken: nameToken, arguments: [argument])
+    }
+    return try parseCommandRest(signature, nameToken: nameToken, arguments: [])
+  }
+
+  private mutating func parseCommandRest(_ signature: CommandSignature, nameToken: Token, arguments given: [CommandArgument])
+    throws(Diagnostic) -> CommandCall
+  {
+    var arguments: [CommandArgument] = given
     var flags: [String: CommandArgument] = [:]
-    var parameterIndex = 0
+    var parameterIndex = given.count
     while !(current.kind == .newline || current.kind == .end || current.is("|") || current.is(";") || current.is(")")) {
       if case .flag(let flagName) = current.kind {
         let flagToken = advance()
@@ -245,11 +302,18 @@ public struct Parser {
         patterns.append(try parsePattern())
       }
       try expect("|", "after the pattern of 'as'")
+      if allowCommandStages, let (signature, _) = command(at: index) {
+        // jq's `as` binds over the rest of the expression; a command cannot be part of it.
+        throw Diagnostic(
+          .syntax, "'\(signature.name)' is a command: it cannot be inside the expression that `as` binds over",
+          at: current.range,
+          hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+      }
       let body = try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma)
       return .bind(lhs, patterns, body)
     }
     guard current.is("|") else { return lhs }
-    if allowCommandStages && isCommandStart(nextToken, tokens[min(index + 2, tokens.count - 1)]) { return lhs }
+    if allowCommandStages && isCommandStart(at: index + 1) { return lhs }
     index += 1
     return .pipe(lhs, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
   }

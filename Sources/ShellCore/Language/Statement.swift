@@ -4,6 +4,8 @@ public enum Statement: Sendable {
   case pipeline([StageSyntax])
   /// `let name = expr`.
   case binding(String, Expr, SourceRange)
+  /// `let name = command | …`: binds the array of the pipeline's rows.
+  case pipelineBinding(String, [StageSyntax], SourceRange)
   /// `def name(params): body;` at statement level: defined for the rest of the session.
   case definition(FunctionDefinition)
 }

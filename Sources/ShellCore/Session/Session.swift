@@ -23,6 +23,7 @@ public final class Session: @unchecked Sendable {
   public var workingDirectory: String
 
   private var commands: [String: CommandDefinition] = [:]
+  private var commandAliases: [String: String] = [:]
   private var settingDefinitions: [String: SettingDefinition] = [:]
   private var settingValues: [String: String] = [:]
   private var scope: Environment = .empty
@@ -91,10 +92,17 @@ public final class Session: @unchecked Sendable {
   /// Every command, by name.
   public var commandNames: [String] { commands.keys.sorted() }
 
+  /// Lets `name` stand for the command `target` where a flag follows it (a name kept for
+  /// compatibility that is also a jq builtin: `add --method direct` for `add-users`).
+  public func alias(_ name: String, to target: String) {
+    commandAliases[name] = target
+  }
+
   /// The parser's view of the commands.
   public var commandTable: CommandTable {
     var table = CommandTable()
     for command in commands.values { table.add(command.signature) }
+    for (name, target) in commandAliases { table.alias(name, to: target) }
     return table
   }
 
@@ -260,12 +268,15 @@ public final class Session: @unchecked Sendable {
       scope = Environment(parent: scope, binding: .function(definition.key, definition))
       definedFunctions.insert(definition.key)
     case .pipeline(let stages):
-      try runPipeline(stages)
+      try runPipeline(stages, into: Terminal(session: self))
+    case .pipelineBinding(let name, let stages, _):
+      let collector = Collector(reports: Terminal(session: self))
+      try runPipeline(stages, into: collector)
+      bind(name, to: .array(collector.values))
     }
   }
 
-  private func runPipeline(_ stages: [StageSyntax]) throws {
-    let terminal = Terminal(session: self)
+  private func runPipeline(_ stages: [StageSyntax], into terminal: any Stage) throws {
     recentFields = []
     // Build back to front: each stage gets the one after it.
     var next: any Stage = terminal
@@ -292,7 +303,7 @@ public final class Session: @unchecked Sendable {
         try check(expr)
         next = position == 0
           ? ExpressionSource(session: self, expr: expr, range: range, next: next)
-          : MapStage(session: self, expr: expr, range: range, next: next)
+          : MapStage(session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next)
       }
       built.append(next)
     }
@@ -314,6 +325,17 @@ public final class Session: @unchecked Sendable {
       // their results (the API commands mark what they did not send as interrupted).
       try first.finish()
     }
+  }
+
+  /// When an expression stage follows a command whose last argument is an expression
+  /// (`where .x | test("a")`), the `|` ended that argument, which a jq habit may not expect:
+  /// a failure of the stage says how to write the longer argument.
+  static func pipeHint(after previous: StageSyntax, _ range: SourceRange) -> String? {
+    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(_, let argument) = last else {
+      return nil
+    }
+    return "the | after `\(call.name) \(argument.text)` ended its argument, so `\(range.text)` ran on each row as a stage of its own;"
+      + " to make it part of the argument, write: \(call.name) (\(argument.text) | \(range.text))"
   }
 
   /// Notes the keys of a row's value for completion (cheaply: objects only, first 1000 keys).
@@ -367,6 +389,20 @@ public final class Interruption: @unchecked Sendable {
   public var signalFlag: UnsafeMutablePointer<Int32> { flag }
   /// Whether a stop was asked for.
   public var isSet: Bool { flag.pointee != 0 }
+}
+
+/// The end of a `let NAME = pipeline`: keeps the rows' values; reports go on to the output.
+final class Collector: Stage {
+  let reports: any Stage
+  var values: [Value] = []
+  init(reports: any Stage) { self.reports = reports }
+  func push(_ item: Item) throws {
+    switch item {
+    case .row(let row): values.append(row.value)
+    case .report: try reports.push(item)
+    }
+  }
+  func finish() throws { try reports.finish() }
 }
 
 /// The end of every pipeline: writes rows and reports to the output; counts reports.

@@ -52,6 +52,12 @@ public enum Value: Sendable {
     return nil
   }
 
+  /// Whether this is an object.
+  public var isObject: Bool {
+    if case .object = self { return true }
+    return false
+  }
+
   /// Whether this is an array.
   public var isArray: Bool {
     if case .array = self { return true }
