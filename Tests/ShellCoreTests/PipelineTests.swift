@@ -31,8 +31,8 @@ struct PipelineTests {
     #expect(
       result.lines == [
         #"{"name":"Zoë Ñúñez","email":"zoe@x.io","tagId":"r1"}"#,
-        #"{"row":3,"status":"invalid","error":{"code":"bad_json","message":"invalid literal, expected null","line":3,"column":1},"source":"<stdin>"}"#,
-        #"{"row":4,"status":"skipped","reason":"duplicate","key":"zoe@x.io","firstRow":1,"email":"zoe@x.io"}"#,
+        #"{"row":3,"op":"read","status":"invalid","error":{"code":"bad_json","message":"invalid literal, expected null","line":3,"column":1},"source":"<stdin>","line":3}"#,
+        #"{"row":4,"op":"dedupe","status":"skipped","email":"zoe@x.io","reason":"duplicate","key":"zoe@x.io","firstRow":1,"source":"<stdin>","line":4}"#,
       ])
     #expect(result.status == ShellCore.ExitStatus.someFailed)
   }
