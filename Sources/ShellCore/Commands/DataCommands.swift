@@ -119,24 +119,13 @@ enum DataCommands {
     CommandDefinition(
       CommandSignature(
         "emit", summary: "Write rows to standard output as JSON lines (the default end of a pipeline).",
-        examples: ["read | take 3 | emit"]),
-      role: .filter
-    ) { context in PassStage(next: context.next) },
-    CommandDefinition(
-      CommandSignature(
-        "save", summary: "Write rows to a file (JSON lines, JSON array or CSV); results still go to stdout.",
-        parameters: [.init("FILE", .path, "the file to write")], flags: [formatFlag],
-        examples: ["open in.csv | map {email} | save emails.jsonl", "read | save out.csv"]),
+        flags: [.init("raw", nil, "write strings as their text, not as JSON (like jq -r)")],
+        examples: ["read | take 3 | emit", "read | .email | emit --raw", "read | @csv \"\\([.name, .email])\" | emit --raw"]),
       role: .filter
     ) { context in
-      let path = context.session.resolvePath(try context.path(0)!)
-      let format = try Format.resolve(context, path: path)
-      guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
-      else {
-        throw Diagnostic(.usage, "cannot write \(context.word(0)!)", at: context.range(ofArgument: 0))
-      }
-      return SaveStage(session: context.session, handle: handle, format: format, next: context.next)
+      context.flag("raw") ? RawEmitStage(session: context.session, next: context.next) as any Stage : PassStage(next: context.next)
     },
+    SaveCommand.definition,
   ]
 }
 
@@ -390,6 +379,18 @@ final class CountStage: RowStage {
   }
 }
 
+/// `emit --raw`: writes rows itself, strings as their text; reports go on.
+final class RawEmitStage: RowStage {
+  let session: Session
+  init(session: Session, next: any Stage) {
+    self.session = session
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    session.output.emit(row.value, raw: true)
+  }
+}
+
 /// Passes everything on unchanged, batches included.
 final class PassStage: Stage {
   let next: any Stage
@@ -398,57 +399,3 @@ final class PassStage: Stage {
   func finish() throws { try next.finish() }
 }
 
-final class SaveStage: RowStage {
-  let handle: FileHandle
-  let format: Format
-  var writer = JSONWriter(capacity: 1 << 16)
-  var csvHeader: [String]?
-  var first = true
-
-  init(session: Session, handle: FileHandle, format: Format, next: any Stage) {
-    self.handle = handle
-    self.format = format
-    super.init(next: next)
-    if format == .json { writer.bytes.append(UInt8(ascii: "[")) }
-    session.onCheckpoint(self) { [weak self] in self?.flush() }
-  }
-
-  override func handle(_ row: Row) throws {
-    switch format {
-    case .jsonl:
-      writer.write(row.value)
-      writer.appendByte(0x0A)
-    case .json:
-      if !first { writer.appendByte(UInt8(ascii: ",")) }
-      writer.appendByte(0x0A)
-      writer.write(row.value)
-    case .csv, .tsv:
-      guard case .object(let object) = row.value else {
-        throw JQError("save as \(format.rawValue) needs object rows; row \(row.number) is \(row.value.typeName)")
-      }
-      if csvHeader == nil {
-        csvHeader = object.orderedKeys
-        writer.bytes += try line(object.orderedKeys.map(Value.string)).utf8
-      }
-      writer.bytes += try line(csvHeader!.map { object[$0] ?? .null }).utf8
-    }
-    first = false
-    if writer.bytes.count > 1 << 16 { flush() }
-  }
-
-  private func line(_ values: [Value]) throws -> String {
-    try Interpreter.format(format == .csv ? "csv" : "tsv", .array(values), nil) + "\n"
-  }
-
-  private func flush() {
-    handle.write(Data(writer.bytes))
-    writer.bytes.removeAll(keepingCapacity: true)
-  }
-
-  override func finish() throws {
-    if format == .json { writer.bytes += Array((first ? "]\n" : "\n]\n").utf8) }
-    flush()
-    try handle.close()
-    try next.finish()
-  }
-}

@@ -19,18 +19,24 @@ public final class OutputSink: @unchecked Sendable {
   /// than in large blocks.
   public var flushesEachValue = false
 
-  /// Compact lines (pipes), or indented and colored (a terminal).
+  /// Compact lines (pipes), or indented and colored (a terminal); strings raw or quoted.
   public struct Style: Sendable {
     /// Spaces per indent level; 0 for one line per value.
     public var indent: Int
     /// ANSI colors.
     public var color: Bool
+    /// Strings written as their text, not as JSON (jq's `-r`).
+    public var raw = false
+    /// What follows each value: a newline, or nothing (jq's `-j`).
+    public var newline = true
     /// Compact lines, no color.
     public static let lines = Style(indent: 0, color: false)
     /// Creates a style.
-    public init(indent: Int, color: Bool) {
+    public init(indent: Int, color: Bool, raw: Bool = false, newline: Bool = true) {
       self.indent = indent
       self.color = color
+      self.raw = raw
+      self.newline = newline
     }
   }
 
@@ -58,12 +64,21 @@ public final class OutputSink: @unchecked Sendable {
 
   /// Appends one value and a newline.
   public func emit(_ value: Value) {
+    emit(value, raw: style.raw)
+  }
+
+  /// Appends one value, a string as its bare text when `raw` (`emit --raw`, jq's `-r`).
+  public func emit(_ value: Value, raw: Bool) {
     lock.lock()
     defer { lock.unlock() }
-    writer.indent = style.indent
-    writer.color = style.color
-    writer.write(value)
-    writer.appendByte(0x0A)
+    if raw, case .string(let text) = value {
+      writer.bytes += text.utf8
+    } else {
+      writer.indent = style.indent
+      writer.color = style.color
+      writer.write(value)
+    }
+    if style.newline { writer.appendByte(0x0A) }
     if flushesEachValue || writer.bytes.count >= 1 << 16 { flushLocked() }
   }
 

@@ -21,6 +21,9 @@ public final class Session: @unchecked Sendable {
   public var standardInput: () -> any ByteSource
   /// The directory relative paths (`open`, `source`, `save`) start from.
   public var workingDirectory: String
+  /// nwsh's state directory (`$XDG_STATE_HOME/nwsh`), where `save` remembers the files it
+  /// wrote (so it may replace them); nil: it remembers nothing, and replaces only with --force.
+  public var stateDirectory: String?
 
   private var commands: [String: CommandDefinition] = [:]
   private var commandAliases: [String: String] = [:]
@@ -72,6 +75,12 @@ public final class Session: @unchecked Sendable {
     let interruption = self.interruption
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0) { interruption.isSet } }
     self.workingDirectory = FileManager.default.currentDirectoryPath
+    let variables = environment ?? ProcessInfo.processInfo.environment
+    if let state = variables["XDG_STATE_HOME"], state.hasPrefix("/") {
+      stateDirectory = state + "/nwsh"
+    } else if let home = variables["HOME"], home.hasPrefix("/") {
+      stateDirectory = home + "/.local/state/nwsh"
+    }
     interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
     interpreter.interruption = interruption
     DataCommands.register(in: self)
