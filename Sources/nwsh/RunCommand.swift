@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
       The API key comes from --api-key-file, NETWORKED_API_KEY, or the profile `nwsh login` saved.
       """)
 
-  @Option(name: .customShort("c"), help: "Run PROGRAM (then standard input is data for read).")
+  @Option(name: .customShort("c"), help: ArgumentHelp("Run PROGRAM (then standard input is data for read).", valueName: "program"))
   var program: String?
 
   @Flag(help: "Stop at the first invalid row (exit 65) instead of reporting it and going on.")
@@ -88,8 +88,12 @@ struct Run: ParsableCommand {
     wiring.register(in: session)
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
-    let positional = (script == nil ? [] : arguments).map(Value.string)
-    session.bind("ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject()))])))
+    // $ARGS as in jq: the script's arguments (or --args/--jsonargs ones), and --arg & co by name.
+    let jq = JQArguments.current
+    let positional = jq.positional ?? (script == nil ? [] : arguments).map(Value.string)
+    for (name, value) in jq.named { session.bind(name, to: value) }
+    session.bind(
+      "ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject(jq.named)))])))
     if interactive { throw ExitCode(runShell(session, wiring).rawValue) }
     if program == nil && script == nil {
       // The program came from stdin, so there is no data to read there.
@@ -139,12 +143,18 @@ struct Run: ParsableCommand {
   private func outputStyle() -> OutputSink.Style {
     let terminal = isatty(1) != 0
     let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    let jq = JQArguments.current
+    var style: OutputSink.Style
     switch color {
-    case .always: return OutputSink.Style(indent: terminal ? 2 : 0, color: true)
-    case .never: return OutputSink.Style(indent: terminal ? 2 : 0, color: false)
-    case .auto: return terminal ? OutputSink.Style(indent: 2, color: !noColor) : .lines
+    case .always: style = OutputSink.Style(indent: terminal ? 2 : 0, color: true)
+    case .never: style = OutputSink.Style(indent: terminal ? 2 : 0, color: false)
+    case .auto: style = terminal ? OutputSink.Style(indent: 2, color: !noColor) : .lines
     }
+    style.raw = jq.raw
+    style.newline = !jq.join
+    return style
   }
+
 }
 
 /// Holds the current wiring so `login` can replace it.

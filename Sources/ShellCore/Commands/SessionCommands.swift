@@ -6,8 +6,9 @@ enum SessionCommands {
     session.register(
       CommandDefinition(
         CommandSignature(
-          "help", summary: "List the commands, or show one command's usage and examples.",
-          parameters: [.init("COMMAND", .word, "a command name", optional: true)], examples: ["help", "help invite"]),
+          "help", summary: "List the commands, or show a command's or function's usage and examples.",
+          parameters: [.init("NAME", .word, "a command or function name", optional: true)],
+          examples: ["help", "help invite", "help select", "help role"]),
         role: .source
       ) { context in
         TextSource(next: context.next) { try helpText(for: context.word(0), session: context.session, range: context.range(ofArgument: 0)) }
@@ -69,11 +70,17 @@ enum SessionCommands {
         """
       return text
     }
-    guard let signature = session.command(named: name)?.signature else {
+    guard let text = session.helpText(for: name) else {
+      let known = session.commandNames + session.documentedFunctions + Array(Builtins.names)
       throw Diagnostic(
-        .usage, "no command '\(name)'", at: range,
-        hint: nearestName(to: name, in: session.commandNames).map { "did you mean '\($0)'?" })
+        .usage, "no command or function '\(name)'", at: range,
+        hint: nearestName(to: name, in: known).map { "did you mean '\($0)'?" })
     }
+    return text
+  }
+
+  /// The usage, flags, discussion and examples of a command.
+  static func text(of signature: CommandSignature) -> String {
     var text = "\(signature.usage)\n  \(signature.summary)\n"
     if !signature.parameters.isEmpty {
       text += "\nArguments:\n"
@@ -89,6 +96,23 @@ enum SessionCommands {
       for example in signature.examples { text += "  \(example)\n" }
     }
     return text
+  }
+}
+
+extension Session {
+  /// Help for `name`: a command (its usage, flags, examples), a function an embedder
+  /// documented (`role`), or a jq builtin; a name that is both a command and a builtin
+  /// (`map`, `skip`, `join`) gets both. Nil when `name` is none of these.
+  public func helpText(for name: String) -> String? {
+    var parts: [String] = []
+    if let signature = command(named: name)?.signature {
+      parts.append(SessionCommands.text(of: signature))
+    } else if let target = commandTable.alias(name), let signature = command(named: target)?.signature {
+      parts.append("\(name) with a flag is \(target):\n\n" + SessionCommands.text(of: signature))
+    }
+    if let documented = functionHelp(name) { parts.append(documented) }
+    if let builtin = BuiltinDocs.text(for: name) { parts.append((parts.isEmpty ? "" : "The jq builtin:\n") + builtin) }
+    return parts.isEmpty ? nil : parts.joined(separator: "\n")
   }
 }
 

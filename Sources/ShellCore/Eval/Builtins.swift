@@ -8,6 +8,11 @@ enum Builtins {
 
   static let names: Set<String> = Set((Array(table.keys) + Array(Prelude.definitions.keys)).map { String($0.prefix { $0 != "/" }) })
 
+  /// `name/arity` for each form of builtin `name`, by arity.
+  static func names(of name: String) -> [String] {
+    Set((Array(table.keys) + Array(Prelude.definitions.keys)).filter { $0.hasPrefix(name + "/") }).sorted()
+  }
+
   /// Emits `body(input)`.
   static func unary(_ body: @escaping @Sendable (Value, SourceRange) throws -> Value) -> NativeFunction {
     { _, _, input, _, range, emit in try emit(try body(input, range)) }

@@ -27,6 +27,7 @@ public final class Session: @unchecked Sendable {
 
   private var commands: [String: CommandDefinition] = [:]
   private var commandAliases: [String: String] = [:]
+  private var functionDocs: [String: String] = [:]
   private var settingDefinitions: [String: SettingDefinition] = [:]
   private var settingValues: [String: String] = [:]
   private var scope: Environment = .empty
@@ -100,6 +101,18 @@ public final class Session: @unchecked Sendable {
 
   /// Every command, by name.
   public var commandNames: [String] { commands.keys.sorted() }
+
+  /// Documents a function an embedder defined (`help role`): `summary` says what it takes and
+  /// gives, e.g. `role(name): the tagId of the role with that name`.
+  public func document(function name: String, _ summary: String) {
+    functionDocs[name] = summary
+  }
+
+  /// The help an embedder gave for function `name`.
+  func functionHelp(_ name: String) -> String? { functionDocs[name].map { $0 + "\n" } }
+
+  /// Functions an embedder documented, by name.
+  var documentedFunctions: [String] { functionDocs.keys.sorted() }
 
   /// Lets `name` stand for the command `target` where a flag follows it (a name kept for
   /// compatibility that is also a jq builtin: `add --method direct` for `add-users`).
