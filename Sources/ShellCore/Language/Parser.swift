@@ -3,6 +3,8 @@
 public struct Parser {
   private var tokens: [Token]
   private var index = 0
+  /// How deeply the expression being read is nested (see ``maxDepth``).
+  private var depth = 0
   private let commands: CommandTable
   private let source: Source
 
@@ -281,41 +283,65 @@ public struct Parser {
   /// `a | b`, right-associative, with `def`, `as` and `label` forms. With
   /// `allowCommandStages`, a `|` followed by a command name ends the expression.
   mutating func parsePipe(allowCommandStages: Bool, allowComma: Bool = true) throws(Diagnostic) -> Expr {
-    if current.isWord("def") {
-      let definition = try parseFunctionDefinition()
-      return .functionDefinition(definition, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
-    }
-    if current.isWord("label") {
-      index += 1
-      guard case .variable(let name) = current.kind else { throw unexpected("expected $name after 'label'") }
-      index += 1
-      try expect("|", "after 'label $\(name)'")
-      return .label(name, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
-    }
-    let lhs = allowComma ? try parseComma() : try parseAlternative()
-    if current.isWord("as") {
-      // jq 1.8: `E as $x | body` binds the whole expression before it: `1 + 2 as $x` is 3.
-      index += 1
-      var patterns = [try parsePattern()]
-      while current.is("?//") {
+    try nested()
+    defer { depth -= 1 }
+    // `a | b | c` is read in a loop (a long pipe is not deep); `def`, `label` and `as` bind
+    // over the rest, which is read recursively.
+    var terms: [Expr] = []
+    var tail: Expr?
+    while true {
+      if current.isWord("def") {
+        let definition = try parseFunctionDefinition()
+        tail = .functionDefinition(definition, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+        break
+      }
+      if current.isWord("label") {
         index += 1
-        patterns.append(try parsePattern())
+        guard case .variable(let name) = current.kind else { throw unexpected("expected $name after 'label'") }
+        index += 1
+        try expect("|", "after 'label $\(name)'")
+        tail = .label(name, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+        break
       }
-      try expect("|", "after the pattern of 'as'")
-      if allowCommandStages, let (signature, _) = command(at: index) {
-        // jq's `as` binds over the rest of the expression; a command cannot be part of it.
-        throw Diagnostic(
-          .syntax, "'\(signature.name)' is a command: it cannot be inside the expression that `as` binds over",
-          at: current.range,
-          hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+      let lhs = allowComma ? try parseComma() : try parseAlternative()
+      if current.isWord("as") {
+        // jq 1.8: `E as $x | body` binds the whole expression before it: `1 + 2 as $x` is 3.
+        index += 1
+        var patterns = [try parsePattern()]
+        while current.is("?//") {
+          index += 1
+          patterns.append(try parsePattern())
+        }
+        try expect("|", "after the pattern of 'as'")
+        if allowCommandStages, let (signature, _) = command(at: index) {
+          // jq's `as` binds over the rest of the expression; a command cannot be part of it.
+          throw Diagnostic(
+            .syntax, "'\(signature.name)' is a command: it cannot be inside the expression that `as` binds over",
+            at: current.range,
+            hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+        }
+        tail = .bind(lhs, patterns, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+        break
       }
-      let body = try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma)
-      return .bind(lhs, patterns, body)
+      terms.append(lhs)
+      guard current.is("|") else { break }
+      if allowCommandStages && isCommandStart(at: index + 1) { break }
+      index += 1
     }
-    guard current.is("|") else { return lhs }
-    if allowCommandStages && isCommandStart(at: index + 1) { return lhs }
-    index += 1
-    return .pipe(lhs, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+    var result = tail ?? terms.removeLast()
+    while let previous = terms.popLast() { result = .pipe(previous, result) }
+    return result
+  }
+
+  /// The deepest nesting of expressions accepted: deeper is a syntax error, not a crash.
+  static let maxDepth = 256
+
+  private mutating func nested() throws(Diagnostic) {
+    depth += 1
+    if depth > Self.maxDepth {
+      depth -= 1
+      throw Diagnostic(.syntax, "expression nested more than \(Self.maxDepth) levels deep", at: current.range)
+    }
   }
 
   /// An expression that stops at a top-level `|` (a command argument or a stage).
@@ -409,11 +435,11 @@ public struct Parser {
   }
 
   private mutating func parseUnary() throws(Diagnostic) -> Expr {
-    if current.is("-") {
-      let token = advance()
-      return .negate(try parseUnary(), token.range)
-    }
-    return try parsePostfix()
+    var signs: [SourceRange] = []
+    while current.is("-") { signs.append(advance().range) }
+    var expr = try parsePostfix()
+    while let sign = signs.popLast() { expr = .negate(expr, sign) }
+    return expr
   }
 
   /// A term with its suffixes (`.a`, `[i]`, `[]`, `[a:b]`, `?`) and an optional `as` binding.
