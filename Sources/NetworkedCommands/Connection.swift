@@ -25,6 +25,14 @@ public struct NetworkedEnvironment: Sendable {
   /// Where the progress line goes, and whether it is a terminal (live line) or not (occasional
   /// plain lines).
   public var progress: ProgressOutput
+  /// The name the key's rate budget and journal are kept under with the key; nil: the base
+  /// URL. The sandbox, served on a new port each run, is always `sandbox`.
+  public var scopeName: String?
+
+  /// The scope (key and place fingerprinted) this environment's state is kept under.
+  public var scope: String? {
+    key.map { Fingerprint.of(key: $0.secret, baseURL: scopeName ?? baseURL.string) }
+  }
 
   /// An environment for `baseURL` with the system clock, the default state database and the
   /// URLSession transport.
@@ -117,7 +125,7 @@ public final class NetworkedConnection: @unchecked Sendable {
       throw PipelineStop(status: .usage, message: "nwsh: cannot open the state database \(environment.statePath): \(error)")
     }
     let pacer = Pacer(
-      scope: Fingerprint.of(key: key.secret, baseURL: environment.baseURL.string), store: store,
+      scope: Fingerprint.of(key: key.secret, baseURL: environment.scopeName ?? environment.baseURL.string), store: store,
       clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }

@@ -249,6 +249,19 @@ public final class StateStore: Sendable {
     }
   }
 
+  /// Forgets everything kept for `scope`: its journal, its request log and pauses (`nwsh
+  /// sandbox --reset`). Returns how many journal entries went.
+  @discardableResult
+  public func forget(scope: String) throws -> Int {
+    try queue.write { db in
+      let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE scope = ?", arguments: [scope]) ?? 0
+      for table in ["journal", "request_log", "pause"] {
+        try db.execute(sql: "DELETE FROM \(table) WHERE scope = ?", arguments: [scope])
+      }
+      return count
+    }
+  }
+
   /// Makes every later write fail as on a full disk (tests of what nwsh does then).
   func simulateFullDisk() throws {
     try queue.writeWithoutTransaction { db in

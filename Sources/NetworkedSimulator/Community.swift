@@ -1,19 +1,19 @@
 import Foundation
 
 /// The simulated community: roles, members, pending invites, plans and the ledger.
-struct Community {
-  struct Role {
+struct Community: Codable {
+  struct Role: Codable {
     var tagId: String
     var name: String
     var type: Int
   }
-  struct Member {
+  struct Member: Codable {
     var userId: String
     var name: String
     var email: String
     var roleId: String
   }
-  struct Invite {
+  struct Invite: Codable {
     var inviteId: String
     var email: String
     var name: String
@@ -25,9 +25,12 @@ struct Community {
   var roles: [Role] = []
   var members: [Member] = []
   var invites: [String: Invite] = [:]  // by lower-cased email
+  /// The plans (not persisted: the seeded ones are the same every time).
   var plans: [[String: Any]] = []
   var ledger: [LedgerEntry] = []
   private var counter: UInt64 = 0
+
+  private enum CodingKeys: String, CodingKey { case roles, members, invites, ledger, counter }
 
   static func seeded() -> Community {
     var community = Community()
@@ -92,3 +95,6 @@ struct Community {
     return true
   }
 }
+
+// Plans are `[String: Any]` holding only strings and numbers, never mutated after seeding.
+extension Community: @unchecked Sendable {}

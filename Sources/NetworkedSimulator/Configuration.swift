@@ -39,6 +39,9 @@ public struct SimulatorConfiguration: Sendable {
   /// Whether a second invite or add for the same person is carried out again instead of being
   /// refused (`already_invited`): a careless server, for tests that count what nwsh sent.
   public var acceptsDuplicates = false
+  /// A file that keeps the community between runs and shares it between processes (the
+  /// sandbox's `$XDG_STATE_HOME/nwsh/sandbox.json`); nil keeps it in memory only.
+  public var communityFile: String?
   /// Whether to start with the seeded members, roles and plans.
   public var seeded = true
   /// The clock, in milliseconds since the Unix epoch. Inject one to run hours of traffic at once.

@@ -1,5 +1,5 @@
 /// One invite or add the simulator accepted. Passwords are never kept, only whether one was set.
-public struct LedgerEntry: Sendable, Hashable {
+public struct LedgerEntry: Sendable, Hashable, Codable {
   /// Position in the ledger, from 1.
   public var seq: Int
   /// `invite` (the invites endpoint) or `add` (addExternalUsers).

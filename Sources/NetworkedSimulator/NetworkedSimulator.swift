@@ -24,12 +24,14 @@ public final class NetworkedSimulator: Sendable {
 
   private let configuration: SimulatorConfiguration
   private let state: Mutex<State>
+  private let file: CommunityFile?
   private let server: Mutex<HTTPServer?> = Mutex(nil)
   private let boundPort: Mutex<Int> = Mutex(0)
 
   /// Creates a simulator; it serves nothing until ``start(port:)``.
   public init(_ configuration: SimulatorConfiguration) {
     self.configuration = configuration
+    self.file = configuration.communityFile.map(CommunityFile.init(path:))
     self.state = Mutex(
       State(
         community: configuration.seeded ? .seeded() : Community(),
@@ -150,6 +152,23 @@ public final class NetworkedSimulator: Sendable {
   }
 
   private func route(_ request: WireRequest, now: Int64) -> WireResponse {
+    guard let file else { return routeInMemory(request, now: now) }
+    // A persisted community: read back, handled, written back, all under the file's lock.
+    let seeded = configuration.seeded
+    return file.transaction(initial: { seeded ? .seeded() : Community() }) { stored in
+      state.withLock { $0.community.take(stored) }
+      let response = routeInMemory(request, now: now)
+      stored = state.withLock { $0.community }
+      return response
+    }
+  }
+
+  /// Forgets a persisted community (`nwsh sandbox --reset`).
+  public static func reset(communityFile path: String) {
+    CommunityFile(path: path).reset()
+  }
+
+  private func routeInMemory(_ request: WireRequest, now: Int64) -> WireResponse {
     switch (request.method, request.path) {
     case ("POST", "/api/v1/admin/community/invites/emails"): return invite(request, now: now)
     case ("POST", "/api/v1/admin/community/addExternalUsers"): return addUser(request, now: now)

@@ -11,19 +11,62 @@ struct Sandbox: AsyncParsableCommand {
     discussion: """
       Prints one JSON line with the URL and the demo API key, then serves until Ctrl-C:
         {"url":"http://127.0.0.1:PORT","apiKey":"sandbox-demo-key"}
-      Point nwsh at it with --base-url and NETWORKED_API_KEY, or use curl.
+      Point nwsh at it with --base-url and NETWORKED_API_KEY, or use curl. It serves the same
+      community --sandbox runs use, kept in $XDG_STATE_HOME/nwsh/sandbox.json (--fresh for a new
+      one in memory; --reset to forget it and the sandbox's journal).
       """)
 
   @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
   var port = 0
 
-  @Flag(help: "Serve without rate windows.")
+  @Option(help: "Rate windows, LIMIT/SPAN,… (e.g. 4/2s,10/10s; none for none; default: the documented 10/1m,50/10m,120/1h).")
+  var rateLimits: String?
+
+  @Flag(help: "Serve without rate windows (as --rate-limits none).")
   var noLimits = false
 
+  @Flag(help: "Serve a new community in memory, forgotten at exit.")
+  var fresh = false
+
+  @Flag(help: "Forget the sandbox's community and its journal, then exit.")
+  var reset = false
+
+  /// Where the sandbox's community is kept.
+  static func communityFile(_ variables: [String: String]) -> String {
+    ((StateStore.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
+      .appendingPathComponent("sandbox.json")
+  }
+
+  /// The name the sandbox's budget and journal are kept under (its port changes every run).
+  static let scopeName = "sandbox"
+
   func run() async throws {
+    let variables = ProcessInfo.processInfo.environment
+    if reset {
+      NetworkedSimulator.reset(communityFile: Self.communityFile(variables))
+      let statePath = StateStore.defaultPath(environment: variables)
+      var forgotten = 0
+      if FileManager.default.fileExists(atPath: statePath) {
+        let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: Self.scopeName)
+        forgotten = try StateStore(path: statePath).forget(scope: scope)
+      }
+      FileHandle.standardError.write(
+        Data("nwsh sandbox: forgot the sandbox's community and \(forgotten) journal entr\(forgotten == 1 ? "y" : "ies")\n".utf8))
+      return
+    }
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
+    if !fresh { configuration.communityFile = Self.communityFile(variables) }
     if noLimits { configuration.rateWindows = [] }
-    if let clock = ProcessInfo.processInfo.environment["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) {
+    if let rateLimits {
+      do {
+        configuration.rateWindows = try RateLimit.parseList(rateLimits).map {
+          RateWindow(limit: $0.limit, seconds: max(1, Int($0.seconds.rounded(.up))))
+        }
+      } catch {
+        throw ValidationError("--rate-limits: \(error)")
+      }
+    }
+    if let clock = variables["NWSH_TEST_CLOCK"].flatMap(ScaledClock.init(specification:)) {
       // Only a scaled clock can be shared with other processes; a virtual one cannot.
       configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
     }

@@ -29,6 +29,9 @@ struct Wiring {
       if options.baseURL != nil { throw ValidationError("give either --sandbox or --base-url, not both") }
       var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
       configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
+      // The sandbox remembers its community between runs, like the real API: a re-run skips
+      // those invited before, and reconcile has something to check against.
+      configuration.communityFile = Sandbox.communityFile(variables)
       let simulator = NetworkedSimulator(configuration)
       do {
         try simulator.start()
@@ -38,6 +41,7 @@ struct Wiring {
       let key = APIKey(NetworkedSimulator.demoKey)
       var environment = NetworkedEnvironment(
         baseURL: try BaseURL(simulator.baseURL), key: key, keySource: "sandbox", clock: clock)
+      environment.scopeName = Sandbox.scopeName
       if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
       return Wiring(
         environment: environment, keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),

@@ -59,10 +59,15 @@ final class SandboxProcess {
   let key: String
   private let quiet = Pipe()
 
+  /// A state directory of its own, unless the test gives one (the sandbox keeps its
+  /// community there).
+  let state = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-sandbox-\(UUID().uuidString)").path
+
   init(_ extra: [String] = [], environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["sandbox"] + extra
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(["XDG_STATE_HOME": state]) { $1 }
+      .merging(environment) { $1 }
     let output = Pipe()
     process.standardOutput = output
     // Not FileHandle.nullDevice: Process closes the descriptors it is given, and closing that
@@ -83,6 +88,7 @@ final class SandboxProcess {
   func stop() -> Int32 {
     process.terminate()
     process.waitUntilExit()
+    try? FileManager.default.removeItem(atPath: state)
     return process.terminationStatus
   }
 }
