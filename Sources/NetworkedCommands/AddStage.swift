@@ -33,7 +33,7 @@ final class AddStage: RowStage {
     if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     let request: AddUserRequest
     do throws(Validation.Problem) {
-      request = try Self.request(row, method: method, roles: run.connection.knownRoles)
+      request = try Self.request(row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
     } catch {
       return try run.emit(
         row, "invalid", row.value.text("email"),
@@ -101,7 +101,9 @@ final class AddStage: RowStage {
   }
 
   /// The request a row asks for, or why it cannot be sent.
-  private static func request(_ row: Row, method: AddMethod, roles: [NetworkedAPIRole]?) throws(Validation.Problem) -> AddUserRequest {
+  private static func request(_ row: Row, method: AddMethod, roles: [NetworkedAPIRole]?, plans: [Plan]?) throws(Validation.Problem)
+    -> AddUserRequest
+  {
     let value = try Validation.object(row)
     let name = try Validation.name(value)
     let email = try Validation.email(value)
@@ -111,8 +113,14 @@ final class AddStage: RowStage {
     if method == .direct && password == nil {
       throw Validation.Problem(code: "missing_password", message: "--method direct needs a non-empty password field")
     }
+    let planId = value.text("planId")
+    if let planId, let plans, !plans.contains(where: { $0.id == planId }) {
+      throw Validation.Problem(
+        code: "unknown_plan",
+        message: "no plan has id \(planId); plans: " + plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", "))
+    }
     return AddUserRequest(
-      email: email, name: name, roleId: roleId, planId: value.text("planId"),
+      email: email, name: name, roleId: roleId, planId: planId,
       password: method == .direct ? password : nil, method: method)
   }
 

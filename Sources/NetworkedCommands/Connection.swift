@@ -64,6 +64,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   unowned let session: Session
   private var opened: (client: NetworkedClient, pacer: Pacer)?
   private var cachedRoles: [Role]?
+  private var cachedPlans: [Plan]?
   let budget: RetryBudget
   let progress: ProgressReporter
   /// `set request-deadline`, as the last pipeline started with it (read from request tasks).
@@ -162,6 +163,18 @@ public final class NetworkedConnection: @unchecked Sendable {
     cachedRoles = roles
     return roles
   }
+
+  /// The community's plans, fetched once per session.
+  func plans() throws -> [Plan] {
+    if let cachedPlans { return cachedPlans }
+    let client = try client()
+    let plans = try waitFor { () async throws(NetworkedAPIError) in try await client.plans() }
+    cachedPlans = plans
+    return plans
+  }
+
+  /// The plans if they were already fetched (checks of plan ids use them only then).
+  var knownPlans: [Plan]? { cachedPlans }
 
   /// The roles if they were already fetched (row validation uses them only then).
   var knownRoles: [Role]? { cachedRoles }

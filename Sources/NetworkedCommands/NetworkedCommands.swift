@@ -23,6 +23,13 @@ public enum NetworkedCommands {
     for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
     session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
+    definePlanFunction(session, connection)
+    session.document(
+      function: "role",
+      "role(name): the tagId of the community's role with that name (trimmed, any case), for tagId or roleId; fetched once per session; an unknown name is an error listing the names")
+    session.document(
+      function: "plan",
+      "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names")
     session.atEndOfEveryRun { [weak connection] in connection?.releaseClaims() }
     return connection
   }
@@ -85,6 +92,12 @@ public enum NetworkedCommands {
             case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue)
             default: throw Diagnostic(.usage, "--plans must be plan ids (strings)", at: context.call.flags["plans"]?.range ?? context.call.range)
             }
+          }
+          // Checked before anything is sent, once the plans are known (plan("…") fetches them).
+          if let plans = connection.knownPlans, let unknown = planIds?.first(where: { id in !plans.contains { $0.id == id } }) {
+            let known = plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", ")
+            throw Diagnostic(
+              .usage, "--plans: no plan has id \(unknown); the plans are: \(known)", at: context.call.flags["plans"]?.range ?? context.call.range)
           }
         }
         let note = context.flagExpression("note").map {
@@ -176,6 +189,33 @@ public enum NetworkedCommands {
         return try DirectorySources.api(connection, context)
       },
     ]
+  }
+
+  /// `plan("Supporter (monthly)")`: the id of the plan with that name, matched trimmed and
+  /// without case; the plans are fetched once per session. An unknown name is an error naming
+  /// those that exist; once fetched, `invite --plans` and `planId` are checked against them.
+  static func definePlanFunction(_ session: Session, _ connection: NetworkedConnection) {
+    session.interpreter.define("plan", arity: 1) { interpreter, arguments, input, scope, range, emit in
+      try interpreter.evaluate(arguments[0], input, scope) { name in
+        guard case .string(let text) = name else {
+          throw JQError("plan(name) needs a string, got \(name.typeName)", at: range)
+        }
+        let plans: [Plan]
+        do {
+          plans = try connection.plans()
+        } catch let error as NetworkedAPIError {
+          throw JQError("plan(\"\(text)\"): could not fetch the plans: \(error)", at: range)
+        }
+        let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let plan = plans.first(where: { $0.name?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == wanted }),
+          let id = plan.id
+        else {
+          let names = plans.compactMap(\.name).map { "\"\($0)\"" }.joined(separator: ", ")
+          throw JQError("no plan named \"\(text)\"; the plans are: \(names.isEmpty ? "(none)" : names)", at: range)
+        }
+        try emit(.string(id))
+      }
+    }
   }
 
   /// `role("Member")`: the `tagId` of the role with that name, matched trimmed and without case;
