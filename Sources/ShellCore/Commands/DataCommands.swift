@@ -8,7 +8,8 @@ enum DataCommands {
   }
 
   static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
-  static let delimiterFlag = CommandSignature.Flag("delimiter", .word, "the CSV field separator: , ; | or tab (implies CSV)")
+  static let delimiterFlag = CommandSignature.Flag(
+    "delimiter", .word, "the CSV field separator: one character in quotes (\";\"), or comma, semicolon, pipe, tab (implies CSV)")
 
   static let all: [CommandDefinition] = [
     CommandDefinition(
@@ -18,7 +19,7 @@ enum DataCommands {
           .init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"), formatFlag,
           delimiterFlag,
         ],
-        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}", "read --delimiter ';' | map .Email"],
+        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}", "read --delimiter semicolon | map .Email"],
         discussion: """
           Rows stream one at a time. A malformed value becomes a result with status "invalid" and
           code bad_json (or bad_csv), with its line and column, and reading goes on (set strict on
@@ -157,6 +158,9 @@ extension Format {
     guard let text = context.flagWord("delimiter") else { return nil }
     switch text {
     case "tab", "\\t", "\t": return 0x09
+    case "comma": return UInt8(ascii: ",")
+    case "semicolon": return UInt8(ascii: ";")
+    case "pipe": return UInt8(ascii: "|")
     default:
       let bytes = Array(text.utf8)
       guard bytes.count == 1, bytes[0] != 0x22, bytes[0] != 0x0A, bytes[0] != 0x0D else {

@@ -282,7 +282,9 @@ public final class Session: @unchecked Sendable {
         throw error
       }
       guard values.count == 1 else {
-        throw Diagnostic(.runtime, "let \(name) needs exactly one value, got \(values.count)", at: range)
+        throw Diagnostic(
+          .runtime, "let \(name) needs exactly one value, got \(values.count)", at: range,
+          hint: values.isEmpty ? nil : "to bind all of them as an array, write let \(name) = [\(range.text.components(separatedBy: "=").dropFirst().joined(separator: "=").trimmingCharacters(in: .whitespaces))]")
       }
       bind(name, to: values[0])
     case .definition(let definition):

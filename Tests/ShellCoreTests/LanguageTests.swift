@@ -1,0 +1,193 @@
+import Foundation
+import ShellCore
+import Testing
+
+/// The pipeline language as a jq and nushell user expects it.
+@Suite("pipelines that compose")
+struct LanguageTests {
+  static let rows = """
+    {"name":"Ada","email":"ada@x.org","n":1,"tags":[1,2]}
+    {"name":"Bob","email":"bob@x.org","n":2,"tags":[3]}
+    {"name":"Cy","email":"cy@x.org","n":3,"tags":[]}
+    {"name":"Di","email":"di@x.org","n":4,"tags":[4,5,6]}
+    {"name":"Ed","email":"ed@x.org","n":5,"tags":[7]}
+    """
+
+  @Test("a batch is a row: map, where and count see it whole; unbatch gives the rows back with their numbers")
+  func batchesAreRows() {
+    #expect(runProgram("read | batch 2 | map length", input: Self.rows).lines == ["2", "2", "1"])
+    #expect(runProgram("read | batch 2 | count", input: Self.rows).lines == ["3"])
+    #expect(runProgram("read | batch 2 | where length > 1 | unbatch | .n", input: Self.rows).lines == ["1", "2", "3", "4"])
+    #expect(runProgram("read | batch 2 | map map(.n * 10) | unbatch", input: Self.rows).lines == ["10", "20", "30", "40", "50"])
+  }
+
+  @Test("jq's own spellings run as in jq: builtins named like commands, as-bindings, defs and pipes inside a stage")
+  func jqHabits() {
+    #expect(runProgram("read | .tags | add", input: Self.rows).lines == ["3", "3", "null", "15", "7"])
+    #expect(runProgram("read | {n} | add", input: Self.rows).lines == ["1", "2", "3", "4", "5"])
+    #expect(runProgram("read | .tags | map(. + 1) | length", input: Self.rows).lines == ["2", "1", "0", "3", "1"])
+    #expect(runProgram("read | map .n", input: Self.rows).lines == ["1", "2", "3", "4", "5"])
+    #expect(runProgram(#"read | [.name, .email] | join(", ")"#, input: Self.rows).lines.first == #""Ada, ada@x.org""#)
+    #expect(runProgram("read | [skip(1; .tags[])]", input: Self.rows).lines == ["[2]", "[]", "[]", "[5,6]", "[]"])
+    #expect(runProgram("read | skip 3 | .n", input: Self.rows).lines == ["4", "5"])
+    #expect(runProgram("read | .n as $v | {v: ($v * 2)}", input: Self.rows).lines.last == #"{"v":10}"#)
+    #expect(runProgram("read | def twice: . * 2; .n | twice", input: Self.rows).lines == ["2", "4", "6", "8", "10"])
+    #expect(runProgram("read | .tags | length | . * 10", input: Self.rows).lines == ["20", "10", "0", "30", "10"])
+    #expect(runProgram("read | where(.n > 3) | take(1) | .name", input: Self.rows).lines == [#""Di""#])
+    #expect(runProgram("read | first(.tags[])", input: Self.rows).lines == ["1", "3", "4", "7"])
+  }
+
+  @Test("where a jq habit cannot work, the error shows the parenthesised fix")
+  func fixes() {
+    let bound = runProgram("read | .n as $v | where $v > 1", input: Self.rows)
+    #expect(bound.status == .usage)
+    #expect(bound.diagnostics.joined().contains("where (.x as $v | $v > 1)"))
+    let piped = runProgram(#"read | where .name | test("A")"#, input: Self.rows)
+    #expect(piped.lines.count == 5 && piped.lines.allSatisfy { $0.contains("expression_error") })
+    #expect(piped.diagnostics.joined().contains(#"where (.name | test("A"))"#))
+    #expect(runProgram(#"read | where (.name | test("A")) | .n"#, input: Self.rows).lines == ["1"])
+    let inside = runProgram("let m = [read | .n]", input: Self.rows)
+    #expect(inside.status == .usage)
+  }
+
+  @Test("pipelines as values: collect, let NAME = PIPELINE")
+  func pipelinesAsValues() {
+    #expect(runProgram("read | .n | collect", input: Self.rows).lines == ["[1,2,3,4,5]"])
+    #expect(runProgram("read | collect | map(.n) | add", input: Self.rows).lines == ["15"])
+    #expect(runProgram("let ns = read | .n; $ns | add", input: Self.rows).lines == ["15"])
+    #expect(runProgram(#"read | collect | group_by(.n % 2) | map(length)"#, input: Self.rows).lines == ["[2,3]"])
+    // A let over a pipeline still reports bad input on stdout, and binds only the rows.
+    let messy = runProgram("let ns = read | .n; $ns", input: Self.rows + "\nnot json\n")
+    #expect(messy.lines.count == 2 && messy.lines[0].contains("bad_json") && messy.lines[1] == "[1,2,3,4,5]")
+  }
+
+  @Test("join: anti, semi, left and inner, keyed by hash")
+  func joins() {
+    let known = #"let known = ["ada@x.org", "DI@X.ORG"] | map(ascii_downcase); "#
+    #expect(runProgram(known + "read | join $known --on .email --anti | .name", input: Self.rows).lines == [#""Bob""#, #""Cy""#, #""Ed""#])
+    #expect(runProgram(known + "read | join $known --on .email --semi | .name", input: Self.rows).lines == [#""Ada""#, #""Di""#])
+    let people = #"let people = [{mail: "bob@x.org", city: "Oslo"}, {mail: "bob@x.org", city: "Rome"}]; "#
+    #expect(
+      runProgram(people + "read | join $people --on .email --right-on .mail --as p | [.name, .p.city]", input: Self.rows).lines == [
+        #"["Bob","Oslo"]"#, #"["Bob","Rome"]"#,
+      ])
+    #expect(runProgram(people + "read | join $people --on .email --right-on .mail --left | .match.city", input: Self.rows).lines.count == 6)
+    let big = runProgram(
+      "let xs = [range(100000) | tostring]; range(100000) | tostring | join $xs --on . --semi | count", input: "")
+    #expect(big.lines == ["100000"])
+  }
+
+  @Test("raw output: emit --raw, and CSV lines through @csv")
+  func rawOutput() {
+    #expect(runProgram("read | .name | emit --raw", input: Self.rows).lines == ["Ada", "Bob", "Cy", "Di", "Ed"])
+    #expect(runProgram(#"read | [.name, .n] | @csv | emit --raw"#, input: Self.rows).lines.first == #""Ada",1"#)
+    var raw: [UInt8] = []
+    let session = Session(output: OutputSink(style: OutputSink.Style(indent: 0, color: false, raw: true, newline: false)) { raw += $0 })
+    session.run(#""a", "b", 1"#, name: "<test>")
+    #expect(String(decoding: raw, as: UTF8.self) == "ab1")
+  }
+
+  @Test("read --delimiter and a CSV read as JSON hints at --csv")
+  func csvInput() {
+    #expect(runProgram(#"read --delimiter ";" | .b"#, input: "a;b\n1;x,y\n").lines == [#""x,y""#])
+    #expect(runProgram("read --delimiter semicolon | .b", input: "a;b\n1;x,y\n").lines == [#""x,y""#])
+    #expect(runProgram("read --delimiter tab | .b", input: "a\tb\n1\t2\n").lines == [#""2""#])
+    let misread = runProgram("read", input: "name,email\nAda,ada@x.org\n")
+    #expect(misread.lines[0].contains("read --csv"))
+    #expect(misread.diagnostics.joined().contains("looks like CSV"))
+  }
+}
+
+/// `save` writes the way a careful `>` does.
+@Suite("save", .serialized)
+struct SaveTests {
+  static func directory() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-save-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  static func run(_ program: String, in directory: String) -> (lines: [String], diagnostics: [String], status: ShellCore.ExitStatus) {
+    runProgram(program, input: LanguageTests.rows) { session in
+      session.workingDirectory = directory
+      session.stateDirectory = directory + "/state"
+    }
+  }
+
+  static func mode(_ path: String) throws -> Int {
+    try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! Int
+  }
+
+  @Test("a new file is 0600; nwsh's own file is replaced atomically; someone else's needs --force; --append adds")
+  func files() throws {
+    let directory = Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    #expect(Self.run("read | save out.csv", in: directory).status == .success)
+    #expect(try String(contentsOfFile: directory + "/out.csv", encoding: .utf8).hasPrefix("name,email,n,tags\nAda,ada@x.org,1,\"[1,2]\"\n"))
+    #expect(try Self.mode(directory + "/out.csv") == 0o600)
+    chmod(directory + "/out.csv", 0o640)
+    // Ours: replaced, keeping its mode.
+    #expect(Self.run("read | take 1 | save out.csv", in: directory).status == .success)
+    #expect(try String(contentsOfFile: directory + "/out.csv", encoding: .utf8).split(separator: "\n").count == 2)
+    #expect(try Self.mode(directory + "/out.csv") == 0o640)
+    // Theirs: refused, untouched; --force replaces; --append adds.
+    try Data("precious\n".utf8).write(to: URL(fileURLWithPath: directory + "/theirs.jsonl"))
+    let refused = Self.run("read | save theirs.jsonl", in: directory)
+    #expect(refused.status == .usage && refused.diagnostics.joined().contains("--force"))
+    #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8) == "precious\n")
+    #expect(Self.run("read | take 1 | save theirs.jsonl --append", in: directory).status == .success)
+    #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8).hasPrefix("precious\n{\"name\":\"Ada\""))
+    #expect(Self.run("read | take 2 | save theirs.jsonl --force", in: directory).status == .success)
+    #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8).split(separator: "\n").count == 2)
+    // No temporary file is left behind.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }.isEmpty)
+  }
+
+  @Test("a symbolic link's target is written into (the link stays a link); - is standard output")
+  func linksAndStdout() throws {
+    let directory = Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    #expect(Self.run("read | save real.jsonl", in: directory).status == .success)
+    try FileManager.default.createSymbolicLink(atPath: directory + "/link.jsonl", withDestinationPath: "real.jsonl")
+    #expect(Self.run("read | take 1 | save link.jsonl", in: directory).status == .success)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link.jsonl") == "real.jsonl")
+    #expect(try String(contentsOfFile: directory + "/real.jsonl", encoding: .utf8).split(separator: "\n").count == 1)
+    let stdout = Self.run("read | take 2 | save - --format csv", in: directory)
+    #expect(stdout.lines == ["name,email,n,tags", #"Ada,ada@x.org,1,"[1,2]""#, "Bob,bob@x.org,2,[3]"])
+    #expect(!FileManager.default.fileExists(atPath: directory + "/-"))
+  }
+
+  @Test("a FIFO is written into, not replaced")
+  func fifo() throws {
+    let directory = Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/pipe"
+    #expect(mkfifo(path, 0o600) == 0)
+    let received = Captured()
+    let reader = Thread {
+      let handle = FileHandle(forReadingAtPath: path)!
+      received.set(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+    }
+    reader.start()
+    #expect(Self.run("read | .name | save pipe", in: directory).status == .success)
+    while received.value == nil { usleep(1000) }
+    #expect(received.value == "\"Ada\"\n\"Bob\"\n\"Cy\"\n\"Di\"\n\"Ed\"\n")
+    var info = stat()
+    #expect(lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+  }
+
+  final class Captured: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text: String?
+    func set(_ value: String) {
+      lock.lock()
+      text = value
+      lock.unlock()
+    }
+    var value: String? {
+      lock.lock()
+      defer { lock.unlock() }
+      return text
+    }
+  }
+}
