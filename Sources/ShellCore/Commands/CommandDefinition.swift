@@ -71,26 +71,34 @@ public final class CommandContext {
   /// Positional argument `index` as a file path: a word, or `$name` for a variable bound to a
   /// string (`let file = $ARGS.positional[0]` then `open $file`).
   public func path(_ index: Int) throws -> String? {
-    guard let text = word(index) else { return nil }
-    return try resolvePath(text, at: call.arguments[index].range)
+    guard index < call.arguments.count else { return nil }
+    return try resolvePath(call.arguments[index])
   }
 
   /// The value of `--name` as a file path, resolved like ``path(_:)``.
   public func flagPath(_ name: String) throws -> String? {
-    guard let text = flagWord(name) else { return nil }
-    return try resolvePath(text, at: call.flags[name]?.range)
+    guard let argument = call.flags[name] else { return nil }
+    return try resolvePath(argument)
   }
 
-  private func resolvePath(_ text: String, at range: SourceRange?) throws -> String {
-    guard text.hasPrefix("$"), text.count > 1 else { return text }
-    let name = String(text.dropFirst())
-    guard let value = session.environment.lookupVariable(name) else {
-      throw usage("$\(name) is not defined", at: range)
+  /// A word as is; `$name` or `$ARGS.positional[0]` evaluated, which must give one string.
+  private func resolvePath(_ argument: CommandArgument) throws -> String? {
+    switch argument {
+    case .word(let text, _): return text
+    case .present: return nil
+    case .expression(let expr, let range):
+      let values: [Value]
+      do {
+        values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+      } catch let error as JQError {
+        throw usage("\(range.text): \(error.message)", at: range)
+      }
+      guard values.count == 1, case .string(let path) = values[0] else {
+        let got = values.count == 1 ? values[0].typeName : "\(values.count) values"
+        throw usage("\(range.text) must be one string to name a file, got \(got)", at: range)
+      }
+      return path
     }
-    guard case .string(let path) = value else {
-      throw usage("$\(name) must be a string to name a file, it is \(value.typeName)", at: range)
-    }
-    return path
   }
 
   /// Positional argument `index` as a whole number, if given.

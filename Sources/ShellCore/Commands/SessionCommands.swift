@@ -45,11 +45,12 @@ enum SessionCommands {
         role: .source
       ) { context in
         let session = context.session
-        let path = session.resolvePath(try context.path(0)!)
+        let given = try context.path(0)!
+        let path = session.resolvePath(given)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-          throw Diagnostic(.usage, "cannot read \(context.word(0)!)", at: context.range(ofArgument: 0))
+          throw Diagnostic(.usage, "cannot read \(given)", at: context.range(ofArgument: 0))
         }
-        return ActionSource(next: context.next) { try session.runStatements(Script.strippingShebang(text), name: context.word(0)!) }
+        return ActionSource(next: context.next) { try session.runStatements(Script.strippingShebang(text), name: given) }
       })
   }
 

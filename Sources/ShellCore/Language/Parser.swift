@@ -261,6 +261,11 @@ public struct Parser {
       index += 1
       return .word(String(Int(value)), start)
     case .word, .path:
+      if case .variable = current.kind {
+        // `open $file`, `open $ARGS.positional[0]`: a variable (and what follows it) names it.
+        let expr = try parsePostfix()
+        return .expression(expr, start.through(tokens[index - 1].range))
+      }
       if case .string(let parts) = current.kind, parts.count == 1, case .text(let text) = parts[0] {
         index += 1
         return .word(text, start)
