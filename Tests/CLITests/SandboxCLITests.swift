@@ -10,6 +10,33 @@ struct SandboxCLITests {
     return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as! [String: Any]
   }
 
+  @Test("--rate-limits sets the sandbox's windows; its community outlives it unless --fresh")
+  func rateLimitsAndMemory() throws {
+    let sandbox = try SandboxProcess(["--rate-limits", "2/1h"])
+    let key = "x-api-key: \(sandbox.key)"
+    let path = "\(sandbox.url)/api/v1/global/tags/community"
+    #expect(try curl([path, "--header", key])["error"] as? Bool == false)
+    #expect(try curl([path, "--header", key])["error"] as? Bool == false)
+    let third = try Binary.run(["-s", "-o", "/dev/null", "-w", "%{http_code}", path, "--header", key], executable: "/usr/bin/curl")
+    #expect(third.stdout == "429")
+    let invite = [
+      "\(sandbox.url)/api/v1/admin/community/addExternalUsers", "--header", key, "--data-urlencode", "email=m@example.org",
+      "--data-urlencode", "name=M", "--data-urlencode", "roleId=69baa36beddb9f0012fdf101", "-d", "method=1",
+    ]
+    // The windows are used up; a second sandbox on the same state serves the same community.
+    let again = try SandboxProcess(["--no-limits"], environment: ["XDG_STATE_HOME": sandbox.state])
+    _ = try curl(invite.map { $0.replacingOccurrences(of: sandbox.url, with: again.url) }.map { $0 == key ? "x-api-key: \(again.key)" : $0 })
+    #expect(again.stop() == 0)
+    let third2 = try SandboxProcess(["--no-limits"], environment: ["XDG_STATE_HOME": sandbox.state])
+    let ledger = try curl(["\(third2.url)/_sandbox/ledger", "--header", "x-api-key: \(third2.key)"])
+    #expect((ledger["data"] as? [Any])?.count == 1)
+    #expect(third2.stop() == 0)
+    let fresh = try SandboxProcess(["--fresh"], environment: ["XDG_STATE_HOME": sandbox.state])
+    #expect((try curl(["\(fresh.url)/_sandbox/ledger", "--header", "x-api-key: \(fresh.key)"])["data"] as? [Any])?.count == 0)
+    #expect(fresh.stop() == 0)
+    #expect(sandbox.stop() == 0)
+  }
+
   @Test func docsCurlExamplesWorkVerbatim() throws {
     let sandbox = try SandboxProcess()
     defer { #expect(sandbox.stop() == 0) }
