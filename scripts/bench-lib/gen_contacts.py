@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic contact records as JSON lines: realistic fields, some unicode, ~1% malformed.
 
-Usage: gen_contacts.py ROWS > file.jsonl
+Usage: gen_contacts.py ROWS [--clean] > file.jsonl     (--clean: no malformed lines)
 """
 import json
 import random
@@ -17,11 +17,12 @@ EVENTS = ["Spring Summit 2026", "Founders Dinner", "Demo Day", "Community Meetup
 
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    clean = "--clean" in sys.argv[2:]
     rng = random.Random(20261122)
     out = sys.stdout
     buf = []
     for i in range(rows):
-        if rng.random() < 0.01:
+        if rng.random() < 0.01 and not clean:
             buf.append('{"first_name": "Broken", "email": "x@y.z", ' + ("" if rng.random() < 0.5 else '"id": 00') + "\n")
         else:
             first, last = rng.choice(FIRST), rng.choice(LAST)

@@ -91,12 +91,16 @@ public struct JSONParser {
     return "byte 0x\(String(byte, radix: 16))"
   }
 
+  /// How deep the parser recurses before it keeps its own stack: ordinary data stays on the
+  /// fast recursive path, and nothing deeper than this touches the thread's stack.
+  static let recursionDepth = 64
+
   /// Parses one value at the current position (no leading white space skipped).
   public mutating func parseValue() throws(SyntaxError) -> Value {
     guard position < end else { throw fail("unexpected end of input, expected a value") }
     switch base[position] {
-    case UInt8(ascii: "{"): return try parseObject()
-    case UInt8(ascii: "["): return try parseArray()
+    case UInt8(ascii: "{"): return depth < Self.recursionDepth ? try parseObject() : try parseValueIteratively()
+    case UInt8(ascii: "["): return depth < Self.recursionDepth ? try parseArray() : try parseValueIteratively()
     case UInt8(ascii: "\""): return .string(try parseString())
     case UInt8(ascii: "t"): try expectWord("true"); return .true
     case UInt8(ascii: "f"): try expectWord("false"); return .false
@@ -104,19 +108,6 @@ public struct JSONParser {
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
     default: throw fail("unexpected \(describeByte()), expected a value")
     }
-  }
-
-  private mutating func expectWord(_ word: StaticString) throws(SyntaxError) {
-    let count = word.utf8CodeUnitCount
-    guard end - position >= count, memcmp(base + position, word.utf8Start, count) == 0 else {
-      throw fail("invalid literal, expected \(word)")
-    }
-    position += count
-  }
-
-  private mutating func enter() throws(SyntaxError) {
-    depth += 1
-    if depth > limits.maxDepth { throw fail("Exceeds depth limit for parsing (\(limits.maxDepth) levels)") }
   }
 
   private mutating func parseObject() throws(SyntaxError) -> Value {
@@ -184,6 +175,130 @@ public struct JSONParser {
     }
     depth -= 1
     return .array(array)
+  }
+
+  /// Parses one value (a deeply nested one) with the arrays and objects being read kept on
+  /// the parser's own stacks (mutated in place, never copied), so the depth of the data never
+  /// touches the thread's stack.
+  private mutating func parseValueIteratively() throws(SyntaxError) -> Value {
+    var isObject: [Bool] = []
+    var arrays: [[Value]] = []
+    var objects: [JSONObject] = []
+    var keys: [String] = []
+    var value: Value
+    read: while true {
+      guard position < end else { throw fail("unexpected end of input, expected a value") }
+      switch base[position] {
+      case UInt8(ascii: "{"):
+        try enter()
+        position += 1
+        skipWhitespace()
+        if position < end && base[position] == UInt8(ascii: "}") {
+          position += 1
+          depth -= 1
+          value = .object(JSONObject())
+        } else {
+          isObject.append(true)
+          objects.append(JSONObject(capacity: 8))
+          keys.append(try parseKey())
+          continue read
+        }
+      case UInt8(ascii: "["):
+        try enter()
+        position += 1
+        skipWhitespace()
+        if position < end && base[position] == UInt8(ascii: "]") {
+          position += 1
+          depth -= 1
+          value = .array([])
+        } else {
+          isObject.append(false)
+          arrays.append([])
+          continue read
+        }
+      case UInt8(ascii: "\""): value = .string(try parseString())
+      case UInt8(ascii: "t"):
+        try expectWord("true")
+        value = .true
+      case UInt8(ascii: "f"):
+        try expectWord("false")
+        value = .false
+      case UInt8(ascii: "n"):
+        try expectWord("null")
+        value = .null
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
+      default: throw fail("unexpected \(describeByte()), expected a value")
+      }
+      // Put the value into the containers it completes, closing them as far as it goes.
+      while let objectOpen = isObject.last {
+        skipWhitespace()
+        guard position < end else {
+          throw fail(objectOpen ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
+        }
+        let byte = base[position]
+        position += 1
+        if objectOpen {
+          let key = keys.removeLast()
+          if objects[objects.count - 1].index(of: key) != nil {
+            objects[objects.count - 1][key] = value  // the last duplicate wins, as in jq
+          } else {
+            objects[objects.count - 1].appendUnchecked(key, value)
+          }
+          if byte == UInt8(ascii: ",") {
+            skipWhitespace()
+            keys.append(try parseKey())
+            continue read
+          }
+          guard byte == UInt8(ascii: "}") else {
+            position -= 1
+            throw fail("unexpected \(describeByte()), expected ',' or '}' in an object")
+          }
+          value = .object(objects.removeLast())
+        } else {
+          arrays[arrays.count - 1].append(value)
+          if byte == UInt8(ascii: ",") {
+            skipWhitespace()
+            continue read
+          }
+          guard byte == UInt8(ascii: "]") else {
+            position -= 1
+            throw fail("unexpected \(describeByte()), expected ',' or ']' in an array")
+          }
+          value = .array(arrays.removeLast())
+        }
+        isObject.removeLast()
+        depth -= 1
+      }
+      return value
+    }
+  }
+
+  /// `"key" :` and the white space after it.
+  private mutating func parseKey() throws(SyntaxError) -> String {
+    guard position < end, base[position] == UInt8(ascii: "\"") else {
+      throw fail("unexpected \(describeByte()), expected a string key")
+    }
+    let key = try parseString()
+    skipWhitespace()
+    guard position < end, base[position] == UInt8(ascii: ":") else {
+      throw fail("unexpected \(describeByte()), expected ':' after an object key")
+    }
+    position += 1
+    skipWhitespace()
+    return key
+  }
+
+  private mutating func expectWord(_ word: StaticString) throws(SyntaxError) {
+    let count = word.utf8CodeUnitCount
+    guard end - position >= count, memcmp(base + position, word.utf8Start, count) == 0 else {
+      throw fail("invalid literal, expected \(word)")
+    }
+    position += count
+  }
+
+  private mutating func enter() throws(SyntaxError) {
+    depth += 1
+    if depth > limits.maxDepth { throw fail("Exceeds depth limit for parsing (\(limits.maxDepth) levels)") }
   }
 
   /// Parses a string at `"`; the fast path copies bytes without escapes straight in.
