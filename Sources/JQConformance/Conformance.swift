@@ -108,6 +108,9 @@ public enum Conformance {
   }
 
   static func run(_ testCase: Case, into report: inout ConformanceReport) {
+    if ProcessInfo.processInfo.environment["NWSH_CONFORMANCE_TRACE"] != nil {
+      FileHandle.standardError.write(Data("\(testCase.location): \(testCase.program)\n".utf8))
+    }
     let source = Source(name: "<test>", text: testCase.program)
     let expr: Expr
     do {

@@ -295,12 +295,11 @@ struct PacingDetailTests {
   @Test("connection refused before sending: backs off with jitter, then fails the rows as not_sent")
   func connectionRefused() async throws {
     try await Harness.run { h in
-      // A port nobody listens on: take one from a simulator and shut it down.
-      let closed = NetworkedSimulator(SimulatorConfiguration(apiKey: "x"))
-      try closed.start()
-      let url = closed.baseURL
-      closed.shutdown()
-      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: [:])
+      // A port nobody listens on (a freshly closed one could be reused by a test running
+      // beside this one, whose server would answer 401).
+      let url = "http://127.0.0.1:1"
+      let errors = Captured<String>("")
+      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } }, environment: [:])
       let output = Captured<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
       session.standardInput = { BytesSource(inviteRows(2)) }
@@ -314,7 +313,7 @@ struct PacingDetailTests {
         Thread { continuation.resume(returning: session.run("read | invite", name: "<test>")) }.start()
       }
       let text = String(decoding: output.withLock { $0 }, as: UTF8.self)
-      #expect(status == .someFailed)
+      #expect(status == .someFailed, "\(errors.withLock { $0 })")
       #expect(text.components(separatedBy: #""code":"not_sent""#).count - 1 == 2)
       // 1 + 2 + 4 + 8 + 16 seconds, each × 0.75 for the jitter this test fixes.
       #expect(abs(h.clock.now - start - 23.25) < 0.01)

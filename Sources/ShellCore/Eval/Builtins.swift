@@ -34,8 +34,8 @@ enum Builtins {
     }
   }
 
-  static func math(_ body: @escaping @Sendable (Double) -> Double) -> NativeFunction {
-    unary { input, range in
+  static func mathBody(_ body: @escaping @Sendable (Double) -> Double) -> UnaryBody {
+    { input, range in
       guard case .number(let number) = input else { throw JQError("\(describe(input)) number required", at: range) }
       return .number(Number(body(number.double)))
     }
@@ -51,9 +51,31 @@ enum Builtins {
     return items
   }
 
-  /// Built in small groups: one closure holding every builtin overwhelms the optimizer.
-  static let table: [String: NativeFunction] = {
-    var t: [String: NativeFunction] = [:]
+  /// A builtin with no arguments and exactly one output.
+  typealias UnaryBody = @Sendable (Value, SourceRange) throws -> Value
+
+  /// The builtins as they are registered: natives by `name/arity`, and those of them with no
+  /// arguments and one output also as plain functions (compiled to ``UnaryNativeFilter``).
+  struct Registry {
+    var natives: [String: NativeFunction] = [:]
+    var unaries: [String: UnaryBody] = [:]
+
+    subscript(key: String) -> NativeFunction? {
+      get { natives[key] }
+      set { natives[key] = newValue }
+    }
+
+    mutating func unary(_ key: String, _ body: @escaping UnaryBody) {
+      unaries[key] = body
+      natives[key] = Builtins.unary(body)
+    }
+  }
+
+  static let table: [String: NativeFunction] = registry.natives
+  static let unaries: [String: UnaryBody] = registry.unaries
+
+  private static let registry: Registry = {
+    var t = Registry()
     group0(&t)
     group1(&t)
     group2(&t)
@@ -66,12 +88,14 @@ enum Builtins {
     group9(&t)
     group10(&t)
     group11(&t)
+    t.unaries["tojson/0"] = nil  // registered twice; the second wins (below)
+    t.unary("tojson/0") { input, _ in .string(JSONWriter.compact(input)) }
     return t
   }()
 
-  private static func group0(_ t: inout [String: NativeFunction]) {
+  private static func group0(_ t: inout Registry) {
     t["empty/0"] = { _, _, _, _, _, _ in }
-    t["not/0"] = unary { input, _ in .bool(!input.isTruthy) }
+    t.unary("not/0") { input, _ in .bool(!input.isTruthy) }
     t["error/0"] = { _, _, input, _, range, _ in throw JQError(value: input, at: range) }
     t["error/1"] = { interpreter, arguments, input, env, range, _ in
       try interpreter.evaluate(arguments[0], input, env) { throw JQError(value: $0, at: range) }
@@ -108,8 +132,8 @@ enum Builtins {
     }
   }
 
-  private static func group1(_ t: inout [String: NativeFunction]) {
-    t["length/0"] = unary { input, range in
+  private static func group1(_ t: inout Registry) {
+    t.unary("length/0") { input, range in
       switch input {
       case .null: return .number(0)
       case .bool: throw JQError("\(describe(input)) has no length", at: range)
@@ -119,17 +143,17 @@ enum Builtins {
       case .object(let o): return .number(o.count)
       }
     }
-    t["utf8bytelength/0"] = unary { input, range in
+    t.unary("utf8bytelength/0") { input, range in
       .number(try string(input, "only strings have UTF-8 byte length", range).utf8.count)
     }
-    t["keys/0"] = unary { input, range in
+    t.unary("keys/0") { input, range in
       switch input {
       case .object(let o): return .array(o.keys.sorted(by: bytesLess).map(Value.string))
       case .array(let a): return .array(a.indices.map { .number($0) })
       default: throw JQError("\(describe(input)) has no keys", at: range)
       }
     }
-    t["keys_unsorted/0"] = unary { input, range in
+    t.unary("keys_unsorted/0") { input, range in
       switch input {
       case .object(let o): return .array(o.keys.map(Value.string))
       case .array(let a): return .array(a.indices.map { .number($0) })
@@ -147,7 +171,7 @@ enum Builtins {
     t["contains/1"] = binary { input, other, range in .bool(try contains(input, other, range, depth: 0)) }
   }
 
-  private static func group2(_ t: inout [String: NativeFunction]) {
+  private static func group2(_ t: inout Registry) {
     t["add/0"] = { interpreter, _, input, _, range, emit in
       var sum: Value = .null
       switch input {
@@ -187,7 +211,7 @@ enum Builtins {
     }
   }
 
-  private static func group3(_ t: inout [String: NativeFunction]) {
+  private static func group3(_ t: inout Registry) {
     t["range/3"] = { interpreter, arguments, input, env, _, emit in
       try interpreter.evaluate(arguments[0], input, env) { lower in
         try interpreter.evaluate(arguments[1], input, env) { upper in
@@ -213,7 +237,7 @@ enum Builtins {
         }
       }
     }
-    for (name, function) in mathFunctions { t["\(name)/0"] = math(function) }
+    for (name, function) in mathFunctions { t.unary("\(name)/0", mathBody(function)) }
     t["pow/2"] = ternary { _, a, b, range in
       guard let x = a.doubleValue, let y = b.doubleValue else { throw JQError("pow requires numbers", at: range) }
       return .number(Number(pow(x, y)))
@@ -224,30 +248,30 @@ enum Builtins {
     }
     t["fmin/2"] = ternary { _, a, b, _ in .number(Number(fmin(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
     t["fmax/2"] = ternary { _, a, b, _ in .number(Number(fmax(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
-    t["infinite/0"] = unary { _, _ in .number(Number(.infinity)) }
+    t.unary("infinite/0") { _, _ in .number(Number(.infinity)) }
   }
 
-  private static func group4(_ t: inout [String: NativeFunction]) {
-    t["nan/0"] = unary { _, _ in .number(Number(.nan)) }
-    t["isinfinite/0"] = unary { input, range in
+  private static func group4(_ t: inout Registry) {
+    t.unary("nan/0") { _, _ in .number(Number(.nan)) }
+    t.unary("isinfinite/0") { input, range in
       guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
       return .bool(d.isInfinite)
     }
-    t["isnan/0"] = unary { input, range in
+    t.unary("isnan/0") { input, range in
       guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
       return .bool(d.isNaN)
     }
-    t["isnormal/0"] = unary { input, range in
+    t.unary("isnormal/0") { input, range in
       guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
       return .bool(d.isNormal)
     }
-    t["type/0"] = unary { input, _ in .string(input.typeName) }
-    t["tostring/0"] = unary { input, _ in
+    t.unary("type/0") { input, _ in .string(input.typeName) }
+    t.unary("tostring/0") { input, _ in
       if case .string = input { return input }
       return .string(JSONWriter.compact(input))
     }
-    t["tojson/0"] = unary { input, _ in .string(JSONWriter.compact(input)) }
-    t["fromjson/0"] = unary { input, range in
+    t.unary("tojson/0") { input, _ in .string(JSONWriter.compact(input)) }
+    t.unary("fromjson/0") { input, range in
       let text = try string(input, "only strings can be parsed", range)
       // jq 1.8 reads nan and NaN (optionally negated) here.
       let bare = text.trimmingCharacters(in: .whitespaces)
@@ -258,7 +282,7 @@ enum Builtins {
         throw JQError("\(error.message) (while parsing '\(text)')", at: range)
       }
     }
-    t["tonumber/0"] = unary { input, range in
+    t.unary("tonumber/0") { input, range in
       switch input {
       case .number: return input
       case .string(let text):
@@ -271,8 +295,8 @@ enum Builtins {
     }
   }
 
-  private static func group5(_ t: inout [String: NativeFunction]) {
-    t["toboolean/0"] = unary { input, range in
+  private static func group5(_ t: inout Registry) {
+    t.unary("toboolean/0") { input, range in
       switch input {
       case .bool: return input
       case .string("true"): return .true
@@ -280,7 +304,7 @@ enum Builtins {
       default: throw JQError("\(describe(input)) cannot be parsed as a boolean", at: range)
       }
     }
-    t["sort/0"] = unary { input, range in
+    t.unary("sort/0") { input, range in
       .array(try array(input, "cannot be sorted, as it is not an array", range).sorted { try Value.checkedCompare($0, $1) < 0 })
     }
     t["sort_by/1"] = { interpreter, arguments, input, env, range, emit in
@@ -306,7 +330,7 @@ enum Builtins {
       if !current.isEmpty { groups.append(.array(current)) }
       try emit(.array(groups))
     }
-    t["unique/0"] = unary { input, range in
+    t.unary("unique/0") { input, range in
       let sorted = try array(input, "cannot be sorted, as it is not an array", range).sorted { try Value.checkedCompare($0, $1) < 0 }
       var result: [Value] = []
       for item in sorted where result.last.map({ !($0 == item) }) ?? true { result.append(item) }
@@ -314,20 +338,20 @@ enum Builtins {
     }
   }
 
-  private static func group6(_ t: inout [String: NativeFunction]) {
+  private static func group6(_ t: inout Registry) {
     t["_min_by/1"] = binary { input, keys, range in
       try extreme(input, keys, range, pickLater: { Value.compare($0, $1) < 0 })
     }
     t["_max_by/1"] = binary { input, keys, range in
       try extreme(input, keys, range, pickLater: { Value.compare($0, $1) >= 0 })
     }
-    t["min/0"] = unary { input, range in
+    t.unary("min/0") { input, range in
       try extreme(input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) < 0 })
     }
-    t["max/0"] = unary { input, range in
+    t.unary("max/0") { input, range in
       try extreme(input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) >= 0 })
     }
-    t["reverse/0"] = unary { input, range in
+    t.unary("reverse/0") { input, range in
       switch input {
       case .array(let a): return .array(a.reversed())
       case .string(let s): return .string(String(s.unicodeScalars.reversed().map(Character.init)))
@@ -335,7 +359,7 @@ enum Builtins {
       default: throw JQError("Cannot reverse \(describe(input))", at: range)
       }
     }
-    t["flatten/0"] = unary { input, range in .array(try flatten(input, depth: 1e9, range)) }
+    t.unary("flatten/0") { input, range in .array(try flatten(input, depth: 1e9, range)) }
     t["flatten/1"] = binary { input, depth, range in
       guard let d = depth.doubleValue, d >= 0 else { throw JQError("flatten depth must not be negative", at: range) }
       return .array(try flatten(input, depth: d, range))
@@ -349,7 +373,7 @@ enum Builtins {
       guard case .array(let all) = try positions(input, wanted, range) else { return .null }
       return all.last ?? .null
     }
-    t["to_entries/0"] = unary { input, range in
+    t.unary("to_entries/0") { input, range in
       switch input {
       case .object(let object):
         return .array(object.map { key, value in .object(JSONObject([("key", .string(key)), ("value", value)])) })
@@ -361,8 +385,8 @@ enum Builtins {
     }
   }
 
-  private static func group7(_ t: inout [String: NativeFunction]) {
-    t["from_entries/0"] = unary { input, range in
+  private static func group7(_ t: inout Registry) {
+    t.unary("from_entries/0") { input, range in
       var object = JSONObject()
       for entry in try array(input, "cannot be iterated over", range) {
         var key: Value = .null
@@ -414,7 +438,7 @@ enum Builtins {
     }
   }
 
-  private static func group8(_ t: inout [String: NativeFunction]) {
+  private static func group8(_ t: inout Registry) {
     t["isempty/1"] = { interpreter, arguments, input, env, _, emit in
       let token = interpreter.freshID()
       var empty = true
@@ -431,18 +455,30 @@ enum Builtins {
       while true { try interpreter.evaluate(arguments[0], input, env, emit) }
     }
     t["recurse/0"] = { interpreter, _, input, _, _, emit in try interpreter.recurse(input, emit) }
+    // Depth first, parents first, on the heap: a chain of a million steps needs no stack.
     t["recurse/1"] = { interpreter, arguments, input, env, _, emit in
-      func walk(_ value: Value) throws {
-        try emit(value)
-        try interpreter.evaluate(arguments[0], value, env) { try walk($0) }
+      func walk(_ start: Value) throws {
+        var pending: [Value] = [start]
+        while let value = pending.popLast() {
+          try emit(value)
+          var children: [Value] = []
+          do {
+            try interpreter.evaluate(arguments[0], value, env) { children.append($0) }
+          } catch let error as JQError {
+            // The children before the error come out first, as jq's lazy recursion has it.
+            for child in children { try walk(child) }
+            throw error
+          }
+          pending.append(contentsOf: children.reversed())
+        }
       }
       try walk(input)
     }
     t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
-    t["builtins/0"] = unary { _, _ in
+    t.unary("builtins/0") { _, _ in
       .array((Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
     }
-    t["input_line_number/0"] = unary { _, _ in .number(0) }
+    t.unary("input_line_number/0") { _, _ in .number(0) }
     t["debug/0"] = { interpreter, _, input, _, _, emit in
       interpreter.debugOutput("[\"DEBUG:\",\(JSONWriter.compact(input))]")
       try emit(input)
@@ -453,7 +489,7 @@ enum Builtins {
     }
   }
 
-  private static func group9(_ t: inout [String: NativeFunction]) {
+  private static func group9(_ t: inout Registry) {
     t["ltrimstr/1"] = binary { input, prefix, range in
       guard case .string(let text) = input, case .string(let p) = prefix else {
         throw JQError("startswith() requires string inputs", at: range)
@@ -481,7 +517,7 @@ enum Builtins {
       return .bool(text.utf8.reversed().starts(with: s.utf8.reversed()))
     }
     for (name, leading, trailing) in [("trim", true, true), ("ltrim", true, false), ("rtrim", false, true)] {
-      t["\(name)/0"] = unary { input, range in
+      t.unary("\(name)/0") { input, range in
         guard case .string(let text) = input else { throw JQError("trim input must be a string", at: range) }
         var scalars = Substring(text).unicodeScalars[...]
         if leading { while let first = scalars.first, first.properties.isWhitespace { scalars = scalars.dropFirst() } }
@@ -491,19 +527,19 @@ enum Builtins {
     }
   }
 
-  private static func group10(_ t: inout [String: NativeFunction]) {
-    t["ascii_downcase/0"] = unary { input, range in
+  private static func group10(_ t: inout Registry) {
+    t.unary("ascii_downcase/0") { input, range in
       let text = try string(input, "cannot be lowercased", range)
       return .string(String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self))
     }
-    t["ascii_upcase/0"] = unary { input, range in
+    t.unary("ascii_upcase/0") { input, range in
       let text = try string(input, "cannot be uppercased", range)
       return .string(String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self))
     }
-    t["explode/0"] = unary { input, range in
+    t.unary("explode/0") { input, range in
       .array(try string(input, "cannot be exploded", range).unicodeScalars.map { .number(Int($0.value)) })
     }
-    t["implode/0"] = unary { input, range in
+    t.unary("implode/0") { input, range in
       guard case .array(let codes) = input else { throw JQError("Implode input must be an array", at: range) }
       var view = String.UnicodeScalarView()
       for code in codes {
@@ -536,15 +572,15 @@ enum Builtins {
     }
   }
 
-  private static func group11(_ t: inout [String: NativeFunction]) {
-    t["tojson/0"] = unary { input, _ in .string(JSONWriter.compact(input)) }
+  private static func group11(_ t: inout Registry) {
+    t.unary("tojson/0") { input, _ in .string(JSONWriter.compact(input)) }
     t["halt/0"] = { _, _, _, _, _, _ in throw HaltSignal(status: 0, message: nil) }
     t["halt_error/1"] = { interpreter, arguments, input, env, _, _ in
       try interpreter.evaluate(arguments[0], input, env) { code in
         throw HaltSignal(status: Int32(code.doubleValue ?? 5), message: input)
       }
     }
-    t["now/0"] = unary { _, _ in .number(Number(Date().timeIntervalSince1970)) }
+    t.unary("now/0") { _, _ in .number(Number(Date().timeIntervalSince1970)) }
     t["test/2"] = RegexBuiltins.test
     t["match/2"] = RegexBuiltins.match
     t["split/2"] = RegexBuiltins.split

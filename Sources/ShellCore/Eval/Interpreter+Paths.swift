@@ -1,210 +1,44 @@
-/// Path mode: evaluating an expression as a set of locations in the input (`path(f)`,
-/// assignment, `del`). A nil path marks a value that is not a location, which is an error as
-/// soon as something tries to use it as one, with jq's messages.
+/// Path mode's builtins, assignment, and the value surgery behind them (`getpath`, `setpath`,
+/// deleting paths). Each compiled filter evaluates itself as locations (``Filter/paths``); a
+/// nil path marks a value that is not a location, an error as soon as something uses it as one.
 extension Interpreter {
-  typealias EmitPath = (_ path: [Value]?, _ value: Value) throws -> Void
-
-  func evaluatePaths(_ expr: Expr, _ input: Value, _ path: [Value]?, _ env: Environment, _ emit: EmitPath) throws {
-    switch expr {
-    case .identity:
-      try emit(path, input)
-    case .recurseAll:
-      try recursePaths(input, path, emit)
-    case .index(let target, let key, let range):
-      try evaluate(key, input, env) { keyValue in
-        try evaluatePaths(target, input, path, env) { basePath, base in
-          guard let basePath else {
-            throw JQError(
-              "Invalid path expression near attempt to access element \(errorText(keyValue)) of \(errorText(base))", at: range)
-          }
-          let value: Value
-          if case .null = base { value = .null } else { value = try index(base, keyValue, range) }
-          try emit(basePath + [keyValue], value)
-        }
-      }
-    case .slice(let target, let from, let to, let range):
-      try evaluatePathOptional(to, input, env) { upper in
-        try evaluatePathOptional(from, input, env) { lower in
-          try evaluatePaths(target, input, path, env) { basePath, base in
-            guard let basePath else {
-              throw JQError("Invalid path expression near attempt to access element of \(errorText(base))", at: range)
-            }
-            let key = Value.object(JSONObject([("start", lower), ("end", upper)]))
-            try emit(basePath + [key], try slice(base, lower, upper, range))
-          }
-        }
-      }
-    case .iterate(let target, let range):
-      try evaluatePaths(target, input, path, env) { basePath, base in
-        guard let basePath else {
-          throw JQError("Invalid path expression near attempt to iterate through \(errorText(base))", at: range)
-        }
-        switch base {
-        case .array(let array):
-          for (position, element) in array.enumerated() { try emit(basePath + [.number(position)], element) }
-        case .object(let object):
-          for (key, element) in object { try emit(basePath + [.string(key)], element) }
-        case .null:
-          break
-        default:
-          throw JQError("Cannot iterate over \(describe(base))", at: range)
-        }
-      }
-    case .pipe(let lhs, let rhs):
-      try evaluatePaths(lhs, input, path, env) { leftPath, value in try evaluatePaths(rhs, value, leftPath, env, emit) }
-    case .comma(let lhs, let rhs):
-      try evaluatePaths(lhs, input, path, env, emit)
-      try evaluatePaths(rhs, input, path, env, emit)
-    case .ifThen(let condition, let then, let otherwise):
-      try evaluate(condition, input, env) { test in
-        if test.isTruthy {
-          try evaluatePaths(then, input, path, env, emit)
-        } else if let otherwise {
-          try evaluatePaths(otherwise, input, path, env, emit)
-        } else {
-          try emit(path, input)
-        }
-      }
-    case .alternative(let lhs, let rhs):
-      var any = false
-      do {
-        try evaluatePaths(lhs, input, path, env) { leftPath, value in
-          guard value.isTruthy else { return }
-          any = true
-          do { try emit(leftPath, value) } catch { throw Downstream(error: error) }
-        }
-      } catch let downstream as Downstream {
-        throw downstream.error
-      } catch is JQError {}
-      if !any { try evaluatePaths(rhs, input, path, env, emit) }
-    case .tryCatch(let body, let handler):
-      do {
-        try evaluatePaths(body, input, path, env) { p, v in
-          do { try emit(p, v) } catch { throw Downstream(error: error) }
-        }
-      } catch let downstream as Downstream {
-        throw downstream.error
-      } catch let error as JQError {
-        if let handler { try evaluate(handler, error.value, env) { try emit(nil, $0) } }
-      }
-    case .call(let name, let arguments, let range):
-      try callPaths(name, arguments, range, input, path, env, emit)
-    case .functionDefinition(let definition, let rest):
-      try evaluatePaths(rest, input, path, Environment(parent: env, binding: .function(definition.key, definition)), emit)
-    case .bind(let source, let patterns, let body):
-      try evaluate(source, input, env) { value in
-        try bindPatterns(patterns, value, input, env) { scope in try evaluatePaths(body, input, path, scope, emit) }
-      }
-    case .label(let name, let body):
-      let id = freshID()
-      do {
-        try evaluatePaths(body, input, path, Environment(parent: env, binding: .label(name, id)), emit)
-      } catch let signal as BreakSignal where signal.label == id {}
-    case .reduce(let source, let pattern, let initial, let update):
-      try evaluatePaths(initial, input, path, env) { startPath, start in
-        var accumulator: ([Value]?, Value)? = (startPath, start)
-        try evaluate(source, input, env) { item in
-          try bind(pattern, item, input, env) { scope in
-            var last: ([Value]?, Value)?
-            if let (currentPath, current) = accumulator {
-              try evaluatePaths(update, current, currentPath, scope) { last = ($0, $1) }
-            }
-            accumulator = last
-          }
-        }
-        if let (finalPath, final) = accumulator { try emit(finalPath, final) }
-      }
-    case .literal(.null):
-      try emit(path, input)  // `path(null)`-style no-ops keep the location (jq: getpath([]))
-    default:
-      try evaluate(expr, input, env) { try emit(nil, $0) }
-    }
-  }
-
-  private func evaluatePathOptional(_ expr: Expr?, _ input: Value, _ env: Environment, _ body: (Value) throws -> Void) throws {
-    if let expr { try evaluate(expr, input, env, body) } else { try body(.null) }
-  }
-
-  private func recursePaths(_ value: Value, _ path: [Value]?, _ emit: EmitPath) throws {
-    try emit(path, value)
-    guard let path else { return }
-    switch value {
-    case .array(let array):
-      for (position, element) in array.enumerated() { try recursePaths(element, path + [.number(position)], emit) }
-    case .object(let object):
-      for (key, element) in object { try recursePaths(element, path + [.string(key)], emit) }
-    default: break
-    }
-  }
-
-  private func callPaths(
-    _ name: String, _ arguments: [Expr], _ range: SourceRange, _ input: Value, _ path: [Value]?, _ env: Environment,
+  /// Path mode of the Swift builtins that denote locations: nil for the others (their outputs
+  /// are values, not locations).
+  func nativePaths(
+    _ key: String, _ arguments: [Filter], _ range: SourceRange, _ input: Value, _ path: [Value]?, _ frame: Frame,
     _ emit: EmitPath
-  ) throws {
-    let key = "\(name)/\(arguments.count)"
-    func run(_ definition: FunctionDefinition, _ scope: Environment) throws {
-      var body = Environment(parent: scope, binding: .function(definition.key, definition))
-      if case .function(let bound, _)? = scope.binding, bound == definition.key { body = scope }
-      var values: [(String, Expr)] = []
-      for (parameter, argument) in zip(definition.parameters, arguments) {
-        if parameter.hasPrefix("$") {
-          values.append((String(parameter.dropFirst()), argument))
-        } else {
-          body = Environment(parent: body, binding: .closure("\(parameter)/0", argument, env))
-        }
-      }
-      func loop(_ index: Int, _ scope: Environment) throws {
-        guard index < values.count else { return try evaluatePaths(definition.body, input, path, scope, emit) }
-        try evaluate(values[index].1, input, env) { value in
-          let bound = Environment(parent: scope, binding: .value(values[index].0, value))
-          try loop(index + 1, Environment(parent: bound, binding: .closure("\(values[index].0)/0", .literal(value), .empty)))
-        }
-      }
-      try loop(0, body)
-    }
-    if let callable = env.lookupFunction(key) {
-      switch callable {
-      case .closure(let expr, let scope): return try evaluatePaths(expr, input, path, scope, emit)
-      case .function(let definition, let scope): return try run(definition, scope)
-      }
-    }
+  ) throws -> Void? {
     switch key {
-    case "empty/0": return
-    case "error/0", "error/1", "not/0": break
+    case "empty/0":
+      return ()
     case "getpath/1":
-      return try evaluate(arguments[0], input, env) { wanted in
+      return try arguments[0].run(input, frame, self) { wanted in
         guard case .array(let steps) = wanted else { throw JQError("Path must be specified as an array", at: range) }
-        let value = (try? getpath(input, steps)) ?? .null
+        let value = (try? self.getpath(input, steps)) ?? .null
         try emit(path.map { $0 + steps }, value)
       }
-    case "first/1", "last/1", "limit/2", "recurse/0", "recurse/1", "select/1", "paths/0":
-      break
-    default:
-      if natives[key] == nil, Builtins.table[key] == nil, let definition = preludeDefinition(key) {
-        return try run(definition, .empty)
-      }
-    }
-    switch key {
     case "first/1":
       let token = freshID()
       do {
-        try evaluatePaths(arguments[0], input, path, env) { p, v in
+        try arguments[0].paths(input, path, frame, self) { p, v in
           try emit(p, v)
           throw StopSignal(token: token)
         }
       } catch let stop as StopSignal where stop.token == token {}
+      return ()
     case "last/1":
       var last: ([Value]?, Value)?
-      try evaluatePaths(arguments[0], input, path, env) { last = ($0, $1) }
+      try arguments[0].paths(input, path, frame, self) { last = ($0, $1) }
       if let (p, v) = last { try emit(p, v) }
+      return ()
     case "limit/2":
-      try evaluate(arguments[0], input, env) { countValue in
+      return try arguments[0].run(input, frame, self) { countValue in
         let count = Int(countValue.doubleValue ?? 0)
         guard count > 0 else { return }
         var seen = 0
-        let token = freshID()
+        let token = self.freshID()
         do {
-          try evaluatePaths(arguments[1], input, path, env) { p, v in
+          try arguments[1].paths(input, path, frame, self) { p, v in
             seen += 1
             try emit(p, v)
             if seen >= count { throw StopSignal(token: token) }
@@ -212,23 +46,21 @@ extension Interpreter {
         } catch let stop as StopSignal where stop.token == token {}
       }
     case "recurse/0":
-      try recursePaths(input, path, emit)
+      return try recursePaths(input, path, emit)
     case "recurse/1":
       func walk(_ value: Value, _ at: [Value]?) throws {
         try emit(at, value)
-        try evaluatePaths(arguments[0], value, at, env) { p, v in try walk(v, p) }
+        try arguments[0].paths(value, at, frame, self) { p, v in try walk(v, p) }
       }
-      try walk(input, path)
-    case "select/1":
-      try evaluate(arguments[0], input, env) { if $0.isTruthy { try emit(path, input) } }
+      return try walk(input, path)
     default:
-      try call(name, arguments, range, input, env) { try emit(nil, $0) }
+      return nil
     }
   }
 
-  /// Every location `expr` denotes in `input`; an error if it yields something that is not one.
-  func paths(_ expr: Expr, _ input: Value, _ env: Environment, _ body: ([Value]) throws -> Void) throws {
-    try evaluatePaths(expr, input, [], env) { path, value in
+  /// Every location `filter` denotes in `input`; an error if it yields something that is not one.
+  public func paths(_ filter: Filter, _ input: Value, _ frame: Frame, _ body: ([Value]) throws -> Void) throws {
+    try filter.paths(input, [], frame, self) { path, value in
       guard let path else { throw JQError("Invalid path expression with result \(errorText(value))") }
       try body(path)
     }
@@ -236,11 +68,11 @@ extension Interpreter {
 
   // MARK: Assignment
 
-  func assign(_ op: String, _ lhs: Expr, _ rhs: Expr, _ range: SourceRange, _ input: Value, _ env: Environment, _ emit: Emit)
-    throws
-  {
+  func assign(
+    _ op: String, _ lhs: Filter, _ rhs: Filter, _ range: SourceRange, _ input: Value, _ frame: Frame, _ emit: Emit
+  ) throws {
     var locations: [[Value]] = []
-    try paths(lhs, input, env) { locations.append($0) }
+    try paths(lhs, input, frame) { locations.append($0) }
     switch op {
     case "|=":
       // jq 1.8: paths whose update is empty are deleted together at the end, so deleting
@@ -251,7 +83,7 @@ extension Interpreter {
         var replacement: Value?
         let token = freshID()
         do {
-          try evaluate(rhs, try getpath(result, location), env) { value in
+          try rhs.run(try getpath(result, location), frame, self) { value in
             replacement = value
             throw StopSignal(token: token)
           }
@@ -264,23 +96,23 @@ extension Interpreter {
       }
       try emit(deletions.isEmpty ? result : try deletePaths(result, deletions))
     case "=":
-      try evaluate(rhs, input, env) { value in
+      try rhs.run(input, frame, self) { value in
         var result = input
-        for location in locations { result = try setpath(result, location[...], value) }
+        for location in locations { result = try self.setpath(result, location[...], value) }
         try emit(result)
       }
     default:
-      try evaluate(rhs, input, env) { operand in
+      try rhs.run(input, frame, self) { operand in
         var result = input
         for location in locations {
-          let old = try getpath(result, location)
+          let old = try self.getpath(result, location)
           let new: Value
           if op == "//=" {
             new = old.isTruthy ? old : operand
           } else {
-            new = try binary(BinaryOperator(rawValue: String(op.dropLast()))!, old, operand, range)
+            new = try self.binary(BinaryOperator(rawValue: String(op.dropLast()))!, old, operand, range)
           }
-          result = try setpath(result, location[...], new)
+          result = try self.setpath(result, location[...], new)
         }
         try emit(result)
       }

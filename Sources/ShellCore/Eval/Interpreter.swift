@@ -1,26 +1,43 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Evaluates jq expressions with jq's semantics: every expression produces zero or more
 /// outputs, delivered one at a time to an `emit` callback (no intermediate arrays).
+///
+/// An expression is compiled once (``compile(_:in:)``: names resolved to slots and direct
+/// references, self tail calls turned into loops) and then run as often as needed.
+///
+/// Threading: an interpreter (its caches, counters and the stack bound it measured) is used on
+/// one thread at a time, like the session that owns it.
 public final class Interpreter: @unchecked Sendable {
   /// Receives one output.
   public typealias Emit = (Value) throws -> Void
 
   /// `$ENV` and `env`.
-  public var environment: [String: String]
+  public var environment: [String: String] {
+    didSet { cachedEnvironmentObject = nil }
+  }
   /// Functions registered by an embedder: `name/arity` → implementation.
   var natives: [String: NativeFunction] = [:]
-  var preludeCache: [String: FunctionDefinition] = [:]
+  /// Builtins written in jq, compiled on first use.
+  var preludeFunctions: [String: Function] = [:]
   /// Compiled regexes by pattern and flags (bounded; see `RegexBuiltins.compile`).
   var regexCache: [String: Regex<AnyRegexOutput>] = [:]
   private var counter = 0
-  /// How deep calls of defined functions are nested now; past ``maxCallDepth`` it is an error.
-  var callDepth = 0
-  /// The deepest nesting of function calls allowed (a runaway recursion stops here).
-  public var maxCallDepth = 100_000
   /// Sink for `debug` and `stderr`.
   public var debugOutput: (String) -> Void = { _ in }
   /// When set, evaluation stops (throwing ``EvaluationInterrupted``) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
   public var interruption: Interruption?
+  /// A frame with nothing in it: the parent of builtins written in jq.
+  let detachedFrame = Frame(parent: nil, size: 0)
+  private var cachedEnvironmentObject: Value?
+  /// The lowest stack address calls may reach on the thread that runs now (see ``enterCall``).
+  private var stackFloor: UInt = 0
+  private var stackThread: pthread_t?
 
   /// An interpreter with the process environment.
   public init(environment: [String: String] = [:]) {
@@ -37,265 +54,83 @@ public final class Interpreter: @unchecked Sendable {
     return counter
   }
 
+  // MARK: Compiling and running
+
+  /// Compiles `expr` in `environment` (its `let`s and `def`s); the result runs as often as
+  /// needed.
+  public func compile(_ expr: Expr, in environment: Environment) throws -> CompiledExpression {
+    let level = Level(depth: 1)
+    let filter = try Compiler(interpreter: self).compile(expr, environment.scope, level)
+    return CompiledExpression(filter: filter, level: level, environment: environment, interpreter: self)
+  }
+
+  /// Defines `definition` in `environment` for the rest of its life (a session's `def`).
+  public func define(_ definition: FunctionDefinition, in environment: Environment) throws {
+    let (_, scope) = try Compiler(interpreter: self).define(definition, environment.scope, environment.level)
+    environment.scope = scope
+  }
+
+  /// Calls `emit` with each output of `expr` applied to `input`, in jq's order (compiling it
+  /// first: for one-shot use).
+  public func evaluate(_ expr: Expr, _ input: Value, _ environment: Environment, _ emit: Emit) throws {
+    try compile(expr, in: environment).run(input, emit)
+  }
+
   /// All outputs of `expr` on `input`, collected (for tests and one-shot use).
-  public func evaluateAll(_ expr: Expr, input: Value, environment scope: Environment = .empty) throws -> [Value] {
+  public func evaluateAll(_ expr: Expr, input: Value, environment: Environment = .empty) throws -> [Value] {
     var outputs: [Value] = []
-    try evaluate(expr, input, scope) { outputs.append($0) }
+    try evaluate(expr, input, environment) { outputs.append($0) }
     return outputs
   }
 
-  // MARK: Evaluation
-
-  /// Calls `emit` with each output of `expr` applied to `input`, in jq's order.
-  public func evaluate(_ expr: Expr, _ input: Value, _ env: Environment, _ emit: Emit) throws {
-    switch expr {
-    case .identity:
-      try emit(input)
-    case .literal(let value):
-      try emit(value)
-    case .index(let target, let key, let range):
-      if case .identity = target, case .literal(let keyValue) = key {
-        try emit(try index(input, keyValue, range))  // the common `.name` fast path
-        return
-      }
-      try evaluate(key, input, env) { keyValue in
-        try evaluate(target, input, env) { base in try emit(try index(base, keyValue, range)) }
-      }
-    case .pipe(let lhs, let rhs):
-      try evaluate(lhs, input, env) { try evaluate(rhs, $0, env, emit) }
-    case .comma(let lhs, let rhs):
-      try evaluate(lhs, input, env, emit)
-      try evaluate(rhs, input, env, emit)
-    case .object(let entries):
-      // Fast path: constant keys, one value each — build in place, no copies.
-      var object = JSONObject(capacity: entries.count)
-      var simple = true
-      for entry in entries {
-        guard case .literal(.string(let key)) = entry.key, let value = try singleValue(entry.value, input, env) else {
-          simple = false
-          break
-        }
-        object[key] = value
-      }
-      if simple { return try emit(.object(object)) }
-      try buildObject(entries[...], input, env, JSONObject(capacity: entries.count), emit)
-    case .array(let inner):
-      var elements: [Value] = []
-      if let inner { try evaluate(inner, input, env) { elements.append($0) } }
-      try emit(.array(elements))
-    case .string(let segments, let format):
-      try interpolate(segments[...], format: format, input, env, "", emit)
-    case .binary(let op, let lhs, let rhs, let range):
-      if let right = try single(rhs, input, env), let left = try single(lhs, input, env) {
-        try emit(try binary(op, left, right, range))
-        return
-      }
-      try evaluate(rhs, input, env) { right in
-        try evaluate(lhs, input, env) { left in try emit(try binary(op, left, right, range)) }
-      }
-    case .and(let lhs, let rhs):
-      try evaluate(lhs, input, env) { left in
-        if !left.isTruthy { return try emit(.false) }
-        try evaluate(rhs, input, env) { try emit(.bool($0.isTruthy)) }
-      }
-    case .or(let lhs, let rhs):
-      try evaluate(lhs, input, env) { left in
-        if left.isTruthy { return try emit(.true) }
-        try evaluate(rhs, input, env) { try emit(.bool($0.isTruthy)) }
-      }
-    case .alternative(let lhs, let rhs):
-      var any = false
-      do {
-        try evaluate(lhs, input, env) { value in
-          guard value.isTruthy else { return }
-          any = true
-          do { try emit(value) } catch { throw Downstream(error: error) }
-        }
-      } catch let downstream as Downstream {
-        throw downstream.error
-      } catch is JQError {
-        // An error on the left ends its outputs, as in jq.
-      }
-      if !any { try evaluate(rhs, input, env, emit) }
-    case .negate(let inner, let range):
-      try evaluate(inner, input, env) { value in
-        guard case .number(let number) = value else {
-          throw JQError("\(describe(value)) cannot be negated", at: range)
-        }
-        try emit(.number(Number(-number.double)))
-      }
-    case .ifThen(let condition, let then, let otherwise):
-      try evaluate(condition, input, env) { test in
-        if test.isTruthy {
-          try evaluate(then, input, env, emit)
-        } else if let otherwise {
-          try evaluate(otherwise, input, env, emit)
-        } else {
-          try emit(input)
-        }
-      }
-    case .tryCatch(let body, let handler):
-      try evaluateTry(body, handler, input, env, emit)
-    case .iterate(let target, let range):
-      try evaluate(target, input, env) { try iterate($0, range, emit) }
-    case .slice(let target, let from, let to, let range):
-      try evaluateOptional(to, input, env) { upper in
-        try evaluateOptional(from, input, env) { lower in
-          try evaluate(target, input, env) { try emit(try slice($0, lower, upper, range)) }
-        }
-      }
-    case .recurseAll:
-      try recurse(input, emit)
-    case .variable(let name, let range):
-      if let value = env.lookupVariable(name) { return try emit(value) }
-      if name == "ENV" { return try emit(environmentObject) }
-      throw JQError("$\(name) is not defined", at: range)
-    case .call(let name, let arguments, let range):
-      try call(name, arguments, range, input, env, emit)
-    case .functionDefinition(let definition, let rest):
-      try evaluate(rest, input, Environment(parent: env, binding: .function(definition.key, definition)), emit)
-    case .bind(let source, let patterns, let body):
-      try evaluate(source, input, env) { value in
-        try bindPatterns(patterns, value, input, env) { scope in try evaluate(body, input, scope, emit) }
-      }
-    case .reduce(let source, let pattern, let initial, let update):
-      try evaluate(initial, input, env) { start in
-        var accumulator: Value? = start
-        try evaluate(source, input, env) { item in
-          try checkInterrupt()
-          try bind(pattern, item, input, env) { scope in
-            var last: Value?
-            if let current = accumulator { try evaluate(update, current, scope) { last = $0 } }
-            accumulator = last
-          }
-        }
-        if let accumulator { try emit(accumulator) }
-      }
-    case .foreach(let source, let pattern, let initial, let update, let extract):
-      try evaluate(initial, input, env) { start in
-        var state = start
-        try evaluate(source, input, env) { item in
-          try checkInterrupt()
-          try bind(pattern, item, input, env) { scope in
-            try evaluate(update, state, scope) { next in
-              state = next
-              if let extract { try evaluate(extract, next, scope, emit) } else { try emit(next) }
-            }
-          }
-        }
-      }
-    case .label(let name, let body):
-      let id = freshID()
-      do {
-        try evaluate(body, input, Environment(parent: env, binding: .label(name, id)), emit)
-      } catch let signal as BreakSignal where signal.label == id {
-        return
-      }
-    case .breakLabel(let name, let range):
-      guard let id = env.lookupLabel(name) else { throw JQError("$*label-\(name) is not defined", at: range) }
-      throw BreakSignal(label: id)
-    case .format(let name, let range):
-      try emit(.string(try Interpreter.format(name, input, range)))
-    case .assign(let op, let lhs, let rhs, let range):
-      try assign(op, lhs, rhs, range, input, env, emit)
-    }
+  /// Runs a builtin's argument (a compiled filter) on `input` in the caller's `frame`.
+  public func evaluate(_ filter: Filter, _ input: Value, _ frame: Frame, _ emit: Emit) throws {
+    try filter.run(input, frame, self, emit)
   }
 
-  /// The only output of `expr` when it is a constant or a plain path of fields; else nil.
-  @inline(__always) private func single(_ expr: Expr, _ input: Value, _ env: Environment) throws -> Value? {
-    switch expr {
-    case .literal(let value): return value
-    case .identity: return input
-    case .index(.identity, .literal(let key), let range): return try index(input, key, range)
-    case .variable(let name, _): return env.lookupVariable(name)
-    default: return nil
-    }
+  /// All outputs of a builtin's argument on `input`.
+  public func evaluateAll(_ filter: Filter, input: Value, environment frame: Frame) throws -> [Value] {
+    var outputs: [Value] = []
+    try filter.run(input, frame, self) { outputs.append($0) }
+    return outputs
   }
 
-  /// The only output of an expression known to have exactly one (paths of fields, constants,
-  /// variables, and arithmetic on those); nil when it may have another number of outputs.
-  private func singleValue(_ expr: Expr, _ input: Value, _ env: Environment) throws -> Value? {
-    switch expr {
-    case .binary(let op, let lhs, let rhs, let range):
-      // jq evaluates the right operand first (it matters when the right side is empty).
-      guard let right = try singleValue(rhs, input, env), let left = try singleValue(lhs, input, env) else { return nil }
-      return try binary(op, left, right, range)
-    case .index(let target, .literal(let key), let range):
-      guard let base = try singleValue(target, input, env) else { return nil }
-      return try index(base, key, range)
-    case .pipe(let lhs, let rhs):
-      guard let left = try singleValue(lhs, input, env) else { return nil }
-      return try singleValue(rhs, left, env)
-    default:
-      return try single(expr, input, env)
+  /// Evaluates each argument as a value (cartesian product, first argument outermost).
+  func withArguments(_ arguments: [Filter], _ input: Value, _ frame: Frame, _ body: ([Value]) throws -> Void) throws {
+    func loop(_ index: Int, _ values: [Value]) throws {
+      guard index < arguments.count else { return try body(values) }
+      try arguments[index].run(input, frame, self) { value in try loop(index + 1, values + [value]) }
     }
+    try loop(0, [])
   }
 
-  private func evaluateOptional(_ expr: Expr?, _ input: Value, _ env: Environment, _ body: (Value) throws -> Void) throws {
-    if let expr { try evaluate(expr, input, env, body) } else { try body(.null) }
+  // MARK: The stack
+
+  /// Notes the current thread's stack: calls may go down to 256 KiB above its end. Called as
+  /// each compiled expression starts; cheap when the thread is the same as last time.
+  func prepareStack() {
+    let thread = pthread_self()
+    if let stackThread, pthread_equal(stackThread, thread) != 0 { return }
+    stackThread = thread
+    stackFloor = StackBounds.lowest(of: thread).map { $0 + 256 * 1024 } ?? 0
   }
 
-  private func evaluateTry(_ body: Expr, _ handler: Expr?, _ input: Value, _ env: Environment, _ emit: Emit) throws {
-    // Errors raised by `emit` (downstream) must pass through untouched: only the body's own.
-    do {
-      try evaluate(body, input, env) { value in
-        do { try emit(value) } catch { throw Downstream(error: error) }
-      }
-    } catch let downstream as Downstream {
-      throw downstream.error
-    } catch let error as JQError {
-      if let handler { try evaluate(handler, error.value, env, emit) }
-    }
-  }
-
-  private func buildObject(
-    _ entries: ArraySlice<ObjectEntry>, _ input: Value, _ env: Environment, _ partial: JSONObject, _ emit: Emit
-  ) throws {
-    guard let entry = entries.first else { return try emit(.object(partial)) }
-    let rest = entries.dropFirst()
-    if case .literal(.string(let key)) = entry.key, let value = try single(entry.value, input, env) {
-      var next = partial
-      next[key] = value
-      return try buildObject(rest, input, env, next, emit)
-    }
-    try evaluate(entry.key, input, env) { keyValue in
-      guard case .string(let key) = keyValue else {
-        throw JQError("Cannot use \(describe(keyValue)) as object key")
-      }
-      try evaluate(entry.value, input, env) { value in
-        var next = partial
-        next[key] = value
-        try buildObject(rest, input, env, next, emit)
-      }
-    }
-  }
-
-  private func interpolate(
-    _ segments: ArraySlice<StringSegment>, format: String?, _ input: Value, _ env: Environment, _ prefix: String,
-    _ emit: Emit
-  ) throws {
-    guard let segment = segments.first else { return try emit(.string(prefix)) }
-    switch segment {
-    case .text(let text):
-      try interpolate(segments.dropFirst(), format: format, input, env, prefix + text, emit)
-    case .interpolation(let expr):
-      try evaluate(expr, input, env) { value in
-        let text: String
-        if let format {
-          text = try Interpreter.format(format, value, nil)
-        } else if case .string(let string) = value {
-          text = string
-        } else {
-          text = JSONWriter.compact(value)
-        }
-        try interpolate(segments.dropFirst(), format: format, input, env, prefix + text, emit)
-      }
+  /// Checks, at each call of a function, that the run was not interrupted and that the stack
+  /// has room: a recursion too deep for it is an error, not a crash.
+  @inline(__always) func enterCall(_ name: String, _ range: SourceRange?) throws {
+    if let interruption, interruption.isSet { throw EvaluationInterrupted() }
+    var marker: UInt8 = 0
+    let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    if here < stackFloor {
+      throw JQError("function calls nested too deep for the stack (runaway recursion in \(name)?)", at: range)
     }
   }
 
   var environmentObject: Value {
+    if let cachedEnvironmentObject { return cachedEnvironmentObject }
     var object = JSONObject(capacity: environment.count)
     for (key, value) in environment.sorted(by: { $0.key < $1.key }) { object[key] = .string(value) }
+    cachedEnvironmentObject = .object(object)
     return .object(object)
   }
 
@@ -374,6 +209,19 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// Every location under `value` (`..` in path mode), parents first.
+  func recursePaths(_ value: Value, _ path: [Value]?, _ emit: EmitPath) throws {
+    try emit(path, value)
+    guard let path else { return }
+    switch value {
+    case .array(let array):
+      for (position, element) in array.enumerated() { try recursePaths(element, path + [.number(position)], emit) }
+    case .object(let object):
+      for (key, element) in object { try recursePaths(element, path + [.string(key)], emit) }
+    default: break
+    }
+  }
+
   func recurse(_ value: Value, _ emit: Emit) throws {
     try emit(value)
     switch value {
@@ -387,4 +235,81 @@ public final class Interpreter: @unchecked Sendable {
 /// Wraps an error thrown downstream of a `try` or `//`, so that they do not catch it.
 struct Downstream: Error {
   let error: any Error
+}
+
+/// An expression compiled for an environment, ready to run on any number of inputs.
+///
+/// Threading: run on one thread at a time.
+public final class CompiledExpression {
+  let filter: Filter
+  let level: Level
+  let environment: Environment
+  let interpreter: Interpreter
+  /// The frame of the last run, reused by the next (runs do not overlap, except re-entrantly).
+  private var spare: Frame?
+
+  init(filter: Filter, level: Level, environment: Environment, interpreter: Interpreter) {
+    self.filter = filter
+    self.level = level
+    self.environment = environment
+    self.interpreter = interpreter
+  }
+
+  /// Whether it always has exactly one output (then ``one(_:)`` gives it).
+  public var isSingle: Bool { filter.isSingle }
+
+  @inline(__always) private func takeFrame() -> Frame {
+    if let frame = spare {
+      spare = nil
+      return frame
+    }
+    return Frame(parent: environment.frame, size: level.slotCount)
+  }
+
+  /// Calls `emit` with each output for `input`.
+  public func run(_ input: Value, _ emit: Interpreter.Emit) throws {
+    interpreter.prepareStack()
+    let frame = takeFrame()
+    defer { spare = frame }
+    try filter.run(input, frame, interpreter, emit)
+  }
+
+  /// The one output for `input` (only when ``isSingle``).
+  public func one(_ input: Value) throws -> Value {
+    interpreter.prepareStack()
+    let frame = takeFrame()
+    defer { spare = frame }
+    return try filter.one(input, frame, interpreter)
+  }
+}
+
+/// Where a thread's stack ends.
+enum StackBounds {
+  #if canImport(Glibc)
+    private typealias GetAttributes = @convention(c) (pthread_t, UnsafeMutableRawPointer) -> Int32
+    /// `pthread_getattr_np` is a GNU extension the Glibc module does not declare.
+    nonisolated(unsafe) private static let getAttributes: GetAttributes? = {
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_getattr_np") else { return nil }
+      return unsafeBitCast(symbol, to: GetAttributes.self)
+    }()
+  #endif
+
+  /// The lowest address of `thread`'s stack, if the system says.
+  static func lowest(of thread: pthread_t) -> UInt? {
+    #if canImport(Glibc)
+      guard let getAttributes else { return nil }
+      let attributes = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+      defer { attributes.deallocate() }
+      guard getAttributes(thread, attributes) == 0 else { return nil }
+      let typed = attributes.assumingMemoryBound(to: pthread_attr_t.self)
+      defer { pthread_attr_destroy(typed) }
+      var low: UnsafeMutableRawPointer?
+      var size = 0
+      guard pthread_attr_getstack(typed, &low, &size) == 0, let low else { return nil }
+      return UInt(bitPattern: low)
+    #else
+      let top = UInt(bitPattern: pthread_get_stackaddr_np(thread))
+      return top - UInt(pthread_get_stacksize_np(thread))
+    #endif
+  }
 }

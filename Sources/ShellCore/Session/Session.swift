@@ -30,7 +30,7 @@ public final class Session: @unchecked Sendable {
   private var functionDocs: [String: String] = [:]
   private var settingDefinitions: [String: SettingDefinition] = [:]
   private var settingValues: [String: String] = [:]
-  private var scope: Environment = .empty
+  private let scope = Environment()
   private var definedFunctions: Set<String> = []
   private var boundVariables: Set<String> = []
 
@@ -153,7 +153,7 @@ public final class Session: @unchecked Sendable {
 
   /// Binds `$name` for the rest of the session.
   public func bind(_ name: String, to value: Value) {
-    scope = scope.binding(value: value, named: name)
+    scope.bind(value, to: name)
     boundVariables.insert(name)
   }
 
@@ -289,7 +289,7 @@ public final class Session: @unchecked Sendable {
       bind(name, to: values[0])
     case .definition(let definition):
       try check(.functionDefinition(definition, .identity))
-      scope = Environment(parent: scope, binding: .function(definition.key, definition))
+      try interpreter.define(definition, in: scope)
       definedFunctions.insert(definition.key)
     case .pipeline(let stages):
       try runPipeline(stages, into: Terminal(session: self))

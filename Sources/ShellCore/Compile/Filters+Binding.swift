@@ -1,0 +1,284 @@
+/// A destructuring pattern with its variables resolved to slots of the current frame.
+indirect enum Binder {
+  /// `$name`.
+  case slot(Int)
+  /// `[p, q, …]`.
+  case array([Binder])
+  /// `{key: p, $name, …}`.
+  case object([(key: BinderKey, pattern: Binder?)])
+
+  /// Binds `value` into `frame`, then runs `body` once per way of binding (an object pattern
+  /// with a generator as key binds several times).
+  ///
+  /// A slot's earlier value is put back when `body` returns: bindings nest exactly as the
+  /// evaluation does, so a binding site entered again from downstream of itself (through a
+  /// filter argument run twice, `def twice(f): f | f`) never disturbs the outer binding.
+  func bind(_ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void) throws {
+    switch self {
+    case .slot(let slot):
+      let saved = frame.slots[slot]
+      frame.slots[slot] = .value(value)
+      defer { frame.slots[slot] = saved }
+      try body()
+    case .array(let items):
+      try bindElements(items[...], value, input, frame, c, body)
+    case .object(let entries):
+      try bindMembers(entries[...], value, input, frame, c, body)
+    }
+  }
+
+  private func bindElements(
+    _ items: ArraySlice<Binder>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void
+  ) throws {
+    guard let first = items.first else { return try body() }
+    let index = items.startIndex
+    let element: Value
+    switch value {
+    case .array(let array): element = index < array.count ? array[index] : .null
+    case .null: element = .null
+    default: throw JQError("Cannot index \(value.typeName) with number")
+    }
+    try first.bind(element, input, frame, c) { try bindElements(items.dropFirst(), value, input, frame, c, body) }
+  }
+
+  private func bindMembers(
+    _ entries: ArraySlice<(key: BinderKey, pattern: Binder?)>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter,
+    _ body: () throws -> Void
+  ) throws {
+    guard let entry = entries.first else { return try body() }
+    func member(_ key: Value) throws -> Value {
+      guard case .string(let name) = key else { throw JQError("Cannot index \(value.typeName) with \(key.typeName)") }
+      switch value {
+      case .object(let object): return object[name] ?? .null
+      case .null: return .null
+      default: throw JQError("Cannot index \(value.typeName) with string (\(errorText(key)))")
+      }
+    }
+    let rest = entries.dropFirst()
+    switch entry.key {
+    case .variable(let name, let slot):
+      let element = try member(.string(name))
+      let saved = frame.slots[slot]
+      frame.slots[slot] = .value(element)
+      defer { frame.slots[slot] = saved }
+      if let sub = entry.pattern {
+        try sub.bind(element, input, frame, c) { try bindMembers(rest, value, input, frame, c, body) }
+      } else {
+        try bindMembers(rest, value, input, frame, c, body)
+      }
+    case .expression(let key):
+      try key.run(input, frame, c) { keyValue in
+        guard case .string = keyValue else { throw JQError("Cannot index \(value.typeName) with \(keyValue.typeName)") }
+        try entry.pattern!.bind(try member(keyValue), input, frame, c) { try bindMembers(rest, value, input, frame, c, body) }
+      }
+    }
+  }
+}
+
+/// The key of an object pattern entry.
+enum BinderKey {
+  /// `$name`: key "name", also bound.
+  case variable(String, Int)
+  /// A computed key.
+  case expression(Filter)
+}
+
+/// `source as $p | body`, and `?//` alternatives: the first pattern that binds (and whose body
+/// runs) without error is used; every variable of every pattern is bound, null when its
+/// pattern is not the one used.
+final class BindFilter: Filter {
+  let source: Filter
+  let patterns: [Binder]
+  let allSlots: [Int]
+  let body: Filter
+  init(_ source: Filter, _ patterns: [Binder], allSlots: [Int], _ body: Filter) {
+    self.source = source
+    self.patterns = patterns
+    self.allSlots = allSlots
+    self.body = body
+    super.init(single: false)
+  }
+
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    try source.run(input, frame, c) { value in
+      try self.bindEach(value, input, frame, c) { try self.body.run(input, frame, c, emit) }
+    }
+  }
+
+  override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
+    try source.run(input, frame, c) { value in
+      try self.bindEach(value, input, frame, c) { try self.body.paths(input, path, frame, c, emit) }
+    }
+  }
+
+  private func bindEach(_ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void) throws {
+    if patterns.count == 1 { return try patterns[0].bind(value, input, frame, c, body) }
+    let saved = allSlots.map { frame.slots[$0] }
+    defer { for (slot, value) in zip(allSlots, saved) { frame.slots[slot] = value } }
+    for (position, pattern) in patterns.enumerated() {
+      for slot in allSlots { frame.slots[slot] = .value(.null) }
+      do {
+        try pattern.bind(value, input, frame, c) {
+          do { try body() } catch let error as JQError where position < self.patterns.count - 1 {
+            throw Downstream(error: error)
+          }
+        }
+        return
+      } catch let downstream as Downstream {
+        // An error in the body moves on to the next alternative, as jq does.
+        if position == patterns.count - 1 { throw downstream.error }
+        guard downstream.error is JQError else { throw downstream.error }
+        continue
+      } catch let error as JQError {
+        if position == patterns.count - 1 { throw error }
+      }
+    }
+  }
+}
+
+/// `reduce source as $p (initial; update)`.
+final class ReduceFilter: Filter {
+  let source: Filter
+  let pattern: Binder
+  let initial: Filter
+  let update: Filter
+  init(_ source: Filter, _ pattern: Binder, _ initial: Filter, _ update: Filter) {
+    self.source = source
+    self.pattern = pattern
+    self.initial = initial
+    self.update = update
+    super.init(single: false)
+  }
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    try initial.run(input, frame, c) { start in
+      var accumulator: Value? = start
+      try self.source.run(input, frame, c) { item in
+        try c.checkInterrupt()
+        try self.pattern.bind(item, input, frame, c) {
+          guard let current = accumulator else { return }
+          // Give up our reference first, so an update that changes it in place does not copy.
+          accumulator = nil
+          if self.update.isSingle {
+            accumulator = try self.update.one(current, frame, c)
+          } else {
+            var last: Value?
+            try self.update.run(current, frame, c) { last = $0 }
+            accumulator = last
+          }
+        }
+      }
+      if let accumulator { try emit(accumulator) }
+    }
+  }
+  override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
+    try initial.paths(input, path, frame, c) { startPath, start in
+      var accumulator: ([Value]?, Value)? = (startPath, start)
+      try self.source.run(input, frame, c) { item in
+        try self.pattern.bind(item, input, frame, c) {
+          var last: ([Value]?, Value)?
+          if let (currentPath, current) = accumulator {
+            try self.update.paths(current, currentPath, frame, c) { last = ($0, $1) }
+          }
+          accumulator = last
+        }
+      }
+      if let (finalPath, final) = accumulator { try emit(finalPath, final) }
+    }
+  }
+}
+
+/// `foreach source as $p (initial; update; extract)`.
+final class ForeachFilter: Filter {
+  let source: Filter
+  let pattern: Binder
+  let initial: Filter
+  let update: Filter
+  let extract: Filter?
+  init(_ source: Filter, _ pattern: Binder, _ initial: Filter, _ update: Filter, _ extract: Filter?) {
+    self.source = source
+    self.pattern = pattern
+    self.initial = initial
+    self.update = update
+    self.extract = extract
+    super.init(single: false)
+  }
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    try initial.run(input, frame, c) { start in
+      var state = start
+      try self.source.run(input, frame, c) { item in
+        try c.checkInterrupt()
+        try self.pattern.bind(item, input, frame, c) {
+          try self.update.run(state, frame, c) { next in
+            state = next
+            if let extract = self.extract { try extract.run(next, frame, c, emit) } else { try emit(next) }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// `label $name | body`: a fresh label id in a slot, which `break $name` throws.
+final class LabelFilter: Filter {
+  let slot: Int
+  let body: Filter
+  init(slot: Int, _ body: Filter) {
+    self.slot = slot
+    self.body = body
+    super.init(single: false)
+  }
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    let id = c.freshID()
+    let saved = frame.slots[slot]
+    frame.slots[slot] = .value(.number(id))
+    defer { frame.slots[slot] = saved }
+    do {
+      try body.run(input, frame, c, emit)
+    } catch let signal as BreakSignal where signal.label == id {}
+  }
+  override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
+    let id = c.freshID()
+    let saved = frame.slots[slot]
+    frame.slots[slot] = .value(.number(id))
+    defer { frame.slots[slot] = saved }
+    do {
+      try body.paths(input, path, frame, c, emit)
+    } catch let signal as BreakSignal where signal.label == id {}
+  }
+}
+
+/// `break $name`.
+final class BreakFilter: Filter {
+  let hops: Int
+  let slot: Int
+  init(hops: Int, slot: Int) {
+    self.hops = hops
+    self.slot = slot
+    super.init(single: false)
+  }
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    guard case .value(.number(let id)) = frame.ancestor(hops).slots[slot] else { throw JQError("break outside its label") }
+    throw BreakSignal(label: Int(id.double))
+  }
+  override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
+    try run(input, frame, c) { _ in }
+  }
+}
+
+/// `lhs op rhs` for `=`, `|=`, `+=`, `-=`, `*=`, `/=`, `%=`, `//=`.
+final class AssignFilter: Filter {
+  let op: String
+  let lhs: Filter
+  let rhs: Filter
+  let range: SourceRange
+  init(_ op: String, _ lhs: Filter, _ rhs: Filter, _ range: SourceRange) {
+    self.op = op
+    self.lhs = lhs
+    self.rhs = rhs
+    self.range = range
+    super.init(single: false)
+  }
+  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    try c.assign(op, lhs, rhs, range, input, frame, emit)
+  }
+}
