@@ -65,7 +65,7 @@ public enum Conformance {
       let trace = ProcessInfo.processInfo.environment["NWSH_CONFORMANCE_TRACE"] != nil
       for testCase in parse(text, file: (path as NSString).lastPathComponent) {
         if trace { FileHandle.standardError.write(Data("\(testCase.location): \(testCase.program)\n".utf8)) }
-        withLargeStack { run(testCase, into: &report) }
+        onEvaluationThread { run(testCase, into: &report) }
       }
     }
     return report

@@ -96,7 +96,7 @@ struct DifferentialTests {
       var failed = false
       do {
         let expr = try Parser.parseExpression(Source(name: "diff", text: program))
-        try withLargeStack { try interpreter.evaluate(expr, try JSONParser.parse(input), .empty) { outputs.append($0) } }
+        try onEvaluationThread { try interpreter.evaluate(expr, try JSONParser.parse(input), .empty) { outputs.append($0) } }
       } catch {
         failed = true
       }

@@ -128,42 +128,35 @@ extension Interpreter {
     return current
   }
 
+  /// `value` with `newValue` at `path`: down the path once (collecting each container), then
+  /// back up, each level rebuilt around the one below. No recursion, so a path 10,000 steps long
+  /// needs no stack.
   func setpath(_ value: Value, _ path: ArraySlice<Value>, _ newValue: Value) throws -> Value {
-    guard let step = path.first else { return newValue }
-    let rest = path.dropFirst()
+    var containers: [Value] = []
+    containers.reserveCapacity(path.count)
+    var current = value
+    for step in path {
+      containers.append(current)
+      current = try childForUpdate(current, step)
+    }
+    var result = newValue
+    for (container, step) in zip(containers, path).reversed() {
+      result = try place(result, in: container, at: step)
+    }
+    return result
+  }
+
+  /// What is at `step` in `value`, as an update sees it (missing is null), or jq's error for
+  /// a step that cannot be taken there.
+  private func childForUpdate(_ value: Value, _ step: Value) throws -> Value {
     switch (value, step) {
-    case (.object(var object), .string(let key)):
-      object[key] = try setpath(object[key] ?? .null, rest, newValue)
-      return .object(object)
-    case (.null, .string(let key)):
-      return .object(JSONObject([(key, try setpath(.null, rest, newValue))]))
-    case (.array, .number), (.null, .number):
-      var array: [Value]
-      if case .array(let existing) = value { array = existing } else { array = [] }
-      guard case .number(let number) = step else { fatalError() }
-      if number.double.isNaN { throw JQError("Cannot set array element at NaN index") }
-      var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
-      if position < 0 {
-        position += array.count
-        if position < 0 { throw JQError("Out of bounds negative array index") }
-      }
-      if position >= array.count {
-        if position > 100_000_000 { throw JQError("Array index too large") }
-        array += Array(repeating: .null, count: position - array.count + 1)
-      }
-      array[position] = try setpath(array[position], rest, newValue)
-      return .array(array)
-    case (.array, .object(let bounds)), (.null, .object(let bounds)):
-      var existing: [Value] = []
-      if case .array(let items) = value { existing = items }
-      let current = try slice(.array(existing), bounds["start"] ?? .null, bounds["end"] ?? .null, nil)
-      let replacement = try setpath(current, rest, newValue)
-      guard case .array(let items) = replacement else {
-        throw JQError("A slice of an array can only be assigned another array")
-      }
-      let (start, end) = sliceBounds(existing.count, bounds["start"] ?? .null, bounds["end"] ?? .null)
-      existing.replaceSubrange(start..<end, with: items)
-      return .array(existing)
+    case (.object(let object), .string(let key)): return object[key] ?? .null
+    case (.null, .string), (.null, .number), (.null, .object): return .null
+    case (.array(let array), .number(let number)):
+      let position = try arrayPosition(number, count: array.count)
+      return position < array.count ? array[position] : .null
+    case (.array(let array), .object(let bounds)):
+      return try slice(.array(array), bounds["start"] ?? .null, bounds["end"] ?? .null, nil)
     case (.string, .object):
       throw JQError("Cannot update string slices")
     case (.array, .array):
@@ -171,6 +164,49 @@ extension Interpreter {
     default:
       _ = try index(value, step, nil)  // produces jq's error for the mismatch
       throw JQError("Cannot index \(value.typeName) with \(step.typeName)")
+    }
+  }
+
+  /// An array index for an update: negative counts from the end; too far before the start or
+  /// absurdly far after it is an error.
+  private func arrayPosition(_ number: Number, count: Int) throws -> Int {
+    if number.double.isNaN { throw JQError("Cannot set array element at NaN index") }
+    var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
+    if position < 0 {
+      position += count
+      if position < 0 { throw JQError("Out of bounds negative array index") }
+    }
+    if position > 100_000_000 { throw JQError("Array index too large") }
+    return position
+  }
+
+  /// `container` with `child` put at `step` (the step was checked on the way down).
+  private func place(_ child: Value, in container: Value, at step: Value) throws -> Value {
+    switch (container, step) {
+    case (.object(var object), .string(let key)):
+      object[key] = child
+      return .object(object)
+    case (.null, .string(let key)):
+      return .object(JSONObject([(key, child)]))
+    case (.array, .number(let number)), (.null, .number(let number)):
+      var array: [Value]
+      if case .array(let existing) = container { array = existing } else { array = [] }
+      let position = try arrayPosition(number, count: array.count)
+      if position >= array.count { array += Array(repeating: .null, count: position - array.count + 1) }
+      array[position] = child
+      return .array(array)
+    case (.array, .object(let bounds)), (.null, .object(let bounds)):
+      var existing: [Value] = []
+      if case .array(let items) = container { existing = items }
+      guard case .array(let items) = child else {
+        throw JQError("A slice of an array can only be assigned another array")
+      }
+      let (start, end) = sliceBounds(existing.count, bounds["start"] ?? .null, bounds["end"] ?? .null)
+      existing.replaceSubrange(start..<end, with: items)
+      return .array(existing)
+    default:
+      _ = try index(container, step, nil)
+      throw JQError("Cannot index \(container.typeName) with \(step.typeName)")
     }
   }
 

@@ -209,25 +209,33 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
-  /// Every location under `value` (`..` in path mode), parents first.
+  /// Every location under `value` (`..` in path mode), parents first, depth first, with the
+  /// way down kept on the heap (data 10,000 levels deep needs no stack).
   func recursePaths(_ value: Value, _ path: [Value]?, _ emit: EmitPath) throws {
-    try emit(path, value)
-    guard let path else { return }
-    switch value {
-    case .array(let array):
-      for (position, element) in array.enumerated() { try recursePaths(element, path + [.number(position)], emit) }
-    case .object(let object):
-      for (key, element) in object { try recursePaths(element, path + [.string(key)], emit) }
-    default: break
+    guard let path else { return try emit(nil, value) }
+    var pending: [([Value], Value)] = [(path, value)]
+    while let (at, current) = pending.popLast() {
+      try emit(at, current)
+      switch current {
+      case .array(let array):
+        for (position, element) in array.enumerated().reversed() { pending.append((at + [.number(position)], element)) }
+      case .object(let object):
+        for (key, element) in zip(object.orderedKeys, object.orderedValues).reversed() { pending.append((at + [.string(key)], element)) }
+      default: break
+      }
     }
   }
 
+  /// `..`: `value` and everything in it, parents first, depth first, on the heap.
   func recurse(_ value: Value, _ emit: Emit) throws {
-    try emit(value)
-    switch value {
-    case .array(let array): for element in array { try recurse(element, emit) }
-    case .object(let object): for element in object.values { try recurse(element, emit) }
-    default: break
+    var pending: [Value] = [value]
+    while let current = pending.popLast() {
+      try emit(current)
+      switch current {
+      case .array(let array): pending.append(contentsOf: array.reversed())
+      case .object(let object): pending.append(contentsOf: object.orderedValues.reversed())
+      default: break
+      }
     }
   }
 }

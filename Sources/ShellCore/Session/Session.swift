@@ -225,7 +225,7 @@ public final class Session: @unchecked Sendable {
     checkpointHandlers = [:]
     defer { for handler in runEndHandlers { handler() } }
     interruption.reset()
-    let status: ExitStatus = withLargeStack {
+    let status: ExitStatus = onEvaluationThread {
       do {
         try runStatements(text, name: name)
         return nil

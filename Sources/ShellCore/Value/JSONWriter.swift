@@ -34,10 +34,17 @@ public struct JSONWriter {
   /// Appends `value`.
   public mutating func write(_ value: Value) { write(value, level: 0) }
 
+  /// How deep the writer recurses before it keeps its own stack (so deep data never
+  /// exhausts the thread's).
+  static let recursionDepth = 64
+
   private mutating func write(_ value: Value, level: Int) {
     if level > maxDepth {
       append("<skipped: too deep>")
       return
+    }
+    if level >= Self.recursionDepth {
+      return writeIteratively(value, level: level)
     }
     switch value {
     case .null: colored(Palette.null) { $0.append("null") }
@@ -74,6 +81,66 @@ public struct JSONWriter {
       }
       newline(level)
       colored(Palette.structure) { $0.append("}") }
+    }
+  }
+
+  /// A container being written by ``writeIteratively``: what is left of it.
+  private enum Open {
+    case array([Value], next: Int)
+    case object(JSONObject, order: [Int], next: Int)
+  }
+
+  /// The same output as the recursive writer, with the containers on a heap stack.
+  private mutating func writeIteratively(_ root: Value, level base: Int) {
+    var stack: [Open] = []
+    var pending: Value? = root
+    while true {
+      if let value = pending {
+        pending = nil
+        let level = base + stack.count
+        if level > maxDepth {
+          append("<skipped: too deep>")
+        } else {
+          switch value {
+          case .array(let array) where !array.isEmpty:
+            colored(Palette.structure) { $0.append("[") }
+            stack.append(.array(array, next: 0))
+          case .object(let object) where !object.isEmpty:
+            colored(Palette.structure) { $0.append("{") }
+            let order = sortKeys ? object.keys.indices.sorted { bytesLess(object.keys[$0], object.keys[$1]) } : Array(object.keys.indices)
+            stack.append(.object(object, order: order, next: 0))
+          default:
+            write(value, level: 0)  // a scalar or an empty container: no recursion
+          }
+        }
+      }
+      guard let top = stack.popLast() else { return }
+      let level = base + stack.count
+      switch top {
+      case .array(let array, let next):
+        if next == array.count {
+          newline(level)
+          colored(Palette.structure) { $0.append("]") }
+          continue
+        }
+        if next > 0 { colored(Palette.structure) { $0.append(",") } }
+        newline(level + 1)
+        stack.append(.array(array, next: next + 1))
+        pending = array[next]
+      case .object(let object, let order, let next):
+        if next == order.count {
+          newline(level)
+          colored(Palette.structure) { $0.append("}") }
+          continue
+        }
+        if next > 0 { colored(Palette.structure) { $0.append(",") } }
+        newline(level + 1)
+        colored(Palette.key) { $0.writeString(object.keys[order[next]]) }
+        colored(Palette.structure) { $0.append(":") }
+        if indent > 0 { bytes.append(0x20) }
+        stack.append(.object(object, order: order, next: next + 1))
+        pending = object.values[order[next]]
+      }
     }
   }
 

@@ -4,17 +4,23 @@
   import Darwin
 #endif
 
-/// Runs `body` on a thread with a 1 GiB stack and waits for it.
+/// Runs `body` on a thread with a 64 MiB stack (reserved, not used) and waits for it: the
+/// thread every ``Session/run(_:name:)`` uses; embedders evaluating directly may use it too.
 ///
-/// jq programs recurse as deep as the data (10,000 levels by jq's own limits); the main
-/// thread's 8 MiB is not enough for that in a debug build. The memory is reserved, not used.
-public func withLargeStack<T>(_ body: () throws -> T) rethrows -> T {
+/// Evaluation itself needs little stack: generators, tail calls, `recurse`, `..`, the JSON
+/// reader and writer all keep their depth on the heap, and a recursion too deep for the stack
+/// is an error (``Interpreter`` measures the thread's stack). What still recurses is Swift's
+/// freeing of a value nested tens of thousands of levels deep, which only a program that
+/// builds one makes (`reduce range(100000) as $i (null; [.])`, fine in jq too): the room here
+/// is for that, for jq's own 10,000-level limits on comparing and searching nested values, and
+/// for debug builds' larger frames.
+public func onEvaluationThread<T>(_ body: () throws -> T) rethrows -> T {
   try withoutActuallyEscaping(body) { body in
     let job = Job(body)
     let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
     defer { attributes.deallocate() }
     pthread_attr_init(attributes)
-    pthread_attr_setstacksize(attributes, 1 << 30)
+    pthread_attr_setstacksize(attributes, 64 << 20)
     let context = Unmanaged.passRetained(job).toOpaque()
     var thread: pthread_t = 0
     let created = pthread_create(&thread, attributes, { context in
