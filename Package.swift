@@ -24,13 +24,9 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
-    // The language: values, JSON, lexer, parser, evaluator, commands. Knows nothing of Networked.
-    // The SIL closure specializer recurses through the continuation-passing evaluator and
-    // exhausts memory (24 GB+) in release builds; without it ShellCore builds in under a minute.
-    .target(
-      name: "ShellCore",
-      swiftSettings: swiftSettings + [.unsafeFlags(["-Xllvm", "-sil-disable-pass=closure-specialize"])]
-    ),
+    // The language: values, JSON, lexer, parser, compiler, evaluator, commands. Knows nothing of
+    // Networked.
+    .target(name: "ShellCore", swiftSettings: swiftSettings),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
     .target(name: "NetworkedAPI", swiftSettings: swiftSettings),
     // A local, faithful Networked API server for tests and `--sandbox`.

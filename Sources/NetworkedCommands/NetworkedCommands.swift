@@ -100,8 +100,8 @@ public enum NetworkedCommands {
               .usage, "--plans: no plan has id \(unknown); the plans are: \(known)", at: context.call.flags["plans"]?.range ?? context.call.range)
           }
         }
-        let note = context.flagExpression("note").map {
-          RowEvaluator(session: session, expr: $0, range: context.call.flags["note"]?.range ?? context.call.range)
+        let note = try context.flagExpression("note").map {
+          try RowEvaluator(session: session, expr: $0, range: context.call.flags["note"]?.range ?? context.call.range)
         }
         return InviteStage(
           session: session, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,

@@ -61,7 +61,7 @@ enum DataCommands {
         discussion: "An expression with several outputs gives several rows; with none, the row is dropped."),
       role: .filter
     ) { context in
-      MapStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+      try MapStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
     },
     CommandDefinition(
       CommandSignature(
@@ -70,7 +70,7 @@ enum DataCommands {
         examples: ["where .consent == \"yes\" and .email != null", "where (.email | test(\"@example\\\\.com$\"))"]),
       role: .filter
     ) { context in
-      WhereStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+      try WhereStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
     },
     CommandDefinition(
       CommandSignature(
@@ -83,7 +83,7 @@ enum DataCommands {
           """),
       role: .filter
     ) { context in
-      DedupeStage(session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), next: context.next)
+      try DedupeStage(session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), next: context.next)
     },
     CommandDefinition(
       CommandSignature(
@@ -228,8 +228,8 @@ final class ExpressionSource: SourceStage {
   let next: any Stage
   let origin: Origin
 
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    self.evaluator = RowEvaluator(session: session, expr: expr, range: range)
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
+    self.evaluator = try RowEvaluator(session: session, expr: expr, range: range)
     self.next = next
     self.origin = Origin(source: range.source.name, line: range.source.lineAndColumn(of: range.start).line)
   }
@@ -240,7 +240,7 @@ final class ExpressionSource: SourceStage {
   func run() throws {
     var number = 0
     do {
-      try evaluator.session.interpreter.evaluate(evaluator.expr, .null, evaluator.session.environment) { value in
+      try evaluator.compiled.run(.null) { value in
         if evaluator.session.interruption.isSet { throw StopInput() }
         number += 1
         try next.push(.row(Row(value: value, number: number, origin: origin)))
@@ -255,8 +255,8 @@ final class ExpressionSource: SourceStage {
 
 final class MapStage: RowStage {
   let evaluator: RowEvaluator
-  init(session: Session, expr: Expr, range: SourceRange, hint: String? = nil, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "map", hint: hint)
+  init(session: Session, expr: Expr, range: SourceRange, hint: String? = nil, next: any Stage) throws {
+    evaluator = try RowEvaluator(session: session, expr: expr, range: range, op: "map", hint: hint)
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -268,8 +268,8 @@ final class MapStage: RowStage {
 
 final class WhereStage: RowStage {
   let evaluator: RowEvaluator
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "where")
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
+    evaluator = try RowEvaluator(session: session, expr: expr, range: range, op: "where")
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -280,8 +280,8 @@ final class WhereStage: RowStage {
 final class DedupeStage: RowStage {
   let evaluator: RowEvaluator
   var seen: [Value: Int] = [:]
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) {
-    evaluator = RowEvaluator(session: session, expr: expr, range: range, op: "dedupe")
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
+    evaluator = try RowEvaluator(session: session, expr: expr, range: range, op: "dedupe")
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {

@@ -6,6 +6,8 @@ public struct RowEvaluator {
   let session: Session
   let expr: Expr
   let range: SourceRange
+  /// Compiled once, when the stage is built; run for every row.
+  let compiled: CompiledExpression
   private let reported = Counter()
 
   /// A hint shown with a failure (how to write what was probably meant), if any.
@@ -15,12 +17,17 @@ public struct RowEvaluator {
 
   /// An evaluator of `expr` (written at `range`) in `session`'s scope; failures name `op` and
   /// carry `hint`.
-  public init(session: Session, expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) {
+  public init(session: Session, expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) throws {
     self.session = session
     self.expr = expr
     self.range = range
     self.op = op
     self.hint = hint
+    do {
+      compiled = try session.interpreter.compile(expr, in: session.environment)
+    } catch let error as JQError {
+      throw Diagnostic(.usage, error.message, at: error.range ?? range)
+    }
   }
 
   final class Counter {
@@ -30,7 +37,11 @@ public struct RowEvaluator {
   /// Calls `body` for each output; on an error, pushes an invalid result to `next` and returns false.
   public func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
     do {
-      try session.interpreter.evaluate(expr, row.value, session.environment, body)
+      if compiled.isSingle {
+        try body(try compiled.one(row.value))
+      } else {
+        try compiled.run(row.value, body)
+      }
       return true
     } catch let error as JQError {
       try report(error, row, next)
@@ -46,7 +57,8 @@ public struct RowEvaluator {
     var result: Value?
     let token = session.interpreter.freshID()
     do {
-      try session.interpreter.evaluate(expr, row.value, session.environment) { value in
+      if compiled.isSingle { return .some(try compiled.one(row.value)) }
+      try compiled.run(row.value) { value in
         result = value
         throw StopSignal(token: token)
       }

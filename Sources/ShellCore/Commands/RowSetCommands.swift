@@ -75,7 +75,7 @@ enum RowSetCommands {
       } catch let error as JQError {
         throw Diagnostic(.runtime, "join: the key of an element: \(error.message)", at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
       }
-      return JoinStage(
+      return try JoinStage(
         session: session, on: on, range: context.call.flags["on"]?.range ?? context.call.range, index: index,
         mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match", next: context.next)
     },
@@ -105,8 +105,8 @@ final class JoinStage: RowStage {
   private let mode: Mode
   private let field: String
 
-  init(session: Session, on: Expr, range: SourceRange, index: [Value: [Value]], mode: Mode, field: String, next: any Stage) {
-    self.evaluator = RowEvaluator(session: session, expr: on, range: range)
+  init(session: Session, on: Expr, range: SourceRange, index: [Value: [Value]], mode: Mode, field: String, next: any Stage) throws {
+    self.evaluator = try RowEvaluator(session: session, expr: on, range: range)
     self.index = index
     self.mode = mode
     self.field = field

@@ -326,8 +326,8 @@ public final class Session: @unchecked Sendable {
       case .expression(let expr, let range):
         try check(expr)
         next = position == 0
-          ? ExpressionSource(session: self, expr: expr, range: range, next: next)
-          : MapStage(session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next)
+          ? try ExpressionSource(session: self, expr: expr, range: range, next: next)
+          : try MapStage(session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next)
       }
       built.append(next)
     }
