@@ -37,10 +37,42 @@ enum FuzzTargets {
     limits.maxValueBytes = 1 << 16
     var source = BytesSource(bytes)
     var count = 0
+    var whole: [String] = []
     try? JSONRowReader(sourceName: "<fuzz>", limits: limits).read(&source) { item in
       count += 1
-      if case .row(let row) = item { _ = JSONWriter.compact(row.value) }
+      switch item {
+      case .row(let row): whole.append(JSONWriter.compact(kept(row.value)))
+      case .report(let report): whole.append(JSONWriter.compact(report))
+      }
     }
+    // Reading only some members must give the same rows, cut to those members, and the
+    // same errors at the same places.
+    var projected = JSONRowReader(sourceName: "<fuzz>", limits: limits)
+    projected.projection = Projection(keep)
+    source = BytesSource(bytes)
+    var index = 0
+    try? projected.read(&source) { item in
+      let text: String
+      switch item {
+      case .row(let row): text = JSONWriter.compact(row.value)
+      case .report(let report): text = JSONWriter.compact(report)
+      }
+      guard index < whole.count, whole[index] == text else {
+        fatalError("projection differs at item \(index): \(text) vs \(index < whole.count ? whole[index] : "nothing")")
+      }
+      index += 1
+    }
+    if index != whole.count { fatalError("projection gave \(index) items, the full read \(whole.count)") }
+  }
+
+  static let keep: Set<String> = ["a", "b", "é"]
+
+  /// A full-parse row as a projected read would give it.
+  static func kept(_ value: Value) -> Value {
+    guard case .object(let object) = value else { return value }
+    var result = JSONObject()
+    for (key, member) in object where keep.contains(where: { Array($0.utf8) == Array(key.utf8) }) { result[key] = member }
+    return .object(result)
   }
 
   static func csvReader(_ bytes: [UInt8]) {

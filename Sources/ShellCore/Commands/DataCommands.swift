@@ -198,10 +198,10 @@ final class ReaderSource: SourceStage {
   func finish() throws { try next.finish() }
 
   func run() throws {
-    var source = makeSource()
+    let source = makeSource()
     let interruption = session.interruption
     var hinted = false
-    let emit: (Item) throws -> Void = { [next, session, name] item in
+    let deliver: (Item) throws -> Void = { [next, session, name] item in
       if interruption.isSet { throw StopInput() }
       if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
         hinted = true
@@ -209,17 +209,38 @@ final class ReaderSource: SourceStage {
       }
       try next.push(item)
     }
-    switch format {
-    case .csv, .tsv:
-      var reader = CSVReader(sourceName: name, limits: session.inputLimits)
-      if format == .tsv { reader.separator = 0x09 }
-      if let separator { reader.separator = separator }
-      try reader.read(&source, emit)
-    case .jsonl, .json:
-      try JSONRowReader(sourceName: name, limits: session.inputLimits).read(&source, emit)
-    }
+    let read = reading(source)
+    // A file is parsed ahead on a second thread while this one runs the stages.
+    let aheadOnAnotherThread = source.neverBlocks ? try Conveyor().run(reading: read, consuming: deliver) : false
+    if !aheadOnAnotherThread { try read.body(deliver) }
     try next.finish()
   }
+
+  /// The whole read of `source` as one closure, to run here or on the reading thread.
+  private func reading(_ source: any ByteSource) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
+    var source = source
+    let (format, name, limits, separator, demand) = (format, name, session.inputLimits, separator, next.demand)
+    return UncheckedSendable { emit in
+      switch format {
+      case .csv, .tsv:
+        var reader = CSVReader(sourceName: name, limits: limits)
+        if format == .tsv { reader.separator = 0x09 }
+        if let separator { reader.separator = separator }
+        try reader.read(&source, emit)
+      case .jsonl, .json:
+        var reader = JSONRowReader(sourceName: name, limits: limits)
+        if case .fields(let names) = demand { reader.projection = Projection(names) }
+        try reader.read(&source, emit)
+      }
+    }
+  }
+}
+
+/// A value handed to another thread by a caller that guarantees only one thread uses it at a
+/// time (the reading thread, then nobody).
+struct UncheckedSendable<Wrapped>: @unchecked Sendable {
+  let body: Wrapped
+  init(_ body: Wrapped) { self.body = body }
 }
 
 /// A first-stage expression: its outputs on `null` are the rows.
@@ -264,6 +285,7 @@ final class MapStage: RowStage {
       try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
     }
   }
+  override var demand: FieldDemand { evaluator.demand }
 }
 
 final class WhereStage: RowStage {
@@ -275,6 +297,7 @@ final class WhereStage: RowStage {
   override func handle(_ row: Row) throws {
     if case .some(.some(let value)) = try evaluator.first(row, next: next), value.isTruthy { try next.push(.row(row)) }
   }
+  override var demand: FieldDemand { evaluator.demand.union(next.demand) }
 }
 
 final class DedupeStage: RowStage {
@@ -299,6 +322,7 @@ final class DedupeStage: RowStage {
     seen[key] = row.number
     try next.push(.row(row))
   }
+  override var demand: FieldDemand { evaluator.demand.union(.fields(["email"])).union(next.demand) }
   static func email(_ row: Row) -> [(String, Value)] {
     if case .string(let email)? = row.value["email"] { return [("email", .string(email))] }
     return []
@@ -320,6 +344,7 @@ final class TakeStage: RowStage {
     try next.push(.row(row))
     if remaining == 0 { throw StopInput() }
   }
+  override var demand: FieldDemand { next.demand }
 }
 
 final class SkipStage: RowStage {
@@ -335,6 +360,7 @@ final class SkipStage: RowStage {
     }
     try next.push(.row(row))
   }
+  override var demand: FieldDemand { next.demand }
 }
 
 final class BatchStage: RowStage {
@@ -377,6 +403,7 @@ final class UnbatchStage: RowStage {
 final class CountStage: RowStage {
   var count = 0
   override func handle(_ row: Row) throws { count += 1 }
+  override var demand: FieldDemand { .fields([]) }
   override func finish() throws {
     try next.push(.row(Row(value: .number(count), number: 1, origin: Origin(source: "count", line: 0))))
     try next.finish()
@@ -401,5 +428,6 @@ final class PassStage: Stage {
   init(next: any Stage) { self.next = next }
   func push(_ item: Item) throws { try next.push(item) }
   func finish() throws { try next.finish() }
+  var demand: FieldDemand { next.demand }
 }
 

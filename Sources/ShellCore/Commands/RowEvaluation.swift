@@ -9,6 +9,8 @@ public struct RowEvaluator {
   /// Compiled once, when the stage is built; run for every row.
   let compiled: CompiledExpression
   private let reported = Counter()
+  /// What the expression can observe of a row.
+  let demand: FieldDemand
 
   /// A hint shown with a failure (how to write what was probably meant), if any.
   let hint: String?
@@ -23,6 +25,7 @@ public struct RowEvaluator {
     self.range = range
     self.op = op
     self.hint = hint
+    self.demand = FieldDemand.of(expr, in: session.environment)
     do {
       compiled = try session.interpreter.compile(expr, in: session.environment)
     } catch let error as JQError {

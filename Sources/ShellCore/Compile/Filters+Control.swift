@@ -62,13 +62,21 @@ final class ObjectFilter: Filter {
     let value: Filter
   }
   let entries: [Entry]
+  /// Every key is a constant and no two are the same: members are appended without a search.
+  let distinctConstantKeys: Bool
   init(_ entries: [Entry]) {
     self.entries = entries
+    let constants = entries.compactMap(\.constantKey)
+    distinctConstantKeys = constants.count == entries.count && Set(constants.map { Array($0.utf8) }).count == constants.count
     super.init(single: entries.allSatisfy { $0.constantKey != nil && $0.value.isSingle })
   }
 
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
     var object = JSONObject(capacity: entries.count)
+    if distinctConstantKeys {
+      for entry in entries { object.appendUnchecked(entry.constantKey!, try entry.value.one(input, frame, c)) }
+      return .object(object)
+    }
     for entry in entries {
       let value = try entry.value.one(input, frame, c)
       object[entry.constantKey!] = value

@@ -115,6 +115,9 @@ public final class Environment {
     return value
   }
 
+  /// Whether a `def` of `key` (`name/arity`) is in scope.
+  func defines(_ key: String) -> Bool { scope.function(key) != nil }
+
   /// The variables bound, innermost first.
   public var variableNames: [String] { scope.variableNames }
 }

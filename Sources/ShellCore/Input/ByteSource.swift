@@ -8,6 +8,15 @@
 public protocol ByteSource {
   /// Appends up to `count` bytes to `buffer`; returns how many (0 at the end).
   mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int
+  /// Whether a read always returns promptly (a regular file, bytes in memory), so the source
+  /// can be read ahead on another thread and abandoned at any point; false for terminals and
+  /// pipes, which are read only on demand.
+  var neverBlocks: Bool { get }
+}
+
+extension ByteSource {
+  /// Assume a read may block.
+  public var neverBlocks: Bool { false }
 }
 
 /// Reads a file descriptor (stdin is 0).
@@ -21,7 +30,12 @@ public struct FileDescriptorSource: ByteSource {
   public init(fileDescriptor: Int32, shouldStop: @escaping () -> Bool = { false }) {
     self.fileDescriptor = fileDescriptor
     self.shouldStop = shouldStop
+    var status = stat()
+    self.neverBlocks = fstat(fileDescriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }
+
+  /// True for a regular file.
+  public let neverBlocks: Bool
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
     var waiting = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
@@ -51,6 +65,8 @@ public struct BytesSource: ByteSource {
   public init(_ bytes: [UInt8]) { self.bytes = bytes }
   /// Serves the UTF-8 of `text`.
   public init(_ text: String) { self.bytes = Array(text.utf8) }
+  /// Memory never blocks.
+  public var neverBlocks: Bool { true }
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
     let end = min(bytes.count, offset + count)

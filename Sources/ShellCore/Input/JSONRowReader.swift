@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads JSON rows from a byte stream: JSON lines, concatenated or pretty-printed values, or a
 /// single top-level array (whose elements become the rows).
 ///
@@ -8,6 +14,9 @@ public struct JSONRowReader {
   public var sourceName: String
   /// Size and depth limits.
   public var limits: InputLimits
+  /// When set, object rows get only these members (see ``FieldDemand``); everything is still
+  /// checked, so the same rows are rejected with the same messages.
+  public var projection: Projection?
 
   /// A reader for input named `sourceName`.
   public init(sourceName: String, limits: InputLimits = InputLimits()) {
@@ -41,13 +50,14 @@ public struct JSONRowReader {
 
     func advance(to end: Int) {
       // Count the newlines passed, keeping line numbers exact.
-      var index = start
-      while index < end {
-        if buffer[index] == 0x0A {
+      buffer.withUnsafeBufferPointer { bytes in
+        guard let base = bytes.baseAddress else { return }
+        var index = start
+        while index < end, let found = memchr(base + index, 0x0A, end - index) {
+          index = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base + 1
           line += 1
-          lineStart = index + 1
+          lineStart = index
         }
-        index += 1
       }
       start = end
     }
@@ -119,7 +129,12 @@ public struct JSONRowReader {
       let outcome: Result<(Value, Int), JSONParser.SyntaxError> = buffer.withUnsafeBufferPointer { bytes in
         var parser = JSONParser(bytes, position: start, limits: parserLimits)
         do throws(JSONParser.SyntaxError) {
-          let value = try parser.parseValue()
+          let value: Value
+          if let projection {
+            value = try parser.parseValue(keeping: projection)
+          } else {
+            value = try parser.parseValue()
+          }
           return .success((value, parser.position))
         } catch {
           return .failure(error)

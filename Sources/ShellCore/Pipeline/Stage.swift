@@ -7,6 +7,14 @@ public protocol Stage: AnyObject {
   func push(_ item: Item) throws
   /// Upstream is done: flush anything held, then finish downstream.
   func finish() throws
+  /// What of an object row pushed here this stage and the ones after it can observe (a
+  /// reader builds only that); `.all` unless the stage says otherwise.
+  var demand: FieldDemand { get }
+}
+
+extension Stage {
+  /// The whole row, unless a stage knows better.
+  public var demand: FieldDemand { .all }
 }
 
 /// A stage that produces items itself: it must start its pipeline.
@@ -41,4 +49,7 @@ open class RowStage: Stage {
   }
 
   open func finish() throws { try next.finish() }
+
+  /// The whole row, unless a subclass knows better.
+  open var demand: FieldDemand { .all }
 }

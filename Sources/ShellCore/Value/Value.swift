@@ -147,10 +147,11 @@ public struct JSONObject: Sendable, Sequence {
   func index(of key: String) -> Int? {
     if let table { return table[ByteKey(key)] }
     // Byte comparison: jq keys are byte strings, and "é" composed ≠ decomposed.
-    let wantedCount = key.utf8.count
-    for index in keys.indices {
-      let candidate = keys[index].utf8
-      if candidate.count == wantedCount && candidate.elementsEqual(key.utf8) { return index }
+    // Bytes that are equal make Swift's `==` true, and `==` is a word compare for short
+    // strings and a memcmp for ASCII ones; only its rare canonical-equivalence matches need
+    // the byte check.
+    for index in keys.indices where keys[index] == key {
+      if sameBytes(keys[index], key) { return index }
     }
     return nil
   }
@@ -171,6 +172,13 @@ public struct JSONObject: Sendable, Sequence {
         appendUnchecked(key, newValue)
       }
     }
+  }
+
+  @inline(__always) private func sameBytes(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    var a = a
+    var b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
   }
 
   /// Appends a member known not to be present (the parser checks duplicates itself).
