@@ -36,18 +36,18 @@ final class AddStage: RowStage {
       request = try Self.request(row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
     } catch {
       return try run.emit(
-        row, "invalid", row.value.text("email"),
+        row, .invalid, row.value.text("email"),
         [
           ("error", .error(code: error.code, message: error.message)),
         ])
     }
     let key = request.email.lowercased()
     if let first = firstRowByEmail[key] {
-      return try run.emit(row, "skipped", request.email, [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
+      return try run.skip(row, request.email, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
     }
     firstRowByEmail[key] = row.number
     if run.dryRun {
-      if let fields = run.journal.check(email: request.email) { return try run.emit(row, "skipped", request.email, fields) }
+      if let skip = run.journal.check(email: request.email) { return try run.skip(row, request.email, skip) }
       return try plan(row, request, run.nextRequest())
     }
     let operation = JournalOperation(
@@ -56,11 +56,11 @@ final class AddStage: RowStage {
     let id: Int64
     switch try run.journal.claim(operation, row: row.number) {
     case .claimed(let claimed): id = claimed
-    case .skip(let fields): return try run.emit(row, "skipped", request.email, fields)
+    case .skip(let skip): return try run.skip(row, request.email, skip)
     case .unwritable(let error):
       return try run.emit(
-        row, "failed", request.email,
-        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written (\(error))"))])
+        row, .failed, request.email,
+        [("error", .error(code: .journalError, message: "not sent: the journal could not be written (\(error))"))])
     }
     let number = run.nextRequest()
     let client = try run.connection.client()
@@ -68,13 +68,13 @@ final class AddStage: RowStage {
     case .success(let moved) where moved.contains(id): break
     case .success:
       run.unsend()
-      return try run.emit(row, "skipped", request.email, run.journal.lostClaim(email: request.email))
+      return try run.skip(row, request.email, run.journal.lostClaim(email: request.email))
     case .failure(let error):
       run.unsend()
       run.journal.release([id])
       return try run.emit(
-        row, "failed", request.email,
-        [("error", .error(code: "journal_error", message: "not sent: the journal could not be written (\(error))"))])
+        row, .failed, request.email,
+        [("error", .error(code: .journalError, message: "not sent: the journal could not be written (\(error))"))])
     }
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.addUser(request) }
@@ -82,11 +82,11 @@ final class AddStage: RowStage {
     switch outcome {
     case .success(.added):
       run.journal.record([JournalOutcome(id: id, state: .added)])
-      try run.emit(row, "added", request.email, [("method", .string("direct")), ("request", .number(number))])
+      try run.emit(row, .added, request.email, [("method", .string("direct")), ("request", .number(number))])
     case .success(.invited(_, let inviteId, let timeStamp)):
       run.journal.record([JournalOutcome(id: id, state: .invited, inviteId: inviteId, timeStamp: timeStamp)])
       try run.emit(
-        row, "invited", request.email,
+        row, .invited, request.email,
         [
           ("method", .string("invite")), ("inviteId", inviteId.map(Value.string) ?? .null),
           ("timeStamp", timeStamp.map { .number(Double($0)) } ?? .null), ("request", .number(number)),
@@ -111,12 +111,12 @@ final class AddStage: RowStage {
     var password: String?
     if case .string(let text)? = value["password"], !text.isEmpty { password = text }
     if method == .direct && password == nil {
-      throw Validation.Problem(code: "missing_password", message: "--method direct needs a non-empty password field")
+      throw Validation.Problem(code: .missingPassword, message: "--method direct needs a non-empty password field")
     }
     let planId = value.text("planId")
     if let planId, let plans, !plans.contains(where: { $0.id == planId }) {
       throw Validation.Problem(
-        code: "unknown_plan",
+        code: .unknownPlan,
         message: "no plan has id \(planId); plans: " + plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", "))
     }
     return AddUserRequest(
@@ -131,7 +131,7 @@ final class AddStage: RowStage {
       (field.0, .string(field.0 == "password" ? "<redacted>" : field.1))
     }
     try run.emit(
-      row, "planned", request.email,
+      row, .planned, request.email,
       [
         ("request", .number(number)),
         ("http", .object(JSONObject([

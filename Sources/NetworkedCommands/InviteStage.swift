@@ -3,27 +3,32 @@ import NetworkedAPI
 import ShellCore
 
 /// Why a stage stopped sending: every later row is `skipped` with this reason.
-enum StopReason: String {
+enum StopReason {
   case interrupted
-  case authenticationFailed = "authentication_failed"
+  case authenticationFailed
+
+  var reason: SkipReason {
+    switch self {
+    case .interrupted: .interrupted
+    case .authenticationFailed: .authenticationFailed
+    }
+  }
 }
 
 /// Counts a stage's outcomes and prints its summary line on stderr.
 struct StageSummary {
   let op: String
   let started: Double
-  var statuses: [String: Int] = [:]
+  var statuses: [RowStatus: Int] = [:]
   var requests = 0
   /// When the last planned request would go out (dry run).
   var lastPlanned: Double?
 
-  mutating func count(_ status: String) { statuses[status, default: 0] += 1 }
+  mutating func count(_ status: RowStatus) { statuses[status, default: 0] += 1 }
 
   func line(now: Double, dryRun: Bool) -> String {
     let rows = statuses.values.reduce(0, +)
-    let order = ["invited", "added", "planned", "skipped", "failed", "invalid", "unknown"]
-    let parts = order.compactMap { status in statuses[status].map { "\($0) \(status)" } }
-      + statuses.keys.filter { !order.contains($0) }.sorted().map { "\(statuses[$0]!) \($0)" }
+    let parts = statuses.keys.sorted().map { "\(statuses[$0]!) \($0.rawValue)" }
     var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
     if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
     if dryRun {
@@ -114,24 +119,22 @@ final class InviteStage: Stage {
     }
     let key = invitee.email.lowercased()
     if let first = firstRowByEmail[key] {
-      return try emit(
-        row, status: "skipped", email: invitee.email,
-        [("reason", .string("duplicate")), ("duplicateOf", .number(first))])
+      return try run.skip(row, invitee.email, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
     }
     firstRowByEmail[key] = row.number
     // Claimed now, before it can be batched: from here no other run sends to this person.
     var claim: Int64?
     if run.dryRun {
-      if let fields = journal.check(email: invitee.email) { return try emit(row, status: "skipped", email: invitee.email, fields) }
+      if let skip = journal.check(email: invitee.email) { return try run.skip(row, invitee.email, skip) }
     } else {
       let operation = JournalOperation(
         kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note, planIds: planIds)
       switch try journal.claim(operation, row: row.number) {
       case .claimed(let id): claim = id
-      case .skip(let fields): return try emit(row, status: "skipped", email: invitee.email, fields)
+      case .skip(let skip): return try run.skip(row, invitee.email, skip)
       case .unwritable(let error):
-        let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
-        return try emit(row, status: "failed", email: invitee.email, [("error", value)])
+        let value = Value.error(code: .journalError, message: "not sent: the journal could not be written (\(error))")
+        return try emit(row, status: .failed, email: invitee.email, [("error", value)])
       }
     }
     pending.append(Pending(row: row, invitee: invitee, claim: claim))
@@ -140,13 +143,13 @@ final class InviteStage: Stage {
 
   private func invalid(_ row: Row, _ problem: Validation.Problem) throws {
     try emit(
-      row, status: "invalid", email: row.value.text("email"),
+      row, status: .invalid, email: row.value.text("email"),
       [
         ("error", .error(code: problem.code, message: problem.message)),
       ])
   }
 
-  private func emit(_ row: Row, status: String, email: String?, _ fields: [(String, Value)]) throws {
+  private func emit(_ row: Row, status: RowStatus, email: String?, _ fields: [(String, Value)]) throws {
     try run.emit(row, status, email, fields)
   }
 
@@ -188,8 +191,8 @@ final class InviteStage: Stage {
     case .failure(let error):
       run.unsend()
       journal.release(ids)
-      let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
-      for item in chunk { try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)]) }
+      let value = Value.error(code: .journalError, message: "not sent: the journal could not be written (\(error))")
+      for item in chunk { try emit(item.row, status: .failed, email: item.invitee.email, [("error", value)]) }
       return
     }
     var lost: [Pending] = []
@@ -198,7 +201,7 @@ final class InviteStage: Stage {
       if let id = item.claim, moved.contains(id) { sending.append((item, id)) } else { lost.append(item) }
     }
     for item in lost {
-      try emit(item.row, status: "skipped", email: item.invitee.email, journal.lostClaim(email: item.invitee.email))
+      try run.skip(item.row, item.invitee.email, journal.lostClaim(email: item.invitee.email))
     }
     guard !sending.isEmpty else {
       run.unsend()
@@ -211,7 +214,7 @@ final class InviteStage: Stage {
       try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
     }
     CrashPoints.reach("after-send")
-    var resolved: [(item: Pending, status: String, fields: [(String, Value)], journal: JournalOutcome)] = []
+    var resolved: [(item: Pending, status: RowStatus, fields: [(String, Value)], journal: JournalOutcome)] = []
     switch outcome {
     case .success(let result):
       for ((item, id), outcome) in zip(sending, result.outcomes) {
@@ -221,7 +224,7 @@ final class InviteStage: Stage {
     case .failure(let error):
       if error.code == .payloadTooLarge && sending.count > 1 {
         // Too large, and not carried out: halve, remember what works, and go on (claiming again).
-        journal.record(sending.map { JournalOutcome(id: $0.id, state: .notSent, error: "payload_too_large") })
+        journal.record(sending.map { JournalOutcome(id: $0.id, state: .notSent, error: .payloadTooLarge) })
         run.unsend()
         let half = (sending.count + 1) / 2
         connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
@@ -236,10 +239,10 @@ final class InviteStage: Stage {
           case .claimed(let id):
             item.claim = id
             again.append(item)
-          case .skip(let fields): try emit(item.row, status: "skipped", email: item.invitee.email, fields)
+          case .skip(let skip): try run.skip(item.row, item.invitee.email, skip)
           case .unwritable(let error):
-            let value = Value.error(code: "journal_error", message: "not sent: the journal could not be written (\(error))")
-            try emit(item.row, status: "failed", email: item.invitee.email, [("error", value)])
+            let value = Value.error(code: .journalError, message: "not sent: the journal could not be written (\(error))")
+            try emit(item.row, status: .failed, email: item.invitee.email, [("error", value)])
           }
         }
         return try sendInChunks(again)
@@ -261,11 +264,11 @@ final class InviteStage: Stage {
   }
 
   /// A row's status, result fields and journal outcome from the server's answer for its email.
-  private static func resolve(_ outcome: InviteOutcome, id: Int64) -> (String, [(String, Value)], JournalOutcome) {
+  private static func resolve(_ outcome: InviteOutcome, id: Int64) -> (RowStatus, [(String, Value)], JournalOutcome) {
     switch outcome {
     case .invited(let receipt):
       return (
-        "invited",
+        .invited,
         [
           ("inviteId", receipt.inviteId.map(Value.string) ?? .null),
           ("userId", receipt.userId.map(Value.string) ?? .null),
@@ -275,25 +278,25 @@ final class InviteStage: Stage {
           id: id, state: .invited, inviteId: receipt.inviteId, userId: receipt.userId, timeStamp: receipt.timeStamp)
       )
     case .failed(let reason):
-      let code = reason["code"]?.stringValue ?? "rejected"
+      let code = reason["code"]?.stringValue.map(ErrorCode.init(rawValue:)) ?? .rejected
       let message = reason["message"]?.stringValue ?? "the server did not invite this email"
       return (
-        "failed", [("error", .error(code: code, message: message, [("detail", Value(reason))]))],
+        .failed, [("error", .error(code: code, message: message, [("detail", Value(reason))]))],
         JournalOutcome(id: id, state: .failed, error: code)
       )
     case .missing:
       return (
-        "unknown",
-        [("error", .error(code: "missing_from_response", message: "the server listed this email as neither invited nor failed"))],
-        JournalOutcome(id: id, state: .unknown, error: "missing_from_response")
+        .unknown,
+        [("error", .error(code: .missingFromResponse, message: "the server listed this email as neither invited nor failed"))],
+        JournalOutcome(id: id, state: .unknown, error: .missingFromResponse)
       )
     case .contradictory(_, let reason):
       return (
-        "unknown",
+        .unknown,
         [
-          ("error", .error(code: "contradictory_response", message: "the server listed this email as both invited and failed", [("detail", Value(reason))]))
+          ("error", .error(code: .contradictoryResponse, message: "the server listed this email as both invited and failed", [("detail", Value(reason))]))
         ],
-        JournalOutcome(id: id, state: .unknown, error: "contradictory_response")
+        JournalOutcome(id: id, state: .unknown, error: .contradictoryResponse)
       )
     }
   }
@@ -306,7 +309,7 @@ final class InviteStage: Stage {
       var entry: [(String, Value)] = [("name", .string(item.invitee.name)), ("email", .string(item.invitee.email)), ("tagId", .string(item.invitee.tagId))]
       if let note = item.invitee.note { entry.append(("note", .string(note))) }
       try emit(
-        item.row, status: "planned", email: item.invitee.email,
+        item.row, status: .planned, email: item.invitee.email,
         [
           ("request", .number(request)),
           ("http", .object(JSONObject([
@@ -324,28 +327,28 @@ enum Outcome {
   /// `failed` when the request was definitely not carried out (a 4xx, a refusal, a failure to
   /// connect); `unknown` when it may have been (timeout or reset after sending, 5xx other than
   /// 503, an unreadable 2xx): such rows are never re-sent blindly.
-  static func classify(_ error: NetworkedAPIError) -> (status: String, code: String) {
+  static func classify(_ error: NetworkedAPIError) -> (status: RowStatus, code: ErrorCode) {
     switch error.code {
-    case .unauthorized: return ("failed", "unauthorized")
-    case .forbidden: return ("failed", "forbidden")
-    case .rateLimited: return ("failed", "rate_limited")
-    case .payloadTooLarge: return ("failed", "payload_too_large")
-    case .badRequest: return ("failed", "bad_request")
-    case .conflict: return ("failed", "conflict")
-    case .notFound: return ("failed", "not_found")
-    case .rejected: return ("failed", "rejected")
-    case .serverError where error.status == 503: return ("failed", "unavailable")
-    case .serverError: return ("unknown", "in_doubt")
-    case .decoding: return ("unknown", "in_doubt")
-    case .transport: return error.requestWasSent ? ("unknown", "in_doubt") : ("failed", "not_sent")
-    default: return ("failed", "api_error")
+    case .unauthorized: return (.failed, .unauthorized)
+    case .forbidden: return (.failed, .forbidden)
+    case .rateLimited: return (.failed, .rateLimited)
+    case .payloadTooLarge: return (.failed, .payloadTooLarge)
+    case .badRequest: return (.failed, .badRequest)
+    case .conflict: return (.failed, .conflict)
+    case .notFound: return (.failed, .notFound)
+    case .rejected: return (.failed, .rejected)
+    case .serverError where error.status == 503: return (.failed, .unavailable)
+    case .serverError: return (.unknown, .inDoubt)
+    case .decoding: return (.unknown, .inDoubt)
+    case .transport: return error.requestWasSent ? (.unknown, .inDoubt) : (.failed, .notSent)
+    default: return (.failed, .apiError)
     }
   }
 
-  static func errorValue(_ error: NetworkedAPIError, code: String) -> Value {
+  static func errorValue(_ error: NetworkedAPIError, code: ErrorCode) -> Value {
     var extra: [(String, Value)] = []
     if let status = error.status { extra.append(("http", .number(status))) }
-    if code == "in_doubt" {
+    if code == .inDoubt {
       extra.append(("why", .string("the request may have reached the server; nwsh will not resend it blindly")))
     }
     return .error(code: code, message: error.description, extra)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import ShellCore
 
 /// Where a journal entry stands.
 ///
@@ -100,7 +101,7 @@ public struct JournalEntry: Sendable, Hashable {
   /// The server's timestamp (epoch ms), when known.
   public var timeStamp: Int64?
   /// The error code, for `failed`, `unknown` and `not_sent`.
-  public var error: String?
+  public var error: ErrorCode?
   /// When it was written.
   public var created: Double
   /// When it last changed.
@@ -115,7 +116,7 @@ public struct JournalEntry: Sendable, Hashable {
   /// The email.
   public var email: String { operation.email }
 
-  init(row: Row) {
+  init(row: GRDB.Row) {
     let planIds: [String]? = (row["plan_ids"] as String?).flatMap {
       try? JSONDecoder().decode([String].self, from: Data($0.utf8))
     }
@@ -133,7 +134,7 @@ public struct JournalEntry: Sendable, Hashable {
     inviteId = row["invite_id"]
     userId = row["user_id"]
     timeStamp = row["time_stamp"]
-    error = row["error"]
+    error = (row["error"] as String?).map { ErrorCode(rawValue: $0) }
     created = row["created"]
     updated = row["updated"]
     owner = host.flatMap { host in pid.map { ClaimOwner(run: row["run"], host: host, pid: $0, pidStart: row["pid_start"]) } }
@@ -194,12 +195,12 @@ public struct JournalOutcome: Sendable {
   /// Its new state.
   public var state: JournalState
   /// Invite id, user id, timestamp, error code (when known).
-  public var inviteId: String?, userId: String?, timeStamp: Int64?, error: String?
+  public var inviteId: String?, userId: String?, timeStamp: Int64?, error: ErrorCode?
 
   /// Creates an outcome.
   public init(
     id: Int64, state: JournalState, inviteId: String? = nil, userId: String? = nil, timeStamp: Int64? = nil,
-    error: String? = nil
+    error: ErrorCode? = nil
   ) {
     self.id = id
     self.state = state
@@ -301,10 +302,10 @@ extension StateStore {
               time_stamp = coalesce(?, time_stamp), error = ?, updated = ? WHERE id = ?
             """,
           arguments: [
-            outcome.state.rawValue, outcome.inviteId, outcome.userId, outcome.timeStamp, outcome.error, time, outcome.id,
+            outcome.state.rawValue, outcome.inviteId, outcome.userId, outcome.timeStamp, outcome.error?.rawValue, time, outcome.id,
           ])
         guard outcome.state != .notSent,
-          let row = try Row.fetchOne(db, sql: "SELECT scope, email_key, supersedes FROM journal WHERE id = ?", arguments: [outcome.id]),
+          let row = try GRDB.Row.fetchOne(db, sql: "SELECT scope, email_key, supersedes FROM journal WHERE id = ?", arguments: [outcome.id]),
           (row["supersedes"] as Int64?) != nil
         else { continue }
         // A re-send with an answer (even an unclear one, which carries the doubt on) retires
@@ -362,7 +363,7 @@ extension StateStore {
         for state in states { arguments += [state.rawValue] }
       }
       sql += " ORDER BY id"
-      return try Row.fetchAll(db, sql: sql, arguments: arguments).map(JournalEntry.init(row:))
+      return try GRDB.Row.fetchAll(db, sql: sql, arguments: arguments).map(JournalEntry.init(row:))
     }
   }
 
@@ -370,7 +371,7 @@ extension StateStore {
   /// what `reconcile` settles. People held by a live run are listed with that holder instead.
   public func inDoubt(scope: String, now: Double) throws -> [JournalStanding] {
     try queue.read { db in
-      let rows = try Row.fetchAll(
+      let rows = try GRDB.Row.fetchAll(
         db,
         sql: """
           SELECT * FROM journal WHERE scope = ? AND email_key IN
@@ -397,7 +398,7 @@ extension StateStore {
   }
 
   private static func entries(_ db: Database, scope: String, email: String) throws -> [JournalEntry] {
-    try Row.fetchAll(
+    try GRDB.Row.fetchAll(
       db,
       sql: """
         SELECT * FROM journal WHERE scope = ? AND email_key = ?

@@ -73,7 +73,7 @@ enum JournalCommands {
     if entry.state == .pending && !entry.isHeld(now: now) {
       // Its process died with the request out: that is what in doubt means.
       entry.state = .unknown
-      entry.error = entry.error ?? "in_doubt"
+      entry.error = entry.error ?? .inDoubt
     }
     var fields: [(String, Value)] = [
       ("run", .string(entry.run)), ("op", .string(entry.operation.kind.rawValue)), ("row", .number(entry.row)),
@@ -86,27 +86,13 @@ enum JournalCommands {
     if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
     if let id = entry.userId { fields.append(("userId", .string(id))) }
     if let time = entry.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
-    if let error = entry.error { fields.append(("error", .error(code: error, message: JournalCommands.meaning(of: error)))) }
+    if let error = entry.error { fields.append(("error", .error(code: error, message: error.meaning))) }
     if entry.state == .claimed || entry.state == .pending, entry.owner != nil {
       fields.append(("claimedBy", JournalKeeper.claimant(entry)))
     }
     if let superseded = entry.supersedes { fields.append(("resends", .number(Double(superseded)))) }
     fields.append(("at", .string(ISO8601.format(entry.updated))))
     return .object(JSONObject(fields))
-  }
-
-  /// A sentence for a journalled error code.
-  static func meaning(of code: String) -> String {
-    switch code {
-    case "in_doubt": "the request may have reached the server; no answer could be trusted"
-    case "not_sent": "the request never reached the server"
-    case "unclassified_refusal": "the server refused the re-send in a way that does not say whether the first request worked"
-    case "missing_from_response": "the server listed this email as neither invited nor failed"
-    case "contradictory_response": "the server listed this email as both invited and failed"
-    case "already_invited": "the server says an invite was already sent"
-    case "already_member": "the server says this person is already a member"
-    default: "the server answered \(code)"
-    }
   }
 
   static func runSummaries(_ entries: [JournalEntry]) -> [Value] {

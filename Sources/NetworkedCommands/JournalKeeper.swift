@@ -23,8 +23,8 @@ final class JournalKeeper {
   enum Claim {
     /// Claimed: the journal id.
     case claimed(Int64)
-    /// Not to be sent: a `skipped` result with these fields.
-    case skip([(String, Value)])
+    /// Not to be sent: a `skipped` result.
+    case skip(Skip)
     /// The journal could not be written: nothing may be sent.
     case unwritable(any Error)
   }
@@ -46,51 +46,49 @@ final class JournalKeeper {
         open.insert(id)
         return .claimed(id)
       case .refused(let standing):
-        return .skip(Self.skipFields(standing) ?? [("reason", .string("in_doubt"))])
+        return .skip(Self.skip(standing) ?? Skip(reason: .inDoubt))
       }
     } catch {
       return .unwritable(error)
     }
   }
 
-  /// For a dry run: why `email` would not be sent, as result fields, or nil (nothing is written).
-  func check(email: String) -> [(String, Value)]? {
+  /// For a dry run: why `email` would not be sent, or nil (nothing is written).
+  func check(email: String) -> Skip? {
     guard let (store, scope) = try? connection.journal(),
       let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now)
     else { return nil }
-    return Self.skipFields(standing)
+    return Self.skip(standing)
   }
 
-  /// The fields of a `skipped` result for a person standing so (`reason` first), or nil when
-  /// they are free.
-  static func skipFields(_ standing: JournalStanding) -> [(String, Value)]? {
-    var fields: [(String, Value)]
+  /// The `skipped` result for a person standing so, or nil when they are free.
+  static func skip(_ standing: JournalStanding) -> Skip? {
+    var skip: Skip
     let earlier: JournalEntry
     switch standing {
     case .free:
       return nil
     case .settled(let entry):
       earlier = entry
-      fields = [("reason", .string(entry.state == .added ? "already_added" : "already_invited"))]
-      if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
-      if let time = entry.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
+      skip = Skip(reason: entry.state == .added ? .alreadyAdded : .alreadyInvited)
+      if let id = entry.inviteId { skip.details.append(("inviteId", .string(id))) }
+      if let time = entry.timeStamp { skip.details.append(("timeStamp", .number(Double(time)))) }
     case .inDoubt(let entry):
       earlier = entry
       // Sent before with no answer we could trust: never re-send blindly.
-      fields = [
-        ("reason", .string("in_doubt")),
-        ("hint", .string("an earlier request for this email may have reached the server; run reconcile")),
-      ]
+      skip = Skip(
+        reason: .inDoubt, details: [("hint", .string("an earlier request for this email may have reached the server; run reconcile"))])
     case .held(let entry):
       earlier = entry
-      fields = [
-        ("reason", .string("claimed")),
-        ("claimedBy", claimant(entry)),
-        ("hint", .string("another run is sending to this email now; its result will be in the journal")),
-      ]
-      return fields
+      return Skip(
+        reason: .claimed,
+        details: [
+          ("claimedBy", claimant(entry)),
+          ("hint", .string("another run is sending to this email now; its result will be in the journal")),
+        ])
     }
-    return fields + [("earlierRun", .string(earlier.run)), ("earlierOp", .string(earlier.operation.kind.rawValue))]
+    skip.details += [("earlierRun", .string(earlier.run)), ("earlierOp", .string(earlier.operation.kind.rawValue))]
+    return skip
   }
 
   static func claimant(_ entry: JournalEntry) -> Value {
@@ -111,12 +109,12 @@ final class JournalKeeper {
   }
 
   /// Why `id` could not be moved to an intent: the person's standing now, as skip fields.
-  func lostClaim(email: String) -> [(String, Value)] {
+  func lostClaim(email: String) -> Skip {
     guard let (store, scope) = try? connection.journal(),
       let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now),
-      let fields = Self.skipFields(standing)
-    else { return [("reason", .string("claimed")), ("hint", .string("another run took this email over"))] }
-    return fields
+      let skip = Self.skip(standing)
+    else { return Skip(reason: .claimed, details: [("hint", .string("another run took this email over"))]) }
+    return skip
   }
 
   /// Records outcomes; false when the journal could not be written (the entries stay

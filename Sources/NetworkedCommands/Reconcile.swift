@@ -13,22 +13,22 @@ enum ReconcileVerdict: Equatable {
   /// The person is a member now (an invite re-sent to someone who has since joined).
   case alreadyMember
   /// Anything else: still in doubt, with the code and what the server said.
-  case stillInDoubt(code: String, detail: Value?)
+  case stillInDoubt(code: ErrorCode, detail: Value?)
   /// The re-send never reached the server: nothing changed.
-  case notSent(code: String)
+  case notSent(code: ErrorCode)
 
   /// The answer to a re-sent invite, for one email, from the invites call's per-email lists.
   static func invite(_ outcome: InviteOutcome) -> ReconcileVerdict {
     switch outcome {
     case .invited: return .sentNow(.invited)
     case .failed(let reason):
-      switch reason["code"]?.stringValue {
-      case "already_invited"?: return .earlierSucceeded(.invited)
-      case "already_member"?: return .alreadyMember
-      default: return .stillInDoubt(code: "unclassified_refusal", detail: Value(reason))
+      switch reason["code"]?.stringValue.map({ ErrorCode(rawValue: $0) }) {
+      case .alreadyInvited?: return .earlierSucceeded(.invited)
+      case .alreadyMember?: return .alreadyMember
+      default: return .stillInDoubt(code: .unclassifiedRefusal, detail: Value(reason))
       }
-    case .missing: return .stillInDoubt(code: "missing_from_response", detail: nil)
-    case .contradictory(_, let reason): return .stillInDoubt(code: "contradictory_response", detail: Value(reason))
+    case .missing: return .stillInDoubt(code: .missingFromResponse, detail: nil)
+    case .contradictory(_, let reason): return .stillInDoubt(code: .contradictoryResponse, detail: Value(reason))
     }
   }
 
@@ -47,7 +47,7 @@ enum ReconcileVerdict: Equatable {
       }
       if error.code == .conflict && message.contains("invite") { return .earlierSucceeded(.invited) }
       return .stillInDoubt(
-        code: Outcome.classify(error).status == "unknown" ? "in_doubt" : "unclassified_refusal",
+        code: Outcome.classify(error).status == .unknown ? .inDoubt : .unclassifiedRefusal,
         detail: .object(JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
     }
   }
@@ -57,22 +57,27 @@ enum ReconcileVerdict: Equatable {
     if !error.requestWasSent || error.code == .rateLimited || (error.code == .serverError && error.status == 503)
       || error.code == .unauthorized || error.code == .forbidden || error.cancelled
     {
-      return .notSent(code: error.cancelled ? "interrupted" : Outcome.classify(error).code)
+      return .notSent(code: error.cancelled ? .interrupted : Outcome.classify(error).code)
     }
     return .stillInDoubt(
-      code: Outcome.classify(error).status == "unknown" ? "in_doubt" : "unclassified_refusal",
+      code: Outcome.classify(error).status == .unknown ? .inDoubt : .unclassifiedRefusal,
       detail: .object(JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
   }
 
   /// The journal state, result status and `resolution` it leads to.
-  var outcome: (state: JournalState, status: String, resolution: String) {
+  var outcome: (state: JournalState, status: RowStatus, resolution: String) {
     switch self {
-    case .sentNow(let state): (state, state.rawValue, "sent_now")
-    case .earlierSucceeded(let state): (state, state.rawValue, "earlier_request_succeeded")
-    case .alreadyMember: (.added, "added", "already_member")
-    case .stillInDoubt: (.unknown, "unknown", "still_in_doubt")
-    case .notSent: (.notSent, "unknown", "not_sent")
+    case .sentNow(let state): (state, Self.status(of: state), "sent_now")
+    case .earlierSucceeded(let state): (state, Self.status(of: state), "earlier_request_succeeded")
+    case .alreadyMember: (.added, .added, "already_member")
+    case .stillInDoubt: (.unknown, .unknown, "still_in_doubt")
+    case .notSent: (.notSent, .unknown, "not_sent")
     }
+  }
+
+  /// The result status of a settled journal state (invited or added).
+  private static func status(of state: JournalState) -> RowStatus {
+    state == .added ? .added : .invited
   }
 }
 
@@ -91,7 +96,7 @@ final class ReconcileSource: SourceStage {
   private let dryRun: Bool
   private let passwords: [String: String]
   private var number = 0
-  private var counts: [String: Int] = [:]
+  private var counts: [RowStatus: Int] = [:]
   private var requests = 0
   private let runID: String
 
@@ -107,7 +112,7 @@ final class ReconcileSource: SourceStage {
   func push(_ item: Item) throws { try next.push(item) }
   func finish() throws { try next.finish() }
 
-  private func emit(_ entry: JournalEntry, _ status: String, _ fields: [(String, Value)]) throws {
+  private func emit(_ entry: JournalEntry, _ status: RowStatus, _ fields: [(String, Value)]) throws {
     number += 1
     counts[status, default: 0] += 1
     var record = ResultRecord(row: number, op: "reconcile", status: status, email: entry.email)
@@ -115,7 +120,9 @@ final class ReconcileSource: SourceStage {
     for (key, value) in fields { record.add(key, value) }
     record.add("earlierRun", entry.run)
     record.add("run", runID)
-    if status == "unknown" || (status == "skipped") { session.escalate(to: .someUnknown) }
+    // A person reconcile could not settle (still in doubt, held by another run, not reached)
+    // leaves the run in doubt.
+    if status == .unknown || status == .skipped { session.escalate(to: .someUnknown) }
     let value = record.value
     try session.countResult(value)
     try next.push(.row(Row(value: value, number: number, origin: Origin(source: "journal", line: 0))))
@@ -129,13 +136,13 @@ final class ReconcileSource: SourceStage {
       switch standing {
       case .inDoubt(let entry): doubtful.append(entry)
       case .held(let entry):
-        try emit(entry, "skipped", JournalKeeper.skipFields(standing) ?? [])
+        try emit(entry, .skipped, JournalKeeper.skip(standing)?.fields ?? [])
       default: break
       }
     }
     if dryRun {
       for entry in doubtful {
-        try emit(entry, "planned", [("was", .string(entry.state.rawValue))] + (needsPassword(entry).map { [("needs", .string($0))] } ?? []))
+        try emit(entry, .planned, [("was", .string(entry.state.rawValue))] + (needsPassword(entry).map { [("needs", .string($0))] } ?? []))
       }
       session.diagnostics("nwsh: reconcile: \(doubtful.count) in doubt; dry run: nothing sent")
       return try next.finish()
@@ -154,22 +161,22 @@ final class ReconcileSource: SourceStage {
         invites.append([entry])
       }
     }
-    var stopped: String?
+    var stopped: SkipReason?
     for group in invites {
-      if let reason = stopped ?? (session.interruption.isSet ? "interrupted" : nil) {
-        for entry in group { try emit(entry, "skipped", [("reason", .string(reason))]) }
+      if let reason = stopped ?? (session.interruption.isSet ? .interrupted : nil) {
+        for entry in group { try emit(entry, .skipped, Skip(reason: reason).fields) }
         continue
       }
       stopped = try resendInvites(group, keeper: keeper)
     }
     for entry in doubtful where entry.operation.kind == .add {
-      if let reason = stopped ?? (session.interruption.isSet ? "interrupted" : nil) {
-        try emit(entry, "skipped", [("reason", .string(reason))])
+      if let reason = stopped ?? (session.interruption.isSet ? .interrupted : nil) {
+        try emit(entry, .skipped, Skip(reason: reason).fields)
         continue
       }
       stopped = try resendAdd(entry, keeper: keeper)
     }
-    let parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    let parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
     session.diagnostics(
       "nwsh: reconcile: \(doubtful.count) in doubt" + (parts.isEmpty ? "" : " → \(parts)")
         + " in \(requests) request\(requests == 1 ? "" : "s")")
@@ -188,7 +195,7 @@ final class ReconcileSource: SourceStage {
     for entry in entries {
       switch try keeper.claim(entry.operation, row: entry.row, supersedes: entry.id) {
       case .claimed(let id): claimed.append((entry, id))
-      case .skip(let fields): try emit(entry, "skipped", fields)
+      case .skip(let skip): try emit(entry, .skipped, skip.fields)
       case .unwritable:
         throw PipelineStop(status: .someFailed, message: "nwsh: reconcile: the journal could not be written; nothing sent")
       }
@@ -200,14 +207,14 @@ final class ReconcileSource: SourceStage {
     }
     var sending: [(JournalEntry, Int64)] = []
     for (entry, id) in claimed {
-      if moved.contains(id) { sending.append((entry, id)) } else { try emit(entry, "skipped", keeper.lostClaim(email: entry.email)) }
+      if moved.contains(id) { sending.append((entry, id)) } else { try emit(entry, .skipped, keeper.lostClaim(email: entry.email).fields) }
     }
     if sending.isEmpty { requests -= 1 }
     return sending.isEmpty ? nil : sending
   }
 
   /// Re-sends one group of invites; returns why later re-sends must stop, if they must.
-  private func resendInvites(_ group: [JournalEntry], keeper: JournalKeeper) throws -> String? {
+  private func resendInvites(_ group: [JournalEntry], keeper: JournalKeeper) throws -> SkipReason? {
     guard let sending = try claimAndIntend(group, keeper: keeper) else { return nil }
     let client = try connection.client()
     let invitees = sending.map { entry, _ in
@@ -236,16 +243,16 @@ final class ReconcileSource: SourceStage {
   }
 
   /// Re-sends one add with its method, role and plan; returns why later re-sends must stop.
-  private func resendAdd(_ entry: JournalEntry, keeper: JournalKeeper) throws -> String? {
+  private func resendAdd(_ entry: JournalEntry, keeper: JournalKeeper) throws -> SkipReason? {
     if needsPassword(entry) != nil {
       try emit(
-        entry, "unknown",
+        entry, .unknown,
         [
           ("resolution", .string("still_in_doubt")),
           (
             "error",
             .error(
-              code: "needs_password",
+              code: .needsPassword,
               message: "this direct add carried a password, which nwsh never stores; give it with reconcile --passwords FILE")
           ),
         ])
@@ -274,15 +281,15 @@ final class ReconcileSource: SourceStage {
     _ sending: [(JournalEntry, Int64)], _ verdicts: [ReconcileVerdict], receipts: [Receipt?], keeper: JournalKeeper
   ) throws {
     var outcomes: [JournalOutcome] = []
-    var rows: [(JournalEntry, String, [(String, Value)])] = []
+    var rows: [(JournalEntry, RowStatus, [(String, Value)])] = []
     for (index, ((entry, id), verdict)) in zip(sending, verdicts).enumerated() {
       let (state, status, resolution) = verdict.outcome
       var fields: [(String, Value)] = [("resolution", .string(resolution))]
-      var code: String?
+      var code: ErrorCode?
       switch verdict {
       case .stillInDoubt(let why, let detail):
         code = why
-        fields.append(("error", .error(code: why, message: JournalCommands.meaning(of: why), detail.map { [("detail", $0)] } ?? [])))
+        fields.append(("error", .error(code: why, message: why.meaning, detail.map { [("detail", $0)] } ?? [])))
       case .notSent(let why):
         code = why
         fields.append(("error", .error(code: why, message: "the re-send did not reach the server; still in doubt")))
@@ -301,12 +308,12 @@ final class ReconcileSource: SourceStage {
   }
 
   /// Whether a failed call means no more re-sends in this run (interrupt, refused key).
-  private func stopReason(_ error: NetworkedAPIError) -> String? {
-    if error.cancelled { return "interrupted" }
+  private func stopReason(_ error: NetworkedAPIError) -> SkipReason? {
+    if error.cancelled { return .interrupted }
     if error.code == .unauthorized || error.code == .forbidden {
       session.forcedStatus = .authentication
       session.diagnostics("nwsh: reconcile: the API refused the key; nothing more will be re-sent")
-      return "authentication_failed"
+      return .authenticationFailed
     }
     return nil
   }

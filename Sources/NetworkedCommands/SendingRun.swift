@@ -35,7 +35,7 @@ final class SendingRun {
 
   /// Pushes a result row `{row, op, status, email, …fields, source, line, run}` downstream,
   /// and counts it for the summary and the exit status (whatever later stages do with it).
-  func emit(_ row: Row, _ status: String, _ email: String?, _ fields: [(String, Value)]) throws {
+  func emit(_ row: Row, _ status: RowStatus, _ email: String?, _ fields: [(String, Value)]) throws {
     var record = ResultRecord(row: row.number, op: op, status: status, email: email)
     if let element = row.element { record.add("element", .number(element)) }
     for (key, value) in fields { record.add(key, value) }
@@ -46,28 +46,29 @@ final class SendingRun {
     record.add("run", runID)
     summary.count(status)
     connection.progress.rowsFinished(1)
-    if status == "skipped", case .string(let reason)? = fields.first(where: { $0.0 == "reason" })?.1,
-      reason == "in_doubt" || reason == "claimed"
-    {
-      // Not settled by this run, and not free to send: the run ends "in doubt".
-      session.escalate(to: .someUnknown)
-    }
     let value = record.value
     try session.countResult(value)
     try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
   }
 
+  /// A `skipped` result; one the run cannot settle (in doubt, claimed elsewhere) makes the
+  /// run end in doubt.
+  func skip(_ row: Row, _ email: String?, _ skip: Skip) throws {
+    if skip.reason.leavesRunInDoubt { session.escalate(to: .someUnknown) }
+    try emit(row, .skipped, email, skip.fields)
+  }
+
   /// Passes on a report for a row that never reached this stage (malformed input, a failed
   /// expression, a duplicate), counting it in the summary: every input row is in it.
   func pass(report value: Value) throws {
-    if case .string(let status)? = value["status"] { summary.count(status) }
+    if let status = RowStatus(of: value) { summary.count(status) }
     try next.push(.report(value))
   }
 
   /// `skipped` with the stop reason, when sending has stopped; true if it emitted.
   func skipIfStopped(_ row: Row, email: String?) throws -> Bool {
     guard let reason = stopReason else { return false }
-    try emit(row, "skipped", email, [("reason", .string(reason.rawValue))])
+    try skip(row, email, Skip(reason: reason.reason))
     return true
   }
 
@@ -94,11 +95,11 @@ final class SendingRun {
   /// How a failed request ends for its rows: their status, error code and journal state
   /// (`not_sent` when it certainly never reached the server). An interrupt or a refused key
   /// also stops everything after it.
-  func failure(_ error: NetworkedAPIError) -> (status: String, code: String, state: JournalState) {
+  func failure(_ error: NetworkedAPIError) -> (status: RowStatus, code: ErrorCode, state: JournalState) {
     if error.cancelled {
       stopped = .interrupted
       unsend()
-      return ("skipped", "interrupted", .notSent)
+      return (.skipped, .interrupted, .notSent)
     }
     if error.code == .unauthorized || error.code == .forbidden {
       stopped = .authenticationFailed
@@ -107,13 +108,13 @@ final class SendingRun {
         "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
     }
     let (status, code) = Outcome.classify(error)
-    return (status, code, status == "unknown" ? .unknown : (error.requestWasSent ? .failed : .notSent))
+    return (status, code, status == .unknown ? .unknown : (error.requestWasSent ? .failed : .notSent))
   }
 
   /// The fields a failed request gives each of its rows.
-  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: String, code: String, state: JournalState), request: Int) -> [(String, Value)] {
-    outcome.status == "skipped"
-      ? [("reason", .string("interrupted"))]
+  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: RowStatus, code: ErrorCode, state: JournalState), request: Int) -> [(String, Value)] {
+    outcome.status == .skipped
+      ? Skip(reason: .interrupted).fields
       : [("error", Outcome.errorValue(error, code: outcome.code)), ("request", .number(request))]
   }
 

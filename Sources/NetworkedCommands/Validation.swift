@@ -5,7 +5,7 @@ import ShellCore
 enum Validation {
   /// A reason a row cannot be sent.
   struct Problem: Error {
-    var code: String
+    var code: ErrorCode
     var message: String
   }
 
@@ -46,7 +46,7 @@ enum Validation {
   /// The row's object, or the problem.
   static func object(_ row: Row) throws(Problem) -> Value {
     guard case .object = row.value else {
-      throw Problem(code: "not_an_object", message: "expected an object with name and email, got \(row.value.typeName)")
+      throw Problem(code: .notAnObject, message: "expected an object with name and email, got \(row.value.typeName)")
     }
     return row.value
   }
@@ -55,10 +55,10 @@ enum Validation {
   /// headers of the email the server sends).
   static func name(_ value: Value) throws(Problem) -> String {
     guard let name = value.text("name") else {
-      throw Problem(code: "missing_name", message: value["name"] == nil ? "no name field" : "name is empty or not a string")
+      throw Problem(code: .missingName, message: value["name"] == nil ? "no name field" : "name is empty or not a string")
     }
     if let bad = firstControl(in: name, allowing: []) {
-      throw Problem(code: "control_character", message: "the name contains a control character (\(bad)); remove it first")
+      throw Problem(code: .controlCharacter, message: "the name contains a control character (\(bad)); remove it first")
     }
     return name
   }
@@ -68,7 +68,7 @@ enum Validation {
   static func note(_ text: String?) throws(Problem) -> String? {
     guard let text else { return nil }
     if let bad = firstControl(in: text, allowing: ["\n", "\t"]) {
-      throw Problem(code: "control_character", message: "the note contains a control character (\(bad)); only line breaks and tabs are allowed")
+      throw Problem(code: .controlCharacter, message: "the note contains a control character (\(bad)); only line breaks and tabs are allowed")
     }
     return text
   }
@@ -88,9 +88,9 @@ enum Validation {
   /// The trimmed `email`, checked.
   static func email(_ value: Value) throws(Problem) -> String {
     guard let email = value.text("email") else {
-      throw Problem(code: "missing_email", message: value["email"] == nil ? "no email field" : "email is empty or not a string")
+      throw Problem(code: .missingEmail, message: value["email"] == nil ? "no email field" : "email is empty or not a string")
     }
-    guard isPlausibleEmail(email) else { throw Problem(code: "invalid_email", message: "\"\(email)\" is not an email address") }
+    guard isPlausibleEmail(email) else { throw Problem(code: .invalidEmail, message: "\"\(email)\" is not an email address") }
     return email
   }
 
@@ -100,11 +100,11 @@ enum Validation {
     let other = field == "tagId" ? "roleId" : "tagId"
     guard let id = value.text(field) ?? value.text(other) else {
       throw Problem(
-        code: "missing_role", message: "no \(field): give the role id, e.g. \(field): role(\"Member\")")
+        code: .missingRole, message: "no \(field): give the role id, e.g. \(field): role(\"Member\")")
     }
     if let roles, !roles.contains(where: { $0.tagId == id }) {
       throw Problem(
-        code: "unknown_role",
+        code: .unknownRole,
         message: "no role has id \(id); roles: " + roles.map { "\($0.name.trimmingCharacters(in: .whitespaces)) (\($0.tagId))" }.joined(separator: ", "))
     }
     return id

@@ -39,8 +39,8 @@ extension Value {
 struct ResultRecord {
   private var fields: [(String, Value)]
 
-  init(row: Int, op: String, status: String, email: String?) {
-    fields = [("row", .number(row)), ("op", .string(op)), ("status", .string(status))]
+  init(row: Int, op: String, status: RowStatus, email: String?) {
+    fields = [("row", .number(row)), ("op", .string(op)), ("status", .string(status.rawValue))]
     if let email { fields.append(("email", .string(email))) }
   }
 

@@ -314,8 +314,8 @@ final class DedupeStage: RowStage {
       try next.push(
         .report(
           .result(
-            row: row.number, status: "skipped",
-            [("op", .string("dedupe"))] + Self.email(row) + [("reason", .string("duplicate")), ("key", key), ("firstRow", .number(earlier))]
+            row: row.number, status: .skipped,
+            [("op", .string("dedupe"))] + Self.email(row) + [Value.reason(.duplicate), ("key", key), ("firstRow", .number(earlier))]
               + Self.place(row))))
       return
     }

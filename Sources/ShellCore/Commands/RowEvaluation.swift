@@ -78,7 +78,7 @@ public struct RowEvaluator {
 
   /// The row whose evaluation an interrupt cut short still gets its result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
-    try next.push(.report(.result(row: row.number, status: "skipped", [("op", .string(op)), ("reason", .string("interrupted"))])))
+    try next.push(.report(.result(row: row.number, status: .skipped, [("op", .string(op)), Value.reason(.interrupted)])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
@@ -95,9 +95,9 @@ public struct RowEvaluator {
     try next.push(
       .report(
         .result(
-          row: row.number, status: "invalid",
+          row: row.number, status: .invalid,
           [
-            ("op", .string(op)), ("error", .error(code: "expression_error", message: error.message, details)),
+            ("op", .string(op)), ("error", .error(code: .expressionError, message: error.message, details)),
             ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
           ])))
   }

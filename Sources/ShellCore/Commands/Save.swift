@@ -222,13 +222,13 @@ final class SaveStage: RowStage {
         return try next.push(
           .report(
             .result(
-              row: row.number, status: "invalid",
+              row: row.number, status: .invalid,
               [
                 ("op", .string("save")),
                 (
                   "error",
                   .error(
-                    code: "not_an_object",
+                    code: .notAnObject,
                     message: "save as \(format.rawValue) needs object rows, got \(row.value.typeName)"
                       + (row.value.isArray ? " (unbatch first?)" : ""))
                 ),

@@ -199,9 +199,9 @@ public struct CSVReader {
       try emit(
         .report(
           .result(
-            row: rowNumber, status: "invalid",
+            row: rowNumber, status: .invalid,
             [
-              ("op", .string("read")), ("error", .error(code: "bad_csv", message: message, [("line", .number(line))])),
+              ("op", .string("read")), ("error", .error(code: .badCSV, message: message, [("line", .number(line))])),
               ("source", .string(reader.sourceName)), ("line", .number(line)),
             ])))
     }

@@ -89,9 +89,9 @@ public struct JSONRowReader {
       try emit(
         .report(
           .result(
-            row: number, status: "invalid",
+            row: number, status: .invalid,
             [
-              ("op", .string("read")), ("error", .error(code: "bad_json", message: message, details)),
+              ("op", .string("read")), ("error", .error(code: .badJSON, message: message, details)),
               ("source", .string(sourceName)), ("line", .number(line)),
             ])))
     }

@@ -66,19 +66,3 @@ public enum Item: Sendable {
   /// every later stage unchanged to the output, so each input row gets exactly one line there.
   case report(Value)
 }
-
-extension Value {
-  /// A result record `{"row", "status", …}` in the field order results use.
-  public static func result(row: Int, status: String, _ fields: [(String, Value)]) -> Value {
-    // The documented order: row, op, status, email, then the rest.
-    let op = fields.first { $0.0 == "op" }.map { [$0] } ?? []
-    let email = fields.first { $0.0 == "email" }.map { [$0] } ?? []
-    let rest = fields.filter { $0.0 != "op" && $0.0 != "email" }
-    return .object(JSONObject([("row", .number(row))] + op + [("status", .string(status))] + email + rest))
-  }
-
-  /// `{"code", "message", …}` for a result's `error`.
-  public static func error(code: String, message: String, _ extra: [(String, Value)] = []) -> Value {
-    .object(JSONObject([("code", .string(code)), ("message", .string(message))] + extra))
-  }
-}

@@ -55,13 +55,13 @@ public final class Session: @unchecked Sendable {
     /// Rows written without a status (data rows).
     public var rows = 0
     /// Result records by `status`.
-    public var statuses: [String: Int] = [:]
-    /// The exit status these counts call for.
+    public var statuses: [RowStatus: Int] = [:]
+    /// Nothing counted yet.
+    public init() {}
+    /// The exit status these counts call for: the most severe any counted status calls for (so
+    /// in-doubt rows, which need a deliberate look before any re-run, outrank failures).
     public var exitStatus: ExitStatus {
-      // In-doubt rows need a deliberate look before any re-run, so they outrank failures.
-      if (statuses["unknown"] ?? 0) > 0 { return .someUnknown }
-      if (statuses["failed"] ?? 0) + (statuses["invalid"] ?? 0) > 0 { return .someFailed }
-      return .success
+      statuses.keys.map(\.exitStatus).max { $0.severity < $1.severity } ?? .success
     }
   }
 
@@ -374,9 +374,9 @@ public final class Session: @unchecked Sendable {
   /// A command that produces results calls it for each, whatever later stages do with them, so
   /// the exit status reflects every row even when `where` filters results out.
   public func countResult(_ value: Value) throws {
-    guard case .string(let status)? = value["status"] else { return }
+    guard let status = RowStatus(of: value) else { return }
     tally.statuses[status, default: 0] += 1
-    if status == "invalid" && isOn("strict") {
+    if status == .invalid && isOn("strict") {
       let detail = value["error"].map(JSONWriter.compact) ?? ""
       throw PipelineStop(
         status: .dataError,

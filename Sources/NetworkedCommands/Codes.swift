@@ -1,0 +1,82 @@
+import ShellCore
+
+// The error codes and skip reasons the API commands produce, each spelled once.
+
+extension ErrorCode {
+  // The row cannot be sent as it is (status `invalid`).
+  static let missingName = ErrorCode(rawValue: "missing_name")
+  static let missingEmail = ErrorCode(rawValue: "missing_email")
+  static let invalidEmail = ErrorCode(rawValue: "invalid_email")
+  static let missingRole = ErrorCode(rawValue: "missing_role")
+  static let unknownRole = ErrorCode(rawValue: "unknown_role")
+  static let unknownPlan = ErrorCode(rawValue: "unknown_plan")
+  static let missingPassword = ErrorCode(rawValue: "missing_password")
+  static let controlCharacter = ErrorCode(rawValue: "control_character")
+
+  // The request was refused or never made (status `failed`).
+  static let unauthorized = ErrorCode(rawValue: "unauthorized")
+  static let forbidden = ErrorCode(rawValue: "forbidden")
+  static let rateLimited = ErrorCode(rawValue: "rate_limited")
+  static let payloadTooLarge = ErrorCode(rawValue: "payload_too_large")
+  static let badRequest = ErrorCode(rawValue: "bad_request")
+  static let conflict = ErrorCode(rawValue: "conflict")
+  static let notFound = ErrorCode(rawValue: "not_found")
+  static let rejected = ErrorCode(rawValue: "rejected")
+  static let unavailable = ErrorCode(rawValue: "unavailable")
+  static let notSent = ErrorCode(rawValue: "not_sent")
+  static let apiError = ErrorCode(rawValue: "api_error")
+  static let journalError = ErrorCode(rawValue: "journal_error")
+  static let interrupted = ErrorCode(rawValue: "interrupted")
+
+  // The request may have been acted on (status `unknown`).
+  static let inDoubt = ErrorCode(rawValue: "in_doubt")
+  static let missingFromResponse = ErrorCode(rawValue: "missing_from_response")
+  static let contradictoryResponse = ErrorCode(rawValue: "contradictory_response")
+  static let unclassifiedRefusal = ErrorCode(rawValue: "unclassified_refusal")
+
+  // Answers the server gives that settle a person.
+  static let alreadyInvited = ErrorCode(rawValue: "already_invited")
+  static let alreadyMember = ErrorCode(rawValue: "already_member")
+
+  // Reconcile.
+  static let needsPassword = ErrorCode(rawValue: "needs_password")
+
+  /// A sentence for a journalled code.
+  var meaning: String {
+    switch self {
+    case .inDoubt: "the request may have reached the server; no answer could be trusted"
+    case .notSent: "the request never reached the server"
+    case .unclassifiedRefusal: "the server refused the re-send in a way that does not say whether the first request worked"
+    case .missingFromResponse: "the server listed this email as neither invited nor failed"
+    case .contradictoryResponse: "the server listed this email as both invited and failed"
+    case .alreadyInvited: "the server says an invite was already sent"
+    case .alreadyMember: "the server says this person is already a member"
+    default: "the server answered \(rawValue)"
+    }
+  }
+}
+
+extension SkipReason {
+  /// Another run holds a claim on the person and may be sending now.
+  static let claimed = SkipReason(rawValue: "claimed")
+  /// An earlier request for the person may have reached the server.
+  static let inDoubt = SkipReason(rawValue: "in_doubt")
+  /// The journal shows them added.
+  static let alreadyAdded = SkipReason(rawValue: "already_added")
+  /// The journal shows them invited.
+  static let alreadyInvited = SkipReason(rawValue: "already_invited")
+  /// The key was refused earlier in the run; nothing more is sent.
+  static let authenticationFailed = SkipReason(rawValue: "authentication_failed")
+
+  /// Not settled by this run and not free to send: the run ends in doubt (exit 2).
+  var leavesRunInDoubt: Bool { self == .claimed || self == .inDoubt }
+}
+
+/// A `skipped` result: its reason and the fields that explain it.
+struct Skip {
+  var reason: SkipReason
+  var details: [(String, Value)] = []
+
+  /// The result's fields, `reason` first.
+  var fields: [(String, Value)] { [Value.reason(reason)] + details }
+}
