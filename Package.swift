@@ -62,27 +62,29 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     // jq's own test files (MIT, with their licence) live in jq-tests/, read by path.
+    // What the test targets share: process runner, seeded generator, clocks, temp dirs.
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
-      name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance"], exclude: ["jq-tests"],
+      name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance", "TestSupport"], exclude: ["jq-tests"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedCommandsTests",
       dependencies: [
-        "NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI",
+        "NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator"], swiftSettings: swiftSettings),
+      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "InteractiveTests", dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI"],
+      name: "InteractiveTests", dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI", "TestSupport"],
       swiftSettings: swiftSettings),
     // forkpty for the terminal tests (C: Swift cannot fork safely).
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
     .testTarget(
       name: "NetworkedAPITests",
-      dependencies: ["NetworkedAPI", "NetworkedSimulator"],
+      dependencies: ["NetworkedAPI", "NetworkedSimulator", "TestSupport"],
       swiftSettings: swiftSettings
     ),
   ],

@@ -1,54 +1,20 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `nwsh` binary, as a user would, and captures what it prints.
 enum Binary {
   /// `.build/debug/nwsh` beside this package, or `$NWSH_BINARY`.
   static var path: String {
-    if let path = ProcessInfo.processInfo.environment["NWSH_BINARY"] { return path }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/nwsh").path
+    ProcessInfo.processInfo.environment["NWSH_BINARY"] ?? repositoryPath(".build/debug/nwsh")
   }
 
-  struct Output {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
+  typealias Output = Captured
 
-  /// Runs `executable` with `arguments` and `stdin`, waiting for it to exit.
+  /// Runs `executable` (nwsh unless given) with `arguments` and `stdin`, waiting for it to exit.
   static func run(
     _ arguments: [String], executable: String = Binary.path, stdin: String = "", environment: [String: String] = [:]
   ) throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env.merge(environment) { $1 }
-    process.environment = env
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    // Read both pipes concurrently so neither fills up and blocks the child.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errorData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-      errorData = errors.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Output(
-      status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-      stderr: String(decoding: errorData, as: UTF8.self))
+    try runProcess(executable, arguments, stdin: stdin, environment: environment)
   }
 }
 
@@ -61,7 +27,7 @@ final class SandboxProcess {
 
   /// A state directory of its own, unless the test gives one (the sandbox keeps its
   /// community there).
-  let state = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-sandbox-\(UUID().uuidString)").path
+  let state = temporaryDirectory("sandbox")
 
   init(_ extra: [String] = [], environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: Binary.path)

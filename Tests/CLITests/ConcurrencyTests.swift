@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NetworkedSimulator
 import Testing
 
@@ -21,7 +22,7 @@ struct ConcurrencyTests {
 
   /// Runs the argument lists at the same time, each with its stdin.
   static func concurrently(_ runs: [([String], String)], environment: [String: String]) throws -> [Binary.Output] {
-    let outputs = Captured<[Int: Binary.Output]>([:])
+    let outputs = Locked<[Int: Binary.Output]>([:])
     DispatchQueue.concurrentPerform(iterations: runs.count) { index in
       let output = try? Binary.run(runs[index].0, stdin: runs[index].1, environment: environment)
       outputs.withLock { $0[index] = output }
@@ -38,7 +39,7 @@ struct ConcurrencyTests {
 
   @Test("two processes with overlapping lists: every shared email is sent by exactly one of them", arguments: 0..<3)
   func twoInvitesRace(_ round: Int) async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try await NetworkedSimulator.with(Self.careless()) { simulator in
       let environment = ["NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": home]
@@ -73,7 +74,7 @@ struct ConcurrencyTests {
 
   @Test("two reconciles at once: each in-doubt invite is re-sent once, not twice")
   func twoReconcilesRace() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try await NetworkedSimulator.with(Self.careless()) { simulator in
       let environment = ["NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": home]
@@ -97,7 +98,7 @@ struct ConcurrencyTests {
 
   @Test("a claim whose process was killed before sending is free again; one killed after its intent is in doubt")
   func deadClaims() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try await NetworkedSimulator.with(Self.careless()) { simulator in
       let environment = ["NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": home]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NetworkedSimulator
 import Testing
 
@@ -23,19 +24,9 @@ struct CrashTests {
     return process
   }
 
-  /// Polls `condition` (no fixed sleeps) until it holds or `timeout` passes.
-  static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-      if condition() { return true }
-      usleep(10_000)
-    }
-    return condition()
-  }
-
   @Test("kill -9 while the server holds the invite but nwsh has no answer: the re-run does not invite again; reconcile settles it")
   func killNineInFlight() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try await NetworkedSimulator.with(SimulatorConfiguration(apiKey: "crash-test-key-0001")) { simulator in
       simulator.inject(.hangAfterActing, path: "/api/v1/admin/community/invites")
@@ -43,7 +34,7 @@ struct CrashTests {
       let rows = (0..<3).map { #"{"name":"K \#($0)","email":"k\#($0)@example.net","tagId":"\#(Self.member)"}"# }.joined(separator: "\n")
       let process = try Self.start(["--base-url", simulator.baseURL, "-c", "read | invite"], stdin: rows, environment: env, directory: home)
       // The server has recorded the invites; nwsh is waiting for an answer that never comes.
-      #expect(Self.waitUntil { simulator.ledger.count == 3 })
+      #expect(waitUntil { simulator.ledger.count == 3 })
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
 
@@ -62,7 +53,7 @@ struct CrashTests {
 
   @Test("kill -9 during a paced run with stdout to a file: a result line for every person the journal has settled")
   func killNineKeepsResults() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try await NetworkedSimulator.with(SimulatorConfiguration(apiKey: "crash-test-key-0004")) { simulator in
       let env = ["NETWORKED_API_KEY": "crash-test-key-0004", "XDG_STATE_HOME": home + "/state"]
@@ -70,7 +61,7 @@ struct CrashTests {
       let process = try Self.start(
         ["--base-url", simulator.baseURL, "-c", "read | invite --batch-size 1"], stdin: rows, environment: env, directory: home)
       // Ten requests fill the first minute's window; the eleventh waits.
-      #expect(Self.waitUntil {
+      #expect(waitUntil {
         (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("waiting for the rate window") == true
       })
       kill(process.processIdentifier, SIGKILL)
@@ -87,12 +78,12 @@ struct CrashTests {
 
   @Test("SIGTERM while waiting for the rate window: results for every row read, the rest skipped as interrupted, exit 130")
   func sigterm() throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     let env = ["XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": ""]
     let program = #"range(30) | {name: "T\(.)", email: "t\(.)@example.net", tagId: "\#(Self.member)"} | invite --batch-size 1"#
     let process = try Self.start(["--sandbox", "-c", program], stdin: "", environment: env, directory: home)
-    #expect(Self.waitUntil {
+    #expect(waitUntil {
       (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("waiting for the rate window") == true
     })
     kill(process.processIdentifier, SIGTERM)
@@ -110,7 +101,7 @@ struct CrashPointTests {
   @Test("killed before sending, after sending, after recording: re-run + reconcile + re-run invite everyone exactly once",
     arguments: ["after-intent", "after-send", "after-outcome"])
   func crashAt(_ point: String) async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     var configuration = SimulatorConfiguration(apiKey: "crash-point-key-0002")
     configuration.rateWindows = []
@@ -150,7 +141,7 @@ struct CrashPointTests {
 struct SmallSafetyTests {
   @Test("state files are 0600 under umask 000, and nwsh's own state directory is tightened to 0700")
   func privateFiles() throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try FileManager.default.createDirectory(atPath: home + "/state/nwsh", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     let rows = #"{"name":"U","email":"u@example.net","tagId":"69baa36beddb9f0012fdf101"}"#
@@ -170,14 +161,14 @@ struct SmallSafetyTests {
 
   @Test("SIGTERM stops a long evaluation within moments, exit 130")
   func sigtermDuringEvaluation() throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     let process = try CrashTests.start(
       ["-c", "1 | debug | last(range(1e12)), (0 | until(. < 0; . + 1))"], stdin: "", environment: [:], directory: home)
-    #expect(CrashTests.waitUntil { (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("DEBUG") == true })
+    #expect(waitUntil { (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("DEBUG") == true })
     let signalled = Date()
     kill(process.processIdentifier, SIGTERM)
-    let stopped = CrashTests.waitUntil(timeout: 10) { !process.isRunning }
+    let stopped = waitUntil(timeout: 10) { !process.isRunning }
     let took = Date().timeIntervalSince(signalled)
     if !stopped { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()

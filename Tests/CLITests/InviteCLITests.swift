@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,12 +12,6 @@ struct InviteCLITests {
   static func rows(_ range: Range<Int>) -> String {
     range.map { #"{"name":"P \#($0)","email":"p\#($0)@example.net","tagId":"69baa36beddb9f0012fdf101"}"# }
       .joined(separator: "\n") + "\n"
-  }
-
-  static func temporaryDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-cli-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
   }
 
   /// `GET /_sandbox/requests` from a running sandbox.
@@ -34,7 +29,7 @@ struct InviteCLITests {
 
   @Test("two processes sharing a key stay within the windows together (one sped-up clock, one state database)")
   func twoProcessesShareTheBudget() throws {
-    let state = Self.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     // 30 simulated seconds per real second for the sandbox and both clients alike.
     let clock = "scaled:\(Date().timeIntervalSince1970):30"
@@ -43,7 +38,7 @@ struct InviteCLITests {
     let environment = ["NWSH_TEST_CLOCK": clock, "XDG_STATE_HOME": state, "NETWORKED_API_KEY": sandbox.key]
     let inputs = [Self.rows(0..<150), Self.rows(150..<300)]
     let url = sandbox.url
-    let outputs = Captured<[Int: Binary.Output]>([:])
+    let outputs = Locked<[Int: Binary.Output]>([:])
     DispatchQueue.concurrentPerform(iterations: 2) { index in
       let output = try? Binary.run(
         ["--base-url", url, "-c", "read | invite --batch-size 10"], stdin: inputs[index], environment: environment)
@@ -73,9 +68,9 @@ struct InviteCLITests {
 
   @Test("the example script invites the sample export on the built-in simulator, one result per row it keeps")
   func exampleScript() throws {
-    let state = Self.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: repositoryRoot)
     let csv = try String(contentsOf: root.appendingPathComponent("examples/summit-attendees.csv"), encoding: .utf8)
     let consenting = csv.split(separator: "\r\n").dropFirst().filter { $0.hasSuffix(",Yes") }.count
     let output = try Binary.run(
@@ -94,7 +89,7 @@ struct InviteCLITests {
 
   @Test("exit codes: 0 all done, 1 some failed, 64 usage, 77 no key or a refused key; dry run sends nothing")
   func exitCodes() throws {
-    let state = Self.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let env = ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": ""]
     #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: Self.rows(0..<3), environment: env).status == 0)
@@ -122,23 +117,11 @@ struct InviteCLITests {
   }
 }
 
-/// A value several threads write.
-final class Captured<T>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value: T
-  init(_ value: T) { self.value = value }
-  func withLock<R>(_ body: (inout T) -> R) -> R {
-    lock.lock()
-    defer { lock.unlock() }
-    return body(&value)
-  }
-}
-
 @Suite("nwsh command line (non-interactive)")
 struct CommandLineTests {
   @Test("a shebang script with arguments, a program on stdin, -c; login from a pipe and whoami with a masked key")
   func scriptsAndLogin() throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     let env = ["HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": ""]
     let script = home + "/count.nw"

@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The README's recipes, run as written, on the built-in simulator; and the command line's jq
 /// options, help, and a sandbox that remembers.
 @Suite("recipes and the command line (binary)")
 struct RecipesTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
+  static let root = repositoryRoot
 
   /// Runs nwsh in the repository with a state directory of its own and a virtual clock.
   static func nwsh(_ arguments: [String], stdin: String = "", state: String) throws -> Binary.Output {
@@ -27,7 +27,7 @@ struct RecipesTests {
 
   @Test("1. invite from a CSV with roles by ticket type; 5. the same as a dry run, with the requests and the ETA")
   func inviteByTicketType() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let dry = try Self.nwsh(["--sandbox", "--dry-run", "examples/onboard.nw"], state: state)
     let planned = Self.lines(dry).filter { $0["status"] as? String == "planned" }
@@ -44,7 +44,7 @@ struct RecipesTests {
 
   @Test("2. invite only the people who are not members yet")
   func inviteNonMembers() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let run = try Self.nwsh(["--sandbox", "examples/recipes/invite-non-members.nw", "examples/summit-attendees.csv"], state: state)
     #expect(!run.stdout.contains("grace@example.com"), "the member is joined away: \(run.stdout)")
@@ -54,7 +54,7 @@ struct RecipesTests {
 
   @Test("3. retry the failed ones from a saved results file")
   func retryFailed() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let first = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
     let results = state + "/results.jsonl"
@@ -67,7 +67,7 @@ struct RecipesTests {
 
   @Test("4. add directly with passwords from a vault file; no password is printed or kept")
   func addWithPasswords() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let run = try Self.nwsh(
       ["--sandbox", "--trace", "examples/recipes/add-with-passwords.nw", "examples/staff.csv", "examples/vault.jsonl"], state: state)
@@ -85,7 +85,7 @@ struct RecipesTests {
 
   @Test("the sandbox remembers: a re-run skips those invited before; journal, reconcile and --reset work with it")
   func sandboxRemembers() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let rows = InviteCLITests.rows(0..<3)
     #expect(Self.statuses(try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)) == ["invited": 3])
@@ -103,7 +103,7 @@ struct RecipesTests {
 
   @Test("jq's options: --arg, --argjson, --args, --rawfile, -r, -j")
   func jqOptions() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     try Data("hello\n".utf8).write(to: URL(fileURLWithPath: state + "/note.txt"))
     let named = try Self.nwsh(
@@ -119,7 +119,7 @@ struct RecipesTests {
 
   @Test("help reaches everything: nwsh help COMMAND, help FUNCTION, nwsh --help")
   func help() throws {
-    let state = InviteCLITests.temporaryDirectory()
+    let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let invite = try Self.nwsh(["help", "invite"], state: state)
     #expect(invite.stdout.hasPrefix("invite [--batch-size N]") && invite.stdout.contains("Examples:"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `nwsh sandbox` answers the docs' own curl commands with the docs' response shapes.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NetworkedSimulator
 import Testing
 
@@ -26,7 +27,7 @@ struct SecretsTests {
 
   @Test("a server that echoes the key in every field, a URL with the key as user-info, $ENV: no form of it is shown or stored")
   func hostileEcho() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     var configuration = SimulatorConfiguration(apiKey: Self.key)
     configuration.rateWindows = []
@@ -75,7 +76,7 @@ struct SecretsTests {
 
   @Test("stdout, stderr, --trace, the state database and the history hold no form of the key")
   func sweep() async throws {
-    let home = InviteCLITests.temporaryDirectory()
+    let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     var configuration = SimulatorConfiguration(apiKey: Self.key)
     configuration.rateWindows = []

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import PTYSupport
 
 /// The real `nwsh` binary on a pseudo-terminal, driven like a person at the keyboard.

@@ -2,6 +2,7 @@ import Foundation
 import NetworkedAPI
 import NetworkedSimulator
 import Testing
+import TestSupport
 
 @Suite("Endpoints against the simulator")
 struct EndpointTests {

@@ -1,6 +1,7 @@
 import NetworkedAPI
 import NetworkedSimulator
 import Testing
+import TestSupport
 
 @Suite("Rate windows")
 struct RateLimitTests {

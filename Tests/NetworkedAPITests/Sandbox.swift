@@ -1,14 +1,7 @@
 import NetworkedAPI
 import NetworkedSimulator
 import Synchronization
-
-/// A clock the test moves by hand; the simulator reads it for rate windows and timestamps.
-final class ManualClock: Sendable {
-  private let milliseconds: Mutex<Int64>
-  init(_ start: Int64 = 1_763_800_000_000) { milliseconds = Mutex(start) }
-  var now: Int64 { milliseconds.withLock { $0 } }
-  func advance(seconds: Double) { milliseconds.withLock { $0 += Int64(seconds * 1000) } }
-}
+import TestSupport
 
 /// A simulator on loopback with a client pointed at it, over real HTTP.
 struct Sandbox {

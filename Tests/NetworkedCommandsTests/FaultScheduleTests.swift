@@ -3,22 +3,14 @@ import NetworkedCommands
 import NetworkedSimulator
 import ShellCore
 import Testing
+import TestSupport
 
 /// Random fault schedules: whatever goes wrong, each run gives one result per row, no email is
 /// ever invited twice, and run → re-run → reconcile → re-run ends with everyone invited once.
 /// A failing seed replays alone with NWSH_FAULT_SEED=<seed>.
 @Suite("random fault schedules")
 struct FaultScheduleTests {
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
+  typealias Generator = SplitMix64
 
   static var seeds: [UInt64] {
     if let text = ProcessInfo.processInfo.environment["NWSH_FAULT_SEED"], let seed = UInt64(text) { return [seed] }
@@ -44,7 +36,7 @@ struct FaultScheduleTests {
 
   @Test("one result per row each run, never an email twice, everyone invited once in the end", arguments: seeds)
   func schedule(_ seed: UInt64) async throws {
-    var random = Generator(state: seed)
+    var random = Generator(seed: seed)
     let rows = Int.random(in: 3...40, using: &random)
     let batch = Int.random(in: 1...12, using: &random)
     let faults = (0..<Int.random(in: 1...8, using: &random)).map { _ in Self.fault(&random) }

@@ -53,9 +53,9 @@ struct Harness {
   final class Run: @unchecked Sendable {
     let session: Session
     let connection: NetworkedConnection
-    private let out = Captured<[UInt8]>([])
-    private let err = Captured<String>("")
-    private let prog = Captured<String>("")
+    private let out = Locked<[UInt8]>([])
+    private let err = Locked<String>("")
+    private let prog = Locked<String>("")
 
     init(
       harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy, timeout: Double = 10
@@ -136,7 +136,7 @@ func windowViolation(_ times: [Int64], _ limits: [RateLimit]) -> String? {
 }
 
 /// A value several threads append to.
-final class Captured<T: Sendable>: Sendable {
+final class Locked<T: Sendable>: Sendable {
   private let value: Mutex<T>
   init(_ initial: T) { value = Mutex(initial) }
   func withLock<R>(_ body: (inout T) -> R) -> R { value.withLock { body(&$0) } }

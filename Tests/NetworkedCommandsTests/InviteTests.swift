@@ -298,9 +298,9 @@ struct PacingDetailTests {
       // A port nobody listens on (a freshly closed one could be reused by a test running
       // beside this one, whose server would answer 401).
       let url = "http://127.0.0.1:1"
-      let errors = Captured<String>("")
+      let errors = Locked<String>("")
       let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } }, environment: [:])
-      let output = Captured<[UInt8]>([])
+      let output = Locked<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
       session.standardInput = { BytesSource(inviteRows(2)) }
       NetworkedCommands.register(
@@ -336,7 +336,7 @@ struct PacingDetailTests {
   @Test("on a terminal the wait is one live line, rewritten in place, with rows, requests, next send and ETA")
   func liveLine() async throws {
     try await Harness.run { h in
-      let progress = Captured<String>("")
+      let progress = Locked<String>("")
       let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: [:])
       session.standardInput = { BytesSource(inviteRows(30)) }
       NetworkedCommands.register(

@@ -61,7 +61,7 @@ struct PropertyTests {
       let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
       session.standardInput = { BytesSource(input) }
       session.run("read | save \(path)", name: "<t>")
-      let collected = Captured<[UInt8]>([])
+      let collected = Locked<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in collected.withLock { $0 += bytes } }
       session.run("open \(path)", name: "<t>")
       let back = String(decoding: collected.withLock { $0 }, as: UTF8.self).split(separator: "\n").map(String.init)

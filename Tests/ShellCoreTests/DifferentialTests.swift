@@ -1,6 +1,7 @@
 import Foundation
 import ShellCore
 import Testing
+import TestSupport
 
 /// Random expressions from a small grammar over random JSON, run through nwsh's interpreter
 /// and the installed `jq`; outputs (compared as JSON values) and failure must agree.
@@ -12,14 +13,9 @@ import Testing
 @Suite("Differential against jq")
 struct DifferentialTests {
   struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var random: SplitMix64
+    init(state: UInt64) { random = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { random.next() }
     mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
     mutating func json(_ depth: Int = 0) -> String {
@@ -60,24 +56,10 @@ struct DifferentialTests {
   }
 
   static func jq(_ program: String, _ input: String) throws -> (outputs: [Value], failed: Bool, compileError: Bool) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
-    // The input goes in as an argument: jq may exit (compile error) before reading a pipe.
-    process.arguments = ["-nc", "--argjson", "input", input, "$input | (\(program))"]
-    // Pipes, never FileHandle.nullDevice: Process closes the descriptors it is handed, and
-    // closing that shared one again can close a socket another test has since opened.
-    let stdout = Pipe()
-    let stdin = Pipe()
-    let stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    try stdin.fileHandleForWriting.close()
-    let data = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-    return (try lines.map { try JSONParser.parse(String($0)) }, process.terminationStatus != 0, process.terminationStatus == 3)
+    // The input goes in as an argument: jq may exit (compile error) before reading stdin.
+    let run = try runProcess("/usr/bin/jq", ["-nc", "--argjson", "input", input, "$input | (\(program))"])
+    let lines = run.stdout.split(separator: "\n")
+    return (try lines.map { try JSONParser.parse(String($0)) }, run.status != 0, run.status == 3)
   }
 
   @Test func randomProgramsAgreeWithJq() throws {

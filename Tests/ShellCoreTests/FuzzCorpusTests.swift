@@ -1,13 +1,13 @@
 import Foundation
 import ShellCore
 import Testing
+import TestSupport
 
 /// Replays the fuzzers' seed corpus and every input a fuzzer ever crashed on
 /// (Tests/Fuzz/regressions) through the same entry points, in the normal test run.
 @Suite("fuzz corpus replay")
 struct FuzzCorpusTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fuzz")
+  static let root = URL(fileURLWithPath: repositoryPath("Tests/Fuzz"))
 
   static func inputs(_ target: String) -> [(String, [UInt8])] {
     ["corpus", "regressions"].flatMap { kind -> [(String, [UInt8])] in

@@ -1,14 +1,13 @@
 import Foundation
 import ShellCore
 import Testing
+import TestSupport
 
 /// Result statuses are one typed vocabulary: the exit status follows from them, and the
 /// README documents every one.
 @Suite("Outcomes")
 struct OutcomeTests {
-  static let readme = try! String(
-    contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+  static let readme = try! String(contentsOfFile: repositoryPath("README.md"), encoding: .utf8)
 
   @Test func theExitStatusIsTheMostSevereAnyResultCallsFor() {
     var tally = Session.Tally()
