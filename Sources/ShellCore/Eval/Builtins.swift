@@ -148,14 +148,14 @@ enum Builtins {
     }
     t.unary("keys/0") { input, range in
       switch input {
-      case .object(let o): return .array(o.keys.sorted(by: bytesLess).map(Value.string))
+      case .object(let o): return .array(o.orderedKeys.sorted(by: bytesLess).map(Value.string))
       case .array(let a): return .array(a.indices.map { .number($0) })
       default: throw JQError("\(describe(input)) has no keys", at: range)
       }
     }
     t.unary("keys_unsorted/0") { input, range in
       switch input {
-      case .object(let o): return .array(o.keys.map(Value.string))
+      case .object(let o): return .array(o.members.map { Value.string($0.key) })
       case .array(let a): return .array(a.indices.map { .number($0) })
       default: throw JQError("\(describe(input)) has no keys", at: range)
       }
@@ -178,7 +178,7 @@ enum Builtins {
       case .array(let items):
         for item in items { sum = try interpreter.binary(.add, sum, item, range) }
       case .object(let object):
-        for item in object.values { sum = try interpreter.binary(.add, sum, item, range) }
+        for item in object.orderedValues { sum = try interpreter.binary(.add, sum, item, range) }
       default: throw JQError("Cannot iterate over \(describe(input))", at: range)
       }
       try emit(sum)

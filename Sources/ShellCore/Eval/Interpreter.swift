@@ -204,7 +204,7 @@ public final class Interpreter: @unchecked Sendable {
   func iterate(_ value: Value, _ range: SourceRange?, _ emit: Emit) throws {
     switch value {
     case .array(let array): for element in array { try emit(element) }
-    case .object(let object): for element in object.values { try emit(element) }
+    case .object(let object): for member in object.members { try emit(member.value) }
     default: throw JQError("Cannot iterate over \(describe(value))", at: range)
     }
   }

@@ -23,6 +23,9 @@ final class Conveyor: @unchecked Sendable {
   private var closed = false
   private var cancelled = false
   private var failure: (any Error)?
+  /// Batches the stages are done with, for the reader to free: memory goes back to the thread
+  /// (and the allocator arena) it came from, instead of both threads contending for one.
+  private var spent: [[Item]] = []
 
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -49,12 +52,15 @@ final class Conveyor: @unchecked Sendable {
   /// Reader side: hands over a batch, waiting while the queue is full; throws ``StopInput``
   /// once the stages have stopped.
   func put(_ batch: [Item]) throws {
-    try locked {
+    let freeing = try locked { () throws -> [[Item]] in
       while queue.count - head >= capacity && !cancelled { pthread_cond_wait(changed, mutex) }
       if cancelled { throw StopInput() }
       queue.append(batch)
       pthread_cond_broadcast(changed)
+      defer { spent = [] }
+      return spent
     }
+    _ = freeing  // freed here, outside the lock
   }
 
   /// Reader side: no more batches; `failure` (if any) is rethrown to the stages after the
@@ -67,9 +73,11 @@ final class Conveyor: @unchecked Sendable {
     }
   }
 
-  /// Stage side: the next batch, waiting for one; nil at the end.
-  func take() throws -> [Item]? {
+  /// Stage side: the next batch, waiting for one; nil at the end. `done` is the batch the
+  /// stages have finished with, handed back to be freed by the reader.
+  func take(returning done: [Item]?) throws -> [Item]? {
     try locked {
+      if let done { spent.append(done) }
       while head == queue.count && !closed { pthread_cond_wait(changed, mutex) }
       if head < queue.count {
         let batch = queue[head]
@@ -127,8 +135,11 @@ final class Conveyor: @unchecked Sendable {
       cancel()
       pthread_join(thread, nil)
     }
-    while let batch = try take() {
+    var done: [Item]?
+    while let batch = try take(returning: done) {
+      done = nil
       for item in batch { try consume(item) }
+      done = batch
     }
     return true
   }

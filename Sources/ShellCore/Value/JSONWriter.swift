@@ -70,14 +70,19 @@ public struct JSONWriter {
         return
       }
       colored(Palette.structure) { $0.append("{") }
-      let order = sortKeys ? object.keys.indices.sorted { bytesLess(object.keys[$0], object.keys[$1]) } : Array(object.keys.indices)
-      for (position, index) in order.enumerated() {
+      func member(_ position: Int, _ index: Int) {
         if position > 0 { colored(Palette.structure) { $0.append(",") } }
         newline(level + 1)
-        colored(Palette.key) { $0.writeString(object.keys[index]) }
+        colored(Palette.key) { $0.writeString(object.key(at: index)) }
         colored(Palette.structure) { $0.append(":") }
         if indent > 0 { bytes.append(0x20) }
-        write(object.values[index], level: level + 1)
+        write(object.value(at: index), level: level + 1)
+      }
+      if sortKeys {
+        let order = object.members.indices.sorted { bytesLess(object.key(at: $0), object.key(at: $1)) }
+        for (position, index) in order.enumerated() { member(position, index) }
+      } else {
+        for index in 0..<object.count { member(index, index) }
       }
       newline(level)
       colored(Palette.structure) { $0.append("}") }
@@ -107,7 +112,7 @@ public struct JSONWriter {
             stack.append(.array(array, next: 0))
           case .object(let object) where !object.isEmpty:
             colored(Palette.structure) { $0.append("{") }
-            let order = sortKeys ? object.keys.indices.sorted { bytesLess(object.keys[$0], object.keys[$1]) } : Array(object.keys.indices)
+            let order = sortKeys ? object.members.indices.sorted { bytesLess(object.key(at: $0), object.key(at: $1)) } : Array(object.members.indices)
             stack.append(.object(object, order: order, next: 0))
           default:
             write(value, level: 0)  // a scalar or an empty container: no recursion
@@ -135,11 +140,11 @@ public struct JSONWriter {
         }
         if next > 0 { colored(Palette.structure) { $0.append(",") } }
         newline(level + 1)
-        colored(Palette.key) { $0.writeString(object.keys[order[next]]) }
+        colored(Palette.key) { $0.writeString(object.key(at: order[next])) }
         colored(Palette.structure) { $0.append(":") }
         if indent > 0 { bytes.append(0x20) }
         stack.append(.object(object, order: order, next: next + 1))
-        pending = object.values[order[next]]
+        pending = object.value(at: order[next])
       }
     }
   }

@@ -128,8 +128,8 @@ extension Value {
       }
       return a.count < b.count ? -1 : (a.count == b.count ? 0 : 1)
     case (.object(let a), .object(let b)):
-      let keysA = a.keys.sorted(by: bytesLess)
-      let keysB = b.keys.sorted(by: bytesLess)
+      let keysA = a.orderedKeys.sorted(by: bytesLess)
+      let keysB = b.orderedKeys.sorted(by: bytesLess)
       let keyOrder = compare(.array(keysA.map(Value.string)), .array(keysB.map(Value.string)))
       if keyOrder != 0 { return keyOrder }
       for key in keysA {

@@ -106,13 +106,19 @@ public struct Number: Sendable {
 
 /// An object with keys in insertion order.
 ///
-/// Small objects (rows, with their ten-odd keys) are two flat arrays searched linearly, which
-/// beats hashing at that size. Past ``hashThreshold`` keys a hash index from key to position is
-/// kept beside them, so building or reading a 100,000-key object stays linear. Keys compare as
-/// bytes, as in jq ("é" composed and decomposed are different keys).
+/// Small objects (rows, with their ten-odd keys) are one flat array of members searched
+/// linearly, which beats hashing at that size; one array, so an object is one allocation and
+/// copying it one retain. Past ``hashThreshold`` keys a hash index from key to position is kept
+/// beside it, so building or reading a 100,000-key object stays linear. Keys compare as bytes,
+/// as in jq ("é" composed and decomposed are different keys).
 public struct JSONObject: Sendable, Sequence {
-  var keys: [String]
-  var values: [Value]
+  /// One member.
+  struct Member: Sendable {
+    var key: String
+    var value: Value
+  }
+  /// The members in insertion order.
+  private(set) var members: [Member]
   /// Position of each key, kept only past ``hashThreshold`` keys.
   private var table: [ByteKey: Int]?
 
@@ -121,16 +127,13 @@ public struct JSONObject: Sendable, Sequence {
 
   /// An empty object.
   public init() {
-    keys = []
-    values = []
+    members = []
   }
 
   /// An object with room for `capacity` members.
   public init(capacity: Int) {
-    keys = []
-    values = []
-    keys.reserveCapacity(capacity)
-    values.reserveCapacity(capacity)
+    members = []
+    members.reserveCapacity(capacity)
   }
 
   /// An object from pairs; a later duplicate key replaces the earlier value in its place.
@@ -140,9 +143,9 @@ public struct JSONObject: Sendable, Sequence {
   }
 
   /// The number of members.
-  public var count: Int { keys.count }
+  public var count: Int { members.count }
   /// Whether it has no members.
-  public var isEmpty: Bool { keys.isEmpty }
+  public var isEmpty: Bool { members.isEmpty }
 
   func index(of key: String) -> Int? {
     if let table { return table[ByteKey(key)] }
@@ -150,22 +153,21 @@ public struct JSONObject: Sendable, Sequence {
     // Bytes that are equal make Swift's `==` true, and `==` is a word compare for short
     // strings and a memcmp for ASCII ones; only its rare canonical-equivalence matches need
     // the byte check.
-    for index in keys.indices where keys[index] == key {
-      if sameBytes(keys[index], key) { return index }
+    for index in members.indices where members[index].key == key {
+      if sameBytes(members[index].key, key) { return index }
     }
     return nil
   }
 
   /// The value for `key`; setting nil removes it; setting a new key appends it.
   public subscript(key: String) -> Value? {
-    get { index(of: key).map { values[$0] } }
+    get { index(of: key).map { members[$0].value } }
     set {
       if let index = index(of: key) {
         if let newValue {
-          values[index] = newValue
+          members[index].value = newValue
         } else {
-          keys.remove(at: index)
-          values.remove(at: index)
+          members.remove(at: index)
           rebuildTable()
         }
       } else if let newValue {
@@ -183,32 +185,37 @@ public struct JSONObject: Sendable, Sequence {
 
   /// Appends a member known not to be present (the parser checks duplicates itself).
   mutating func appendUnchecked(_ key: String, _ value: Value) {
-    keys.append(key)
-    values.append(value)
+    members.append(Member(key: key, value: value))
     if table != nil {
-      table![ByteKey(key)] = keys.count - 1
-    } else if keys.count > Self.hashThreshold {
+      table![ByteKey(key)] = members.count - 1
+    } else if members.count > Self.hashThreshold {
       rebuildTable()
     }
   }
 
   private mutating func rebuildTable() {
-    guard keys.count > Self.hashThreshold else {
+    guard members.count > Self.hashThreshold else {
       table = nil
       return
     }
-    var built = [ByteKey: Int](minimumCapacity: keys.count * 2)
-    for (position, key) in keys.enumerated() { built[ByteKey(key)] = position }
+    var built = [ByteKey: Int](minimumCapacity: members.count * 2)
+    for (position, member) in members.enumerated() { built[ByteKey(member.key)] = position }
     table = built
   }
 
   /// The keys in insertion order.
-  public var orderedKeys: [String] { keys }
+  public var orderedKeys: [String] { members.map(\.key) }
   /// The values in insertion order.
-  public var orderedValues: [Value] { values }
+  public var orderedValues: [Value] { members.map(\.value) }
+  /// The key of the member at `index` (0-based, insertion order).
+  func key(at index: Int) -> String { members[index].key }
+  /// The value of the member at `index`.
+  func value(at index: Int) -> Value { members[index].value }
 
   /// Iterates `(key, value)` in insertion order.
-  public func makeIterator() -> Zip2Sequence<[String], [Value]>.Iterator { zip(keys, values).makeIterator() }
+  public func makeIterator() -> some IteratorProtocol<(String, Value)> {
+    members.lazy.map { ($0.key, $0.value) }.makeIterator()
+  }
 }
 
 /// A string hashed and compared by its UTF-8 bytes (Swift's own `String` equality is Unicode
