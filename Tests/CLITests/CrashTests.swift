@@ -41,6 +41,7 @@ struct CrashTests {
       let rerun = try Binary.run(["--base-url", simulator.baseURL, "-c", "read | invite"], stdin: rows, environment: env)
       let lines = rerun.stdout.split(separator: "\n")
       #expect(lines.count == 3 && lines.allSatisfy { $0.contains(#""reason":"in_doubt""#) }, "\(rerun.stdout)")
+      #expect(rerun.status == 2, "a re-run whose rows are all in doubt exits with the in-doubt code")
       #expect(simulator.ledger.count == 3)
 
       let reconcile = try Binary.run(["reconcile", "--base-url", simulator.baseURL], environment: env)

@@ -8,7 +8,8 @@ nwsh_as_root() {
     echo "nwsh setup: need root to run: $*" >&2; return 1; fi
 }
 
-# Debian packages: libedit for the line editor, pkg-config to find it, curl for the sandbox tests.
+# Debian packages: libedit for the line editor, pkg-config to find it, curl for the sandbox tests,
+# jq for the differential tests, hyperfine and GNU time for measuring.
 nwsh_ensure_system_packages() {
   local missing=()
   pkg-config --exists libedit 2>/dev/null || missing+=(libedit-dev)
@@ -16,6 +17,7 @@ nwsh_ensure_system_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   command -v hyperfine >/dev/null || missing+=(hyperfine)
+  [ -x /usr/bin/time ] || missing+=(time)
   [ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "nwsh setup: installing ${missing[*]}" >&2
