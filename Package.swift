@@ -76,9 +76,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator", "TestSupport"], swiftSettings: swiftSettings),
+      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator", "TestSupport"],
+      swiftSettings: swiftSettings),
     .testTarget(
-      name: "InteractiveTests", dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI", "TestSupport"],
+      name: "InteractiveTests",
+      dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI", "TestSupport"],
       swiftSettings: swiftSettings),
     // forkpty for the terminal tests (C: Swift cannot fork safely).
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),

@@ -65,7 +65,8 @@ public struct Completer {
     let wordPrefix = String(word.dropLast(typedName.count))
     let candidates = visible.map { name -> String in
       var isDirectory: ObjCBool = false
-      FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+      _ = FileManager.default.fileExists(
+        atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
       return wordPrefix + name + (isDirectory.boolValue ? "/" : "")
     }
     let matches = candidates.filter { $0.hasPrefix(word) }
@@ -134,6 +135,8 @@ public struct Completer {
     guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
       return false
     }
-    return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    return name.unicodeScalars.allSatisfy {
+      $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+    }
   }
 }

@@ -75,7 +75,8 @@ public struct Credentials: Sendable {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(File(profiles: all))
     let temporary = path + ".\(getpid()).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
+    else {
       throw CredentialsError("cannot write \(temporary)")
     }
     guard rename(temporary, path) == 0 else { throw CredentialsError("cannot replace \(path)") }
@@ -103,7 +104,8 @@ public struct Credentials: Sendable {
     }
     let credentials = Credentials(path: defaultPath(environment: environment))
     if let stored = credentials.profiles()[name], let key = APIKey(stored.key) {
-      return KeySource(key: key, baseURL: stored.baseURL, origin: "profile \(name) (\(credentials.path))", profile: name)
+      return KeySource(
+        key: key, baseURL: stored.baseURL, origin: "profile \(name) (\(credentials.path))", profile: name)
     }
     return KeySource(key: nil, baseURL: nil, origin: "none", profile: name)
   }

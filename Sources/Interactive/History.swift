@@ -68,7 +68,9 @@ public struct HistoryStore: Sendable {
   private func rewrite(_ entries: [String]) {
     let temporary = path + ".\(getpid()).tmp"
     let text = entries.map(Self.encode).joined(separator: "\n") + "\n"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+    guard
+      FileManager.default.createFile(
+        atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     else { return }
     rename(temporary, path)
   }

@@ -1,5 +1,5 @@
 import Foundation
-public import ShellCore
+import ShellCore
 
 /// Runs jq's own test files (`jq.test`, `man.test`) against nwsh's expression engine.
 ///
@@ -97,11 +97,14 @@ public enum Conformance {
       }
       if block.first?.hasPrefix("%%FAIL") == true {
         if block.count >= 2 {
-          cases.append(Case(location: "\(file):\(start)", program: block[1], input: "null", expected: [], mustFail: true))
+          cases.append(
+            Case(location: "\(file):\(start)", program: block[1], input: "null", expected: [], mustFail: true))
         }
       } else if block.count >= 2 {
         cases.append(
-          Case(location: "\(file):\(start)", program: block[0], input: block[1], expected: Array(block.dropFirst(2)), mustFail: false))
+          Case(
+            location: "\(file):\(start)", program: block[0], input: block[1], expected: Array(block.dropFirst(2)),
+            mustFail: false))
       }
     }
     return cases
@@ -124,12 +127,14 @@ public enum Conformance {
       if let reason = outOfSubsetReason(error) {
         report.outOfSubset[reason, default: 0] += 1
       } else {
-        report.failures.append(.init(location: testCase.location, program: testCase.program, reason: "rejected: \(error.message)"))
+        report.failures.append(
+          .init(location: testCase.location, program: testCase.program, reason: "rejected: \(error.message)"))
       }
       return
     }
     if testCase.mustFail {
-      report.failures.append(.init(location: testCase.location, program: testCase.program, reason: "accepted, but jq rejects it"))
+      report.failures.append(
+        .init(location: testCase.location, program: testCase.program, reason: "accepted, but jq rejects it"))
       return
     }
     if testCase.expected.contains(where: { $0.contains("(while parsing '") }) {
@@ -168,7 +173,8 @@ public enum Conformance {
       report.failures.append(
         .init(
           location: testCase.location, program: testCase.program,
-          reason: (failure.map { $0 + "; " } ?? "") + "expected \(testCase.expected.joined(separator: " ")), got \(got)"))
+          reason: (failure.map { $0 + "; " } ?? "") + "expected \(testCase.expected.joined(separator: " ")), got \(got)"
+        ))
     }
   }
 

@@ -142,7 +142,8 @@ public final class LineEditor {
     guard let complete, let info = el_line(editLine) else { return UInt8(CC_ERROR) }
     let length = info.pointee.cursor - info.pointee.buffer
     let before = String(
-      decoding: UnsafeBufferPointer(start: UnsafeRawPointer(info.pointee.buffer).assumingMemoryBound(to: UInt8.self), count: length),
+      decoding: UnsafeBufferPointer(
+        start: UnsafeRawPointer(info.pointee.buffer).assumingMemoryBound(to: UInt8.self), count: length),
       as: UTF8.self)
     switch complete(before) {
     case .none:

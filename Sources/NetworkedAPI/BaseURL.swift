@@ -19,7 +19,8 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
   /// Validates `text`; throws ``NetworkedAPIError/Code/invalidBaseURL`` with the reason.
   public init(_ text: String) throws(NetworkedAPIError) {
     func invalid(_ why: String) -> NetworkedAPIError {
-      NetworkedAPIError(code: .invalidBaseURL, message: "base URL \"\(Self.displayable(text))\": \(why)", requestWasSent: false)
+      NetworkedAPIError(
+        code: .invalidBaseURL, message: "base URL \"\(Self.displayable(text))\": \(why)", requestWasSent: false)
     }
     var rest = Substring(text.trimmingSpaces())
     let secure: Bool
@@ -38,7 +39,8 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     let path = rest[authorityEnd...]
     if authority.isEmpty { throw invalid("has no host") }
     if authority.contains("@") || rest.prefix(while: { $0 != "?" && $0 != "#" }).contains("@") {
-      throw invalid("must not carry credentials (user-info): give the key through NETWORKED_API_KEY, a key file or a profile")
+      throw invalid(
+        "must not carry credentials (user-info): give the key through NETWORKED_API_KEY, a key file or a profile")
     }
     if path.contains("?") || path.contains("#") { throw invalid("must not have a query or fragment") }
     if authority.contains(where: { $0 == " " || $0 == "\t" }) { throw invalid("has spaces in the host") }

@@ -1,4 +1,3 @@
-
 /// An HTTP method the Networked API uses.
 public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
   case get = "GET"

@@ -1,4 +1,3 @@
-
 /// Sends one HTTP request to a server and returns its response.
 ///
 /// The transport knows nothing of the Networked API: authentication, pacing and retry are

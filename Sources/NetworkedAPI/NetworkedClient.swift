@@ -132,7 +132,9 @@ public struct NetworkedClient: Sendable {
     }
     response.body = redactor.scrub(response.body)
     response.headers = HTTPHeaders(response.headers.map { ($0.name, redactor.scrub($0.value)) })
-    guard (200...299).contains(response.status) else { throw NetworkedAPIError.from(response: response).redacted(by: redactor) }
+    guard (200...299).contains(response.status) else {
+      throw NetworkedAPIError.from(response: response).redacted(by: redactor)
+    }
     return response
   }
 

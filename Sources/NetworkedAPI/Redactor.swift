@@ -113,11 +113,14 @@ public struct Redactor: Sendable {
       let byte = bytes[position]
       if byte == wanted {
         position += 1
-      } else if byte == UInt8(ascii: "%"), position + 2 < bytes.count, let value = hexPair(bytes[position + 1], bytes[position + 2]),
+      } else if byte == UInt8(ascii: "%"), position + 2 < bytes.count,
+        let value = hexPair(bytes[position + 1], bytes[position + 2]),
         value == wanted
       {
         position += 3
-      } else if byte == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == wanted, wanted == UInt8(ascii: "/") {
+      } else if byte == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == wanted,
+        wanted == UInt8(ascii: "/")
+      {
         position += 2
       } else if byte == UInt8(ascii: "\\"), position + 5 < bytes.count, bytes[position + 1] == UInt8(ascii: "u"),
         bytes[position + 2] == UInt8(ascii: "0"), bytes[position + 3] == UInt8(ascii: "0"),

@@ -54,14 +54,20 @@ enum HTTPDate {
     var current: [UInt8] = []
     for byte in bytes {
       if byte == 0x20 || byte == 0x2C || byte == 0x2D {
-        if !current.isEmpty { words.append(current); current = [] }
+        if !current.isEmpty {
+          words.append(current)
+          current = []
+        }
       } else {
         current.append(byte)
       }
     }
     if !current.isEmpty { words.append(current) }
 
-    var day: Int?, month: Int?, year: Int?, time: (Int, Int, Int)?
+    var day: Int?
+    var month: Int?
+    var year: Int?
+    var time: (Int, Int, Int)?
     for word in words.dropFirst() {  // the first word is the weekday
       if word.contains(0x3A) {
         time = parseTime(word)

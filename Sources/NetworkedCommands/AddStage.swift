@@ -12,7 +12,8 @@ final class AddStage: RowStage {
   init(
     session: Session, connection: NetworkedConnection, next: any Stage, method: AddMethod, dryRun: Bool, reinvite: Bool
   ) {
-    self.run = SendingRun(op: "add", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
+    self.run = SendingRun(
+      op: "add", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.method = method
     super.init(next: next)
   }
@@ -33,12 +34,13 @@ final class AddStage: RowStage {
     if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     let request: AddUserRequest
     do throws(Validation.Problem) {
-      request = try Self.request(row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
+      request = try Self.request(
+        row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
     } catch {
       return try run.emit(
         row, .invalid, row.value.text("email"),
         [
-          ("error", .error(code: error.code, message: error.message)),
+          ("error", .error(code: error.code, message: error.message))
         ])
     }
     let key = request.email.lowercased()
@@ -101,7 +103,8 @@ final class AddStage: RowStage {
   }
 
   /// The request a row asks for, or why it cannot be sent.
-  private static func request(_ row: Row, method: AddMethod, roles: [NetworkedAPIRole]?, plans: [Plan]?) throws(Validation.Problem)
+  private static func request(_ row: Row, method: AddMethod, roles: [NetworkedAPIRole]?, plans: [Plan]?)
+    throws(Validation.Problem)
     -> AddUserRequest
   {
     let value = try Validation.object(row)
@@ -117,7 +120,8 @@ final class AddStage: RowStage {
     if let planId, let plans, !plans.contains(where: { $0.id == planId }) {
       throw Validation.Problem(
         code: .unknownPlan,
-        message: "no plan has id \(planId); plans: " + plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", "))
+        message: "no plan has id \(planId); plans: "
+          + plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", "))
     }
     return AddUserRequest(
       email: email, name: name, roleId: roleId, planId: planId,
@@ -134,10 +138,15 @@ final class AddStage: RowStage {
       row, .planned, request.email,
       [
         ("request", .number(number)),
-        ("http", .object(JSONObject([
-          ("method", .string("POST")), ("url", .string(run.connection.environment.baseURL.string + NetworkedClient.Paths.addUser)),
-          ("form", .object(JSONObject(form))), ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
-        ]))),
+        (
+          "http",
+          .object(
+            JSONObject([
+              ("method", .string("POST")),
+              ("url", .string(run.connection.environment.baseURL.string + NetworkedClient.Paths.addUser)),
+              ("form", .object(JSONObject(form))), ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
+            ]))
+        ),
       ])
   }
 }

@@ -46,7 +46,8 @@ extension ErrorCode {
     switch self {
     case .inDoubt: "the request may have reached the server; no answer could be trusted"
     case .notSent: "the request never reached the server"
-    case .unclassifiedRefusal: "the server refused the re-send in a way that does not say whether the first request worked"
+    case .unclassifiedRefusal:
+      "the server refused the re-send in a way that does not say whether the first request worked"
     case .missingFromResponse: "the server listed this email as neither invited nor failed"
     case .contradictoryResponse: "the server listed this email as both invited and failed"
     case .alreadyInvited: "the server says an invite was already sent"

@@ -80,7 +80,8 @@ public final class NetworkedConnection: @unchecked Sendable {
     self.budget = RetryBudget(environment.retryPolicy.budget)
     self.progress = ProgressReporter(output: environment.progress, clock: environment.clock)
     // Plain UTC digits: no date formatter, so no ICU data is loaded at start-up.
-    processStamp = ISO8601.compact(environment.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
+    processStamp =
+      ISO8601.compact(environment.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
   }
 
   /// The id of the current run (one per program run; each statement in the shell is a run).
@@ -123,10 +124,12 @@ public final class NetworkedConnection: @unchecked Sendable {
     do {
       store = try StateStore(path: environment.statePath)
     } catch {
-      throw PipelineStop(status: .usage, message: "nwsh: cannot open the state database \(environment.statePath): \(error)")
+      throw PipelineStop(
+        status: .usage, message: "nwsh: cannot open the state database \(environment.statePath): \(error)")
     }
     let pacer = Pacer(
-      scope: Fingerprint.of(key: key.secret, baseURL: environment.scopeName ?? environment.baseURL.string), store: store,
+      scope: Fingerprint.of(key: key.secret, baseURL: environment.scopeName ?? environment.baseURL.string),
+      store: store,
       clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }

@@ -9,7 +9,9 @@ final class FetchSource: SourceStage {
   private let origin: Origin
   private let fetch: (_ emit: (Value) throws -> Void) throws -> Void
 
-  init(session: Session, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void) {
+  init(
+    session: Session, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void
+  ) {
     self.session = session
     self.next = next
     self.origin = Origin(source: name, line: 0)
@@ -29,7 +31,8 @@ final class FetchSource: SourceStage {
       }
     } catch let error as NetworkedAPIError {
       if error.code == .unauthorized || error.code == .forbidden {
-        throw PipelineStop(status: .authentication, message: "nwsh: \(origin.source): the API refused the key: \(error)")
+        throw PipelineStop(
+          status: .authentication, message: "nwsh: \(origin.source): the API refused the key: \(error)")
       }
       if error.cancelled { throw StopInput() }
       throw PipelineStop(status: .someFailed, message: "nwsh: \(origin.source): \(error)")
@@ -98,7 +101,9 @@ enum DirectorySources {
         at: context.range(ofArgument: 0))
     }
     guard let path = context.word(1), path.hasPrefix("/") else {
-      throw Diagnostic(.usage, "api needs a path starting with /, e.g. /api/v1/global/tags/community", at: context.range(ofArgument: 1))
+      throw Diagnostic(
+        .usage, "api needs a path starting with /, e.g. /api/v1/global/tags/community", at: context.range(ofArgument: 1)
+      )
     }
     if method != .get && connection.isDryRun {
       throw Diagnostic(.usage, "api \(method.rawValue) is not sent in a dry run", at: context.call.range)
@@ -143,7 +148,10 @@ enum DirectorySources {
         // The body's bytes were scrubbed; a key spelled with \u escapes shows only once parsed.
         try emit(try JSONParser.parse(String(decoding: response.body, as: UTF8.self)).scrubbed(by: client.redactor))
       } catch let error as JSONParser.SyntaxError {
-        throw PipelineStop(status: .someFailed, message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIError.excerpt(response.body))")
+        throw PipelineStop(
+          status: .someFailed,
+          message: "nwsh: api: the response is not JSON (\(error.message)): \(NetworkedAPIError.excerpt(response.body))"
+        )
       }
     }
   }

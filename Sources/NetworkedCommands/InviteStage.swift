@@ -68,7 +68,8 @@ final class InviteStage: Stage {
     session: Session, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
     note: RowEvaluator?, dryRun: Bool, reinvite: Bool
   ) {
-    self.run = SendingRun(op: "invite", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
+    self.run = SendingRun(
+      op: "invite", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.batchSize = batchSize
     self.planIds = planIds
     self.note = note
@@ -128,7 +129,8 @@ final class InviteStage: Stage {
       if let skip = journal.check(email: invitee.email) { return try run.skip(row, invitee.email, skip) }
     } else {
       let operation = JournalOperation(
-        kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note, planIds: planIds)
+        kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note,
+        planIds: planIds)
       switch try journal.claim(operation, row: row.number) {
       case .claimed(let id): claim = id
       case .skip(let skip): return try run.skip(row, invitee.email, skip)
@@ -145,7 +147,7 @@ final class InviteStage: Stage {
     try emit(
       row, status: .invalid, email: row.value.text("email"),
       [
-        ("error", .error(code: problem.code, message: problem.message)),
+        ("error", .error(code: problem.code, message: problem.message))
       ])
   }
 
@@ -228,7 +230,9 @@ final class InviteStage: Stage {
         run.unsend()
         let half = (sending.count + 1) / 2
         connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? half, half)
-        session.diagnostics("nwsh: invite: the server refused \(sending.count) invitees in one request (413); sending at most \(half) per request from now on")
+        session.diagnostics(
+          "nwsh: invite: the server refused \(sending.count) invitees in one request (413); sending at most \(half) per request from now on"
+        )
         var again: [Pending] = []
         for (item, _) in sending {
           var item = item
@@ -241,7 +245,8 @@ final class InviteStage: Stage {
             again.append(item)
           case .skip(let skip): try run.skip(item.row, item.invitee.email, skip)
           case .unwritable(let error):
-            let value = Value.error(code: .journalError, message: "not sent: the journal could not be written (\(error))")
+            let value = Value.error(
+              code: .journalError, message: "not sent: the journal could not be written (\(error))")
             try emit(item.row, status: .failed, email: item.invitee.email, [("error", value)])
           }
         }
@@ -250,7 +255,8 @@ final class InviteStage: Stage {
       let failure = run.failure(error)
       let fields = run.failureFields(error, failure, request: request)
       for (item, id) in sending {
-        resolved.append((item, failure.status, fields, JournalOutcome(id: id, state: failure.state, error: failure.code)))
+        resolved.append(
+          (item, failure.status, fields, JournalOutcome(id: id, state: failure.state, error: failure.code)))
       }
     }
     // Outcomes reach the journal before their results are printed.
@@ -287,14 +293,24 @@ final class InviteStage: Stage {
     case .missing:
       return (
         .unknown,
-        [("error", .error(code: .missingFromResponse, message: "the server listed this email as neither invited nor failed"))],
+        [
+          (
+            "error",
+            .error(code: .missingFromResponse, message: "the server listed this email as neither invited nor failed")
+          )
+        ],
         JournalOutcome(id: id, state: .unknown, error: .missingFromResponse)
       )
     case .contradictory(_, let reason):
       return (
         .unknown,
         [
-          ("error", .error(code: .contradictoryResponse, message: "the server listed this email as both invited and failed", [("detail", Value(reason))]))
+          (
+            "error",
+            .error(
+              code: .contradictoryResponse, message: "the server listed this email as both invited and failed",
+              [("detail", Value(reason))])
+          )
         ],
         JournalOutcome(id: id, state: .unknown, error: .contradictoryResponse)
       )
@@ -304,19 +320,29 @@ final class InviteStage: Stage {
   private func plan(_ chunk: [Pending]) throws {
     let request = run.nextRequest()
     let at = run.plannedTime(of: request)
-    let body: [(String, Value)] = [("count", .number(chunk.count))] + (planIds.map { [("monetizationPlanIds", .array($0.map(Value.string)))] } ?? [])
+    let body: [(String, Value)] =
+      [("count", .number(chunk.count))]
+      + (planIds.map { [("monetizationPlanIds", .array($0.map(Value.string)))] } ?? [])
     for item in chunk {
-      var entry: [(String, Value)] = [("name", .string(item.invitee.name)), ("email", .string(item.invitee.email)), ("tagId", .string(item.invitee.tagId))]
+      var entry: [(String, Value)] = [
+        ("name", .string(item.invitee.name)), ("email", .string(item.invitee.email)),
+        ("tagId", .string(item.invitee.tagId)),
+      ]
       if let note = item.invitee.note { entry.append(("note", .string(note))) }
       try emit(
         item.row, status: .planned, email: item.invitee.email,
         [
           ("request", .number(request)),
-          ("http", .object(JSONObject([
-            ("method", .string("POST")), ("url", .string(connection.environment.baseURL.string + NetworkedClient.Paths.invites)),
-            ("users", .object(JSONObject(body))), ("user", .object(JSONObject(entry))),
-            ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
-          ]))),
+          (
+            "http",
+            .object(
+              JSONObject([
+                ("method", .string("POST")),
+                ("url", .string(connection.environment.baseURL.string + NetworkedClient.Paths.invites)),
+                ("users", .object(JSONObject(body))), ("user", .object(JSONObject(entry))),
+                ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
+              ]))
+          ),
         ])
     }
   }
@@ -372,14 +398,16 @@ enum ISO8601 {
   /// `2026-11-22T05:03:40Z`.
   static func format(_ epoch: Double) -> String {
     let t = fields(epoch)
-    return pad(t.tm_year + 1900, 4) + "-" + pad(t.tm_mon + 1, 2) + "-" + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2) + ":"
+    return pad(t.tm_year + 1900, 4) + "-" + pad(t.tm_mon + 1, 2) + "-" + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
+      + ":"
       + pad(t.tm_min, 2) + ":" + pad(t.tm_sec, 2) + "Z"
   }
 
   /// `20261122T050340`.
   static func compact(_ epoch: Double) -> String {
     let t = fields(epoch)
-    return pad(t.tm_year + 1900, 4) + pad(t.tm_mon + 1, 2) + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2) + pad(t.tm_min, 2)
+    return pad(t.tm_year + 1900, 4) + pad(t.tm_mon + 1, 2) + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
+      + pad(t.tm_min, 2)
       + pad(t.tm_sec, 2)
   }
 }

@@ -137,7 +137,9 @@ public struct JournalEntry: Sendable, Hashable {
     error = (row["error"] as String?).map { ErrorCode(rawValue: $0) }
     created = row["created"]
     updated = row["updated"]
-    owner = host.flatMap { host in pid.map { ClaimOwner(run: row["run"], host: host, pid: $0, pidStart: row["pid_start"]) } }
+    owner = host.flatMap { host in
+      pid.map { ClaimOwner(run: row["run"], host: host, pid: $0, pidStart: row["pid_start"]) }
+    }
     leaseUntil = row["lease_until"]
     supersedes = row["supersedes"]
   }
@@ -269,7 +271,9 @@ extension StateStore {
 
   /// What the journal holds for `email` now (a read: dry runs use it; sending claims instead).
   public func standing(scope: String, email: String, reinvite: Bool, now: Double) throws -> JournalStanding {
-    try queue.read { db in JournalStanding.of(try Self.entries(db, scope: scope, email: email), reinvite: reinvite, now: now) }
+    try queue.read { db in
+      JournalStanding.of(try Self.entries(db, scope: scope, email: email), reinvite: reinvite, now: now)
+    }
   }
 
   /// Turns claims into intents (`pending`, with their request number) in one durable
@@ -302,10 +306,12 @@ extension StateStore {
               time_stamp = coalesce(?, time_stamp), error = ?, updated = ? WHERE id = ?
             """,
           arguments: [
-            outcome.state.rawValue, outcome.inviteId, outcome.userId, outcome.timeStamp, outcome.error?.rawValue, time, outcome.id,
+            outcome.state.rawValue, outcome.inviteId, outcome.userId, outcome.timeStamp, outcome.error?.rawValue, time,
+            outcome.id,
           ])
         guard outcome.state != .notSent,
-          let row = try GRDB.Row.fetchOne(db, sql: "SELECT scope, email_key, supersedes FROM journal WHERE id = ?", arguments: [outcome.id]),
+          let row = try GRDB.Row.fetchOne(
+            db, sql: "SELECT scope, email_key, supersedes FROM journal WHERE id = ?", arguments: [outcome.id]),
           (row["supersedes"] as Int64?) != nil
         else { continue }
         // A re-send with an answer (even an unclear one, which carries the doubt on) retires
@@ -350,7 +356,8 @@ extension StateStore {
   }
 
   /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
-  public func journalEntries(scope: String, run: String? = nil, states: [JournalState]? = nil) throws -> [JournalEntry] {
+  public func journalEntries(scope: String, run: String? = nil, states: [JournalState]? = nil) throws -> [JournalEntry]
+  {
     try queue.read { db in
       var sql = "SELECT * FROM journal WHERE scope = ?"
       var arguments: StatementArguments = [scope]

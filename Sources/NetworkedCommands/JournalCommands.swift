@@ -9,13 +9,16 @@ enum JournalCommands {
     return [
       CommandDefinition(
         CommandSignature(
-          "journal", summary: "What invite and add did with this key, oldest first: one row per invitee, or per run with --runs.",
+          "journal",
+          summary: "What invite and add did with this key, oldest first: one row per invitee, or per run with --runs.",
           flags: [
             .init("run", .word, "only this run"),
             .init("status", .word, "only entries in this state (\(states))"),
             .init("runs", nil, "one row per run with its counts"),
           ],
-          examples: ["journal --status unknown", "journal --runs", "journal --run 20261122T101500-3f2-1 | save run.jsonl"]),
+          examples: [
+            "journal --status unknown", "journal --runs", "journal --run 20261122T101500-3f2-1 | save run.jsonl",
+          ]),
         role: .source
       ) { context in
         let run = context.flagWord("run")
@@ -23,7 +26,8 @@ enum JournalCommands {
         if let word = context.flagWord("status") {
           guard let state = JournalState(rawValue: word) else {
             throw Diagnostic(
-              .usage, "no journal state '\(word)'; the states are: \(states)", at: context.call.flags["status"]?.range ?? context.call.range)
+              .usage, "no journal state '\(word)'; the states are: \(states)",
+              at: context.call.flags["status"]?.range ?? context.call.range)
           }
           wanted = [state]
         }
@@ -43,7 +47,8 @@ enum JournalCommands {
           "reconcile", summary: "Settle invitees whose earlier request may or may not have reached the server.",
           flags: [
             .init("dry-run", nil, "list what would be re-sent, send nothing"),
-            .init("passwords", .path, "a file of {email, password} rows for direct adds that were sent with a password"),
+            .init(
+              "passwords", .path, "a file of {email, password} rows for direct adds that were sent with a password"),
           ],
           examples: ["reconcile", "reconcile --dry-run", "reconcile --passwords vault.csv"],
           discussion: """
@@ -59,7 +64,8 @@ enum JournalCommands {
       ) { context in
         var passwords: [String: String] = [:]
         if let given = try context.flagPath("passwords") {
-          passwords = try PasswordFile.read(context.session.resolvePath(given), range: context.call.flags["passwords"]?.range)
+          passwords = try PasswordFile.read(
+            context.session.resolvePath(given), range: context.call.flags["passwords"]?.range)
         }
         return ReconcileSource(
           connection: connection, session: context.session, next: context.next,
@@ -127,7 +133,8 @@ enum PasswordFile {
     var source = FileDescriptorSource(fileDescriptor: handle.fileDescriptor)
     var passwords: [String: String] = [:]
     let collect: (Item) throws -> Void = { item in
-      guard case .row(let row) = item, let email = row.value.text("email"), case .string(let password)? = row.value["password"],
+      guard case .row(let row) = item, let email = row.value.text("email"),
+        case .string(let password)? = row.value["password"],
         !password.isEmpty
       else { return }
       passwords[email.lowercased()] = password

@@ -77,7 +77,8 @@ final class JournalKeeper {
       earlier = entry
       // Sent before with no answer we could trust: never re-send blindly.
       skip = Skip(
-        reason: .inDoubt, details: [("hint", .string("an earlier request for this email may have reached the server; run reconcile"))])
+        reason: .inDoubt,
+        details: [("hint", .string("an earlier request for this email may have reached the server; run reconcile"))])
     case .held(let entry):
       earlier = entry
       return Skip(

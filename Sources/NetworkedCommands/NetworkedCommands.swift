@@ -26,10 +26,12 @@ public enum NetworkedCommands {
     definePlanFunction(session, connection)
     session.document(
       function: "role",
-      "role(name): the tagId of the community's role with that name (trimmed, any case), for tagId or roleId; fetched once per session; an unknown name is an error listing the names")
+      "role(name): the tagId of the community's role with that name (trimmed, any case), for tagId or roleId; fetched once per session; an unknown name is an error listing the names"
+    )
     session.document(
       function: "plan",
-      "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names")
+      "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names"
+    )
     session.atEndOfEveryRun { [weak connection] in connection?.releaseClaims() }
     return connection
   }
@@ -40,9 +42,11 @@ public enum NetworkedCommands {
       default: defaultBatchSize, range: 1...1000),
     .integer(
       "request-deadline",
-      summary: "seconds one request may take in all, from connecting to the answer's last byte (one cut off is in doubt)",
+      summary:
+        "seconds one request may take in all, from connecting to the answer's last byte (one cut off is in doubt)",
       default: 120, range: 1...3600),
-    .toggle("dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
+    .toggle(
+      "dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
     .toggle(
       "reinvite", summary: "send even to emails the journal says were already invited or added (normally skipped)",
       default: false),
@@ -62,9 +66,11 @@ public enum NetworkedCommands {
     [
       CommandDefinition(
         CommandSignature(
-          "invite", summary: "Invite rows {name, email, tagId, note?} by email, many per request, paced by the rate windows.",
+          "invite",
+          summary: "Invite rows {name, email, tagId, note?} by email, many per request, paced by the rate windows.",
           flags: [
-            .init("batch-size", .integer, "invitees per request (default: the batch-size setting, \(defaultBatchSize))"),
+            .init(
+              "batch-size", .integer, "invitees per request (default: the batch-size setting, \(defaultBatchSize))"),
             .init("plans", .expression, "monetization plan ids for every invitee: a string or an array"),
             .init("note", .expression, "a note for rows that have none, e.g. \"Welcome, \\(.name)!\""),
             .init("dry-run", nil, "plan the requests without sending them"),
@@ -79,9 +85,12 @@ public enum NetworkedCommands {
       ) { context in
         connection.refreshSettings()
         let session = context.session
-        let batchSize = try context.flagInteger("batch-size") ?? Int(session.setting("batch-size") ?? "") ?? defaultBatchSize
+        let batchSize =
+          try context.flagInteger("batch-size") ?? Int(session.setting("batch-size") ?? "") ?? defaultBatchSize
         guard (1...1000).contains(batchSize) else {
-          throw Diagnostic(.usage, "--batch-size must be from 1 to 1000", at: context.call.flags["batch-size"]?.range ?? context.call.range)
+          throw Diagnostic(
+            .usage, "--batch-size must be from 1 to 1000",
+            at: context.call.flags["batch-size"]?.range ?? context.call.range)
         }
         var planIds: [String]?
         if let expr = context.flagExpression("plans") {
@@ -89,15 +98,22 @@ public enum NetworkedCommands {
           planIds = try values.flatMap { value -> [String] in
             switch value {
             case .string(let id): return [id]
-            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue)
-            default: throw Diagnostic(.usage, "--plans must be plan ids (strings)", at: context.call.flags["plans"]?.range ?? context.call.range)
+            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }):
+              return items.compactMap(\.stringValue)
+            default:
+              throw Diagnostic(
+                .usage, "--plans must be plan ids (strings)",
+                at: context.call.flags["plans"]?.range ?? context.call.range)
             }
           }
           // Checked before anything is sent, once the plans are known (plan("…") fetches them).
-          if let plans = connection.knownPlans, let unknown = planIds?.first(where: { id in !plans.contains { $0.id == id } }) {
+          if let plans = connection.knownPlans,
+            let unknown = planIds?.first(where: { id in !plans.contains { $0.id == id } })
+          {
             let known = plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", ")
             throw Diagnostic(
-              .usage, "--plans: no plan has id \(unknown); the plans are: \(known)", at: context.call.flags["plans"]?.range ?? context.call.range)
+              .usage, "--plans: no plan has id \(unknown); the plans are: \(known)",
+              at: context.call.flags["plans"]?.range ?? context.call.range)
           }
         }
         let note = try context.flagExpression("note").map {
@@ -110,7 +126,8 @@ public enum NetworkedCommands {
       },
       CommandDefinition(
         CommandSignature(
-          "add-users", summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
+          "add-users",
+          summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
           flags: [
             .init("method", .word, "invite (1, the default) or direct (2: needs password)"),
             .init("dry-run", nil, "plan the requests without sending them"),
@@ -133,7 +150,8 @@ public enum NetworkedCommands {
         case "direct", "2": method = .direct
         case let other?:
           throw Diagnostic(
-            .usage, "--method must be invite or direct, got \(other)", at: context.call.flags["method"]?.range ?? context.call.range)
+            .usage, "--method must be invite or direct, got \(other)",
+            at: context.call.flags["method"]?.range ?? context.call.range)
         }
         return AddStage(
           session: context.session, connection: connection, next: context.next, method: method,
@@ -141,7 +159,9 @@ public enum NetworkedCommands {
           reinvite: connection.reinviteSetting || context.flag("reinvite"))
       },
       CommandDefinition(
-        CommandSignature("roles", summary: "The community's roles as rows {tagId, name, description, type}.", examples: ["roles", "roles | .name"]),
+        CommandSignature(
+          "roles", summary: "The community's roles as rows {tagId, name, description, type}.",
+          examples: ["roles", "roles | .name"]),
         role: .source
       ) { context in
         connection.refreshSettings()
@@ -172,7 +192,8 @@ public enum NetworkedCommands {
         CommandSignature(
           "api", summary: "Call any endpoint with the same key and pacing; the JSON response is the row.",
           parameters: [
-            .init("METHOD", .word, "GET, POST, PUT, PATCH or DELETE"), .init("PATH", .word, "e.g. /api/v1/global/tags/community"),
+            .init("METHOD", .word, "GET, POST, PUT, PATCH or DELETE"),
+            .init("PATH", .word, "e.g. /api/v1/global/tags/community"),
           ],
           flags: [
             .init("query", .expression, "query parameters as an object"),
@@ -207,7 +228,10 @@ public enum NetworkedCommands {
           throw JQError("plan(\"\(text)\"): could not fetch the plans: \(error)", at: range)
         }
         let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard let plan = plans.first(where: { $0.name?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == wanted }),
+        guard
+          let plan = plans.first(where: {
+            $0.name?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == wanted
+          }),
           let id = plan.id
         else {
           let names = plans.compactMap(\.name).map { "\"\($0)\"" }.joined(separator: ", ")
@@ -234,7 +258,8 @@ public enum NetworkedCommands {
         }
         let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let role = roles.first(where: { $0.matchKey == wanted }) else {
-          let names = roles.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }.joined(separator: ", ")
+          let names = roles.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }.joined(
+            separator: ", ")
           throw JQError("no role named \"\(text)\"; the roles are: \(names)", at: range)
         }
         try emit(.string(role.tagId))

@@ -65,7 +65,8 @@ struct PacingMiddleware: HTTPMiddleware {
     while true {
       let reservation: StateStore.Reservation
       do {
-        reservation = try await pacer.acquire(method: request.method.rawValue, path: request.path, shouldStop: shouldStop)
+        reservation = try await pacer.acquire(
+          method: request.method.rawValue, path: request.path, shouldStop: shouldStop)
       } catch is Interrupted {
         throw NetworkedAPIError.transport(sent: false, reason: "interrupted before sending", cancelled: true)
       } catch {

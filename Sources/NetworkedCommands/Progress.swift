@@ -94,7 +94,9 @@ final class ProgressReporter: Sendable {
         if due { output.write("nwsh: \(text)\n") }
       }
     case .paused(let until, let reason):
-      plain("the server refused a request (\(reason)); pausing until \(Self.clockTime(until)) (\(Self.duration(until - now)))")
+      plain(
+        "the server refused a request (\(reason)); pausing until \(Self.clockTime(until)) (\(Self.duration(until - now)))"
+      )
     case .retrying(let at, let reason):
       plain("could not reach the server (\(reason)); trying again in \(Self.duration(at - now))")
     }

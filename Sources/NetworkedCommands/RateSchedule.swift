@@ -42,7 +42,9 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
         unit = last == "s" ? 1 : last == "m" ? 60 : 3600
         span.removeLast()
       }
-      guard let amount = Double(span.isEmpty ? "1" : span), amount > 0 else { throw RateLimitSyntaxError(text: String(part)) }
+      guard let amount = Double(span.isEmpty ? "1" : span), amount > 0 else {
+        throw RateLimitSyntaxError(text: String(part))
+      }
       return RateLimit(limit: limit, seconds: amount * unit)
     }
   }

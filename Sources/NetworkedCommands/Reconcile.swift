@@ -48,7 +48,8 @@ enum ReconcileVerdict: Equatable {
       if error.code == .conflict && message.contains("invite") { return .earlierSucceeded(.invited) }
       return .stillInDoubt(
         code: Outcome.classify(error).status == .unknown ? .inDoubt : .unclassifiedRefusal,
-        detail: .object(JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
+        detail: .object(
+          JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
     }
   }
 
@@ -61,7 +62,8 @@ enum ReconcileVerdict: Equatable {
     }
     return .stillInDoubt(
       code: Outcome.classify(error).status == .unknown ? .inDoubt : .unclassifiedRefusal,
-      detail: .object(JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
+      detail: .object(
+        JSONObject([("http", error.status.map { .number($0) } ?? .null), ("message", .string(error.message))])))
   }
 
   /// The journal state, result status and `resolution` it leads to.
@@ -142,7 +144,9 @@ final class ReconcileSource: SourceStage {
     }
     if dryRun {
       for entry in doubtful {
-        try emit(entry, .planned, [("was", .string(entry.state.rawValue))] + (needsPassword(entry).map { [("needs", .string($0))] } ?? []))
+        try emit(
+          entry, .planned,
+          [("was", .string(entry.state.rawValue))] + (needsPassword(entry).map { [("needs", .string($0))] } ?? []))
       }
       session.diagnostics("nwsh: reconcile: \(doubtful.count) in doubt; dry run: nothing sent")
       return try next.finish()
@@ -197,17 +201,23 @@ final class ReconcileSource: SourceStage {
       case .claimed(let id): claimed.append((entry, id))
       case .skip(let skip): try emit(entry, .skipped, skip.fields)
       case .unwritable:
-        throw PipelineStop(status: .someFailed, message: "nwsh: reconcile: the journal could not be written; nothing sent")
+        throw PipelineStop(
+          status: .someFailed, message: "nwsh: reconcile: the journal could not be written; nothing sent")
       }
     }
     guard !claimed.isEmpty else { return nil }
     requests += 1
     guard case .success(let moved) = keeper.intend(claimed.map(\.1), request: requests) else {
-      throw PipelineStop(status: .someFailed, message: "nwsh: reconcile: the journal could not be written; nothing sent")
+      throw PipelineStop(
+        status: .someFailed, message: "nwsh: reconcile: the journal could not be written; nothing sent")
     }
     var sending: [(JournalEntry, Int64)] = []
     for (entry, id) in claimed {
-      if moved.contains(id) { sending.append((entry, id)) } else { try emit(entry, .skipped, keeper.lostClaim(email: entry.email).fields) }
+      if moved.contains(id) {
+        sending.append((entry, id))
+      } else {
+        try emit(entry, .skipped, keeper.lostClaim(email: entry.email).fields)
+      }
     }
     if sending.isEmpty { requests -= 1 }
     return sending.isEmpty ? nil : sending
@@ -253,7 +263,8 @@ final class ReconcileSource: SourceStage {
             "error",
             .error(
               code: .needsPassword,
-              message: "this direct add carried a password, which nwsh never stores; give it with reconcile --passwords FILE")
+              message:
+                "this direct add carried a password, which nwsh never stores; give it with reconcile --passwords FILE")
           ),
         ])
       return nil
@@ -295,7 +306,9 @@ final class ReconcileSource: SourceStage {
         fields.append(("error", .error(code: why, message: "the re-send did not reach the server; still in doubt")))
       default: break
       }
-      if let receipt = receipts[index], let inviteId = receipt.inviteId { fields.append(("inviteId", .string(inviteId))) }
+      if let receipt = receipts[index], let inviteId = receipt.inviteId {
+        fields.append(("inviteId", .string(inviteId)))
+      }
       outcomes.append(
         JournalOutcome(
           id: id, state: state, inviteId: receipts[index]?.inviteId, userId: receipts[index]?.userId,

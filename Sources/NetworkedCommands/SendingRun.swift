@@ -105,14 +105,17 @@ final class SendingRun {
       stopped = .authenticationFailed
       session.forcedStatus = .authentication
       session.diagnostics(
-        "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline")
+        "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline"
+      )
     }
     let (status, code) = Outcome.classify(error)
     return (status, code, status == .unknown ? .unknown : (error.requestWasSent ? .failed : .notSent))
   }
 
   /// The fields a failed request gives each of its rows.
-  func failureFields(_ error: NetworkedAPIError, _ outcome: (status: RowStatus, code: ErrorCode, state: JournalState), request: Int) -> [(String, Value)] {
+  func failureFields(
+    _ error: NetworkedAPIError, _ outcome: (status: RowStatus, code: ErrorCode, state: JournalState), request: Int
+  ) -> [(String, Value)] {
     outcome.status == .skipped
       ? Skip(reason: .interrupted).fields
       : [("error", Outcome.errorValue(error, code: outcome.code)), ("request", .number(request))]

@@ -139,7 +139,8 @@ public final class StateStore: Sendable {
       // Each entry records its operation exactly (reconcile re-sends it) and who holds it while
       // it is claimed or pending; at most one claimed-or-pending entry per person and key.
       // Entries left pending by earlier versions are in doubt: their process is gone.
-      try db.execute(sql: "UPDATE journal SET state = 'unknown', error = coalesce(error, 'in_doubt') WHERE state = 'pending'")
+      try db.execute(
+        sql: "UPDATE journal SET state = 'unknown', error = coalesce(error, 'in_doubt') WHERE state = 'pending'")
       for column in [
         "host TEXT", "pid INTEGER", "pid_start INTEGER", "lease_until REAL", "plan_ids TEXT", "plan_id TEXT",
         "method INTEGER", "password_set INTEGER NOT NULL DEFAULT 0", "supersedes INTEGER",
@@ -148,7 +149,9 @@ public final class StateStore: Sendable {
       }
       try db.execute(sql: "UPDATE journal SET op = 'invite' WHERE op = 'reconcile'")
       try db.execute(
-        sql: "CREATE UNIQUE INDEX IF NOT EXISTS journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending')")
+        sql:
+          "CREATE UNIQUE INDEX IF NOT EXISTS journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending')"
+      )
     }
     return migrator
   }
@@ -173,9 +176,11 @@ public final class StateStore: Sendable {
       try db.inTransaction(.immediate) {
         let sends = try Self.effectiveTimes(
           db, scope: scope, now: now, horizon: schedule.horizon, keep: schedule.limits.map(\.limit).max() ?? 0)
-        let pausedUntil = try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
+        let pausedUntil =
+          try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
         // In order: never before a slot already handed out.
-        let latestSlot = try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
+        let latestSlot =
+          try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
         let at = schedule.earliest(now: max(now, pausedUntil, latestSlot), after: sends)
         try db.execute(
           sql: "INSERT INTO request_log (scope, at, method, path, pid) VALUES (?, ?, ?, ?, ?)",
@@ -215,7 +220,9 @@ public final class StateStore: Sendable {
 
   /// Until when `scope` is paused (0 when it is not).
   public func pausedUntil(scope: String) throws -> Double {
-    try queue.read { db in try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0 }
+    try queue.read { db in
+      try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
+    }
   }
 
   /// The times that count against the windows in `scope` at `now`, ascending.
@@ -244,7 +251,8 @@ public final class StateStore: Sendable {
         db, sql: "SELECT at, completed, method, path, status FROM request_log WHERE scope = ? ORDER BY at, id",
         arguments: [scope]
       ).map { row in
-        LoggedRequest(at: row["at"], completed: row["completed"], method: row["method"], path: row["path"], status: row["status"])
+        LoggedRequest(
+          at: row["at"], completed: row["completed"], method: row["method"], path: row["path"], status: row["status"])
       }
     }
   }

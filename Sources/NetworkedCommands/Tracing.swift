@@ -28,7 +28,9 @@ public struct TracingTransport: HTTPTransport {
     for (name, value) in request.headers {
       lines.append("  \(name): \(name.lowercased() == "x-api-key" ? "<redacted>" : value)")
     }
-    if let body = request.body, !body.isEmpty { lines.append("  " + Self.excerpt(body, form: request.headers["Content-Type"]?.contains("form") == true)) }
+    if let body = request.body, !body.isEmpty {
+      lines.append("  " + Self.excerpt(body, form: request.headers["Content-Type"]?.contains("form") == true))
+    }
     write(scrub(lines.joined(separator: "\n")) + "\n")
     let started = clock()
     do {

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkedAPI
 import ShellCore
 
 /// Checks rows before any request is spent on them.
@@ -15,7 +16,8 @@ enum Validation {
   /// last word, this only keeps obvious typos from costing a request.
   static func isPlausibleEmail(_ text: String) -> Bool {
     let bytes = Array(text.utf8)
-    guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")), bytes.lastIndex(of: UInt8(ascii: "@")) == at
+    guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")),
+      bytes.lastIndex(of: UInt8(ascii: "@")) == at
     else { return false }
     let local = bytes[..<at]
     let domain = bytes[(at + 1)...]
@@ -55,7 +57,8 @@ enum Validation {
   /// headers of the email the server sends).
   static func name(_ value: Value) throws(Problem) -> String {
     guard let name = value.text("name") else {
-      throw Problem(code: .missingName, message: value["name"] == nil ? "no name field" : "name is empty or not a string")
+      throw Problem(
+        code: .missingName, message: value["name"] == nil ? "no name field" : "name is empty or not a string")
     }
     if let bad = firstControl(in: name, allowing: []) {
       throw Problem(code: .controlCharacter, message: "the name contains a control character (\(bad)); remove it first")
@@ -68,7 +71,9 @@ enum Validation {
   static func note(_ text: String?) throws(Problem) -> String? {
     guard let text else { return nil }
     if let bad = firstControl(in: text, allowing: ["\n", "\t"]) {
-      throw Problem(code: .controlCharacter, message: "the note contains a control character (\(bad)); only line breaks and tabs are allowed")
+      throw Problem(
+        code: .controlCharacter,
+        message: "the note contains a control character (\(bad)); only line breaks and tabs are allowed")
     }
     return text
   }
@@ -88,9 +93,12 @@ enum Validation {
   /// The trimmed `email`, checked.
   static func email(_ value: Value) throws(Problem) -> String {
     guard let email = value.text("email") else {
-      throw Problem(code: .missingEmail, message: value["email"] == nil ? "no email field" : "email is empty or not a string")
+      throw Problem(
+        code: .missingEmail, message: value["email"] == nil ? "no email field" : "email is empty or not a string")
     }
-    guard isPlausibleEmail(email) else { throw Problem(code: .invalidEmail, message: "\"\(email)\" is not an email address") }
+    guard isPlausibleEmail(email) else {
+      throw Problem(code: .invalidEmail, message: "\"\(email)\" is not an email address")
+    }
     return email
   }
 
@@ -105,11 +113,11 @@ enum Validation {
     if let roles, !roles.contains(where: { $0.tagId == id }) {
       throw Problem(
         code: .unknownRole,
-        message: "no role has id \(id); roles: " + roles.map { "\($0.name.trimmingCharacters(in: .whitespaces)) (\($0.tagId))" }.joined(separator: ", "))
+        message: "no role has id \(id); roles: "
+          + roles.map { "\($0.name.trimmingCharacters(in: .whitespaces)) (\($0.tagId))" }.joined(separator: ", "))
     }
     return id
   }
 }
 
-import NetworkedAPI
 typealias NetworkedAPIRole = NetworkedAPI.Role

@@ -1,3 +1,4 @@
+import Foundation
 import NetworkedAPI
 import ShellCore
 
@@ -54,5 +55,3 @@ struct ResultRecord {
 
   var value: Value { .object(JSONObject(fields)) }
 }
-
-import Foundation

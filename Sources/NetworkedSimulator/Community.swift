@@ -47,14 +47,28 @@ struct Community: Codable {
       Role(tagId: "69baa36beddb9f0012fdf102", name: "Alumni", type: 6),
     ]
     community.members = [
-      Member(userId: "6836fc8db386c90012787b60", name: "Olivia Owner", email: "owner@example.com", roleId: "67959032bc6bea0012fdc675"),
-      Member(userId: "6836fc8db386c90012787b69", name: "user123", email: "user123@yopmail.com", roleId: "67959032bc6bea0012fdc676"),
-      Member(userId: "6836fc8db386c90012787b6a", name: "Grace Hopper", email: "grace@example.com", roleId: "67959032bc6bea0012fdc677"),
-      Member(userId: "6836fc8db386c90012787b6b", name: "Alan Turing", email: "alan@example.com", roleId: "67959032bc6bea0012fdc678"),
+      Member(
+        userId: "6836fc8db386c90012787b60", name: "Olivia Owner", email: "owner@example.com",
+        roleId: "67959032bc6bea0012fdc675"),
+      Member(
+        userId: "6836fc8db386c90012787b69", name: "user123", email: "user123@yopmail.com",
+        roleId: "67959032bc6bea0012fdc676"),
+      Member(
+        userId: "6836fc8db386c90012787b6a", name: "Grace Hopper", email: "grace@example.com",
+        roleId: "67959032bc6bea0012fdc677"),
+      Member(
+        userId: "6836fc8db386c90012787b6b", name: "Alan Turing", email: "alan@example.com",
+        roleId: "67959032bc6bea0012fdc678"),
     ]
     community.plans = [
-      ["planId": "6801f0c2a1b2c3d4e5f60001", "name": "Supporter (monthly)", "amount": 900, "currency": "usd", "interval": "month", "status": 1],
-      ["planId": "6801f0c2a1b2c3d4e5f60002", "name": "Patron (yearly)", "amount": 9000, "currency": "usd", "interval": "year", "status": 1],
+      [
+        "planId": "6801f0c2a1b2c3d4e5f60001", "name": "Supporter (monthly)", "amount": 900, "currency": "usd",
+        "interval": "month", "status": 1,
+      ],
+      [
+        "planId": "6801f0c2a1b2c3d4e5f60002", "name": "Patron (yearly)", "amount": 9000, "currency": "usd",
+        "interval": "year", "status": 1,
+      ],
     ]
     return community
   }
@@ -83,13 +97,18 @@ struct Community: Codable {
     let badLocal: Set<UInt8> = Set(" \t\r\n\"(),:;<>[\\]".utf8)
     guard local.allSatisfy({ $0 > 0x20 && $0 != 0x7F && !badLocal.contains($0) }),
       local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
-      !local.indices.contains(where: { local[$0] == UInt8(ascii: ".") && $0 + 1 < at && local[$0 + 1] == UInt8(ascii: ".") })
+      !local.indices.contains(where: {
+        local[$0] == UInt8(ascii: ".") && $0 + 1 < at && local[$0 + 1] == UInt8(ascii: ".")
+      })
     else { return false }
     let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
     guard labels.count >= 2 else { return false }
     for label in labels {
       guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
-        label.allSatisfy({ $0 >= 0x80 || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+        label.allSatisfy({
+          $0 >= 0x80 || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+            || (0x61...0x7A).contains($0)
+        })
       else { return false }
     }
     return true

@@ -143,9 +143,13 @@ public final class NetworkedSimulator: Sendable {
     case .dripAfterActing(let interval)?:
       return .drip(route(request, now: now), intervalMilliseconds: interval)
     case .refuseEveryone(let errorJSON)?:
-      let error = (try? JSONSerialization.jsonObject(with: Data(errorJSON.utf8), options: [.fragmentsAllowed])) ?? [String: Any]()
+      let error =
+        (try? JSONSerialization.jsonObject(with: Data(errorJSON.utf8), options: [.fragmentsAllowed])) ?? [String: Any]()
       let emails = Self.requestedEmails(request)
-      return .respond(Self.ok(["success": [Any](), "failure": emails.map { ["email": $0, "error": error] }], message: "Operation completed successfully"))
+      return .respond(
+        Self.ok(
+          ["success": [Any](), "failure": emails.map { ["email": $0, "error": error] }],
+          message: "Operation completed successfully"))
     case .echoKey(let status)?:
       return .respond(Self.echo(key: key, request: request, status: status))
     }
@@ -175,7 +179,8 @@ public final class NetworkedSimulator: Sendable {
     case ("GET", "/api/v1/global/tags/community"): return roles()
     case ("GET", "/api/v1/admin/community/users"): return members(request)
     case ("GET", "/stripe/monetization/plans"): return plans()
-    case ("GET", "/_sandbox/ledger"): return state.withLock { Self.ok($0.community.ledger.map(\.json), message: "Success") }
+    case ("GET", "/_sandbox/ledger"):
+      return state.withLock { Self.ok($0.community.ledger.map(\.json), message: "Success") }
     case ("GET", "/_sandbox/requests"):
       return state.withLock { state in
         let received = state.received.filter { !$0.target.hasPrefix("/_sandbox/") }.map { request -> [String: Any] in
@@ -379,7 +384,12 @@ public final class NetworkedSimulator: Sendable {
     let emails = requestedEmails(request)
     if status == 200 && !emails.isEmpty {
       return ok(
-        ["success": [Any](), "failure": emails.map { ["email": $0, "error": ["code": "bad_key_\(key)", "message": message, "detail": detail]] }],
+        [
+          "success": [Any](),
+          "failure": emails.map {
+            ["email": $0, "error": ["code": "bad_key_\(key)", "message": message, "detail": detail]]
+          },
+        ],
         message: message)
     }
     var response = json(status, ["error": true, "message": message, "detail": detail, "data": ["echo": key]])
@@ -398,7 +408,8 @@ public final class NetworkedSimulator: Sendable {
   }
 
   static func json(_ status: Int, _ object: [String: Any]) -> WireResponse {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    let data =
+      (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     return WireResponse(status: status, body: Array(data))
   }
 }

@@ -27,7 +27,8 @@ final class CommunityFile: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     let directory = (path as NSString).deletingLastPathComponent
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try? FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     if lockFD >= 0 { flock(lockFD, LOCK_EX) }
     defer {

@@ -10,7 +10,9 @@ do {
   var summary = report.summary
   if !verbose, report.failures.count > 40 {
     let lines = summary.components(separatedBy: "\n")
-    summary = (lines.prefix(80) + ["… (--verbose for all)"] + lines.suffix(from: lines.count - 1 - report.outOfSubset.count - 1)).joined(separator: "\n")
+    summary =
+      (lines.prefix(80) + ["… (--verbose for all)"] + lines.suffix(from: lines.count - 1 - report.outOfSubset.count - 1))
+      .joined(separator: "\n")
   }
   print(summary)
   exit(report.failures.isEmpty ? 0 : 1)

@@ -80,7 +80,8 @@ struct JQArguments {
             switch item {
             case .row(let row): values.append(row.value)
             case .report(let report):
-              throw Failure(description: "--slurpfile \(pair[0]): \(pair[1]): \(JSONWriter.compact(report["error"] ?? .null))")
+              throw Failure(
+                description: "--slurpfile \(pair[0]): \(pair[1]): \(JSONWriter.compact(report["error"] ?? .null))")
             }
           }
           result.named.append((pair[0], .array(values)))

@@ -22,7 +22,9 @@ struct Nwsh: AsyncParsableCommand {
         $ARGS.positional), -r / --raw-output, -j / --join-output.
       """,
     version: NetworkedClient.version,
-    subcommands: [Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self, JournalCommand.self, ReconcileCommand.self],
+    subcommands: [
+      Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self, JournalCommand.self, ReconcileCommand.self,
+    ],
     defaultSubcommand: Run.self
   )
 }
@@ -39,7 +41,9 @@ enum Main {
       // The default subcommand's options (-c, --sandbox…) are what people look for first.
       print(Nwsh.helpMessage(for: Nwsh.self))
       let run = Run.helpMessage(for: Run.self)
-      print(run[(run.range(of: "USAGE:")?.lowerBound ?? run.startIndex)...].replacingOccurrences(of: "USAGE: run ", with: "USAGE: nwsh [run] "))
+      print(
+        run[(run.range(of: "USAGE:")?.lowerBound ?? run.startIndex)...].replacingOccurrences(
+          of: "USAGE: run ", with: "USAGE: nwsh [run] "))
       exit(0)
     }
     do {
@@ -56,7 +60,8 @@ enum Main {
 enum HelpCommand {
   static func text(for name: String) -> String? {
     let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
-    NetworkedCommands.register(in: session, environment: NetworkedEnvironment(baseURL: .production, key: nil, progress: .silent))
+    NetworkedCommands.register(
+      in: session, environment: NetworkedEnvironment(baseURL: .production, key: nil, progress: .silent))
     return session.helpText(for: name)
   }
 }

@@ -40,7 +40,9 @@ struct Run: ParsableCommand {
       The API key comes from --api-key-file, NETWORKED_API_KEY, or the profile `nwsh login` saved.
       """)
 
-  @Option(name: .customShort("c"), help: ArgumentHelp("Run PROGRAM (then standard input is data for read).", valueName: "program"))
+  @Option(
+    name: .customShort("c"),
+    help: ArgumentHelp("Run PROGRAM (then standard input is data for read).", valueName: "program"))
   var program: String?
 
   @Flag(help: "Stop at the first invalid row (exit 65) instead of reporting it and going on.")
@@ -121,7 +123,8 @@ struct Run: ParsableCommand {
       session: session, reader: reader, history: HistoryStore(path: HistoryStore.defaultPath(environment: environment)),
       label: wiring.label, currentKey: { state.wiring.keySource.key?.secret })
     repl.login = { profile in
-      guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring) else { return }
+      guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring)
+      else { return }
       state.wiring = updated
       updated.register(in: session)
       updated.guardSecrets(of: session)
@@ -176,7 +179,8 @@ func withInterruptHandling<T>(_ session: Session, _ body: () -> T) -> T {
         session.interruption.set()
         // On a terminal, wipe the half-drawn progress line rather than leave it behind.
         let start = isatty(2) == 1 ? "\r\u{1B}[2K" : "\n"
-        FileHandle.standardError.write(Data((start + "nwsh: interrupted; finishing the rows already read (again to quit now)\n").utf8))
+        FileHandle.standardError.write(
+          Data((start + "nwsh: interrupted; finishing the rows already read (again to quit now)\n").utf8))
       } else {
         session.output.flush()  // keep the results already computed
         exit(ExitStatus.interrupted.rawValue)

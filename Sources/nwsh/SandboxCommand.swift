@@ -19,7 +19,8 @@ struct Sandbox: AsyncParsableCommand {
   @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
   var port = 0
 
-  @Option(help: "Rate windows, LIMIT/SPAN,… (e.g. 4/2s,10/10s; none for none; default: the documented 10/1m,50/10m,120/1h).")
+  @Option(
+    help: "Rate windows, LIMIT/SPAN,… (e.g. 4/2s,10/10s; none for none; default: the documented 10/1m,50/10m,120/1h).")
   var rateLimits: String?
 
   @Flag(help: "Serve without rate windows (as --rate-limits none).")
@@ -51,7 +52,9 @@ struct Sandbox: AsyncParsableCommand {
         forgotten = try StateStore(path: statePath).forget(scope: scope)
       }
       FileHandle.standardError.write(
-        Data("nwsh sandbox: forgot the sandbox's community and \(forgotten) journal entr\(forgotten == 1 ? "y" : "ies")\n".utf8))
+        Data(
+          "nwsh sandbox: forgot the sandbox's community and \(forgotten) journal entr\(forgotten == 1 ? "y" : "ies")\n"
+            .utf8))
       return
     }
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)

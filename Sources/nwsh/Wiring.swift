@@ -44,7 +44,8 @@ struct Wiring {
       environment.scopeName = Sandbox.scopeName
       if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
       return Wiring(
-        environment: environment, keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),
+        environment: environment,
+        keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),
         simulator: simulator)
     }
     let source: KeySource
@@ -55,7 +56,9 @@ struct Wiring {
     }
     let url: BaseURL
     do {
-      url = try (options.baseURL ?? variables["NETWORKED_BASE_URL"] ?? source.baseURL).map { try BaseURL($0) } ?? .production
+      url =
+        try (options.baseURL ?? variables["NETWORKED_BASE_URL"] ?? source.baseURL).map { try BaseURL($0) }
+        ?? .production
     } catch {
       throw ValidationError("\(error)")
     }
@@ -90,7 +93,8 @@ struct Wiring {
     let info = whoami
     session.register(
       CommandDefinition(
-        CommandSignature("whoami", summary: "The profile, the API's base URL and the key in use (masked), and where it came from."),
+        CommandSignature(
+          "whoami", summary: "The profile, the API's base URL and the key in use (masked), and where it came from."),
         role: .source
       ) { context in WhoamiSource(value: info, next: context.next) })
   }
@@ -130,19 +134,22 @@ enum Login {
       let key = APIKey(text)
     else { throw ValidationError("no key entered") }
     if verify {
-      let environment = NetworkedEnvironment(baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
+      let environment = NetworkedEnvironment(
+        baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
       let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
       NetworkedCommands.register(in: session, environment: environment)
       let errors = Captured()
       session.diagnostics = { errors.append($0) }
       let status = session.run("roles | count", name: "<login>")
       guard status == .success else {
-        throw ValidationError("the API did not accept the key: \(errors.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        throw ValidationError(
+          "the API did not accept the key: \(errors.text.trimmingCharacters(in: .whitespacesAndNewlines))")
       }
     }
     let credentials = Credentials(path: Credentials.defaultPath(environment: ProcessInfo.processInfo.environment))
     try credentials.save(Credentials.Profile(baseURL: baseURL.string, key: key.secret), as: profile)
-    FileHandle.standardError.write(Data("nwsh: saved profile \(profile) (\(baseURL.host), key \(key.masked)) in \(credentials.path)\n".utf8))
+    FileHandle.standardError.write(
+      Data("nwsh: saved profile \(profile) (\(baseURL.host), key \(key.masked)) in \(credentials.path)\n".utf8))
     return key
   }
 
@@ -153,11 +160,13 @@ enum Login {
       return nil
     }
     do {
-      let key = try store(profile: profile, baseURL: wiring.environment.baseURL, verify: true, clock: wiring.environment.clock)
+      let key = try store(
+        profile: profile, baseURL: wiring.environment.baseURL, verify: true, clock: wiring.environment.clock)
       var updated = wiring
       updated.environment.key = key
       updated.environment.keySource = "profile \(profile)"
-      updated.keySource = KeySource(key: key, baseURL: wiring.environment.baseURL.string, origin: "profile \(profile)", profile: profile)
+      updated.keySource = KeySource(
+        key: key, baseURL: wiring.environment.baseURL.string, origin: "profile \(profile)", profile: profile)
       return updated
     } catch {
       FileHandle.standardError.write(Data("nwsh: login: \(error)\n".utf8))
@@ -207,7 +216,8 @@ struct LoginCommand: ParsableCommand {
       throw ValidationError("\(error)")
     }
     let clock: any PacingClock = testClock(variables["NWSH_TEST_CLOCK"]) ?? SystemClock()
-    _ = try Login.store(profile: profile ?? variables["NWSH_PROFILE"] ?? "default", baseURL: url, verify: !noVerify, clock: clock)
+    _ = try Login.store(
+      profile: profile ?? variables["NWSH_PROFILE"] ?? "default", baseURL: url, verify: !noVerify, clock: clock)
   }
 }
 

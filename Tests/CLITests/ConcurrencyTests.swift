@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import NetworkedSimulator
+import TestSupport
 import Testing
 
 /// Several nwsh processes on one state directory, against a server that does NOT refuse
@@ -57,15 +57,18 @@ struct ConcurrencyTests {
           invited[Self.email(in: line), default: 0] += 1
         }
         // A shared email the other process had: skipped as claimed by it or already invited.
-        #expect(lines.allSatisfy {
-          $0.contains(#""status":"invited""#) || $0.contains(#""reason":"claimed""#) || $0.contains(#""reason":"already_invited""#)
-        }, "\(output.stdout)")
+        #expect(
+          lines.allSatisfy {
+            $0.contains(#""status":"invited""#) || $0.contains(#""reason":"claimed""#)
+              || $0.contains(#""reason":"already_invited""#)
+          }, "\(output.stdout)")
       }
       #expect(invited.count == 60 && invited.values.allSatisfy { $0 == 1 }, "\(invited.filter { $0.value != 1 })")
       let counts = ledgerCounts(simulator)
       let twice = counts.filter { $0.value > 1 }.map(\.key)
       let evidence = outputs.map { output in
-        output.stdout.split(separator: "\n").filter { line in twice.contains { line.contains($0) } }.joined(separator: "\n")
+        output.stdout.split(separator: "\n").filter { line in twice.contains { line.contains($0) } }.joined(
+          separator: "\n")
           + "\n" + output.stderr
       }
       #expect(counts.count == 60 && twice.isEmpty, "sent twice: \(twice) \(evidence)")
@@ -80,8 +83,11 @@ struct ConcurrencyTests {
       let environment = ["NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": home]
       for _ in 0..<4 { simulator.inject(.statusAfterActing(500), path: "/api/v1/admin/community/invites") }
       let first = try Binary.run(
-        ["--base-url", simulator.baseURL, "-c", "read | invite --batch-size 5"], stdin: Self.rows(0..<20), environment: environment)
-      #expect(first.status == 2 && first.stdout.components(separatedBy: #""status":"unknown""#).count - 1 == 20, "\(first.stdout)")
+        ["--base-url", simulator.baseURL, "-c", "read | invite --batch-size 5"], stdin: Self.rows(0..<20),
+        environment: environment)
+      #expect(
+        first.status == 2 && first.stdout.components(separatedBy: #""status":"unknown""#).count - 1 == 20,
+        "\(first.stdout)")
       let outputs = try Self.concurrently(
         [(["reconcile", "--base-url", simulator.baseURL], ""), (["reconcile", "--base-url", simulator.baseURL], "")],
         environment: environment)
@@ -104,11 +110,13 @@ struct ConcurrencyTests {
       let environment = ["NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": home]
       // Killed after the first request's intent: rows 0–4 pending (in doubt), 5–9 only claimed.
       _ = try Binary.run(
-        ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite --batch-size 5"], stdin: Self.rows(0..<10),
+        ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite --batch-size 5"],
+        stdin: Self.rows(0..<10),
         environment: environment.merging(["NWSH_TEST_CRASH_AT": "after-intent"]) { $1 })
       #expect(simulator.ledger.isEmpty)
       let rerun = try Binary.run(
-        ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite --batch-size 5"], stdin: Self.rows(0..<10),
+        ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite --batch-size 5"],
+        stdin: Self.rows(0..<10),
         environment: environment)
       let lines = rerun.stdout.split(separator: "\n")
       #expect(lines.prefix(5).allSatisfy { $0.contains(#""reason":"in_doubt""#) }, "\(rerun.stdout)")
@@ -124,4 +132,3 @@ func ledgerCounts(_ simulator: NetworkedSimulator) -> [String: Int] {
   for entry in simulator.ledger { counts[entry.email.lowercased(), default: 0] += 1 }
   return counts
 }
-

@@ -74,7 +74,10 @@ struct InviteCLITests {
     let csv = try String(contentsOf: root.appendingPathComponent("examples/summit-attendees.csv"), encoding: .utf8)
     let consenting = csv.split(separator: "\r\n").dropFirst().filter { $0.hasSuffix(",Yes") }.count
     let output = try Binary.run(
-      ["--sandbox", root.appendingPathComponent("examples/onboard.nw").path, root.appendingPathComponent("examples/summit-attendees.csv").path],
+      [
+        "--sandbox", root.appendingPathComponent("examples/onboard.nw").path,
+        root.appendingPathComponent("examples/summit-attendees.csv").path,
+      ],
       environment: ["XDG_STATE_HOME": state])
     let results = output.stdout.split(separator: "\n")
     #expect(results.count == consenting)
@@ -92,7 +95,8 @@ struct InviteCLITests {
     let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let env = ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": ""]
-    #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: Self.rows(0..<3), environment: env).status == 0)
+    #expect(
+      try Binary.run(["--sandbox", "-c", "read | invite"], stdin: Self.rows(0..<3), environment: env).status == 0)
     let failed = #"{"name":"G","email":"grace@example.com","tagId":"69baa36beddb9f0012fdf101"}"#
     #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: failed, environment: env).status == 1)
     let usage = try Binary.run(["--sandbox", "-c", "read | invite --batch-size 0"], stdin: "", environment: env)
@@ -123,9 +127,12 @@ struct CommandLineTests {
   func scriptsAndLogin() throws {
     let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
-    let env = ["HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": ""]
+    let env = [
+      "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "NETWORKED_API_KEY": "",
+    ]
     let script = home + "/count.nw"
-    try "#!/usr/bin/env nwsh\n# counts its arguments\n$ARGS.positional | length\n".write(toFile: script, atomically: true, encoding: .utf8)
+    try "#!/usr/bin/env nwsh\n# counts its arguments\n$ARGS.positional | length\n".write(
+      toFile: script, atomically: true, encoding: .utf8)
     let fromScript = try Binary.run([script, "a", "b", "c"], environment: env)
     #expect(fromScript.stdout == "3\n" && fromScript.status == 0)
     let fromStdin = try Binary.run([], stdin: "range(2) | . * 10\n", environment: env)
@@ -135,7 +142,8 @@ struct CommandLineTests {
 
     let sandbox = try SandboxProcess()
     defer { _ = sandbox.stop() }
-    let login = try Binary.run(["login", "--profile", "test", "--base-url", sandbox.url], stdin: sandbox.key + "\n", environment: env)
+    let login = try Binary.run(
+      ["login", "--profile", "test", "--base-url", sandbox.url], stdin: sandbox.key + "\n", environment: env)
     #expect(login.status == 0, "\(login.stderr)")
     #expect(!login.stdout.contains(sandbox.key) && !login.stderr.contains(sandbox.key))
     let whoami = try Binary.run(["whoami", "--profile", "test"], environment: env)

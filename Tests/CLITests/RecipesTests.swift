@@ -16,7 +16,9 @@ struct RecipesTests {
   }
 
   static func lines(_ output: Binary.Output) -> [[String: Any]] {
-    output.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    output.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
   }
 
   static func statuses(_ output: Binary.Output) -> [String: Int] {
@@ -34,7 +36,9 @@ struct RecipesTests {
     #expect(planned.count == 50)  // the member among them is found out only by sending
     let http = try #require(planned.first?["http"] as? [String: Any])
     #expect(http["url"] as? String != nil && http["at"] as? String != nil && http["method"] as? String == "POST")
-    #expect(dry.stderr.contains("53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 3 requests"), "\(dry.stderr)")
+    #expect(
+      dry.stderr.contains("53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 3 requests"), "\(dry.stderr)"
+    )
     let run = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
     #expect(Self.statuses(run) == ["invited": 49, "failed": 1, "invalid": 2, "skipped": 1], "\(run.stdout)")
     // Roles by ticket type: a Speaker is a Contributor, Staff a Moderator.
@@ -46,7 +50,8 @@ struct RecipesTests {
   func inviteNonMembers() throws {
     let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
-    let run = try Self.nwsh(["--sandbox", "examples/recipes/invite-non-members.nw", "examples/summit-attendees.csv"], state: state)
+    let run = try Self.nwsh(
+      ["--sandbox", "examples/recipes/invite-non-members.nw", "examples/summit-attendees.csv"], state: state)
     #expect(!run.stdout.contains("grace@example.com"), "the member is joined away: \(run.stdout)")
     #expect(Self.statuses(run)["failed"] == nil)
     #expect((Self.statuses(run)["invited"] ?? 0) > 50)
@@ -59,7 +64,8 @@ struct RecipesTests {
     let first = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
     let results = state + "/results.jsonl"
     try Data(first.stdout.utf8).write(to: URL(fileURLWithPath: results))
-    let retry = try Self.nwsh(["--sandbox", "examples/recipes/retry-failed.nw", "examples/summit-attendees.csv", results], state: state)
+    let retry = try Self.nwsh(
+      ["--sandbox", "examples/recipes/retry-failed.nw", "examples/summit-attendees.csv", results], state: state)
     let emails = Self.lines(retry).compactMap { $0["email"] as? String }
     // Only the failed and invalid rows of the first run come back; nobody invited is re-sent.
     #expect(Set(emails) == ["grace@example.com", "not-an-email", "noah.nunez12@example.com"], "\(retry.stdout)")
@@ -70,7 +76,8 @@ struct RecipesTests {
     let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let run = try Self.nwsh(
-      ["--sandbox", "--trace", "examples/recipes/add-with-passwords.nw", "examples/staff.csv", "examples/vault.jsonl"], state: state)
+      ["--sandbox", "--trace", "examples/recipes/add-with-passwords.nw", "examples/staff.csv", "examples/vault.jsonl"],
+      state: state)
     #expect(Self.statuses(run) == ["added": 3], "\(run.stdout)\(run.stderr)")
     #expect(!run.stdout.contains("demo-only") && !run.stderr.contains("demo-only"))
     #expect(run.stderr.contains("password=<redacted>"))
@@ -88,17 +95,20 @@ struct RecipesTests {
     let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
     let rows = InviteCLITests.rows(0..<3)
-    #expect(Self.statuses(try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)) == ["invited": 3])
+    #expect(
+      Self.statuses(try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)) == ["invited": 3])
     let again = try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)
     #expect(Self.lines(again).allSatisfy { $0["reason"] as? String == "already_invited" }, "\(again.stdout)")
     // Even with the journal overruled, the sandbox's community knows them.
     let reinvite = try Self.nwsh(["--sandbox", "-c", "read | invite --reinvite"], stdin: rows, state: state)
-    #expect(Self.lines(reinvite).allSatisfy { ($0["error"] as? [String: Any])?["code"] as? String == "already_invited" })
+    #expect(
+      Self.lines(reinvite).allSatisfy { ($0["error"] as? [String: Any])?["code"] as? String == "already_invited" })
     #expect(Self.lines(try Self.nwsh(["journal", "--sandbox", "--status", "invited"], state: state)).count == 3)
     #expect(try Self.nwsh(["reconcile", "--sandbox"], state: state).status == 0)
     let reset = try Self.nwsh(["sandbox", "--reset"], state: state)
     #expect(reset.stderr.contains("forgot"))
-    #expect(Self.statuses(try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)) == ["invited": 3])
+    #expect(
+      Self.statuses(try Self.nwsh(["--sandbox", "-c", "read | invite"], stdin: rows, state: state)) == ["invited": 3])
   }
 
   @Test("jq's options: --arg, --argjson, --args, --rawfile, -r, -j")
@@ -107,12 +117,17 @@ struct RecipesTests {
     defer { try? FileManager.default.removeItem(atPath: state) }
     try Data("hello\n".utf8).write(to: URL(fileURLWithPath: state + "/note.txt"))
     let named = try Self.nwsh(
-      ["-c", "$who, $n + 1, $ARGS.named.who, $ARGS.positional, $note", "--arg", "who", "Ada", "--argjson", "n", "41", "--rawfile", "note",
-       state + "/note.txt", "--args", "x", "y"], state: state)
+      [
+        "-c", "$who, $n + 1, $ARGS.named.who, $ARGS.positional, $note", "--arg", "who", "Ada", "--argjson", "n", "41",
+        "--rawfile", "note",
+        state + "/note.txt", "--args", "x", "y",
+      ], state: state)
     #expect(named.stdout == "\"Ada\"\n42\n\"Ada\"\n[\"x\",\"y\"]\n\"hello\\n\"\n", "\(named.stderr)")
     #expect(try Self.nwsh(["-r", "-c", #""a", "b""#], state: state).stdout == "a\nb\n")
     #expect(try Self.nwsh(["-j", "-c", #""a", 1"#], state: state).stdout == "a1")
-    #expect(try Self.nwsh(["-c", "read | .email", "-r"], stdin: InviteCLITests.rows(0..<1), state: state).stdout == "p0@example.net\n")
+    #expect(
+      try Self.nwsh(["-c", "read | .email", "-r"], stdin: InviteCLITests.rows(0..<1), state: state).stdout
+        == "p0@example.net\n")
     let bad = try Self.nwsh(["-c", "1", "--argjson", "x", "{nope"], state: state)
     #expect(bad.status == 64 && bad.stderr.contains("not JSON"))
   }

@@ -18,22 +18,28 @@ struct SandboxCLITests {
     let path = "\(sandbox.url)/api/v1/global/tags/community"
     #expect(try curl([path, "--header", key])["error"] as? Bool == false)
     #expect(try curl([path, "--header", key])["error"] as? Bool == false)
-    let third = try Binary.run(["-s", "-o", "/dev/null", "-w", "%{http_code}", path, "--header", key], executable: "/usr/bin/curl")
+    let third = try Binary.run(
+      ["-s", "-o", "/dev/null", "-w", "%{http_code}", path, "--header", key], executable: "/usr/bin/curl")
     #expect(third.stdout == "429")
     let invite = [
-      "\(sandbox.url)/api/v1/admin/community/addExternalUsers", "--header", key, "--data-urlencode", "email=m@example.org",
+      "\(sandbox.url)/api/v1/admin/community/addExternalUsers", "--header", key, "--data-urlencode",
+      "email=m@example.org",
       "--data-urlencode", "name=M", "--data-urlencode", "roleId=69baa36beddb9f0012fdf101", "-d", "method=1",
     ]
     // The windows are used up; a second sandbox on the same state serves the same community.
     let again = try SandboxProcess(["--no-limits"], environment: ["XDG_STATE_HOME": sandbox.state])
-    _ = try curl(invite.map { $0.replacingOccurrences(of: sandbox.url, with: again.url) }.map { $0 == key ? "x-api-key: \(again.key)" : $0 })
+    _ = try curl(
+      invite.map { $0.replacingOccurrences(of: sandbox.url, with: again.url) }.map {
+        $0 == key ? "x-api-key: \(again.key)" : $0
+      })
     #expect(again.stop() == 0)
     let third2 = try SandboxProcess(["--no-limits"], environment: ["XDG_STATE_HOME": sandbox.state])
     let ledger = try curl(["\(third2.url)/_sandbox/ledger", "--header", "x-api-key: \(third2.key)"])
     #expect((ledger["data"] as? [Any])?.count == 1)
     #expect(third2.stop() == 0)
     let fresh = try SandboxProcess(["--fresh"], environment: ["XDG_STATE_HOME": sandbox.state])
-    #expect((try curl(["\(fresh.url)/_sandbox/ledger", "--header", "x-api-key: \(fresh.key)"])["data"] as? [Any])?.count == 0)
+    #expect(
+      (try curl(["\(fresh.url)/_sandbox/ledger", "--header", "x-api-key: \(fresh.key)"])["data"] as? [Any])?.count == 0)
     #expect(fresh.stop() == 0)
     #expect(sandbox.stop() == 0)
   }
@@ -55,7 +61,8 @@ struct SandboxCLITests {
     let invite = [
       "--location", "\(sandbox.url)/api/v1/admin/community/invites/emails", "--header", key,
       "--header", "Content-Type: application/json",
-      "--data-raw", """
+      "--data-raw",
+      """
       {
         "users": [
           {
@@ -75,7 +82,8 @@ struct SandboxCLITests {
     #expect(success["email"] as? String == "jane.doe@yopmail.com")
     let created = success["data"] as! [String: Any]
     #expect(Set(created.keys) == ["inviteId", "email", "timeStamp", "user"])
-    #expect(Set((created["user"] as! [String: Any]).keys) == ["userId", "name", "image", "location", "title", "industries"])
+    #expect(
+      Set((created["user"] as! [String: Any]).keys) == ["userId", "name", "image", "location", "title", "industries"])
     let second = try curl(invite)
     let data = second["data"] as! [String: Any]
     #expect((data["success"] as! [Any]).isEmpty)

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import NetworkedSimulator
+import TestSupport
 import Testing
 
 /// The key must appear in no byte nwsh writes: output, errors, trace, journal, history.
@@ -19,22 +19,29 @@ struct SecretsTests {
 
   /// Forms a hostile server echoes, beyond the three above.
   static func echoedForms(_ key: String) -> [String] {
-    forms(key) + [
-      Data("admin:\(key)".utf8).base64EncodedString(), key.lowercased(),
-      key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!,
-    ].filter { $0 != key.lowercased() }
+    forms(key)
+      + [
+        Data("admin:\(key)".utf8).base64EncodedString(), key.lowercased(),
+        key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!,
+      ].filter { $0 != key.lowercased() }
   }
 
-  @Test("a server that echoes the key in every field, a URL with the key as user-info, $ENV: no form of it is shown or stored")
+  @Test(
+    "a server that echoes the key in every field, a URL with the key as user-info, $ENV: no form of it is shown or stored"
+  )
   func hostileEcho() async throws {
     let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     var configuration = SimulatorConfiguration(apiKey: Self.key)
     configuration.rateWindows = []
     try await NetworkedSimulator.with(configuration) { simulator in
-      let env = ["NETWORKED_API_KEY": Self.key, "HOME": home, "XDG_STATE_HOME": home + "/state", "OTHER_COPY": "x" + Self.key]
+      let env = [
+        "NETWORKED_API_KEY": Self.key, "HOME": home, "XDG_STATE_HOME": home + "/state", "OTHER_COPY": "x" + Self.key,
+      ]
       let url = simulator.baseURL
-      let rows = #"{"name":"Ada","email":"ada@example.net","tagId":"69baa36beddb9f0012fdf101","roleId":"69baa36beddb9f0012fdf101"}"# + "\n"
+      let rows =
+        #"{"name":"Ada","email":"ada@example.net","tagId":"69baa36beddb9f0012fdf101","roleId":"69baa36beddb9f0012fdf101"}"#
+        + "\n"
       simulator.inject(.echoKey(status: 200), path: "/api/v1/admin/community/invites")
       simulator.inject(.echoKey(status: 409), path: "/api/v1/admin/community/addExternalUsers")
       simulator.inject(.echoKey(status: 400), path: "/api/v1/nowhere")
@@ -82,7 +89,8 @@ struct SecretsTests {
     configuration.rateWindows = []
     try await NetworkedSimulator.with(configuration) { simulator in
       let env = [
-        "NETWORKED_API_KEY": Self.key, "HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config",
+        "NETWORKED_API_KEY": Self.key, "HOME": home, "XDG_STATE_HOME": home + "/state",
+        "XDG_CONFIG_HOME": home + "/config",
       ]
       let url = simulator.baseURL
       let rows = """
@@ -98,7 +106,12 @@ struct SecretsTests {
         (["--base-url", url, "--trace", "-c", "read | add --method direct"], rows),
         (["--base-url", url, "--trace", "-c", "roles | count; members | take 1; plans | count"], ""),
         (["--base-url", url, "--trace", "-c", "api GET /api/v1/nowhere"], ""),
-        (["--base-url", url, "--trace", "-c", #"api POST /api/v1/admin/community/addExternalUsers --form --body {email: "x@example.net", name: "X", roleId: "69baa36beddb9f0012fdf101", method: 2, password: "pw-Secret-123"}"#], ""),
+        (
+          [
+            "--base-url", url, "--trace", "-c",
+            #"api POST /api/v1/admin/community/addExternalUsers --form --body {email: "x@example.net", name: "X", roleId: "69baa36beddb9f0012fdf101", method: 2, password: "pw-Secret-123"}"#,
+          ], ""
+        ),
         (["--base-url", url, "--trace", "reconcile"], ""),
         (["--base-url", url, "journal"], ""),
         (["--base-url", url, "whoami"], ""),
@@ -126,7 +139,9 @@ struct SecretsTests {
       try shell.expect(inOrder: ["\r\n", "> "], after: shell.mark)
       try shell.waitUntilEditing()
       // Percent-encoded, as in a URL pasted into the shell: still kept out of the history.
-      shell.type("let u = \"https://example.com/?k=\(Self.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)\"\r")
+      shell.type(
+        "let u = \"https://example.com/?k=\(Self.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)\"\r"
+      )
       try shell.expect(inOrder: ["\r\n", "> "], after: shell.mark)
       try shell.waitUntilEditing()
       shell.type("roles | count\r")
@@ -141,7 +156,9 @@ struct SecretsTests {
         for file in files {
           let path = directory + "/" + file
           var isDirectory: ObjCBool = false
-          guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+          guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            continue
+          }
           let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
           problems += Self.leaks(in: bytes, path)
           if bytes.range(of: Data("pw-Secret-123".utf8)) != nil { problems.append("a password in \(path)") }

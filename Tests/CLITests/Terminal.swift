@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import PTYSupport
+import TestSupport
 
 /// The real `nwsh` binary on a pseudo-terminal, driven like a person at the keyboard.
 final class Terminal {
@@ -15,8 +15,8 @@ final class Terminal {
     let argv = ([Binary.path] + arguments).map { strdup($0) } + [nil]
     let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
     }
     var master: Int32 = -1
     pid = nwsh_spawn_in_pty(Binary.path, argv, envp, &master, 30, 100)
@@ -49,7 +49,8 @@ final class Terminal {
       }
       let left = deadline.timeIntervalSinceNow
       guard left > 0 else {
-        throw TerminalError("timed out waiting for \(text.debugDescription); the screen since the mark:\n\(screen[start...])")
+        throw TerminalError(
+          "timed out waiting for \(text.debugDescription); the screen since the mark:\n\(screen[start...])")
       }
       var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
       if poll(&poller, 1, Int32(min(left, 0.5) * 1000)) > 0 {

@@ -61,7 +61,8 @@ struct TerminalTests {
     // A flag: `--dr⇥` → `--dry-run `: the invite is only planned.
     mark = shell.mark
     shell.type(#"{name: "A", email: "a@example.org", tagId: "69baa36beddb9f0012fdf101"} | invite --dr"# + "\t\r")
-    let flag = try shell.expect(inOrder: ["\"status\": \"planned\"", "dry run: would take", "nwsh sandbox> "], after: mark)
+    let flag = try shell.expect(
+      inOrder: ["\"status\": \"planned\"", "dry run: would take", "nwsh sandbox> "], after: mark)
     #expect(flag.contains("\"status\": \"planned\""))
     // Several matches: TAB lists them.
     mark = shell.mark
@@ -85,7 +86,8 @@ struct TerminalTests {
     try shell.expect("nwsh sandbox> ")
     let mark = shell.mark
     // Ten requests go at once (the role lookup is one of them); the next must wait a minute.
-    shell.type(#"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"# + "\r")
+    shell.type(
+      #"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"# + "\r")
     try shell.expect("waiting for the rate window", after: mark)
     shell.type("\u{3}")
     let output = try shell.expect(inOrder: ["interrupted; the results above", "nwsh sandbox> "], after: mark)
@@ -101,7 +103,8 @@ struct TerminalTests {
   func interruptClearsProgress() throws {
     let home = Self.home()
     defer { try? FileManager.default.removeItem(atPath: home) }
-    let program = #"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"#
+    let program =
+      #"range(12) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite --batch-size 1"#
     let shell = try Terminal(["--sandbox", "-c", program], environment: Self.environment(home))
     let mark = shell.mark
     try shell.expect("waiting for the rate window", after: mark)
@@ -143,6 +146,8 @@ struct TerminalTests {
     let history = try String(contentsOfFile: home + "/state/nwsh/history", encoding: .utf8)
     #expect(!history.contains(sandbox.key) && !history.contains("login"))
     #expect(history.contains("roles | count"))
-    #expect((try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh/history")[.posixPermissions] as? Int) == 0o600)
+    #expect(
+      (try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh/history")[.posixPermissions] as? Int)
+        == 0o600)
   }
 }

@@ -6,7 +6,9 @@ import Foundation
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
   #if FUZZ_RETRY_AFTER
-    if let value = RetryAfter(parsing: String(decoding: bytes, as: UTF8.self)) { _ = value.delay(fromEpochSeconds: 1_763_800_000) }
+    if let value = RetryAfter(parsing: String(decoding: bytes, as: UTF8.self)) {
+      _ = value.delay(fromEpochSeconds: 1_763_800_000)
+    }
   #else
     decodeResponses(bytes)
   #endif
@@ -21,7 +23,9 @@ func decodeResponses(_ body: [UInt8]) {
     transport: ClosureTransport { _, _ in HTTPResponse(status: 200, body: body) })
   let done = DispatchSemaphore(value: 0)
   Task {
-    _ = try? await client.invite([Invitee(name: "A", email: "a@example.com", tagId: "t"), Invitee(name: "B", email: "b@example.com", tagId: "t")])
+    _ = try? await client.invite([
+      Invitee(name: "A", email: "a@example.com", tagId: "t"), Invitee(name: "B", email: "b@example.com", tagId: "t"),
+    ])
     _ = try? await client.roles()
     _ = try? await client.membersPage(start: 0, count: 30)
     _ = try? await client.plans()

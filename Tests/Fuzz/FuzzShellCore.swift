@@ -9,7 +9,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// The data and session commands' signatures, as the parser sees them in nwsh.
-nonisolated(unsafe) let commandTable = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:]).commandTable
+nonisolated(unsafe) let commandTable = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+  .commandTable
 
 enum FuzzTargets {
   static func run(_ bytes: [UInt8]) {
@@ -76,7 +77,9 @@ enum FuzzTargets {
   static func kept(_ value: Value) -> Value {
     guard case .object(let object) = value else { return value }
     var result = JSONObject()
-    for (key, member) in object where keep.contains(where: { Array($0.utf8) == Array(key.utf8) }) { result[key] = member }
+    for (key, member) in object where keep.contains(where: { Array($0.utf8) == Array(key.utf8) }) {
+      result[key] = member
+    }
     return .object(result)
   }
 

@@ -47,8 +47,10 @@ struct CompleterTests {
   @Test("file paths complete for open, source and save")
   func paths() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-complete-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory.appendingPathComponent("exports"), withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: directory.appendingPathComponent("exports/summit.csv").path, contents: Data())
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("exports"), withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(
+      atPath: directory.appendingPathComponent("exports/summit.csv").path, contents: Data())
     defer { try? FileManager.default.removeItem(at: directory) }
     let session = Self.session()
     session.workingDirectory = directory.path
@@ -72,12 +74,15 @@ struct HistoryTests {
     #expect(!HistoryStore.shouldRecord(#"map {password: "hunter2"}"#, key: nil))
     #expect(!HistoryStore.shouldRecord("echo AbCdEf0123456789XyZwQ", key: nil))
     // Role ids (lower-case hex) and emails are not secrets.
-    #expect(HistoryStore.shouldRecord(#"map {tagId: "69baa36beddb9f0012fdf101", email: "ada.lovelace@example.org"}"#, key: nil))
+    #expect(
+      HistoryStore.shouldRecord(
+        #"map {tagId: "69baa36beddb9f0012fdf101", email: "ada.lovelace@example.org"}"#, key: nil))
   }
 
   @Test("the file is 0600, keeps multi-line entries, drops older duplicates and caps its size")
   func file() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-history-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-history-\(UUID().uuidString)")
+      .path
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let store = HistoryStore(path: directory + "/nwsh/history", limit: 3)
     store.append("range(2) |\nmap . * 2")
@@ -114,8 +119,11 @@ struct CredentialsTests {
     #expect(fromEnvironment.key?.secret == "env-key-5678" && fromEnvironment.origin == "NETWORKED_API_KEY")
 
     let keyFile = home + "/key"
-    FileManager.default.createFile(atPath: keyFile, contents: Data("file-key-9012\n".utf8), attributes: [.posixPermissions: 0o644])
-    #expect(throws: CredentialsError.self) { try Credentials.resolve(environment: environment, profile: nil, apiKeyFile: keyFile) }
+    _ = FileManager.default.createFile(
+      atPath: keyFile, contents: Data("file-key-9012\n".utf8), attributes: [.posixPermissions: 0o644])
+    #expect(throws: CredentialsError.self) {
+      try Credentials.resolve(environment: environment, profile: nil, apiKeyFile: keyFile)
+    }
     chmod(keyFile, 0o600)
     let fromFile = try Credentials.resolve(
       environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: nil, apiKeyFile: keyFile)

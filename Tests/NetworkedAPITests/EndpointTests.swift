@@ -1,8 +1,8 @@
 import Foundation
 import NetworkedAPI
 import NetworkedSimulator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Endpoints against the simulator")
 struct EndpointTests {
@@ -127,7 +127,8 @@ struct EndpointTests {
   @Test func addUserValidationErrorsAreTyped() async throws {
     try await Sandbox.run { sandbox in
       await #expect(throws: NetworkedAPIError.self) {
-        try await sandbox.client.addUser(AddUserRequest(email: "x@example.com", name: "X", roleId: "nope", method: .invite))
+        try await sandbox.client.addUser(
+          AddUserRequest(email: "x@example.com", name: "X", roleId: "nope", method: .invite))
       }
       do throws(NetworkedAPIError) {
         _ = try await sandbox.client.addUser(
@@ -145,7 +146,8 @@ struct EndpointTests {
     try await Sandbox.run(configure: { $0.rateWindows = [] }) { sandbox in
       for index in 0..<7 {
         _ = try await sandbox.client.addUser(
-          AddUserRequest(email: "m\(index)@example.com", name: "M \(index)", roleId: Roles.contributor, method: .direct))
+          AddUserRequest(email: "m\(index)@example.com", name: "M \(index)", roleId: Roles.contributor, method: .direct)
+        )
       }
       let before = sandbox.simulator.requestCount
       var emails: [String] = []
@@ -181,7 +183,8 @@ struct EndpointTests {
         #expect(error.code == .unauthorized)
         #expect(error.status == 401)
       }
-      let raw = try await rawRequest(sandbox.simulator.port, "GET /api/v1/global/tags/community HTTP/1.1\r\nHost: x\r\n\r\n")
+      let raw = try await rawRequest(
+        sandbox.simulator.port, "GET /api/v1/global/tags/community HTTP/1.1\r\nHost: x\r\n\r\n")
       #expect(raw.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
       #expect(raw.hasSuffix("{\"error\":true,\"message\":\"Unauthorized: a valid x-api-key header is required\"}"))
     }
@@ -209,4 +212,3 @@ struct EndpointTests {
     }
   }
 }
-

@@ -75,7 +75,8 @@ struct FaultTests {
         .body(
           #"{"data":{"success":[{"email":"jane@example.com","data":{"inviteId":"x"}}],"failure":[{"email":"jane@example.com","error":{}}]},"error":false,"message":"ok"}"#,
           acting: false))
-      let result = try await sandbox.client.invite(Self.jane + [Invitee(name: "Z", email: "z@example.com", tagId: Roles.admin)])
+      let result = try await sandbox.client.invite(
+        Self.jane + [Invitee(name: "Z", email: "z@example.com", tagId: Roles.admin)])
       guard case .contradictory(let receipt, let reason) = result.outcomes[0] else {
         Issue.record("got \(result.outcomes[0])")
         return
@@ -89,7 +90,9 @@ struct FaultTests {
   @Test func unexpectedEmailsAreListed() async throws {
     try await Sandbox.run { sandbox in
       sandbox.simulator.inject(
-        .body(#"{"data":{"success":[],"failure":[{"email":"other@example.com","error":{}}]},"error":false}"#, acting: false))
+        .body(
+          #"{"data":{"success":[],"failure":[{"email":"other@example.com","error":{}}]},"error":false}"#, acting: false)
+      )
       let result = try await sandbox.client.invite(Self.jane)
       #expect(result.outcomes == [.missing])
       #expect(result.unexpectedEmails == ["other@example.com"])

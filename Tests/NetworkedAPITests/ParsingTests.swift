@@ -1,5 +1,6 @@
-@testable import NetworkedAPI
 import Testing
+
+@testable import NetworkedAPI
 
 @Suite("Retry-After, base URLs, form encoding")
 struct ParsingTests {
@@ -17,7 +18,10 @@ struct ParsingTests {
     #expect(RetryAfter(parsing: text) == expected)
   }
 
-  @Test(arguments: ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT"])
+  @Test(arguments: [
+    "", "-1", "1.5", "soon", "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
+    "Sun, 06 Foo 1994 08:49:37 GMT",
+  ])
   func retryAfterRejects(text: String) {
     #expect(RetryAfter(parsing: text) == nil)
   }

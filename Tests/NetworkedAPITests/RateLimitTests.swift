@@ -1,7 +1,7 @@
 import NetworkedAPI
 import NetworkedSimulator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Rate windows")
 struct RateLimitTests {
@@ -56,7 +56,10 @@ struct RateLimitTests {
   }
 
   @Test func windowsArePerKeyAndRefusalsDoNotCount() async throws {
-    try await Sandbox.run(configure: { $0.apiKeys.insert("second-key"); $0.rateWindows = [RateWindow(limit: 2, seconds: 10)] }) {
+    try await Sandbox.run(configure: {
+      $0.apiKeys.insert("second-key")
+      $0.rateWindows = [RateWindow(limit: 2, seconds: 10)]
+    }) {
       sandbox in
       let other = try sandbox.client(key: "second-key")
       _ = try await sandbox.client.roles()

@@ -13,11 +13,13 @@ struct RedactorTests {
       Self.key,
       Self.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
       Self.key.utf8.map { String(format: "%%%02x", $0) }.joined(),
-      Self.key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!.replacingOccurrences(of: "+", with: "%2B"),
+      Self.key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!.replacingOccurrences(
+        of: "+", with: "%2B"),
       Data(Self.key.utf8).base64EncodedString(),
       Data(("a:" + Self.key).utf8).base64EncodedString(),
       Data(("ab:" + Self.key + "!").utf8).base64EncodedString(),
-      Data(("abc:" + Self.key).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+      Data(("abc:" + Self.key).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        .replacingOccurrences(of: "/", with: "_"),
       Self.key.utf8.map { String(format: "%02x", $0) }.joined(),
       Self.key.replacingOccurrences(of: "/", with: #"\/"#),
       Self.key.replacingOccurrences(of: "+", with: #"\u002B"#),
@@ -35,7 +37,8 @@ struct RedactorTests {
   func decodedValues() throws {
     let escaped = Self.key.unicodeScalars.map { String(format: "\\u%04x", $0.value) }.joined()
     let value = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"m":"key \#(escaped)","n":[1,"ok"]}"#.utf8))
-    #expect(redactor.scrub(value) == .object(["m": .string("key <redacted>"), "n": .array([.number(1), .string("ok")])]))
+    #expect(
+      redactor.scrub(value) == .object(["m": .string("key <redacted>"), "n": .array([.number(1), .string("ok")])]))
     #expect(redactor.scrub("nothing secret here: NWSH-sweep") == "nothing secret here: NWSH-sweep")
     #expect(Redactor(secrets: ["abc"]).scrub("abc") == "abc")  // too short to hunt for
   }

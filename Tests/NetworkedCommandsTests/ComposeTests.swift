@@ -18,20 +18,24 @@ struct ComposeTests {
 
   @Test("invite | where | save keeps the retry list; count counts results; the exit status still counts every result")
   func resultsFlowOn() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-compose-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-compose-\(UUID().uuidString)")
+      .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try await Harness.run { h in
-      let retry = try await h.run(#"read | invite | where .status != "invited" | save \#(directory)/retry.jsonl"#, stdin: Self.rows)
+      let retry = try await h.run(
+        #"read | invite | where .status != "invited" | save \#(directory)/retry.jsonl"#, stdin: Self.rows)
       #expect(retry.stdout.isEmpty, "\(retry.stdout)")
       let saved = try String(contentsOfFile: directory + "/retry.jsonl", encoding: .utf8).split(separator: "\n")
       #expect(saved.count == 2 && saved.allSatisfy { !$0.contains(#""status":"invited""#) })
       #expect(retry.status == .someFailed)  // filtered out, still counted
       #expect(retry.stderr.contains("4 rows (2 invited, 1 failed, 1 invalid)"))
-      let counted = try await h.run("read | invite --dry-run | count", stdin: Self.rows.replacingOccurrences(of: "new", with: "other"))
+      let counted = try await h.run(
+        "read | invite --dry-run | count", stdin: Self.rows.replacingOccurrences(of: "new", with: "other"))
       #expect(counted.stdout == "4\n")
       let planned = try await h.run(
-        #"read | invite --dry-run | where .status == "planned" | .http.at"#, stdin: Self.rows.replacingOccurrences(of: "new", with: "plan"))
+        #"read | invite --dry-run | where .status == "planned" | .http.at"#,
+        stdin: Self.rows.replacingOccurrences(of: "new", with: "plan"))
       #expect(planned.results.count == 3)
       #expect(h.simulator.ledger.count == 2)
     }
@@ -63,7 +67,8 @@ struct ComposeTests {
         read | join $members --on (.email | ascii_downcase) --anti | invite
         """
       let outcome = try await h.run(program, stdin: Self.rows)
-      #expect(outcome.with(status: "invited").map { $0["email"]?.stringValue } == ["new1@example.org", "new2@example.org"])
+      #expect(
+        outcome.with(status: "invited").map { $0["email"]?.stringValue } == ["new1@example.org", "new2@example.org"])
       #expect(!outcome.results.contains { $0["email"]?.stringValue == "grace@example.com" })
       #expect(h.simulator.ledger.map(\.email) == ["new1@example.org", "new2@example.org"])
     }

@@ -2,8 +2,8 @@ import Foundation
 import NetworkedCommands
 import NetworkedSimulator
 import ShellCore
-import Testing
 import TestSupport
+import Testing
 
 /// Random fault schedules: whatever goes wrong, each run gives one result per row, no email is
 /// ever invited twice, and run → re-run → reconcile → re-run ends with everyone invited once.
@@ -25,10 +25,13 @@ struct FaultScheduleTests {
     case 3: return .closeAfterActing
     case 4: return .closeBeforeActing
     case 5: return .truncatedBody
-    case 6: return .rateLimited(retryAfter: [nil, "0", "7", "Wed, 21 Oct 2015 07:28:00 GMT"].randomElement(using: &random)!)
+    case 6:
+      return .rateLimited(retryAfter: [nil, "0", "7", "Wed, 21 Oct 2015 07:28:00 GMT"].randomElement(using: &random)!)
     case 7: return .unavailable(retryAfter: ["3", "120"].randomElement(using: &random)!)
     case 8: return .body("<html>502 Bad Gateway</html>", contentType: "text/html", acting: Bool.random(using: &random))
-    case 9: return .body(#"{"data":{"success":[],"failure":[]},"error":false}"#, contentType: "application/json", acting: true)
+    case 9:
+      return .body(
+        #"{"data":{"success":[],"failure":[]},"error":false}"#, contentType: "application/json", acting: true)
     case 10: return .status(401)
     default: return .delay(milliseconds: 1)
     }
@@ -44,12 +47,16 @@ struct FaultScheduleTests {
       for fault in faults { h.simulator.inject(fault, path: "/api/v1/admin/community/invites") }
       let input = inviteRows(rows)
       // Faults are finite: a few rounds of reconcile settle whatever they left in doubt.
-      let steps = ["read | invite --batch-size \(batch)", "read | invite"] + Array(repeating: "reconcile", count: 4) + ["read | invite"]
+      let steps =
+        ["read | invite --batch-size \(batch)", "read | invite"] + Array(repeating: "reconcile", count: 4) + [
+          "read | invite"
+        ]
       var last: Harness.Outcome?
       for step in steps {
         let outcome = try await h.run(step, stdin: input)
         if step != "reconcile" {
-          #expect(outcome.results.count == rows, "seed \(seed), \(step): \(outcome.results.count) results for \(rows) rows")
+          #expect(
+            outcome.results.count == rows, "seed \(seed), \(step): \(outcome.results.count) results for \(rows) rows")
           #expect(Set(outcome.results.compactMap { $0["row"]?.doubleValue }).count == rows, "seed \(seed), \(step)")
           // The server never sees an invite run re-send an email it already has (the ledger
           // alone could not show it: the server refuses the duplicate).
@@ -57,11 +64,14 @@ struct FaultScheduleTests {
             !outcome.results.contains { $0["error"]?["code"]?.stringValue == "already_invited" },
             "seed \(seed), \(step): re-sent an email the server already had")
         }
-        #expect(ledgerCounts(h.simulator).values.allSatisfy { $0 == 1 }, "seed \(seed), \(step): an email invited twice")
+        #expect(
+          ledgerCounts(h.simulator).values.allSatisfy { $0 == 1 }, "seed \(seed), \(step): an email invited twice")
         last = outcome
       }
       #expect(last?.results.allSatisfy { ["invited", "skipped"].contains($0["status"]?.stringValue ?? "") } == true)
-      #expect(h.simulator.ledger.count == rows, "seed \(seed): \(h.simulator.ledger.count) of \(rows) invited in the end; faults \(faults)")
+      #expect(
+        h.simulator.ledger.count == rows,
+        "seed \(seed): \(h.simulator.ledger.count) of \(rows) invited in the end; faults \(faults)")
     }
   }
 }

@@ -58,7 +58,8 @@ struct Harness {
     private let prog = Locked<String>("")
 
     init(
-      harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy, timeout: Double = 10
+      harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy,
+      timeout: Double = 10
     ) throws {
       let out = self.out
       let err = self.err
@@ -87,13 +88,15 @@ struct Harness {
       }
       let stdout = String(decoding: out.withLock { $0 }, as: UTF8.self)
       let results = stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
-      return Outcome(status: status, stdout: stdout, stderr: err.withLock { $0 }, progress: prog.withLock { $0 }, results: results)
+      return Outcome(
+        status: status, stdout: stdout, stderr: err.withLock { $0 }, progress: prog.withLock { $0 }, results: results)
     }
   }
 
   /// A session for `key` (the test key by default) reading `stdin`.
   func session(
-    key: String = Harness.key, stdin: String = "", clock: (any PacingClock)? = nil, retryPolicy: RetryPolicy = RetryPolicy(),
+    key: String = Harness.key, stdin: String = "", clock: (any PacingClock)? = nil,
+    retryPolicy: RetryPolicy = RetryPolicy(),
     timeout: Double = 10
   ) throws -> Run {
     try Run(harness: self, key: key, stdin: stdin, clock: clock, retryPolicy: retryPolicy, timeout: timeout)
@@ -107,7 +110,9 @@ struct Harness {
 }
 
 /// `count` invite rows as JSON lines: `person0@example.org` … with the Member role's id.
-func inviteRows(_ count: Int, from start: Int = 0, tagId: String = Roles.member, domain: String = "example.org") -> String {
+func inviteRows(_ count: Int, from start: Int = 0, tagId: String = Roles.member, domain: String = "example.org")
+  -> String
+{
   (start..<(start + count)).map { i in
     #"{"name":"Person \#(i)","email":"person\#(i)@\#(domain)","tagId":"\#(tagId)"}"#
   }.joined(separator: "\n") + "\n"

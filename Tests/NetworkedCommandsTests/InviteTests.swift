@@ -84,7 +84,10 @@ struct InviteTests {
       h.simulator.inject(.body(body, contentType: "application/json", acting: false))
       let outcome = try await h.run("read | invite", stdin: inviteRows(3))
       #expect(outcome.statusByRow == [1: "invited", 2: "unknown", 3: "unknown"])
-      #expect(outcome.with(status: "unknown").map { $0["error"]?["code"]?.stringValue } == ["missing_from_response", "contradictory_response"])
+      #expect(
+        outcome.with(status: "unknown").map { $0["error"]?["code"]?.stringValue } == [
+          "missing_from_response", "contradictory_response",
+        ])
       #expect(outcome.status == .someUnknown)
     }
   }
@@ -105,13 +108,19 @@ struct InviteTests {
         """
       let outcome = try await h.run("read | invite", stdin: rows)
       #expect(outcome.results.count == 8)
-      #expect(outcome.statusByRow == [1: "invited", 2: "invalid", 3: "invalid", 4: "invalid", 5: "invalid", 6: "skipped", 7: "invalid", 8: "invalid"])
+      #expect(
+        outcome.statusByRow == [
+          1: "invited", 2: "invalid", 3: "invalid", 4: "invalid", 5: "invalid", 6: "skipped", 7: "invalid",
+          8: "invalid",
+        ])
       let codes = outcome.with(status: "invalid").map { $0["error"]?["code"]?.stringValue ?? "" }
       #expect(codes == ["missing_name", "invalid_email", "missing_role", "not_an_object", "bad_json", "invalid_email"])
       #expect(outcome.results.first { $0["row"]?.doubleValue == 6 }?["duplicateOf"]?.doubleValue == 1)
       #expect(h.simulator.ledger.map(\.email) == ["ok@example.org"])
       let sent = h.simulator.receivedRequests.map(\.bodyText).joined()
-      for email in ["noname@", "not-an-email", "norole@", "OK@example.org", "two words"] { #expect(!sent.contains(email)) }
+      for email in ["noname@", "not-an-email", "norole@", "OK@example.org", "two words"] {
+        #expect(!sent.contains(email))
+      }
       #expect(outcome.status == .someFailed)
     }
   }
@@ -119,7 +128,8 @@ struct InviteTests {
   @Test("dry run sends nothing and says how many requests and how long")
   func dryRun() async throws {
     try await Harness.run { h in
-      let outcome = try await h.run("set dry-run on\nread | invite --plans [\"6801f0c2a1b2c3d4e5f60001\"]", stdin: inviteRows(1500))
+      let outcome = try await h.run(
+        "set dry-run on\nread | invite --plans [\"6801f0c2a1b2c3d4e5f60001\"]", stdin: inviteRows(1500))
       #expect(h.simulator.requestCount == 0)
       #expect(h.simulator.ledger.isEmpty)
       #expect(outcome.with(status: "planned").count == 1500)
@@ -136,7 +146,8 @@ struct InviteTests {
       #expect(outcome.results.last?["request"]?.doubleValue == 15)
       #expect(!outcome.stdout.contains(Harness.key))
       // 15 requests: 10 now, 5 a minute later.
-      #expect(outcome.stderr.contains("dry run: would take 15 requests, 1m 00s under the rate windows"), "\(outcome.stderr)")
+      #expect(
+        outcome.stderr.contains("dry run: would take 15 requests, 1m 00s under the rate windows"), "\(outcome.stderr)")
       #expect(outcome.status == .success)
     }
   }
@@ -167,7 +178,9 @@ struct InviteTests {
     try await Harness.run(configure: { $0.maxUsersPerInvite = 30 }) { h in
       let outcome = try await h.run("read | invite --batch-size 100", stdin: inviteRows(200))
       #expect(outcome.with(status: "invited").count == 200)
-      let statuses = h.simulator.receivedRequests.map(\.bodyText).map { $0.components(separatedBy: "\"email\"").count - 1 }
+      let statuses = h.simulator.receivedRequests.map(\.bodyText).map {
+        $0.components(separatedBy: "\"email\"").count - 1
+      }
       // 100 → 413, 50 → 413, 25 ✓ 25 ✓ 25 ✓ 25 ✓ then 25 at a time from the start.
       #expect(statuses.prefix(3) == [100, 50, 25])
       #expect(statuses.dropFirst(2).allSatisfy { $0 == 25 })
@@ -245,7 +258,8 @@ struct InviteTests {
         """
       let invite = try await h.run("read | add-users", stdin: rows)
       #expect(invite.statusByRow == [1: "invited", 2: "invited"])
-      let direct = try await h.run("read | map {name, email: (\"d.\" + .email), roleId, password} | add-users --method direct", stdin: rows)
+      let direct = try await h.run(
+        "read | map {name, email: (\"d.\" + .email), roleId, password} | add-users --method direct", stdin: rows)
       #expect(direct.statusByRow == [1: "added", 2: "invalid"])
       #expect(direct.results[1]["error"]?["code"]?.stringValue == "missing_password")
       let planned = try await h.run("read | add --method direct --dry-run --reinvite", stdin: rows)
@@ -265,13 +279,17 @@ struct InviteTests {
   func directory() async throws {
     try await Harness.run { h in
       let roles = try await h.run("roles | .name")
-      #expect(roles.results.map(\.stringValue) == ["Admin", "Moderator", "Contributor", "Viewer", "Architect ", "Member", "Alumni"])
+      #expect(
+        roles.results.map(\.stringValue) == [
+          "Admin", "Moderator", "Contributor", "Viewer", "Architect ", "Member", "Alumni",
+        ])
       let members = try await h.run("members --page-size 1 | take 2 | .email")
       #expect(members.results.map(\.stringValue) == ["owner@example.com", "user123@yopmail.com"])
       #expect(h.simulator.receivedRequests.filter { $0.target.hasPrefix("/api/v1/admin/community/users") }.count == 2)
       let plans = try await h.run("plans | .planId")
       #expect(plans.results.map(\.stringValue) == ["6801f0c2a1b2c3d4e5f60001", "6801f0c2a1b2c3d4e5f60002"])
-      let api = try await h.run("api GET /api/v1/admin/community/users --query {start: 0, count: 3} | .data.content | length")
+      let api = try await h.run(
+        "api GET /api/v1/admin/community/users --query {start: 0, count: 3} | .data.content | length")
       #expect(api.results.map(\.doubleValue) == [3])
       #expect(h.simulator.receivedRequests.last?.target == "/api/v1/admin/community/users?start=0&count=3")
     }
@@ -299,7 +317,9 @@ struct PacingDetailTests {
       // beside this one, whose server would answer 401).
       let url = "http://127.0.0.1:1"
       let errors = Locked<String>("")
-      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } }, environment: [:])
+      let session = Session(
+        output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } },
+        environment: [:])
       let output = Locked<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
       session.standardInput = { BytesSource(inviteRows(2)) }
@@ -345,7 +365,8 @@ struct PacingDetailTests {
           baseURL: try BaseURL(h.simulator.baseURL), key: APIKey(Harness.key), clock: h.clock, statePath: h.statePath,
           progress: ProgressOutput(isTerminal: true) { text in progress.withLock { $0 += text } }))
       _ = await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: session.run("read | batch 30 | invite --batch-size 2", name: "<t>")) }.start()
+        Thread { continuation.resume(returning: session.run("read | batch 30 | invite --batch-size 2", name: "<t>")) }
+          .start()
       }
       let text = progress.withLock { $0 }
       #expect(text.contains("\r\u{1B}[2Kwaiting for the rate window: next request at "))

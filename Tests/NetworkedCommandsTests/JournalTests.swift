@@ -1,9 +1,10 @@
 import Foundation
 import NetworkedAPI
-@testable import NetworkedCommands
 import NetworkedSimulator
 import ShellCore
 import Testing
+
+@testable import NetworkedCommands
 
 /// Counts how many times each email was invited or added on the server.
 func ledgerCounts(_ simulator: NetworkedSimulator) -> [String: Int] {
@@ -20,7 +21,10 @@ struct JournalTests {
       let first = try await h.run("read | invite", stdin: inviteRows(5))
       #expect(first.with(status: "invited").count == 5)
       let second = try await h.run("read | invite", stdin: inviteRows(7))
-      #expect(second.statusByRow == [1: "skipped", 2: "skipped", 3: "skipped", 4: "skipped", 5: "skipped", 6: "invited", 7: "invited"])
+      #expect(
+        second.statusByRow == [
+          1: "skipped", 2: "skipped", 3: "skipped", 4: "skipped", 5: "skipped", 6: "invited", 7: "invited",
+        ])
       for (earlier, now) in zip(first.results, second.with(status: "skipped")) {
         #expect(now["reason"]?.stringValue == "already_invited")
         #expect(now["inviteId"]?.stringValue == earlier["inviteId"]?.stringValue)
@@ -66,7 +70,8 @@ struct JournalTests {
     ("HTML 200", .body("<html>ok</html>", contentType: "text/html", acting: true)),
   ]
 
-  @Test("in doubt after each fault: unknown, then skipped on a re-run, then settled by reconcile; never invited twice",
+  @Test(
+    "in doubt after each fault: unknown, then skipped on a re-run, then settled by reconcile; never invited twice",
     arguments: 0..<6)
   func inDoubtThenReconcile(_ index: Int) async throws {
     let (name, fault) = Self.inDoubtFaults[index]
@@ -80,9 +85,10 @@ struct JournalTests {
       #expect(rerun.with(status: "skipped").allSatisfy { $0["reason"]?.stringValue == "in_doubt" })
       let reconcile = try await h.run("reconcile")
       #expect(reconcile.results.count == 3, "\(name): \(reconcile.stdout)")
-      #expect(reconcile.results.allSatisfy {
-        $0["status"]?.stringValue == "invited" && $0["resolution"]?.stringValue == "earlier_request_succeeded"
-      })
+      #expect(
+        reconcile.results.allSatisfy {
+          $0["status"]?.stringValue == "invited" && $0["resolution"]?.stringValue == "earlier_request_succeeded"
+        })
       // Settled: a third run skips them as invited, and reconcile finds nothing left.
       let third = try await h.run("read | invite", stdin: inviteRows(4))
       #expect(third.results.allSatisfy { $0["reason"]?.stringValue == "already_invited" })
@@ -96,7 +102,8 @@ struct JournalTests {
   func neverArrived() async throws {
     try await Harness.run { h in
       // The body is unreadable but the server did not act: nwsh cannot tell, so: unknown.
-      h.simulator.inject(.body("{not json", contentType: "application/json", acting: false), path: "/api/v1/admin/community/invites")
+      h.simulator.inject(
+        .body("{not json", contentType: "application/json", acting: false), path: "/api/v1/admin/community/invites")
       let first = try await h.run("read | invite", stdin: inviteRows(2))
       #expect(first.with(status: "unknown").count == 2)
       #expect(h.simulator.ledger.isEmpty)
@@ -119,7 +126,8 @@ struct JournalTests {
       // Not in doubt: the re-run sends them (no reconcile needed).
       let second = try await h.run("read | invite", stdin: inviteRows(2))
       #expect(second.with(status: "invited").count == 2)
-      h.simulator.inject(.unavailable(retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT"), path: "/api/v1/admin/community/invites")
+      h.simulator.inject(
+        .unavailable(retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT"), path: "/api/v1/admin/community/invites")
       let third = try await h.run("read | invite", stdin: inviteRows(1, from: 10))
       #expect(third.with(status: "invited").count == 1)  // a date in the past: retried at once
       #expect(ledgerCounts(h.simulator).values.allSatisfy { $0 == 1 })
@@ -134,9 +142,11 @@ struct JournalTests {
       try run.connection.pacer().store.simulateFullDisk()
       let outcome = await run.run("read | invite --batch-size 2")
       #expect(outcome.results.count == 40)
-      #expect(outcome.results.allSatisfy { $0["status"]?.stringValue == "failed" || $0["status"]?.stringValue == "invited" })
+      #expect(
+        outcome.results.allSatisfy { $0["status"]?.stringValue == "failed" || $0["status"]?.stringValue == "invited" })
       // Whatever went out was journalled first: every invite the server holds has its entry.
-      let journalled = Set(try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope).map { $0.email })
+      let journalled = Set(
+        try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope).map { $0.email })
       #expect(h.simulator.ledger.allSatisfy { journalled.contains($0.email) })
       #expect(outcome.with(status: "failed").allSatisfy { $0["error"]?["code"]?.stringValue == "journal_error" })
       #expect(!outcome.with(status: "failed").isEmpty)

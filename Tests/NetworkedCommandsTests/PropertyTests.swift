@@ -54,7 +54,8 @@ struct PropertyTests {
     let cell = Self.characters(Self.awkward).string(of: 0...12)
     await propertyCheck(count: 100, input: cell.array(of: 3).array(of: 1...8)) { table in
       let rows = table.map { cells in
-        Value.object(JSONObject([("first", .string(cells[0])), ("second", .string(cells[1])), ("third", .string(cells[2]))]))
+        Value.object(
+          JSONObject([("first", .string(cells[0])), ("second", .string(cells[1])), ("third", .string(cells[2]))]))
       }
       let input = rows.map(JSONWriter.compact).joined(separator: "\n") + "\n"
       let path = directory.appendingPathComponent("t\(UUID().uuidString).csv").path
@@ -74,7 +75,8 @@ struct PropertyTests {
     let extra: [Character] = ["\u{0}", "\u{1F}", "\u{7F}", "\u{2028}", "/"]
     let text = Self.characters(Self.awkward + extra).string(of: 0...40)
     await propertyCheck(count: 300, input: text, Gen.int(in: -1_000_000...1_000_000)) { string, number in
-      let value = Value.object(JSONObject([("s", .string(string)), ("n", .number(number)), ("a", .array([.string(string), .null]))]))
+      let value = Value.object(
+        JSONObject([("s", .string(string)), ("n", .number(number)), ("a", .array([.string(string), .null]))]))
       let written = JSONWriter.compact(value)
       let parsed = try? JSONParser.parse(written)
       #expect(parsed.map(JSONWriter.compact) == written)

@@ -19,15 +19,20 @@ struct ReconcileTests {
   @Test("an in-doubt direct add with a password and a plan: needs the password; given it, the same form is re-sent")
   func directAdd() async throws {
     try await Harness.run { h in
-      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-vault-\(UUID().uuidString)").path
+      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-vault-\(UUID().uuidString)")
+        .path
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       defer { try? FileManager.default.removeItem(atPath: directory) }
-      let row = #"{"name":"Dee Rect","email":"dee@example.org","roleId":"\#(Roles.member)","planId":"\#(Self.plan)","password":"pw-Vault-77"}"#
+      let row =
+        #"{"name":"Dee Rect","email":"dee@example.org","roleId":"\#(Roles.member)","planId":"\#(Self.plan)","password":"pw-Vault-77"}"#
       h.simulator.inject(.status(504), path: Self.addPath)
       let first = try await h.run("read | add --method direct", stdin: row + "\n")
       #expect(first.with(status: "unknown").count == 1)
       let sent = Self.posts(h.simulator, Self.addPath)
-      #expect(sent == ["email=dee%40example.org&name=Dee+Rect&password=pw-Vault-77&roleId=\(Roles.member)&planId=\(Self.plan)&method=2"])
+      #expect(
+        sent == [
+          "email=dee%40example.org&name=Dee+Rect&password=pw-Vault-77&roleId=\(Roles.member)&planId=\(Self.plan)&method=2"
+        ])
 
       // Without the password nothing is re-sent, and the person stays in doubt.
       let blind = try await h.run("reconcile")
@@ -35,11 +40,14 @@ struct ReconcileTests {
       #expect(blind.results[0]["status"]?.stringValue == "unknown")
       #expect(blind.results[0]["error"]?["code"]?.stringValue == "needs_password")
       #expect(Self.posts(h.simulator, Self.addPath).count == 1)
-      #expect(try await h.run("read | add --method direct", stdin: row + "\n").results[0]["reason"]?.stringValue == "in_doubt")
+      #expect(
+        try await h.run("read | add --method direct", stdin: row + "\n").results[0]["reason"]?.stringValue == "in_doubt"
+      )
       // Nothing went to the invites endpoint either (the old reconcile sent an invite there).
       #expect(Self.posts(h.simulator, Self.invitePath).isEmpty)
 
-      try Data(#"{"email":"DEE@example.org","password":"pw-Vault-77"}"#.utf8).write(to: URL(fileURLWithPath: directory + "/vault.jsonl"))
+      try Data(#"{"email":"DEE@example.org","password":"pw-Vault-77"}"#.utf8).write(
+        to: URL(fileURLWithPath: directory + "/vault.jsonl"))
       let settled = try await h.run("reconcile --passwords \(directory)/vault.jsonl")
       #expect(settled.results.map { $0["resolution"]?.stringValue } == ["sent_now"], "\(settled.stdout)")
       #expect(settled.results[0]["status"]?.stringValue == "added")
@@ -62,7 +70,8 @@ struct ReconcileTests {
       defer { try? FileManager.default.removeItem(atPath: directory) }
       try Data("email,password\nal@example.org,pw-x\n".utf8).write(to: URL(fileURLWithPath: directory))
       let settled = try await h.run("reconcile --passwords \(directory)")
-      #expect(settled.results.map { $0["resolution"]?.stringValue } == ["earlier_request_succeeded"], "\(settled.stdout)")
+      #expect(
+        settled.results.map { $0["resolution"]?.stringValue } == ["earlier_request_succeeded"], "\(settled.stdout)")
       #expect(settled.results[0]["status"]?.stringValue == "added")
       #expect(h.simulator.ledger.count == 1)
     }
@@ -92,9 +101,10 @@ struct ReconcileTests {
       h.simulator.inject(.refuseEveryone(errorJSON: "{}"), path: Self.invitePath)
       let reconcile = try await h.run("reconcile")
       #expect(reconcile.results.count == 2)
-      #expect(reconcile.results.allSatisfy {
-        $0["status"]?.stringValue == "unknown" && $0["error"]?["code"]?.stringValue == "unclassified_refusal"
-      }, "\(reconcile.stdout)")
+      #expect(
+        reconcile.results.allSatisfy {
+          $0["status"]?.stringValue == "unknown" && $0["error"]?["code"]?.stringValue == "unclassified_refusal"
+        }, "\(reconcile.stdout)")
       #expect(reconcile.status == .someUnknown)
       let rerun = try await h.run("read | invite", stdin: inviteRows(2))
       #expect(rerun.results.allSatisfy { $0["reason"]?.stringValue == "in_doubt" }, "\(rerun.stdout)")

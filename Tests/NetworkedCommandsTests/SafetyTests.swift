@@ -27,12 +27,13 @@ struct SafetyTests {
   @Test("control characters in a name or note make the row invalid (line breaks and tabs allowed in notes)")
   func controlCharacters() async throws {
     try await Harness.run { h in
-      let rows = [
-        #"{"name":"Evil\r\nBcc: x@y.z","email":"a@example.org","tagId":"\#(Roles.member)"}"#,
-        #"{"name":"Bell\u0007","email":"b@example.org","tagId":"\#(Roles.member)"}"#,
-        #"{"name":"Ok","email":"c@example.org","tagId":"\#(Roles.member)","note":"Hi\n\tthere"}"#,
-        #"{"name":"Ok","email":"d@example.org","tagId":"\#(Roles.member)","note":"Hi\u001b[31m"}"#,
-      ].joined(separator: "\n") + "\n"
+      let rows =
+        [
+          #"{"name":"Evil\r\nBcc: x@y.z","email":"a@example.org","tagId":"\#(Roles.member)"}"#,
+          #"{"name":"Bell\u0007","email":"b@example.org","tagId":"\#(Roles.member)"}"#,
+          #"{"name":"Ok","email":"c@example.org","tagId":"\#(Roles.member)","note":"Hi\n\tthere"}"#,
+          #"{"name":"Ok","email":"d@example.org","tagId":"\#(Roles.member)","note":"Hi\u001b[31m"}"#,
+        ].joined(separator: "\n") + "\n"
       let outcome = try await h.run("read | invite", stdin: rows)
       #expect(outcome.statusByRow == [1: "invalid", 2: "invalid", 3: "invited", 4: "invalid"], "\(outcome.stdout)")
       #expect(outcome.with(status: "invalid").allSatisfy { $0["error"]?["code"]?.stringValue == "control_character" })

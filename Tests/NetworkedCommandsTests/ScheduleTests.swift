@@ -62,7 +62,9 @@ struct ScheduleTests {
 
   @Test("two stores on one file share the budget and hand out distinct, ordered slots")
   func sharedStore() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-store-\(UUID().uuidString)/state.sqlite").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "nwsh-store-\(UUID().uuidString)/state.sqlite"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
     let first = try StateStore(path: path)
     let second = try StateStore(path: path)

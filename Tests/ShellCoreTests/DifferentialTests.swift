@@ -1,7 +1,7 @@
 import Foundation
 import ShellCore
-import Testing
 import TestSupport
+import Testing
 
 /// Random expressions from a small grammar over random JSON, run through nwsh's interpreter
 /// and the installed `jq`; outputs (compared as JSON values) and failure must agree.
@@ -37,13 +37,16 @@ struct DifferentialTests {
       switch next() % 16 {
       case 0: return pick([".a", ".b", ".c", ".a.b", ".[0]", ".[1]", ".a?", ".[]?", ".."])
       case 1: return pick(["0", "2", "-3", "\"k\"", "true", "null", "[]", "{}"])
-      case 2: return "((\(expr(depth + 1))) \(pick(["+", "-", "==", "!=", "<", ">=", "and", "or"])) (\(expr(depth + 1))))"
+      case 2:
+        return "((\(expr(depth + 1))) \(pick(["+", "-", "==", "!=", "<", ">=", "and", "or"])) (\(expr(depth + 1))))"
       case 3: return "(\(expr(depth + 1)) | \(expr(depth + 1)))"
       case 4: return "(\(expr(depth + 1)), \(expr(depth + 1)))"
       case 5: return "[\(expr(depth + 1))]"
       case 6: return "{\(pick(["a", "b", "\"q r\""])): \(expr(depth + 1))}"
       case 7: return "if \(expr(depth + 1)) then \(expr(depth + 1)) else \(expr(depth + 1)) end"
-      case 8: return "(\(expr(depth + 1)) | \(pick(["length", "type", "tostring", "keys", "not", "tojson", "add", "to_entries", "unique"])))"
+      case 8:
+        return
+          "(\(expr(depth + 1)) | \(pick(["length", "type", "tostring", "keys", "not", "tojson", "add", "to_entries", "unique"])))"
       case 9: return "select(\(expr(depth + 1)))"
       case 10: return "(\(expr(depth + 1)) | tostring)"
       case 11: return "((\(expr(depth + 1))) as $v | [$v, \(expr(depth + 1))])"
@@ -78,7 +81,9 @@ struct DifferentialTests {
       var failed = false
       do {
         let expr = try Parser.parseExpression(Source(name: "diff", text: program))
-        try onEvaluationThread { try interpreter.evaluate(expr, try JSONParser.parse(input), .empty) { outputs.append($0) } }
+        try onEvaluationThread {
+          try interpreter.evaluate(expr, try JSONParser.parse(input), .empty) { outputs.append($0) }
+        }
       } catch {
         failed = true
       }

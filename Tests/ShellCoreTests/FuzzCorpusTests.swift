@@ -1,7 +1,7 @@
 import Foundation
 import ShellCore
-import Testing
 import TestSupport
+import Testing
 
 /// Replays the fuzzers' seed corpus and every input a fuzzer ever crashed on
 /// (Tests/Fuzz/regressions) through the same entry points, in the normal test run.
@@ -14,7 +14,9 @@ struct FuzzCorpusTests {
       let directory = root.appendingPathComponent(kind).appendingPathComponent(target)
       let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
       return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+          return nil
+        }
         return ("\(kind)/\(target)/\(name)", Array(data))
       }
     }
@@ -37,7 +39,8 @@ struct FuzzCorpusTests {
         } catch { return error }
       }
       if name.contains("/deep-") {
-        #expect("\(error.map { String(describing: $0) } ?? "no error")".contains("nested more than 256 levels"), "\(name)")
+        #expect(
+          "\(error.map { String(describing: $0) } ?? "no error")".contains("nested more than 256 levels"), "\(name)")
       }
     }
   }

@@ -8,7 +8,8 @@ import Testing
 struct HostileInputTests {
   static func run(_ program: String, _ input: [UInt8]) -> (status: ShellCore.ExitStatus, lines: [String]) {
     let collected = Collected()
-    let session = Session(output: OutputSink(style: .lines) { collected.append($0) }, diagnostics: { _ in }, environment: [:])
+    let session = Session(
+      output: OutputSink(style: .lines) { collected.append($0) }, diagnostics: { _ in }, environment: [:])
     session.standardInput = { BytesSource(input) }
     let status = session.run(program, name: "<test>")
     return (status, collected.lines)
@@ -33,7 +34,9 @@ struct HostileInputTests {
     #expect(result.status == .success)
   }
 
-  @Test("a CSV field whose quote never closes: that record is invalid with its line, every later line still ends in a result")
+  @Test(
+    "a CSV field whose quote never closes: that record is invalid with its line, every later line still ends in a result"
+  )
   func unclosedQuote() {
     var lines = ["name,email"] + (1...1000).map { "Person \($0),p\($0)@example.org" }
     lines[3] = #""Dwayne,rock@example.org"#
@@ -47,13 +50,17 @@ struct HostileInputTests {
     let last = Self.run("read --csv", Self.csv(["a,b", "1,2", "\"3,4"]))
     #expect(last.lines.count == 2 && last.lines[1].contains("never closes"))
     // Quoted fields with line breaks and doubled quotes still work.
-    #expect(Self.run("read --csv", Self.csv(["a,b", "\"x\ny\",\"say \"\"hi\"\"\""])).lines == [#"{"a":"x\ny","b":"say \"hi\""}"#])
+    #expect(
+      Self.run("read --csv", Self.csv(["a,b", "\"x\ny\",\"say \"\"hi\"\"\""])).lines == [
+        #"{"a":"x\ny","b":"say \"hi\""}"#
+      ])
   }
 
   @Test("a 100,000-key object and a 20,000-column CSV are read whole, keys found by hash")
   func manyKeys() {
     let object = "{" + (0..<100_000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}\n"
-    #expect(Self.run("read | [length, .k99999, .k0, has(\"k5\")]", Array(object.utf8)).lines == ["[100000,99999,0,true]"])
+    #expect(
+      Self.run("read | [length, .k99999, .k0, has(\"k5\")]", Array(object.utf8)).lines == ["[100000,99999,0,true]"])
     let header = (0..<20_000).map { "c\($0)" }.joined(separator: ",")
     let values = (0..<20_000).map(String.init).joined(separator: ",")
     #expect(Self.run("read --csv | [length, .c19999]", Self.csv([header, values])).lines == [#"[20000,"19999"]"#])
@@ -73,7 +80,8 @@ struct HostileInputTests {
 
   @Test("nesting 100,000 deep is refused at 10,000 (jq's limit) and reading goes on")
   func deepNesting() {
-    let deep = Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n{\"ok\":1}\n").utf8)
+    let deep = Array(
+      (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n{\"ok\":1}\n").utf8)
     let result = Self.run("read", deep)
     #expect(result.lines.count == 2)
     #expect(result.lines[0].contains("Exceeds depth limit for parsing (10000 levels)"))
@@ -83,7 +91,8 @@ struct HostileInputTests {
 
   @Test("invalid UTF-8 in a string becomes U+FFFD (as jq does); raw NUL bytes are bad JSON")
   func bytes() {
-    #expect(Self.run("read", [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D, 0x0A]).lines == [#"{"a":"��"}"#])
+    #expect(
+      Self.run("read", [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D, 0x0A]).lines == [#"{"a":"��"}"#])
     let nul = Self.run("read", Array("{\"a\":\"x".utf8) + [0] + Array("y\"}\n{\"b\":1}\n".utf8))
     #expect(nul.lines.count == 2 && nul.lines[0].contains("control character byte 0x0") && nul.lines[1] == #"{"b":1}"#)
   }

@@ -17,8 +17,12 @@ struct LanguageTests {
   func batchesAreRows() {
     #expect(runProgram("read | batch 2 | map length", input: Self.rows).lines == ["2", "2", "1"])
     #expect(runProgram("read | batch 2 | count", input: Self.rows).lines == ["3"])
-    #expect(runProgram("read | batch 2 | where length > 1 | unbatch | .n", input: Self.rows).lines == ["1", "2", "3", "4"])
-    #expect(runProgram("read | batch 2 | map map(.n * 10) | unbatch", input: Self.rows).lines == ["10", "20", "30", "40", "50"])
+    #expect(
+      runProgram("read | batch 2 | where length > 1 | unbatch | .n", input: Self.rows).lines == ["1", "2", "3", "4"])
+    #expect(
+      runProgram("read | batch 2 | map map(.n * 10) | unbatch", input: Self.rows).lines == [
+        "10", "20", "30", "40", "50",
+      ])
   }
 
   @Test("jq's own spellings run as in jq: builtins named like commands, as-bindings, defs and pipes inside a stage")
@@ -64,14 +68,24 @@ struct LanguageTests {
   @Test("join: anti, semi, left and inner, keyed by hash")
   func joins() {
     let known = #"let known = ["ada@x.org", "DI@X.ORG"] | map(ascii_downcase); "#
-    #expect(runProgram(known + "read | join $known --on .email --anti | .name", input: Self.rows).lines == [#""Bob""#, #""Cy""#, #""Ed""#])
-    #expect(runProgram(known + "read | join $known --on .email --semi | .name", input: Self.rows).lines == [#""Ada""#, #""Di""#])
+    #expect(
+      runProgram(known + "read | join $known --on .email --anti | .name", input: Self.rows).lines == [
+        #""Bob""#, #""Cy""#, #""Ed""#,
+      ])
+    #expect(
+      runProgram(known + "read | join $known --on .email --semi | .name", input: Self.rows).lines == [
+        #""Ada""#, #""Di""#,
+      ])
     let people = #"let people = [{mail: "bob@x.org", city: "Oslo"}, {mail: "bob@x.org", city: "Rome"}]; "#
     #expect(
-      runProgram(people + "read | join $people --on .email --right-on .mail --as p | [.name, .p.city]", input: Self.rows).lines == [
+      runProgram(
+        people + "read | join $people --on .email --right-on .mail --as p | [.name, .p.city]", input: Self.rows
+      ).lines == [
         #"["Bob","Oslo"]"#, #"["Bob","Rome"]"#,
       ])
-    #expect(runProgram(people + "read | join $people --on .email --right-on .mail --left | .match.city", input: Self.rows).lines.count == 6)
+    #expect(
+      runProgram(people + "read | join $people --on .email --right-on .mail --left | .match.city", input: Self.rows)
+        .lines.count == 6)
     let big = runProgram(
       "let xs = [range(100000) | tostring]; range(100000) | tostring | join $xs --on . --semi | count", input: "")
     #expect(big.lines == ["100000"])
@@ -82,7 +96,8 @@ struct LanguageTests {
     #expect(runProgram("read | .name | emit --raw", input: Self.rows).lines == ["Ada", "Bob", "Cy", "Di", "Ed"])
     #expect(runProgram(#"read | [.name, .n] | @csv | emit --raw"#, input: Self.rows).lines.first == #""Ada",1"#)
     var raw: [UInt8] = []
-    let session = Session(output: OutputSink(style: OutputSink.Style(indent: 0, color: false, raw: true, newline: false)) { raw += $0 })
+    let session = Session(
+      output: OutputSink(style: OutputSink.Style(indent: 0, color: false, raw: true, newline: false)) { raw += $0 })
     session.run(#""a", "b", 1"#, name: "<test>")
     #expect(String(decoding: raw, as: UTF8.self) == "ab1")
   }
@@ -107,7 +122,9 @@ struct SaveTests {
     return path
   }
 
-  static func run(_ program: String, in directory: String) -> (lines: [String], diagnostics: [String], status: ShellCore.ExitStatus) {
+  static func run(_ program: String, in directory: String) -> (
+    lines: [String], diagnostics: [String], status: ShellCore.ExitStatus
+  ) {
     runProgram(program, input: LanguageTests.rows) { session in
       session.workingDirectory = directory
       session.stateDirectory = directory + "/state"
@@ -123,7 +140,9 @@ struct SaveTests {
     let directory = Self.directory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     #expect(Self.run("read | save out.csv", in: directory).status == .success)
-    #expect(try String(contentsOfFile: directory + "/out.csv", encoding: .utf8).hasPrefix("name,email,n,tags\nAda,ada@x.org,1,\"[1,2]\"\n"))
+    #expect(
+      try String(contentsOfFile: directory + "/out.csv", encoding: .utf8).hasPrefix(
+        "name,email,n,tags\nAda,ada@x.org,1,\"[1,2]\"\n"))
     #expect(try Self.mode(directory + "/out.csv") == 0o600)
     chmod(directory + "/out.csv", 0o640)
     // Ours: replaced, keeping its mode.
@@ -136,7 +155,8 @@ struct SaveTests {
     #expect(refused.status == .usage && refused.diagnostics.joined().contains("--force"))
     #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8) == "precious\n")
     #expect(Self.run("read | take 1 | save theirs.jsonl --append", in: directory).status == .success)
-    #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8).hasPrefix("precious\n{\"name\":\"Ada\""))
+    #expect(
+      try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8).hasPrefix("precious\n{\"name\":\"Ada\""))
     #expect(Self.run("read | take 2 | save theirs.jsonl --force", in: directory).status == .success)
     #expect(try String(contentsOfFile: directory + "/theirs.jsonl", encoding: .utf8).split(separator: "\n").count == 2)
     // No temporary file is left behind.

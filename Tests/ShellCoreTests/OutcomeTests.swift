@@ -1,7 +1,7 @@
 import Foundation
 import ShellCore
-import Testing
 import TestSupport
+import Testing
 
 /// Result statuses are one typed vocabulary: the exit status follows from them, and the
 /// README documents every one.

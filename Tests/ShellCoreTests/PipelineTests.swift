@@ -8,7 +8,8 @@ func runProgram(_ program: String, input: String = "", configure: (Session) -> V
 ) {
   var bytes: [UInt8] = []
   var diagnostics: [String] = []
-  let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, environment: ["HOME": "/tmp"])
+  let session = Session(
+    output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, environment: ["HOME": "/tmp"])
   session.standardInput = { BytesSource(input) }
   configure(session)
   let status = session.run(program, name: "<test>")
@@ -64,7 +65,8 @@ struct PipelineTests {
   }
 
   @Test func takeStopsReadingAndBatchGroups() {
-    #expect(runProgram("read | take 2", input: (1...1000).map { "{\"n\":\($0)}" }.joined(separator: "\n")).lines.count == 2)
+    #expect(
+      runProgram("read | take 2", input: (1...1000).map { "{\"n\":\($0)}" }.joined(separator: "\n")).lines.count == 2)
     #expect(runProgram("range(5) | batch 2").lines == ["[0,1]", "[2,3]", "[4]"])
     #expect(runProgram("range(5) | batch 2 | unbatch | skip 3").lines == ["3", "4"])
     #expect(runProgram("range(7) | where . % 2 == 0 | count").lines == ["4"])

@@ -35,9 +35,13 @@ struct ProjectionTests {
       var parser = JSONParser(bytes)
       do throws(JSONParser.SyntaxError) {
         let value = projected ? try parser.parseValue(keeping: Projection(keep)) : try parser.parseValue()
-        guard !projected, case .object(let object) = value else { return JSONWriter.compact(value) + " @\(parser.position)" }
+        guard !projected, case .object(let object) = value else {
+          return JSONWriter.compact(value) + " @\(parser.position)"
+        }
         var cut = JSONObject()
-        for (key, member) in object where keep.contains(where: { Array($0.utf8) == Array(key.utf8) }) { cut[key] = member }
+        for (key, member) in object where keep.contains(where: { Array($0.utf8) == Array(key.utf8) }) {
+          cut[key] = member
+        }
         return JSONWriter.compact(.object(cut)) + " @\(parser.position)"
       } catch {
         return "error: \(error.message) @\(error.offset)"
@@ -58,7 +62,9 @@ struct ProjectionTests {
     func demand(_ text: String) throws -> FieldDemand {
       FieldDemand.of(try Parser.parseExpression(Source(name: "<test>", text: text)))
     }
-    #expect(try demand(#"{name: (.first_name + " " + .last_name), email: .email, tagId: "r1"}"#) == .fields(["first_name", "last_name", "email"]))
+    #expect(
+      try demand(#"{name: (.first_name + " " + .last_name), email: .email, tagId: "r1"}"#)
+        == .fields(["first_name", "last_name", "email"]))
     #expect(try demand(".a.b[0] | length") == .fields(["a"]))
     #expect(try demand(#"{email, "x": .y?, (.k): 1}"#) == .fields(["email", "y", "k"]))
     #expect(try demand(#""\(.first) \(.last)" | ascii_downcase"#) == .fields(["first", "last"]))
@@ -67,10 +73,12 @@ struct ProjectionTests {
     #expect(try demand("reduce .xs[] as $x (.init; . + $x)") == .fields(["xs", "init"]))
     #expect(try demand("empty, error(.msg), first(.a), 1") == .fields(["msg", "a"]))
     // Anything that can see the row whole, or hand it on, reads all of it.
-    for whole in [".", "..", ".[]", "keys", "length", "select(.a)", "if .a then .b end", "del(.a)", ".a = 1", "to_entries",
-      ".[.k]", "@csv", "tostring", ". as $r | $r.a", "map(.)", "def f: .; f", "def empty: .; empty", "{(.k | tostring): .}",
-      #". as {(.k): $v} | $v"#]
-    {
+    for whole in [
+      ".", "..", ".[]", "keys", "length", "select(.a)", "if .a then .b end", "del(.a)", ".a = 1", "to_entries",
+      ".[.k]", "@csv", "tostring", ". as $r | $r.a", "map(.)", "def f: .; f", "def empty: .; empty",
+      "{(.k | tostring): .}",
+      #". as {(.k): $v} | $v"#,
+    ] {
       #expect(try demand(whole) == .all, "\(whole)")
     }
   }
@@ -90,7 +98,10 @@ struct ProjectionTests {
     let pairs = [
       ("read | map .email", "read | map (. as $r | $r.email)"),
       ("read | map {email, consent}", "read | map (. as $r | {email: $r.email, consent: $r.consent})"),
-      (#"read | where .consent == "yes" | map .email"#, #"read | where (. as $r | $r.consent == "yes") | map (. as $r | $r.email)"#),
+      (
+        #"read | where .consent == "yes" | map .email"#,
+        #"read | where (. as $r | $r.consent == "yes") | map (. as $r | $r.email)"#
+      ),
       ("read | dedupe .consent | map .first", "read | dedupe (. as $r | $r.consent) | map (. as $r | $r.first)"),
       ("read | skip 1 | take 3 | map .email", "read | skip 1 | take 3 | map (. as $r | $r.email)"),
       ("read | count", "read | map (. as $r | $r) | count"),

@@ -9,17 +9,22 @@ enum DataCommands {
 
   static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
   static let delimiterFlag = CommandSignature.Flag(
-    "delimiter", .word, "the CSV field separator: one character in quotes (\";\"), or comma, semicolon, pipe, tab (implies CSV)")
+    "delimiter", .word,
+    "the CSV field separator: one character in quotes (\";\"), or comma, semicolon, pipe, tab (implies CSV)")
 
   static let all: [CommandDefinition] = [
     CommandDefinition(
       CommandSignature(
         "read", summary: "Read rows from standard input (JSON lines, JSON values, a JSON array, or CSV).",
         flags: [
-          .init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"), formatFlag,
+          .init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"),
+          formatFlag,
           delimiterFlag,
         ],
-        examples: ["read | where .consent == \"yes\"", "read --csv | map {email: .Email}", "read --delimiter semicolon | map .Email"],
+        examples: [
+          "read | where .consent == \"yes\"", "read --csv | map {email: .Email}",
+          "read --delimiter semicolon | map .Email",
+        ],
         discussion: """
           Rows stream one at a time. A malformed value becomes a result with status "invalid" and
           code bad_json (or bad_csv), with its line and column, and reading goes on (set strict on
@@ -29,7 +34,8 @@ enum DataCommands {
     ) { context in
       let format = try Format.resolve(context, path: nil)
       return ReaderSource(
-        session: context.session, format: format, separator: try Format.separator(context), name: "<stdin>", next: context.next
+        session: context.session, format: format, separator: try Format.separator(context), name: "<stdin>",
+        next: context.next
       ) {
         context.session.standardInput()
       }
@@ -48,7 +54,8 @@ enum DataCommands {
         throw Diagnostic(.usage, "cannot open \(given): no such readable file", at: context.range(ofArgument: 0))
       }
       return ReaderSource(
-        session: context.session, format: format, separator: try Format.separator(context), name: given, next: context.next
+        session: context.session, format: format, separator: try Format.separator(context), name: given,
+        next: context.next
       ) {
         FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { context.session.interruption.isSet }
       }
@@ -61,7 +68,9 @@ enum DataCommands {
         discussion: "An expression with several outputs gives several rows; with none, the row is dropped."),
       role: .filter
     ) { context in
-      try MapStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+      try MapStage(
+        session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0),
+        next: context.next)
     },
     CommandDefinition(
       CommandSignature(
@@ -70,7 +79,9 @@ enum DataCommands {
         examples: ["where .consent == \"yes\" and .email != null", "where (.email | test(\"@example\\\\.com$\"))"]),
       role: .filter
     ) { context in
-      try WhereStage(session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0), next: context.next)
+      try WhereStage(
+        session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0),
+        next: context.next)
     },
     CommandDefinition(
       CommandSignature(
@@ -83,11 +94,14 @@ enum DataCommands {
           """),
       role: .filter
     ) { context in
-      try DedupeStage(session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), next: context.next)
+      try DedupeStage(
+        session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0),
+        next: context.next)
     },
     CommandDefinition(
       CommandSignature(
-        "take", summary: "Pass the first N rows, then stop reading.", parameters: [.init("N", .integer, "how many rows")],
+        "take", summary: "Pass the first N rows, then stop reading.",
+        parameters: [.init("N", .integer, "how many rows")],
         examples: ["read | take 10"]),
       role: .filter
     ) { context in TakeStage(limit: try context.integer(0)!, next: context.next) },
@@ -104,27 +118,36 @@ enum DataCommands {
       role: .filter
     ) { context in
       let size = try context.integer(0)!
-      guard size > 0 else { throw Diagnostic(.usage, "batch size must be at least 1", at: context.range(ofArgument: 0)) }
+      guard size > 0 else {
+        throw Diagnostic(.usage, "batch size must be at least 1", at: context.range(ofArgument: 0))
+      }
       return BatchStage(size: size, next: context.next)
     },
     CommandDefinition(
       CommandSignature(
-        "unbatch", summary: "Turn batches (and array rows) back into single rows.", examples: ["batch 10 | unbatch", "collect | unbatch"],
-        discussion: "A batch that passed through unchanged gives back its rows with their numbers; any other array row gives its elements."),
+        "unbatch", summary: "Turn batches (and array rows) back into single rows.",
+        examples: ["batch 10 | unbatch", "collect | unbatch"],
+        discussion:
+          "A batch that passed through unchanged gives back its rows with their numbers; any other array row gives its elements."
+      ),
       role: .filter
     ) { context in UnbatchStage(next: context.next) },
     CommandDefinition(
-      CommandSignature("count", summary: "Replace the rows by their number.", examples: ["read | where .consent == \"no\" | count"]),
+      CommandSignature(
+        "count", summary: "Replace the rows by their number.", examples: ["read | where .consent == \"no\" | count"]),
       role: .filter
     ) { context in CountStage(next: context.next) },
     CommandDefinition(
       CommandSignature(
         "emit", summary: "Write rows to standard output as JSON lines (the default end of a pipeline).",
         flags: [.init("raw", nil, "write strings as their text, not as JSON (like jq -r)")],
-        examples: ["read | take 3 | emit", "read | .email | emit --raw", "read | @csv \"\\([.name, .email])\" | emit --raw"]),
+        examples: [
+          "read | take 3 | emit", "read | .email | emit --raw", "read | @csv \"\\([.name, .email])\" | emit --raw",
+        ]),
       role: .filter
     ) { context in
-      context.flag("raw") ? RawEmitStage(session: context.session, next: context.next) as any Stage : PassStage(next: context.next)
+      context.flag("raw")
+        ? RawEmitStage(session: context.session, next: context.next) as any Stage : PassStage(next: context.next)
     },
     SaveCommand.definition,
   ]
@@ -139,7 +162,8 @@ enum Format: String {
     if context.flag("tsv") { return .tsv }
     if let name = context.flagWord("format") {
       guard let format = Format(rawValue: name.lowercased()) ?? (name.lowercased() == "ndjson" ? .jsonl : nil) else {
-        throw Diagnostic(.usage, "unknown format '\(name)'; use jsonl, json, csv or tsv", at: context.call.flags["format"]?.range)
+        throw Diagnostic(
+          .usage, "unknown format '\(name)'; use jsonl, json, csv or tsv", at: context.call.flags["format"]?.range)
       }
       return format
     }
@@ -315,7 +339,9 @@ final class DedupeStage: RowStage {
         .report(
           .result(
             row: row.number, status: .skipped,
-            [("op", .string("dedupe"))] + Self.email(row) + [Value.reason(.duplicate), ("key", key), ("firstRow", .number(earlier))]
+            [("op", .string("dedupe"))] + Self.email(row) + [
+              Value.reason(.duplicate), ("key", key), ("firstRow", .number(earlier)),
+            ]
               + Self.place(row))))
       return
     }
@@ -430,4 +456,3 @@ final class PassStage: Stage {
   func finish() throws { try next.finish() }
   var demand: FieldDemand { next.demand }
 }
-

@@ -78,7 +78,8 @@ public struct RowEvaluator {
 
   /// The row whose evaluation an interrupt cut short still gets its result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
-    try next.push(.report(.result(row: row.number, status: .skipped, [("op", .string(op)), Value.reason(.interrupted)])))
+    try next.push(
+      .report(.result(row: row.number, status: .skipped, [("op", .string(op)), Value.reason(.interrupted)])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
@@ -87,8 +88,11 @@ public struct RowEvaluator {
     reported.count += 1
     if reported.count == 1 {
       session.diagnostics(
-        Diagnostic(.runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at, hint: hint)
-          .description)
+        Diagnostic(
+          .runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at,
+          hint: hint
+        )
+        .description)
     }
     var details: [(String, Value)] = [("at", .string(at.description))]
     if let hint { details.append(("hint", .string(hint))) }

@@ -17,7 +17,9 @@ enum RowSetCommands {
         parameters: [.init("ARRAY", .expression, "the rows to match against, e.g. $members (evaluated once)")],
         flags: [
           .init("on", .expression, "the key of a row (and of an array element unless --right-on)"),
-          .init("right-on", .expression, "the key of an array element, when it differs (an element that is not an object is its own key)"),
+          .init(
+            "right-on", .expression,
+            "the key of an array element, when it differs (an element that is not an object is its own key)"),
           .init("anti", nil, "keep only the rows with no match (unchanged)"),
           .init("semi", nil, "keep only the rows with a match (unchanged)"),
           .init("left", nil, "keep every row; attach the match, or null"),
@@ -39,7 +41,9 @@ enum RowSetCommands {
         throw Diagnostic(.usage, "give one of --anti, --semi or --left", at: context.call.range)
       }
       guard let on = context.flagExpression("on") else {
-        throw Diagnostic(.usage, "join needs --on EXPR: the key to match by", at: context.call.range, hint: "join $members --on .email --anti")
+        throw Diagnostic(
+          .usage, "join needs --on EXPR: the key to match by", at: context.call.range,
+          hint: "join $members --on .email --anti")
       }
       let session = context.session
       let source = try context.expression(0)!
@@ -55,7 +59,9 @@ enum RowSetCommands {
         case .array(let items): elements += items
         case .object(let object): elements += object.orderedValues
         default:
-          throw Diagnostic(.usage, "join needs an array (or object) to match against, got \(value.typeName)", at: context.range(ofArgument: 0))
+          throw Diagnostic(
+            .usage, "join needs an array (or object) to match against, got \(value.typeName)",
+            at: context.range(ofArgument: 0))
         }
       }
       // Without --right-on, an element that is an object is keyed by --on; any other element
@@ -73,11 +79,14 @@ enum RowSetCommands {
           }
         }
       } catch let error as JQError {
-        throw Diagnostic(.runtime, "join: the key of an element: \(error.message)", at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
+        throw Diagnostic(
+          .runtime, "join: the key of an element: \(error.message)",
+          at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
       }
       return try JoinStage(
         session: session, on: on, range: context.call.flags["on"]?.range ?? context.call.range, index: index,
-        mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match", next: context.next)
+        mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match",
+        next: context.next)
     },
   ]
 }
@@ -105,7 +114,9 @@ final class JoinStage: RowStage {
   private let mode: Mode
   private let field: String
 
-  init(session: Session, on: Expr, range: SourceRange, index: [Value: [Value]], mode: Mode, field: String, next: any Stage) throws {
+  init(
+    session: Session, on: Expr, range: SourceRange, index: [Value: [Value]], mode: Mode, field: String, next: any Stage
+  ) throws {
     self.evaluator = try RowEvaluator(session: session, expr: on, range: range)
     self.index = index
     self.mode = mode

@@ -20,7 +20,9 @@ import Foundation
 enum SaveCommand {
   static let definition = CommandDefinition(
     CommandSignature(
-      "save", summary: "Write rows to a file (JSON lines, JSON array, CSV or TSV), or - for stdout; reports still go to stdout.",
+      "save",
+      summary:
+        "Write rows to a file (JSON lines, JSON array, CSV or TSV), or - for stdout; reports still go to stdout.",
       parameters: [.init("FILE", .path, "the file to write, or - for standard output")],
       flags: [
         DataCommands.formatFlag,
@@ -28,7 +30,8 @@ enum SaveCommand {
         .init("append", nil, "add to the end of the file"),
       ],
       examples: [
-        "open in.csv | map {email} | save emails.jsonl", "read | invite | where .status != \"invited\" | save retry.csv",
+        "open in.csv | map {email} | save emails.jsonl",
+        "read | invite | where .status != \"invited\" | save retry.csv",
         "read | save - --format csv",
       ],
       discussion: """
@@ -110,7 +113,8 @@ enum SaveTarget {
       }
       guard force || ledger?.wrote(path, info) == true else {
         throw fail(
-          "the file exists and nwsh did not write it", hint: "save --force to replace it, --append to add to it, or name another file")
+          "the file exists and nwsh did not write it",
+          hint: "save --force to replace it, --append to add to it, or name another file")
       }
       if (link.st_mode & S_IFMT) == S_IFLNK {
         // Written into, so the link stays a link.
@@ -119,7 +123,8 @@ enum SaveTarget {
         return .descriptor(fd, path: path, record: true)
       }
       let directory = (path as NSString).deletingLastPathComponent
-      let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).nwsh-\(getpid()).tmp"
+      let temporary =
+        (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).nwsh-\(getpid()).tmp"
       let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
       guard fd >= 0 else { throw fail("cannot write beside it: \(String(cString: strerror(errno)))") }
       fchmod(fd, info.st_mode & 0o7777)
@@ -159,13 +164,16 @@ struct SaveLedger {
     var info = stat()
     guard stat(path, &info) == 0 else { return }
     let directory = (file as NSString).deletingLastPathComponent
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try? FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     var lines = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     lines.removeAll { $0.hasSuffix("\t" + path) }
     lines.append(Self.line(path, info))
     let text = lines.suffix(500).joined(separator: "\n") + "\n"
     let temporary = file + ".\(getpid()).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+    guard
+      FileManager.default.createFile(
+        atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     else { return }
     rename(temporary, file)
   }

@@ -11,20 +11,25 @@ enum SessionCommands {
           examples: ["help", "help invite", "help select", "help role"]),
         role: .source
       ) { context in
-        TextSource(next: context.next) { try helpText(for: context.word(0), session: context.session, range: context.range(ofArgument: 0)) }
+        TextSource(next: context.next) {
+          try helpText(for: context.word(0), session: context.session, range: context.range(ofArgument: 0))
+        }
       })
     session.register(
       CommandDefinition(
         CommandSignature(
           "set", summary: "Change a session setting; with no arguments, list them.",
-          parameters: [.init("NAME", .word, "the setting", optional: true), .init("VALUE", .word, "its new value", optional: true)],
+          parameters: [
+            .init("NAME", .word, "the setting", optional: true), .init("VALUE", .word, "its new value", optional: true),
+          ],
           examples: ["set batch-size 50", "set strict on", "set"]),
         role: .source
       ) { context in
         let session = context.session
         guard let name = context.word(0) else {
           return TextSource(next: context.next) {
-            session.settings.map { "\($0.name) = \(session.setting($0.name) ?? "")\n    \($0.summary)" }.joined(separator: "\n") + "\n"
+            session.settings.map { "\($0.name) = \(session.setting($0.name) ?? "")\n    \($0.summary)" }.joined(
+              separator: "\n") + "\n"
           }
         }
         guard let value = context.word(1) else {
@@ -50,7 +55,9 @@ enum SessionCommands {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
           throw Diagnostic(.usage, "cannot read \(given)", at: context.range(ofArgument: 0))
         }
-        return ActionSource(next: context.next) { try session.runStatements(Script.strippingShebang(text), name: given) }
+        return ActionSource(next: context.next) {
+          try session.runStatements(Script.strippingShebang(text), name: given)
+        }
       })
   }
 
@@ -60,7 +67,8 @@ enum SessionCommands {
       let names = session.commandNames
       let width = names.map(\.count).max() ?? 0
       for name in names {
-        text += "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+        text +=
+          "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
           + (session.command(named: name)?.signature.summary ?? "") + "\n"
       }
       text += """
@@ -128,7 +136,9 @@ final class TextSource: SourceStage {
   func push(_ item: Item) throws { try next.push(item) }
   func finish() throws { try next.finish() }
   func run() throws {
-    guard let terminal = next as? Terminal else { throw Diagnostic(.usage, "this command cannot feed a pipeline", at: nil) }
+    guard let terminal = next as? Terminal else {
+      throw Diagnostic(.usage, "this command cannot feed a pipeline", at: nil)
+    }
     terminal.session.output.emitText(try text())
     try next.finish()
   }

@@ -43,7 +43,8 @@ final class Compiler {
       return IndexFilter(try compile(target, scope, level), try compile(key, scope, level), range)
     case .slice(let target, let from, let to, let range):
       return SliceFilter(
-        try compile(target, scope, level), try from.map { try compile($0, scope, level) }, try to.map { try compile($0, scope, level) },
+        try compile(target, scope, level), try from.map { try compile($0, scope, level) },
+        try to.map { try compile($0, scope, level) },
         range)
     case .iterate(let target, let range):
       return IterateFilter(try compile(target, scope, level), range)
@@ -56,7 +57,9 @@ final class Compiler {
         try entries.map { entry in
           var constant: String?
           if case .literal(.string(let key)) = entry.key { constant = key }
-          return ObjectFilter.Entry(key: try compile(entry.key, scope, level), constantKey: constant, value: try compile(entry.value, scope, level))
+          return ObjectFilter.Entry(
+            key: try compile(entry.key, scope, level), constantKey: constant,
+            value: try compile(entry.value, scope, level))
         })
     case .negate(let inner, let range):
       return NegateFilter(try compile(inner, scope, level), range)
@@ -79,11 +82,13 @@ final class Compiler {
     case .reduce(let source, let pattern, let initial, let update):
       let (binder, _, inner) = try binders([pattern], scope, level)
       return ReduceFilter(
-        try compile(source, scope, level), binder[0], try compile(initial, scope, level), try compile(update, inner, level))
+        try compile(source, scope, level), binder[0], try compile(initial, scope, level),
+        try compile(update, inner, level))
     case .foreach(let source, let pattern, let initial, let update, let extract):
       let (binder, _, inner) = try binders([pattern], scope, level)
       return ForeachFilter(
-        try compile(source, scope, level), binder[0], try compile(initial, scope, level), try compile(update, inner, level),
+        try compile(source, scope, level), binder[0], try compile(initial, scope, level),
+        try compile(update, inner, level),
         try extract.map { try compile($0, inner, level) })
     case .functionDefinition(let definition, let rest):
       let (_, inner) = try define(definition, scope, level)
@@ -91,12 +96,15 @@ final class Compiler {
     case .call(let name, let arguments, let range):
       return try call(name, arguments, range, scope, level, tail: tail)
     case .variable(let name, let range):
-      if let (bound, slot) = scope.variable(name) { return VariableFilter(hops: level.depth - bound.depth, slot: slot, name: name) }
+      if let (bound, slot) = scope.variable(name) {
+        return VariableFilter(hops: level.depth - bound.depth, slot: slot, name: name)
+      }
       if name == "ENV" { return EnvironmentFilter() }
       throw JQError("$\(name) is not defined", at: range)
     case .bind(let source, let patterns, let body):
       let (binders, slots, inner) = try binders(patterns, scope, level)
-      return BindFilter(try compile(source, scope, level), binders, allSlots: slots, try compile(body, inner, level, tail: tail))
+      return BindFilter(
+        try compile(source, scope, level), binders, allSlots: slots, try compile(body, inner, level, tail: tail))
     case .label(let name, let body):
       let slot = level.allocate()
       return LabelFilter(slot: slot, try compile(body, scope.adding(.label(name, level, slot)), level))
@@ -133,7 +141,8 @@ final class Compiler {
     defer { tailCalls = outerTailCalls }
     var body = try compile(definition.body, inner, bodyLevel, tail: Tail(function: function, parameters: names))
     for (slot, parameter) in valueSlots.reversed() {
-      body = BindFilter(ClosureCallFilter(hops: 0, slot: parameter, name: names[parameter]), [.slot(slot)], allSlots: [slot], body)
+      body = BindFilter(
+        ClosureCallFilter(hops: 0, slot: parameter, name: names[parameter]), [.slot(slot)], allSlots: [slot], body)
     }
     function.body = tailCalls > 0 ? TailLoopFilter(body) : body
     return (function, outer)
@@ -173,7 +182,9 @@ final class Compiler {
   /// How a self tail call passes its arguments on, or nil when it cannot (then it is an
   /// ordinary call): each must be the function's own parameter, or a single value for a
   /// `$param`.
-  private func tailArguments(_ arguments: [Expr], _ tail: Tail, _ scope: Scope, _ level: Level) throws -> [TailArgument]? {
+  private func tailArguments(_ arguments: [Expr], _ tail: Tail, _ scope: Scope, _ level: Level) throws
+    -> [TailArgument]?
+  {
     var passing: [TailArgument] = []
     for (index, argument) in arguments.enumerated() {
       if case .call(let name, let inner, _) = argument, inner.isEmpty, name == tail.parameters[index],

@@ -150,7 +150,8 @@ final class IndexFilter: Filter {
       try self.target.paths(input, path, frame, c) { basePath, base in
         guard let basePath else {
           throw JQError(
-            "Invalid path expression near attempt to access element \(errorText(keyValue)) of \(errorText(base))", at: self.range)
+            "Invalid path expression near attempt to access element \(errorText(keyValue)) of \(errorText(base))",
+            at: self.range)
         }
         let value: Value
         if case .null = base { value = .null } else { value = try c.index(base, keyValue, self.range) }
@@ -173,7 +174,9 @@ final class SliceFilter: Filter {
     self.range = range
     super.init(single: target.isSingle && (from?.isSingle ?? true) && (to?.isSingle ?? true))
   }
-  private func bound(_ filter: Filter?, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: (Value) throws -> Void) throws {
+  private func bound(
+    _ filter: Filter?, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: (Value) throws -> Void
+  ) throws {
     if let filter { try filter.run(input, frame, c, body) } else { try body(.null) }
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
@@ -193,7 +196,8 @@ final class SliceFilter: Filter {
       try self.bound(self.from, input, frame, c) { lower in
         try self.target.paths(input, path, frame, c) { basePath, base in
           guard let basePath else {
-            throw JQError("Invalid path expression near attempt to access element of \(errorText(base))", at: self.range)
+            throw JQError(
+              "Invalid path expression near attempt to access element of \(errorText(base))", at: self.range)
           }
           let key = Value.object(JSONObject([("start", lower), ("end", upper)]))
           try emit(basePath + [key], try c.slice(base, lower, upper, self.range))

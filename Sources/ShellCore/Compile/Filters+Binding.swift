@@ -28,7 +28,8 @@ indirect enum Binder {
   }
 
   private func bindElements(
-    _ items: ArraySlice<Binder>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void
+    _ items: ArraySlice<Binder>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter,
+    _ body: () throws -> Void
   ) throws {
     guard let first = items.first else { return try body() }
     let index = items.startIndex
@@ -42,7 +43,8 @@ indirect enum Binder {
   }
 
   private func bindMembers(
-    _ entries: ArraySlice<(key: BinderKey, pattern: Binder?)>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter,
+    _ entries: ArraySlice<(key: BinderKey, pattern: Binder?)>, _ value: Value, _ input: Value, _ frame: Frame,
+    _ c: Interpreter,
     _ body: () throws -> Void
   ) throws {
     guard let entry = entries.first else { return try body() }
@@ -69,7 +71,9 @@ indirect enum Binder {
     case .expression(let key):
       try key.run(input, frame, c) { keyValue in
         guard case .string = keyValue else { throw JQError("Cannot index \(value.typeName) with \(keyValue.typeName)") }
-        try entry.pattern!.bind(try member(keyValue), input, frame, c) { try bindMembers(rest, value, input, frame, c, body) }
+        try entry.pattern!.bind(try member(keyValue), input, frame, c) {
+          try bindMembers(rest, value, input, frame, c, body)
+        }
       }
     }
   }
@@ -111,7 +115,9 @@ final class BindFilter: Filter {
     }
   }
 
-  private func bindEach(_ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void) throws {
+  private func bindEach(_ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: () throws -> Void)
+    throws
+  {
     if patterns.count == 1 { return try patterns[0].bind(value, input, frame, c, body) }
     let saved = allSlots.map { frame.slots[$0] }
     defer { for (slot, value) in zip(allSlots, saved) { frame.slots[slot] = value } }
@@ -257,7 +263,9 @@ final class BreakFilter: Filter {
     super.init(single: false)
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
-    guard case .value(.number(let id)) = frame.ancestor(hops).slots[slot] else { throw JQError("break outside its label") }
+    guard case .value(.number(let id)) = frame.ancestor(hops).slots[slot] else {
+      throw JQError("break outside its label")
+    }
     throw BreakSignal(label: Int(id.double))
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {

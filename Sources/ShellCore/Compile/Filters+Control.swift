@@ -67,7 +67,8 @@ final class ObjectFilter: Filter {
   init(_ entries: [Entry]) {
     self.entries = entries
     let constants = entries.compactMap(\.constantKey)
-    distinctConstantKeys = constants.count == entries.count && Set(constants.map { Array($0.utf8) }).count == constants.count
+    distinctConstantKeys =
+      constants.count == entries.count && Set(constants.map { Array($0.utf8) }).count == constants.count
     super.init(single: entries.allSatisfy { $0.constantKey != nil && $0.value.isSingle })
   }
 
@@ -147,12 +148,16 @@ final class StringFilter: Filter {
     try build(0, input, frame, c, "", emit)
   }
 
-  private func build(_ index: Int, _ input: Value, _ frame: Frame, _ c: Interpreter, _ prefix: String, _ emit: Interpreter.Emit) throws {
+  private func build(
+    _ index: Int, _ input: Value, _ frame: Frame, _ c: Interpreter, _ prefix: String, _ emit: Interpreter.Emit
+  ) throws {
     guard index < parts.count else { return try emit(.string(prefix)) }
     switch parts[index] {
     case .text(let text): try build(index + 1, input, frame, c, prefix + text, emit)
     case .value(let filter):
-      try filter.run(input, frame, c) { value in try self.build(index + 1, input, frame, c, prefix + (try self.text(value)), emit) }
+      try filter.run(input, frame, c) { value in
+        try self.build(index + 1, input, frame, c, prefix + (try self.text(value)), emit)
+      }
     }
   }
 }
@@ -313,7 +318,8 @@ final class IfFilter: Filter {
     }
     try condition.run(input, frame, c) { try self.branch($0, input, frame, c, emit) }
   }
-  private func branch(_ test: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+  private func branch(_ test: Value, _ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws
+  {
     if test.isTruthy {
       try then.run(input, frame, c, emit)
     } else if let otherwise {

@@ -2,13 +2,16 @@
 /// (`role`, `plan`) are documented by whoever registers them (``Session/document(function:_:)``).
 enum BuiltinDocs {
   static let entries: [String: String] = [
-    "IN": "IN(s): whether the input is one of the outputs of s; IN(source; s): whether any output of source is one of s",
+    "IN":
+      "IN(s): whether the input is one of the outputs of s; IN(source; s): whether any output of source is one of s",
     "INDEX": "INDEX(f): an object of the input's elements keyed by f; INDEX(stream; f): the same over a stream",
     "abs": "abs: the absolute value of a number",
-    "add": "add: the sum (or concatenation, or merge) of an array's elements; add(f): of f's outputs. As a stage, `| add` is this, never the API (the command is add-users)",
+    "add":
+      "add: the sum (or concatenation, or merge) of an array's elements; add(f): of f's outputs. As a stage, `| add` is this, never the API (the command is add-users)",
     "all": "all, all(f), all(gen; f): whether every element (or f of every element) is true",
     "any": "any, any(f), any(gen; f): whether some element (or f of some element) is true",
-    "arrays": "arrays: the input if it is an array, else nothing (also objects, strings, numbers, booleans, nulls, iterables, scalars, values)",
+    "arrays":
+      "arrays: the input if it is an array, else nothing (also objects, strings, numbers, booleans, nulls, iterables, scalars, values)",
     "ascii_downcase": "ascii_downcase: the string with A–Z lower-cased",
     "ascii_upcase": "ascii_upcase: the string with a–z upper-cased",
     "builtins": "builtins: every builtin as name/arity",
@@ -41,7 +44,8 @@ enum BuiltinDocs {
     "index": "index(s): the first index of s in the input (rindex: the last; indices: all)",
     "inside": "inside(b): whether b contains the input",
     "isempty": "isempty(f): whether f has no outputs",
-    "join": "join(sep): the array's strings joined with sep. As a stage with flags, join is the command that matches rows (help join)",
+    "join":
+      "join(sep): the array's strings joined with sep. As a stage with flags, join is the command that matches rows (help join)",
     "keys": "keys: an object's keys, sorted (keys_unsorted: in order); an array's indices",
     "last": "last: the last element; last(f): f's last output",
     "length": "length: a string's characters, an array's or object's size, a number's absolute value, null's 0",

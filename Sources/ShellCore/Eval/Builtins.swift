@@ -6,7 +6,8 @@ enum Builtins {
     names.contains(name)
   }
 
-  static let names: Set<String> = Set((Array(table.keys) + Array(Prelude.definitions.keys)).map { String($0.prefix { $0 != "/" }) })
+  static let names: Set<String> = Set(
+    (Array(table.keys) + Array(Prelude.definitions.keys)).map { String($0.prefix { $0 != "/" }) })
 
   /// `name/arity` for each form of builtin `name`, by arity.
   static func names(of name: String) -> [String] {
@@ -26,7 +27,8 @@ enum Builtins {
   }
 
   /// Emits `body(input, a, b)` for each pair (first argument outermost).
-  static func ternary(_ body: @escaping @Sendable (Value, Value, Value, SourceRange) throws -> Value) -> NativeFunction {
+  static func ternary(_ body: @escaping @Sendable (Value, Value, Value, SourceRange) throws -> Value) -> NativeFunction
+  {
     { interpreter, arguments, input, env, range, emit in
       try interpreter.evaluate(arguments[0], input, env) { a in
         try interpreter.evaluate(arguments[1], input, env) { b in try emit(try body(input, a, b, range)) }
@@ -216,7 +218,8 @@ enum Builtins {
       try interpreter.evaluate(arguments[0], input, env) { lower in
         try interpreter.evaluate(arguments[1], input, env) { upper in
           try interpreter.evaluate(arguments[2], input, env) { stepValue in
-            guard case .number(let start) = lower, case .number(let end) = upper, case .number(let step) = stepValue else {
+            guard case .number(let start) = lower, case .number(let end) = upper, case .number(let step) = stepValue
+            else {
               throw JQError("Range bounds must be numeric")
             }
             var value = start.double
@@ -305,16 +308,23 @@ enum Builtins {
       }
     }
     t.unary("sort/0") { input, range in
-      .array(try array(input, "cannot be sorted, as it is not an array", range).sorted { try Value.checkedCompare($0, $1) < 0 })
+      .array(
+        try array(input, "cannot be sorted, as it is not an array", range).sorted {
+          try Value.checkedCompare($0, $1) < 0
+        })
     }
     t["sort_by/1"] = { interpreter, arguments, input, env, range, emit in
       let items = try array(input, "cannot be sorted, as it is not an array", range)
-      let keyed = try items.map { item in (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env))) }
+      let keyed = try items.map { item in
+        (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env)))
+      }
       try emit(.array(try stableSorted(keyed).map(\.0)))
     }
     t["group_by/1"] = { interpreter, arguments, input, env, range, emit in
       let items = try array(input, "cannot be grouped, as it is not an array", range)
-      let keyed = try items.map { item in (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env))) }
+      let keyed = try items.map { item in
+        (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env)))
+      }
       var groups: [Value] = []
       var current: [Value] = []
       var currentKey: Value?
@@ -331,7 +341,9 @@ enum Builtins {
       try emit(.array(groups))
     }
     t.unary("unique/0") { input, range in
-      let sorted = try array(input, "cannot be sorted, as it is not an array", range).sorted { try Value.checkedCompare($0, $1) < 0 }
+      let sorted = try array(input, "cannot be sorted, as it is not an array", range).sorted {
+        try Value.checkedCompare($0, $1) < 0
+      }
       var result: [Value] = []
       for item in sorted where result.last.map({ !($0 == item) }) ?? true { result.append(item) }
       return .array(result)
@@ -346,10 +358,12 @@ enum Builtins {
       try extreme(input, keys, range, pickLater: { Value.compare($0, $1) >= 0 })
     }
     t.unary("min/0") { input, range in
-      try extreme(input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) < 0 })
+      try extreme(
+        input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) < 0 })
     }
     t.unary("max/0") { input, range in
-      try extreme(input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) >= 0 })
+      try extreme(
+        input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) >= 0 })
     }
     t.unary("reverse/0") { input, range in
       switch input {
@@ -378,7 +392,8 @@ enum Builtins {
       case .object(let object):
         return .array(object.map { key, value in .object(JSONObject([("key", .string(key)), ("value", value)])) })
       case .array(let items):
-        return .array(items.enumerated().map { .object(JSONObject([("key", .number($0.offset)), ("value", $0.element)])) })
+        return .array(
+          items.enumerated().map { .object(JSONObject([("key", .number($0.offset)), ("value", $0.element)])) })
       default:
         throw JQError("\(describe(input)) has no keys", at: range)
       }
@@ -476,7 +491,8 @@ enum Builtins {
     }
     t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
     t.unary("builtins/0") { _, _ in
-      .array((Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
+      .array(
+        (Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
     }
     t.unary("input_line_number/0") { _, _ in .number(0) }
     t["debug/0"] = { interpreter, _, input, _, _, emit in
@@ -622,7 +638,8 @@ enum Builtins {
     list.append(("rint", { $0.rounded(.toNearestOrEven) }))
     list.append(("nearbyint", { $0.rounded(.toNearestOrEven) }))
     list.append(("logb", { $0 == 0 ? -.infinity : Foundation.floor(Foundation.log2(Swift.abs($0))) }))
-    list.append(("significand", { $0 == 0 ? 0 : $0 / Foundation.pow(2, Foundation.floor(Foundation.log2(Swift.abs($0)))) }))
+    list.append(
+      ("significand", { $0 == 0 ? 0 : $0 / Foundation.pow(2, Foundation.floor(Foundation.log2(Swift.abs($0)))) }))
     return list
   }()
 
@@ -650,7 +667,8 @@ enum Builtins {
     }
     guard index == bytes.count, let double = Double(text) else { return nil }
     // Keep the text only when it is itself valid JSON and says more than the double would.
-    let isJSON = text.first != "+" && !text.hasPrefix(".") && !text.hasPrefix("-.") && !text.contains(".e")
+    let isJSON =
+      text.first != "+" && !text.hasPrefix(".") && !text.hasPrefix("-.") && !text.contains(".e")
       && !text.hasSuffix(".") && !(text.first == "0" && text.count > 1 && text.dropFirst().first?.isNumber == true)
     let simple = !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) && text.count <= 15 && text != "-0"
     return Number(double, literal: isJSON && !simple ? text : nil)
@@ -684,7 +702,9 @@ enum Builtins {
     }.map(\.element)
   }
 
-  static func extreme(_ input: Value, _ keys: Value, _ range: SourceRange, pickLater: (Value, Value) -> Bool) throws -> Value {
+  static func extreme(_ input: Value, _ keys: Value, _ range: SourceRange, pickLater: (Value, Value) -> Bool) throws
+    -> Value
+  {
     let items = try array(input, "cannot be sorted", range)
     guard case .array(let keyList) = keys, !items.isEmpty else { return .null }
     var best = 0

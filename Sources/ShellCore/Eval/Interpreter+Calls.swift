@@ -1,10 +1,11 @@
 /// A function implemented in Swift: gets its filter arguments (compiled; run them with
 /// ``Interpreter/evaluate(_:_:_:_:)-(Filter,_,_,_)`` in the caller's `frame`), the input, and
 /// emits its outputs.
-public typealias NativeFunction = @Sendable (
-  _ interpreter: Interpreter, _ arguments: [Filter], _ input: Value, _ frame: Frame, _ range: SourceRange,
-  _ emit: Interpreter.Emit
-) throws -> Void
+public typealias NativeFunction =
+  @Sendable (
+    _ interpreter: Interpreter, _ arguments: [Filter], _ input: Value, _ frame: Frame, _ range: SourceRange,
+    _ emit: Interpreter.Emit
+  ) throws -> Void
 
 extension Interpreter {
   /// Registers a native function `name` taking `arity` filter arguments (for embedders).

@@ -34,7 +34,8 @@ extension Interpreter {
       switch (lhs, rhs) {
       case (.number(let a), .number(let b)):
         if b.double == 0 {
-          throw JQError("\(describe(lhs)) and \(describe(rhs)) cannot be divided because the divisor is zero", at: range)
+          throw JQError(
+            "\(describe(lhs)) and \(describe(rhs)) cannot be divided because the divisor is zero", at: range)
         }
         return .number(Number(a.double / b.double))
       case (.string(let a), .string(let b)): return .array(Interpreter.split(a, by: b).map(Value.string))
@@ -47,7 +48,8 @@ extension Interpreter {
         let divisor = truncateToInt(b.double)
         if divisor == 0 {
           throw JQError(
-            "\(describe(lhs)) and \(describe(rhs)) cannot be divided (remainder) because the divisor is zero", at: range)
+            "\(describe(lhs)) and \(describe(rhs)) cannot be divided (remainder) because the divisor is zero", at: range
+          )
         }
         let dividend = truncateToInt(a.double)
         return .number(Number(Double(divisor == -1 ? 0 : dividend % divisor)))

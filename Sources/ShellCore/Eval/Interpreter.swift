@@ -220,7 +220,9 @@ public final class Interpreter: @unchecked Sendable {
       case .array(let array):
         for (position, element) in array.enumerated().reversed() { pending.append((at + [.number(position)], element)) }
       case .object(let object):
-        for (key, element) in zip(object.orderedKeys, object.orderedValues).reversed() { pending.append((at + [.string(key)], element)) }
+        for (key, element) in zip(object.orderedKeys, object.orderedValues).reversed() {
+          pending.append((at + [.string(key)], element))
+        }
       default: break
       }
     }
@@ -296,7 +298,7 @@ enum StackBounds {
   #if canImport(Glibc)
     private typealias GetAttributes = @convention(c) (pthread_t, UnsafeMutableRawPointer) -> Int32
     /// `pthread_getattr_np` is a GNU extension the Glibc module does not declare.
-    nonisolated(unsafe) private static let getAttributes: GetAttributes? = {
+    private static let getAttributes: GetAttributes? = {
       guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_getattr_np") else { return nil }
       return unsafeBitCast(symbol, to: GetAttributes.self)
     }()

@@ -22,7 +22,9 @@ enum RegexBuiltins {
       case "x": options.prefix += "(?x)"
       case "s": options.prefix += "(?s)"
       case "n": options.skipEmpty = true
-      case "p": options.prefix += "(?s)"; options.skipEmpty = true
+      case "p":
+        options.prefix += "(?s)"
+        options.skipEmpty = true
       case "l": break
       default: throw JQError("\(text) is not a valid modifier string", at: range)
       }

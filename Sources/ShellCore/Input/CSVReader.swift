@@ -181,12 +181,14 @@ public struct CSVReader {
       }
       rowNumber += 1
       guard fields.count == names.count else {
-        return try emitInvalid("expected \(names.count) fields (as in the header), found \(fields.count)", line: recordLine)
+        return try emitInvalid(
+          "expected \(names.count) fields (as in the header), found \(fields.count)", line: recordLine)
       }
       var object = JSONObject(capacity: names.count)
       for (name, value) in zip(names, fields) { object[name] = .string(value) }
       try emit(
-        .row(Row(value: .object(object), number: rowNumber, origin: Origin(source: reader.sourceName, line: recordLine))))
+        .row(
+          Row(value: .object(object), number: rowNumber, origin: Origin(source: reader.sourceName, line: recordLine))))
     }
 
     mutating func invalid(_ message: String, line: Int) throws {

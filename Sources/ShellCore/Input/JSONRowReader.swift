@@ -84,7 +84,8 @@ public struct JSONRowReader {
       }
       var details: [(String, Value)] = [("line", .number(line)), ("column", .number(column))]
       if number == 1 && line == 1 && looksLikeCSV == true {
-        details.append(("hint", .string("this looks like CSV: read it with read --csv (or --delimiter ';'), or open a .csv file")))
+        details.append(
+          ("hint", .string("this looks like CSV: read it with read --csv (or --delimiter ';'), or open a .csv file")))
       }
       try emit(
         .report(
@@ -107,7 +108,8 @@ public struct JSONRowReader {
             start += 1
             line += 1
             lineStart = start
-          } else if byte == 0xEF && line == 1 && rowNumber == 0 && buffer.count - start >= 3 && buffer[start + 1] == 0xBB
+          } else if byte == 0xEF && line == 1 && rowNumber == 0 && buffer.count - start >= 3
+            && buffer[start + 1] == 0xBB
             && buffer[start + 2] == 0xBF
           {
             start += 3
@@ -143,7 +145,8 @@ public struct JSONRowReader {
       switch outcome {
       case .success(let (value, end)):
         let size = end - start
-        let column = size > limits.maxValueBytes
+        let column =
+          size > limits.maxValueBytes
           ? String(decoding: buffer[max(0, lineStart)..<min(start, buffer.count)], as: UTF8.self).count + 1 : 0
         advance(to: end)
         rowNumber += 1
@@ -166,11 +169,14 @@ public struct JSONRowReader {
           // The bad value ran onto later lines (a truncated JSON line): report it where it
           // went wrong, but resume at the line after its first, so no later row is lost.
           let errorLine = line
-          let errorColumn = String(decoding: buffer[max(0, lineStart)..<min(start, buffer.count)], as: UTF8.self).count + 1
+          let errorColumn =
+            String(decoding: buffer[max(0, lineStart)..<min(start, buffer.count)], as: UTF8.self).count + 1
           line = valueLine
           start = valueStart
           advance(to: newline + 1)
-          try emitInvalid(rowNumber, tooLarge ? "value larger than \(limits.maxValueBytes) bytes" : error.message, errorLine, errorColumn)
+          try emitInvalid(
+            rowNumber, tooLarge ? "value larger than \(limits.maxValueBytes) bytes" : error.message, errorLine,
+            errorColumn)
           continue
         }
         let column = String(decoding: buffer[max(0, lineStart)..<min(start, buffer.count)], as: UTF8.self).count + 1

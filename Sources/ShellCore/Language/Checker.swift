@@ -23,7 +23,8 @@ public struct Checker {
 
   /// Throws the first problem found.
   public func check(_ expr: Expr) throws(Diagnostic) {
-    try visit(expr, Scope(variables: variables.union(["ENV", "__loc__", "__prog_args"]), functions: functions, labels: []))
+    try visit(
+      expr, Scope(variables: variables.union(["ENV", "__loc__", "__prog_args"]), functions: functions, labels: []))
   }
 
   /// Whether `name/arity` is a builtin.

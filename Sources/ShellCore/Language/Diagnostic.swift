@@ -58,7 +58,9 @@ public func nearestName(to word: String, in candidates: some Sequence<String>) -
       previous = current
     }
     let distance = previous[other.count]
-    if distance <= max(2, target.count / 3), distance < target.count, best == nil || distance < best!.1 { best = (candidate, distance) }
+    if distance <= max(2, target.count / 3), distance < target.count, best == nil || distance < best!.1 {
+      best = (candidate, distance)
+    }
   }
   return best?.0
 }

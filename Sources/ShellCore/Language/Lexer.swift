@@ -46,7 +46,9 @@ public struct Lexer {
     "|", ",", "=", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "//", ":", "|=", "+=", "-=", "*=", "/=",
     "%=", "//=", "?//",
   ]
-  private static let continuingWords: Set<String> = ["and", "or", "as", "then", "else", "elif", "catch", "reduce", "foreach", "label"]
+  private static let continuingWords: Set<String> = [
+    "and", "or", "as", "then", "else", "elif", "catch", "reduce", "foreach", "label",
+  ]
 
   static func expectsMore(_ token: Token) -> Bool {
     switch token.kind {
@@ -125,8 +127,11 @@ public struct Lexer {
 
     if Lexer.isIdentStart(byte) {
       position += 1
-      while position < end && (Lexer.isIdentPart(bytes[position]) || (bytes[position] == UInt8(ascii: ":")
-        && position + 2 < end && bytes[position + 1] == UInt8(ascii: ":") && Lexer.isIdentStart(bytes[position + 2])))
+      while position < end
+        && (Lexer.isIdentPart(bytes[position])
+          || (bytes[position] == UInt8(ascii: ":")
+            && position + 2 < end && bytes[position + 1] == UInt8(ascii: ":")
+            && Lexer.isIdentStart(bytes[position + 2])))
       {
         position += bytes[position] == UInt8(ascii: ":") ? 2 : 1
       }
@@ -162,7 +167,9 @@ public struct Lexer {
       && Lexer.isIdentStart(bytes[position + 2]) && spaced
     {
       position += 2
-      while position < end && (Lexer.isIdentPart(bytes[position]) || bytes[position] == UInt8(ascii: "-")) { position += 1 }
+      while position < end && (Lexer.isIdentPart(bytes[position]) || bytes[position] == UInt8(ascii: "-")) {
+        position += 1
+      }
       let name = String(decoding: bytes[(start + 2)..<position], as: UTF8.self)
       return Token(kind: .flag(name), range: range(start), spaceBefore: spaced)
     }
@@ -191,14 +198,18 @@ public struct Lexer {
 
   private mutating func number(_ start: Int, spaced: Bool) throws(Diagnostic) -> Token {
     while position < end && Lexer.isDigit(bytes[position]) { position += 1 }
-    if position < end && bytes[position] == UInt8(ascii: ".") && !(position + 1 < end && bytes[position + 1] == UInt8(ascii: ".")) {
+    if position < end && bytes[position] == UInt8(ascii: ".")
+      && !(position + 1 < end && bytes[position + 1] == UInt8(ascii: "."))
+    {
       position += 1
       while position < end && Lexer.isDigit(bytes[position]) { position += 1 }
     }
     if position < end && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
       let mark = position
       position += 1
-      if position < end && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) { position += 1 }
+      if position < end && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+        position += 1
+      }
       if position < end && Lexer.isDigit(bytes[position]) {
         while position < end && Lexer.isDigit(bytes[position]) { position += 1 }
       } else {
@@ -206,7 +217,9 @@ public struct Lexer {
       }
     }
     let text = range(start).text
-    guard let value = Double(text.hasPrefix(".") ? "0" + text : text) else { throw error("invalid number \(text)", at: start) }
+    guard let value = Double(text.hasPrefix(".") ? "0" + text : text) else {
+      throw error("invalid number \(text)", at: start)
+    }
     return Token(kind: .number(value, text), range: range(start), spaceBefore: spaced)
   }
 
@@ -260,7 +273,9 @@ public struct Lexer {
         parts.append(.interpolation(innerTokens))
         continue
       }
-      let problem = bytes.withUnsafeBufferPointer { JSONEscape.decode(UnsafeBufferPointer(rebasing: $0[..<end]), &position, into: &text) }
+      let problem = bytes.withUnsafeBufferPointer {
+        JSONEscape.decode(UnsafeBufferPointer(rebasing: $0[..<end]), &position, into: &text)
+      }
       switch problem {
       case nil: break
       case .truncated?, .invalidHex?: throw error("invalid \\u escape", at: escapeStart)

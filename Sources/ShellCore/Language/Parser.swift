@@ -119,7 +119,11 @@ public struct Parser {
     repeat {
       if !stages.isEmpty { skipNewlines() }
       stages.append(try parseStage(first: stages.isEmpty))
-    } while current.is("|") && { index += 1; return true }()
+    } while current.is("|")
+      && {
+        index += 1
+        return true
+      }()
     return stages
   }
 
@@ -172,11 +176,12 @@ public struct Parser {
       return .command(try parseCommand(signature, nameWidth: width))
     }
     let start = current.range
-    if case .identifier(let name) = current.kind, !Parser.keywords.contains(name), !first || nextToken.kind == .newline
-      || nextToken.kind == .end || nextToken.is("|")
+    if case .identifier(let name) = current.kind, !Parser.keywords.contains(name),
+      !first || nextToken.kind == .newline
+        || nextToken.kind == .end || nextToken.is("|")
     {
       // Probably a mistyped command: suggest the nearest one.
-      if commands[name] == nil, let suggestion = nearestName(to: name, in: commands.names) ,
+      if commands[name] == nil, let suggestion = nearestName(to: name, in: commands.names),
         !JQBuiltinNames.contains(name)
       {
         throw Diagnostic(.usage, "unknown command '\(name)'", at: current.range, hint: "did you mean '\(suggestion)'?")
@@ -188,11 +193,14 @@ public struct Parser {
     return .expression(expr, start.through(tokens[max(0, index - 1)].range))
   }
 
-  private mutating func parseCommand(_ signature: CommandSignature, nameWidth: Int = 1) throws(Diagnostic) -> CommandCall {
+  private mutating func parseCommand(_ signature: CommandSignature, nameWidth: Int = 1) throws(Diagnostic)
+    -> CommandCall
+  {
     var nameToken = advance()
     for _ in 1..<max(1, nameWidth) {
       let part = advance()
-      nameToken = Token(kind: nameToken.kind, range: nameToken.range.through(part.range), spaceBefore: nameToken.spaceBefore)
+      nameToken = Token(
+        kind: nameToken.kind, range: nameToken.range.through(part.range), spaceBefore: nameToken.spaceBefore)
     }
     // `where(.ok)`, `take(1)`: the argument in parentheses, as a jq habit writes it.
     if current.is("(") && !current.spaceBefore && signature.parameters.count == 1
@@ -206,7 +214,9 @@ public struct Parser {
     return try parseCommandRest(signature, nameToken: nameToken, arguments: [])
   }
 
-  private mutating func parseCommandRest(_ signature: CommandSignature, nameToken: Token, arguments given: [CommandArgument])
+  private mutating func parseCommandRest(
+    _ signature: CommandSignature, nameToken: Token, arguments given: [CommandArgument]
+  )
     throws(Diagnostic) -> CommandCall
   {
     var arguments: [CommandArgument] = given
@@ -216,9 +226,13 @@ public struct Parser {
       if case .flag(let flagName) = current.kind {
         let flagToken = advance()
         guard let flag = signature.flags.first(where: { $0.name == flagName }) else {
-          let hint = nearestName(to: flagName, in: signature.flags.map(\.name)).map { "did you mean '--\($0)'?" }
-            ?? (signature.flags.isEmpty ? "'\(signature.name)' takes no flags" : "flags: " + signature.flags.map { "--\($0.name)" }.joined(separator: ", "))
-          throw Diagnostic(.usage, "unknown flag '--\(flagName)' for '\(signature.name)'", at: flagToken.range, hint: hint)
+          let hint =
+            nearestName(to: flagName, in: signature.flags.map(\.name)).map { "did you mean '--\($0)'?" }
+            ?? (signature.flags.isEmpty
+              ? "'\(signature.name)' takes no flags"
+              : "flags: " + signature.flags.map { "--\($0.name)" }.joined(separator: ", "))
+          throw Diagnostic(
+            .usage, "unknown flag '--\(flagName)' for '\(signature.name)'", at: flagToken.range, hint: hint)
         }
         if let kind = flag.kind {
           flags[flagName] = try parseArgumentValue(kind, for: "--\(flagName)")
@@ -275,7 +289,9 @@ public struct Parser {
         throw unexpected("expected a value for \(name)")
       }
       var end = advance().range
-      while !current.spaceBefore && current.kind != .end && current.kind != .newline && !current.is("|") && !current.is(";") {
+      while !current.spaceBefore && current.kind != .end && current.kind != .newline && !current.is("|")
+        && !current.is(";")
+      {
         end = advance().range
       }
       let range = start.through(end)
@@ -297,7 +313,8 @@ public struct Parser {
     while true {
       if current.isWord("def") {
         let definition = try parseFunctionDefinition()
-        tail = .functionDefinition(definition, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+        tail = .functionDefinition(
+          definition, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
         break
       }
       if current.isWord("label") {
@@ -517,7 +534,8 @@ public struct Parser {
     case .number(let value, let text):
       index += 1
       let literal = Double(text).map { _ in text }
-      return .literal(.number(Number(value, literal: text.contains(where: { !$0.isNumber }) || text.count > 15 ? literal : nil)))
+      return .literal(
+        .number(Number(value, literal: text.contains(where: { !$0.isNumber }) || text.count > 15 ? literal : nil)))
     case .string:
       return try parseStringLiteral(format: nil)
     case .format(let name):
@@ -611,7 +629,11 @@ public struct Parser {
           repeat {
             skipNewlines()
             arguments.append(try parsePipe(allowCommandStages: false))
-          } while current.is(";") && { index += 1; return true }()
+          } while current.is(";")
+            && {
+              index += 1
+              return true
+            }()
           try expect(")", "to close the arguments of '\(name)'")
         }
         return .call(name, arguments, token.range.through(tokens[index - 1].range))
@@ -668,7 +690,11 @@ public struct Parser {
         default: throw unexpected("expected a parameter name")
         }
         index += 1
-      } while current.is(";") && { index += 1; return true }()
+      } while current.is(";")
+        && {
+          index += 1
+          return true
+        }()
       try expect(")", "to close the parameters of '\(name)'")
     }
     try expect(":", "after 'def \(name)'")
@@ -703,8 +729,13 @@ public struct Parser {
       case .variable(let name):
         index += 1
         key = .literal(.string(name == "__loc__" ? "__loc__" : name))
-        shorthand = name == "__loc__"
-          ? .literal(.object(JSONObject([("file", .string("<top-level>")), ("line", .number(source.lineAndColumn(of: token.range.start).line))])))
+        shorthand =
+          name == "__loc__"
+          ? .literal(
+            .object(
+              JSONObject([
+                ("file", .string("<top-level>")), ("line", .number(source.lineAndColumn(of: token.range.start).line)),
+              ])))
           : .variable(name, token.range)
       case .number(_, let text):
         index += 1
@@ -789,7 +820,13 @@ public struct Parser {
     case .symbol("["):
       index += 1
       var items: [Pattern] = []
-      repeat { items.append(try parsePattern()) } while current.is(",") && { index += 1; return true }()
+      repeat {
+        items.append(try parsePattern())
+      } while current.is(",")
+        && {
+          index += 1
+          return true
+        }()
       try expect("]", "to close the array pattern")
       return .array(items)
     case .symbol("{"):
@@ -821,7 +858,11 @@ public struct Parser {
         default:
           throw unexpected("expected a key in the object pattern")
         }
-      } while current.is(",") && { index += 1; return true }()
+      } while current.is(",")
+        && {
+          index += 1
+          return true
+        }()
       try expect("}", "to close the object pattern")
       return .object(entries)
     default:

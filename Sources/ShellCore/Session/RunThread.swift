@@ -23,10 +23,12 @@ public func onEvaluationThread<T>(_ body: () throws -> T) rethrows -> T {
     pthread_attr_setstacksize(attributes, 64 << 20)
     let context = Unmanaged.passRetained(job).toOpaque()
     var thread: pthread_t = 0
-    let created = pthread_create(&thread, attributes, { context in
-      Unmanaged<JobBase>.fromOpaque(context!).takeUnretainedValue().run()
-      return nil
-    }, context)
+    let created = pthread_create(
+      &thread, attributes,
+      { context in
+        Unmanaged<JobBase>.fromOpaque(context!).takeUnretainedValue().run()
+        return nil
+      }, context)
     pthread_attr_destroy(attributes)
     if created != 0 {
       Unmanaged<Job<T>>.fromOpaque(context).release()

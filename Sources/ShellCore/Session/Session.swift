@@ -146,7 +146,8 @@ public final class Session: @unchecked Sendable {
   public func set(_ name: String, to value: String) throws {
     guard let definition = settingDefinitions[name] else {
       let hint = nearestName(to: name, in: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
-      throw SettingError("no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
+      throw SettingError(
+        "no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
     }
     settingValues[name] = try definition.validate(value)
   }
@@ -225,31 +226,35 @@ public final class Session: @unchecked Sendable {
     checkpointHandlers = [:]
     defer { for handler in runEndHandlers { handler() } }
     interruption.reset()
-    let status: ExitStatus = onEvaluationThread {
-      do {
-        try runStatements(text, name: name)
-        return nil
-      } catch is EvaluationInterrupted {
-        return .interrupted
-      } catch let stop as PipelineStop {
-        diagnostics(stop.message)
-        return stop.status
-      } catch let diagnostic as Diagnostic {
-        diagnostics(diagnostic.description)
-        return .usage
-      } catch let error as JQError {
-        diagnostics(error.diagnostic.description)
-        return .usage
-      } catch let halt as HaltSignal {
-        if let message = halt.message {
-          if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
+    let status: ExitStatus =
+      onEvaluationThread {
+        do {
+          try runStatements(text, name: name)
+          return nil
+        } catch is EvaluationInterrupted {
+          return .interrupted
+        } catch let stop as PipelineStop {
+          diagnostics(stop.message)
+          return stop.status
+        } catch let diagnostic as Diagnostic {
+          diagnostics(diagnostic.description)
+          return .usage
+        } catch let error as JQError {
+          diagnostics(error.diagnostic.description)
+          return .usage
+        } catch let halt as HaltSignal {
+          if let message = halt.message {
+            if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
+          }
+          return ExitStatus(rawValue: halt.status) ?? (halt.status == 0 ? .success : .someFailed)
+        } catch {
+          diagnostics("nwsh: \(error)")
+          return .usage
         }
-        return ExitStatus(rawValue: halt.status) ?? (halt.status == 0 ? .success : .someFailed)
-      } catch {
-        diagnostics("nwsh: \(error)")
-        return .usage
       }
-    } ?? (interruption.isSet ? .interrupted : (forcedStatus ?? (floorStatus.severity > tally.exitStatus.severity ? floorStatus : tally.exitStatus)))
+      ?? (interruption.isSet
+        ? .interrupted
+        : (forcedStatus ?? (floorStatus.severity > tally.exitStatus.severity ? floorStatus : tally.exitStatus)))
     output.flush()
     return status
   }
@@ -266,7 +271,8 @@ public final class Session: @unchecked Sendable {
   }
 
   private func check(_ expr: Expr) throws {
-    try Checker(variables: boundVariables, functions: definedFunctions, natives: Set(interpreter.natives.keys)).check(expr)
+    try Checker(variables: boundVariables, functions: definedFunctions, natives: Set(interpreter.natives.keys)).check(
+      expr)
   }
 
   /// Runs one statement.
@@ -284,7 +290,10 @@ public final class Session: @unchecked Sendable {
       guard values.count == 1 else {
         throw Diagnostic(
           .runtime, "let \(name) needs exactly one value, got \(values.count)", at: range,
-          hint: values.isEmpty ? nil : "to bind all of them as an array, write let \(name) = [\(range.text.components(separatedBy: "=").dropFirst().joined(separator: "=").trimmingCharacters(in: .whitespaces))]")
+          hint: values.isEmpty
+            ? nil
+            : "to bind all of them as an array, write let \(name) = [\(range.text.components(separatedBy: "=").dropFirst().joined(separator: "=").trimmingCharacters(in: .whitespaces))]"
+        )
       }
       bind(name, to: values[0])
     case .definition(let definition):
@@ -325,9 +334,12 @@ public final class Session: @unchecked Sendable {
         next = try definition.make(CommandContext(call: call, session: self, next: next))
       case .expression(let expr, let range):
         try check(expr)
-        next = position == 0
+        next =
+          position == 0
           ? try ExpressionSource(session: self, expr: expr, range: range, next: next)
-          : try MapStage(session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next)
+          : try MapStage(
+            session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next
+          )
       }
       built.append(next)
     }
@@ -355,10 +367,12 @@ public final class Session: @unchecked Sendable {
   /// (`where .x | test("a")`), the `|` ended that argument, which a jq habit may not expect:
   /// a failure of the stage says how to write the longer argument.
   static func pipeHint(after previous: StageSyntax, _ range: SourceRange) -> String? {
-    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(_, let argument) = last else {
+    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(_, let argument) = last
+    else {
       return nil
     }
-    return "the | after `\(call.name) \(argument.text)` ended its argument, so `\(range.text)` ran on each row as a stage of its own;"
+    return
+      "the | after `\(call.name) \(argument.text)` ended its argument, so `\(range.text)` ran on each row as a stage of its own;"
       + " to make it part of the argument, write: \(call.name) (\(argument.text) | \(range.text))"
   }
 

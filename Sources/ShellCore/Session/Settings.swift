@@ -32,7 +32,9 @@ public struct SettingDefinition: Sendable {
   }
 
   /// A setting that is a whole number in `range`.
-  public static func integer(_ name: String, summary: String, default value: Int, range: ClosedRange<Int>) -> SettingDefinition {
+  public static func integer(_ name: String, summary: String, default value: Int, range: ClosedRange<Int>)
+    -> SettingDefinition
+  {
     SettingDefinition(name, summary: summary, default: String(value)) { text in
       guard let number = Int(text), range.contains(number) else {
         throw SettingError("expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")

@@ -102,9 +102,15 @@ public struct JSONParser {
     case UInt8(ascii: "{"): return depth < Self.recursionDepth ? try parseObject() : try parseValueIteratively()
     case UInt8(ascii: "["): return depth < Self.recursionDepth ? try parseArray() : try parseValueIteratively()
     case UInt8(ascii: "\""): return .string(try parseString())
-    case UInt8(ascii: "t"): try expectWord("true"); return .true
-    case UInt8(ascii: "f"): try expectWord("false"); return .false
-    case UInt8(ascii: "n"): try expectWord("null"); return .null
+    case UInt8(ascii: "t"):
+      try expectWord("true")
+      return .true
+    case UInt8(ascii: "f"):
+      try expectWord("false")
+      return .false
+    case UInt8(ascii: "n"):
+      try expectWord("null")
+      return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
     default: throw fail("unexpected \(describeByte()), expected a value")
     }
@@ -233,7 +239,8 @@ public struct JSONParser {
       while let objectOpen = isObject.last {
         skipWhitespace()
         guard position < end else {
-          throw fail(objectOpen ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
+          throw fail(
+            objectOpen ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
         }
         let byte = base[position]
         position += 1
@@ -382,7 +389,9 @@ public struct JSONParser {
       while let close = open.last {
         skipWhitespace()
         guard position < end else {
-          throw fail(close == UInt8(ascii: "}") ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
+          throw fail(
+            close == UInt8(ascii: "}")
+              ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
         }
         let byte = base[position]
         position += 1
@@ -589,7 +598,9 @@ public struct JSONParser {
     if position < end && (base[position] == UInt8(ascii: "e") || base[position] == UInt8(ascii: "E")) {
       simple = false
       position += 1
-      if position < end && (base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-")) { position += 1 }
+      if position < end && (base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-")) {
+        position += 1
+      }
       guard position < end && base[position] >= 0x30 && base[position] <= 0x39 else {
         throw fail("invalid number: expected a digit in the exponent")
       }

@@ -112,7 +112,10 @@ public struct JSONWriter {
             stack.append(.array(array, next: 0))
           case .object(let object) where !object.isEmpty:
             colored(Palette.structure) { $0.append("{") }
-            let order = sortKeys ? object.members.indices.sorted { bytesLess(object.key(at: $0), object.key(at: $1)) } : Array(object.members.indices)
+            let order =
+              sortKeys
+              ? object.members.indices.sorted { bytesLess(object.key(at: $0), object.key(at: $1)) }
+              : Array(object.members.indices)
             stack.append(.object(object, order: order, next: 0))
           default:
             write(value, level: 0)  // a scalar or an empty container: no recursion

@@ -52,9 +52,16 @@ extension Value: Comparable, Hashable {
     switch self {
     case .null: hasher.combine(0)
     case .bool(let b): hasher.combine(b ? 2 : 1)
-    case .number(let n): hasher.combine(3); hasher.combine(n.double == 0 ? 0 : n.double)
-    case .string(let s): hasher.combine(4); for byte in s.utf8 { hasher.combine(byte) }
-    case .array(let a): hasher.combine(5); hasher.combine(a.count); for v in a { v.hash(into: &hasher) }
+    case .number(let n):
+      hasher.combine(3)
+      hasher.combine(n.double == 0 ? 0 : n.double)
+    case .string(let s):
+      hasher.combine(4)
+      for byte in s.utf8 { hasher.combine(byte) }
+    case .array(let a):
+      hasher.combine(5)
+      hasher.combine(a.count)
+      for v in a { v.hash(into: &hasher) }
     case .object(let o):
       hasher.combine(6)
       hasher.combine(o.count)
