@@ -2,47 +2,6 @@ import Foundation
 import NetworkedAPI
 import ShellCore
 
-/// Why a stage stopped sending: every later row is `skipped` with this reason.
-enum StopReason {
-  case interrupted
-  case authenticationFailed
-
-  var reason: SkipReason {
-    switch self {
-    case .interrupted: .interrupted
-    case .authenticationFailed: .authenticationFailed
-    }
-  }
-}
-
-/// Counts a stage's outcomes and prints its summary line on stderr.
-struct StageSummary {
-  let op: String
-  let started: Double
-  var statuses: [RowStatus: Int] = [:]
-  var requests = 0
-  /// When the last planned request would go out (dry run).
-  var lastPlanned: Double?
-
-  mutating func count(_ status: RowStatus) { statuses[status, default: 0] += 1 }
-
-  func line(now: Double, dryRun: Bool) -> String {
-    let rows = statuses.values.reduce(0, +)
-    let parts = statuses.keys.sorted().map { "\(statuses[$0]!) \($0.rawValue)" }
-    var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
-    if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
-    if dryRun {
-      text += "; dry run: would take \(requests) request\(requests == 1 ? "" : "s")"
-      if let last = lastPlanned {
-        text += ", \(ProgressReporter.duration(last - started)) under the rate windows"
-      }
-    } else {
-      text += " in \(requests) request\(requests == 1 ? "" : "s"), \(ProgressReporter.duration(now - started))"
-    }
-    return text
-  }
-}
-
 /// `invite`: sends rows `{name, email, tagId, note?}` through `POST …/invites/emails`, many per
 /// request, and gives each row exactly one result.
 final class InviteStage: Stage {
@@ -345,69 +304,5 @@ final class InviteStage: Stage {
           ),
         ])
     }
-  }
-}
-
-/// How a failed request maps to row statuses.
-enum Outcome {
-  /// `failed` when the request was definitely not carried out (a 4xx, a refusal, a failure to
-  /// connect); `unknown` when it may have been (timeout or reset after sending, 5xx other than
-  /// 503, an unreadable 2xx): such rows are never re-sent blindly.
-  static func classify(_ error: NetworkedAPIError) -> (status: RowStatus, code: ErrorCode) {
-    switch error.code {
-    case .unauthorized: return (.failed, .unauthorized)
-    case .forbidden: return (.failed, .forbidden)
-    case .rateLimited: return (.failed, .rateLimited)
-    case .payloadTooLarge: return (.failed, .payloadTooLarge)
-    case .badRequest: return (.failed, .badRequest)
-    case .conflict: return (.failed, .conflict)
-    case .notFound: return (.failed, .notFound)
-    case .rejected: return (.failed, .rejected)
-    case .serverError where error.status == 503: return (.failed, .unavailable)
-    case .serverError: return (.unknown, .inDoubt)
-    case .decoding: return (.unknown, .inDoubt)
-    case .transport: return error.requestWasSent ? (.unknown, .inDoubt) : (.failed, .notSent)
-    default: return (.failed, .apiError)
-    }
-  }
-
-  static func errorValue(_ error: NetworkedAPIError, code: ErrorCode) -> Value {
-    var extra: [(String, Value)] = []
-    if let status = error.status { extra.append(("http", .number(status))) }
-    if code == .inDoubt {
-      extra.append(("why", .string("the request may have reached the server; nwsh will not resend it blindly")))
-    }
-    return .error(code: code, message: error.description, extra)
-  }
-}
-
-/// UTC timestamps without Foundation's formatters (which load ICU data, megabytes of it).
-enum ISO8601 {
-  private static func fields(_ epoch: Double) -> tm {
-    var seconds = time_t(epoch.rounded(.down))
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    return parts
-  }
-
-  private static func pad(_ value: Int32, _ width: Int) -> String {
-    let digits = String(value)
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
-  }
-
-  /// `2026-11-22T05:03:40Z`.
-  static func format(_ epoch: Double) -> String {
-    let t = fields(epoch)
-    return pad(t.tm_year + 1900, 4) + "-" + pad(t.tm_mon + 1, 2) + "-" + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
-      + ":"
-      + pad(t.tm_min, 2) + ":" + pad(t.tm_sec, 2) + "Z"
-  }
-
-  /// `20261122T050340`.
-  static func compact(_ epoch: Double) -> String {
-    let t = fields(epoch)
-    return pad(t.tm_year + 1900, 4) + pad(t.tm_mon + 1, 2) + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
-      + pad(t.tm_min, 2)
-      + pad(t.tm_sec, 2)
   }
 }

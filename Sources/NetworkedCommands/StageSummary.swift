@@ -1,0 +1,44 @@
+import Foundation
+import NetworkedAPI
+import ShellCore
+
+/// Why a stage stopped sending: every later row is `skipped` with this reason.
+enum StopReason {
+  case interrupted
+  case authenticationFailed
+
+  var reason: SkipReason {
+    switch self {
+    case .interrupted: .interrupted
+    case .authenticationFailed: .authenticationFailed
+    }
+  }
+}
+
+/// Counts a stage's outcomes and prints its summary line on stderr.
+struct StageSummary {
+  let op: String
+  let started: Double
+  var statuses: [RowStatus: Int] = [:]
+  var requests = 0
+  /// When the last planned request would go out (dry run).
+  var lastPlanned: Double?
+
+  mutating func count(_ status: RowStatus) { statuses[status, default: 0] += 1 }
+
+  func line(now: Double, dryRun: Bool) -> String {
+    let rows = statuses.values.reduce(0, +)
+    let parts = statuses.keys.sorted().map { "\(statuses[$0]!) \($0.rawValue)" }
+    var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
+    if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
+    if dryRun {
+      text += "; dry run: would take \(requests) request\(requests == 1 ? "" : "s")"
+      if let last = lastPlanned {
+        text += ", \(ProgressReporter.duration(last - started)) under the rate windows"
+      }
+    } else {
+      text += " in \(requests) request\(requests == 1 ? "" : "s"), \(ProgressReporter.duration(now - started))"
+    }
+    return text
+  }
+}

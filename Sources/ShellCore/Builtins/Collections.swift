@@ -1,0 +1,134 @@
+import Foundation
+
+/// `length`, `keys`, `has`, `contains`, `add`, `reverse`, `flatten`, `indices`: arrays and objects as wholes.
+extension Builtins {
+  static func registerCollections(_ t: inout Registry) {
+    t.unary("length/0") { input, range in
+      switch input {
+      case .null: return .number(0)
+      case .bool: throw JQError("\(describe(input)) has no length", at: range)
+      case .number(let n): return .number(Number(abs(n.double)))
+      case .string(let s): return .number(s.unicodeScalars.count)
+      case .array(let a): return .number(a.count)
+      case .object(let o): return .number(o.count)
+      }
+    }
+    t.unary("utf8bytelength/0") { input, range in
+      .number(try string(input, "only strings have UTF-8 byte length", range).utf8.count)
+    }
+    t.unary("keys/0") { input, range in
+      switch input {
+      case .object(let o): return .array(o.orderedKeys.sorted(by: bytesLess).map(Value.string))
+      case .array(let a): return .array(a.indices.map { .number($0) })
+      default: throw JQError("\(describe(input)) has no keys", at: range)
+      }
+    }
+    t.unary("keys_unsorted/0") { input, range in
+      switch input {
+      case .object(let o): return .array(o.members.map { Value.string($0.key) })
+      case .array(let a): return .array(a.indices.map { .number($0) })
+      default: throw JQError("\(describe(input)) has no keys", at: range)
+      }
+    }
+    t["has/1"] = binary { input, key, range in
+      switch (input, key) {
+      case (.object(let o), .string(let k)): return .bool(o[k] != nil)
+      case (.array(let a), .number(let n)): return .bool(n.double >= 0 && n.double < Double(a.count))
+      case (.null, .string), (.null, .number): return .false
+      default: throw JQError("Cannot check whether \(input.typeName) has a \(key.typeName) key", at: range)
+      }
+    }
+    t["contains/1"] = binary { input, other, range in .bool(try contains(input, other, range, depth: 0)) }
+    t["add/0"] = { interpreter, _, input, _, range, emit in
+      var sum: Value = .null
+      switch input {
+      case .array(let items):
+        for item in items { sum = try interpreter.binary(.add, sum, item, range) }
+      case .object(let object):
+        for item in object.orderedValues { sum = try interpreter.binary(.add, sum, item, range) }
+      default: throw JQError("Cannot iterate over \(describe(input))", at: range)
+      }
+      try emit(sum)
+    }
+    t.unary("reverse/0") { input, range in
+      switch input {
+      case .array(let a): return .array(a.reversed())
+      case .string(let s): return .string(String(s.unicodeScalars.reversed().map(Character.init)))
+      case .null: return .array([])
+      default: throw JQError("Cannot reverse \(describe(input))", at: range)
+      }
+    }
+    t.unary("flatten/0") { input, range in .array(try flatten(input, depth: 1e9, range)) }
+    t["flatten/1"] = binary { input, depth, range in
+      guard let d = depth.doubleValue, d >= 0 else { throw JQError("flatten depth must not be negative", at: range) }
+      return .array(try flatten(input, depth: d, range))
+    }
+    t["indices/1"] = binary { input, wanted, range in try positions(input, wanted, range) }
+    t["index/1"] = binary { input, wanted, range in
+      guard case .array(let all) = try positions(input, wanted, range) else { return .null }
+      return all.first ?? .null
+    }
+    t["rindex/1"] = binary { input, wanted, range in
+      guard case .array(let all) = try positions(input, wanted, range) else { return .null }
+      return all.last ?? .null
+    }
+  }
+
+  static func contains(_ a: Value, _ b: Value, _ range: SourceRange, depth: Int) throws -> Bool {
+    if depth > Value.depthLimit { throw JQError("Containment check too deep", at: range) }
+    switch (a, b) {
+    case (.object(let x), .object(let y)):
+      for (key, value) in y {
+        guard let mine = x[key], try contains(mine, value, range, depth: depth + 1) else { return false }
+      }
+      return true
+    case (.array(let x), .array(let y)):
+      for wanted in y where !(try x.contains { try contains($0, wanted, range, depth: depth + 1) }) { return false }
+      return true
+    case (.string(let x), .string(let y)):
+      return y.isEmpty || x.utf8.count >= y.utf8.count && Array(x.utf8).firstRange(of: Array(y.utf8)) != nil
+    default:
+      if a.typeName == b.typeName { return a == b }
+      // Only the outermost values must be of one type; inside, a mismatch is just "no".
+      if depth > 0 { return false }
+      throw JQError("\(describe(a)) and \(describe(b)) cannot have their containment checked", at: range)
+    }
+  }
+
+  static func flatten(_ input: Value, depth: Double, _ range: SourceRange) throws -> [Value] {
+    var result: [Value] = []
+    for item in try array(input, "cannot be flattened", range) {
+      if case .array = item, depth > 0 {
+        result += try flatten(item, depth: depth - 1, range)
+      } else {
+        result.append(item)
+      }
+    }
+    return result
+  }
+
+  static func positions(_ input: Value, _ wanted: Value, _ range: SourceRange) throws -> Value {
+    switch (input, wanted) {
+    case (.null, _), (_, .null): return .null
+    case (.string(let text), .string(let needle)):
+      guard !needle.isEmpty else { return .null }
+      let haystack = Array(text.unicodeScalars)
+      let pattern = Array(needle.unicodeScalars)
+      var found: [Value] = []
+      var index = 0
+      while index + pattern.count <= haystack.count {
+        if haystack[index..<(index + pattern.count)].elementsEqual(pattern) {
+          found.append(.number(index))
+        }
+        index += 1
+      }
+      return .array(found)
+    case (.array(let items), .array(let sub)):
+      return .array(Interpreter.indices(of: sub, in: items).map { .number($0) })
+    case (.array(let items), _):
+      return .array(Interpreter.indices(of: [wanted], in: items).map { .number($0) })
+    default:
+      throw JQError("Cannot determine indices of \(describe(wanted)) in \(describe(input))", at: range)
+    }
+  }
+}

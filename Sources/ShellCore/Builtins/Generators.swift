@@ -1,0 +1,124 @@
+import Foundation
+
+/// `range`, `first`, `last`, `limit`, `isempty`, `repeat`, `recurse`: builtins with many outputs, all iterating on the heap.
+extension Builtins {
+  static func registerGenerators(_ t: inout Registry) {
+    t["range/1"] = { interpreter, arguments, input, env, _, emit in
+      try interpreter.evaluate(arguments[0], input, env) { upper in
+        guard case .number(let end) = upper else { throw JQError("Range bounds must be numeric") }
+        var value = 0.0
+        while value < end.double {
+          try interpreter.checkInterrupt()
+          try emit(.number(Number(value)))
+          value += 1
+        }
+      }
+    }
+    t["range/2"] = { interpreter, arguments, input, env, _, emit in
+      try interpreter.evaluate(arguments[0], input, env) { lower in
+        try interpreter.evaluate(arguments[1], input, env) { upper in
+          guard case .number(let start) = lower, case .number(let end) = upper else {
+            throw JQError("Range bounds must be numeric")
+          }
+          var value = start.double
+          while value < end.double {
+            try interpreter.checkInterrupt()
+            try emit(.number(Number(value)))
+            value += 1
+          }
+        }
+      }
+    }
+    t["range/3"] = { interpreter, arguments, input, env, _, emit in
+      try interpreter.evaluate(arguments[0], input, env) { lower in
+        try interpreter.evaluate(arguments[1], input, env) { upper in
+          try interpreter.evaluate(arguments[2], input, env) { stepValue in
+            guard case .number(let start) = lower, case .number(let end) = upper, case .number(let step) = stepValue
+            else {
+              throw JQError("Range bounds must be numeric")
+            }
+            var value = start.double
+            if step.double > 0 {
+              while value < end.double {
+                try interpreter.checkInterrupt()
+                try emit(.number(Number(value)))
+                value += step.double
+              }
+            } else if step.double < 0 {
+              while value > end.double {
+                try interpreter.checkInterrupt()
+                try emit(.number(Number(value)))
+                value += step.double
+              }
+            }
+          }
+        }
+      }
+    }
+    t["first/1"] = { interpreter, arguments, input, env, _, emit in
+      let token = interpreter.freshID()
+      do {
+        try interpreter.evaluate(arguments[0], input, env) { value in
+          try emit(value)
+          throw StopSignal(token: token)
+        }
+      } catch let stop as StopSignal where stop.token == token {}
+    }
+    t["last/1"] = { interpreter, arguments, input, env, _, emit in
+      var last: Value?
+      try interpreter.evaluate(arguments[0], input, env) { last = $0 }
+      if let last { try emit(last) }
+    }
+    t["limit/2"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) { countValue in
+        guard let count = countValue.doubleValue else { throw JQError("Invalid limit: not a number", at: range) }
+        if count < 0 { throw JQError("limit doesn't support negative count", at: range) }
+        guard count > 0 else { return }
+        var seen = 0.0
+        let token = interpreter.freshID()
+        do {
+          try interpreter.evaluate(arguments[1], input, env) { value in
+            seen += 1
+            try emit(value)
+            if seen >= count { throw StopSignal(token: token) }
+          }
+        } catch let stop as StopSignal where stop.token == token {}
+      }
+    }
+    t["isempty/1"] = { interpreter, arguments, input, env, _, emit in
+      let token = interpreter.freshID()
+      var empty = true
+      do {
+        try interpreter.evaluate(arguments[0], input, env) { _ in
+          empty = false
+          throw StopSignal(token: token)
+        }
+      } catch let stop as StopSignal where stop.token == token {}
+      try emit(.bool(empty))
+    }
+    // jq's `def repeat(f): def _repeat: f, _repeat; _repeat;` — f on the same input, forever.
+    t["repeat/1"] = { interpreter, arguments, input, env, _, emit in
+      while true { try interpreter.evaluate(arguments[0], input, env, emit) }
+    }
+    t["recurse/0"] = { interpreter, _, input, _, _, emit in try interpreter.recurse(input, emit) }
+    // Depth first, parents first, on the heap: a chain of a million steps needs no stack.
+    t["recurse/1"] = { interpreter, arguments, input, env, _, emit in
+      func walk(_ start: Value) throws {
+        var pending: [Value] = [start]
+        while let value = pending.popLast() {
+          try emit(value)
+          var children: [Value] = []
+          do {
+            try interpreter.evaluate(arguments[0], value, env) { children.append($0) }
+          } catch let error as JQError {
+            // The children before the error come out first, as jq's lazy recursion has it.
+            for child in children { try walk(child) }
+            throw error
+          }
+          pending.append(contentsOf: children.reversed())
+        }
+      }
+      try walk(input)
+    }
+  }
+}

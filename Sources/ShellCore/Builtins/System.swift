@@ -1,0 +1,22 @@
+import Foundation
+
+/// What jq knows of its surroundings: `env`, `builtins`, `input_line_number`, `debug`, `stderr`, `now`.
+extension Builtins {
+  static func registerSystem(_ t: inout Registry) {
+    t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
+    t.unary("builtins/0") { _, _ in
+      .array(
+        (Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
+    }
+    t.unary("input_line_number/0") { _, _ in .number(0) }
+    t["debug/0"] = { interpreter, _, input, _, _, emit in
+      interpreter.debugOutput("[\"DEBUG:\",\(JSONWriter.compact(input))]")
+      try emit(input)
+    }
+    t["stderr/0"] = { interpreter, _, input, _, _, emit in
+      interpreter.debugOutput(JSONWriter.compact(input))
+      try emit(input)
+    }
+    t.unary("now/0") { _, _ in .number(Number(Date().timeIntervalSince1970)) }
+  }
+}

@@ -1,0 +1,20 @@
+/// `emit --raw`: writes rows itself, strings as their text; reports go on.
+final class RawEmitStage: RowStage {
+  let session: Session
+  init(session: Session, next: any Stage) {
+    self.session = session
+    super.init(next: next)
+  }
+  override func handle(_ row: Row) throws {
+    session.output.emit(row.value, raw: true)
+  }
+}
+
+/// Passes everything on unchanged, batches included.
+final class PassStage: Stage {
+  let next: any Stage
+  init(next: any Stage) { self.next = next }
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+  var demand: FieldDemand { next.demand }
+}

@@ -1,0 +1,100 @@
+/// `read` and `open`: streams rows from bytes.
+final class ReaderSource: SourceStage {
+  let session: Session
+  let format: Format
+  let name: String
+  let next: any Stage
+  let makeSource: () -> any ByteSource
+  let separator: UInt8?
+
+  init(
+    session: Session, format: Format, separator: UInt8? = nil, name: String, next: any Stage,
+    source: @escaping () -> any ByteSource
+  ) {
+    self.session = session
+    self.format = format
+    self.separator = separator
+    self.name = name
+    self.next = next
+    self.makeSource = source
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    let source = makeSource()
+    let interruption = session.interruption
+    var hinted = false
+    let deliver: (Item) throws -> Void = { [next, session, name] item in
+      if interruption.isSet { throw StopInput() }
+      if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
+        hinted = true
+        session.diagnostics("nwsh: read \(name): \(hint)")
+      }
+      try next.push(item)
+    }
+    let read = reading(source)
+    // A file is parsed ahead on a second thread while this one runs the stages.
+    let aheadOnAnotherThread = source.neverBlocks ? try Conveyor().run(reading: read, consuming: deliver) : false
+    if !aheadOnAnotherThread { try read.body(deliver) }
+    try next.finish()
+  }
+
+  /// The whole read of `source` as one closure, to run here or on the reading thread.
+  private func reading(_ source: any ByteSource) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
+    var source = source
+    let (format, name, limits, separator, demand) = (format, name, session.inputLimits, separator, next.demand)
+    return UncheckedSendable { emit in
+      switch format {
+      case .csv, .tsv:
+        var reader = CSVReader(sourceName: name, limits: limits)
+        if format == .tsv { reader.separator = 0x09 }
+        if let separator { reader.separator = separator }
+        try reader.read(&source, emit)
+      case .jsonl, .json:
+        var reader = JSONRowReader(sourceName: name, limits: limits)
+        if case .fields(let names) = demand { reader.projection = Projection(names) }
+        try reader.read(&source, emit)
+      }
+    }
+  }
+}
+
+/// A value handed to another thread by a caller that guarantees only one thread uses it at a
+/// time (the reading thread, then nobody).
+struct UncheckedSendable<Wrapped>: @unchecked Sendable {
+  let body: Wrapped
+  init(_ body: Wrapped) { self.body = body }
+}
+
+/// A first-stage expression: its outputs on `null` are the rows.
+final class ExpressionSource: SourceStage {
+  let evaluator: RowEvaluator
+  let next: any Stage
+  let origin: Origin
+
+  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
+    self.evaluator = try RowEvaluator(session: session, expr: expr, range: range)
+    self.next = next
+    self.origin = Origin(source: range.source.name, line: range.source.lineAndColumn(of: range.start).line)
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    var number = 0
+    do {
+      try evaluator.compiled.run(.null) { value in
+        if evaluator.session.interruption.isSet { throw StopInput() }
+        number += 1
+        try next.push(.row(Row(value: value, number: number, origin: origin)))
+      }
+    } catch var error as JQError {
+      if error.range == nil { error.range = evaluator.range }
+      throw error
+    }
+    try next.finish()
+  }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Interactive
+import NetworkedAPI
+import NetworkedCommands
+import NetworkedSimulator
+import ShellCore
+
+/// Emits one row.
+final class WhoamiSource: SourceStage {
+  let value: Value
+  let next: any Stage
+  init(value: Value, next: any Stage) {
+    self.value = value
+    self.next = next
+  }
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+  func run() throws {
+    try next.push(.row(Row(value: value, number: 1, origin: Origin(source: "whoami", line: 0))))
+    try next.finish()
+  }
+}
+
+/// Storing a key: `nwsh login` and `login` in the shell.
+enum Login {
+  /// Reads a key without echo, checks it against the API (one paced GET) unless told not to,
+  /// and stores it with `baseURL` as `profile`. Returns a message or throws.
+  static func store(profile: String, baseURL: BaseURL, verify: Bool, clock: any PacingClock) throws -> APIKey {
+    guard let text = SecretPrompt.read("API key for profile \(profile) at \(baseURL.host) (input hidden): "),
+      let key = APIKey(text)
+    else { throw ValidationError("no key entered") }
+    if verify {
+      let environment = NetworkedEnvironment(
+        baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
+      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+      NetworkedCommands.register(in: session, environment: environment)
+      let errors = Captured()
+      session.diagnostics = { errors.append($0) }
+      let status = session.run("roles | count", name: "<login>")
+      guard status == .success else {
+        throw ValidationError(
+          "the API did not accept the key: \(errors.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+      }
+    }
+    let credentials = Credentials(path: Credentials.defaultPath(environment: ProcessInfo.processInfo.environment))
+    try credentials.save(Credentials.Profile(baseURL: baseURL.string, key: key.secret), as: profile)
+    FileHandle.standardError.write(
+      Data("nwsh: saved profile \(profile) (\(baseURL.host), key \(key.masked)) in \(credentials.path)\n".utf8))
+    return key
+  }
+
+  /// `login` typed in the shell: returns the new wiring, or nil after saying why not.
+  static func interactive(profile: String, wiring: Wiring) -> Wiring? {
+    if wiring.simulator != nil {
+      FileHandle.standardError.write(Data("nwsh: the sandbox needs no login (its key is the demo key)\n".utf8))
+      return nil
+    }
+    do {
+      let key = try store(
+        profile: profile, baseURL: wiring.environment.baseURL, verify: true, clock: wiring.environment.clock)
+      var updated = wiring
+      updated.environment.key = key
+      updated.environment.keySource = "profile \(profile)"
+      updated.keySource = KeySource(
+        key: key, baseURL: wiring.environment.baseURL.string, origin: "profile \(profile)", profile: profile)
+      return updated
+    } catch {
+      FileHandle.standardError.write(Data("nwsh: login: \(error)\n".utf8))
+      return nil
+    }
+  }
+}
+
+/// Collects diagnostics text.
+final class Captured: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = ""
+  func append(_ text: String) {
+    lock.lock()
+    value += text + "\n"
+    lock.unlock()
+  }
+  var text: String {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+}
