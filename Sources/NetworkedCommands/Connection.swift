@@ -167,6 +167,13 @@ public final class NetworkedConnection: @unchecked Sendable {
     return roles
   }
 
+  /// Checks that the API accepts the key with one paced request (the community's roles, which
+  /// stay cached); throws the API's error, with every form of the key redacted, when it does not.
+  public func checkKey() throws {
+    cachedRoles = nil
+    _ = try roles()
+  }
+
   /// The community's plans, fetched once per session.
   func plans() throws -> [Plan] {
     if let cachedPlans { return cachedPlans }

@@ -34,13 +34,10 @@ enum Login {
       let environment = NetworkedEnvironment(
         baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
       let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
-      NetworkedCommands.register(in: session, environment: environment)
-      let errors = Captured()
-      session.diagnostics = { errors.append($0) }
-      let status = session.run("roles | count", name: "<login>")
-      guard status == .success else {
-        throw ValidationError(
-          "the API did not accept the key: \(errors.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+      do {
+        try NetworkedCommands.register(in: session, environment: environment).checkKey()
+      } catch {
+        throw ValidationError("the API did not accept the key: \(error)")
       }
     }
     let credentials = Credentials(path: Credentials.defaultPath(environment: ProcessInfo.processInfo.environment))
@@ -69,21 +66,5 @@ enum Login {
       FileHandle.standardError.write(Data("nwsh: login: \(error)\n".utf8))
       return nil
     }
-  }
-}
-
-/// Collects diagnostics text.
-final class Captured: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = ""
-  func append(_ text: String) {
-    lock.lock()
-    value += text + "\n"
-    lock.unlock()
-  }
-  var text: String {
-    lock.lock()
-    defer { lock.unlock() }
-    return value
   }
 }

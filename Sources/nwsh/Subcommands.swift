@@ -62,11 +62,11 @@ struct JournalCommand: ParsableCommand {
   @Flag(help: "One line per run with its counts.") var runs = false
 
   func run() throws {
-    var statement = "journal"
-    if let runID { statement += " --run \(runID)" }
-    if let status { statement += " --status \(status)" }
-    if runs { statement += " --runs" }
-    throw ExitCode(try runStatement(statement, connection).rawValue)
+    var flags: [String: String] = [:]
+    flags["run"] = runID
+    flags["status"] = status
+    let call = CommandCall("journal", flags: flags, switches: runs ? ["runs"] : [])
+    throw ExitCode(try runCommand(call, connection).rawValue)
   }
 }
 
@@ -78,15 +78,16 @@ struct ReconcileCommand: ParsableCommand {
   @Flag(help: "List what would be checked; send nothing.") var dryRun = false
 
   func run() throws {
-    throw ExitCode(try runStatement(dryRun ? "reconcile --dry-run" : "reconcile", connection).rawValue)
+    throw ExitCode(try runCommand(CommandCall("reconcile", switches: dryRun ? ["dry-run"] : []), connection).rawValue)
   }
 }
 
-/// Runs one statement in a fresh session wired for `options`.
-func runStatement(_ statement: String, _ options: ConnectionOptions) throws -> ExitStatus {
+/// Runs one command in a fresh session wired for `options`, through the library's API (its
+/// values are never turned into program text).
+func runCommand(_ call: CommandCall, _ options: ConnectionOptions) throws -> ExitStatus {
   let wiring = try Wiring.make(options)
   defer { wiring.simulator?.shutdown() }
   let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1))
   wiring.register(in: session)
-  return withInterruptHandling(session) { session.run(statement, name: "<command line>") }
+  return withInterruptHandling(session) { session.run(call) }
 }

@@ -104,6 +104,14 @@ struct RecipesTests {
     #expect(
       Self.lines(reinvite).allSatisfy { ($0["error"] as? [String: Any])?["code"] as? String == "already_invited" })
     #expect(Self.lines(try Self.nwsh(["journal", "--sandbox", "--status", "invited"], state: state)).count == 3)
+    // The subcommand's values reach the library as values: a run id that looks like more flags
+    // is one (unknown) run id, and a bad state is a usage error naming the states.
+    let odd = try Self.nwsh(["journal", "--sandbox", "--run", "x --runs | count"], state: state)
+    #expect(odd.status == 0 && odd.stdout.isEmpty, "\(odd.stdout) \(odd.stderr)")
+    let bogus = try Self.nwsh(["journal", "--sandbox", "--status", "bogus"], state: state)
+    #expect(bogus.status == 64 && bogus.stderr.contains("the states are"), "\(bogus.stderr)")
+    let perRun = Self.lines(try Self.nwsh(["journal", "--sandbox", "--runs"], state: state))
+    #expect(perRun.count == 2, "one row per run that sent: the first invite and the --reinvite run")
     #expect(try Self.nwsh(["reconcile", "--sandbox"], state: state).status == 0)
     let reset = try Self.nwsh(["sandbox", "--reset"], state: state)
     #expect(reset.stderr.contains("forgot"))

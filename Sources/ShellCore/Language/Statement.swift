@@ -29,6 +29,23 @@ public struct CommandCall: Sendable {
   public var arguments: [CommandArgument]
   /// Flags by name (without `--`).
   public var flags: [String: CommandArgument]
+
+  /// A call as the parser makes it.
+  init(name: String, range: SourceRange, arguments: [CommandArgument], flags: [String: CommandArgument]) {
+    self.name = name
+    self.range = range
+    self.arguments = arguments
+    self.flags = flags
+  }
+
+  /// A call built in Swift (for ``Session/run(_:)-(CommandCall)``): positional `words`, flags
+  /// with a word value, and `switches`, flags given without one. Nothing is parsed.
+  public init(_ name: String, words: [String] = [], flags: [String: String] = [:], switches: [String] = []) {
+    let range = SourceRange(Source(name: "<call>", text: name), 0, name.utf8.count)
+    self.init(
+      name: name, range: range, arguments: words.map { .word($0, range) },
+      flags: flags.mapValues { .word($0, range) }.merging(switches.map { ($0, .present(range)) }) { value, _ in value })
+  }
 }
 
 /// An argument as written.

@@ -219,6 +219,28 @@ public final class Session: @unchecked Sendable {
   /// (status 64). Row-level problems become result records and are counted.
   @discardableResult
   public func run(_ text: String, name: String) -> ExitStatus {
+    runProgram { try runStatements(text, name: name) }
+  }
+
+  /// Runs one registered command as a whole program, built in Swift rather than parsed: what
+  /// `nwsh journal --run R` does. The call's words reach the command as they are, never as
+  /// program text, so no value can change the program. Results, diagnostics and the exit
+  /// status are as for ``run(_:name:)``.
+  @discardableResult
+  public func run(_ call: CommandCall) -> ExitStatus {
+    runProgram {
+      guard let definition = commands[call.name] else {
+        throw Diagnostic(.usage, "unknown command '\(call.name)'", at: call.range)
+      }
+      let known = Set(definition.signature.flags.map(\.name))
+      if let unknown = call.flags.keys.sorted().first(where: { !known.contains($0) }) {
+        throw Diagnostic(.usage, "'\(call.name)' has no flag --\(unknown)", at: call.range)
+      }
+      try execute(.pipeline([.command(call)]))
+    }
+  }
+
+  private func runProgram(_ body: () throws -> Void) -> ExitStatus {
     tally = Tally()
     runNumber += 1
     forcedStatus = nil
@@ -229,7 +251,7 @@ public final class Session: @unchecked Sendable {
     let status: ExitStatus =
       onEvaluationThread {
         do {
-          try runStatements(text, name: name)
+          try body()
           return nil
         } catch is EvaluationInterrupted {
           return .interrupted
