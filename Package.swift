@@ -7,6 +7,8 @@ let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// Linux only: built and tested on Debian (see the README). The macOS line states the minimum
+// that the Synchronization module needs, for anyone trying; macOS is not built or tested.
 let package = Package(
   name: "nwsh",
   platforms: [.macOS(.v15)],

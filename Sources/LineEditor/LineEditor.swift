@@ -1,5 +1,11 @@
 import CLibEdit
-import Glibc
+public import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// An interactive line reader over libedit: prompt, emacs key bindings, history with up/down
 /// and Ctrl-R, and a TAB completion hook. Owns the `EditLine` and `History` handles.
@@ -173,12 +179,13 @@ public final class LineEditor {
 /// Routes SIGINT to flags instead of killing the process: the prompt cancels its line, a
 /// running pipeline stops at the next row. Installed without SA_RESTART so `el_gets` returns.
 public enum InterruptRouting {
-  nonisolated(unsafe) private static var flag: UnsafeMutablePointer<Int32>?
+  // Threading: written once before the handler is installed, then only read (by the handler).
+  nonisolated(unsafe) private static var flag: UnsafeMutablePointer<Atomic<Int32>>?
 
-  /// Sends SIGINT (and SIGTERM) to `flag` (set to 1) from now on.
-  public static func install(flag: UnsafeMutablePointer<Int32>) {
+  /// Sends SIGINT (and SIGTERM) to `flag` (an atomic store of 1) from now on.
+  public static func install(flag: UnsafeMutablePointer<Atomic<Int32>>) {
     Self.flag = flag
-    let handler: @convention(c) (Int32) -> Void = { _ in InterruptRouting.flag?.pointee = 1 }
+    let handler: @convention(c) (Int32) -> Void = { _ in InterruptRouting.flag?.pointee.store(1, ordering: .releasing) }
     _ = nwsh_install_signal_handler(SIGINT, handler)
   }
 }

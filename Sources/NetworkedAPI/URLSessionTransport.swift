@@ -11,6 +11,7 @@ import Foundation
 /// cached, no cookies are kept, and no connection is reused (`Connection: close`), so libcurl
 /// never silently re-sends a request on a dead keep-alive connection.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+  // Threading: `made` is read and written only with `lock` held; the rest is immutable.
   private let timeout: TimeInterval
   private let deadline: TimeInterval
   private let lock = NSLock()
@@ -124,6 +125,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
 
 /// Holds the running task so cancellation can reach it.
 private final class TaskBox: @unchecked Sendable {
+  // Threading: every field is read and written only with `lock` held.
   private let lock = NSLock()
   private var task: URLSessionTask?
   private var cancelled = false
@@ -165,6 +167,7 @@ private final class TaskBox: @unchecked Sendable {
 }
 
 private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+  // Threading: no stored state (NSObject is what keeps the compiler from seeing that).
   func urlSession(
     _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void

@@ -1,6 +1,6 @@
 import Foundation
 public import NetworkedAPI
-public import ShellCore
+import ShellCore
 import Synchronization
 
 /// Where and how the Networked commands talk to the API: given by the program that embeds them
@@ -59,6 +59,8 @@ public struct NetworkedEnvironment: Sendable {
 /// Made by ``NetworkedCommands/register(in:environment:)``; the client and the state database
 /// are opened on first use, so programs that never call the API need neither a key nor a disk.
 public final class NetworkedConnection: @unchecked Sendable {
+  // Threading: confined to its session's evaluation thread (stages and commands run there);
+  // request tasks it starts touch only `requestDeadline` (a Locked box) and `budget` (locked).
   /// Where and how.
   public let environment: NetworkedEnvironment
   unowned let session: Session

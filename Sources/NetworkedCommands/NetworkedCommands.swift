@@ -1,5 +1,5 @@
 import Foundation
-public import NetworkedAPI
+import NetworkedAPI
 public import ShellCore
 
 /// The Networked commands — `invite`, `add`, `roles`, `members`, `plans`, `api` — the

@@ -1,5 +1,5 @@
 import Foundation
-public import NetworkedAPI
+import NetworkedAPI
 import Synchronization
 
 /// How many times, and how patiently, requests that were not carried out are tried again.

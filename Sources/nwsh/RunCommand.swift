@@ -7,6 +7,7 @@ import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator
 import ShellCore
+import Synchronization
 
 /// Options every way of running nwsh shares: where the API is and which key to use.
 struct ConnectionOptions: ParsableArguments {
@@ -192,13 +193,8 @@ func withInterruptHandling<T>(_ session: Session, _ body: () -> T) -> T {
   return body()
 }
 
-final class SignalCount: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = 0
-  func increment() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    value += 1
-    return value
-  }
+/// How many interrupt signals arrived.
+final class SignalCount: Sendable {
+  private let value = Atomic<Int>(0)
+  func increment() -> Int { value.add(1, ordering: .acquiringAndReleasing).newValue }
 }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NetworkedCommands
 import NetworkedSimulator
+import Synchronization
 
 /// `nwsh sandbox`: the Networked API simulator, standalone.
 struct Sandbox: AsyncParsableCommand {
@@ -103,14 +104,7 @@ func waitForTermination() async {
 }
 
 /// True the first time `take()` is called.
-final class OnceFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var taken = false
-  func take() -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    if taken { return false }
-    taken = true
-    return true
-  }
+final class OnceFlag: Sendable {
+  private let taken = Atomic<Bool>(false)
+  func take() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
 }

@@ -12,6 +12,8 @@
 /// (`take 10`, an error, Ctrl-C) never waits on a terminal or a pipe: the reader sees the
 /// cancellation at its next batch and ends.
 final class Conveyor: @unchecked Sendable {
+  // Threading: one reader thread puts, one stage thread takes; every field below is read and
+  // written only with `mutex` held (pthread, so that waiting needs no async context).
   /// Rows per batch: enough to make the hand-over cost vanish, few enough to start promptly.
   static let batchSize = 512
   /// Batches that may wait for the stages.

@@ -1,4 +1,5 @@
 import Foundation
+public import Synchronization
 
 /// Runs nwsh programs: parses statements, keeps `let` bindings, `def`s and settings between
 /// them, and runs pipelines of registered commands from an input to an output.
@@ -11,6 +12,8 @@ import Foundation
 /// let status = session.run("read | where .ok | emit", name: "<example>")
 /// ```
 public final class Session: @unchecked Sendable {
+  // Threading: one run at a time, on the thread `run` starts; between runs the owner's thread.
+  // Other threads may only use `interruption` (atomic) and `output` (locked).
   /// Evaluates expressions; embedders may add native functions to it.
   public let interpreter: Interpreter
   /// Where results go.
@@ -438,17 +441,26 @@ public struct PipelineStop: Error, Sendable {
 
 /// A flag a signal handler sets and pipelines poll.
 public final class Interruption: @unchecked Sendable {
-  private let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-  init() { flag.initialize(to: 0) }
-  deinit { flag.deallocate() }
+  // Threading: set from any thread or a signal handler, read by the running pipeline; every
+  // access is an atomic load or store on memory allocated once and freed only in deinit.
+  private let flag: UnsafeMutablePointer<Atomic<Int32>>
+  init() {
+    flag = .allocate(capacity: 1)
+    flag.initialize(to: Atomic(0))
+  }
+  deinit {
+    flag.deinitialize(count: 1)
+    flag.deallocate()
+  }
   /// Asks the running pipeline to stop.
-  public func set() { flag.pointee = 1 }
+  public func set() { flag.pointee.store(1, ordering: .releasing) }
   /// Clears the request (the REPL does before each prompt).
-  public func reset() { flag.pointee = 0 }
-  /// The flag itself, for a signal handler to set (storing 1 is async-signal-safe).
-  public var signalFlag: UnsafeMutablePointer<Int32> { flag }
+  public func reset() { flag.pointee.store(0, ordering: .releasing) }
+  /// The flag itself, for a signal handler to set (an atomic store is async-signal-safe); valid
+  /// while this object lives.
+  public var signalFlag: UnsafeMutablePointer<Atomic<Int32>> { flag }
   /// Whether a stop was asked for.
-  public var isSet: Bool { flag.pointee != 0 }
+  public var isSet: Bool { flag.pointee.load(ordering: .acquiring) != 0 }
 }
 
 /// The end of a `let NAME = pipeline`: keeps the rows' values; reports go on to the output.
