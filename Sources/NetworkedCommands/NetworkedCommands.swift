@@ -3,7 +3,7 @@ import NetworkedAPI
 public import ShellCore
 
 /// The Networked commands — `invite`, `add`, `roles`, `members`, `plans`, `api` — the
-/// `role("Name")` function, and their settings, added to a ShellCore ``Session``.
+/// `role("Name")` function, and their settings, added to a ShellCore `Session`.
 ///
 /// ```swift
 /// let session = Session()

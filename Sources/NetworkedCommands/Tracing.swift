@@ -5,7 +5,7 @@ public import NetworkedAPI
 ///
 /// It wraps the transport itself (inside the auth layer), so it shows the request exactly as
 /// sent, `x-api-key` included, and redacts: that header, `password` form fields, and any
-/// occurrence of the key in any form ``Redactor`` knows, anywhere in the text.
+/// occurrence of the key in any form `Redactor` (NetworkedAPI) knows, anywhere in the text.
 public struct TracingTransport: HTTPTransport {
   private let base: any HTTPTransport
   private let write: @Sendable (String) -> Void

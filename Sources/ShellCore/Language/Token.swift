@@ -2,7 +2,7 @@
 public struct Token: Sendable {
   /// What the token is.
   public enum Kind: Sendable, Equatable {
-    /// A name: `map`, `select`, `if`, `batch-size` is not one (see ``word``).
+    /// A name: `map`, `select`, `if`, `batch-size` is not one (see `word`).
     case identifier(String)
     /// `.name` (a field access).
     case field(String)

@@ -108,7 +108,7 @@ public struct Number: Sendable {
 ///
 /// Small objects (rows, with their ten-odd keys) are one flat array of members searched
 /// linearly, which beats hashing at that size; one array, so an object is one allocation and
-/// copying it one retain. Past ``hashThreshold`` keys a hash index from key to position is kept
+/// copying it one retain. Past `hashThreshold` keys a hash index from key to position is kept
 /// beside it, so building or reading a 100,000-key object stays linear. Keys compare as bytes,
 /// as in jq ("é" composed and decomposed are different keys).
 public struct JSONObject: Sendable, Sequence {
@@ -119,7 +119,7 @@ public struct JSONObject: Sendable, Sequence {
   }
   /// The members in insertion order.
   private(set) var members: [Member]
-  /// Position of each key, kept only past ``hashThreshold`` keys.
+  /// Position of each key, kept only past `hashThreshold` keys.
   private var table: [ByteKey: Int]?
 
   /// How many keys an object holds before it keeps a hash index.
