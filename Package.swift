@@ -51,7 +51,7 @@ let package = Package(
     // credentials. Terminal-free logic, so tests can drive it.
     .target(
       name: "Interactive",
-      dependencies: ["ShellCore", "NetworkedAPI", "NetworkedCommands", "LineEditor"],
+      dependencies: ["ShellCore", "NetworkedAPI", "LineEditor"],
       swiftSettings: swiftSettings
     ),
     // The thin executable: argument parsing and wiring.
