@@ -41,6 +41,15 @@ struct LanguageTests {
     #expect(runProgram("read | first(.tags[])", input: Self.rows).lines == ["1", "3", "4", "7"])
   }
 
+  @Test("every builtin is defined once: no name/arity in both the Swift table and the jq prelude, none twice")
+  func builtinsOnce() {
+    let listed = runProgram(
+      "builtins | [length, (unique | length), (map(select(. == \"env/0\" or . == \"finites/0\")) | length)]", input: "")
+    #expect(listed.lines.count == 1)
+    let counts = listed.lines.first.map { $0.dropFirst().dropLast().split(separator: ",").compactMap { Int($0) } } ?? []
+    #expect(counts.count == 3 && counts[0] > 150 && counts[0] == counts[1] && counts[2] == 2, "\(listed.lines)")
+  }
+
   @Test("where a jq habit cannot work, the error shows the parenthesised fix")
   func fixes() {
     let bound = runProgram("read | .n as $v | where $v > 1", input: Self.rows)

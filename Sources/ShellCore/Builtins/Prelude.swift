@@ -74,10 +74,8 @@ enum Prelude {
     def abs: if type == "number" and . < 0 then -. else . end;
     def toarray: if type == "array" then . else [.] end;
     def have_literal_numbers: true;
-    def env: $ENV;
     def halt_error: halt_error(5);
     def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
-    def finites: select(isinfinite or isnan | not);
     def ascii: [.] | implode;
     def getpath_or_null(p): try getpath(p) catch null;
     def isvalid(f): try (f | true) catch false;
