@@ -70,9 +70,9 @@ final class Compiler {
     case .binary(let op, let lhs, let rhs, let range):
       return BinaryFilter(op, try compile(lhs, scope, level), try compile(rhs, scope, level), range)
     case .and(let lhs, let rhs):
-      return AndFilter(try compile(lhs, scope, level), try compile(rhs, scope, level))
+      return ShortCircuitFilter(try compile(lhs, scope, level), try compile(rhs, scope, level), decisive: false)
     case .or(let lhs, let rhs):
-      return OrFilter(try compile(lhs, scope, level), try compile(rhs, scope, level))
+      return ShortCircuitFilter(try compile(lhs, scope, level), try compile(rhs, scope, level), decisive: true)
     case .alternative(let lhs, let rhs):
       return AlternativeFilter(try compile(lhs, scope, level), try compile(rhs, scope, level))
     case .ifThen(let condition, let then, let otherwise):

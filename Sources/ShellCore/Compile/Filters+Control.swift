@@ -187,43 +187,26 @@ final class BinaryFilter: Filter {
   }
 }
 
-/// `a and b` (b only where a is true, per output).
-final class AndFilter: Filter {
+/// `a and b`, `a or b`: for each output of `a`, `b` runs only when `a` did not decide the
+/// result (`false` decides `and`, `true` decides `or`).
+final class ShortCircuitFilter: Filter {
   let lhs: Filter
   let rhs: Filter
-  init(_ lhs: Filter, _ rhs: Filter) {
+  /// The truth of `a` that decides on its own: false for `and`, true for `or`.
+  let decisive: Bool
+  init(_ lhs: Filter, _ rhs: Filter, decisive: Bool) {
     self.lhs = lhs
     self.rhs = rhs
+    self.decisive = decisive
     super.init(single: lhs.isSingle && rhs.isSingle)
   }
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
-    guard try lhs.one(input, frame, c).isTruthy else { return .false }
+    if try lhs.one(input, frame, c).isTruthy == decisive { return .bool(decisive) }
     return .bool(try rhs.one(input, frame, c).isTruthy)
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     try lhs.run(input, frame, c) { left in
-      if !left.isTruthy { return try emit(.false) }
-      try self.rhs.run(input, frame, c) { try emit(.bool($0.isTruthy)) }
-    }
-  }
-}
-
-/// `a or b`.
-final class OrFilter: Filter {
-  let lhs: Filter
-  let rhs: Filter
-  init(_ lhs: Filter, _ rhs: Filter) {
-    self.lhs = lhs
-    self.rhs = rhs
-    super.init(single: lhs.isSingle && rhs.isSingle)
-  }
-  override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
-    if try lhs.one(input, frame, c).isTruthy { return .true }
-    return .bool(try rhs.one(input, frame, c).isTruthy)
-  }
-  override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
-    try lhs.run(input, frame, c) { left in
-      if left.isTruthy { return try emit(.true) }
+      if left.isTruthy == self.decisive { return try emit(.bool(self.decisive)) }
       try self.rhs.run(input, frame, c) { try emit(.bool($0.isTruthy)) }
     }
   }

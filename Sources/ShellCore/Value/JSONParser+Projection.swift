@@ -23,12 +23,7 @@ extension JSONParser {
     try enter()
     position += 1
     var object = JSONObject(capacity: keys.count)
-    skipWhitespace()
-    if position < end && base[position] == UInt8(ascii: "}") {
-      position += 1
-      depth -= 1
-      return .object(object)
-    }
+    if closesAtOnce(UInt8(ascii: "}")) { return .object(object) }
     while true {
       skipWhitespace()
       guard position < end, base[position] == UInt8(ascii: "\"") else {
@@ -53,23 +48,11 @@ extension JSONParser {
       position += 1
       skipWhitespace()
       if let wanted {
-        let value = try parseValue()
-        if object.index(of: wanted) != nil {
-          object[wanted] = value  // the last duplicate wins, as in jq
-        } else {
-          object.appendUnchecked(wanted, value)
-        }
+        object.insertParsed(wanted, try parseValue())
       } else {
         try skipValue()
       }
-      skipWhitespace()
-      guard position < end else { throw fail("unexpected end of input inside an object") }
-      let byte = base[position]
-      position += 1
-      if byte == UInt8(ascii: ",") { continue }
-      if byte == UInt8(ascii: "}") { break }
-      position -= 1
-      throw fail("unexpected \(describeByte()), expected ',' or '}' in an object")
+      guard try separator(closing: UInt8(ascii: "}")) else { break }
     }
     depth -= 1
     return .object(object)
@@ -107,25 +90,10 @@ extension JSONParser {
       }
       // After a value: a separator, or the end of containers.
       while let close = open.last {
-        skipWhitespace()
-        guard position < end else {
-          throw fail(
-            close == UInt8(ascii: "}")
-              ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
-        }
-        let byte = base[position]
-        position += 1
-        if byte == UInt8(ascii: ",") {
+        if try separator(closing: close) {
           skipWhitespace()
           if close == UInt8(ascii: "}") { try skipKey(&scratch) }
           break
-        }
-        guard byte == close else {
-          position -= 1
-          throw fail(
-            close == UInt8(ascii: "}")
-              ? "unexpected \(describeByte()), expected ',' or '}' in an object"
-              : "unexpected \(describeByte()), expected ',' or ']' in an array")
         }
         open.removeLast()
         depth -= 1

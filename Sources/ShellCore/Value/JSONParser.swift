@@ -120,38 +120,11 @@ public struct JSONParser {
     try enter()
     position += 1
     var object = JSONObject(capacity: 8)
-    skipWhitespace()
-    if position < end && base[position] == UInt8(ascii: "}") {
-      position += 1
-      depth -= 1
-      return .object(object)
-    }
+    if closesAtOnce(UInt8(ascii: "}")) { return .object(object) }
     while true {
       skipWhitespace()
-      guard position < end, base[position] == UInt8(ascii: "\"") else {
-        throw fail("unexpected \(describeByte()), expected a string key")
-      }
-      let key = try parseString()
-      skipWhitespace()
-      guard position < end, base[position] == UInt8(ascii: ":") else {
-        throw fail("unexpected \(describeByte()), expected ':' after an object key")
-      }
-      position += 1
-      skipWhitespace()
-      let value = try parseValue()
-      if object.index(of: key) != nil {
-        object[key] = value  // the last duplicate wins, as in jq
-      } else {
-        object.appendUnchecked(key, value)
-      }
-      skipWhitespace()
-      guard position < end else { throw fail("unexpected end of input inside an object") }
-      let byte = base[position]
-      position += 1
-      if byte == UInt8(ascii: ",") { continue }
-      if byte == UInt8(ascii: "}") { break }
-      position -= 1
-      throw fail("unexpected \(describeByte()), expected ',' or '}' in an object")
+      object.insertParsed(try parseKey(), try parseValue())
+      guard try separator(closing: UInt8(ascii: "}")) else { break }
     }
     depth -= 1
     return .object(object)
@@ -161,26 +134,44 @@ public struct JSONParser {
     try enter()
     position += 1
     var array: [Value] = []
-    skipWhitespace()
-    if position < end && base[position] == UInt8(ascii: "]") {
-      position += 1
-      depth -= 1
-      return .array(array)
-    }
+    if closesAtOnce(UInt8(ascii: "]")) { return .array(array) }
     while true {
       skipWhitespace()
       array.append(try parseValue())
-      skipWhitespace()
-      guard position < end else { throw fail("unexpected end of input inside an array") }
-      let byte = base[position]
-      position += 1
-      if byte == UInt8(ascii: ",") { continue }
-      if byte == UInt8(ascii: "]") { break }
-      position -= 1
-      throw fail("unexpected \(describeByte()), expected ',' or ']' in an array")
+      guard try separator(closing: UInt8(ascii: "]")) else { break }
     }
     depth -= 1
     return .array(array)
+  }
+
+  /// Right after an opening bracket (white space first): true, and the container left, when it
+  /// is empty.
+  @inline(__always) mutating func closesAtOnce(_ close: UInt8) -> Bool {
+    skipWhitespace()
+    guard position < end && base[position] == close else { return false }
+    position += 1
+    depth -= 1
+    return true
+  }
+
+  /// After a member of an object or an element of an array (white space first): `,` gives true
+  /// (another one follows), the closing bracket false; anything else, or the end, is the error
+  /// every reader of this parser reports.
+  @inline(__always) mutating func separator(closing close: UInt8) throws(SyntaxError) -> Bool {
+    skipWhitespace()
+    let inObject = close == UInt8(ascii: "}")
+    guard position < end else {
+      throw fail(inObject ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
+    }
+    let byte = base[position]
+    position += 1
+    if byte == UInt8(ascii: ",") { return true }
+    if byte == close { return false }
+    position -= 1
+    throw fail(
+      inObject
+        ? "unexpected \(describeByte()), expected ',' or '}' in an object"
+        : "unexpected \(describeByte()), expected ',' or ']' in an array")
   }
 
   /// Parses one value (a deeply nested one) with the arrays and objects being read kept on
@@ -237,39 +228,19 @@ public struct JSONParser {
       }
       // Put the value into the containers it completes, closing them as far as it goes.
       while let objectOpen = isObject.last {
-        skipWhitespace()
-        guard position < end else {
-          throw fail(
-            objectOpen ? "unexpected end of input inside an object" : "unexpected end of input inside an array")
-        }
-        let byte = base[position]
-        position += 1
         if objectOpen {
-          let key = keys.removeLast()
-          if objects[objects.count - 1].index(of: key) != nil {
-            objects[objects.count - 1][key] = value  // the last duplicate wins, as in jq
-          } else {
-            objects[objects.count - 1].appendUnchecked(key, value)
-          }
-          if byte == UInt8(ascii: ",") {
+          objects[objects.count - 1].insertParsed(keys.removeLast(), value)
+          if try separator(closing: UInt8(ascii: "}")) {
             skipWhitespace()
             keys.append(try parseKey())
             continue read
           }
-          guard byte == UInt8(ascii: "}") else {
-            position -= 1
-            throw fail("unexpected \(describeByte()), expected ',' or '}' in an object")
-          }
           value = .object(objects.removeLast())
         } else {
           arrays[arrays.count - 1].append(value)
-          if byte == UInt8(ascii: ",") {
+          if try separator(closing: UInt8(ascii: "]")) {
             skipWhitespace()
             continue read
-          }
-          guard byte == UInt8(ascii: "]") else {
-            position -= 1
-            throw fail("unexpected \(describeByte()), expected ',' or ']' in an array")
           }
           value = .array(arrays.removeLast())
         }

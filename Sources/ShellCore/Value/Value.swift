@@ -183,6 +183,16 @@ public struct JSONObject: Sendable, Sequence {
     return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
   }
 
+  /// Adds a member read from JSON text: appended when new, replacing the earlier value when the
+  /// key repeats (the last duplicate wins, as in jq).
+  @inline(__always) mutating func insertParsed(_ key: String, _ value: Value) {
+    if index(of: key) != nil {
+      self[key] = value
+    } else {
+      appendUnchecked(key, value)
+    }
+  }
+
   /// Appends a member known not to be present (the parser checks duplicates itself).
   mutating func appendUnchecked(_ key: String, _ value: Value) {
     members.append(Member(key: key, value: value))
