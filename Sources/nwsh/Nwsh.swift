@@ -37,6 +37,10 @@ enum Main {
       print(text)
       exit(0)
     }
+    if arguments == ["--generate-manual"] {
+      print(ManualPage.render(), terminator: "")
+      exit(0)
+    }
     if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
       // The default subcommand's options (-c, --sandbox…) are what people look for first.
       print(Nwsh.helpMessage(for: Nwsh.self))
@@ -59,9 +63,6 @@ enum Main {
 /// `nwsh help NAME`: the shell's own `help NAME`, for a command or a function.
 enum HelpCommand {
   static func text(for name: String) -> String? {
-    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
-    NetworkedCommands.register(
-      in: session, environment: NetworkedEnvironment(baseURL: .production, key: nil, progress: .silent))
-    return session.helpText(for: name)
+    Wiring.describingSession().helpText(for: name)
   }
 }

@@ -76,9 +76,14 @@ struct ReconcileCommand: ParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
   @Flag(help: "List what would be checked; send nothing.") var dryRun = false
+  @Option(help: "A file of {email, password} rows for direct adds that were sent with a password.")
+  var passwords: String?
 
   func run() throws {
-    throw ExitCode(try runCommand(CommandCall("reconcile", switches: dryRun ? ["dry-run"] : []), connection).rawValue)
+    var flags: [String: String] = [:]
+    flags["passwords"] = passwords
+    let call = CommandCall("reconcile", flags: flags, switches: dryRun ? ["dry-run"] : [])
+    throw ExitCode(try runCommand(call, connection).rawValue)
   }
 }
 

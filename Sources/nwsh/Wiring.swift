@@ -89,14 +89,28 @@ struct Wiring {
 
   /// Adds the API commands and `whoami` to `session`.
   func register(in session: Session) {
+    Self.register(in: session, environment: environment, whoami: whoami)
+  }
+
+  /// Everything an nwsh session knows beyond the language: the API commands and `whoami`
+  /// (which shows `whoami`). Help and the man page use it with an environment that sends nothing.
+  static func register(in session: Session, environment: NetworkedEnvironment, whoami info: Value) {
     NetworkedCommands.register(in: session, environment: environment)
-    let info = whoami
     session.register(
       CommandDefinition(
         CommandSignature(
           "whoami", summary: "The profile, the API's base URL and the key in use (masked), and where it came from."),
         role: .source
       ) { context in WhoamiSource(value: info, next: context.next) })
+  }
+
+  /// A session with every command registered, for describing them (`help`, the man page): its
+  /// environment has no key, so nothing it could run would reach the API.
+  static func describingSession() -> Session {
+    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+    register(
+      in: session, environment: NetworkedEnvironment(baseURL: .production, key: nil, progress: .silent), whoami: .null)
+    return session
   }
 
   /// `{profile, baseURL, key, source}` with the key masked.

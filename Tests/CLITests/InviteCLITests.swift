@@ -164,4 +164,36 @@ struct CommandLineTests {
       #expect(output.status == 0 && output.stdout.contains("nwsh"))
     }
   }
+
+  @Test("the man page is generated from the program: every option, subcommand, pipeline command and exit status")
+  func manualPage() throws {
+    let page = try Binary.run(["--generate-manual"])
+    #expect(page.status == 0)
+    let lines = page.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix(".TH NWSH 1 ") == true)
+    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "PIPELINE COMMANDS", "EXIT STATUS", "FILES"] {
+      #expect(lines.contains(".SH " + section), "\(section)")
+    }
+    // Each pipeline command `help` lists, each subcommand, each option of -c's command.
+    let listing = try Binary.run(["-c", "help"]).stdout
+    let commands = listing.split(separator: "\n").filter { $0.hasPrefix("  ") }
+      .compactMap { $0.split(separator: " ").first.map(String.init) }
+    #expect(commands.count > 15, "\(listing)")
+    #expect(commands.contains("whoami") && commands.contains("invite"))
+    for command in commands {
+      #expect(lines.contains { $0.hasPrefix(".B " + command.replacingOccurrences(of: "-", with: "\\-")) }, "\(command)")
+    }
+    for subcommand in ["sandbox", "login", "whoami", "journal", "reconcile"] {
+      #expect(lines.contains(".SS nwsh " + subcommand), "\(subcommand)")
+    }
+    for option in ["\\-c <program>", "\\-\\-sandbox", "\\-\\-dry\\-run", "\\-\\-version"] {
+      #expect(lines.contains(".B " + option), "\(option)")
+    }
+    for status in [0, 1, 2, 64, 65, 77, 130] { #expect(lines.contains(".B \(status)")) }
+    // Nothing the text says is read as a roff request.
+    let requests: Set<String> = [".TH", ".SH", ".SS", ".TP", ".B", ".I", ".br", ".PP", ".RS", ".RE"]
+    for line in lines where line.hasPrefix(".") || line.hasPrefix("'") {
+      #expect(requests.contains(String(line.prefix { $0 != " " })), "\(line)")
+    }
+  }
 }

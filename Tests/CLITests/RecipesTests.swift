@@ -113,6 +113,8 @@ struct RecipesTests {
     let perRun = Self.lines(try Self.nwsh(["journal", "--sandbox", "--runs"], state: state))
     #expect(perRun.count == 2, "one row per run that sent: the first invite and the --reinvite run")
     #expect(try Self.nwsh(["reconcile", "--sandbox"], state: state).status == 0)
+    let vault = try Self.nwsh(["reconcile", "--sandbox", "--passwords", "no-such-vault.csv"], state: state)
+    #expect(vault.status == 64 && vault.stderr.contains("no-such-vault.csv"), "\(vault.stderr)")
     let reset = try Self.nwsh(["sandbox", "--reset"], state: state)
     #expect(reset.stderr.contains("forgot"))
     #expect(
