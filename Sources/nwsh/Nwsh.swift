@@ -56,6 +56,11 @@ enum Main {
       FileHandle.standardError.write(Data("nwsh: \(error)\n".utf8))
       exit(ExitStatus.usage.rawValue)
     }
+    if let request = FastArguments.request(JQArguments.current.remaining) {
+      // Off the main thread, where the argument parser would run it too: the main thread
+      // stays free to drain the main queue.
+      exit(await request.executeOffMainThread())
+    }
     await Nwsh.main(JQArguments.current.remaining)
   }
 }

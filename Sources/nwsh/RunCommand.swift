@@ -25,6 +25,20 @@ struct ConnectionOptions: ParsableArguments {
 
   @Flag(help: "Show every HTTP exchange on stderr (the key and passwords redacted).")
   var trace = false
+
+  /// The parsed values.
+  var settings: Connection {
+    Connection(sandbox: sandbox, baseURL: baseURL, profile: profile, apiKeyFile: apiKeyFile, trace: trace)
+  }
+}
+
+/// Where the API is and which key to use, as plain values (see ``ConnectionOptions``).
+struct Connection {
+  var sandbox = false
+  var baseURL: String?
+  var profile: String?
+  var apiKeyFile: String?
+  var trace = false
 }
 
 /// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin), or the
@@ -69,6 +83,49 @@ struct Run: ParsableCommand {
   enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
   func run() throws {
+    let request = RunRequest(
+      program: program, strict: strict, color: color, connection: connection.settings, dryRun: dryRun, norc: norc,
+      script: script, arguments: arguments)
+    throw ExitCode(try request.execute())
+  }
+}
+
+/// What `nwsh [-c PROGRAM | FILE [ARGS…]]` was asked to do, as plain values: built by ``Run``
+/// from the argument parser, or straight from the command line by ``FastArguments`` (which
+/// spares the usual invocations the argument parser's start-up cost).
+struct RunRequest {
+  var program: String?
+  var strict = false
+  var color: Run.ColorChoice = .auto
+  var connection = Connection()
+  var dryRun = false
+  var norc = false
+  var script: String?
+  var arguments: [String] = []
+
+  /// Runs it outside the argument parser, reporting a failure the way the parser does
+  /// (`Error: …` on stderr, status 64 for a usage error); returns the exit status.
+  static func executeReportingErrors(_ request: RunRequest) -> Int32 {
+    do {
+      return try request.execute()
+    } catch let error as ValidationError {
+      FileHandle.standardError.write(Data("Error: \(error.message)\nSee 'nwsh --help' for more information.\n".utf8))
+      return ExitStatus.usage.rawValue
+    } catch let exit as ExitCode {
+      return exit.rawValue
+    } catch {
+      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+      return 1
+    }
+  }
+
+  /// ``executeReportingErrors(_:)`` on the cooperative pool.
+  nonisolated func executeOffMainThread() async -> Int32 {
+    Self.executeReportingErrors(self)
+  }
+
+  /// Runs it; returns the exit status.
+  func execute() throws -> Int32 {
     let interactive = program == nil && script == nil && isatty(0) == 1
     let (text, name): (String, String)
     if let program {
@@ -97,13 +154,13 @@ struct Run: ParsableCommand {
     for (name, value) in jq.named { session.bind(name, to: value) }
     session.bind(
       "ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject(jq.named)))])))
-    if interactive { throw ExitCode(runShell(session, wiring).rawValue) }
+    if interactive { return runShell(session, wiring).rawValue }
     if program == nil && script == nil {
       // The program came from stdin, so there is no data to read there.
       session.standardInput = { BytesSource([]) }
     }
     let status = withInterruptHandling(session) { session.run(text, name: name) }
-    throw ExitCode(status.rawValue)
+    return status.rawValue
   }
 
   /// The interactive shell: libedit on a terminal (plain lines when `TERM=dumb`), history,

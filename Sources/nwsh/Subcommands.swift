@@ -44,7 +44,7 @@ struct WhoamiCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    let wiring = try Wiring.make(connection)
+    let wiring = try Wiring.make(connection.settings)
     defer { wiring.simulator?.shutdown() }
     print(JSONWriter.compact(wiring.whoami))
     if wiring.keySource.key == nil { throw ExitCode(ExitStatus.authentication.rawValue) }
@@ -90,7 +90,7 @@ struct ReconcileCommand: ParsableCommand {
 /// Runs one command in a fresh session wired for `options`, through the library's API (its
 /// values are never turned into program text).
 func runCommand(_ call: CommandCall, _ options: ConnectionOptions) throws -> ExitStatus {
-  let wiring = try Wiring.make(options)
+  let wiring = try Wiring.make(options.settings)
   defer { wiring.simulator?.shutdown() }
   let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1))
   wiring.register(in: session)

@@ -21,7 +21,7 @@ struct Wiring {
     return (variables["HOME"] ?? NSHomeDirectory()) + "/.config/nwsh"
   }
 
-  static func make(_ options: ConnectionOptions) throws -> Wiring {
+  static func make(_ options: Connection) throws -> Wiring {
     let variables = ProcessInfo.processInfo.environment
     // Tests and benchmarks run hours of rate windows on a virtual or sped-up clock.
     let clock: any PacingClock = testClock(variables["NWSH_TEST_CLOCK"]) ?? SystemClock()

@@ -157,6 +157,22 @@ struct CommandLineTests {
     #expect(wrong.status != 0 && wrong.stderr.contains("did not accept the key"))
   }
 
+  @Test("the run options read without the argument parser behave as with it; anything else goes to the parser")
+  func runOptions() throws {
+    #expect(try Binary.run(["--color=never", "-c", "{a:1}"]).stdout == "{\"a\":1}\n")
+    #expect(try Binary.run(["-c", "{a:1}", "--color", "never"]).stdout == "{\"a\":1}\n")
+    #expect(try Binary.run(["--strict", "-c", "read"], stdin: "{\"a\":1}\nnot json\n").status == 65)
+    let both = try Binary.run(["--sandbox", "--base-url", "http://127.0.0.1:1", "-c", "1"])
+    #expect(both.status == 64 && both.stderr.contains("give either --sandbox or --base-url"), "\(both.stderr)")
+    // Left to the parser, with its messages: a bad choice, -c with a script, a missing value.
+    let color = try Binary.run(["-c", "1", "--color", "sometimes"])
+    #expect(color.status == 64 && color.stderr.contains("sometimes"), "\(color.stderr)")
+    let script = try Binary.run(["-c", "1", "extra.nw"])
+    #expect(script.status == 64 && script.stderr.contains("not both"), "\(script.stderr)")
+    let missing = try Binary.run(["--profile"])
+    #expect(missing.status == 64 && missing.stderr.contains("--profile"), "\(missing.stderr)")
+  }
+
   @Test("shell completion scripts for bash, zsh and fish")
   func completionScripts() throws {
     for shell in ["bash", "zsh", "fish"] {
