@@ -1,5 +1,4 @@
 import Foundation
-public import Synchronization
 
 /// Runs nwsh programs: parses statements, keeps `let` bindings, `def`s and settings between
 /// them, and runs pipelines of registered commands from an input to an output.
@@ -437,62 +436,4 @@ public struct PipelineStop: Error, Sendable {
     self.status = status
     self.message = message
   }
-}
-
-/// A flag a signal handler sets and pipelines poll.
-public final class Interruption: @unchecked Sendable {
-  // Threading: set from any thread or a signal handler, read by the running pipeline; every
-  // access is an atomic load or store on memory allocated once and freed only in deinit.
-  private let flag: UnsafeMutablePointer<Atomic<Int32>>
-  init() {
-    flag = .allocate(capacity: 1)
-    flag.initialize(to: Atomic(0))
-  }
-  deinit {
-    flag.deinitialize(count: 1)
-    flag.deallocate()
-  }
-  /// Asks the running pipeline to stop.
-  public func set() { flag.pointee.store(1, ordering: .releasing) }
-  /// Clears the request (the REPL does before each prompt).
-  public func reset() { flag.pointee.store(0, ordering: .releasing) }
-  /// The flag itself, for a signal handler to set (an atomic store is async-signal-safe); valid
-  /// while this object lives.
-  public var signalFlag: UnsafeMutablePointer<Atomic<Int32>> { flag }
-  /// Whether a stop was asked for.
-  public var isSet: Bool { flag.pointee.load(ordering: .acquiring) != 0 }
-}
-
-/// The end of a `let NAME = pipeline`: keeps the rows' values; reports go on to the output.
-final class Collector: Stage {
-  let reports: any Stage
-  var values: [Value] = []
-  init(reports: any Stage) { self.reports = reports }
-  func push(_ item: Item) throws {
-    switch item {
-    case .row(let row): values.append(row.value)
-    case .report: try reports.push(item)
-    }
-  }
-  func finish() throws { try reports.finish() }
-}
-
-/// The end of every pipeline: writes rows and reports to the output; counts reports.
-final class Terminal: Stage {
-  let session: Session
-  init(session: Session) { self.session = session }
-
-  func push(_ item: Item) throws {
-    switch item {
-    case .row(let row):
-      session.countRow()
-      session.noteFields(of: row.value)
-      session.output.emit(row.value)
-    case .report(let value):
-      session.output.emit(value)
-      try session.countResult(value)
-    }
-  }
-
-  func finish() throws { session.output.flush() }
 }
