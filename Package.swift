@@ -22,6 +22,10 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // The HTTP transport: SwiftNIO with its own TLS; it never re-sends a request by itself.
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Tests only: property-based checks of the scheduler and the CSV/JSON round trips.
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
@@ -30,7 +34,16 @@ let package = Package(
     // Networked.
     .target(name: "ShellCore", swiftSettings: swiftSettings),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
-    .target(name: "NetworkedAPI", swiftSettings: swiftSettings),
+    .target(
+      name: "NetworkedAPI",
+      dependencies: [
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: swiftSettings),
     // A local, faithful Networked API server for tests and `--sandbox`.
     .target(name: "NetworkedSimulator", swiftSettings: swiftSettings),
     // jq's own test cases run against ShellCore (scripts/jq-conformance and a test).

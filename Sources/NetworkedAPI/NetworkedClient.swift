@@ -21,7 +21,7 @@ public struct NetworkedClient: Sendable {
 
   /// Creates a client; `middleware` wraps the transport outside the auth layer, outermost first.
   public init(
-    baseURL: BaseURL, key: APIKey, transport: any HTTPTransport = URLSessionTransport(),
+    baseURL: BaseURL, key: APIKey, transport: any HTTPTransport = HTTPClientTransport(),
     middleware: [any HTTPMiddleware] = []
   ) {
     self.baseURL = baseURL

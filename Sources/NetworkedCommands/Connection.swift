@@ -35,11 +35,11 @@ public struct NetworkedEnvironment: Sendable {
   }
 
   /// An environment for `baseURL` with the system clock, the default state database and the
-  /// URLSession transport.
+  /// AsyncHTTPClient transport.
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
     clock: any PacingClock = SystemClock(), statePath: String = StateStore.defaultPath(),
-    transport: any HTTPTransport = URLSessionTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
+    transport: any HTTPTransport = HTTPClientTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
     jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
     progress: ProgressOutput = .standardError
   ) {

@@ -21,7 +21,7 @@ struct Sandbox {
     configure(&configuration)
     return try await NetworkedSimulator.with(configuration) { simulator in
       let client = NetworkedClient(
-        baseURL: try BaseURL(simulator.baseURL), key: APIKey(key)!, transport: URLSessionTransport(timeout: timeout))
+        baseURL: try BaseURL(simulator.baseURL), key: APIKey(key)!, transport: HTTPClientTransport(timeout: timeout))
       return try await body(Sandbox(simulator: simulator, client: client, clock: clock))
     }
   }

@@ -327,7 +327,7 @@ struct PacingDetailTests {
         in: session,
         environment: NetworkedEnvironment(
           baseURL: try BaseURL(url), key: APIKey(Harness.key), clock: h.clock, statePath: h.statePath,
-          transport: URLSessionTransport(timeout: 5), jitter: { 0.5 }, progress: .silent))
+          transport: HTTPClientTransport(timeout: 5), jitter: { 0.5 }, progress: .silent))
       let start = h.clock.now
       let status: ShellCore.ExitStatus = await withCheckedContinuation { continuation in
         Thread { continuation.resume(returning: session.run("read | invite", name: "<test>")) }.start()

@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The production transport: swift-server's AsyncHTTPClient (SwiftNIO, TLS through
+/// swift-nio-ssl), which never sends a request a second time by itself.
+///
+/// Connections are kept alive and reused. A request written onto a connection the server had
+/// just closed fails, and is reported as possibly sent — never repeated — so reuse cannot
+/// invite anyone twice. Redirects are refused (the key never follows one), nothing is cached,
+/// no cookies are kept. Connecting and reading have separate timeouts: a refused, unreachable
+/// or timed-out connection, a failed name lookup or TLS handshake is "not sent"; once the
+/// connection is up, every failure is "in doubt". A request also has an overall deadline
+/// (connecting, sending and the whole answer).
+public final class HTTPClientTransport: HTTPTransport {
+  private let client: HTTPClient
+  private let deadline: Double
+  private let maxResponseBytes: Int
+
+  /// Creates a transport: `connectTimeout` to open a connection, `timeout` for any silence
+  /// while reading, `deadline` seconds in all for one request (unless the request sets its own
+  /// ``HTTPRequest/deadline``). Responses over `maxResponseBytes` are refused.
+  public init(
+    connectTimeout: Double = 10, timeout: Double = 60, deadline: Double = 120, maxResponseBytes: Int = 64 << 20
+  ) {
+    self.deadline = deadline
+    self.maxResponseBytes = maxResponseBytes
+    var configuration = HTTPClient.Configuration()
+    configuration.redirectConfiguration = .disallow
+    configuration.timeout = HTTPClient.Configuration.Timeout(
+      connect: .nanoseconds(Int64(connectTimeout * 1e9)), read: .nanoseconds(Int64(timeout * 1e9)))
+    configuration.decompression = .disabled
+    // A connection that cannot be made fails the request at once; the pacer decides about
+    // retrying (with jitter, within its budgets), not the client underneath it.
+    configuration.connectionPool.retryConnectionEstablishment = false
+    // Idle connections are closed before a server's own keep-alive timeout (Node's is 5 s), so
+    // a request is rarely written onto a connection the server is closing; when it is, the
+    // request fails as possibly sent and is never repeated.
+    configuration.connectionPool.idleTimeout = .seconds(4)
+    configuration.httpVersion = .http1Only
+    client = Self.shared(configuration, key: "\(connectTimeout)/\(timeout)")
+  }
+
+  /// Clients by configuration, made once and kept for the process's life: an `HTTPClient` must
+  /// be shut down before it is freed, and one per configuration is all a process needs.
+  private static let clients = Mutex<[String: HTTPClient]>([:])
+
+  private static func shared(_ configuration: HTTPClient.Configuration, key: String) -> HTTPClient {
+    clients.withLock { clients in
+      if let client = clients[key] { return client }
+      let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+      clients[key] = client
+      return client
+    }
+  }
+
+  public func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse {
+    var outgoing = HTTPClientRequest(url: baseURL.string + request.target)
+    outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+    for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+    if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+    let limit = request.deadline ?? deadline
+    let due = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
+    do {
+      let response = try await client.execute(outgoing, deadline: due)
+      var headers = HTTPHeaders()
+      for (name, value) in response.headers { headers[name] = value }
+      // The client's deadline covers the head; the body is held to the same moment here, so a
+      // server that drips its answer cannot hold a run.
+      let maxBytes = maxResponseBytes
+      let body = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+        group.addTask { try await response.body.collect(upTo: maxBytes) }
+        group.addTask {
+          let left = due - NIODeadline.now()
+          if left.nanoseconds > 0 { try await Task.sleep(nanoseconds: UInt64(left.nanoseconds)) }
+          return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let body = first else { throw HTTPClientError.deadlineExceeded }
+        return body
+      }
+      return HTTPResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
+    } catch {
+      throw Self.classify(error, deadline: limit)
+    }
+  }
+
+  /// Maps a failure to a transport error, deciding whether the request may have left: only a
+  /// connection that never came up (refused, unreachable, timed out, no such host, TLS
+  /// refused) proves it did not.
+  static func classify(_ error: any Error, deadline: Double) -> NetworkedAPIError {
+    if let error = error as? NetworkedAPIError { return error }
+    if error is CancellationError { return .transport(sent: true, reason: "cancelled", cancelled: true) }
+    if let error = error as? HTTPClientError {
+      switch error {
+      case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost,
+        .emptyScheme, .alreadyShutdown:
+        return .transport(sent: false, reason: "could not connect: \(error)")
+      case .deadlineExceeded:
+        return .transport(
+          sent: true, reason: "no complete answer within the \(seconds(deadline)) deadline", timedOut: true)
+      case .readTimeout:
+        return .transport(sent: true, reason: "timed out", timedOut: true)
+      case .cancelled:
+        return .transport(sent: true, reason: "cancelled", cancelled: true)
+      default:
+        return .transport(sent: true, reason: "\(error)")
+      }
+    }
+    if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
+      return .transport(sent: false, reason: "could not connect: \(error)")
+    }
+    if error is NIOConnectionError || error is SocketAddressError {
+      return .transport(sent: false, reason: "could not connect: \(error)")
+    }
+    if let error = error as? NIOSSLError, case .handshakeFailed = error {
+      return .transport(sent: false, reason: "TLS handshake failed: \(error)")
+    }
+    return .transport(sent: true, reason: String(describing: error))
+  }
+
+  static func seconds(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+  }
+}
