@@ -76,6 +76,10 @@ final class HTTPServer: Sendable {
   let port: Int
   private let listener: Int32
   private let state = Mutex<(stopped: Bool, connections: Set<Int32>)>((false, []))
+  private let accepted = Atomic<Int>(0)
+
+  /// Connections accepted so far (a client that keeps connections alive makes few).
+  var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
   private let handler: @Sendable (WireRequest) -> WireAction
   private let maxBodyBytes: Int
 
@@ -135,6 +139,7 @@ final class HTTPServer: Sendable {
         if errno == EINTR && !state.withLock({ $0.stopped }) { continue }
         return
       }
+      accepted.add(1, ordering: .relaxed)
       // Not inherited by processes the host spawns (accept4 is not exported to Swift here).
       _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
       let admitted = state.withLock { state -> Bool in

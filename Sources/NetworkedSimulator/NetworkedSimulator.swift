@@ -79,6 +79,9 @@ public final class NetworkedSimulator: Sendable {
   /// Every invite and add the simulator accepted, oldest first, as JSON objects.
   public var ledger: [LedgerEntry] { state.withLock { $0.community.ledger } }
 
+  /// How many TCP connections clients opened to it.
+  public var connectionCount: Int { server.withLock { $0?.acceptedConnections ?? 0 } }
+
   /// How many requests reached the server (including refused ones).
   public var requestCount: Int { state.withLock { $0.requests } }
 

@@ -1,0 +1,65 @@
+import Foundation
+import NetworkedAPI
+import NetworkedSimulator
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The HTTP transport itself: connections reused, connect failures told from failures after
+/// sending.
+@Suite("HTTP transport")
+struct TransportTests {
+  @Test("keep-alive: requests in a row share one connection")
+  func keepAlive() async throws {
+    try await Sandbox.run { sandbox in
+      for _ in 0..<5 { _ = try await sandbox.client.roles() }
+      #expect(sandbox.simulator.requestCount == 5)
+      #expect(sandbox.simulator.connectionCount == 1)
+    }
+  }
+
+  @Test("a connection that is never accepted times out connecting: not sent, and told apart from a read timeout")
+  func connectTimeout() async throws {
+    // A listener whose queue is full: the kernel drops further connection attempts, so a
+    // connect neither succeeds nor is refused.
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+    }
+    #expect(listen(listener, 0) == 0)
+    var fillers: [Int32] = []
+    defer { for fd in fillers { close(fd) } }
+    for _ in 0..<3 {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      fillers.append(fd)
+    }
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    let client = NetworkedClient(
+      baseURL: try BaseURL("http://127.0.0.1:\(port)"), key: APIKey("k")!,
+      transport: HTTPClientTransport(connectTimeout: 0.5, timeout: 30))
+    do throws(NetworkedAPIError) {
+      _ = try await client.roles()
+      Issue.record("expected a transport error")
+    } catch {
+      #expect(error.code == .transport)
+      #expect(!error.requestWasSent, "\(error.message)")
+      #expect(!error.timedOut)
+    }
+  }
+}
