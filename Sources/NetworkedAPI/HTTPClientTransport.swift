@@ -17,7 +17,8 @@ import Synchronization
 /// connection is up, every failure is "in doubt". A request also has an overall deadline
 /// (connecting, sending and the whole answer).
 public final class HTTPClientTransport: HTTPTransport {
-  private let client: HTTPClient
+  private let configuration: HTTPClient.Configuration
+  private let key: String
   private let deadline: Double
   private let maxResponseBytes: Int
 
@@ -42,8 +43,13 @@ public final class HTTPClientTransport: HTTPTransport {
     // request fails as possibly sent and is never repeated.
     configuration.connectionPool.idleTimeout = .seconds(4)
     configuration.httpVersion = .http1Only
-    client = Self.shared(configuration, key: "\(connectTimeout)/\(timeout)")
+    self.configuration = configuration
+    key = "\(connectTimeout)/\(timeout)"
   }
+
+  /// The client, made on the first request: SwiftNIO's threads start only when a program
+  /// actually calls the API.
+  private var client: HTTPClient { Self.shared(configuration, key: key) }
 
   /// Clients by configuration, made once and kept for the process's life: an `HTTPClient` must
   /// be shut down before it is freed, and one per configuration is all a process needs.
