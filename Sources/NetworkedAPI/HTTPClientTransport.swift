@@ -24,9 +24,11 @@ public final class HTTPClientTransport: HTTPTransport {
 
   /// Creates a transport: `connectTimeout` to open a connection, `timeout` for any silence
   /// while reading, `deadline` seconds in all for one request (unless the request sets its own
-  /// ``HTTPRequest/deadline``). Responses over `maxResponseBytes` are refused.
+  /// ``HTTPRequest/deadline``), `idleTimeout` before an unused connection is closed. Responses
+  /// over `maxResponseBytes` are refused.
   public init(
-    connectTimeout: Double = 10, timeout: Double = 60, deadline: Double = 120, maxResponseBytes: Int = 64 << 20
+    connectTimeout: Double = 10, timeout: Double = 60, deadline: Double = 120, idleTimeout: Double = 4,
+    maxResponseBytes: Int = 64 << 20
   ) {
     self.deadline = deadline
     self.maxResponseBytes = maxResponseBytes
@@ -41,10 +43,10 @@ public final class HTTPClientTransport: HTTPTransport {
     // Idle connections are closed before a server's own keep-alive timeout (Node's is 5 s), so
     // a request is rarely written onto a connection the server is closing; when it is, the
     // request fails as possibly sent and is never repeated.
-    configuration.connectionPool.idleTimeout = .seconds(4)
+    configuration.connectionPool.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
     configuration.httpVersion = .http1Only
     self.configuration = configuration
-    key = "\(connectTimeout)/\(timeout)"
+    key = "\(connectTimeout)/\(timeout)/\(idleTimeout)"
   }
 
   /// The client, made on the first request: SwiftNIO's threads start only when a program
