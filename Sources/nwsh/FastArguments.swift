@@ -12,7 +12,7 @@ enum FastArguments {
     var request = RunRequest()
     var seen: Set<String> = []
     var index = 0
-    func value(of option: String, inline: String?) -> String? {
+    func value(inline: String?) -> String? {
       if let inline { return inline }
       index += 1
       return index < arguments.count ? arguments[index] : nil
@@ -32,7 +32,7 @@ enum FastArguments {
       guard seen.insert(name).inserted else { return nil }
       switch name {
       case "-c":
-        guard inline == nil, let program = value(of: name, inline: nil), !program.hasPrefix("-") else { return nil }
+        guard inline == nil, let program = value(inline: nil), !program.hasPrefix("-") else { return nil }
         request.program = program
       case "--strict", "--dry-run", "--sandbox", "--trace", "--norc":
         guard inline == nil else { return nil }
@@ -44,12 +44,12 @@ enum FastArguments {
         default: request.norc = true
         }
       case "--color":
-        guard let text = value(of: name, inline: inline), let choice = Run.ColorChoice(rawValue: text) else {
+        guard let text = value(inline: inline), let choice = Run.ColorChoice(rawValue: text) else {
           return nil
         }
         request.color = choice
       case "--base-url", "--profile", "--api-key-file":
-        guard let text = value(of: name, inline: inline), !text.hasPrefix("-") else { return nil }
+        guard let text = value(inline: inline), !text.hasPrefix("-") else { return nil }
         switch name {
         case "--base-url": request.connection.baseURL = text
         case "--profile": request.connection.profile = text

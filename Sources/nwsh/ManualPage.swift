@@ -37,12 +37,13 @@ enum ManualPage {
     // The default subcommand's options are the program's; the root adds --version and --help.
     let run = tool.subcommands.first { $0.name == "run" }?.arguments ?? []
     page.options(run + tool.arguments.filter { root in !run.contains { Roff.label($0) == Roff.label(root) } })
-    page.paragraph(
+    page.line(".PP")
+    page.text(
       """
-      jq's options work as in jq, anywhere before \\-\\-: \\-\\-arg NAME VALUE, \\-\\-argjson NAME JSON, \
-      \\-\\-rawfile NAME FILE, \\-\\-slurpfile NAME FILE, \\-\\-args and \\-\\-jsonargs (the remaining \
-      arguments are $ARGS.positional), \\-r (\\-\\-raw\\-output), \\-j (\\-\\-join\\-output).
-      """, escaped: true)
+      jq's options work as in jq, anywhere before --: --arg NAME VALUE, --argjson NAME JSON, \
+      --rawfile NAME FILE, --slurpfile NAME FILE, --args and --jsonargs (the remaining \
+      arguments are $ARGS.positional), -r (--raw-output), -j (--join-output).
+      """)
 
     page.section("SUBCOMMANDS")
     for command in tool.subcommands where command.name != "run" {
@@ -147,11 +148,6 @@ struct Roff {
     }
   }
 
-  mutating func paragraph(_ text: String, escaped: Bool) {
-    line(".PP")
-    if escaped { line(text) } else { self.text(text) }
-  }
-
   /// One `.TP` entry per option: its names and value, then what it does.
   mutating func options(_ arguments: [[String: Any]]) {
     for argument in arguments {
@@ -163,24 +159,19 @@ struct Roff {
 
   /// How an option is written: `-c <program>`, `--strict`, `<script>`.
   static func label(_ argument: [String: Any]) -> String {
-    do {
-      let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { name -> String? in
-        guard let text = name["name"] as? String else { return nil }
-        switch name["kind"] as? String {
-        case "short": return "-" + text
-        case "long", "longWithSingleDash": return (name["kind"] as? String == "long" ? "--" : "-") + text
-        default: return nil
-        }
+    let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { name -> String? in
+      guard let text = name["name"] as? String else { return nil }
+      switch name["kind"] as? String {
+      case "short", "longWithSingleDash": return "-" + text
+      case "long": return "--" + text
+      default: return nil
       }
-      let kind = argument["kind"] as? String
-      let value = (argument["valueName"] as? String).map { "<\($0)>" } ?? ""
-      let label: String
-      switch kind {
-      case "positional": label = value
-      case "option": label = names.joined(separator: ", ") + " " + value
-      default: label = names.joined(separator: ", ")
-      }
-      return label
+    }
+    let value = (argument["valueName"] as? String).map { "<\($0)>" } ?? ""
+    switch argument["kind"] as? String {
+    case "positional": return value
+    case "option": return names.joined(separator: ", ") + " " + value
+    default: return names.joined(separator: ", ")
     }
   }
 

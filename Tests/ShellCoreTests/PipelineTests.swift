@@ -1,5 +1,6 @@
 import Foundation
 import ShellCore
+import TestSupport
 import Testing
 
 /// Runs a program on `input` and returns stdout lines, diagnostics and the exit status.
@@ -143,6 +144,26 @@ struct EmbeddingTests {
       }
     }
     #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
+  }
+
+  @Test("a command built in Swift runs with its words as values; unknown commands and flags are usage errors")
+  func aCommandCallRunsWithoutProgramText() throws {
+    let directory = temporaryDirectory("call")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var output: [UInt8] = []
+    var diagnostics: [String] = []
+    let session = Session(output: OutputSink { output += $0 }, diagnostics: { diagnostics.append($0) })
+    session.standardInput = { BytesSource(#"{"a":1}"# + "\n" + #"{"a":2}"#) }
+    // A word that would be program text in a program stays one file name here.
+    let odd = directory + "/x | count"
+    #expect(session.run(CommandCall("read")) == .success)
+    #expect(String(decoding: output, as: UTF8.self) == "{\"a\":1}\n{\"a\":2}\n")
+    #expect(session.run(CommandCall("open", words: [odd])) == .usage)
+    #expect(diagnostics.last?.contains("x | count") == true, "\(diagnostics)")
+    #expect(session.run(CommandCall("no-such-command")) == .usage)
+    #expect(diagnostics.last?.contains("unknown command 'no-such-command'") == true, "\(diagnostics)")
+    #expect(session.run(CommandCall("read", flags: ["bogus": "x"])) == .usage)
+    #expect(diagnostics.last?.contains("'read' has no flag --bogus") == true, "\(diagnostics)")
   }
 }
 
