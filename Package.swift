@@ -26,6 +26,9 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    // The shared state for several machines (`--state postgres://…`).
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     // Tests only: property-based checks of the scheduler and the CSV/JSON round trips.
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
@@ -56,6 +59,17 @@ let package = Package(
       dependencies: ["ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
+    // The same state in PostgreSQL, for several machines sharing one key (`--state postgres://…`).
+    .target(
+      name: "PostgresState",
+      dependencies: [
+        "NetworkedCommands", "ShellCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     // libedit, through a shim of non-variadic wrappers (Debian: libedit-dev).
     .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     // A small owner of libedit's EditLine and History handles.
@@ -71,7 +85,7 @@ let package = Package(
     .executableTarget(
       name: "nwsh",
       dependencies: [
-        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive",
+        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive", "PostgresState",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -99,6 +113,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     // forkpty for the terminal tests (C: Swift cannot fork safely).
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
+    .testTarget(
+      name: "PostgresStateTests", dependencies: ["PostgresState", "NetworkedCommands", "TestSupport"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",
       dependencies: ["NetworkedAPI", "NetworkedSimulator", "TestSupport"],

@@ -13,13 +13,16 @@ public struct KeySource: Sendable {
   public var origin: String
   /// The profile in use.
   public var profile: String
+  /// The profile's state location (`--state`), if it has one.
+  public var state: String?
 
   /// Describes a key and its origin.
-  public init(key: APIKey?, baseURL: String?, origin: String, profile: String) {
+  public init(key: APIKey?, baseURL: String?, origin: String, profile: String, state: String? = nil) {
     self.key = key
     self.baseURL = baseURL
     self.origin = origin
     self.profile = profile
+    self.state = state
   }
 }
 
@@ -32,11 +35,15 @@ public struct Credentials: Sendable {
     public var baseURL: String
     /// The key.
     public var key: String
+    /// Where the rate budget and the journal live for this profile (a path or a
+    /// `postgres://` URL, which may hold the database's password: the file is 0600).
+    public var state: String?
 
     /// Creates a profile.
-    public init(baseURL: String, key: String) {
+    public init(baseURL: String, key: String, state: String? = nil) {
       self.baseURL = baseURL
       self.key = key
+      self.state = state
     }
   }
 
@@ -87,6 +94,8 @@ public struct Credentials: Sendable {
     environment: [String: String], profile: String?, apiKeyFile: String?
   ) throws -> KeySource {
     let name = profile ?? environment["NWSH_PROFILE"] ?? "default"
+    let credentials = Credentials(path: defaultPath(environment: environment))
+    let stored = credentials.profiles()[name]
     if let apiKeyFile {
       var info = stat()
       guard stat(apiKeyFile, &info) == 0 else { throw CredentialsError("cannot read the key file \(apiKeyFile)") }
@@ -97,17 +106,17 @@ public struct Credentials: Sendable {
       guard let text = try? String(contentsOfFile: apiKeyFile, encoding: .utf8),
         let key = APIKey(text.trimmingCharacters(in: .whitespacesAndNewlines))
       else { throw CredentialsError("the key file \(apiKeyFile) holds no key") }
-      return KeySource(key: key, baseURL: nil, origin: "key file \(apiKeyFile)", profile: name)
+      return KeySource(key: key, baseURL: nil, origin: "key file \(apiKeyFile)", profile: name, state: stored?.state)
     }
     if let text = environment["NETWORKED_API_KEY"], let key = APIKey(text) {
-      return KeySource(key: key, baseURL: nil, origin: "NETWORKED_API_KEY", profile: name)
+      return KeySource(key: key, baseURL: nil, origin: "NETWORKED_API_KEY", profile: name, state: stored?.state)
     }
-    let credentials = Credentials(path: defaultPath(environment: environment))
-    if let stored = credentials.profiles()[name], let key = APIKey(stored.key) {
+    if let stored, let key = APIKey(stored.key) {
       return KeySource(
-        key: key, baseURL: stored.baseURL, origin: "profile \(name) (\(credentials.path))", profile: name)
+        key: key, baseURL: stored.baseURL, origin: "profile \(name) (\(credentials.path))", profile: name,
+        state: stored.state)
     }
-    return KeySource(key: nil, baseURL: nil, origin: "none", profile: name)
+    return KeySource(key: nil, baseURL: nil, origin: "none", profile: name, state: stored?.state)
   }
 }
 

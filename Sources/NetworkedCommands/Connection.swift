@@ -14,8 +14,10 @@ public struct NetworkedEnvironment: Sendable {
   public var keySource: String
   /// The clock the pacer reads and waits on.
   public var clock: any PacingClock
-  /// The state database's path.
-  public var statePath: String
+  /// Where the rate budget and the journal are kept (`--state`).
+  public var state: StateLocation
+  /// Opens the store at a location: SQLite files by default; nwsh adds PostgreSQL.
+  public var openState: @Sendable (StateLocation) throws -> any StateStore
   /// How requests go out.
   public var transport: any HTTPTransport
   /// Retry limits.
@@ -38,7 +40,8 @@ public struct NetworkedEnvironment: Sendable {
   /// AsyncHTTPClient transport.
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
-    clock: any PacingClock = SystemClock(), statePath: String = StateStore.defaultPath(),
+    clock: any PacingClock = SystemClock(), state: StateLocation = .file(SQLiteStateStore.defaultPath()),
+    openState: @escaping @Sendable (StateLocation) throws -> any StateStore = SQLiteStateStore.openStore,
     transport: any HTTPTransport = HTTPClientTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
     jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
     progress: ProgressOutput = .standardError
@@ -47,7 +50,8 @@ public struct NetworkedEnvironment: Sendable {
     self.key = key
     self.keySource = keySource
     self.clock = clock
-    self.statePath = statePath
+    self.state = state
+    self.openState = openState
     self.transport = transport
     self.retryPolicy = retryPolicy
     self.jitter = jitter
@@ -91,7 +95,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   public var runID: String { "\(processStamp)-\(session.runNumber)" }
 
   /// The state database and this key's scope in it.
-  func journal() throws -> (store: StateStore, scope: String) {
+  func journal() throws -> (store: any StateStore, scope: String) {
     let pacer = try self.pacer()
     return (pacer.store, pacer.scope)
   }
@@ -122,12 +126,12 @@ public final class NetworkedConnection: @unchecked Sendable {
         status: .authentication,
         message: "nwsh: no API key: set NETWORKED_API_KEY, or try the built-in simulator with --sandbox")
     }
-    let store: StateStore
+    let store: any StateStore
     do {
-      store = try StateStore(path: environment.statePath)
+      store = try environment.openState(environment.state)
     } catch {
       throw PipelineStop(
-        status: .usage, message: "nwsh: cannot open the state database \(environment.statePath): \(error)")
+        status: .usage, message: "nwsh: cannot open the state database \(environment.state.description): \(error)")
     }
     let pacer = Pacer(
       scope: Fingerprint.of(key: key.secret, baseURL: environment.scopeName ?? environment.baseURL.string),

@@ -7,7 +7,7 @@ public final class Pacer: Sendable {
   /// The key and base URL's fingerprint.
   public let scope: String
   /// The shared log.
-  public let store: StateStore
+  public let store: any StateStore
   /// The clock it reads and waits on.
   public let clock: any PacingClock
   private let current: Mutex<RateSchedule>
@@ -26,7 +26,7 @@ public final class Pacer: Sendable {
   }
 
   /// A pacer for `scope`, logging to `store`.
-  public init(scope: String, store: StateStore, clock: any PacingClock, schedule: RateSchedule = RateSchedule()) {
+  public init(scope: String, store: any StateStore, clock: any PacingClock, schedule: RateSchedule = RateSchedule()) {
     self.scope = scope
     self.store = store
     self.clock = clock
@@ -49,7 +49,7 @@ public final class Pacer: Sendable {
   /// Reserves the next slot and waits for it. Throws ``Interrupted`` (giving the slot back)
   /// when `shouldStop` turns true during the wait.
   public func acquire(method: String, path: String, shouldStop: @escaping @Sendable () -> Bool) async throws
-    -> StateStore.Reservation
+    -> StateReservation
   {
     let now = clock.now
     let reservation = try store.reserve(scope: scope, schedule: schedule, now: now, method: method, path: path)
@@ -67,7 +67,7 @@ public final class Pacer: Sendable {
   }
 
   /// Records that a request finished (with `status`, or nil when no response came).
-  public func complete(_ reservation: StateStore.Reservation, status: Int?) {
+  public func complete(_ reservation: StateReservation, status: Int?) {
     try? store.complete(reservation, at: clock.now, status: status)
   }
 

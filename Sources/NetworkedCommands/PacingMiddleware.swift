@@ -63,7 +63,7 @@ struct PacingMiddleware: HTTPMiddleware {
     if request.deadline == nil { request.deadline = deadline() }
     var attempt = 0
     while true {
-      let reservation: StateStore.Reservation
+      let reservation: StateReservation
       do {
         reservation = try await pacer.acquire(
           method: request.method.rawValue, path: request.path, shouldStop: shouldStop)

@@ -1,309 +1,248 @@
-import Foundation
-import GRDB
+public import Foundation
 
-/// nwsh's state database (SQLite through GRDB): the log of requests the pacer sent, per scope.
+/// Where nwsh keeps what every run with one key shares: the log of requests the pacer sent
+/// (the rate budget) and the journal of people claimed, sent to and settled.
 ///
-/// One file per user, `$XDG_STATE_HOME/nwsh/state.sqlite` (by default
-/// `~/.local/state/nwsh/state.sqlite`), mode 0600 in a 0700 directory. A *scope* is the
-/// ``Fingerprint`` of an API key and a base URL: the key itself is never stored. Every nwsh
-/// process using the same key reads and writes the same rows, under SQLite's locking, so they
-/// share one rate budget.
-public final class StateStore: Sendable {
-  /// Where the database lives.
-  public let path: String
-  let queue: DatabaseQueue
+/// Two implementations: ``SQLiteStateStore``, a file on this machine (the default), and
+/// PostgreSQL (the `PostgresState` module, `--state postgres://…`) for several machines sharing
+/// one key. The commands (`invite`, `add`, `reconcile`, `journal`) and the ``Pacer`` see only
+/// this protocol.
+///
+/// A *scope* is the ``Fingerprint`` of an API key and a base URL: the key itself is never
+/// stored. Times are seconds since 1970 on the caller's clock; a store shared by several hosts
+/// keeps its own clock and translates, so that hosts whose clocks disagree still agree on the
+/// windows and the leases.
+///
+/// Every operation is one transaction. The rules every implementation keeps:
+/// - ``reserve(scope:schedule:now:method:path:)`` hands out slots one at a time per scope, so
+///   that all the processes together never exceed a window;
+/// - ``claim(scope:_:row:owner:now:reinvite:supersedes:)`` reads the person's entries and
+///   inserts the claim atomically, and at most one entry per (scope, email) is claimed or
+///   pending: two processes can never both send to one person;
+/// - ``intend(_:request:owner:now:)`` is durable before it returns: nothing is sent that the
+///   journal does not hold as pending.
+public protocol StateStore: AnyObject, Sendable {
+  /// Where it is, for messages: a path, or a URL without its password.
+  var location: String { get }
 
+  // MARK: The request log
+
+  /// Reserves the earliest slot `schedule` allows for one more request in `scope`.
+  func reserve(scope: String, schedule: RateSchedule, now: Double, method: String, path: String) throws
+    -> StateReservation
+  /// Records that the request of `reservation` finished at `time` (its response, or its failure).
+  func complete(_ reservation: StateReservation, at time: Double, status: Int?) throws
+  /// Gives back a slot that was never used (the wait was interrupted before sending).
+  func cancel(_ reservation: StateReservation) throws
+  /// Holds every request in `scope` until `time` (after a 429 or 503 with `Retry-After`).
+  func pause(scope: String, until time: Double, reason: String) throws
+  /// Until when `scope` is paused (0 when it is not).
+  func pausedUntil(scope: String) throws -> Double
+  /// The times that count against the windows in `scope` at `now`, ascending.
+  func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double]
+  /// Every logged request in `scope`, oldest first.
+  func requests(scope: String) throws -> [LoggedRequest]
+  /// Drops log rows older than `age` seconds before `now`.
+  func prune(now: Double, age: Double) throws
+  /// Forgets everything kept for `scope` (journal, request log, pauses); returns how many
+  /// journal entries went.
+  @discardableResult func forget(scope: String) throws -> Int
+
+  // MARK: The journal
+
+  /// Claims `operation`'s person for `owner` when they are free (or, for `reconcile`, in doubt
+  /// with `supersedes` the entry being re-sent), in one transaction with the read. Claiming
+  /// again what `owner` already holds returns that claim (a retried call is harmless).
+  func claim(
+    scope: String, _ operation: JournalOperation, row: Int, owner: ClaimOwner, now: Double, reinvite: Bool,
+    supersedes: Int64?
+  ) throws -> ClaimResult
+  /// What the journal holds for `email` now (a read: dry runs use it; sending claims instead).
+  func standing(scope: String, email: String, reinvite: Bool, now: Double) throws -> JournalStanding
+  /// Turns claims still held by `owner` into intents (`pending`, with their request number),
+  /// durably, just before the request leaves. Returns the ids that moved: only those are sent.
+  func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Set<Int64>
+  /// Records outcomes durably (before their results are printed). An entry that settles a
+  /// person retires the in-doubt entries it re-sent.
+  func record(_ outcomes: [JournalOutcome], at time: Double) throws
+  /// Gives up claims that were never sent.
+  func release(_ ids: [Int64]) throws
+  /// Gives up every claim `owner` still holds.
+  func release(owner: ClaimOwner) throws
+  /// Renews the lease on everything `owner` holds (claims and requests in flight).
+  func renew(owner: ClaimOwner, now: Double) throws
+  /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
+  func journalEntries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry]
+  /// The people in doubt in `scope`, each with the entry that put them in doubt (or with the
+  /// live run that holds them now), oldest first: what `reconcile` settles.
+  func inDoubt(scope: String, now: Double) throws -> [JournalStanding]
+}
+
+extension StateStore {
+  /// ``claim(scope:_:row:owner:now:reinvite:supersedes:)`` of a free person.
+  public func claim(
+    scope: String, _ operation: JournalOperation, row: Int, owner: ClaimOwner, now: Double, reinvite: Bool
+  ) throws -> ClaimResult {
+    try claim(scope: scope, operation, row: row, owner: owner, now: now, reinvite: reinvite, supersedes: nil)
+  }
+
+  /// Every journal entry in `scope`.
+  public func journalEntries(scope: String) throws -> [JournalEntry] {
+    try journalEntries(scope: scope, run: nil, states: nil)
+  }
+
+  /// Drops log rows older than two days.
+  public func prune(now: Double) throws { try prune(now: now, age: 2 * 86_400) }
+}
+
+/// A reserved send slot.
+public struct StateReservation: Sendable, Hashable {
+  /// Its row in the log.
+  public var id: Int64
+  /// When it may go out (the caller's clock).
+  public var at: Double
+
+  /// Creates a reservation.
+  public init(id: Int64, at: Double) {
+    self.id = id
+    self.at = at
+  }
+}
+
+/// One logged request.
+public struct LoggedRequest: Sendable, Hashable {
+  /// When it was due to go out.
+  public var at: Double
+  /// When it finished, if it did.
+  public var completed: Double?
+  /// `GET`, `POST`…
+  public var method: String
+  /// The path.
+  public var path: String
+  /// The HTTP status, if one came back.
+  public var status: Int?
+
+  /// Creates a logged request.
+  public init(at: Double, completed: Double?, method: String, path: String, status: Int?) {
+    self.at = at
+    self.completed = completed
+    self.method = method
+    self.path = path
+    self.status = status
+  }
+}
+
+/// The rules of the request log that every store shares.
+public enum RequestLogRules {
   /// A request in flight for longer than this is assumed to have reached the server by then.
-  static let inFlightLimit = 120.0
+  public static let inFlightLimit = 120.0
   /// How much later than its slot a request still in flight (another process's, usually) may
   /// reach the server: its slot counts this much later, to be safe.
-  static let inFlightAllowance = 2.0
+  public static let inFlightAllowance = 2.0
+  /// How long a claim stands for other hosts without being renewed.
+  public static let claimLease = 600.0
+}
 
-  /// Opens (creating if needed) the database at `path`.
-  ///
-  /// The file and SQLite's `-wal` and `-shm` files beside it are 0600 whatever the umask, and
-  /// the directory is made 0700 when this user owns it: the journal holds names and emails.
-  public init(path: String) throws {
-    self.path = path
-    let directory = (path as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(
-      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    Self.makePrivate(directory: directory, database: path)
-    var configuration = Configuration()
-    configuration.busyMode = .timeout(30)
-    configuration.label = "nwsh-state"
-    // WAL: one fsync per commit, and readers in other processes never block the writer.
-    configuration.journalMode = .wal
-    configuration.prepareDatabase { db in
-      // Every commit reaches the disk before the call returns.
-      try db.execute(sql: "PRAGMA synchronous = FULL")
+/// What a claim transaction does, decided from the person's entries (oldest first) read inside
+/// it: the same rule for every store.
+public struct ClaimDecision: Sendable {
+  /// Claims whose holder is gone: nothing was sent for them, delete them.
+  public var stale: [Int64]
+  /// Intents whose holder is gone: their request may have gone out, mark them in doubt
+  /// (`unknown`, error `in_doubt`).
+  public var orphaned: [Int64]
+  /// nil: insert the claim; else the answer without inserting.
+  public var answer: ClaimResult?
+
+  /// Decides for `owner` and input row `row`, claiming anew or (for `reconcile`) over the in-doubt entry
+  /// `supersedes`.
+  public init(
+    entries: [JournalEntry], row: Int, owner: ClaimOwner, now: Double, reinvite: Bool, supersedes: Int64?
+  ) {
+    stale = entries.filter { $0.state == .claimed && !$0.isHeld(now: now) }.map(\.id)
+    let orphaned = entries.filter { $0.state == .pending && !$0.isHeld(now: now) }.map(\.id)
+    self.orphaned = orphaned
+    let live = entries.filter { !stale.contains($0.id) }.map { entry in
+      var entry = entry
+      if orphaned.contains(entry.id) { entry.state = .unknown }
+      return entry
     }
-    // Two processes may create the file at once. Switching a new file to WAL needs a moment
-    // alone with it (SQLite answers "locked" rather than wait), and the schema statements are
-    // idempotent, so a lost race is simply tried again.
-    var attempt = 0
-    while true {
-      do {
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try Self.migrator.migrate(queue)
-        self.queue = queue
-        break
-      } catch {
-        attempt += 1
-        if attempt >= 20 { throw error }
-        usleep(useconds_t(10_000 * attempt))
+    // A retried call (its first answer lost with a connection) finds its own claim: same
+    // owner, same row. (A second row with the same email is held by the first, as it should.)
+    if let mine = live.last(where: {
+      $0.state == .claimed && $0.owner == owner && $0.row == row && $0.supersedes == supersedes
+    }) {
+      answer = .claimed(mine.id)
+      return
+    }
+    let standing = JournalStanding.of(live, reinvite: reinvite, now: now)
+    switch (standing, supersedes) {
+    case (.free, nil): answer = nil
+    case (.inDoubt(let doubt), let superseded?) where doubt.id == superseded: answer = nil
+    default: answer = .refused(standing)
+    }
+  }
+}
+
+extension JournalStanding {
+  /// The people in doubt among `entries` (every entry of each person with an `unknown` or
+  /// `pending` entry, oldest first), in order of first appearance: ``StateStore/inDoubt(scope:now:)``.
+  public static func inDoubt(among entries: [JournalEntry], now: Double) -> [JournalStanding] {
+    var order: [String] = []
+    var byPerson: [String: [JournalEntry]] = [:]
+    for entry in entries {
+      let key = entry.email.lowercased()
+      if byPerson[key] == nil { order.append(key) }
+      byPerson[key, default: []].append(entry)
+    }
+    return order.compactMap { key in
+      let entries = byPerson[key]!
+      switch JournalStanding.of(entries, reinvite: true, now: now) {
+      case .inDoubt(let entry): return .inDoubt(entry)
+      case .held(let entry) where entries.contains(where: { $0.state == .unknown }): return .held(entry)
+      default: return nil
       }
     }
-    Self.makePrivate(directory: directory, database: path)
   }
+}
 
-  /// Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm`
-  /// files the database's mode), and tightens existing files and a directory we own.
-  static func makePrivate(directory: String, database: String) {
-    var status = stat()
-    // Only nwsh's own directory: a directory the user named for the database is theirs.
-    if (directory as NSString).lastPathComponent == "nwsh", stat(directory, &status) == 0, status.st_uid == getuid(),
-      status.st_mode & 0o077 != 0
+/// Where the state lives, from `--state`, `NWSH_STATE` or the profile: a SQLite file, or a
+/// PostgreSQL database.
+public enum StateLocation: Sendable, Equatable {
+  /// A SQLite database file.
+  case file(String)
+  /// A PostgreSQL database: `postgres://user@host:port/database` (`?sslmode=require` for TLS).
+  case postgres(URLComponents)
+
+  /// Reads `text`: a `postgres://` or `postgresql://` URL, else a path.
+  public init(_ text: String) {
+    let lowered = text.lowercased()
+    if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://"),
+      let components = URLComponents(string: text)
     {
-      chmod(directory, 0o700)
-    }
-    // O_EXCL: an existing file is never opened here. Closing any descriptor of a database file
-    // drops every POSIX lock this process holds on it, SQLite's included; another process would
-    // then think it alone and reset the WAL under this one (the race test caught exactly that).
-    let descriptor = open(database, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    if descriptor >= 0 { close(descriptor) }
-    for file in [database, database + "-wal", database + "-shm", database + "-journal"] {
-      if stat(file, &status) == 0 && status.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+      self = .postgres(components)
+    } else {
+      self = .file(text)
     }
   }
 
-  /// The default location: `$XDG_STATE_HOME/nwsh/state.sqlite`, else `~/.local/state/nwsh/…`.
-  public static func defaultPath(environment: [String: String]? = nil) -> String {
-    let environment = environment ?? ProcessInfo.processInfo.environment
-    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/nwsh/state.sqlite" }
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    return home + "/.local/state/nwsh/state.sqlite"
-  }
-
-  private static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1-request-log") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE IF NOT EXISTS request_log (
-            id INTEGER PRIMARY KEY,
-            scope TEXT NOT NULL,
-            at REAL NOT NULL,
-            completed REAL,
-            method TEXT NOT NULL,
-            path TEXT NOT NULL,
-            status INTEGER,
-            pid INTEGER NOT NULL
-          );
-          CREATE INDEX IF NOT EXISTS request_log_by_scope ON request_log(scope, at);
-          CREATE TABLE IF NOT EXISTS pause (
-            scope TEXT PRIMARY KEY,
-            until REAL NOT NULL,
-            reason TEXT NOT NULL
-          );
-          """)
-    }
-    migrator.registerMigration("v2-journal") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE IF NOT EXISTS journal (
-            id INTEGER PRIMARY KEY,
-            run TEXT NOT NULL,
-            scope TEXT NOT NULL,
-            op TEXT NOT NULL,
-            email TEXT NOT NULL,
-            email_key TEXT NOT NULL,
-            name TEXT NOT NULL,
-            role_id TEXT NOT NULL,
-            note TEXT,
-            row INTEGER NOT NULL,
-            request INTEGER NOT NULL,
-            state TEXT NOT NULL,
-            invite_id TEXT,
-            user_id TEXT,
-            time_stamp INTEGER,
-            error TEXT,
-            created REAL NOT NULL,
-            updated REAL NOT NULL
-          );
-          CREATE INDEX IF NOT EXISTS journal_by_email ON journal(scope, email_key);
-          CREATE INDEX IF NOT EXISTS journal_by_run ON journal(scope, run);
-          """)
-    }
-    migrator.registerMigration("v3-claims") { db in
-      // Each entry records its operation exactly (reconcile re-sends it) and who holds it while
-      // it is claimed or pending; at most one claimed-or-pending entry per person and key.
-      // Entries left pending by earlier versions are in doubt: their process is gone.
-      try db.execute(
-        sql: "UPDATE journal SET state = 'unknown', error = coalesce(error, 'in_doubt') WHERE state = 'pending'")
-      for column in [
-        "host TEXT", "pid INTEGER", "pid_start INTEGER", "lease_until REAL", "plan_ids TEXT", "plan_id TEXT",
-        "method INTEGER", "password_set INTEGER NOT NULL DEFAULT 0", "supersedes INTEGER",
-      ] {
-        try db.execute(sql: "ALTER TABLE journal ADD COLUMN \(column)")
-      }
-      try db.execute(sql: "UPDATE journal SET op = 'invite' WHERE op = 'reconcile'")
-      try db.execute(
-        sql:
-          "CREATE UNIQUE INDEX IF NOT EXISTS journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending')"
-      )
-    }
-    return migrator
-  }
-
-  // MARK: Request log
-
-  /// A reserved send slot.
-  public struct Reservation: Sendable, Hashable {
-    /// Its row in the log.
-    public var id: Int64
-    /// When it may go out.
-    public var at: Double
-  }
-
-  /// Reserves the earliest slot `schedule` allows for one more request in `scope`, in one
-  /// `IMMEDIATE` transaction so concurrent processes get distinct, ordered slots.
-  public func reserve(
-    scope: String, schedule: RateSchedule, now: Double, method: String, path: String
-  ) throws -> Reservation {
-    try queue.writeWithoutTransaction { db in
-      var reservation = Reservation(id: 0, at: now)
-      try db.inTransaction(.immediate) {
-        let sends = try Self.effectiveTimes(
-          db, scope: scope, now: now, horizon: schedule.horizon, keep: schedule.limits.map(\.limit).max() ?? 0)
-        let pausedUntil =
-          try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
-        // In order: never before a slot already handed out.
-        let latestSlot =
-          try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
-        let at = schedule.earliest(now: max(now, pausedUntil, latestSlot), after: sends)
-        try db.execute(
-          sql: "INSERT INTO request_log (scope, at, method, path, pid) VALUES (?, ?, ?, ?, ?)",
-          arguments: [scope, at, method, path, Int(getpid())])
-        reservation = Reservation(id: db.lastInsertedRowID, at: at)
-        return .commit
-      }
-      return reservation
+  /// For messages: the path, or the URL with any password replaced by `***`.
+  public var description: String {
+    switch self {
+    case .file(let path): return path
+    case .postgres(var components):
+      if components.password != nil { components.password = "***" }
+      return components.string ?? "postgres://"
     }
   }
+}
 
-  /// Records that the request of `reservation` finished at `time` (its response, or its failure).
-  public func complete(_ reservation: Reservation, at time: Double, status: Int?) throws {
-    try queue.write { db in
-      try db.execute(
-        sql: "UPDATE request_log SET completed = ?, status = ? WHERE id = ?",
-        arguments: [time, status, reservation.id])
-    }
-  }
-
-  /// Gives back a slot that was never used (the wait was interrupted before sending).
-  public func cancel(_ reservation: Reservation) throws {
-    try queue.write { db in try db.execute(sql: "DELETE FROM request_log WHERE id = ?", arguments: [reservation.id]) }
-  }
-
-  /// Holds every request in `scope` until `time` (after a 429 or 503 with `Retry-After`).
-  public func pause(scope: String, until time: Double, reason: String) throws {
-    try queue.write { db in
-      try db.execute(
-        sql: """
-          INSERT INTO pause (scope, until, reason) VALUES (?, ?, ?)
-          ON CONFLICT(scope) DO UPDATE SET until = max(until, excluded.until), reason = excluded.reason
-          """,
-        arguments: [scope, time, reason])
-    }
-  }
-
-  /// Until when `scope` is paused (0 when it is not).
-  public func pausedUntil(scope: String) throws -> Double {
-    try queue.read { db in
-      try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
-    }
-  }
-
-  /// The times that count against the windows in `scope` at `now`, ascending.
-  public func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double] {
-    try queue.read { db in try Self.effectiveTimes(db, scope: scope, now: now, horizon: horizon) }
-  }
-
-  /// One logged request.
-  public struct LoggedRequest: Sendable, Hashable {
-    /// When it was due to go out.
-    public var at: Double
-    /// When it finished, if it did.
-    public var completed: Double?
-    /// `GET`, `POST`…
-    public var method: String
-    /// The path.
-    public var path: String
-    /// The HTTP status, if one came back.
-    public var status: Int?
-  }
-
-  /// Every logged request in `scope`, oldest first.
-  public func requests(scope: String) throws -> [LoggedRequest] {
-    try queue.read { db in
-      try Row.fetchAll(
-        db, sql: "SELECT at, completed, method, path, status FROM request_log WHERE scope = ? ORDER BY at, id",
-        arguments: [scope]
-      ).map { row in
-        LoggedRequest(
-          at: row["at"], completed: row["completed"], method: row["method"], path: row["path"], status: row["status"])
-      }
-    }
-  }
-
-  /// Forgets everything kept for `scope`: its journal, its request log and pauses (`nwsh
-  /// sandbox --reset`). Returns how many journal entries went.
-  @discardableResult
-  public func forget(scope: String) throws -> Int {
-    try queue.write { db in
-      let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE scope = ?", arguments: [scope]) ?? 0
-      for table in ["journal", "request_log", "pause"] {
-        try db.execute(sql: "DELETE FROM \(table) WHERE scope = ?", arguments: [scope])
-      }
-      return count
-    }
-  }
-
-  /// Makes every later write fail as on a full disk (tests of what nwsh does then).
-  func simulateFullDisk() throws {
-    try queue.writeWithoutTransaction { db in
-      let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
-      _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
-    }
-  }
-
-  /// Drops log rows older than `age` seconds before `now`.
-  public func prune(now: Double, age: Double = 2 * 86_400) throws {
-    try queue.write { db in try db.execute(sql: "DELETE FROM request_log WHERE at < ?", arguments: [now - age]) }
-  }
-
-  /// A finished request counts from when its answer came back (it reached the server no later
-  /// than that); one not finished yet counts from its slot or now, whichever is later, plus
-  /// ``inFlightAllowance`` for the trip to the server; one in flight for longer than
-  /// ``inFlightLimit`` (its process died) from its slot plus that limit.
-  private static func effectiveTimes(
-    _ db: Database, scope: String, now: Double, horizon: Double, keep: Int = .max
-  ) throws -> [Double] {
-    guard keep > 0 else { return [] }
-    let since = now - horizon - inFlightLimit
-    // Only the `keep` most recent matter (the largest window limit).
-    let times = try Double.fetchAll(
-      db,
-      sql: """
-        SELECT coalesce(completed, min(max(at, :now) + :allowance, at + :limit)) AS t FROM request_log
-        WHERE scope = :scope AND (at > :since OR completed > :since)
-        ORDER BY t DESC LIMIT :keep
-        """,
-      arguments: [
-        "now": now, "allowance": inFlightAllowance, "limit": inFlightLimit, "scope": scope, "since": since,
-        "keep": keep == .max ? -1 : keep,
-      ])
-    return times.reversed()
-  }
+/// A state location that cannot be used.
+public struct StateLocationError: Error, CustomStringConvertible {
+  /// What is wrong, for the user.
+  public var message: String
+  /// Creates an error.
+  public init(message: String) { self.message = message }
+  /// The message.
+  public var description: String { message }
 }

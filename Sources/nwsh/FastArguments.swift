@@ -48,11 +48,12 @@ enum FastArguments {
           return nil
         }
         request.color = choice
-      case "--base-url", "--profile", "--api-key-file":
+      case "--base-url", "--profile", "--api-key-file", "--state":
         guard let text = value(inline: inline), !text.hasPrefix("-") else { return nil }
         switch name {
         case "--base-url": request.connection.baseURL = text
         case "--profile": request.connection.profile = text
+        case "--state": request.connection.state = text
         default: request.connection.apiKeyFile = text
         }
       default:
@@ -64,5 +65,5 @@ enum FastArguments {
   }
 
   /// Words that name a subcommand rather than a script.
-  static let subcommands: Set<String> = ["run", "sandbox", "login", "whoami", "journal", "reconcile", "help"]
+  static let subcommands: Set<String> = ["run", "sandbox", "login", "whoami", "journal", "reconcile", "state", "help"]
 }

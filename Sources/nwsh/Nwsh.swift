@@ -24,6 +24,7 @@ struct Nwsh: AsyncParsableCommand {
     version: NetworkedClient.version,
     subcommands: [
       Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self, JournalCommand.self, ReconcileCommand.self,
+      StateCommand.self,
     ],
     defaultSubcommand: Run.self
   )

@@ -26,9 +26,16 @@ struct ConnectionOptions: ParsableArguments {
   @Flag(help: "Show every HTTP exchange on stderr (the key and passwords redacted).")
   var trace = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Keep the rate budget and the journal here: a SQLite file, or postgres://user@host:port/db to share them between machines (default: $NWSH_STATE, the profile's, else $XDG_STATE_HOME/nwsh/state.sqlite).",
+      valueName: "path-or-url"))
+  var state: String?
+
   /// The parsed values.
   var settings: Connection {
-    Connection(sandbox: sandbox, baseURL: baseURL, profile: profile, apiKeyFile: apiKeyFile, trace: trace)
+    Connection(
+      sandbox: sandbox, baseURL: baseURL, profile: profile, apiKeyFile: apiKeyFile, trace: trace, state: state)
   }
 }
 
@@ -39,6 +46,7 @@ struct Connection {
   var profile: String?
   var apiKeyFile: String?
   var trace = false
+  var state: String?
 }
 
 /// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin), or the

@@ -35,7 +35,7 @@ struct Sandbox: AsyncParsableCommand {
 
   /// Where the sandbox's community is kept.
   static func communityFile(_ variables: [String: String]) -> String {
-    ((StateStore.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
+    ((SQLiteStateStore.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
       .appendingPathComponent("sandbox.json")
   }
 
@@ -46,11 +46,11 @@ struct Sandbox: AsyncParsableCommand {
     let variables = ProcessInfo.processInfo.environment
     if reset {
       NetworkedSimulator.reset(communityFile: Self.communityFile(variables))
-      let statePath = StateStore.defaultPath(environment: variables)
+      let statePath = SQLiteStateStore.defaultPath(environment: variables)
       var forgotten = 0
       if FileManager.default.fileExists(atPath: statePath) {
         let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: Self.scopeName)
-        forgotten = try StateStore(path: statePath).forget(scope: scope)
+        forgotten = try SQLiteStateStore(path: statePath).forget(scope: scope)
       }
       FileHandle.standardError.write(
         Data(

@@ -12,6 +12,11 @@ struct Wiring {
   var environment: NetworkedEnvironment
   var keySource: KeySource
   var simulator: NetworkedSimulator?
+  /// The state database's password, kept out of every output like the key.
+  var stateSecret: String?
+
+  /// Every secret this process holds: the key, the database's password.
+  var secrets: [String] { (keySource.key.map { [$0.secret] } ?? []) + (stateSecret.map { [$0] } ?? []) }
 
   /// `sandbox` or the API's host, for the prompt.
   var label: String { simulator != nil ? "sandbox" : environment.baseURL.host }
@@ -43,10 +48,13 @@ struct Wiring {
         baseURL: try BaseURL(simulator.baseURL), key: key, keySource: "sandbox", clock: clock)
       environment.scopeName = Sandbox.scopeName
       if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
+      let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: nil)
+      environment.state = state.location
+      environment.openState = StateWiring.opener(password: state.password)
       return Wiring(
         environment: environment,
         keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),
-        simulator: simulator)
+        simulator: simulator, stateSecret: state.password)
     }
     let source: KeySource
     do {
@@ -64,7 +72,10 @@ struct Wiring {
     }
     var environment = NetworkedEnvironment(baseURL: url, key: source.key, keySource: source.origin, clock: clock)
     if options.trace { environment.transport = Self.traced(environment.transport, key: source.key?.secret) }
-    return Wiring(environment: environment, keySource: source, simulator: nil)
+    let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: source.state)
+    environment.state = state.location
+    environment.openState = StateWiring.opener(password: state.password)
+    return Wiring(environment: environment, keySource: source, simulator: nil, stateSecret: state.password)
   }
 
   static func traced(_ transport: any HTTPTransport, key: String?) -> any HTTPTransport {
@@ -74,7 +85,6 @@ struct Wiring {
   /// A session writing results to `output`, that never shows the key: `$ENV` and `env` see
   /// secret variables as `<redacted>`, and every diagnostic is scrubbed of the key in any form.
   func makeSession(output: OutputSink) -> Session {
-    let secrets = keySource.key.map { [$0.secret] } ?? []
     let session = Session(
       output: output, environment: Secrets.publicEnvironment(ProcessInfo.processInfo.environment, secrets: secrets))
     guardSecrets(of: session)
@@ -83,7 +93,7 @@ struct Wiring {
 
   /// Scrubs the key in use from everything `session` prints on stderr.
   func guardSecrets(of session: Session) {
-    let redactor = Redactor(secrets: keySource.key.map { [$0.secret] } ?? [])
+    let redactor = Redactor(secrets: secrets)
     session.diagnostics = { text in FileHandle.standardError.write(Data((redactor.scrub(text) + "\n").utf8)) }
   }
 

@@ -139,7 +139,7 @@ struct JournalTests {
     try await Harness.run { h in
       let run = try h.session(stdin: inviteRows(40))
       // Fill the database's room: the next page it needs is refused, as on a full disk.
-      try run.connection.pacer().store.simulateFullDisk()
+      try #require(run.connection.pacer().store as? SQLiteStateStore).simulateFullDisk()
       let outcome = await run.run("read | invite --batch-size 2")
       #expect(outcome.results.count == 40)
       #expect(

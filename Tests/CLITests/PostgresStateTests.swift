@@ -1,0 +1,170 @@
+import Foundation
+import NetworkedSimulator
+import TestSupport
+import Testing
+
+/// Several "hosts" (nwsh processes with state directories of their own) sharing one key and one
+/// PostgreSQL database, against a real throwaway server. Every test starts its own cluster.
+@Suite("several machines, one key: the state in PostgreSQL (binary, real server)")
+struct PostgresStateTests {
+  static let key = "pg-test-key-0013"
+
+  /// `count` hosts' environments: one database, a state directory each.
+  static func hosts(_ count: Int, server: PostgresServer, database: String = "nwsh") -> [[String: String]] {
+    (0..<count).map { _ in
+      server.environment.merging([
+        "NETWORKED_API_KEY": key, "XDG_STATE_HOME": temporaryDirectory("host"), "NWSH_STATE": server.url(database: database),
+      ]) { $1 }
+    }
+  }
+
+  /// Runs each (arguments, stdin, environment) at the same time.
+  static func concurrently(_ runs: [([String], String, [String: String])]) throws -> [Binary.Output] {
+    let outputs = Locked<[Int: Binary.Output]>([:])
+    DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+      let output = try? Binary.run(runs[index].0, stdin: runs[index].1, environment: runs[index].2)
+      outputs.withLock { $0[index] = output }
+    }
+    return try (0..<runs.count).map { index in try #require(outputs.withLock { $0[index] }) }
+  }
+
+  @Test("three hosts with overlapping lists and windows 4/2s,10/10s: no window exceeded, everyone invited once")
+  func threeHosts() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = [RateWindow(limit: 4, seconds: 2), RateWindow(limit: 10, seconds: 10)]
+    // A server that takes duplicates: anything sent twice shows in its ledger twice.
+    configuration.acceptsDuplicates = true
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let program = "set rate-limits 4/2s,10/10s; read | invite --batch-size 4"
+      let hosts = Self.hosts(3, server: server)
+      let outputs = try Self.concurrently(
+        zip([0..<24, 8..<32, 16..<40], hosts).map { range, environment in
+          (["--base-url", simulator.baseURL, "-c", program], ConcurrencyTests.rows(range), environment)
+        })
+      for output in outputs {
+        #expect(output.stdout.split(separator: "\n").count == 24, "every row gets one result: \(output.stderr)")
+        #expect(output.status == 0, "\(output.stderr)")
+      }
+      #expect(simulator.rateLimitRefusals == 0, "the hosts together stayed inside every window")
+      let counts = ledgerCounts(simulator)
+      #expect(counts.count == 40 && counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
+      // Each host's results: its own invites, and the others' as skipped (claimed or invited).
+      let invited = outputs.map { $0.stdout.components(separatedBy: #""status":"invited""#).count - 1 }
+      #expect(invited.reduce(0, +) == 40, "\(invited)")
+    }
+  }
+
+  @Test("kill -9 of one host after a request left; reconcile and a re-run on another host: everyone exactly once")
+  func killedHost() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = []
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let hosts = Self.hosts(2, server: server)
+      let program = "set rate-limits none; read | invite --batch-size 4"
+      // Host A dies after its first request reached the server, before recording the answer.
+      let first = try Binary.run(
+        ["--base-url", simulator.baseURL, "-c", program], stdin: ConcurrencyTests.rows(0..<12),
+        environment: hosts[0].merging(["NWSH_TEST_CRASH_AT": "after-send"]) { $1 })
+      #expect(first.status == 9, "killed: \(first.stderr)")
+      #expect(simulator.ledger.count == 4)
+      // Host B sees A's four in doubt, and settles them.
+      let reconcile = try Binary.run(["reconcile", "--base-url", simulator.baseURL], environment: hosts[1])
+      #expect(reconcile.stdout.split(separator: "\n").count == 4, "\(reconcile.stdout) \(reconcile.stderr)")
+      #expect(!reconcile.stdout.contains(#""status":"unknown""#), "\(reconcile.stdout)")
+      // B's re-run of the whole list: A's four are settled, the other eight go out once.
+      let rerun = try Binary.run(
+        ["--base-url", simulator.baseURL, "-c", program], stdin: ConcurrencyTests.rows(0..<12), environment: hosts[1])
+      let lines = rerun.stdout.split(separator: "\n")
+      #expect(lines.count == 12 && rerun.status == 0, "\(rerun.stdout) \(rerun.stderr)")
+      #expect(lines.prefix(4).allSatisfy { $0.contains(#""status":"skipped""#) }, "\(rerun.stdout)")
+      #expect(lines.suffix(8).allSatisfy { $0.contains(#""status":"invited""#) }, "\(rerun.stdout)")
+      let counts = ledgerCounts(simulator)
+      #expect(counts.count == 12 && counts.values.allSatisfy { $0 == 1 }, "\(counts)")
+    }
+  }
+
+  @Test("the database restarted mid-run: the run reconnects and every row ends invited, once")
+  func databaseRestart() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = []
+    configuration.acceptsDuplicates = true
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let host = Self.hosts(1, server: server)[0]
+      // Paced at 4 requests a second, so the restart lands between requests of one run.
+      let program = "set rate-limits 4/1s; read | invite --batch-size 2"
+      let output = Locked<Binary.Output?>(nil)
+      let done = DispatchSemaphore(value: 0)
+      Thread.detachNewThread {
+        let result = try? Binary.run(
+          ["--base-url", simulator.baseURL, "-c", program], stdin: ConcurrencyTests.rows(0..<40), environment: host)
+        output.withLock { $0 = result }
+        done.signal()
+      }
+      #expect(waitUntil { simulator.requestCount >= 3 }, "the run started sending")
+      try server.restart()
+      done.wait()
+      let result = try #require(output.withLock { $0 })
+      let lines = result.stdout.split(separator: "\n")
+      #expect(lines.count == 40 && result.status == 0, "\(result.stdout) \(result.stderr)")
+      #expect(lines.allSatisfy { $0.contains(#""status":"invited""#) }, "\(result.stdout)")
+      let counts = ledgerCounts(simulator)
+      #expect(counts.count == 40 && counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
+      // The journal in the database holds every one of them, settled.
+      #expect(try server.sql("SELECT count(*) FROM nwsh_journal WHERE state = 'invited'") == "40")
+    }
+  }
+
+  @Test("four hosts migrating an empty database at once: one schema, version 1, all of them usable")
+  func concurrentMigration() throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    try server.createDatabase("fresh")
+    let hosts = Self.hosts(4, server: server, database: "fresh")
+    let outputs = try Self.concurrently(hosts.map { (["state", "check"], "", $0) })
+    for output in outputs {
+      #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+      #expect(output.stdout.contains(#""kind":"postgresql","schema":1"#), "\(output.stdout)")
+    }
+    #expect(try server.sql("SELECT count(*) FROM nwsh_schema", database: "fresh") == "1")
+  }
+
+  @Test("the database's password never shows: not from argv, NWSH_STATE, $ENV, --trace or an error")
+  func passwordStaysSecret() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    let password = server.password
+    // On the command line it is refused before anything else happens.
+    let argv = try Binary.run(
+      ["state", "check", "--state", "postgres://nwsh:\(password)@127.0.0.1:\(server.port)/nwsh"])
+    #expect(argv.status == 64 && argv.stderr.contains("PGPASSWORD") && !argv.stderr.contains(password))
+    // In NWSH_STATE it works, and messages show the URL with *** for it.
+    let url = "postgres://nwsh:\(password)@127.0.0.1:\(server.port)/nwsh"
+    let check = try Binary.run(["state", "check"], environment: ["NWSH_STATE": url])
+    #expect(check.status == 0 && check.stdout.contains("nwsh:***@") && !check.stdout.contains(password))
+    let wrong = try Binary.run(
+      ["state", "check"], environment: ["NWSH_STATE": "postgres://nwsh:\(password)@127.0.0.1:1/nwsh"])
+    #expect(wrong.status == 69 && !wrong.stdout.contains(password) && !wrong.stderr.contains(password))
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = []
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let environment = [
+        "NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": temporaryDirectory("host"), "PGPASSWORD": password,
+        "NWSH_STATE": server.url(),
+      ]
+      let run = try Binary.run(
+        [
+          "--trace", "--base-url", simulator.baseURL, "-c",
+          #"read | invite | map {email, status, env: ($ENV | {PGPASSWORD, NWSH_STATE})}"#,
+        ], stdin: ConcurrencyTests.rows(0..<2), environment: environment)
+      #expect(run.status == 0 && run.stdout.contains(#""status":"invited""#), "\(run.stdout) \(run.stderr)")
+      #expect(!run.stdout.contains(password) && !run.stderr.contains(password))
+      #expect(run.stdout.contains(#""PGPASSWORD":"<redacted>""#), "\(run.stdout)")
+    }
+  }
+}

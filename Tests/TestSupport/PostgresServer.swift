@@ -1,0 +1,156 @@
+import Foundation
+
+/// A throwaway PostgreSQL server for one test: `initdb` into a temporary directory, started on
+/// a free loopback port with password (SCRAM) authentication, stopped and deleted by ``stop()``.
+///
+/// It needs the server's programs (Debian's `postgresql`; `scripts/test` installs it): without
+/// them ``start()`` throws, and the test fails, never skips. As root (CI containers) the server
+/// runs as the `postgres` user, since PostgreSQL refuses to run as root.
+public final class PostgresServer: @unchecked Sendable {
+  /// The role tests connect as (a superuser of this cluster).
+  public let user = "nwsh"
+  /// Its password: give it to nwsh as `PGPASSWORD`.
+  public let password = "pw-" + UUID().uuidString.prefix(12).lowercased()
+  /// The loopback port.
+  public private(set) var port: Int
+  /// Holds the data directory, the socket and the log.
+  public let directory: String
+  private let bin: String
+  private var data: String { directory + "/data" }
+
+  private init(bin: String, directory: String, port: Int) {
+    self.bin = bin
+    self.directory = directory
+    self.port = port
+  }
+
+  /// `postgres://nwsh@127.0.0.1:PORT/DATABASE`: no password (that goes in `PGPASSWORD`).
+  public func url(database: String = "nwsh") -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)" }
+
+  /// The environment nwsh needs to reach it (`PGPASSWORD`).
+  public var environment: [String: String] { ["PGPASSWORD": password] }
+
+  /// Where the server's programs are: Debian's newest `/usr/lib/postgresql/N/bin`, else `PATH`.
+  static func binaries() -> String? {
+    let root = "/usr/lib/postgresql"
+    let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+    if let newest = versions.last, FileManager.default.isExecutableFile(atPath: "\(root)/\(newest)/bin/initdb") {
+      return "\(root)/\(newest)/bin"
+    }
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+    where FileManager.default.isExecutableFile(atPath: "\(directory)/initdb")
+      && FileManager.default.isExecutableFile(atPath: "\(directory)/pg_ctl")
+    {
+      return String(directory)
+    }
+    return nil
+  }
+
+  /// Creates a cluster with a database `nwsh` and starts it.
+  public static func start() throws -> PostgresServer {
+    guard let bin = binaries() else {
+      throw PostgresServerError(
+        "no PostgreSQL server programs (initdb, pg_ctl): install Debian's postgresql (scripts/test does)")
+    }
+    let directory = temporaryDirectory("postgres")
+    let server = PostgresServer(bin: bin, directory: directory, port: 0)
+    try server.password.write(toFile: directory + "/pw", atomically: true, encoding: .utf8)
+    if getuid() == 0 { try server.shell(["chown", "-R", "postgres:postgres", directory], asServer: false) }
+    try server.shell(
+      [
+        bin + "/initdb", "-D", server.data, "-U", server.user, "--pwfile=\(directory)/pw", "-A", "scram-sha-256",
+        "-E", "UTF8", "--no-sync", "--no-instructions",
+      ])
+    try server.startServer()
+    try server.createDatabase("nwsh")
+    return server
+  }
+
+  /// Starts the cluster on a free port (a new one each time: a port can be taken meanwhile).
+  private func startServer() throws {
+    var lastError: (any Error)?
+    for _ in 0..<5 {
+      port = freePort()
+      do {
+        try shell(
+          [
+            bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
+            "-F -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=200", "start",
+          ])
+        return
+      } catch {
+        lastError = error
+      }
+    }
+    throw lastError!
+  }
+
+  /// Creates an empty database.
+  public func createDatabase(_ name: String) throws {
+    try shell([bin + "/createdb", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, name], asServer: false)
+  }
+
+  /// Stops the server at once, as a crash or a power cut would (`pg_ctl stop -m immediate`),
+  /// and starts it again on the same port.
+  public func restart() throws {
+    try shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+    try shell(
+      [
+        bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
+        "-F -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=200", "start",
+      ])
+  }
+
+  /// Runs SQL through `psql`, returning its unaligned output.
+  public func sql(_ statement: String, database: String = "nwsh") throws -> String {
+    try shell(
+      [bin + "/psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-At", "-c", statement],
+      asServer: false
+    ).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Stops the server and deletes its directory.
+  public func stop() {
+    _ = try? shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  /// Runs a program (as the `postgres` user when this is root and `asServer`), throwing with
+  /// its output when it fails.
+  @discardableResult
+  private func shell(_ arguments: [String], asServer: Bool = true) throws -> String {
+    let command = asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
+    let result = try runProcess(
+      command[0], Array(command.dropFirst()), environment: ["PGPASSWORD": password, "LC_ALL": "C.UTF-8"])
+    guard result.status == 0 else {
+      let log = (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? ""
+      throw PostgresServerError(
+        "\(arguments.first ?? "") failed (\(result.status)): \(result.stderr) \(result.stdout) \(log.suffix(2000))")
+    }
+    return result.stdout
+  }
+
+  private func freePort() -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+}
+
+/// The test server could not be made or driven.
+public struct PostgresServerError: Error, CustomStringConvertible {
+  /// What happened.
+  public let description: String
+  init(_ description: String) { self.description = description }
+}
