@@ -92,7 +92,7 @@ let package = Package(
     ),
     // jq's own test files (MIT, with their licence) live in jq-tests/, read by path.
     // What the test targets share: process runner, seeded generator, clocks, temp dirs.
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .target(name: "TestSupport", dependencies: ["PTYSupport"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance", "TestSupport"], exclude: ["jq-tests"],
       swiftSettings: swiftSettings),

@@ -45,7 +45,8 @@ struct PostgresStateTests {
         })
       for output in outputs {
         #expect(output.stdout.split(separator: "\n").count == 24, "every row gets one result: \(output.stderr)")
-        #expect(output.status == 0, "\(output.stderr)")
+        // 2 when some of its rows were held by another host's run at the time (claimed).
+        #expect(output.status == 0 || (output.status == 2 && output.stdout.contains(#""reason":"claimed""#)))
       }
       #expect(simulator.rateLimitRefusals == 0, "the hosts together stayed inside every window")
       let counts = ledgerCounts(simulator)

@@ -1,4 +1,5 @@
 import Foundation
+import PTYSupport
 
 /// A throwaway PostgreSQL server for one test: `initdb` into a temporary directory, started on
 /// a free loopback port with password (SCRAM) authentication, stopped and deleted by ``stop()``.
@@ -55,7 +56,7 @@ public final class PostgresServer: @unchecked Sendable {
     let directory = temporaryDirectory("postgres")
     let server = PostgresServer(bin: bin, directory: directory, port: 0)
     try server.password.write(toFile: directory + "/pw", atomically: true, encoding: .utf8)
-    if getuid() == 0 { try server.shell(["chown", "-R", "postgres:postgres", directory], asServer: false) }
+    if getuid() == 0 { try server.shell(["/bin/chown", "-R", "postgres:postgres", directory], asServer: false) }
     try server.shell(
       [
         bin + "/initdb", "-D", server.data, "-U", server.user, "--pwfile=\(directory)/pw", "-A", "scram-sha-256",
@@ -117,17 +118,26 @@ public final class PostgresServer: @unchecked Sendable {
 
   /// Runs a program (as the `postgres` user when this is root and `asServer`), throwing with
   /// its output when it fails.
+  ///
+  /// Output goes through a file, not a pipe, and the child gets no other descriptor of ours:
+  /// the server `pg_ctl` starts would hold them open for as long as it runs (and Foundation's
+  /// `Process` learns of an exit only when every holder of its descriptor is gone).
   @discardableResult
   private func shell(_ arguments: [String], asServer: Bool = true) throws -> String {
-    let command = asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
-    let result = try runProcess(
-      command[0], Array(command.dropFirst()), environment: ["PGPASSWORD": password, "LC_ALL": "C.UTF-8"])
-    guard result.status == 0 else {
+    // The password through `env`, not this process's environment, which every test shares.
+    let command =
+      (asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : [])
+      + ["/usr/bin/env", "PGPASSWORD=\(password)", "LC_ALL=C.UTF-8"] + arguments
+    let outputPath = directory + "/out-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let status = withArrayOfCStrings(command) { argv in nwsh_run_detached(command[0], argv, outputPath) }
+    let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    guard status == 0 else {
       let log = (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? ""
       throw PostgresServerError(
-        "\(arguments.first ?? "") failed (\(result.status)): \(result.stderr) \(result.stdout) \(log.suffix(2000))")
+        "\(arguments.first ?? "") failed (wait status \(status)): \(text) \(log.suffix(2000))")
     }
-    return result.stdout
+    return text
   }
 
   private func freePort() -> Int {
@@ -153,4 +163,11 @@ public struct PostgresServerError: Error, CustomStringConvertible {
   /// What happened.
   public let description: String
   init(_ description: String) { self.description = description }
+}
+
+/// Calls `body` with `strings` as a NULL-terminated `char *[]`.
+func withArrayOfCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+  var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+  defer { for pointer in pointers { free(pointer) } }
+  return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }
