@@ -32,6 +32,9 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   private var connection: PostgresConnection?
   private var connections = 0
   private var everConnected = false
+  /// Set when a call gave up reaching the database: later calls try once and fail at once, so
+  /// a run whose database is gone accounts for its remaining rows quickly (none sent).
+  private var gaveUp = false
   private let host: String
   private let port: Int
   /// The database's clock minus this host's, as last measured.
@@ -42,7 +45,8 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   public static let schemaVersion = 1
 
   /// Connects to the database at `url` (`postgres://user@host:port/database`, optional
-  /// `?sslmode=disable|prefer|require`), creating or migrating nwsh's tables. The password is
+  /// `?sslmode=disable|prefer|require` and `reconnect=SECONDS`, how long a run waits for a lost
+  /// database, default `reconnectLimit`), creating or migrating nwsh's tables. The password is
   /// the URL's, else `password`.
   public init(url: URLComponents, password: String?, reconnectLimit: Double = 30) throws {
     guard let host = url.host, !host.isEmpty else {
@@ -66,7 +70,8 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     self.configuration = configuration
     self.host = host
     self.port = url.port ?? 5432
-    self.reconnectLimit = reconnectLimit
+    self.reconnectLimit =
+      url.queryItems?.first { $0.name == "reconnect" }?.value.flatMap(Double.init) ?? reconnectLimit
     self.location = StateLocation.postgres(url).description
     try migrate()
   }
@@ -91,6 +96,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
           do {
             let result = try body(transaction)
             try transaction.run("COMMIT")
+            gaveUp = false
             return result
           } catch {
             if !connection.isClosed { try? transaction.run("ROLLBACK") }
@@ -102,10 +108,11 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
           attempt += 1
           let elapsed = Date().timeIntervalSince1970 - started
           // Opening fails at once (nothing has started); a run that had it keeps trying.
-          guard connections > 0, everConnected else {
+          guard connections > 0, everConnected, !gaveUp else {
             throw StateLocationError(message: "cannot reach the state database \(location): " + describe(error))
           }
           if elapsed >= reconnectLimit {
+            gaveUp = true
             throw StateLocationError(
               message: "lost the state database \(location) and could not reach it again for \(Int(elapsed)) s: "
                 + describe(error))

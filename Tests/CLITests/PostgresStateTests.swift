@@ -121,6 +121,43 @@ struct PostgresStateTests {
     }
   }
 
+  @Test("the database gone for good mid-run: nothing more is sent, every row has a result, the sent ones in doubt")
+  func databaseGone() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    var configuration = SimulatorConfiguration(apiKey: Self.key)
+    configuration.rateWindows = []
+    configuration.acceptsDuplicates = true
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let host = Self.hosts(1, server: server)[0].merging(["NWSH_STATE": server.url() + "?reconnect=2"]) { $1 }
+      let output = Locked<Binary.Output?>(nil)
+      let done = DispatchSemaphore(value: 0)
+      Thread.detachNewThread {
+        let result = try? Binary.run(
+          ["--base-url", simulator.baseURL, "-c", "set rate-limits 4/1s; read | invite --batch-size 2"],
+          stdin: ConcurrencyTests.rows(0..<40), environment: host)
+        output.withLock { $0 = result }
+        done.signal()
+      }
+      #expect(waitUntil { simulator.requestCount >= 3 }, "the run started sending")
+      try server.halt()
+      done.wait()
+      let result = try #require(output.withLock { $0 })
+      let lines = result.stdout.split(separator: "\n")
+      #expect(lines.count == 40 && result.status != 0, "\(result.stdout) \(result.stderr)")
+      // Whatever reached the server is reported invited (answer printed) or in doubt; the rest
+      // were not sent, and say why.
+      let reported = Set(
+        lines.filter { $0.contains(#""status":"invited""#) || $0.contains(#""status":"unknown""#) }.map {
+          ConcurrencyTests.email(in: $0)
+        })
+      let sent = Set(simulator.ledger.map { $0.email.lowercased() })
+      #expect(sent.isSubset(of: reported) && !sent.isEmpty, "sent \(sent.sorted()) reported \(reported.sorted())")
+      #expect(lines.contains { $0.contains(#""code":"journal_error""#) }, "\(result.stdout)")
+      #expect(ledgerCounts(simulator).values.allSatisfy { $0 == 1 })
+    }
+  }
+
   @Test("four hosts migrating an empty database at once: one schema, version 1, all of them usable")
   func concurrentMigration() throws {
     let server = try PostgresServer.start()

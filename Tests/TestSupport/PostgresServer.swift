@@ -102,6 +102,11 @@ public final class PostgresServer: @unchecked Sendable {
       ])
   }
 
+  /// Stops the server at once and leaves it stopped.
+  public func halt() throws {
+    try shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+  }
+
   /// Runs SQL through `psql`, returning its unaligned output.
   public func sql(_ statement: String, database: String = "nwsh") throws -> String {
     try shell(

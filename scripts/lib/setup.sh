@@ -9,7 +9,8 @@ nwsh_as_root() {
 }
 
 # Debian packages: libedit for the line editor, pkg-config to find it, curl for the sandbox tests,
-# jq for the differential tests, hyperfine and GNU time for measuring.
+# jq for the differential tests, hyperfine and GNU time for measuring, the PostgreSQL server for
+# the tests of shared state (each starts a throwaway cluster of its own).
 nwsh_ensure_system_packages() {
   local missing=()
   pkg-config --exists libedit 2>/dev/null || missing+=(libedit-dev)
@@ -19,6 +20,7 @@ nwsh_ensure_system_packages() {
   command -v hyperfine >/dev/null || missing+=(hyperfine)
   [ -x /usr/bin/time ] || missing+=(time)
   [ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "nwsh setup: installing ${missing[*]}" >&2
     nwsh_as_root apt-get update -qq
@@ -31,4 +33,22 @@ nwsh_ensure_swift() {
     echo "nwsh setup: Swift 6.1 or later is required (https://swift.org/install)" >&2
     return 1
   fi
+}
+
+# Stops the throwaway PostgreSQL clusters tests started under the temporary directory (a test
+# stops its own; this catches one a crashed test left running) and deletes them.
+nwsh_stop_test_postgres() {
+  local dir ctl
+  ctl="$(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | sort -V | tail -1)"
+  [ -n "$ctl" ] || ctl="$(command -v pg_ctl || true)"
+  [ -n "$ctl" ] || return 0
+  for dir in "${TMPDIR:-/tmp}"/nwsh-postgres-*; do
+    [ -d "$dir/data" ] || continue
+    if [ "$(id -u)" -eq 0 ]; then
+      runuser -u postgres -- "$ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    else
+      "$ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+  done
 }
