@@ -271,8 +271,9 @@ public final class SQLiteStateStore: StateStore {
 
   /// A finished request counts from when its answer came back (it reached the server no later
   /// than that); one not finished yet counts from its slot or now, whichever is later, plus
-  /// ``inFlightAllowance`` for the trip to the server; one in flight for longer than
-  /// ``inFlightLimit`` (its process died) from its slot plus that limit.
+  /// an allowance for the trip to the server (``RequestLogRules``: twice the longest round trip
+  /// seen lately, within bounds); one in flight for longer than ``inFlightLimit`` (its process
+  /// died) from its slot plus that limit.
   private static func effectiveTimes(
     _ db: Database, scope: String, now: Double, horizon: Double, keep: Int = .max
   ) throws -> [Double] {
@@ -282,13 +283,16 @@ public final class SQLiteStateStore: StateStore {
     let times = try Double.fetchAll(
       db,
       sql: """
-        SELECT coalesce(completed, min(max(at, :now) + :allowance, at + :limit)) AS t FROM request_log
+        WITH trip AS (
+          SELECT coalesce(min(:allowance, max(:floor, 2 * max(completed - at))), :allowance) AS a FROM request_log
+          WHERE scope = :scope AND completed > :since)
+        SELECT coalesce(completed, min(max(at, :now) + (SELECT a FROM trip), at + :limit)) AS t FROM request_log
         WHERE scope = :scope AND (at > :since OR completed > :since)
         ORDER BY t DESC LIMIT :keep
         """,
       arguments: [
-        "now": now, "allowance": inFlightAllowance, "limit": inFlightLimit, "scope": scope, "since": since,
-        "keep": keep == .max ? -1 : keep,
+        "now": now, "allowance": inFlightAllowance, "floor": RequestLogRules.inFlightFloor, "limit": inFlightLimit,
+        "scope": scope, "since": since, "keep": keep == .max ? -1 : keep,
       ])
     return times.reversed()
   }

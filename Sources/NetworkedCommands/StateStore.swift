@@ -136,9 +136,14 @@ public struct LoggedRequest: Sendable, Hashable {
 public enum RequestLogRules {
   /// A request in flight for longer than this is assumed to have reached the server by then.
   public static let inFlightLimit = 120.0
-  /// How much later than its slot a request still in flight (another process's, usually) may
-  /// reach the server: its slot counts this much later, to be safe.
+  /// How much later than now a request still in flight (another process's, usually) may reach
+  /// the server, at most: it counts this much later, to be safe. Within that bound the
+  /// allowance is twice the longest round trip (slot to answer) of the scope's recent requests,
+  /// and at least ``inFlightFloor``: on a fast network a request in flight does not hold a
+  /// short window's slots for two whole seconds.
   public static let inFlightAllowance = 2.0
+  /// The least allowance for a request in flight.
+  public static let inFlightFloor = 0.05
   /// How long a claim stands for other hosts without being renewed.
   public static let claimLease = 600.0
 }

@@ -107,8 +107,9 @@ extension PostgresStateStore {
   }
 
   /// The same rule as ``SQLiteStateStore``'s: a finished request counts from its answer; one in
-  /// flight from its slot or now (the later) plus the allowance; one stuck from its slot plus
-  /// the in-flight limit. Only the `keep` most recent.
+  /// flight from its slot or now (the later) plus the allowance (twice the longest recent round
+  /// trip, within bounds); one stuck from its slot plus the in-flight limit. Only the `keep`
+  /// most recent.
   static func effectiveTimes(
     _ transaction: Transaction, scope: String, now: Double, horizon: Double, keep: Int = .max
   ) throws -> [Double] {
@@ -117,9 +118,13 @@ extension PostgresStateStore {
     let allowance = RequestLogRules.inFlightAllowance
     let limit = RequestLogRules.inFlightLimit
     let keep: Int? = keep == .max ? nil : keep
+    let floor = RequestLogRules.inFlightFloor
     return try transaction.rows(
       """
-      SELECT coalesce(completed, least(greatest(at, \(now)) + \(allowance), at + \(limit))) AS t
+      WITH trip AS (
+        SELECT coalesce(least(\(allowance), greatest(\(floor), 2 * max(completed - at))), \(allowance)) AS a
+        FROM nwsh_request_log WHERE scope = \(scope) AND completed > \(since))
+      SELECT coalesce(completed, least(greatest(at, \(now)) + (SELECT a FROM trip), at + \(limit))) AS t
       FROM nwsh_request_log WHERE scope = \(scope) AND (at > \(since) OR completed > \(since))
       ORDER BY t DESC LIMIT \(keep)
       """

@@ -52,3 +52,33 @@ nwsh_stop_test_postgres() {
     rm -rf "$dir"
   done
 }
+
+# Starts a throwaway PostgreSQL cluster in DIR on a free loopback port (as the postgres user
+# when root: PostgreSQL refuses to run as root). Sets nwsh_pg_url (no password) and exports
+# PGPASSWORD; nwsh_stop_postgres DIR stops it.
+nwsh_pg_bin() {
+  local bin
+  bin="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -1)"
+  [ -n "$bin" ] || bin="$(dirname "$(command -v initdb)")"
+  echo "$bin"
+}
+nwsh_as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+nwsh_start_postgres() {
+  local dir="$1" bin port
+  bin="$(nwsh_pg_bin)"
+  mkdir -p "$dir"
+  export PGPASSWORD="bench-$RANDOM$RANDOM"
+  printf '%s' "$PGPASSWORD" > "$dir/pw"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
+  nwsh_as_pg "$bin/initdb" -D "$dir/data" -U nwsh --pwfile="$dir/pw" -A scram-sha-256 -E UTF8 --no-sync \
+    --no-instructions > "$dir/initdb.log" 2>&1
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  nwsh_as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1" \
+    start < /dev/null > /dev/null 2>&1
+  "$bin/createdb" -h 127.0.0.1 -p "$port" -U nwsh nwsh
+  nwsh_pg_url="postgres://nwsh@127.0.0.1:$port/nwsh"
+}
+nwsh_stop_postgres() {
+  nwsh_as_pg "$(nwsh_pg_bin)/pg_ctl" -D "$1/data" -m fast -w stop > /dev/null 2>&1 || true
+  rm -rf "$1"
+}
