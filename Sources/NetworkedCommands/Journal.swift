@@ -206,4 +206,3 @@ public struct JournalOutcome: Sendable {
     self.error = error
   }
 }
-

@@ -135,8 +135,7 @@ extension SQLiteStateStore {
   }
 
   /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
-  public func journalEntries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry]
-  {
+  public func journalEntries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry] {
     try queue.read { db in
       var sql = "SELECT * FROM journal WHERE scope = ?"
       var arguments: StatementArguments = [scope]

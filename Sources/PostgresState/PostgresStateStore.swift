@@ -102,7 +102,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             if !connection.isClosed { try? transaction.run("ROLLBACK") }
             throw error
           }
-        } catch where Self.isConnectionLoss(error) {
+        } catch  where Self.isConnectionLoss(error) {
           try? connection?.close().wait()
           connection = nil
           attempt += 1
@@ -215,11 +215,13 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   private func migrate() throws {
     try transaction { transaction in
       try transaction.lock("nwsh:schema")
-      try transaction.run("CREATE TABLE IF NOT EXISTS nwsh_schema (version integer NOT NULL, applied timestamptz NOT NULL)")
+      try transaction.run(
+        "CREATE TABLE IF NOT EXISTS nwsh_schema (version integer NOT NULL, applied timestamptz NOT NULL)")
       let current = try transaction.rows("SELECT coalesce(max(version), 0) FROM nwsh_schema").first!.decode(Int.self)
       guard current <= Self.schemaVersion else {
         throw StateLocationError(
-          message: "the state database has schema version \(current); this nwsh knows \(Self.schemaVersion): update nwsh"
+          message:
+            "the state database has schema version \(current); this nwsh knows \(Self.schemaVersion): update nwsh"
         )
       }
       for (version, statements) in Self.migrations.enumerated() where version + 1 > current {

@@ -85,6 +85,11 @@ enum ManualPage {
       ("NETWORKED_API_KEY", "the API key (never shown to programs)"),
       ("NETWORKED_BASE_URL", "the API's base URL"), ("NWSH_PROFILE", "the profile stored by nwsh login"),
       ("XDG_STATE_HOME", "where the journal, the history and the sandbox live"),
+      (
+        "NWSH_STATE",
+        "where the rate budget and the journal live: a SQLite file or a postgres:// URL (may hold its password)"
+      ),
+      ("PGPASSWORD", "the PostgreSQL password when the state URL has none"),
       ("XDG_CONFIG_HOME", "where credentials and init.nw live"), ("NO_COLOR", "no colours on a terminal"),
     ] {
       page.line(".TP")
@@ -94,7 +99,10 @@ enum ManualPage {
 
     page.section("FILES")
     for (path, meaning) in [
-      ("$XDG_STATE_HOME/nwsh/state.sqlite", "the journal and the request log (0600)"),
+      (
+        "$XDG_STATE_HOME/nwsh/state.sqlite",
+        "the journal and the request log (0600), unless --state names another place"
+      ),
       ("$XDG_STATE_HOME/nwsh/history", "the shell's history, never a secret (0600)"),
       ("$XDG_CONFIG_HOME/nwsh/credentials", "profiles written by login (0600)"),
       ("$XDG_CONFIG_HOME/nwsh/init.nw", "the shell's startup file (read only)"),

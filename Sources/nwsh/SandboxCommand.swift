@@ -46,11 +46,18 @@ struct Sandbox: AsyncParsableCommand {
     let variables = ProcessInfo.processInfo.environment
     if reset {
       NetworkedSimulator.reset(communityFile: Self.communityFile(variables))
-      let statePath = SQLiteStateStore.defaultPath(environment: variables)
+      // The sandbox's journal, wherever this user's state lives (NWSH_STATE, else the file).
+      let state = try StateWiring.resolve(argument: nil, variables: variables, profile: nil)
       var forgotten = 0
-      if FileManager.default.fileExists(atPath: statePath) {
+      let exists: Bool
+      if case .file(let path) = state.location {
+        exists = FileManager.default.fileExists(atPath: path)
+      } else {
+        exists = true
+      }
+      if exists {
         let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: Self.scopeName)
-        forgotten = try SQLiteStateStore(path: statePath).forget(scope: scope)
+        forgotten = try StateWiring.opener(password: state.password)(state.location).forget(scope: scope)
       }
       FileHandle.standardError.write(
         Data(

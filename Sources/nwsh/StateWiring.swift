@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dispatch
+import Foundation
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator

@@ -13,7 +13,8 @@ struct PostgresStateTests {
   static func hosts(_ count: Int, server: PostgresServer, database: String = "nwsh") -> [[String: String]] {
     (0..<count).map { _ in
       server.environment.merging([
-        "NETWORKED_API_KEY": key, "XDG_STATE_HOME": temporaryDirectory("host"), "NWSH_STATE": server.url(database: database),
+        "NETWORKED_API_KEY": key, "XDG_STATE_HOME": temporaryDirectory("host"),
+        "NWSH_STATE": server.url(database: database),
       ]) { $1 }
     }
   }

@@ -73,7 +73,8 @@ struct Harness {
         in: session,
         environment: NetworkedEnvironment(
           baseURL: try BaseURL(harness.simulator.baseURL), key: APIKey(key), keySource: "test",
-          clock: clock ?? harness.clock, state: .file(harness.statePath), transport: HTTPClientTransport(timeout: timeout),
+          clock: clock ?? harness.clock, state: .file(harness.statePath),
+          transport: HTTPClientTransport(timeout: timeout),
           retryPolicy: retryPolicy, jitter: { 0.5 },
           progress: ProgressOutput(isTerminal: false) { text in prog.withLock { $0 += text } }))
     }

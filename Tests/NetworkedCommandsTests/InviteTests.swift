@@ -362,7 +362,8 @@ struct PacingDetailTests {
       NetworkedCommands.register(
         in: session,
         environment: NetworkedEnvironment(
-          baseURL: try BaseURL(h.simulator.baseURL), key: APIKey(Harness.key), clock: h.clock, state: .file(h.statePath),
+          baseURL: try BaseURL(h.simulator.baseURL), key: APIKey(Harness.key), clock: h.clock,
+          state: .file(h.statePath),
           progress: ProgressOutput(isTerminal: true) { text in progress.withLock { $0 += text } }))
       _ = await withCheckedContinuation { continuation in
         Thread { continuation.resume(returning: session.run("read | batch 30 | invite --batch-size 2", name: "<t>")) }

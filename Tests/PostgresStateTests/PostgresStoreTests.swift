@@ -23,25 +23,34 @@ struct PostgresStoreTests {
     let behind = try Self.store(server)
     let schedule = RateSchedule(limits: [RateLimit(limit: 3, seconds: 2)], margin: 0)
     let skew = 3600.0
-    let real = Date().timeIntervalSince1970
-    var slots: [Double] = []
+    let start = Date().timeIntervalSince1970
+    // Each host asks with its own idea of now (one an hour ahead); the slot comes back on that
+    // same clock. Here that clock is this machine's, shifted: back on the real clock the slot
+    // must match the one the database keeps, whichever host asked.
+    var slots: [Int64: Double] = [:]
     for index in 0..<12 {
-      // Each host asks with its own idea of now; the slot comes back on that same clock.
-      if index.isMultiple(of: 2) {
-        let reservation = try ahead.reserve(scope: "s", schedule: schedule, now: real + skew, method: "POST", path: "/x")
-        slots.append(reservation.at - skew)
-      } else {
-        let reservation = try behind.reserve(scope: "s", schedule: schedule, now: real, method: "POST", path: "/x")
-        slots.append(reservation.at)
-      }
+      let host = index.isMultiple(of: 2) ? (store: ahead, skew: skew) : (store: behind, skew: 0)
+      let reservation = try host.store.reserve(
+        scope: "s", schedule: schedule, now: Date().timeIntervalSince1970 + host.skew, method: "POST", path: "/x")
+      slots[reservation.id] = reservation.at - host.skew
     }
-    slots.sort()
-    for (index, slot) in slots.enumerated() {
-      let inWindow = slots[index...].prefix { $0 < slot + 2 - 0.001 }.count
-      #expect(inWindow <= 3, "slots \(slots.map { $0 - real })")
+    let stored = try server.sql("SELECT id || ' ' || at FROM nwsh_request_log ORDER BY at").split(separator: "\n")
+      .map { line in line.split(separator: " ").map { Double($0)! } }
+    #expect(stored.count == 12)
+    // In the database's timeline: never more than 3 in any 2 s.
+    let times = stored.map { $0[1] }
+    for (index, time) in times.enumerated() {
+      let inWindow = times[index...].prefix { $0 < time + 2 - 1e-6 }.count
+      #expect(inWindow <= 3, "slots \(times.map { $0 - start })")
     }
-    // Twelve requests at three per two seconds: the last is at least six seconds out.
-    #expect(slots.last! - real >= 5.9, "\(slots.map { $0 - real })")
+    // Twelve requests at three per two seconds: the last at least six seconds out.
+    #expect(times.last! - times.first! >= 6 - 1e-6, "\(times.map { $0 - start })")
+    // Each host's slot is the database's, translated (within the moment between the host
+    // reading its clock and the database reading its own).
+    for row in stored {
+      let local = try #require(slots[Int64(row[0])])
+      #expect(abs(local - row[1]) < 0.25, "host slot \(local - start), database slot \(row[1] - start)")
+    }
   }
 
   @Test("a claim by a host whose clock is an hour behind still holds for the others (lease on the database's clock)")
@@ -52,7 +61,9 @@ struct PostgresStoreTests {
     let second = try Self.store(server)
     let now = Date().timeIntervalSince1970
     let elsewhere = ClaimOwner(run: "r1", host: "other-host", pid: 1, pidStart: nil)
-    guard case .claimed(let id) = try first.claim(scope: "s", Self.operation, row: 1, owner: elsewhere, now: now - 3600, reinvite: false)
+    guard
+      case .claimed(let id) = try first.claim(
+        scope: "s", Self.operation, row: 1, owner: elsewhere, now: now - 3600, reinvite: false)
     else {
       Issue.record("the first claim failed")
       return
@@ -65,7 +76,9 @@ struct PostgresStoreTests {
     }
     #expect(holder.id == id && holder.owner == elsewhere)
     // Asking again for the same row (a call retried after a lost connection) returns the claim.
-    guard case .claimed(let again) = try first.claim(scope: "s", Self.operation, row: 1, owner: elsewhere, now: now - 3600, reinvite: false)
+    guard
+      case .claimed(let again) = try first.claim(
+        scope: "s", Self.operation, row: 1, owner: elsewhere, now: now - 3600, reinvite: false)
     else {
       Issue.record("a retried claim was refused")
       return
@@ -74,7 +87,9 @@ struct PostgresStoreTests {
     // Intent, outcome: the person is settled for everyone.
     #expect(try first.intend([id], request: 1, owner: elsewhere, now: now - 3600) == [id])
     try first.record([JournalOutcome(id: id, state: .invited, inviteId: "i1")], at: now - 3600)
-    guard case .settled(let entry) = try second.standing(scope: "s", email: "ada@example.net", reinvite: false, now: now) else {
+    guard
+      case .settled(let entry) = try second.standing(scope: "s", email: "ada@example.net", reinvite: false, now: now)
+    else {
       Issue.record("not settled")
       return
     }
