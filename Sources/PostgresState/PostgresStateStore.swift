@@ -31,6 +31,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   private let lock = NSLock()
   private var connection: PostgresConnection?
   private var connections = 0
+  private var stuck: [PostgresConnection] = []
   private var everConnected = false
   /// Set when a call gave up reaching the database: later calls try once and fail at once, so
   /// a run whose database is gone accounts for its remaining rows quickly (none sent).
@@ -44,10 +45,10 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   /// The schema version this build creates and expects.
   public static let schemaVersion = 1
 
-  /// Connects to the database at `url` (`postgres://user@host:port/database`, optional
-  /// `?sslmode=disable|prefer|require` and `reconnect=SECONDS`, how long a run waits for a lost
-  /// database, default `reconnectLimit`), creating or migrating nwsh's tables. The password is
-  /// the URL's, else `password`.
+  /// Connects to the database at `url` (`postgres://user@host:port/database`; optional
+  /// `?sslmode=disable|prefer|require`, `sslrootcert=CA-FILE`, and `reconnect=SECONDS`: how
+  /// long a run waits for a lost database, default `reconnectLimit`), creating or migrating
+  /// nwsh's tables. The password is the URL's, else `password`.
   public init(url: URLComponents, password: String?, reconnectLimit: Double = 30) throws {
     guard let host = url.host, !host.isEmpty else {
       throw StateLocationError(message: "the state URL names no host (postgres://user@host:port/database)")
@@ -55,12 +56,17 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     let user = url.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
     let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
     let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+    // The server's certificate is always verified (name and chain), against the system's roots
+    // or `sslrootcert=PATH` (a CA file, as libpq names it).
+    var client = TLSConfiguration.makeClientConfiguration()
+    if let roots = url.queryItems?.first(where: { $0.name == "sslrootcert" })?.value {
+      client.trustRoots = .file(roots)
+    }
     let tls: PostgresConnection.Configuration.TLS
     switch mode {
     case "disable": tls = .disable
-    case "prefer", "allow": tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-    case "require", "verify-ca", "verify-full":
-      tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    case "prefer", "allow": tls = .prefer(try NIOSSLContext(configuration: client))
+    case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: client))
     default: throw StateLocationError(message: "sslmode=\(mode): use disable, prefer or require")
     }
     var configuration = PostgresConnection.Configuration(
@@ -77,7 +83,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   }
 
   deinit {
-    try? connection?.close().wait()
+    retire(connection)
   }
 
   // MARK: Connection and transactions
@@ -103,7 +109,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             throw error
           }
         } catch  where Self.isConnectionLoss(error) {
-          try? connection?.close().wait()
+          retire(connection)
           connection = nil
           attempt += 1
           let elapsed = Date().timeIntervalSince1970 - started
@@ -137,8 +143,36 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     return connection
   }
 
+  /// How long one statement may take before its connection is given up (locks are held for
+  /// milliseconds; nothing nwsh runs takes longer).
+  static let statementLimit = 15.0
+
+  /// Waits for `future` on this thread (never one of SwiftNIO's), at most `limit` seconds.
+  static func wait<T: Sendable>(for future: EventLoopFuture<T>, limit: Double) throws -> T {
+    let promise = future.eventLoop.makePromise(of: T.self)
+    future.cascade(to: promise)
+    let timeout = future.eventLoop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) {
+      promise.fail(StatementTimeout())
+    }
+    defer { timeout.cancel() }
+    return try promise.futureResult.wait()
+  }
+
+  /// Closes the connection, waiting a moment at most; one that will not close is kept (a
+  /// connection must be closed before it is released) and left behind.
+  private func retire(_ connection: PostgresConnection?) {
+    guard let connection else { return }
+    if (try? Self.wait(for: connection.close(), limit: 2)) == nil, !connection.isClosed { stuck.append(connection) }
+  }
+
+  /// A statement got no answer within ``statementLimit``.
+  struct StatementTimeout: Error, CustomStringConvertible {
+    var description: String { "no answer from the database within \(Int(PostgresStateStore.statementLimit)) s" }
+  }
+
   /// Whether `error` means the connection (or the server) went away: worth reconnecting.
   static func isConnectionLoss(_ error: any Error) -> Bool {
+    if error is StatementTimeout { return true }
     guard let error = error as? PSQLError else { return error is ChannelError || error is IOError }
     switch error.code {
     case .server:
@@ -179,12 +213,21 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     /// Runs `query`, returning its rows.
     @discardableResult
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-      try connection.query(query, logger: logger).wait().rows
+      try result(query).rows
     }
 
     /// Runs `query` and returns how many rows it changed.
     func changes(_ query: PostgresQuery) throws -> Int {
-      try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+      try result(query).metadata.rows ?? 0
+    }
+
+    /// Waits for `query`'s answer, at most ``statementLimit``: a connection the server dropped
+    /// without the client noticing (seen after an immediate shutdown) must not hold a run
+    /// forever. The statement's fate is then unknown, like a lost connection's: the caller
+    /// reconnects and runs the (repeatable) transaction again.
+    private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+      try PostgresStateStore.wait(
+        for: connection.query(query, logger: logger), limit: PostgresStateStore.statementLimit)
     }
 
     /// Runs a statement without parameters.

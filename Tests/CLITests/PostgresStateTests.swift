@@ -173,6 +173,25 @@ struct PostgresStateTests {
     #expect(try server.sql("SELECT count(*) FROM nwsh_schema", database: "fresh") == "1")
   }
 
+  @Test("TLS when the URL asks: verified against sslrootcert; refused without it, and by a TLS-only server in plain")
+  func tls() throws {
+    let server = try PostgresServer.start(tls: true)
+    defer { server.stop() }
+    let ca = try #require(server.caFile)
+    let base = server.url() + "?sslmode=require"
+    let verified = try Binary.run(
+      ["state", "check"], environment: server.environment.merging(["NWSH_STATE": base + "&sslrootcert=\(ca)"]) { $1 })
+    #expect(verified.status == 0 && verified.stdout.contains(#""schema":1"#), "\(verified.stdout) \(verified.stderr)")
+    // The system's roots do not know this CA: the certificate is checked, not just accepted.
+    let unverified = try Binary.run(
+      ["state", "check"], environment: server.environment.merging(["NWSH_STATE": base]) { $1 })
+    #expect(unverified.status == 69 && unverified.stdout.lowercased().contains("certificate"), "\(unverified.stdout)")
+    let plain = try Binary.run(
+      ["state", "check"],
+      environment: server.environment.merging(["NWSH_STATE": server.url() + "?sslmode=disable"]) { $1 })
+    #expect(plain.status == 69 && plain.stdout.contains("pg_hba.conf"), "\(plain.stdout)")
+  }
+
   @Test("the database's password never shows: not from argv, NWSH_STATE, $ENV, --trace or an error")
   func passwordStaysSecret() async throws {
     let server = try PostgresServer.start()

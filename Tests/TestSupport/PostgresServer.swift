@@ -18,11 +18,16 @@ public final class PostgresServer: @unchecked Sendable {
   public let directory: String
   private let bin: String
   private var data: String { directory + "/data" }
+  /// With TLS: the certificate authority that signed the server's certificate (for
+  /// `sslrootcert`); the server then accepts TCP connections over TLS only.
+  public var caFile: String? { tls ? directory + "/ca.pem" : nil }
+  private let tls: Bool
 
-  private init(bin: String, directory: String, port: Int) {
+  private init(bin: String, directory: String, port: Int, tls: Bool) {
     self.bin = bin
     self.directory = directory
     self.port = port
+    self.tls = tls
   }
 
   /// `postgres://nwsh@127.0.0.1:PORT/DATABASE`: no password (that goes in `PGPASSWORD`).
@@ -47,21 +52,27 @@ public final class PostgresServer: @unchecked Sendable {
     return nil
   }
 
-  /// Creates a cluster with a database `nwsh` and starts it.
-  public static func start() throws -> PostgresServer {
+  /// Creates a cluster with a database `nwsh` and starts it; with `tls`, it accepts TCP
+  /// connections over TLS only, with a certificate for 127.0.0.1 from a CA made for it.
+  public static func start(tls: Bool = false) throws -> PostgresServer {
     guard let bin = binaries() else {
       throw PostgresServerError(
         "no PostgreSQL server programs (initdb, pg_ctl): install Debian's postgresql (scripts/test does)")
     }
     let directory = temporaryDirectory("postgres")
-    let server = PostgresServer(bin: bin, directory: directory, port: 0)
+    let server = PostgresServer(bin: bin, directory: directory, port: 0, tls: tls)
     try server.password.write(toFile: directory + "/pw", atomically: true, encoding: .utf8)
+    if tls { try server.makeCertificates() }
     if getuid() == 0 { try server.shell(["/bin/chown", "-R", "postgres:postgres", directory], asServer: false) }
     try server.shell(
       [
         bin + "/initdb", "-D", server.data, "-U", server.user, "--pwfile=\(directory)/pw", "-A", "scram-sha-256",
         "-E", "UTF8", "--no-sync", "--no-instructions",
       ])
+    if tls {
+      try "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n".write(
+        toFile: server.data + "/pg_hba.conf", atomically: false, encoding: .utf8)
+    }
     try server.startServer()
     try server.createDatabase("nwsh")
     return server
@@ -76,7 +87,7 @@ public final class PostgresServer: @unchecked Sendable {
         try shell(
           [
             bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
-            "-F -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=200", "start",
+            serverOptions, "start",
           ])
         return
       } catch {
@@ -98,8 +109,30 @@ public final class PostgresServer: @unchecked Sendable {
     try shell(
       [
         bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
-        "-F -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=200", "start",
+        serverOptions, "start",
       ])
+  }
+
+  private var serverOptions: String {
+    "-F -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=200"
+      + (tls ? " -c ssl=on -c ssl_cert_file=\(directory)/server.crt -c ssl_key_file=\(directory)/server.key" : "")
+  }
+
+  /// A CA and a server certificate for 127.0.0.1 it signed (P-256, two days).
+  private func makeCertificates() throws {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+    for arguments in [
+      ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=nwsh test CA"],
+      ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+      [
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "server.crt", "-days", "2", "-extfile", "san.ext",
+      ],
+    ] {
+      try shell(["/bin/sh", "-c", "cd \"$0\" && exec openssl \"$@\"", directory] + arguments, asServer: false)
+    }
+    chmod(directory + "/server.key", 0o600)
   }
 
   /// Stops the server at once and leaves it stopped.
