@@ -192,8 +192,15 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
       return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
     }
     switch error.code {
-    case .connectionError:
+    case .connectionError, .failedToAddSSLHandler:
       let detail = error.underlying.map { "\($0)" } ?? ""
+      if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+        return "TLS with \(host):\(port): the server's certificate could not be verified "
+          + "(name it in the URL's sslrootcert=CA-FILE if a private CA signed it)"
+      }
+      if error.underlying is NIOSSLError || error.underlying is BoringSSLError {
+        return "TLS with \(host):\(port) failed (the handshake did not complete)"
+      }
       let reason =
         ["Connection refused", "timed out", "No route to host", "Name or service not known", "No address"].first {
           detail.localizedCaseInsensitiveContains($0)
