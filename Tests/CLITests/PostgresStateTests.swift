@@ -19,6 +19,33 @@ struct PostgresStateTests {
     }
   }
 
+  /// A simulator for `key` without rate windows; one that takes duplicates (`careless`) shows
+  /// anything sent twice in its ledger twice.
+  static func unlimited(careless: Bool = true) -> SimulatorConfiguration {
+    var configuration = SimulatorConfiguration(apiKey: key)
+    configuration.rateWindows = []
+    configuration.acceptsDuplicates = careless
+    return configuration
+  }
+
+  /// Starts nwsh with `arguments` on another thread; the function returned waits for it.
+  static func started(_ arguments: [String], stdin: String, environment: [String: String]) -> () throws ->
+    Binary
+    .Output
+  {
+    let output = Locked<Binary.Output?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      let result = try? Binary.run(arguments, stdin: stdin, environment: environment)
+      output.withLock { $0 = result }
+      done.signal()
+    }
+    return {
+      done.wait()
+      return try #require(output.withLock { $0 })
+    }
+  }
+
   /// Runs each (arguments, stdin, environment) at the same time.
   static func concurrently(_ runs: [([String], String, [String: String])]) throws -> [Binary.Output] {
     let outputs = Locked<[Int: Binary.Output]>([:])
@@ -62,9 +89,7 @@ struct PostgresStateTests {
   func killedHost() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    var configuration = SimulatorConfiguration(apiKey: Self.key)
-    configuration.rateWindows = []
-    try await NetworkedSimulator.with(configuration) { simulator in
+    try await NetworkedSimulator.with(Self.unlimited(careless: false)) { simulator in
       let hosts = Self.hosts(2, server: server)
       let program = "set rate-limits none; read | invite --batch-size 4"
       // Host A dies after its first request reached the server, before recording the answer.
@@ -93,25 +118,14 @@ struct PostgresStateTests {
   func databaseRestart() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    var configuration = SimulatorConfiguration(apiKey: Self.key)
-    configuration.rateWindows = []
-    configuration.acceptsDuplicates = true
-    try await NetworkedSimulator.with(configuration) { simulator in
-      let host = Self.hosts(1, server: server)[0]
+    try await NetworkedSimulator.with(Self.unlimited()) { simulator in
       // Paced at 4 requests a second, so the restart lands between requests of one run.
-      let program = "set rate-limits 4/1s; read | invite --batch-size 2"
-      let output = Locked<Binary.Output?>(nil)
-      let done = DispatchSemaphore(value: 0)
-      Thread.detachNewThread {
-        let result = try? Binary.run(
-          ["--base-url", simulator.baseURL, "-c", program], stdin: ConcurrencyTests.rows(0..<40), environment: host)
-        output.withLock { $0 = result }
-        done.signal()
-      }
+      let finished = Self.started(
+        ["--base-url", simulator.baseURL, "-c", "set rate-limits 4/1s; read | invite --batch-size 2"],
+        stdin: ConcurrencyTests.rows(0..<40), environment: Self.hosts(1, server: server)[0])
       #expect(waitUntil { simulator.requestCount >= 3 }, "the run started sending")
       try server.restart()
-      done.wait()
-      let result = try #require(output.withLock { $0 })
+      let result = try finished()
       let lines = result.stdout.split(separator: "\n")
       #expect(lines.count == 40 && result.status == 0, "\(result.stdout) \(result.stderr)")
       #expect(lines.allSatisfy { $0.contains(#""status":"invited""#) }, "\(result.stdout)")
@@ -126,24 +140,14 @@ struct PostgresStateTests {
   func databaseGone() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    var configuration = SimulatorConfiguration(apiKey: Self.key)
-    configuration.rateWindows = []
-    configuration.acceptsDuplicates = true
-    try await NetworkedSimulator.with(configuration) { simulator in
+    try await NetworkedSimulator.with(Self.unlimited()) { simulator in
       let host = Self.hosts(1, server: server)[0].merging(["NWSH_STATE": server.url() + "?reconnect=2"]) { $1 }
-      let output = Locked<Binary.Output?>(nil)
-      let done = DispatchSemaphore(value: 0)
-      Thread.detachNewThread {
-        let result = try? Binary.run(
-          ["--base-url", simulator.baseURL, "-c", "set rate-limits 4/1s; read | invite --batch-size 2"],
-          stdin: ConcurrencyTests.rows(0..<40), environment: host)
-        output.withLock { $0 = result }
-        done.signal()
-      }
+      let finished = Self.started(
+        ["--base-url", simulator.baseURL, "-c", "set rate-limits 4/1s; read | invite --batch-size 2"],
+        stdin: ConcurrencyTests.rows(0..<40), environment: host)
       #expect(waitUntil { simulator.requestCount >= 3 }, "the run started sending")
       try server.halt()
-      done.wait()
-      let result = try #require(output.withLock { $0 })
+      let result = try finished()
       let lines = result.stdout.split(separator: "\n")
       #expect(lines.count == 40 && result.status != 0, "\(result.stdout) \(result.stderr)")
       // Whatever reached the server is reported invited (answer printed) or in doubt; the rest
@@ -208,9 +212,7 @@ struct PostgresStateTests {
     let wrong = try Binary.run(
       ["state", "check"], environment: ["NWSH_STATE": "postgres://nwsh:\(password)@127.0.0.1:1/nwsh"])
     #expect(wrong.status == 69 && !wrong.stdout.contains(password) && !wrong.stderr.contains(password))
-    var configuration = SimulatorConfiguration(apiKey: Self.key)
-    configuration.rateWindows = []
-    try await NetworkedSimulator.with(configuration) { simulator in
+    try await NetworkedSimulator.with(Self.unlimited(careless: false)) { simulator in
       let environment = [
         "NETWORKED_API_KEY": Self.key, "XDG_STATE_HOME": temporaryDirectory("host"), "PGPASSWORD": password,
         "NWSH_STATE": server.url(),
