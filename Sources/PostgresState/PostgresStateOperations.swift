@@ -15,8 +15,7 @@ extension PostgresStateStore {
     scope: String, schedule: RateSchedule, now localNow: Double, method: String, path: String
   ) throws -> StateReservation {
     try transaction { transaction in
-      try transaction.lock("nwsh:scope:" + scope)
-      let now = try databaseNow(transaction, localNow: localNow)
+      let now = try lockedNow(transaction, lock: "nwsh:scope:" + scope, localNow: localNow)
       let sends = try Self.effectiveTimes(
         transaction, scope: scope, now: now, horizon: schedule.horizon, keep: schedule.limits.map(\.limit).max() ?? 0)
       let row = try transaction.rows(
@@ -146,8 +145,7 @@ extension PostgresStateStore {
   ) throws -> ClaimResult {
     let emailKey = operation.email.lowercased()
     return try transaction { transaction in
-      try transaction.lock("nwsh:person:" + scope + "\n" + emailKey)
-      let now = try databaseNow(transaction, localNow: localNow)
+      let now = try lockedNow(transaction, lock: "nwsh:person:" + scope + "\n" + emailKey, localNow: localNow)
       let entries = try entries(transaction, scope: scope, emailKey: emailKey, translate: false)
       let decision = ClaimDecision(
         entries: entries, row: row, owner: owner, now: now, reinvite: reinvite, supersedes: supersedes)

@@ -98,9 +98,12 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         do {
           let connection = try connected()
           let transaction = Transaction(connection: connection, logger: logger)
-          try transaction.run("BEGIN")
+          // BEGIN goes out with the first statement, not a round trip of its own: the
+          // connection runs them in order, and its answer is checked before COMMIT.
+          let begun = connection.query("BEGIN", logger: logger)
           do {
             let result = try body(transaction)
+            _ = try Self.wait(for: begun, limit: Self.statementLimit)
             try transaction.run("COMMIT")
             gaveUp = false
             return result
@@ -245,15 +248,21 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
       try rows("SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))")
     }
 
-    /// The database's clock, in seconds since 1970.
-    func now() throws -> Double {
-      try rows("SELECT extract(epoch from clock_timestamp())::float8").first!.decode(Double.self)
+    /// Takes the lock named `name` and then reads the database's clock, in one round trip.
+    func lockAndNow(_ name: String) throws -> Double {
+      try rows(
+        """
+        SELECT extract(epoch from clock_timestamp())::float8
+        FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))) AS locked
+        """
+      ).first!.decode(Double.self)
     }
   }
 
-  /// Measures the database clock against `localNow` in `transaction`; returns the database's now.
-  func databaseNow(_ transaction: Transaction, localNow: Double) throws -> Double {
-    let now = try transaction.now()
+  /// Takes the lock `name` in `transaction`, then measures the database's clock against
+  /// `localNow`; returns the database's now.
+  func lockedNow(_ transaction: Transaction, lock name: String, localNow: Double) throws -> Double {
+    let now = try transaction.lockAndNow(name)
     offset = now - localNow
     return now
   }
