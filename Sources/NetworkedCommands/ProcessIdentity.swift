@@ -28,8 +28,9 @@ public struct ClaimOwner: Sendable, Hashable {
 }
 
 /// This process: its host name, pid and start time, read once.
-enum ProcessIdentity {
-  static let host: String = {
+public enum ProcessIdentity {
+  /// This machine's host name, as claims record it.
+  public static let host: String = {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -29,7 +29,7 @@ extension PostgresStateStore {
       let id = try transaction.rows(
         """
         INSERT INTO nwsh_request_log (scope, at, method, path, host, pid)
-        VALUES (\(scope), \(at), \(method), \(path), \(Self.host), \(Int(getpid()))) RETURNING id
+        VALUES (\(scope), \(at), \(method), \(path), \(ProcessIdentity.host), \(Int(getpid()))) RETURNING id
         """
       ).first!.decode(Int64.self)
       return StateReservation(id: id, at: at - (now - localNow))
@@ -129,12 +129,6 @@ extension PostgresStateStore {
       """
     ).map { try $0.decode(Double.self) }.reversed()
   }
-
-  static let host: String = {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }()
 
   // MARK: Journal
 

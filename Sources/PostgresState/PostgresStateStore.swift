@@ -117,19 +117,18 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
           attempt += 1
           let elapsed = Date().timeIntervalSince1970 - started
           // Opening fails at once (nothing has started); a run that had it keeps trying.
-          guard connections > 0, everConnected, !gaveUp else {
-            throw StateLocationError(message: "cannot reach the state database \(location): " + describe(error))
+          guard everConnected, !gaveUp else {
+            throw StateLocationError(message: "cannot reach the state database: " + describe(error))
           }
           if elapsed >= reconnectLimit {
             gaveUp = true
             throw StateLocationError(
-              message: "lost the state database \(location) and could not reach it again for \(Int(elapsed)) s: "
-                + describe(error))
+              message: "lost the state database and could not reach it again for \(Int(elapsed)) s: " + describe(error))
           }
           // 50 ms, doubling, at most 2 s between tries.
           usleep(useconds_t(min(2.0, 0.05 * pow(2, Double(attempt - 1))) * 1_000_000))
         } catch {
-          throw StateLocationError(message: "the state database \(location): " + describe(error))
+          throw StateLocationError(message: describe(error))
         }
       }
     }
@@ -138,9 +137,10 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   private func connected() throws -> PostgresConnection {
     if let connection, !connection.isClosed { return connection }
     connections += 1
-    let connection = try PostgresConnection.connect(
-      on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: connections, logger: logger
-    ).wait()
+    let connection = try Self.wait(
+      for: PostgresConnection.connect(
+        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: connections, logger: logger),
+      limit: Self.statementLimit)
     self.connection = connection
     everConnected = true
     return connection

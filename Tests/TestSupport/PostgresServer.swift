@@ -84,11 +84,7 @@ public final class PostgresServer: @unchecked Sendable {
     for _ in 0..<5 {
       port = freePort()
       do {
-        try shell(
-          [
-            bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
-            serverOptions, "start",
-          ])
+        try pgctl(start: true)
         return
       } catch {
         lastError = error
@@ -105,12 +101,16 @@ public final class PostgresServer: @unchecked Sendable {
   /// Stops the server at once, as a crash or a power cut would (`pg_ctl stop -m immediate`),
   /// and starts it again on the same port.
   public func restart() throws {
-    try shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+    try pgctl(start: false)
+    try pgctl(start: true)
+  }
+
+  /// `pg_ctl start` on ``port``, or `pg_ctl stop -m immediate`, waiting for it either way.
+  private func pgctl(start: Bool) throws {
     try shell(
-      [
-        bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o",
-        serverOptions, "start",
-      ])
+      start
+        ? [bin + "/pg_ctl", "-D", data, "-l", directory + "/log", "-w", "-t", "60", "-o", serverOptions, "start"]
+        : [bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
   }
 
   private var serverOptions: String {
@@ -137,7 +137,7 @@ public final class PostgresServer: @unchecked Sendable {
 
   /// Stops the server at once and leaves it stopped.
   public func halt() throws {
-    try shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+    try pgctl(start: false)
   }
 
   /// Runs SQL through `psql`, returning its unaligned output.
@@ -150,7 +150,7 @@ public final class PostgresServer: @unchecked Sendable {
 
   /// Stops the server and deletes its directory.
   public func stop() {
-    _ = try? shell([bin + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+    try? pgctl(start: false)
     try? FileManager.default.removeItem(atPath: directory)
   }
 
