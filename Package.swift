@@ -20,7 +20,6 @@ let package = Package(
     .library(name: "NetworkedCommands", targets: ["NetworkedCommands"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     // The HTTP transport: SwiftNIO with its own TLS; it never re-sends a request by itself.
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -86,7 +85,6 @@ let package = Package(
       name: "nwsh",
       dependencies: [
         "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive", "PostgresState",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),

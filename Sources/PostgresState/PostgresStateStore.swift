@@ -45,40 +45,29 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
   /// The schema version this build creates and expects.
   public static let schemaVersion = 1
 
-  /// Connects to the database at `url` (`postgres://user@host:port/database`; optional
-  /// `?sslmode=disable|prefer|require`, `sslrootcert=CA-FILE`, and `reconnect=SECONDS`: how
-  /// long a run waits for a lost database, default `reconnectLimit`), creating or migrating
-  /// nwsh's tables. The password is the URL's, else `password`.
-  public init(url: URLComponents, password: String?, reconnectLimit: Double = 30) throws {
-    guard let host = url.host, !host.isEmpty else {
-      throw StateLocationError(message: "the state URL names no host (postgres://user@host:port/database)")
-    }
-    let user = url.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
-    let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-    let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+  /// Connects to the database at `address`, creating or migrating nwsh's tables. The password
+  /// is the address's, else `password` (`PGPASSWORD`).
+  public init(address: PostgresAddress, password: String?) throws {
+    let user = address.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
     // The server's certificate is always verified (name and chain), against the system's roots
     // or `sslrootcert=PATH` (a CA file, as libpq names it).
     var client = TLSConfiguration.makeClientConfiguration()
-    if let roots = url.queryItems?.first(where: { $0.name == "sslrootcert" })?.value {
-      client.trustRoots = .file(roots)
-    }
+    if let roots = address.sslRootCertificate { client.trustRoots = .file(roots) }
     let tls: PostgresConnection.Configuration.TLS
-    switch mode {
-    case "disable": tls = .disable
-    case "prefer", "allow": tls = .prefer(try NIOSSLContext(configuration: client))
-    case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: client))
-    default: throw StateLocationError(message: "sslmode=\(mode): use disable, prefer or require")
+    switch address.sslMode {
+    case .disable: tls = .disable
+    case .prefer: tls = .prefer(try NIOSSLContext(configuration: client))
+    case .require: tls = .require(try NIOSSLContext(configuration: client))
     }
     var configuration = PostgresConnection.Configuration(
-      host: host, port: url.port ?? 5432, username: user, password: url.password ?? password,
-      database: database.isEmpty ? user : database, tls: tls)
+      host: address.host, port: address.port, username: user, password: address.password ?? password,
+      database: address.database ?? user, tls: tls)
     configuration.options.connectTimeout = .seconds(10)
     self.configuration = configuration
-    self.host = host
-    self.port = url.port ?? 5432
-    self.reconnectLimit =
-      url.queryItems?.first { $0.name == "reconnect" }?.value.flatMap(Double.init) ?? reconnectLimit
-    self.location = StateLocation.postgres(url).description
+    self.host = address.host
+    self.port = address.port
+    self.reconnectLimit = address.reconnect
+    self.location = address.description
     try migrate()
   }
 

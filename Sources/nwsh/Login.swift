@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Interactive
 import NetworkedAPI
@@ -29,7 +28,7 @@ enum Login {
   static func store(profile: String, baseURL: BaseURL, verify: Bool, clock: any PacingClock) throws -> APIKey {
     guard let text = SecretPrompt.read("API key for profile \(profile) at \(baseURL.host) (input hidden): "),
       let key = APIKey(text)
-    else { throw ValidationError("no key entered") }
+    else { throw UsageError("no key entered") }
     if verify {
       let environment = NetworkedEnvironment(
         baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
@@ -37,7 +36,7 @@ enum Login {
       do {
         try NetworkedCommands.register(in: session, environment: environment).checkKey()
       } catch {
-        throw ValidationError("the API did not accept the key: \(error)")
+        throw UsageError("the API did not accept the key: \(error)")
       }
     }
     let credentials = Credentials(path: Credentials.defaultPath(environment: ProcessInfo.processInfo.environment))
@@ -49,7 +48,7 @@ enum Login {
 
   /// `login` typed in the shell: returns the new wiring, or nil after saying why not.
   static func interactive(profile: String, wiring: Wiring) -> Wiring? {
-    if wiring.simulator != nil {
+    if wiring.sandbox != nil {
       FileHandle.standardError.write(Data("nwsh: the sandbox needs no login (its key is the demo key)\n".utf8))
       return nil
     }

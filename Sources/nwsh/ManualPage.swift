@@ -1,27 +1,23 @@
-import ArgumentParser
 import Foundation
 import NetworkedAPI
 import NetworkedCommands
 import ShellCore
 
 /// `nwsh --generate-manual`: the man page `nwsh.1`, in roff, generated from what the program
-/// itself declares, so it never drifts: the command line from the argument parser's own
-/// description of its commands and options, the pipeline commands from their signatures, the
+/// itself declares, so it never drifts: the command line from the option table
+/// (``Option``, ``Subcommand``), the pipeline commands from their signatures, the
 /// exit statuses from ``ExitStatus``.
 enum ManualPage {
   static func render() -> String {
     var page = Roff()
     page.line(".TH NWSH 1 \"\" \"nwsh \(Roff.escape(NetworkedClient.version))\" \"User Commands\"")
     page.section("NAME")
-    page.line("nwsh \\- " + Roff.escape(Nwsh.configuration.abstract))
+    page.line("nwsh \\- " + Roff.escape(HelpText.abstract))
 
-    let tool = commandInfo()
     page.section("SYNOPSIS")
-    for line in Nwsh.configuration.discussion.split(separator: "\n", omittingEmptySubsequences: false)
-      .prefix(while: { !$0.isEmpty })
-    {
+    for (form, _) in HelpText.synopsis {
       page.line(".br")
-      page.text(String(line.trimmingCharacters(in: .whitespaces)))
+      page.text(form)
     }
 
     page.section("DESCRIPTION")
@@ -34,22 +30,24 @@ enum ManualPage {
       """)
 
     page.section("OPTIONS")
-    // The default subcommand's options are the program's; the root adds --version and --help.
-    let run = tool.subcommands.first { $0.name == "run" }?.arguments ?? []
-    page.options(run + tool.arguments.filter { root in !run.contains { Roff.label($0) == Roff.label(root) } })
-    page.line(".PP")
-    page.text(
-      """
-      jq's options work as in jq, anywhere before --: --arg NAME VALUE, --argjson NAME JSON, \
-      --rawfile NAME FILE, --slurpfile NAME FILE, --args and --jsonargs (the remaining \
-      arguments are $ARGS.positional), -r (--raw-output), -j (--join-output).
-      """)
+    page.text("An option means the same wherever it stands before --; everything after -- is an argument.")
+    for group in HelpText.runGroups {
+      if !group.title.isEmpty {
+        page.line(".PP")
+        page.text(group.title + ":")
+      }
+      page.options(group.options)
+    }
 
     page.section("SUBCOMMANDS")
-    for command in tool.subcommands where command.name != "run" {
-      page.line(".SS \(Roff.escape("nwsh " + command.name))")
+    for command in Subcommand.allCases where command != .run {
+      page.line(".SS \(Roff.escape("nwsh " + command.rawValue))")
       page.text(command.abstract)
-      page.options(command.arguments.filter { !["--version", "-h, --help"].contains(Roff.label($0)) })
+      page.options(Option.allCases.filter { $0.subcommands.contains(command) && $0 != .help && $0 != .version })
+      if let discussion = command.discussion {
+        page.line(".PP")
+        page.text(discussion)
+      }
     }
 
     page.section("PIPELINE COMMANDS")
@@ -116,29 +114,6 @@ enum ManualPage {
     page.text("jq(1). The README and docs/architecture.md in nwsh's source.")
     return page.output
   }
-
-  /// A command and its options, as the argument parser describes them.
-  struct Command {
-    var name: String
-    var abstract: String
-    var arguments: [[String: Any]]
-    var subcommands: [Command]
-  }
-
-  /// The argument parser's own description of the command tree (`--experimental-dump-help`).
-  static func commandInfo() -> Command {
-    let json = try? JSONSerialization.jsonObject(with: Data(Nwsh._dumpHelp().utf8)) as? [String: Any]
-    return command(json?["command"] as? [String: Any] ?? [:])
-  }
-
-  private static func command(_ info: [String: Any]) -> Command {
-    Command(
-      name: info["commandName"] as? String ?? "",
-      abstract: info["abstract"] as? String ?? "",
-      arguments: (info["arguments"] as? [[String: Any]] ?? []).filter { $0["shouldDisplay"] as? Bool ?? true },
-      subcommands: (info["subcommands"] as? [[String: Any]] ?? []).filter { $0["shouldDisplay"] as? Bool ?? true }
-        .map(command))
-  }
 }
 
 /// A roff document being written.
@@ -156,30 +131,12 @@ struct Roff {
     }
   }
 
-  /// One `.TP` entry per option: its names and value, then what it does.
-  mutating func options(_ arguments: [[String: Any]]) {
-    for argument in arguments {
+  /// One `.TP` entry per option: its names and values, then what it does.
+  mutating func options(_ options: [Option]) {
+    for option in options {
       line(".TP")
-      line(".B " + Roff.escape(Roff.label(argument)))
-      text(argument["abstract"] as? String ?? "")
-    }
-  }
-
-  /// How an option is written: `-c <program>`, `--strict`, `<script>`.
-  static func label(_ argument: [String: Any]) -> String {
-    let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { name -> String? in
-      guard let text = name["name"] as? String else { return nil }
-      switch name["kind"] as? String {
-      case "short", "longWithSingleDash": return "-" + text
-      case "long": return "--" + text
-      default: return nil
-      }
-    }
-    let value = (argument["valueName"] as? String).map { "<\($0)>" } ?? ""
-    switch argument["kind"] as? String {
-    case "positional": return value
-    case "option": return names.joined(separator: ", ") + " " + value
-    default: return names.joined(separator: ", ")
+      line(".B " + Roff.escape(option.label))
+      text(option.help)
     }
   }
 

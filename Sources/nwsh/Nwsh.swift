@@ -1,74 +1,102 @@
-import ArgumentParser
 import Foundation
 import NetworkedAPI
-import NetworkedCommands
 import ShellCore
 
-/// The `nwsh` command line. The logic lives in the libraries; this file only wires them.
-struct Nwsh: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "nwsh",
-    abstract: "A shell for running a Networked community from the command line.",
-    discussion: """
-      nwsh                            the interactive shell (on a terminal)
-      nwsh -c 'PROGRAM' [ARGS]        run a program; stdin is data for read
-      nwsh SCRIPT.nw [ARGS]           run a script ($ARGS.positional)
-      nwsh --sandbox ...              against a built-in simulator of the API
-      nwsh help NAME                  help for a command or a function
-
-      jq's options work as in jq, anywhere before --:
-        --arg NAME VALUE, --argjson NAME JSON, --rawfile NAME FILE,
-        --slurpfile NAME FILE, --args / --jsonargs (the rest are
-        $ARGS.positional), -r / --raw-output, -j / --join-output.
-      """,
-    version: NetworkedClient.version,
-    subcommands: [
-      Run.self, Sandbox.self, LoginCommand.self, WhoamiCommand.self, JournalCommand.self, ReconcileCommand.self,
-      StateCommand.self,
-    ],
-    defaultSubcommand: Run.self
-  )
-}
-
+/// The `nwsh` executable: reads the command line (``Invocation``) and hands it to the
+/// subcommand. The logic lives in the libraries; this target reads options and wires them.
+///
+/// `main` is synchronous on purpose: a run's stages execute on their own thread
+/// (``ShellCore/onEvaluationThread(_:)``) while the main thread waits for it, so no thread of
+/// Swift's cooperative pool is ever blocked for the length of a run.
 @main
 enum Main {
-  static func main() async {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    if arguments.count == 2, arguments[0] == "help", let text = HelpCommand.text(for: arguments[1]) {
-      print(text)
-      exit(0)
-    }
-    if arguments == ["--generate-manual"] {
+  static func main() {
+    // A parent may have blocked SIGINT and SIGTERM (a test runner, a job control quirk); the
+    // shell's Ctrl-C must work whatever it inherited. Threads made from here on inherit this.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    let status = run(Array(CommandLine.arguments.dropFirst()))
+    exit(status)
+  }
+
+  /// Runs one command line; returns the exit status.
+  static func run(_ arguments: [String]) -> Int32 {
+    switch arguments.first {
+    case "--generate-manual" where arguments.count == 1:
       print(ManualPage.render(), terminator: "")
-      exit(0)
-    }
-    if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
-      // The default subcommand's options (-c, --sandbox…) are what people look for first.
-      print(Nwsh.helpMessage(for: Nwsh.self))
-      let run = Run.helpMessage(for: Run.self)
-      print(
-        run[(run.range(of: "USAGE:")?.lowerBound ?? run.startIndex)...].replacingOccurrences(
-          of: "USAGE: run ", with: "USAGE: nwsh [run] "))
-      exit(0)
+      return 0
+    case "--generate-completion-script":
+      guard arguments.count == 2, let script = Completion.script(for: arguments[1]) else {
+        return report(UsageError("--generate-completion-script takes one of bash, zsh, fish"))
+      }
+      print(script, terminator: "")
+      return 0
+    case "--complete":
+      // Shell completion: `nwsh --complete INDEX WORD…` prints the candidates for word INDEX.
+      for candidate in Completion.candidates(Array(arguments.dropFirst())) { print(candidate) }
+      return 0
+    default: break
     }
     do {
-      JQArguments.current = try JQArguments.extract(arguments)
+      let invocation = try Invocation.read(arguments)
+      if invocation.options.has(.version) {
+        print(NetworkedClient.version)
+        return 0
+      }
+      if invocation.options.has(.help) {
+        print(HelpText.subcommand(invocation.subcommand), terminator: "")
+        return 0
+      }
+      switch invocation.subcommand {
+      case .run: return try RunRequest(invocation).execute()
+      case .help: return try HelpCommand.run(invocation.words.map(\.text))
+      case .sandbox: return try SandboxCommand.run(invocation)
+      case .login: return try LoginCommand.run(invocation)
+      case .whoami: return try WhoamiCommand.run(invocation)
+      case .journal: return try JournalCommand.run(invocation)
+      case .reconcile: return try ReconcileCommand.run(invocation)
+      case .state: return try StateCommand.run(invocation)
+      }
+    } catch let error as UsageError {
+      return report(error)
     } catch {
       FileHandle.standardError.write(Data("nwsh: \(error)\n".utf8))
-      exit(ExitStatus.usage.rawValue)
+      return 1
     }
-    if let request = FastArguments.request(JQArguments.current.remaining) {
-      // Off the main thread, where the argument parser would run it too: the main thread
-      // stays free to drain the main queue.
-      exit(await request.executeOffMainThread())
-    }
-    await Nwsh.main(JQArguments.current.remaining)
+  }
+
+  /// Prints a usage error; exit 64.
+  static func report(_ error: UsageError) -> Int32 {
+    FileHandle.standardError.write(Data("nwsh: \(error)\nSee nwsh --help.\n".utf8))
+    return ExitStatus.usage.rawValue
   }
 }
 
-/// `nwsh help NAME`: the shell's own `help NAME`, for a command or a function.
+/// `nwsh help [NAME]`: the program's help, a subcommand's, or the shell's `help NAME` for a
+/// pipeline command or a function; an unknown name is an error naming the nearest.
 enum HelpCommand {
-  static func text(for name: String) -> String? {
-    Wiring.describingSession().helpText(for: name)
+  static func run(_ names: [String]) throws(UsageError) -> Int32 {
+    guard let name = names.first else {
+      print(HelpText.top, terminator: "")
+      return 0
+    }
+    guard names.count == 1 else { throw UsageError("help takes one name (got \(names.joined(separator: " ")))") }
+    if let command = Subcommand(rawValue: name) {
+      print(HelpText.subcommand(command), terminator: "")
+      return 0
+    }
+    let session = Wiring.describingSession()
+    if let text = session.helpText(for: name) {
+      print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+      return 0
+    }
+    let known = session.helpNames + Subcommand.allCases.map(\.rawValue)
+    let nearest = nearestName(to: name, in: known)
+    throw UsageError(
+      "no command, function or subcommand named \(name)" + (nearest.map { " (did you mean \($0)?)" } ?? ""),
+      hint: "nwsh -c help lists the pipeline commands; nwsh -c builtins lists jq's functions")
   }
 }

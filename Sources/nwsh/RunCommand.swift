@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import Interactive
@@ -9,139 +8,16 @@ import NetworkedSimulator
 import ShellCore
 import Synchronization
 
-/// Options every way of running nwsh shares: where the API is and which key to use.
-struct ConnectionOptions: ParsableArguments {
-  @Flag(help: "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked.")
-  var sandbox = false
-
-  @Option(help: "The API's base URL (default: $NETWORKED_BASE_URL, the profile's, else https://backend.networked.co).")
-  var baseURL: String?
-
-  @Option(help: "The credentials profile to use (default: $NWSH_PROFILE, else default).")
-  var profile: String?
-
-  @Option(help: "Read the API key from this file (it must not be readable by group or others).")
-  var apiKeyFile: String?
-
-  @Flag(help: "Show every HTTP exchange on stderr (the key and passwords redacted).")
-  var trace = false
-
-  @Option(
-    help: ArgumentHelp(
-      "Keep the rate budget and the journal here: a SQLite file, or postgres://user@host:port/db to share them between machines (default: $NWSH_STATE, the profile's, else $XDG_STATE_HOME/nwsh/state.sqlite).",
-      valueName: "path-or-url"))
-  var state: String?
-
-  /// The parsed values.
-  var settings: Connection {
-    Connection(
-      sandbox: sandbox, baseURL: baseURL, profile: profile, apiKeyFile: apiKeyFile, trace: trace, state: state)
-  }
-}
-
-/// Where the API is and which key to use, as plain values (see ``ConnectionOptions``).
-struct Connection {
-  var sandbox = false
-  var baseURL: String?
-  var profile: String?
-  var apiKeyFile: String?
-  var trace = false
-  var state: String?
-}
-
-/// `nwsh [-c PROGRAM | FILE [ARGS…]]`: runs a program (from -c, a file, or stdin), or the
-/// interactive shell when stdin is a terminal.
-struct Run: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "run",
-    abstract: "Run a program from -c, a script file or standard input, or the interactive shell on a terminal.",
-    discussion: """
-      nwsh                                  (the interactive shell, when stdin is a terminal)
-      nwsh -c 'read | where .consent == "yes" | map {email}' < export.jsonl
-      nwsh onboard.nw attendees.csv        (also as a #!/usr/bin/env nwsh script; $ARGS holds the arguments)
-      echo 'read | count' | nwsh            (a program on stdin when it is not a terminal)
-      The API key comes from --api-key-file, NETWORKED_API_KEY, or the profile `nwsh login` saved.
-      """)
-
-  @Option(
-    name: .customShort("c"),
-    help: ArgumentHelp("Run PROGRAM (then standard input is data for read).", valueName: "program"))
-  var program: String?
-
-  @Flag(help: "Stop at the first invalid row (exit 65) instead of reporting it and going on.")
-  var strict = false
-
-  @Option(help: "Color results: auto, always or never (NO_COLOR also turns it off).")
-  var color: ColorChoice = .auto
-
-  @OptionGroup var connection: ConnectionOptions
-
-  @Flag(help: "Plan every invite and add without sending (same as `set dry-run on`).")
-  var dryRun = false
-
-  @Flag(help: "Do not run the startup file (~/.config/nwsh/init.nw) in the interactive shell.")
-  var norc = false
-
-  @Argument(help: "A script file, then its arguments.")
-  var script: String?
-
-  @Argument(parsing: .captureForPassthrough, help: .hidden)
-  var arguments: [String] = []
-
-  enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
-
-  func run() throws {
-    let request = RunRequest(
-      program: program, strict: strict, color: color, connection: connection.settings, dryRun: dryRun, norc: norc,
-      script: script, arguments: arguments)
-    throw ExitCode(try request.execute())
-  }
-}
-
-/// What `nwsh [-c PROGRAM | FILE [ARGS…]]` was asked to do, as plain values: built by ``Run``
-/// from the argument parser, or straight from the command line by ``FastArguments`` (which
-/// spares the usual invocations the argument parser's start-up cost).
-struct RunRequest {
-  var program: String?
-  var strict = false
-  var color: Run.ColorChoice = .auto
-  var connection = Connection()
-  var dryRun = false
-  var norc = false
-  var script: String?
-  var arguments: [String] = []
-
-  /// Runs it outside the argument parser, reporting a failure the way the parser does
-  /// (`Error: …` on stderr, status 64 for a usage error); returns the exit status.
-  static func executeReportingErrors(_ request: RunRequest) -> Int32 {
-    do {
-      return try request.execute()
-    } catch let error as ValidationError {
-      FileHandle.standardError.write(Data("Error: \(error.message)\nSee 'nwsh --help' for more information.\n".utf8))
-      return ExitStatus.usage.rawValue
-    } catch let exit as ExitCode {
-      return exit.rawValue
-    } catch {
-      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-      return 1
-    }
-  }
-
-  /// ``executeReportingErrors(_:)`` on the cooperative pool.
-  nonisolated func executeOffMainThread() async -> Int32 {
-    Self.executeReportingErrors(self)
-  }
-
+extension RunRequest {
   /// Runs it; returns the exit status.
   func execute() throws -> Int32 {
     let interactive = program == nil && script == nil && isatty(0) == 1
     let (text, name): (String, String)
     if let program {
       (text, name) = (program, "<command line>")
-      if let script { throw ValidationError("give either -c PROGRAM or a script file, not both (got \(script))") }
     } else if let script {
       guard let contents = try? String(contentsOfFile: script, encoding: .utf8) else {
-        throw ValidationError("cannot read script \(script)")
+        throw UsageError("cannot read script \(script)")
       }
       (text, name) = (Script.strippingShebang(contents), script)
     } else if !interactive {
@@ -149,16 +25,15 @@ struct RunRequest {
     } else {
       (text, name) = ("", "<repl>")
     }
-    let wiring = try Wiring.make(connection)
-    defer { wiring.simulator?.shutdown() }
+    var wiring = try Wiring.make(connection)
+    try wiring.start()
+    defer { wiring.stop() }
     let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
     session.output.flushesEachValue = isatty(1) == 1
     wiring.register(in: session)
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
     // $ARGS as in jq: the script's arguments (or --args/--jsonargs ones), and --arg & co by name.
-    let jq = JQArguments.current
-    let positional = jq.positional ?? (script == nil ? [] : arguments).map(Value.string)
     for (name, value) in jq.named { session.bind(name, to: value) }
     session.bind(
       "ARGS", to: .object(JSONObject([("positional", .array(positional)), ("named", .object(JSONObject(jq.named)))])))
@@ -212,7 +87,6 @@ struct RunRequest {
   private func outputStyle() -> OutputSink.Style {
     let terminal = isatty(1) != 0
     let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-    let jq = JQArguments.current
     var style: OutputSink.Style
     switch color {
     case .always: style = OutputSink.Style(indent: terminal ? 2 : 0, color: true)

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import NetworkedAPI
@@ -12,75 +11,74 @@ import ShellCore
 /// shares them between machines; its password comes from `NWSH_STATE` or the profile (never
 /// from the command line, where every user of the machine could read it) or `PGPASSWORD`.
 enum StateWiring {
-  /// The location and the database password, if any.
+  /// The location and the database password, if any. A location that does not parse is a
+  /// usage error naming the problem (never the password), and nothing is created.
   static func resolve(argument: String?, variables: [String: String], profile: String?) throws -> (
     location: StateLocation, password: String?
   ) {
-    if let argument, case .postgres(let url) = StateLocation(argument), url.password != nil {
-      throw ValidationError(
+    let given: (text: String, origin: String)? =
+      argument.map { ($0, "--state") } ?? variables["NWSH_STATE"].flatMap { $0.isEmpty ? nil : ($0, "NWSH_STATE") }
+      ?? profile.map { ($0, "the profile's state") }
+    guard let given else {
+      return (.file(SQLiteStateStore.defaultPath(environment: variables)), nil)
+    }
+    let location: StateLocation
+    do {
+      location = try StateLocation(parsing: given.text)
+    } catch {
+      throw UsageError("\(given.origin): \(error.message)")
+    }
+    guard case .postgres(let address) = location.kind else { return (location, nil) }
+    if argument != nil, address.password != nil {
+      throw UsageError(
         "--state: a password on the command line is visible to every user of this machine; "
           + "put it in PGPASSWORD, or the whole URL in NWSH_STATE")
     }
-    let text = argument ?? variables["NWSH_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? profile
-    guard let text else {
-      return (.file(SQLiteStateStore.defaultPath(environment: variables)), nil)
-    }
-    let location = StateLocation(text)
-    guard case .postgres(let url) = location else { return (location, nil) }
-    return (location, url.password ?? variables["PGPASSWORD"])
+    return (location, address.password ?? variables["PGPASSWORD"])
   }
 
   /// The opener for an environment: SQLite files, and PostgreSQL with `password`.
   static func opener(password: String?) -> @Sendable (StateLocation) throws -> any StateStore {
     { location in
-      switch location {
-      case .file: return try SQLiteStateStore.openStore(location)
-      case .postgres(let url): return try PostgresStateStore(url: url, password: password)
+      switch location.kind {
+      case .sqlite: return try SQLiteStateStore.openStore(location)
+      case .postgres(let address): return try PostgresStateStore(address: address, password: password)
       }
     }
   }
 }
 
 /// `nwsh state check`: where the state lives, whether it can be reached, its schema version.
-struct StateCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "state", abstract: "Check where the rate budget and the journal are kept.",
-    subcommands: [Check.self])
-
-  struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Open the state (creating or migrating its schema) and print one JSON line about it.",
-      discussion: """
-        {"state":"postgres://nwsh@db.internal:5432/nwsh","kind":"postgresql","schema":1,"server":"PostgreSQL 15…","ms":4.1}
-        Exit 0 when it is usable; 69 with {"error":…} when it cannot be reached or is newer than this nwsh.
-        """)
-
-    @OptionGroup var connection: ConnectionOptions
-
-    func run() throws {
-      let wiring = try Wiring.make(connection.settings)
-      defer { wiring.simulator?.shutdown() }
-      let environment = wiring.environment
-      let redactor = Redactor(secrets: wiring.secrets)
-      let started = DispatchTime.now().uptimeNanoseconds
-      var fields: [(String, Value)] = [("state", .string(environment.state.description))]
-      do {
-        let store = try environment.openState(environment.state)
-        switch store {
-        case let postgres as PostgresStateStore:
-          let (schema, server) = try postgres.check()
-          fields += [("kind", .string("postgresql")), ("schema", .number(Double(schema))), ("server", .string(server))]
-        default:
-          fields += [("kind", .string("sqlite"))]
-        }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        fields.append(("ms", .number((elapsed * 10).rounded() / 10)))
-        print(JSONWriter.compact(.object(JSONObject(fields))))
-      } catch {
-        fields.append(("error", .string(redactor.scrub("\(error)"))))
-        print(JSONWriter.compact(.object(JSONObject(fields))))
-        throw ExitCode(69)
+enum StateCommand {
+  static func run(_ invocation: Invocation) throws -> Int32 {
+    guard invocation.words.map(\.text) == ["check"] else {
+      throw UsageError(
+        "nwsh state takes one word, check" + (invocation.words.isEmpty ? "" : " (got \(invocation.words[0].text))"),
+        hint: "nwsh state check [--state PATH-OR-URL]")
+    }
+    // Opening the state needs no simulator: the sandbox is not started.
+    let wiring = try Wiring.make(ConnectionOptions(invocation.options))
+    let environment = wiring.environment
+    let redactor = Redactor(secrets: wiring.secrets)
+    let started = DispatchTime.now().uptimeNanoseconds
+    var fields: [(String, Value)] = [("state", .string(environment.state.description))]
+    do {
+      let store = try environment.openState(environment.state)
+      switch store {
+      case let postgres as PostgresStateStore:
+        let (schema, server) = try postgres.check()
+        fields += [("kind", .string("postgresql")), ("schema", .number(Double(schema))), ("server", .string(server))]
+      default:
+        fields += [("kind", .string("sqlite"))]
       }
+      let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+      fields.append(("ms", .number((elapsed * 10).rounded() / 10)))
+      print(redactor.scrub(JSONWriter.compact(.object(JSONObject(fields)))))
+      return 0
+    } catch {
+      fields.append(("error", .string("\(error)")))
+      print(redactor.scrub(JSONWriter.compact(.object(JSONObject(fields)))))
+      return 69
     }
   }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Interactive
 import NetworkedAPI
@@ -11,6 +10,8 @@ import ShellCore
 struct Wiring {
   var environment: NetworkedEnvironment
   var keySource: KeySource
+  /// With `--sandbox`: the simulator to start (``start()``), then the one running.
+  var sandbox: SimulatorConfiguration?
   var simulator: NetworkedSimulator?
   /// The state database's password, kept out of every output like the key.
   var stateSecret: String?
@@ -19,48 +20,46 @@ struct Wiring {
   var secrets: [String] { (keySource.key.map { [$0.secret] } ?? []) + (stateSecret.map { [$0] } ?? []) }
 
   /// `sandbox` or the API's host, for the prompt.
-  var label: String { simulator != nil ? "sandbox" : environment.baseURL.host }
+  var label: String { sandbox != nil ? "sandbox" : environment.baseURL.host }
 
   static func configDirectory(_ variables: [String: String]) -> String {
     if let config = variables["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/nwsh" }
     return (variables["HOME"] ?? NSHomeDirectory()) + "/.config/nwsh"
   }
 
-  static func make(_ options: Connection) throws -> Wiring {
+  /// The wiring `options` ask for, resolved without side effects: no server is started and no
+  /// file is created (the state is opened on first use; the sandbox starts in ``start()``).
+  static func make(_ options: ConnectionOptions) throws -> Wiring {
     let variables = ProcessInfo.processInfo.environment
-    // Tests and benchmarks run hours of rate windows on a virtual or sped-up clock.
-    let clock: any PacingClock = testClock(variables["NWSH_TEST_CLOCK"]) ?? SystemClock()
     if options.sandbox {
-      if options.baseURL != nil { throw ValidationError("give either --sandbox or --base-url, not both") }
-      var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
-      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
-      // The sandbox remembers its community between runs, like the real API: a re-run skips
-      // those invited before, and reconcile has something to check against.
-      configuration.communityFile = Sandbox.communityFile(variables)
-      let simulator = NetworkedSimulator(configuration)
-      do {
-        try simulator.start()
-      } catch {
-        throw ValidationError("cannot start the sandbox: \(error)")
-      }
+      if options.baseURL != nil { throw UsageError("give either --sandbox or --base-url, not both") }
+      let hooks = TestHooks(variables, apiIsLocal: true)
       let key = APIKey(NetworkedSimulator.demoKey)
+      // The base URL is the simulator's, known once it listens (start()).
       var environment = NetworkedEnvironment(
-        baseURL: try BaseURL(simulator.baseURL), key: key, keySource: "sandbox", clock: clock)
-      environment.scopeName = Sandbox.scopeName
+        baseURL: try! BaseURL("http://127.0.0.1"), key: key, keySource: "sandbox", clock: hooks.clock ?? SystemClock())
+      environment.scopeName = SandboxCommand.scopeName
+      environment.testHooks = hooks
       if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
       let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: nil)
       environment.state = state.location
       environment.openState = StateWiring.opener(password: state.password)
+      var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
+      let clock = environment.clock
+      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
+      // The sandbox remembers its community between runs, like the real API: a re-run skips
+      // those invited before, and reconcile has something to check against.
+      configuration.communityFile = SandboxCommand.communityFile(variables)
       return Wiring(
         environment: environment,
-        keySource: KeySource(key: key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox"),
-        simulator: simulator, stateSecret: state.password)
+        keySource: KeySource(key: key, baseURL: nil, origin: "sandbox", profile: "sandbox"),
+        sandbox: configuration, stateSecret: state.password)
     }
     let source: KeySource
     do {
       source = try Credentials.resolve(environment: variables, profile: options.profile, apiKeyFile: options.apiKeyFile)
     } catch {
-      throw ValidationError("\(error)")
+      throw UsageError("\(error)")
     }
     let url: BaseURL
     do {
@@ -68,15 +67,42 @@ struct Wiring {
         try (options.baseURL ?? variables["NETWORKED_BASE_URL"] ?? source.baseURL).map { try BaseURL($0) }
         ?? .production
     } catch {
-      throw ValidationError("\(error)")
+      throw UsageError("\(error)")
     }
-    var environment = NetworkedEnvironment(baseURL: url, key: source.key, keySource: source.origin, clock: clock)
+    let hooks = TestHooks(variables, apiIsLocal: url.isLoopback)
+    if !hooks.ignored.isEmpty {
+      FileHandle.standardError.write(
+        Data(
+          "nwsh: ignoring \(hooks.ignored.joined(separator: " and ")): test hooks act on a local simulator only\n".utf8)
+      )
+    }
+    var environment = NetworkedEnvironment(
+      baseURL: url, key: source.key, keySource: source.origin, clock: hooks.clock ?? SystemClock())
+    environment.testHooks = hooks
     if options.trace { environment.transport = Self.traced(environment.transport, key: source.key?.secret) }
     let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: source.state)
     environment.state = state.location
     environment.openState = StateWiring.opener(password: state.password)
-    return Wiring(environment: environment, keySource: source, simulator: nil, stateSecret: state.password)
+    return Wiring(environment: environment, keySource: source, sandbox: nil, stateSecret: state.password)
   }
+
+  /// Starts what the wiring needs running: the sandbox's simulator, whose address becomes the
+  /// base URL. Nothing to do against a real API.
+  mutating func start() throws {
+    guard let configuration = sandbox, simulator == nil else { return }
+    let simulator = NetworkedSimulator(configuration)
+    do {
+      try simulator.start()
+    } catch {
+      throw UsageError("cannot start the sandbox: \(error)")
+    }
+    self.simulator = simulator
+    environment.baseURL = try BaseURL(simulator.baseURL)
+    keySource = KeySource(key: keySource.key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox")
+  }
+
+  /// Stops what ``start()`` started.
+  func stop() { simulator?.shutdown() }
 
   static func traced(_ transport: any HTTPTransport, key: String?) -> any HTTPTransport {
     TracingTransport(transport, key: key) { text in FileHandle.standardError.write(Data(("nwsh trace " + text).utf8)) }

@@ -157,14 +157,13 @@ struct CommandLineTests {
     #expect(wrong.status != 0 && wrong.stderr.contains("did not accept the key"))
   }
 
-  @Test("the run options read without the argument parser behave as with it; anything else goes to the parser")
+  @Test("the run options in any order and form; a bad choice, -c with a script and a missing value are usage errors")
   func runOptions() throws {
     #expect(try Binary.run(["--color=never", "-c", "{a:1}"]).stdout == "{\"a\":1}\n")
     #expect(try Binary.run(["-c", "{a:1}", "--color", "never"]).stdout == "{\"a\":1}\n")
     #expect(try Binary.run(["--strict", "-c", "read"], stdin: "{\"a\":1}\nnot json\n").status == 65)
     let both = try Binary.run(["--sandbox", "--base-url", "http://127.0.0.1:1", "-c", "1"])
     #expect(both.status == 64 && both.stderr.contains("give either --sandbox or --base-url"), "\(both.stderr)")
-    // Left to the parser, with its messages: a bad choice, -c with a script, a missing value.
     let color = try Binary.run(["-c", "1", "--color", "sometimes"])
     #expect(color.status == 64 && color.stderr.contains("sometimes"), "\(color.stderr)")
     let script = try Binary.run(["-c", "1", "extra.nw"])
@@ -173,12 +172,24 @@ struct CommandLineTests {
     #expect(missing.status == 64 && missing.stderr.contains("--profile"), "\(missing.stderr)")
   }
 
-  @Test("shell completion scripts for bash, zsh and fish")
+  @Test("shell completion: the scripts ask the binary, which completes options, subcommands, help names and values")
   func completionScripts() throws {
     for shell in ["bash", "zsh", "fish"] {
       let output = try Binary.run(["--generate-completion-script", shell])
-      #expect(output.status == 0 && output.stdout.contains("nwsh"))
+      #expect(output.status == 0 && output.stdout.contains("nwsh --complete"))
     }
+    func complete(_ words: String...) throws -> [String] {
+      try Binary.run(["--complete", String(words.count - 1)] + words).stdout.split(separator: "\n").map(String.init)
+    }
+    #expect(try complete("--sa") == ["--sandbox"])
+    #expect(try complete("--sandbox", "jo") == ["journal", "__files__"])
+    #expect(try complete("help", "inv") == ["invite"])
+    #expect(try complete("journal", "--status", "").contains("unknown"))
+    #expect(try complete("journal", "--st") == ["--state", "--status"])
+    #expect(try complete("--color", "a") == ["always", "auto"])
+    // A script path: the shell completes file names.
+    #expect(try complete("").contains("__files__") && complete("").contains("reconcile"))
+    #expect(try complete("--state", "").contains("__files__"))
   }
 
   @Test("the man page is generated from the program: every option, subcommand, pipeline command and exit status")

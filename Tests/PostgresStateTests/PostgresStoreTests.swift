@@ -13,7 +13,10 @@ struct PostgresStoreTests {
     let server = try PostgresServer.start()
     defer { server.stop() }
     func store() throws -> PostgresStateStore {
-      try PostgresStateStore(url: URLComponents(string: server.url())!, password: server.password)
+      guard case .postgres(let address) = try StateLocation(parsing: server.url()).kind else {
+        throw StateLocationError(message: "not a PostgreSQL URL: \(server.url())")
+      }
+      return try PostgresStateStore(address: address, password: server.password)
     }
     try body(server, try store(), try store())
   }

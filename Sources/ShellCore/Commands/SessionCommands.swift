@@ -80,7 +80,7 @@ enum SessionCommands {
       return text
     }
     guard let text = session.helpText(for: name) else {
-      let known = session.commandNames + session.documentedFunctions + Array(Builtins.names)
+      let known = session.helpNames
       throw Diagnostic(
         .usage, "no command or function '\(name)'", at: range,
         hint: nearestName(to: name, in: known).map { "did you mean '\($0)'?" })
@@ -109,6 +109,9 @@ enum SessionCommands {
 }
 
 extension Session {
+  /// Every name ``helpText(for:)`` answers for: commands, documented functions, builtins.
+  public var helpNames: [String] { commandNames + documentedFunctions + Array(Builtins.names) }
+
   /// Help for `name`: a command (its usage, flags, examples), a function an embedder
   /// documented (`role`), or a jq builtin; a name that is both a command and a builtin
   /// (`map`, `skip`, `join`) gets both. Nil when `name` is none of these.

@@ -170,11 +170,11 @@ final class InviteStage: Stage {
     }
     let invitees = sending.map(\.item.invitee)
     let planIds = self.planIds
-    CrashPoints.reach("after-intent")
+    connection.environment.testHooks.reach(.afterIntent)
     let outcome = Result { () throws(NetworkedAPIError) in
       try waitFor { () async throws(NetworkedAPIError) in try await client.invite(invitees, planIds: planIds) }
     }
-    CrashPoints.reach("after-send")
+    connection.environment.testHooks.reach(.afterSend)
     var resolved: [(item: Pending, status: RowStatus, fields: [(String, Value)], journal: JournalOutcome)] = []
     switch outcome {
     case .success(let result):
@@ -220,7 +220,7 @@ final class InviteStage: Stage {
     }
     // Outcomes reach the journal before their results are printed.
     journal.record(resolved.map(\.journal))
-    CrashPoints.reach("after-outcome")
+    connection.environment.testHooks.reach(.afterOutcome)
     for entry in resolved {
       try emit(entry.item.row, status: entry.status, email: entry.item.invitee.email, entry.fields)
     }

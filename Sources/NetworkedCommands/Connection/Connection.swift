@@ -30,6 +30,8 @@ public struct NetworkedEnvironment: Sendable {
   /// The name the key's rate budget and journal are kept under with the key; nil: the base
   /// URL. The sandbox, served on a new port each run, is always `sandbox`.
   public var scopeName: String?
+  /// What a test may change from outside (``TestHooks``); none by default.
+  public var testHooks = TestHooks()
 
   /// The scope (key and place fingerprinted) this environment's state is kept under.
   public var scope: String? {

@@ -93,12 +93,3 @@ public struct ScaledClock: PacingClock {
     }
   }
 }
-
-/// The clock named by `NWSH_TEST_CLOCK`, for tests and benchmarks: `virtual` (a
-/// ``VirtualClock`` from now: with `--sandbox`, hours of rate windows pass at once) or
-/// `scaled:EPOCH:FACTOR` (a ``ScaledClock`` several processes can share). Nil otherwise.
-public func testClock(_ specification: String?) -> (any PacingClock)? {
-  guard let specification else { return nil }
-  if specification == "virtual" { return VirtualClock(start: Date().timeIntervalSince1970) }
-  return ScaledClock(specification: specification)
-}

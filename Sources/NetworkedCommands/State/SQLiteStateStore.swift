@@ -59,8 +59,8 @@ public final class SQLiteStateStore: StateStore {
   /// Opens a `.file` location; a database URL needs a program built with its store (nwsh has
   /// PostgreSQL), so here it is an error.
   @Sendable public static func openStore(_ location: StateLocation) throws -> any StateStore {
-    switch location {
-    case .file(let path): return try SQLiteStateStore(path: path)
+    switch location.kind {
+    case .sqlite(let path): return try SQLiteStateStore(path: path)
     case .postgres: throw StateLocationError(message: "this program keeps its state in SQLite files only")
     }
   }

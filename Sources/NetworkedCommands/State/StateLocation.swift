@@ -1,0 +1,279 @@
+public import Foundation
+
+/// Where the state lives, from `--state`, `NWSH_STATE` or the profile: a SQLite file, or a
+/// PostgreSQL database, with the parameters every store shares (the claim lease).
+///
+/// Anything with `://` is a URL, and a URL that does not parse is an error, never a file name:
+/// `postgres://nwsh@db:5543x/nwsh` must not quietly become a SQLite file in the working
+/// directory. Messages show a location through ``description`` (or ``masked(_:)`` for text that
+/// did not parse), which never shows a password.
+public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
+  /// The kind of store and its address.
+  public enum Kind: Sendable, Equatable {
+    /// A SQLite database file.
+    case sqlite(path: String)
+    /// A PostgreSQL database.
+    case postgres(PostgresAddress)
+  }
+
+  /// The store and its address.
+  public var kind: Kind
+  /// How long a claim or a request in flight stands for other hosts without being renewed, in
+  /// seconds (`?lease=SECONDS`). A live process renews what it holds every quarter of this;
+  /// after a crash its people are free again (or in doubt) once it runs out.
+  public var lease: Double
+
+  /// The lease when the location names none: ten minutes.
+  public static let defaultLease = 600.0
+  /// The shortest lease accepted: renewals every quarter of it must stay well apart.
+  public static let minimumLease = 2.0
+
+  /// A SQLite file at `path` with the default lease.
+  public static func file(_ path: String) -> StateLocation {
+    StateLocation(kind: .sqlite(path: path), lease: defaultLease)
+  }
+
+  /// A location of `kind` with `lease`.
+  public init(kind: Kind, lease: Double = StateLocation.defaultLease) {
+    self.kind = kind
+    self.lease = lease
+  }
+
+  /// The SQLite file's path, if the state is in one.
+  public var path: String? {
+    if case .sqlite(let path) = kind { return path }
+    return nil
+  }
+
+  /// Reads a location: a path; `file:///path?lease=SECONDS`; or
+  /// `postgres://user@host:port/database?sslmode=…&sslrootcert=…&reconnect=…&lease=…`
+  /// (`postgresql://` too). Throws, naming the problem without any password, for a URL that
+  /// does not parse, an unsupported scheme, an unknown or malformed parameter, or a password
+  /// whose reserved characters are not percent-encoded.
+  public init(parsing text: String) throws(StateLocationError) {
+    guard !text.isEmpty else { throw StateLocationError(message: "the state location is empty") }
+    let lowered = text.lowercased()
+    guard let separator = text.range(of: "://") else {
+      if lowered.hasPrefix("postgres:") || lowered.hasPrefix("postgresql:") || lowered.hasPrefix("file:") {
+        throw StateLocationError(
+          message: "\(Self.masked(text)) looks like a URL without its //: write postgres://user@host:port/database")
+      }
+      self = .file(text)
+      return
+    }
+    let scheme = lowered[..<separator.lowerBound]
+    let shown = Self.masked(text)
+    switch scheme {
+    case "postgres", "postgresql": try self.init(postgres: text, shown: shown)
+    case "file": try self.init(file: text, shown: shown)
+    default:
+      throw StateLocationError(
+        message: "\(shown): unsupported scheme \(scheme)://; the state is a SQLite file (a path or file://) "
+          + "or a PostgreSQL database (postgres://user@host:port/database)")
+    }
+  }
+
+  private init(file text: String, shown: String) throws(StateLocationError) {
+    guard let components = URLComponents(string: text), components.host ?? "" == "" else {
+      throw StateLocationError(message: "\(shown): a file URL is file:///absolute/path (no host)")
+    }
+    let path = components.path
+    guard path.hasPrefix("/"), path.count > 1 else {
+      throw StateLocationError(message: "\(shown): a file URL needs an absolute path: file:///path/state.sqlite")
+    }
+    var parameters = try Parameters(components, shown: shown, known: ["lease"])
+    self.init(kind: .sqlite(path: path), lease: try parameters.lease())
+    try parameters.finish()
+  }
+
+  private init(postgres text: String, shown: String) throws(StateLocationError) {
+    let hint =
+      "a password with @ / : ? # or % in it must be percent-encoded (%40 %2F %3A %3F %23 %25), "
+      + "or given in PGPASSWORD instead"
+    let afterScheme = text[text.range(of: "://")!.upperBound...]
+    let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+    let authority = afterScheme[..<authorityEnd]
+    // An @ after the host part, or two in it, is almost always a password with an unencoded
+    // @ or /: the host would be part of the password.
+    if afterScheme[authorityEnd...].contains("@") || authority.filter({ $0 == "@" }).count > 1 {
+      throw StateLocationError(message: "\(shown): the URL has an @ where its host should be; \(hint)")
+    }
+    guard let components = URLComponents(string: text) else {
+      let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+      if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
+        let port = hostPort[hostPort.index(after: colon)...]
+        if port.isEmpty || !port.allSatisfy(\.isNumber) {
+          throw StateLocationError(message: "\(shown): the port \"\(port)\" is not a number")
+        }
+      }
+      throw StateLocationError(message: "\(shown): not a valid URL (\(hint))")
+    }
+    guard let host = components.host, !host.isEmpty else {
+      throw StateLocationError(message: "\(shown): the URL names no host (postgres://user@host:port/database)")
+    }
+    if let port = components.port, !(1...65535).contains(port) {
+      throw StateLocationError(message: "\(shown): the port \(port) is out of range")
+    }
+    let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+    if database.contains("/") {
+      throw StateLocationError(message: "\(shown): the database name \"\(database)\" has a / in it; \(hint)")
+    }
+    var parameters = try Parameters(
+      components, shown: shown, known: ["sslmode", "sslrootcert", "reconnect", "lease"])
+    let sslMode: PostgresAddress.SSLMode
+    switch parameters.take("sslmode") ?? "prefer" {
+    case "disable": sslMode = .disable
+    case "prefer", "allow": sslMode = .prefer
+    case "require", "verify-ca", "verify-full": sslMode = .require
+    case let other:
+      throw StateLocationError(message: "\(shown): sslmode=\(other): use disable, prefer or require")
+    }
+    let address = PostgresAddress(
+      host: host, port: components.port ?? 5432, user: components.user.flatMap { $0.isEmpty ? nil : $0 },
+      password: components.password, database: database.isEmpty ? nil : database, sslMode: sslMode,
+      sslRootCertificate: parameters.take("sslrootcert"),
+      reconnect: try parameters.seconds("reconnect", least: 0) ?? PostgresAddress.defaultReconnect)
+    self.init(kind: .postgres(address), lease: try parameters.lease())
+    try parameters.finish()
+  }
+
+  /// For messages: the path, or the URL with any password shown as `***`.
+  public var description: String {
+    var query: [String] = []
+    let address: String
+    switch kind {
+    case .sqlite(let path):
+      guard lease != Self.defaultLease else { return path }
+      address = "file://" + path
+    case .postgres(let postgres):
+      address = postgres.description
+      if postgres.sslMode != .prefer { query.append("sslmode=\(postgres.sslMode.rawValue)") }
+      if let roots = postgres.sslRootCertificate { query.append("sslrootcert=\(roots)") }
+      if postgres.reconnect != PostgresAddress.defaultReconnect {
+        query.append("reconnect=\(Self.number(postgres.reconnect))")
+      }
+    }
+    if lease != Self.defaultLease { query.append("lease=\(Self.number(lease))") }
+    return query.isEmpty ? address : address + "?" + query.joined(separator: "&")
+  }
+
+  private static func number(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+  }
+
+  /// `text` with anything that may be a password shown as `***`: for a URL, everything
+  /// between the user name and the last `@` (so an unencoded `@` or `/` in a password
+  /// shows no part of it). Text without `://` is returned as it is.
+  public static func masked(_ text: String) -> String {
+    guard let at = text.range(of: "@", options: .backwards) else { return text }
+    guard let separator = text.range(of: "://"), at.lowerBound >= separator.upperBound else {
+      // `scheme:user:password@host` (the // forgotten): everything between the scheme and the @.
+      guard let colon = text.firstIndex(of: ":"), colon < at.lowerBound,
+        text[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
+      else { return text }
+      return text[...colon] + "***" + text[at.lowerBound...]
+    }
+    let userInfo = text[separator.upperBound..<at.lowerBound]
+    guard let colon = userInfo.firstIndex(of: ":") else {
+      // No colon: a user name only, unless it is a password with a / in it.
+      if userInfo.contains("/") { return text[..<separator.upperBound] + "***" + text[at.lowerBound...] }
+      return text
+    }
+    return text[..<colon] + ":***" + text[at.lowerBound...]
+  }
+
+  /// The URL's query parameters, each taken once; anything not taken is an error.
+  private struct Parameters {
+    var values: [String: String] = [:]
+    let shown: String
+    let known: [String]
+
+    init(_ components: URLComponents, shown: String, known: [String]) throws(StateLocationError) {
+      self.shown = shown
+      self.known = known
+      for item in components.queryItems ?? [] {
+        guard known.contains(item.name) else {
+          throw StateLocationError(
+            message: "\(shown): unknown parameter \(item.name)=; the parameters are "
+              + known.joined(separator: ", "))
+        }
+        guard values[item.name] == nil else {
+          throw StateLocationError(message: "\(shown): \(item.name)= is given twice")
+        }
+        values[item.name] = item.value ?? ""
+      }
+    }
+
+    mutating func take(_ name: String) -> String? { values.removeValue(forKey: name) }
+
+    mutating func seconds(_ name: String, least: Double) throws(StateLocationError) -> Double? {
+      guard let text = take(name) else { return nil }
+      guard let value = Double(text), value.isFinite, value >= least else {
+        throw StateLocationError(
+          message: "\(shown): \(name)=\(text) must be a number of seconds, at least \(StateLocation.number(least))")
+      }
+      return value
+    }
+
+    mutating func lease() throws(StateLocationError) -> Double {
+      try seconds("lease", least: StateLocation.minimumLease) ?? StateLocation.defaultLease
+    }
+
+    func finish() throws(StateLocationError) {
+      if let name = values.keys.sorted().first {
+        throw StateLocationError(message: "\(shown): parameter \(name)= does not apply here")
+      }
+    }
+  }
+}
+
+/// A PostgreSQL server and database, as a state URL names them.
+public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
+  /// How the connection is encrypted (the certificate is always verified when TLS is used).
+  public enum SSLMode: String, Sendable, Equatable {
+    /// Plain TCP.
+    case disable
+    /// TLS when the server offers it.
+    case prefer
+    /// TLS or nothing.
+    case require
+  }
+
+  /// The server's host name or address.
+  public var host: String
+  /// Its port.
+  public var port: Int
+  /// The role to connect as (nil: the `USER` environment variable, else `postgres`).
+  public var user: String?
+  /// The password in the URL, percent-decoded (nil: `PGPASSWORD` or none).
+  public var password: String?
+  /// The database (nil: the user's name).
+  public var database: String?
+  /// TLS.
+  public var sslMode: SSLMode
+  /// A CA file to verify the server's certificate against, instead of the system's roots.
+  public var sslRootCertificate: String?
+  /// How long a run waits for a lost database before it gives up (`?reconnect=SECONDS`).
+  public var reconnect: Double
+
+  /// Thirty seconds.
+  public static let defaultReconnect = 30.0
+
+  /// `postgres://user:***@host:port/database`: never the password.
+  public var description: String {
+    var text = "postgres://"
+    if let user { text += user + (password != nil ? ":***" : "") + "@" }
+    let shownHost = host.contains(":") ? "[\(host)]" : host
+    return text + "\(shownHost):\(port)/" + (database ?? "")
+  }
+}
+
+/// A state location that cannot be used.
+public struct StateLocationError: Error, CustomStringConvertible {
+  /// What is wrong, for the user.
+  public var message: String
+  /// Creates an error.
+  public init(message: String) { self.message = message }
+  /// The message.
+  public var description: String { message }
+}

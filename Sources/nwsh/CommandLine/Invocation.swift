@@ -1,0 +1,162 @@
+import ShellCore
+
+/// A command line, read: which subcommand, the options given, and the other words.
+///
+/// One reader for every form: `nwsh -c PROGRAM`, `nwsh SCRIPT ARGS…`, `nwsh COMMAND …`. An
+/// option is recognised wherever it stands before `--` (before or after a script name, before
+/// or after a subcommand) and must apply to the subcommand; everything after `--` is a word.
+/// Nothing here has side effects: reading files (`--rawfile`) and starting servers happen later.
+struct Invocation: Sendable {
+  /// The subcommand (`run` unless a word names another).
+  var subcommand: Subcommand
+  /// The options, in the order given.
+  var options: ParsedOptions
+  /// The words that are not options or their values, after the subcommand's name: for `run`,
+  /// the script and its arguments; for `help`, the names; for `state`, `check`.
+  var words: [Word]
+
+  /// A word and how jq's `--args` / `--jsonargs` (whichever came last before it) say to read it.
+  struct Word: Sendable, Equatable {
+    /// As given.
+    var text: String
+    /// nil before any `--args`/`--jsonargs`.
+    var mode: Option?
+    /// Given after `--`: never an option, never a subcommand.
+    var literal = false
+  }
+
+  /// Reads `arguments` (without the program's name).
+  static func read(_ arguments: [String]) throws(UsageError) -> Invocation {
+    var options = ParsedOptions()
+    var words: [Word] = []
+    var mode: Option?
+    var index = 0
+    var literal = false
+    while index < arguments.count {
+      let argument = arguments[index]
+      index += 1
+      if literal || !Self.looksLikeOption(argument) {
+        words.append(Word(text: argument, mode: mode, literal: literal))
+        continue
+      }
+      if argument == "--" {
+        literal = true
+        continue
+      }
+      var name = argument
+      var inline: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        inline = String(argument[argument.index(after: equals)...])
+      }
+      guard let option = Option.named(name) else {
+        throw UsageError.unknown(option: name)
+      }
+      var values: [String] = []
+      if let inline {
+        guard option.valueNames.count == 1 else {
+          throw UsageError(
+            option.valueNames.isEmpty
+              ? "\(option.rawValue) takes no value (got \(argument))"
+              : "\(option.rawValue) takes \(option.valueNames.count) values: \(option.label)")
+        }
+        values = [inline]
+      } else {
+        for valueName in option.valueNames {
+          guard index < arguments.count else {
+            throw UsageError("\(option.rawValue) needs a value: \(option.label)", hint: "missing \(valueName)")
+          }
+          values.append(arguments[index])
+          index += 1
+        }
+      }
+      try options.add(option, values)
+      if option == .args || option == .jsonargs { mode = option }
+    }
+    // The subcommand: the first word, when it names one (a script by that name is ./NAME).
+    var subcommand = Subcommand.run
+    if let first = words.first, !first.literal, let named = Subcommand(rawValue: first.text) {
+      subcommand = named
+      words.removeFirst()
+    }
+    for option in options.given where !option.subcommands.contains(subcommand) {
+      throw UsageError.misplaced(option, in: subcommand)
+    }
+    return Invocation(subcommand: subcommand, options: options, words: words)
+  }
+
+  /// Whether `argument` is read as an option: it starts with `-`, and is not `-` alone (stdin)
+  /// or a negative number (a script's argument).
+  static func looksLikeOption(_ argument: String) -> Bool {
+    guard argument.hasPrefix("-"), argument != "-" else { return false }
+    return Double(argument) == nil
+  }
+}
+
+/// The options of an ``Invocation``: each with the values it was given, in order.
+struct ParsedOptions: Sendable {
+  /// Each occurrence, in order.
+  private(set) var occurrences: [(option: Option, values: [String])] = []
+
+  /// Records one occurrence; a second of one that is not repeatable is an error unless it says
+  /// the same.
+  mutating func add(_ option: Option, _ values: [String]) throws(UsageError) {
+    if !option.repeatable, let earlier = occurrences.first(where: { $0.option == option }) {
+      guard earlier.values == values else {
+        throw UsageError("\(option.rawValue) is given twice, with different values")
+      }
+      return
+    }
+    occurrences.append((option, values))
+  }
+
+  /// The options given, each once, in order.
+  var given: [Option] {
+    var seen: Set<Option> = []
+    return occurrences.map(\.option).filter { seen.insert($0).inserted }
+  }
+
+  /// Whether `option` was given.
+  func has(_ option: Option) -> Bool { occurrences.contains { $0.option == option } }
+
+  /// The value of a single-valued option, if given.
+  func value(_ option: Option) -> String? { occurrences.first { $0.option == option }?.values.first }
+}
+
+/// A command line nwsh cannot run: exit 64 with the message and a hint.
+struct UsageError: Error, Sendable, CustomStringConvertible {
+  /// What is wrong.
+  var message: String
+  /// What to do instead.
+  var hint: String?
+
+  init(_ message: String, hint: String? = nil) {
+    self.message = message
+    self.hint = hint
+  }
+
+  var description: String { message + (hint.map { "\n  (\($0))" } ?? "") }
+
+  /// An option nwsh does not have.
+  static func unknown(option name: String) -> UsageError {
+    let nearest = nearestSpelling(name)
+    return UsageError(
+      "unknown option \(name)" + (nearest.map { " (did you mean \($0)?)" } ?? ""),
+      hint: "to pass it to a script as an argument, write it after --: nwsh SCRIPT -- \(name)")
+  }
+
+  /// An option given to a subcommand it does not apply to.
+  static func misplaced(_ option: Option, in subcommand: Subcommand) -> UsageError {
+    let places = Subcommand.allCases.filter { option.subcommands.contains($0) }.map {
+      $0 == .run ? "nwsh [-c PROGRAM | SCRIPT]" : "nwsh \($0.rawValue)"
+    }
+    let name = subcommand == .run ? "running a program" : "nwsh \(subcommand.rawValue)"
+    return UsageError(
+      "\(option.rawValue) does not apply to \(name)",
+      hint: "it is for " + places.joined(separator: ", "))
+  }
+
+  private static func nearestSpelling(_ name: String) -> String? {
+    nearestName(to: name, in: Option.spellings.filter { $0.hasPrefix("--") == name.hasPrefix("--") })
+  }
+}

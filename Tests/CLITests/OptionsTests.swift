@@ -1,0 +1,185 @@
+import Foundation
+import NetworkedSimulator
+import TestSupport
+import Testing
+
+/// An option means the same wherever the user writes it: before or after a script name,
+/// before or after a subcommand. It is honoured where it applies and refused (exit 64) where it
+/// does not; it never becomes an argument.
+@Suite("options mean what they say, wherever they stand (binary)")
+struct OptionsTests {
+  /// Every spelling of every option the binary knows, from its own table (through the
+  /// completion it offers), so a new option is swept without editing this test.
+  static func allOptions() throws -> [String] {
+    var all: Set<String> = []
+    for command in ["", "sandbox", "login", "whoami", "journal", "reconcile", "state", "help"] {
+      let words = command.isEmpty ? ["0", "-"] : ["1", command, "-"]
+      let output = try Binary.run(["--complete"] + words)
+      all.formUnion(output.stdout.split(separator: "\n").map(String.init))
+    }
+    return all.sorted()
+  }
+
+  /// The words an option takes in the sweep (harmless values).
+  static func values(for option: String, script: String, home: String) -> [String] {
+    switch option {
+    case "-c": ["$ARGS.positional"]
+    case "--color": ["never"]
+    case "--base-url": ["http://127.0.0.1:9"]
+    case "--profile": ["sweep"]
+    case "--api-key-file", "--passwords": [home + "/missing"]
+    case "--state": [home + "/state.sqlite"]
+    case "--arg": ["x", "1"]
+    case "--argjson": ["x", "1"]
+    case "--rawfile", "--slurpfile": ["x", script]
+    case "--run": ["no-such-run"]
+    case "--status": ["invited"]
+    case "--port": ["0"]
+    case "--rate-limits": ["none"]
+    default: []
+    }
+  }
+
+  @Test("every option before and after a script name and a subcommand: honoured or refused, never an argument")
+  func sweep() throws {
+    let home = temporaryDirectory("sweep")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let script = home + "/show.nw"
+    try "$ARGS.positional\n".write(toFile: script, atomically: true, encoding: .utf8)
+    let options = try Self.allOptions()
+    #expect(options.count >= 30, "\(options)")
+    #expect(options.contains("--dry-run") && options.contains("--sandbox") && options.contains("--state"))
+    let environment = [
+      "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config", "NETWORKED_API_KEY": "",
+      "NWSH_STATE": "",
+    ]
+    // Each form: the words before the option's place, between, and after.
+    let forms: [(name: String, head: [String], tail: [String])] = [
+      ("script", [script], ["plain"]),
+      ("program", ["-c", "$ARGS.positional", "--args"], ["plain"]),
+      ("sandbox", ["sandbox", "--reset"], []),
+      ("login", ["login", "--no-verify"], []),
+      ("whoami", ["whoami"], []),
+      ("journal", ["journal", "--sandbox"], []),
+      ("reconcile", ["reconcile", "--sandbox", "--dry-run"], []),
+      ("state", ["state", "check"], []),
+    ]
+    var runs: [(label: String, arguments: [String], option: String)] = []
+    for option in options {
+      let words = [option] + Self.values(for: option, script: script, home: home)
+      for form in forms {
+        runs.append(("\(option) before \(form.name)", words + form.head + form.tail, option))
+        runs.append(("\(option) after \(form.name)", form.head + words + form.tail, option))
+      }
+    }
+    let outputs = Locked<[Int: Binary.Output]>([:])
+    let argumentLists = runs.map(\.arguments)
+    DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+      let output = try? Binary.run(argumentLists[index], stdin: "", environment: environment)
+      outputs.withLock { $0[index] = output }
+    }
+    for (index, run) in runs.enumerated() {
+      let output = try #require(outputs.withLock { $0[index] }, "\(run.label)")
+      // Never an argument: not in $ARGS.positional, not refused as a word.
+      #expect(!output.stdout.contains("\"\(run.option)\""), "\(run.label): \(output.stdout)")
+      #expect(!output.stderr.contains("takes no argument \(run.option)"), "\(run.label): \(output.stderr)")
+      #expect(!output.stderr.contains("cannot read script"), "\(run.label): \(output.stderr)")
+      #expect(!output.stderr.contains("unknown option"), "\(run.label): \(output.stderr)")
+      // Refused where it does not apply: a usage error that says so.
+      if output.stderr.contains("does not apply to") {
+        #expect(output.status == 64, "\(run.label)")
+      }
+    }
+  }
+
+  @Test("--dry-run after the script name plans every row and sends nothing")
+  func dryRunAfterScript() async throws {
+    let home = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let script = home + "/onboard.nw"
+    try "open $ARGS.positional[0] | map {name, email, tagId: \"69baa36beddb9f0012fdf101\"} | invite\n".write(
+      toFile: script, atomically: true, encoding: .utf8)
+    let csv = home + "/export.csv"
+    try ("name,email\n" + (0..<30).map { "P \($0),p\($0)@example.org" }.joined(separator: "\n") + "\n").write(
+      toFile: csv, atomically: true, encoding: .utf8)
+    var configuration = SimulatorConfiguration(apiKey: "options-key-1")
+    configuration.rateWindows = []
+    try await NetworkedSimulator.with(configuration) { simulator in
+      let environment = ["NETWORKED_API_KEY": "options-key-1", "XDG_STATE_HOME": home]
+      for arguments in [
+        ["--base-url", simulator.baseURL, script, csv, "--dry-run"],
+        [script, "--base-url", simulator.baseURL, csv, "--dry-run"],
+        [script, csv, "--dry-run", "--base-url", simulator.baseURL],
+      ] {
+        let output = try Binary.run(arguments, environment: environment)
+        let lines = output.stdout.split(separator: "\n")
+        #expect(output.status == 0, "\(arguments): \(output.stderr)")
+        #expect(lines.count == 30 && lines.allSatisfy { $0.contains(#""status":"planned""#) }, "\(output.stdout)")
+      }
+      #expect(simulator.ledger.isEmpty, "nothing was sent")
+      // A typo of an option after the script is refused, and nothing is sent either.
+      let typo = try Binary.run(["--base-url", simulator.baseURL, script, csv, "--dryrun"], environment: environment)
+      #expect(typo.status == 64 && typo.stderr.contains("did you mean --dry-run?"), "\(typo.stderr)")
+      #expect(typo.stderr.contains("write it after --"))
+      #expect(simulator.ledger.isEmpty)
+      // After --, words are the script's, whatever they look like.
+      let literal = try Binary.run(
+        ["--base-url", simulator.baseURL, "--dry-run", script, csv, "--", "--dry-run"], environment: environment)
+      #expect(literal.status == 0 && simulator.ledger.isEmpty, "\(literal.stderr)")
+    }
+  }
+
+  @Test("global options before a subcommand: nwsh --sandbox journal --runs")
+  func optionsBeforeSubcommand() throws {
+    let home = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let environment = ["XDG_STATE_HOME": home, "NWSH_TEST_CLOCK": "virtual", "NETWORKED_API_KEY": ""]
+    let invite = try Binary.run(
+      ["--sandbox", "-c", #"{name: "Ada", email: "ada@example.org", tagId: role("Member")} | invite"#],
+      environment: environment)
+    #expect(invite.status == 0 && invite.stdout.contains(#""status":"invited""#), "\(invite.stderr)")
+    for arguments in [
+      ["--sandbox", "journal", "--runs"], ["journal", "--sandbox", "--runs"], ["journal", "--runs", "--sandbox"],
+    ] {
+      let output = try Binary.run(arguments, environment: environment)
+      #expect(output.status == 0, "\(arguments): \(output.stderr)")
+      #expect(output.stdout.contains(#""invited":1"#), "\(arguments): \(output.stdout)")
+    }
+    let misplaced = try Binary.run(["--strict", "journal"], environment: environment)
+    #expect(misplaced.status == 64 && misplaced.stderr.contains("--strict does not apply to nwsh journal"))
+  }
+
+  @Test("a state location with a typo is a usage error that names it without the password; nothing is created")
+  func stateLocationTypos() throws {
+    let home = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let work = home + "/work"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    let password = "Sup3rSecretPW"
+    let cases: [(url: String, says: String)] = [
+      ("postgres://nwsh:\(password)@127.0.0.1:5543x/postgres", "is not a number"),
+      ("postgres://nwsh:\(password)@db@127.0.0.1:5543/postgres", "must be percent-encoded"),
+      ("postgres://nwsh:\(password)/x@127.0.0.1:5543/postgres", "must be percent-encoded"),
+      ("postgres://nwsh:\(password)@127.0.0.1:5543/postgres?sslmod=require", "unknown parameter sslmod"),
+      ("postgres://nwsh:\(password)@127.0.0.1:5543/postgres?lease=soon", "lease=soon"),
+      ("postgress://nwsh:\(password)@127.0.0.1:5543/postgres", "unsupported scheme"),
+      ("postgres:nwsh:\(password)@127.0.0.1/postgres", "without its //"),
+      ("file://relative/state.sqlite", "file:///"),
+    ]
+    for (url, says) in cases {
+      for command in [["state", "check"], ["-c", "1"], ["journal"]] {
+        let output = try runProcess(
+          "/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", work, Binary.path] + command,
+          environment: ["NWSH_STATE": url, "XDG_STATE_HOME": home + "/state"])
+        #expect(output.status == 64, "\(url) \(command): \(output.status) \(output.stderr)")
+        #expect(output.stderr.contains(says), "\(url): \(output.stderr)")
+        #expect(!(output.stdout + output.stderr).contains(password), "\(url): \(output.stdout) \(output.stderr)")
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty, "nothing created where nwsh ran")
+    #expect(!FileManager.default.fileExists(atPath: home + "/state"), "no state directory either")
+    // On the command line a password is refused outright, without being shown.
+    let argv = try Binary.run(["--state", "postgres://nwsh:\(password)@127.0.0.1:1/x", "state", "check"])
+    #expect(argv.status == 64 && !argv.stderr.contains(password) && argv.stderr.contains("PGPASSWORD"))
+  }
+}
