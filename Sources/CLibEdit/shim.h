@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef char *(*nwsh_prompt_fn)(EditLine *);
 typedef unsigned char (*nwsh_command_fn)(EditLine *, int);
@@ -57,15 +58,42 @@ static inline void nwsh_history_clear(History *h) {
 static inline void nwsh_set_locale(void) { setlocale(LC_CTYPE, ""); }
 static inline FILE *nwsh_stdout(void) { return stdout; }
 
-/// Installs `handler` for `signal` without SA_RESTART, so a blocking read (el_gets) returns
-/// with EINTR when it fires.
-static inline int nwsh_install_signal_handler(int signal, void (*handler)(int)) {
+/// Where SIGINT and SIGTERM go while the shell runs: an atomic flag set to 1, and a byte
+/// written to a descriptor that wakes whoever waits (both async-signal-safe).
+/// (Kept in function-local statics: a header's own globals do not survive Swift's import.)
+static inline int **nwsh_interrupt_flag_slot(void) {
+  static int *flag;
+  return &flag;
+}
+static inline int *nwsh_interrupt_descriptor_slot(void) {
+  static int descriptor = -1;
+  return &descriptor;
+}
+
+static inline void nwsh_interrupt_handler(int signal) {
+  (void)signal;
+  int *flag = *nwsh_interrupt_flag_slot();
+  int descriptor = *nwsh_interrupt_descriptor_slot();
+  if (flag) __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+  if (descriptor >= 0) {
+    char byte = 1;
+    ssize_t ignored = write(descriptor, &byte, 1);
+    (void)ignored;
+  }
+}
+
+/// Routes SIGINT and SIGTERM to `flag` and `descriptor`, without SA_RESTART, so a blocking
+/// read returns with EINTR when one arrives.
+static inline int nwsh_route_interrupts(int *flag, int descriptor) {
+  *nwsh_interrupt_flag_slot() = flag;
+  *nwsh_interrupt_descriptor_slot() = descriptor;
   struct sigaction action;
   memset(&action, 0, sizeof action);
-  action.sa_handler = handler;
+  action.sa_handler = nwsh_interrupt_handler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;
-  return sigaction(signal, &action, NULL);
+  if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+  return sigaction(SIGTERM, &action, NULL);
 }
 
 #endif

@@ -71,10 +71,11 @@ public final class REPL {
   /// Runs until Ctrl-D (or `exit`); returns the status of the last statement (0 on Ctrl-D).
   @discardableResult
   public func run() -> ExitStatus {
-    InterruptRouting.install(flag: session.interruption.signalFlag)
+    InterruptRouting.install(flag: session.interruption.signalFlag, descriptor: session.interruption.wakeDescriptor)
     if let editor = reader as? LineEditor {
       let interruption = session.interruption
       editor.isInterrupted = { interruption.isSet }
+      editor.interruptDescriptor = interruption.readableDescriptor
     }
     var pending = ""
     while true {

@@ -38,7 +38,10 @@ public final class LineEditor {
   private var cancelled = false
   /// Called on TAB with the text before the cursor.
   public var complete: ((String) -> Completion)?
-  /// Polled while waiting for a key: true cancels the line (a SIGINT may be delivered to any
+  /// A descriptor that becomes readable when the line must be cancelled (an interrupt), waited
+  /// on together with the keyboard.
+  public var interruptDescriptor: Int32 = -1
+  /// Checked while waiting for a key: true cancels the line (a SIGINT may be delivered to any
   /// thread, so the read is not reliably interrupted; the handler sets a flag instead).
   public var isInterrupted: () -> Bool = { false }
 
@@ -116,10 +119,11 @@ public final class LineEditor {
   /// Reads one UTF-8 encoded character from standard input.
   private func readCharacter(into out: UnsafeMutablePointer<wchar_t>) -> Int32 {
     func byte() -> Int32? {
-      var waiting = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-      while poll(&waiting, 1, 50) == 0 {
-        if isInterrupted() { return -1 }
-      }
+      var waiting = [
+        pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: interruptDescriptor, events: Int16(POLLIN), revents: 0),
+      ]
+      while !isInterrupted() && poll(&waiting, 2, -1) <= 0 {}
       if isInterrupted() { return -1 }
       var value: UInt8 = 0
       let got = Glibc.read(0, &value, 1)
@@ -176,16 +180,12 @@ public final class LineEditor {
   }
 }
 
-/// Routes SIGINT to flags instead of killing the process: the prompt cancels its line, a
-/// running pipeline stops at the next row. Installed without SA_RESTART so `el_gets` returns.
+/// Routes SIGINT and SIGTERM to the session's interruption instead of killing the process: the
+/// prompt cancels its line, a running pipeline stops at the next row, and every wait wakes.
+/// Installed without SA_RESTART so a blocking read returns.
 public enum InterruptRouting {
-  // Threading: written once before the handler is installed, then only read (by the handler).
-  nonisolated(unsafe) private static var flag: UnsafeMutablePointer<Atomic<Int32>>?
-
-  /// Sends SIGINT (and SIGTERM) to `flag` (an atomic store of 1) from now on.
-  public static func install(flag: UnsafeMutablePointer<Atomic<Int32>>) {
-    Self.flag = flag
-    let handler: @convention(c) (Int32) -> Void = { _ in InterruptRouting.flag?.pointee.store(1, ordering: .releasing) }
-    _ = nwsh_install_signal_handler(SIGINT, handler)
+  /// Sends SIGINT and SIGTERM to `flag` (an atomic store of 1) and a byte to `descriptor`.
+  public static func install(flag: UnsafeMutablePointer<Atomic<Int32>>, descriptor: Int32) {
+    _ = nwsh_route_interrupts(UnsafeMutableRawPointer(flag).assumingMemoryBound(to: Int32.self), descriptor)
   }
 }

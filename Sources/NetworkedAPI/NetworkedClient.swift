@@ -55,7 +55,8 @@ public struct NetworkedClient: Sendable {
       method: .post, path: Paths.addUser,
       headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
       body: Array(FormEncoding.encode(user.formFields).utf8))
-    let (data, _) = try await call(request, expecting: JSONValue.self)
+    let (data, message) = try await call(request, expecting: JSONValue.self)
+    if AddUserResult.saysAlreadyDone(message), let message { return .alreadyDone(message: message) }
     switch user.method {
     case .direct:
       return .added

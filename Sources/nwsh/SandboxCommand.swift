@@ -9,7 +9,7 @@ import Synchronization
 enum SandboxCommand {
   /// Where the sandbox's community is kept.
   static func communityFile(_ variables: [String: String]) -> String {
-    ((SQLiteStateStore.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
+    ((StateLocation.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
       .appendingPathComponent("sandbox.json")
   }
 
@@ -66,7 +66,7 @@ enum SandboxCommand {
     var forgotten = 0
     if state.location.path.map({ FileManager.default.fileExists(atPath: $0) }) ?? true {
       let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: scopeName)
-      forgotten = try StateWiring.opener(password: state.password)(state.location).forget(scope: scope)
+      forgotten = try StateWiring.opener(password: state.password)(state.location, nil).forget(scope: scope)
     }
     FileHandle.standardError.write(
       Data(

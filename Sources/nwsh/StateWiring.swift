@@ -20,7 +20,7 @@ enum StateWiring {
       argument.map { ($0, "--state") } ?? variables["NWSH_STATE"].flatMap { $0.isEmpty ? nil : ($0, "NWSH_STATE") }
       ?? profile.map { ($0, "the profile's state") }
     guard let given else {
-      return (.file(SQLiteStateStore.defaultPath(environment: variables)), nil)
+      return (.file(StateLocation.defaultPath(environment: variables)), nil)
     }
     let location: StateLocation
     do {
@@ -38,11 +38,12 @@ enum StateWiring {
   }
 
   /// The opener for an environment: SQLite files, and PostgreSQL with `password`.
-  static func opener(password: String?) -> @Sendable (StateLocation) throws -> any StateStore {
-    { location in
+  static func opener(password: String?) -> StateOpener {
+    { location, interruption in
       switch location.kind {
-      case .sqlite: return try SQLiteStateStore.openStore(location)
-      case .postgres(let address): return try PostgresStateStore(address: address, password: password)
+      case .sqlite: return try StateStore.open(location)
+      case .postgres(let address):
+        return try PostgresStore.open(address, password: password, lease: location.lease, interruption: interruption)
       }
     }
   }
@@ -63,12 +64,10 @@ enum StateCommand {
     let started = DispatchTime.now().uptimeNanoseconds
     var fields: [(String, Value)] = [("state", .string(environment.state.description))]
     do {
-      let store = try environment.openState(environment.state)
-      switch store {
-      case let postgres as PostgresStateStore:
-        let (schema, server) = try postgres.check()
+      let store = try environment.openState(environment.state, nil)
+      if let (schema, server) = try PostgresStore.check(store) {
         fields += [("kind", .string("postgresql")), ("schema", .number(Double(schema))), ("server", .string(server))]
-      default:
+      } else {
         fields += [("kind", .string("sqlite"))]
       }
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6

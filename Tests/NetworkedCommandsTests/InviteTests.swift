@@ -302,9 +302,9 @@ final class InterruptingClock: PacingClock, @unchecked Sendable {
   var interruption: Interruption?
   init(base: VirtualClock) { self.base = base }
   var now: Double { base.now }
-  func sleep(until deadline: Double, shouldStop: @escaping @Sendable () -> Bool) async throws {
-    interruption?.set()
-    try await base.sleep(until: deadline, shouldStop: shouldStop)
+  func wait(until deadline: Double, interruption: Interruption) throws {
+    self.interruption?.set()
+    try base.wait(until: deadline, interruption: interruption)
   }
 }
 

@@ -139,14 +139,14 @@ struct JournalTests {
     try await Harness.run { h in
       let run = try h.session(stdin: inviteRows(40))
       // Fill the database's room: the next page it needs is refused, as on a full disk.
-      try #require(run.connection.pacer().store as? SQLiteStateStore).simulateFullDisk()
+      try #require(run.connection.pacer().store.database as? SQLiteDatabase).simulateFullDisk()
       let outcome = await run.run("read | invite --batch-size 2")
       #expect(outcome.results.count == 40)
       #expect(
         outcome.results.allSatisfy { $0["status"]?.stringValue == "failed" || $0["status"]?.stringValue == "invited" })
       // Whatever went out was journalled first: every invite the server holds has its entry.
       let journalled = Set(
-        try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope).map { $0.email })
+        try run.connection.pacer().store.journalEntries(scope: run.connection.pacer().scope, now: 0).map { $0.email })
       #expect(h.simulator.ledger.allSatisfy { journalled.contains($0.email) })
       #expect(outcome.with(status: "failed").allSatisfy { $0["error"]?["code"]?.stringValue == "journal_error" })
       #expect(!outcome.with(status: "failed").isEmpty)

@@ -66,8 +66,8 @@ struct ScheduleTests {
       "nwsh-store-\(UUID().uuidString)/state.sqlite"
     ).path
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let first = try SQLiteStateStore(path: path)
-    let second = try SQLiteStateStore(path: path)
+    let first = try StateStore.open(.file(path))
+    let second = try StateStore.open(.file(path))
     let schedule = RateSchedule(limits: [RateLimit(limit: 3, seconds: 60)], margin: 0)
     var slots: [Double] = []
     for i in 0..<8 {

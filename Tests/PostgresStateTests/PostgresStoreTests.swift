@@ -9,14 +9,14 @@ import Testing
 @Suite("the PostgreSQL state store (real server)")
 struct PostgresStoreTests {
   /// Two stores (two hosts) on one new server, for `body`.
-  static func withTwoHosts(_ body: (PostgresServer, PostgresStateStore, PostgresStateStore) throws -> Void) throws {
+  static func withTwoHosts(_ body: (PostgresServer, StateStore, StateStore) throws -> Void) throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    func store() throws -> PostgresStateStore {
+    func store() throws -> StateStore {
       guard case .postgres(let address) = try StateLocation(parsing: server.url()).kind else {
         throw StateLocationError(message: "not a PostgreSQL URL: \(server.url())")
       }
-      return try PostgresStateStore(address: address, password: server.password)
+      return try PostgresStore.open(address, password: server.password)
     }
     try body(server, try store(), try store())
   }
@@ -64,7 +64,8 @@ struct PostgresStoreTests {
   func skewedLease() throws {
     try Self.withTwoHosts { server, first, second in
       let now = Date().timeIntervalSince1970
-      let elsewhere = ClaimOwner(run: "r1", host: "other-host", pid: 1, pidStart: nil)
+      let elsewhere = ClaimOwner(
+        run: "r1", process: ProcessIdentity(host: "other-host", machine: "m1", pidNamespace: nil, pid: 1, start: nil))
       guard
         case .claimed(let id) = try first.claim(
           scope: "s", Self.operation, row: 1, owner: elsewhere, now: now - 3600, reinvite: false)
@@ -72,7 +73,8 @@ struct PostgresStoreTests {
         Issue.record("the first claim failed")
         return
       }
-      let here = ClaimOwner(run: "r2", host: "this-host", pid: 2, pidStart: nil)
+      let here = ClaimOwner(
+        run: "r2", process: ProcessIdentity(host: "this-host", machine: "m2", pidNamespace: nil, pid: 2, start: nil))
       let result = try second.claim(scope: "s", Self.operation, row: 1, owner: here, now: now, reinvite: false)
       guard case .refused(.held(let holder)) = result else {
         Issue.record("expected held, got \(result)")
@@ -90,7 +92,7 @@ struct PostgresStoreTests {
       #expect(again == id)
       // Intent, outcome: the person is settled for everyone.
       #expect(try first.intend([id], request: 1, owner: elsewhere, now: now - 3600) == [id])
-      try first.record([JournalOutcome(id: id, state: .invited, inviteId: "i1")], at: now - 3600)
+      try first.record([JournalOutcome(id: id, state: .invited, inviteId: "i1")], scope: "s", at: now - 3600)
       guard
         case .settled(let entry) = try second.standing(scope: "s", email: "ada@example.net", reinvite: false, now: now)
       else {

@@ -45,10 +45,19 @@ public struct AddUserRequest: Sendable, Hashable {
   }
 }
 
-/// What `addExternalUsers` answered (its two documented shapes).
+/// What `addExternalUsers` answered (its two documented shapes, and a success that says the
+/// work was already done).
 public enum AddUserResult: Sendable, Hashable {
   /// `method = 1`: the invite that was created.
   case invited(email: String, inviteId: String?, timeStamp: Int64?)
   /// `method = 2`: the user was added (the response carries no data).
   case added
+  /// A success (`"error": false`) whose message says nothing new happened: the user was
+  /// already invited or a member (`"User already exists"`): a duplicate, not a new invitation.
+  case alreadyDone(message: String)
+
+  /// Whether a success `message` says the work was already done (it mentions "already").
+  public static func saysAlreadyDone(_ message: String?) -> Bool {
+    message?.lowercased().contains("already") == true
+  }
 }

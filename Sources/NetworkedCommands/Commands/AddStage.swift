@@ -64,42 +64,7 @@ final class AddStage: RowStage {
         row, .failed, request.email,
         [("error", .error(code: .journalError, message: "not sent: the journal could not be written (\(error))"))])
     }
-    let number = run.nextRequest()
-    let client = try run.connection.client()
-    switch run.journal.intend([id], request: number) {
-    case .success(let moved) where moved.contains(id): break
-    case .success:
-      run.unsend()
-      return try run.skip(row, request.email, run.journal.lostClaim(email: request.email))
-    case .failure(let error):
-      run.unsend()
-      run.journal.release([id])
-      return try run.emit(
-        row, .failed, request.email,
-        [("error", .error(code: .journalError, message: "not sent: the journal could not be written (\(error))"))])
-    }
-    let outcome = Result { () throws(NetworkedAPIError) in
-      try waitFor { () async throws(NetworkedAPIError) in try await client.addUser(request) }
-    }
-    switch outcome {
-    case .success(.added):
-      run.journal.record([JournalOutcome(id: id, state: .added)])
-      try run.emit(row, .added, request.email, [("method", .string("direct")), ("request", .number(number))])
-    case .success(.invited(_, let inviteId, let timeStamp)):
-      run.journal.record([JournalOutcome(id: id, state: .invited, inviteId: inviteId, timeStamp: timeStamp)])
-      try run.emit(
-        row, .invited, request.email,
-        [
-          ("method", .string("invite")), ("inviteId", inviteId.map(Value.string) ?? .null),
-          ("timeStamp", timeStamp.map { .number(Double($0)) } ?? .null), ("request", .number(number)),
-        ])
-    case .failure(let error):
-      let failure = run.failure(error)
-      run.journal.record([JournalOutcome(id: id, state: failure.state, error: failure.code)])
-      try run.emit(row, failure.status, request.email, run.failureFields(error, failure, request: number))
-    }
-    // A kill after this point loses none of these lines.
-    run.session.checkpoint()
+    try run.send(SendOperation(request: .add(request), claims: [id]), rows: [(row, request.email)])
   }
 
   /// The request a row asks for, or why it cannot be sent.

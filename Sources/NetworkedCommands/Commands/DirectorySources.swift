@@ -46,8 +46,10 @@ enum DirectorySources {
   /// and row validation use).
   static func roles(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
     FetchSource(session: context.session, name: "roles", next: context.next) { emit in
-      let client = try connection.client()
-      let roles = try waitFor { () async throws(NetworkedAPIError) in try await client.roles() }
+      let roles = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.roles) {
+        client
+          async throws(NetworkedAPIError) in try await client.roles()
+      }
       connection.remember(roles: roles)
       for role in roles {
         var fields: [(String, Value)] = [("tagId", .string(role.tagId)), ("name", .string(role.name))]
@@ -70,10 +72,11 @@ enum DirectorySources {
     if context.flag("inactive") { query.append(QueryItem("showInActive", "true")) }
     let finalQuery = query
     return FetchSource(session: context.session, name: "members", next: context.next) { emit in
-      let client = try connection.client()
       var start: Int? = 0
       while let from = start {
-        let page = try waitFor { () async throws(NetworkedAPIError) in
+        let page = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.members) {
+          client
+            async throws(NetworkedAPIError) in
           try await client.membersPage(start: from, count: pageSize, query: finalQuery)
         }
         for member in page.members { try emit(Value(member.raw)) }
@@ -85,8 +88,10 @@ enum DirectorySources {
   /// `plans`: the monetization plans as sent.
   static func plans(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
     FetchSource(session: context.session, name: "plans", next: context.next) { emit in
-      let client = try connection.client()
-      let plans = try waitFor { () async throws(NetworkedAPIError) in try await client.plans() }
+      let plans = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.plans) {
+        client
+          async throws(NetworkedAPIError) in try await client.plans()
+      }
       for plan in plans { try emit(Value(plan.raw)) }
     }
   }
@@ -142,7 +147,10 @@ enum DirectorySources {
     let request = HTTPRequest(method: method, path: path, query: query, headers: headers, body: body)
     return FetchSource(session: session, name: "api", next: context.next) { emit in
       let client = try connection.client()
-      let response = try waitFor { () async throws(NetworkedAPIError) in try await client.send(request) }
+      let response = try PacedCall.run(connection, method: request.method.rawValue, path: request.path) {
+        client
+          async throws(NetworkedAPIError) in try await client.send(request)
+      }
       if response.body.isEmpty { return try emit(.null) }
       do {
         // The body's bytes were scrubbed; a key spelled with \u escapes shows only once parsed.

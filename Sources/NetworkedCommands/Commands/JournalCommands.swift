@@ -34,7 +34,8 @@ enum JournalCommands {
         let perRun = context.flag("runs")
         return FetchSource(session: context.session, name: "journal", next: context.next) { emit in
           let (store, scope) = try connection.journal()
-          let entries = try store.journalEntries(scope: scope, run: run, states: wanted)
+          let entries = try store.journalEntries(
+            scope: scope, run: run, states: wanted, now: connection.environment.clock.now)
           if perRun {
             for value in runSummaries(entries) { try emit(value) }
           } else {
@@ -47,16 +48,18 @@ enum JournalCommands {
           "reconcile", summary: "Settle invitees whose earlier request may or may not have reached the server.",
           flags: [
             .init("dry-run", nil, "list what would be re-sent, send nothing"),
+            .init("again", nil, "re-send once more people a reconcile already re-sent without a clear answer"),
             .init(
               "passwords", .path, "a file of {email, password} rows for direct adds that were sent with a password"),
           ],
-          examples: ["reconcile", "reconcile --dry-run", "reconcile --passwords vault.csv"],
+          examples: ["reconcile", "reconcile --dry-run", "reconcile --passwords vault.csv", "reconcile --again"],
           discussion: """
             For each person the journal holds in doubt, reconcile re-sends the very request that was \
             in doubt (the same endpoint, method, role, plans and note) once, and classifies the answer: \
             a fresh invite or add (sent_now), "already invited" (earlier_request_succeeded), "already a \
             member" (already_member). Any other refusal, or no clear answer, leaves the person in doubt \
-            (unknown) rather than failed, so no plain re-run sends to them again. A direct add that carried \
+            (unknown) rather than failed, so no plain re-run sends to them again; nor does a later \
+            reconcile (not_resent) unless --again asks for one more re-send. A direct add that carried \
             a password needs it again (--passwords); it is never stored. Each person is claimed first, so \
             two reconciles at once never both re-send.
             """),
@@ -69,14 +72,14 @@ enum JournalCommands {
         }
         return ReconcileSource(
           connection: connection, session: context.session, next: context.next,
-          dryRun: context.flag("dry-run") || connection.isDryRun, passwords: passwords)
+          dryRun: context.flag("dry-run") || connection.isDryRun, again: context.flag("again"), passwords: passwords)
       },
     ]
   }
 
   static func describe(_ entry: JournalEntry, now: Double) -> Value {
     var entry = entry
-    if entry.state == .pending && !entry.isHeld(now: now) {
+    if entry.state == .pending && !JournalRules.isHeld(entry, now: now) {
       // Its process died with the request out: that is what in doubt means.
       entry.state = .unknown
       entry.error = entry.error ?? .inDoubt

@@ -1,6 +1,6 @@
 import Foundation
 public import NetworkedAPI
-import ShellCore
+public import ShellCore
 import Synchronization
 
 /// Where and how the Networked commands talk to the API: given by the program that embeds them
@@ -16,8 +16,9 @@ public struct NetworkedEnvironment: Sendable {
   public var clock: any PacingClock
   /// Where the rate budget and the journal are kept (`--state`).
   public var state: StateLocation
-  /// Opens the store at a location: SQLite files by default; nwsh adds PostgreSQL.
-  public var openState: @Sendable (StateLocation) throws -> any StateStore
+  /// Opens the store at a location (its waits cut short by the interruption given): SQLite
+  /// files by default; nwsh adds PostgreSQL.
+  public var openState: StateOpener
   /// How requests go out.
   public var transport: any HTTPTransport
   /// Retry limits.
@@ -42,8 +43,8 @@ public struct NetworkedEnvironment: Sendable {
   /// AsyncHTTPClient transport.
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
-    clock: any PacingClock = SystemClock(), state: StateLocation = .file(SQLiteStateStore.defaultPath()),
-    openState: @escaping @Sendable (StateLocation) throws -> any StateStore = SQLiteStateStore.openStore,
+    clock: any PacingClock = SystemClock(), state: StateLocation = .file(StateLocation.defaultPath()),
+    openState: @escaping StateOpener = { location, _ in try StateStore.open(location) },
     transport: any HTTPTransport = HTTPClientTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
     jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
     progress: ProgressOutput = .standardError
@@ -61,6 +62,10 @@ public struct NetworkedEnvironment: Sendable {
   }
 }
 
+/// Opens the state at a location; waits for a database that is away end when the
+/// ``ShellCore/Interruption`` is set.
+public typealias StateOpener = @Sendable (StateLocation, Interruption?) throws -> StateStore
+
 /// A session's link to the API: the paced client, the role cache and the run's counters.
 /// Made by ``NetworkedCommands/register(in:environment:)``; the client and the state database
 /// are opened on first use, so programs that never call the API need neither a key nor a disk.
@@ -71,6 +76,8 @@ public final class NetworkedConnection: @unchecked Sendable {
   public let environment: NetworkedEnvironment
   unowned let session: Session
   private var opened: (client: NetworkedClient, pacer: Pacer)?
+  /// Renews the leases on what this process holds while it lives (started with the state).
+  private var leaseKeeper: LeaseKeeper?
   private var cachedRoles: [Role]?
   private var cachedPlans: [Plan]?
   let budget: RetryBudget
@@ -96,8 +103,10 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// Every result of `invite` and `add` carries it, and the journal is grouped by it.
   public var runID: String { "\(processStamp)-\(session.runNumber)" }
 
+  deinit { leaseKeeper?.stop() }
+
   /// The state database and this key's scope in it.
-  func journal() throws -> (store: any StateStore, scope: String) {
+  func journal() throws -> (store: StateStore, scope: String) {
     let pacer = try self.pacer()
     return (pacer.store, pacer.scope)
   }
@@ -105,13 +114,14 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// Gives back every claim this run still holds (called as each run ends, however it ends).
   func releaseClaims() {
     guard let opened else { return }
-    try? opened.pacer.store.release(owner: ProcessIdentity.owner(run: runID))
+    try? opened.pacer.store.release(owner: .current(run: runID), now: environment.clock.now)
   }
 
   /// Whether `set reinvite on` (or `--reinvite`) is in force.
   var reinviteSetting: Bool { session.isOn("reinvite") }
 
-  /// The paced client; throws (exit 77) when there is no key.
+  /// The client (the key on every request; pacing is the ``Sender``'s and ``PacedCall``'s);
+  /// throws (exit 77) when there is no key.
   func client() throws -> NetworkedClient {
     try open().client
   }
@@ -128,9 +138,9 @@ public final class NetworkedConnection: @unchecked Sendable {
         status: .authentication,
         message: "nwsh: no API key: set NETWORKED_API_KEY, or try the built-in simulator with --sandbox")
     }
-    let store: any StateStore
+    let store: StateStore
     do {
-      store = try environment.openState(environment.state)
+      store = try environment.openState(environment.state, session.interruption)
     } catch {
       throw PipelineStop(
         status: .usage, message: "nwsh: cannot open the state database \(environment.state.description): \(error)")
@@ -141,16 +151,17 @@ public final class NetworkedConnection: @unchecked Sendable {
       clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }
-    let interruption = session.interruption
     let deadline = requestDeadline
-    let middleware = PacingMiddleware(
-      pacer: pacer, policy: environment.retryPolicy, budget: budget, shouldStop: { interruption.isSet },
-      jitter: environment.jitter, deadline: { deadline.value })
     let client = NetworkedClient(
-      baseURL: environment.baseURL, key: key, transport: environment.transport, middleware: [middleware])
+      baseURL: environment.baseURL, key: key, transport: environment.transport,
+      middleware: [DeadlineMiddleware { deadline.value }])
+    leaseKeeper = LeaseKeeper(store: store, clock: environment.clock)
     opened = (client, pacer)
     return (client, pacer)
   }
+
+  /// When to try a request again (the environment's policy, this session's budget).
+  var retryRule: RetryRule { RetryRule(policy: environment.retryPolicy, budget: budget, jitter: environment.jitter) }
 
   /// The windows from `set rate-limits`.
   var rateLimits: [RateLimit] {
@@ -169,8 +180,10 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// The community's roles, fetched once per session.
   func roles() throws -> [Role] {
     if let cachedRoles { return cachedRoles }
-    let client = try client()
-    let roles = try waitFor { () async throws(NetworkedAPIError) in try await client.roles() }
+    let roles = try PacedCall.run(self, method: "GET", path: NetworkedClient.Paths.roles) {
+      client
+        async throws(NetworkedAPIError) in try await client.roles()
+    }
     cachedRoles = roles
     return roles
   }
@@ -185,8 +198,10 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// The community's plans, fetched once per session.
   func plans() throws -> [Plan] {
     if let cachedPlans { return cachedPlans }
-    let client = try client()
-    let plans = try waitFor { () async throws(NetworkedAPIError) in try await client.plans() }
+    let plans = try PacedCall.run(self, method: "GET", path: NetworkedClient.Paths.plans) {
+      client
+        async throws(NetworkedAPIError) in try await client.plans()
+    }
     cachedPlans = plans
     return plans
   }
@@ -197,7 +212,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// The roles if they were already fetched (row validation uses them only then).
   var knownRoles: [Role]? { cachedRoles }
 
-  /// Forgets the cached roles (`roles` refreshes them).
+  /// Keeps `roles` as the community's (the `roles` command fetched them afresh).
   func remember(roles: [Role]) { cachedRoles = roles }
 }
 

@@ -60,3 +60,18 @@ public struct TracingTransport: HTTPTransport {
     return body.count > 2048 ? text + "… (\(body.count) bytes)" : text
   }
 }
+
+/// Gives every request the overall deadline `set request-deadline` holds (when it has none).
+struct DeadlineMiddleware: HTTPMiddleware {
+  let deadline: @Sendable () -> Double?
+
+  init(_ deadline: @escaping @Sendable () -> Double?) { self.deadline = deadline }
+
+  func intercept(
+    _ request: HTTPRequest, baseURL: BaseURL, next: @Sendable (HTTPRequest, BaseURL) async throws -> HTTPResponse
+  ) async throws -> HTTPResponse {
+    var request = request
+    if request.deadline == nil { request.deadline = deadline() }
+    return try await next(request, baseURL)
+  }
+}

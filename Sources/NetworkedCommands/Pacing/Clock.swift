@@ -1,4 +1,5 @@
 import Foundation
+public import ShellCore
 import Synchronization
 
 /// The time the pacer reads and waits on, in seconds since the Unix epoch.
@@ -9,30 +10,26 @@ import Synchronization
 public protocol PacingClock: Sendable {
   /// The current time.
   var now: Double { get }
-  /// Waits until `deadline`; throws ``Interrupted`` as soon as `shouldStop` turns true.
-  func sleep(until deadline: Double, shouldStop: @escaping @Sendable () -> Bool) async throws
+  /// How many of its seconds pass in a second of real time (1 for the system clock).
+  var speed: Double { get }
+  /// Blocks this thread until `deadline`; throws ``Interrupted`` as soon as `interruption` is
+  /// set.
+  func wait(until deadline: Double, interruption: Interruption) throws
 }
 
-/// Thrown when a wait is cut short by Ctrl-C or SIGTERM.
-public struct Interrupted: Error, Sendable {
-  /// Creates the signal.
-  public init() {}
+extension PacingClock {
+  public var speed: Double { 1 }
 }
 
-/// Wall-clock time; waits in slices of at most 100 ms so an interrupt is noticed promptly.
+/// Wall-clock time.
 public struct SystemClock: PacingClock {
   /// The system clock.
   public init() {}
 
   public var now: Double { Date().timeIntervalSince1970 }
 
-  public func sleep(until deadline: Double, shouldStop: @escaping @Sendable () -> Bool) async throws {
-    while true {
-      if shouldStop() { throw Interrupted() }
-      let remaining = deadline - now
-      if remaining <= 0 { return }
-      try? await Task.sleep(nanoseconds: UInt64(min(remaining, 0.1) * 1e9))
-    }
+  public func wait(until deadline: Double, interruption: Interruption) throws {
+    guard interruption.sleep(seconds: deadline - now) else { throw Interrupted() }
   }
 }
 
@@ -52,8 +49,8 @@ public final class VirtualClock: PacingClock {
   /// Moves time forward.
   public func advance(by interval: Double) { seconds.withLock { $0 += max(0, interval) } }
 
-  public func sleep(until deadline: Double, shouldStop: @escaping @Sendable () -> Bool) async throws {
-    if shouldStop() { throw Interrupted() }
+  public func wait(until deadline: Double, interruption: Interruption) throws {
+    if interruption.isSet { throw Interrupted() }
     seconds.withLock { $0 = max($0, deadline) }
   }
 }
@@ -84,12 +81,9 @@ public struct ScaledClock: PacingClock {
 
   public var now: Double { epoch + (Date().timeIntervalSince1970 - epoch) * factor }
 
-  public func sleep(until deadline: Double, shouldStop: @escaping @Sendable () -> Bool) async throws {
-    while true {
-      if shouldStop() { throw Interrupted() }
-      let remaining = (deadline - now) / factor
-      if remaining <= 0 { return }
-      try? await Task.sleep(nanoseconds: UInt64(min(remaining, 0.05) * 1e9))
-    }
+  public var speed: Double { factor }
+
+  public func wait(until deadline: Double, interruption: Interruption) throws {
+    guard interruption.sleep(seconds: (deadline - now) / factor) else { throw Interrupted() }
   }
 }

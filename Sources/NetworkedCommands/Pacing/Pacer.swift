@@ -1,13 +1,17 @@
 import Foundation
+public import ShellCore
 import Synchronization
 
 /// Sends each request at the earliest moment that keeps every rate window satisfied, across
 /// every nwsh process using the same key (through ``StateStore``).
+///
+/// Its calls block the calling thread (the pipeline's): the store is synchronous, and a wait
+/// for a slot is a wait on the ``PacingClock`` that an interrupt cuts short.
 public final class Pacer: Sendable {
   /// The key and base URL's fingerprint.
   public let scope: String
   /// The shared log.
-  public let store: any StateStore
+  public let store: StateStore
   /// The clock it reads and waits on.
   public let clock: any PacingClock
   private let current: Mutex<RateSchedule>
@@ -26,7 +30,7 @@ public final class Pacer: Sendable {
   }
 
   /// A pacer for `scope`, logging to `store`.
-  public init(scope: String, store: any StateStore, clock: any PacingClock, schedule: RateSchedule = RateSchedule()) {
+  public init(scope: String, store: StateStore, clock: any PacingClock, schedule: RateSchedule = RateSchedule()) {
     self.scope = scope
     self.store = store
     self.clock = clock
@@ -46,24 +50,26 @@ public final class Pacer: Sendable {
 
   func notify(_ event: Event) { observer.withLock { $0 }?(event) }
 
-  /// Reserves the next slot and waits for it. Throws ``Interrupted`` (giving the slot back)
-  /// when `shouldStop` turns true during the wait.
-  public func acquire(method: String, path: String, shouldStop: @escaping @Sendable () -> Bool) async throws
-    -> StateReservation
+  /// Reserves the next slot for a request (it may lie in the future).
+  public func reserve(method: String, path: String) throws -> StateReservation {
+    try store.reserve(scope: scope, schedule: schedule, now: clock.now, method: method, path: path)
+  }
+
+  /// Waits until `reservation`'s slot; throws ``Interrupted`` (the slot is not given back: call
+  /// ``cancel(_:)``) when `interruption` is set first.
+  public func wait(for reservation: StateReservation, method: String, path: String, interruption: Interruption)
+    throws
   {
-    let now = clock.now
-    let reservation = try store.reserve(scope: scope, schedule: schedule, now: now, method: method, path: path)
-    if reservation.at > now {
+    if reservation.at > clock.now {
       notify(.waiting(until: reservation.at, method: method, path: path))
-      do {
-        try await clock.sleep(until: reservation.at, shouldStop: shouldStop)
-      } catch {
-        try? store.cancel(reservation)
-        throw error
-      }
+      try clock.wait(until: reservation.at, interruption: interruption)
     }
     notify(.sent(method: method, path: path))
-    return reservation
+  }
+
+  /// Gives back a slot that was never used.
+  public func cancel(_ reservation: StateReservation) {
+    try? store.cancel(reservation, now: clock.now)
   }
 
   /// Records that a request finished (with `status`, or nil when no response came).
@@ -72,15 +78,15 @@ public final class Pacer: Sendable {
   }
 
   /// Pauses every request in this scope until `time`.
-  public func pause(until time: Double, reason: String) {
-    try? store.pause(scope: scope, until: time, reason: reason)
+  public func pause(until time: Double, reason: String) throws {
+    try store.pause(scope: scope, until: time, reason: reason, now: clock.now)
     notify(.paused(until: time, reason: reason))
   }
 
   /// When `count` more requests would go out if sent back to back from now.
   public func plan(count: Int) -> [Double] {
     let now = clock.now
-    let paused = (try? store.pausedUntil(scope: scope)) ?? 0
+    let paused = (try? store.pausedUntil(scope: scope, now: now)) ?? 0
     let sends = (try? store.sendTimes(scope: scope, now: now, horizon: schedule.horizon)) ?? []
     return schedule.plan(count: count, now: max(now, paused), after: sends)
   }

@@ -1,22 +1,20 @@
 import ShellCore
 
-/// The journal side of `invite`, `add` and `reconcile`: claims each person when their row is
-/// accepted (so no other run sends to them), turns claims into durable intents just before the
-/// request leaves, records outcomes before results are printed, and gives back claims that were
-/// never sent.
+/// A run's side of the journal: claims each person when their row is accepted (so no other run
+/// sends to them), turns claims into intents and back, records outcomes, and gives back the
+/// claims that were never sent. Its calls are the run's owner's (``ClaimOwner``): the store
+/// moves only what this run holds.
 final class JournalKeeper {
   let connection: NetworkedConnection
-  let op: String
   let reinvite: Bool
   let owner: ClaimOwner
   /// Claims made and not yet sent or given back.
   private var open: Set<Int64> = []
 
-  init(connection: NetworkedConnection, op: String, reinvite: Bool, run: String) {
+  init(connection: NetworkedConnection, reinvite: Bool, run: String) {
     self.connection = connection
-    self.op = op
     self.reinvite = reinvite
-    self.owner = ProcessIdentity.owner(run: run)
+    self.owner = ClaimOwner.current(run: run)
   }
 
   /// What became of a claim.
@@ -33,7 +31,7 @@ final class JournalKeeper {
 
   /// Claims `operation`'s person for this run, unless the journal says they were already
   /// invited or added, are in doubt, or are held by another run. `supersedes` names the
-  /// in-doubt entry a reconcile re-sends.
+  /// in-doubt entry a reconcile re-sends. An interrupt while the state is away skips them.
   func claim(_ operation: JournalOperation, row: Int, supersedes: Int64? = nil) throws -> Claim {
     // No key or no database: that stops the pipeline (exit 77 or 64), not just this row.
     let (store, scope) = try connection.journal()
@@ -48,6 +46,8 @@ final class JournalKeeper {
       case .refused(let standing):
         return .skip(Self.skip(standing) ?? Skip(reason: .inDoubt))
       }
+    } catch is Interrupted {
+      return .skip(Skip(reason: .interrupted))
     } catch {
       return .unwritable(error)
     }
@@ -92,24 +92,32 @@ final class JournalKeeper {
     return skip
   }
 
+  /// `{run, host, pid}` of the run holding `entry`.
   static func claimant(_ entry: JournalEntry) -> Value {
     var fields: [(String, Value)] = [("run", .string(entry.run))]
-    if let owner = entry.owner { fields += [("host", .string(owner.host)), ("pid", .number(Int(owner.pid)))] }
+    if let process = entry.owner?.process {
+      fields += [("host", .string(process.host)), ("pid", .number(Int(process.pid)))]
+    }
     return .object(JSONObject(fields))
   }
 
-  /// Turns claims into intents, durably, before their request leaves; returns those that are
-  /// still this run's to send (or the error, in which case nothing may be sent).
-  func intend(_ ids: [Int64], request: Int) -> Result<Set<Int64>, any Error> {
-    Result {
-      let (store, _) = try connection.journal()
-      let moved = try store.intend(ids, request: request, owner: owner, now: now)
-      open.subtract(ids)
-      return moved
-    }
+  /// Turns claims into intents, durably, just before their request leaves; returns those that
+  /// are still this run's to send.
+  func intend(_ ids: [Int64], request: Int) throws -> Set<Int64> {
+    let (store, _) = try connection.journal()
+    let moved = try store.intend(ids, request: request, owner: owner, now: now)
+    open.subtract(moved)
+    return moved
   }
 
-  /// Why `id` could not be moved to an intent: the person's standing now, as skip fields.
+  /// Takes intents back to claims (their request certainly did not reach the server).
+  func withdraw(_ ids: [Int64]) throws {
+    let (store, _) = try connection.journal()
+    let moved = try store.withdraw(ids, owner: owner, now: now)
+    open.formUnion(moved)
+  }
+
+  /// Why `email` could not be moved to an intent: the person's standing now, as skip fields.
   func lostClaim(email: String) -> Skip {
     guard let (store, scope) = try? connection.journal(),
       let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now),
@@ -118,27 +126,18 @@ final class JournalKeeper {
     return skip
   }
 
-  /// Records outcomes; false when the journal could not be written (the entries stay
-  /// `pending`, so a later run treats them as in doubt, which is safe).
-  @discardableResult
-  func record(_ outcomes: [JournalOutcome]) -> Bool {
-    guard !outcomes.isEmpty else { return true }
-    do {
-      let (store, _) = try connection.journal()
-      try store.record(outcomes, at: now)
-      return true
-    } catch {
-      connection.session.diagnostics(
-        "nwsh: \(op): could not record outcomes in the journal (\(error)); those rows stay in doubt there")
-      return false
-    }
+  /// Records outcomes, durably, before their results are printed.
+  func record(_ outcomes: [JournalOutcome]) throws {
+    guard !outcomes.isEmpty else { return }
+    let (store, scope) = try connection.journal()
+    try store.record(outcomes, scope: scope, at: now)
   }
 
   /// Gives back claims that will not be sent (interrupted, refused key, a row given up).
   func release(_ ids: [Int64]) {
     let mine = ids.filter { open.contains($0) }
     guard !mine.isEmpty, let (store, _) = try? connection.journal() else { return }
-    try? store.release(mine)
+    try? store.release(mine, now: now)
     open.subtract(mine)
   }
 

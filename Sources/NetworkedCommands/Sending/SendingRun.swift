@@ -1,8 +1,9 @@
 import NetworkedAPI
 import ShellCore
 
-/// What `invite` and `add` share while they send: the stop state (interrupt, refused key), the
-/// result records and their counts, request numbering, dry-run slots and the summary line.
+/// What `invite` and `add` share while they send: the sender, the stop state (interrupt,
+/// refused key), the result records and their counts, request numbering, dry-run slots and the
+/// summary line.
 final class SendingRun {
   let op: String
   let session: Session
@@ -10,6 +11,7 @@ final class SendingRun {
   let next: any Stage
   let dryRun: Bool
   let journal: JournalKeeper
+  private(set) var sender: Sender!
   private var stopped: StopReason?
   private var summary: StageSummary
   private var plannedSlots: [Double] = []
@@ -23,8 +25,55 @@ final class SendingRun {
     self.next = next
     self.dryRun = dryRun
     self.runID = connection.runID
-    self.journal = JournalKeeper(connection: connection, op: op, reinvite: reinvite, run: runID)
+    self.journal = JournalKeeper(connection: connection, reinvite: reinvite, run: runID)
     self.summary = StageSummary(op: op, started: connection.environment.clock.now)
+    self.sender = Sender(
+      connection: connection, journal: journal,
+      numbering: ({ [unowned self] in nextRequest() }, { [unowned self] in unsend() }))
+  }
+
+  /// Sends `operation` (its people claimed by `rows`, in order) and emits each row's result:
+  /// what the journal recorded for the person, or why they were not sent.
+  func send(_ operation: SendOperation, rows: [(row: Row, email: String)]) throws {
+    let result = try sender.send(operation)
+    if let stop = result.stop {
+      stopped = stopped ?? stop
+      if stop == .authenticationFailed { session.forcedStatus = .authentication }
+    }
+    var byClaim: [Int64: (row: Row, email: String)] = [:]
+    for (claim, row) in zip(operation.claims, rows) { byClaim[claim] = row }
+    var lines: [(row: Row, email: String, emit: () throws -> Void)] = []
+    for outcome in result.answered {
+      guard let (row, email) = byClaim[outcome.claim] else { continue }
+      lines.append((row, email, { try self.emit(row, outcome.status, email, outcome.fields) }))
+    }
+    for claim in result.lost {
+      guard let (row, email) = byClaim[claim] else { continue }
+      let skip = journal.lostClaim(email: email)
+      lines.append((row, email, { try self.skip(row, email, skip) }))
+    }
+    journal.release(result.notSent.map(\.claim))
+    for (claim, why) in result.notSent {
+      guard let (row, email) = byClaim[claim] else { continue }
+      switch why {
+      case .stopped(let reason):
+        if reason == .interrupted { stopped = stopped ?? .interrupted }
+        lines.append((row, email, { try self.skip(row, email, Skip(reason: reason.reason)) }))
+      case .stateFailed(let message):
+        lines.append(
+          (
+            row, email,
+            { try self.emit(row, .failed, email, [("error", .error(code: .journalError, message: message))]) }
+          )
+        )
+      }
+    }
+    // In input order, as the rows came.
+    for line in lines.sorted(by: { ($0.row.number, $0.row.element ?? 0) < ($1.row.number, $1.row.element ?? 0) }) {
+      try line.emit()
+    }
+    // A kill after this point loses none of these lines.
+    session.checkpoint()
   }
 
   /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.
@@ -90,35 +139,6 @@ final class SendingRun {
     let at = number <= plannedSlots.count ? plannedSlots[number - 1] : nil
     if let at { summary.lastPlanned = at }
     return at
-  }
-
-  /// How a failed request ends for its rows: their status, error code and journal state
-  /// (`not_sent` when it certainly never reached the server). An interrupt or a refused key
-  /// also stops everything after it.
-  func failure(_ error: NetworkedAPIError) -> (status: RowStatus, code: ErrorCode, state: JournalState) {
-    if error.cancelled {
-      stopped = .interrupted
-      unsend()
-      return (.skipped, .interrupted, .notSent)
-    }
-    if error.code == .unauthorized || error.code == .forbidden {
-      stopped = .authenticationFailed
-      session.forcedStatus = .authentication
-      session.diagnostics(
-        "nwsh: \(op): the API refused the key (\(error.status.map(String.init) ?? "?")); no more requests will be sent in this pipeline"
-      )
-    }
-    let (status, code) = Outcome.classify(error)
-    return (status, code, status == .unknown ? .unknown : (error.requestWasSent ? .failed : .notSent))
-  }
-
-  /// The fields a failed request gives each of its rows.
-  func failureFields(
-    _ error: NetworkedAPIError, _ outcome: (status: RowStatus, code: ErrorCode, state: JournalState), request: Int
-  ) -> [(String, Value)] {
-    outcome.status == .skipped
-      ? Skip(reason: .interrupted).fields
-      : [("error", Outcome.errorValue(error, code: outcome.code)), ("request", .number(request))]
   }
 
   /// Clears the progress line and prints the summary; gives back claims never sent.

@@ -30,6 +30,8 @@ public enum JournalState: String, Sendable, CaseIterable, Codable {
   var mayBeInDoubt: Bool { self == .unknown || self == .pending }
   /// The states that settle a person.
   var settles: Bool { self == .invited || self == .added }
+  /// The states of an entry someone holds (while its holder lives).
+  var isHeldState: Bool { self == .claimed || self == .pending }
 }
 
 /// Which endpoint an entry's request went to.
@@ -111,15 +113,21 @@ public struct JournalEntry: Sendable, Hashable {
   public var leaseUntil: Double?
   /// The in-doubt entry this one re-sends (reconcile).
   public var supersedes: Int64?
+  /// How many times the entry has changed (a store's compare-and-set checks it).
+  package var version: Int
 
   /// The email.
   public var email: String { operation.email }
+
+  /// Whether this entry is a re-send of an earlier one (`reconcile`).
+  public var isResend: Bool { supersedes != nil }
 
   /// Creates an entry (stores build them from their rows).
   public init(
     id: Int64, run: String, operation: JournalOperation, row: Int, request: Int, state: JournalState,
     inviteId: String? = nil, userId: String? = nil, timeStamp: Int64? = nil, error: ErrorCode? = nil,
-    created: Double, updated: Double, owner: ClaimOwner? = nil, leaseUntil: Double? = nil, supersedes: Int64? = nil
+    created: Double, updated: Double, owner: ClaimOwner? = nil, leaseUntil: Double? = nil, supersedes: Int64? = nil,
+    version: Int = 0
   ) {
     self.id = id
     self.run = run
@@ -136,13 +144,17 @@ public struct JournalEntry: Sendable, Hashable {
     self.owner = owner
     self.leaseUntil = leaseUntil
     self.supersedes = supersedes
+    self.version = version
   }
 
-  /// Whether its holder is still at work on it (claimed or pending, holder alive).
-  func isHeld(now: Double) -> Bool {
-    (state == .claimed || state == .pending)
-      && ProcessIdentity.isAlive(
-        host: owner?.host, pid: owner?.pid, pidStart: owner?.pidStart, leaseUntil: leaseUntil, now: now)
+  /// The same entry with its times moved by `seconds` (from a database's clock to a host's).
+  package func shifted(by seconds: Double) -> JournalEntry {
+    guard seconds != 0 else { return self }
+    var entry = self
+    entry.created += seconds
+    entry.updated += seconds
+    entry.leaseUntil = leaseUntil.map { $0 + seconds }
+    return entry
   }
 }
 
@@ -156,24 +168,6 @@ public enum JournalStanding: Sendable {
   case inDoubt(JournalEntry)
   /// Another run (usually another process) holds the person now.
   case held(JournalEntry)
-
-  /// From one person's entries, oldest first. `reinvite` looks past settled entries (never
-  /// past a holder or a doubt).
-  public static func of(_ entries: [JournalEntry], reinvite: Bool, now: Double) -> JournalStanding {
-    // A claim whose holder is gone sent nothing: it is as if it were not there.
-    let entries = entries.filter { $0.state != .claimed || $0.isHeld(now: now) }
-    if let holder = entries.last(where: { $0.isHeld(now: now) }) { return .held(holder) }
-    if !reinvite, let settled = entries.last(where: { $0.state.settles }) { return .settled(settled) }
-    // An entry that re-sent a doubt and got somewhere (an answer, or a request in flight)
-    // takes the doubt over; one that was certainly not sent does not.
-    let superseded = Set(entries.filter { $0.state != .notSent && $0.state != .failed }.compactMap(\.supersedes))
-    if let doubt = entries.last(where: { $0.state.mayBeInDoubt && !superseded.contains($0.id) }),
-      !entries.contains(where: { $0.id > doubt.id && $0.state.settles })
-    {
-      return .inDoubt(doubt)
-    }
-    return .free
-  }
 }
 
 /// The result of trying to claim a person.

@@ -28,6 +28,15 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// The shortest lease accepted: renewals every quarter of it must stay well apart.
   public static let minimumLease = 2.0
 
+  /// The default SQLite file: `$XDG_STATE_HOME/nwsh/state.sqlite`, else
+  /// `~/.local/state/nwsh/state.sqlite` (from `environment`, by default this process's).
+  public static func defaultPath(environment: [String: String]? = nil) -> String {
+    let environment = environment ?? ProcessInfo.processInfo.environment
+    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/nwsh/state.sqlite" }
+    let home = environment["HOME"] ?? NSHomeDirectory()
+    return home + "/.local/state/nwsh/state.sqlite"
+  }
+
   /// A SQLite file at `path` with the default lease.
   public static func file(_ path: String) -> StateLocation {
     StateLocation(kind: .sqlite(path: path), lease: defaultLease)

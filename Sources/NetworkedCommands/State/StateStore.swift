@@ -1,98 +1,293 @@
-public import Foundation
-
 /// Where nwsh keeps what every run with one key shares: the log of requests the pacer sent
 /// (the rate budget) and the journal of people claimed, sent to and settled.
 ///
-/// Two implementations: ``SQLiteStateStore``, a file on this machine (the default), and
-/// PostgreSQL (the `PostgresState` module, `--state postgres://…`) for several machines sharing
-/// one key. The commands (`invite`, `add`, `reconcile`, `journal`) and the ``Pacer`` see only
-/// this protocol.
+/// The rules live here and in ``JournalRules``, in Swift, once; a ``StateDatabase`` (SQLite on
+/// this machine, or PostgreSQL for several) only reads and writes rows inside transactions.
 ///
 /// A *scope* is the ``Fingerprint`` of an API key and a base URL: the key itself is never
-/// stored. Times are seconds since 1970 on the caller's clock; a store shared by several hosts
-/// keeps its own clock and translates, so that hosts whose clocks disagree still agree on the
-/// windows and the leases.
+/// stored. Times given and returned are seconds since 1970 on the caller's clock; a database
+/// shared by several hosts keeps its own clock and translates, so hosts whose clocks disagree
+/// still agree on windows and leases.
 ///
-/// Every operation is one transaction. The rules every implementation keeps:
-/// - ``reserve(scope:schedule:now:method:path:)`` hands out slots one at a time per scope, so
-///   that all the processes together never exceed a window;
+/// What every operation guarantees:
+/// - ``reserve(scope:schedule:now:method:path:)`` hands out slots one at a time per scope (under
+///   the scope's lock), so that all the processes together never exceed a window;
 /// - ``claim(scope:_:row:owner:now:reinvite:supersedes:)`` reads the person's entries and
-///   inserts the claim atomically, and at most one entry per (scope, email) is claimed or
-///   pending: two processes can never both send to one person;
-/// - ``intend(_:request:owner:now:)`` is durable before it returns: nothing is sent that the
-///   journal does not hold as pending.
-public protocol StateStore: AnyObject, Sendable {
+///   inserts the claim under the person's lock, and at most one entry per (scope, email) is
+///   claimed or pending (a unique index stands behind the lock): two processes never both send
+///   to one person;
+/// - ``intend(_:request:owner:now:)`` and ``record(_:scope:at:)`` are durable before they
+///   return: nothing is sent that the journal does not hold as pending, and no result is printed
+///   that the journal does not hold.
+public final class StateStore: Sendable {
+  package let database: any StateDatabase
+  /// How long a claim or an intent stands for other hosts without being renewed (seconds).
+  public let lease: Double
+
+  /// A store keeping its rows in `database`, with claims leased for `lease` seconds.
+  package init(database: any StateDatabase, lease: Double) {
+    self.database = database
+    self.lease = lease
+  }
+
   /// Where it is, for messages: a path, or a URL without its password.
-  var location: String { get }
+  public var location: String { database.location }
+
+  /// Opens the SQLite file a location names (an embedder's default). A PostgreSQL location needs
+  /// a program built with the `PostgresState` module, as nwsh is.
+  @Sendable public static func open(_ location: StateLocation) throws -> StateStore {
+    switch location.kind {
+    case .sqlite(let path): return StateStore(database: try SQLiteDatabase(path: path), lease: location.lease)
+    case .postgres: throw StateLocationError(message: "this program keeps its state in SQLite files only")
+    }
+  }
 
   // MARK: The request log
 
   /// Reserves the earliest slot `schedule` allows for one more request in `scope`.
-  func reserve(scope: String, schedule: RateSchedule, now: Double, method: String, path: String) throws
+  public func reserve(scope: String, schedule: RateSchedule, now: Double, method: String, path: String) throws
     -> StateReservation
+  {
+    try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
+      let now = transaction.now
+      let sends = try RequestLogRules.effectiveTimes(
+        transaction, scope: scope, now: now, horizon: schedule.horizon,
+        keep: schedule.limits.map(\.limit).max() ?? 0)
+      // In order: never before a slot already handed out.
+      let start = max(now, try transaction.pausedUntil(scope: scope), try transaction.latestSlot(scope: scope))
+      let at = schedule.earliest(now: start, after: sends)
+      let id = try transaction.logRequest(scope: scope, at: at, method: method, path: path, process: .current)
+      return StateReservation(id: id, at: at - transaction.offset)
+    }
+  }
+
   /// Records that the request of `reservation` finished at `time` (its response, or its failure).
-  func complete(_ reservation: StateReservation, at time: Double, status: Int?) throws
-  /// Gives back a slot that was never used (the wait was interrupted before sending).
-  func cancel(_ reservation: StateReservation) throws
-  /// Holds every request in `scope` until `time` (after a 429 or 503 with `Retry-After`).
-  func pause(scope: String, until time: Double, reason: String) throws
-  /// Until when `scope` is paused (0 when it is not).
-  func pausedUntil(scope: String) throws -> Double
+  public func complete(_ reservation: StateReservation, at time: Double, status: Int?) throws {
+    try database.transaction(lock: nil, durable: false, localNow: time) { transaction in
+      try transaction.finishRequest(id: reservation.id, at: transaction.now, status: status)
+    }
+  }
+
+  /// Gives back a slot that was never used (the wait was interrupted, or nobody was left to send).
+  public func cancel(_ reservation: StateReservation, now: Double) throws {
+    try database.transaction(lock: nil, durable: false, localNow: now) { try $0.deleteRequest(id: reservation.id) }
+  }
+
+  /// Holds every request in `scope` until `time` (after a 429 or 503 with `Retry-After`); a
+  /// longer pause already in force stays.
+  public func pause(scope: String, until time: Double, reason: String, now: Double) throws {
+    try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
+      let until = time + transaction.offset
+      if try transaction.pausedUntil(scope: scope) < until {
+        try transaction.setPause(scope: scope, until: until, reason: reason)
+      }
+    }
+  }
+
+  /// Until when `scope` is paused (0 when it is not), on the caller's clock.
+  public func pausedUntil(scope: String, now: Double) throws -> Double {
+    try database.read(localNow: now) { transaction in
+      let until = try transaction.pausedUntil(scope: scope)
+      return until == 0 ? 0 : until - transaction.offset
+    }
+  }
+
   /// The times that count against the windows in `scope` at `now`, ascending.
-  func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double]
-  /// Every logged request in `scope`, oldest first.
-  func requests(scope: String) throws -> [LoggedRequest]
-  /// Drops log rows older than `age` seconds before `now`.
-  func prune(now: Double, age: Double) throws
+  public func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double] {
+    try database.read(localNow: now) { transaction in
+      try RequestLogRules.effectiveTimes(transaction, scope: scope, now: transaction.now, horizon: horizon)
+        .map { $0 - transaction.offset }
+    }
+  }
+
+  /// Drops log rows older than `age` seconds (two days by default) before `now`.
+  public func prune(now: Double, age: Double = 2 * 86_400) throws {
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      try transaction.deleteRequests(before: transaction.now - age)
+    }
+  }
+
   /// Forgets everything kept for `scope` (journal, request log, pauses); returns how many
   /// journal entries went.
-  @discardableResult func forget(scope: String) throws -> Int
+  @discardableResult public func forget(scope: String) throws -> Int {
+    try database.transaction(lock: "scope:" + scope, durable: true, localNow: 0) { try $0.forget(scope: scope) }
+  }
 
   // MARK: The journal
 
   /// Claims `operation`'s person for `owner` when they are free (or, for `reconcile`, in doubt
-  /// with `supersedes` the entry being re-sent), in one transaction with the read. Claiming
-  /// again what `owner` already holds returns that claim (a retried call is harmless).
-  func claim(
+  /// with `supersedes` the entry being re-sent). Claims whose holder is gone are dropped on the
+  /// way (nothing was sent for them); intents whose holder is gone become in doubt. Claiming
+  /// again what `owner` already holds for `row` returns that claim (a retried call is harmless).
+  public func claim(
     scope: String, _ operation: JournalOperation, row: Int, owner: ClaimOwner, now: Double, reinvite: Bool,
-    supersedes: Int64?
-  ) throws -> ClaimResult
+    supersedes: Int64? = nil
+  ) throws -> ClaimResult {
+    let emailKey = operation.email.lowercased()
+    return try database.transaction(lock: "person:\(scope)\n\(emailKey)", durable: false, localNow: now) {
+      transaction in
+      let now = transaction.now
+      let decision = JournalRules.ClaimDecision(
+        entries: try transaction.entries(scope: scope, emailKey: emailKey), row: row, owner: owner, now: now,
+        reinvite: reinvite, supersedes: supersedes)
+      try transaction.delete(decision.stale.map(\.id))
+      for var orphan in decision.orphaned {
+        // A request whose process died before recording the answer is in doubt: say so, which
+        // also frees the person's claim slot for the reconcile that will settle them.
+        orphan.state = .unknown
+        orphan.error = orphan.error ?? .inDoubt
+        orphan.updated = now
+        _ = try transaction.update(orphan)
+      }
+      if let answer = decision.answer { return Self.shifted(answer, by: -transaction.offset) }
+      let entry = JournalEntry(
+        id: 0, run: owner.run, operation: operation, row: row, request: 0, state: .claimed, created: now,
+        updated: now, owner: owner, leaseUntil: now + lease, supersedes: supersedes)
+      return .claimed(try transaction.insert(entry, scope: scope))
+    }
+  }
+
   /// What the journal holds for `email` now (a read: dry runs use it; sending claims instead).
-  func standing(scope: String, email: String, reinvite: Bool, now: Double) throws -> JournalStanding
+  public func standing(scope: String, email: String, reinvite: Bool, now: Double) throws -> JournalStanding {
+    try database.read(localNow: now) { transaction in
+      let entries = try transaction.entries(scope: scope, emailKey: email.lowercased())
+      return Self.shifted(
+        JournalRules.standing(entries, reinvite: reinvite, now: transaction.now), by: -transaction.offset)
+    }
+  }
+
   /// Turns claims still held by `owner` into intents (`pending`, with their request number),
   /// durably, just before the request leaves. Returns the ids that moved: only those are sent.
-  func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Set<Int64>
-  /// Records outcomes durably (before their results are printed). An entry that settles a
-  /// person retires the in-doubt entries it re-sent.
-  func record(_ outcomes: [JournalOutcome], at time: Double) throws
+  public func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Set<Int64> {
+    try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
+      var moved = Set<Int64>()
+      for var entry in try transaction.entries(ids: ids) where entry.owner == owner {
+        if entry.state == .pending && entry.request == request {
+          moved.insert(entry.id)  // this very call, run again after a lost connection
+          continue
+        }
+        guard entry.state == .claimed else { continue }
+        entry.state = .pending
+        entry.request = request
+        entry.updated = transaction.now
+        entry.leaseUntil = transaction.now + lease
+        if try transaction.update(entry) { moved.insert(entry.id) }
+      }
+      return moved
+    }
+  }
+
+  /// Takes intents back to claims: their request certainly did not reach the server (a 429,
+  /// a 503, a failed connection) and will be tried again. Returns the ids that moved back.
+  public func withdraw(_ ids: [Int64], owner: ClaimOwner, now: Double) throws -> Set<Int64> {
+    try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
+      var moved = Set<Int64>()
+      for var entry in try transaction.entries(ids: ids) where entry.owner == owner {
+        if entry.state == .claimed {
+          moved.insert(entry.id)  // run again after a lost connection
+          continue
+        }
+        guard entry.state == .pending else { continue }
+        entry.state = .claimed
+        entry.request = 0
+        entry.updated = transaction.now
+        entry.leaseUntil = transaction.now + lease
+        if try transaction.update(entry) { moved.insert(entry.id) }
+      }
+      return moved
+    }
+  }
+
+  /// Records outcomes durably (before their results are printed). A re-send with an answer
+  /// retires the in-doubt entries it re-sent.
+  public func record(_ outcomes: [JournalOutcome], scope: String, at time: Double) throws {
+    guard !outcomes.isEmpty else { return }
+    try database.transaction(lock: nil, durable: true, localNow: time) { transaction in
+      for outcome in outcomes {
+        // Whatever happened to the entry meanwhile (another host may have judged it in doubt),
+        // the answer is the truth: written over it.
+        var written: JournalEntry?
+        for _ in 0..<8 where written == nil {
+          guard var entry = try transaction.entries(ids: [outcome.id]).first else { break }
+          entry.state = outcome.state
+          entry.inviteId = outcome.inviteId ?? entry.inviteId
+          entry.userId = outcome.userId ?? entry.userId
+          entry.timeStamp = outcome.timeStamp ?? entry.timeStamp
+          entry.error = outcome.error
+          entry.updated = transaction.now
+          if try transaction.update(entry) { written = entry }
+        }
+        guard let entry = written else { continue }
+        let person = try transaction.entries(scope: scope, emailKey: entry.email.lowercased())
+        for var retired in JournalRules.retired(by: entry, among: person) {
+          retired.state = .reconciled
+          retired.updated = transaction.now
+          _ = try transaction.update(retired)
+        }
+      }
+    }
+  }
+
   /// Gives up claims that were never sent.
-  func release(_ ids: [Int64]) throws
-  /// Gives up every claim `owner` still holds.
-  func release(owner: ClaimOwner) throws
-  /// Renews the lease on everything `owner` holds (claims and requests in flight).
-  func renew(owner: ClaimOwner, now: Double) throws
+  public func release(_ ids: [Int64], now: Double) throws {
+    guard !ids.isEmpty else { return }
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      try transaction.delete(try transaction.entries(ids: ids).filter { $0.state == .claimed }.map(\.id))
+    }
+  }
+
+  /// Gives up every claim `owner`'s run still holds.
+  public func release(owner: ClaimOwner, now: Double) throws {
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      let held = try transaction.entries(heldBy: owner.process, states: [.claimed])
+      try transaction.delete(held.filter { $0.owner == owner }.map(\.id))
+    }
+  }
+
+  /// Renews the lease on everything `process` holds (claims and intents); returns how many.
+  @discardableResult public func renew(process: ProcessIdentity, now: Double) throws -> Int {
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      let held = try transaction.entries(heldBy: process, states: [.claimed, .pending]).map(\.id)
+      try transaction.extendLeases(held, until: transaction.now + lease)
+      return held.count
+    }
+  }
+
   /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
-  func journalEntries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry]
+  public func journalEntries(scope: String, run: String? = nil, states: [JournalState]? = nil, now: Double) throws
+    -> [JournalEntry]
+  {
+    try database.read(localNow: now) { transaction in
+      try transaction.entries(scope: scope, run: run, states: states).map { $0.shifted(by: -transaction.offset) }
+    }
+  }
+
   /// The people in doubt in `scope`, each with the entry that put them in doubt (or with the
   /// live run that holds them now), oldest first: what `reconcile` settles.
-  func inDoubt(scope: String, now: Double) throws -> [JournalStanding]
-}
-
-extension StateStore {
-  /// ``claim(scope:_:row:owner:now:reinvite:supersedes:)`` of a free person.
-  public func claim(
-    scope: String, _ operation: JournalOperation, row: Int, owner: ClaimOwner, now: Double, reinvite: Bool
-  ) throws -> ClaimResult {
-    try claim(scope: scope, operation, row: row, owner: owner, now: now, reinvite: reinvite, supersedes: nil)
+  public func inDoubt(scope: String, now: Double) throws -> [JournalStanding] {
+    try database.read(localNow: now) { transaction in
+      let entries = try transaction.entries(scope: scope, ofPeopleIn: JournalRules.doubtfulStates)
+      return JournalRules.inDoubt(among: entries, now: transaction.now).map {
+        Self.shifted($0, by: -transaction.offset)
+      }
+    }
   }
 
-  /// Every journal entry in `scope`.
-  public func journalEntries(scope: String) throws -> [JournalEntry] {
-    try journalEntries(scope: scope, run: nil, states: nil)
+  // MARK: Clocks
+
+  private static func shifted(_ result: ClaimResult, by seconds: Double) -> ClaimResult {
+    guard case .refused(let standing) = result else { return result }
+    return .refused(shifted(standing, by: seconds))
   }
 
-  /// Drops log rows older than two days.
-  public func prune(now: Double) throws { try prune(now: now, age: 2 * 86_400) }
+  private static func shifted(_ standing: JournalStanding, by seconds: Double) -> JournalStanding {
+    switch standing {
+    case .free: .free
+    case .settled(let entry): .settled(entry.shifted(by: seconds))
+    case .inDoubt(let entry): .inDoubt(entry.shifted(by: seconds))
+    case .held(let entry): .held(entry.shifted(by: seconds))
+    }
+  }
 }
 
 /// A reserved send slot.
@@ -106,107 +301,5 @@ public struct StateReservation: Sendable, Hashable {
   public init(id: Int64, at: Double) {
     self.id = id
     self.at = at
-  }
-}
-
-/// One logged request.
-public struct LoggedRequest: Sendable, Hashable {
-  /// When it was due to go out.
-  public var at: Double
-  /// When it finished, if it did.
-  public var completed: Double?
-  /// `GET`, `POST`…
-  public var method: String
-  /// The path.
-  public var path: String
-  /// The HTTP status, if one came back.
-  public var status: Int?
-
-  /// Creates a logged request.
-  public init(at: Double, completed: Double?, method: String, path: String, status: Int?) {
-    self.at = at
-    self.completed = completed
-    self.method = method
-    self.path = path
-    self.status = status
-  }
-}
-
-/// The rules of the request log that every store shares.
-public enum RequestLogRules {
-  /// A request in flight for longer than this is assumed to have reached the server by then.
-  public static let inFlightLimit = 120.0
-  /// How much later than now a request still in flight (another process's, usually) may reach
-  /// the server, at most: it counts this much later, to be safe. Within that bound the
-  /// allowance is twice the longest round trip (slot to answer) of the scope's recent requests,
-  /// and at least ``inFlightFloor``: on a fast network a request in flight does not hold a
-  /// short window's slots for two whole seconds.
-  public static let inFlightAllowance = 2.0
-  /// The least allowance for a request in flight.
-  public static let inFlightFloor = 0.05
-  /// How long a claim stands for other hosts without being renewed.
-  public static let claimLease = 600.0
-}
-
-/// What a claim transaction does, decided from the person's entries (oldest first) read inside
-/// it: the same rule for every store.
-public struct ClaimDecision: Sendable {
-  /// Claims whose holder is gone: nothing was sent for them, delete them.
-  public var stale: [Int64]
-  /// Intents whose holder is gone: their request may have gone out, mark them in doubt
-  /// (`unknown`, error `in_doubt`).
-  public var orphaned: [Int64]
-  /// nil: insert the claim; else the answer without inserting.
-  public var answer: ClaimResult?
-
-  /// Decides for `owner` and input row `row`, claiming anew or (for `reconcile`) over the in-doubt entry
-  /// `supersedes`.
-  public init(
-    entries: [JournalEntry], row: Int, owner: ClaimOwner, now: Double, reinvite: Bool, supersedes: Int64?
-  ) {
-    stale = entries.filter { $0.state == .claimed && !$0.isHeld(now: now) }.map(\.id)
-    let orphaned = entries.filter { $0.state == .pending && !$0.isHeld(now: now) }.map(\.id)
-    self.orphaned = orphaned
-    let live = entries.filter { !stale.contains($0.id) }.map { entry in
-      var entry = entry
-      if orphaned.contains(entry.id) { entry.state = .unknown }
-      return entry
-    }
-    // A retried call (its first answer lost with a connection) finds its own claim: same
-    // owner, same row. (A second row with the same email is held by the first, as it should.)
-    if let mine = live.last(where: {
-      $0.state == .claimed && $0.owner == owner && $0.row == row && $0.supersedes == supersedes
-    }) {
-      answer = .claimed(mine.id)
-      return
-    }
-    let standing = JournalStanding.of(live, reinvite: reinvite, now: now)
-    switch (standing, supersedes) {
-    case (.free, nil): answer = nil
-    case (.inDoubt(let doubt), let superseded?) where doubt.id == superseded: answer = nil
-    default: answer = .refused(standing)
-    }
-  }
-}
-
-extension JournalStanding {
-  /// The people in doubt among `entries` (every entry of each person with an `unknown` or
-  /// `pending` entry, oldest first), in order of first appearance: ``StateStore/inDoubt(scope:now:)``.
-  public static func inDoubt(among entries: [JournalEntry], now: Double) -> [JournalStanding] {
-    var order: [String] = []
-    var byPerson: [String: [JournalEntry]] = [:]
-    for entry in entries {
-      let key = entry.email.lowercased()
-      if byPerson[key] == nil { order.append(key) }
-      byPerson[key, default: []].append(entry)
-    }
-    return order.compactMap { key in
-      let entries = byPerson[key]!
-      switch JournalStanding.of(entries, reinvite: true, now: now) {
-      case .inDoubt(let entry): return .inDoubt(entry)
-      case .held(let entry) where entries.contains(where: { $0.state == .unknown }): return .held(entry)
-      default: return nil
-      }
-    }
   }
 }

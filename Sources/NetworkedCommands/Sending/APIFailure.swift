@@ -3,7 +3,7 @@ import NetworkedAPI
 import ShellCore
 
 /// How a failed request maps to row statuses.
-enum Outcome {
+enum APIFailure {
   /// `failed` when the request was definitely not carried out (a 4xx, a refusal, a failure to
   /// connect); `unknown` when it may have been (timeout or reset after sending, 5xx other than
   /// 503, an unreadable 2xx): such rows are never re-sent blindly.
@@ -32,5 +32,13 @@ enum Outcome {
       extra.append(("why", .string("the request may have reached the server; nwsh will not resend it blindly")))
     }
     return .error(code: code, message: error.description, extra)
+  }
+
+  /// A step's failure, for a message.
+  static func describe(_ failure: SendMachine.Failure) -> String {
+    switch failure {
+    case .interrupted: "interrupted"
+    case .state(let error): "\(error)"
+    }
   }
 }

@@ -1,0 +1,182 @@
+import NetworkedAPI
+import ShellCore
+
+/// The only code that sends a person: it carries out what a ``SendMachine`` asks, one
+/// operation at a time, on the pipeline's thread.
+///
+/// `invite`, `add-users` and `reconcile` claim people as their rows are accepted, group them
+/// into ``SendOperation``s and hand them here; what comes back says, for each person, what the
+/// journal recorded (``SendResult``). The HTTP request is the only async step, through
+/// ``ShellCore/Blocking``; everything else — the store, the waits — blocks this thread.
+final class Sender {
+  private let connection: NetworkedConnection
+  private let journal: JournalKeeper
+  /// Numbers the run's requests (1, 2, …); `release` takes the last number back.
+  private let numbering: (take: () -> Int, release: () -> Void)
+
+  init(connection: NetworkedConnection, journal: JournalKeeper, numbering: (take: () -> Int, release: () -> Void)) {
+    self.connection = connection
+    self.journal = journal
+    self.numbering = numbering
+  }
+
+  /// What became of an operation's people.
+  struct SendResult {
+    /// The people the request carried, as the journal has them.
+    var answered: [PersonOutcome] = []
+    /// Claims that were no longer this run's when the intent was written (another run took
+    /// the person over): not sent.
+    var lost: [Int64] = []
+    /// Claims still held, not sent: the caller gives them back.
+    var notSent: [(claim: Int64, why: SendMachine.NotSent)] = []
+    /// Nothing more may be sent (the key was refused).
+    var stop: StopReason?
+
+    mutating func merge(_ other: SendResult) {
+      answered += other.answered
+      lost += other.lost
+      notSent += other.notSent
+      stop = stop ?? other.stop
+    }
+  }
+
+  /// Sends `operation`'s people (split further if the server finds the request too large).
+  func send(_ operation: SendOperation) throws -> SendResult {
+    let pacer = try connection.pacer()
+    let client = try connection.client()
+    let clock = connection.environment.clock
+    let hooks = connection.environment.testHooks
+    let interruption = connection.session.interruption
+    let number = numbering.take()
+    var machine = SendMachine(operation: operation, number: number, retry: connection.retryRule)
+    var action = machine.next(.begin)
+    while true {
+      let event: SendMachine.Event
+      switch action {
+      case .reserve:
+        do {
+          event = .reserved(try pacer.reserve(method: "POST", path: operation.path))
+        } catch {
+          event = .failed(Self.failure(error))
+        }
+      case .waitForSlot(let reservation):
+        do {
+          try pacer.wait(for: reservation, method: "POST", path: operation.path, interruption: interruption)
+          event = .slotReached
+        } catch {
+          event = .failed(.interrupted)
+        }
+      case .intend(let claims):
+        do {
+          event = .intended(moved: try journal.intend(claims, request: number))
+        } catch {
+          event = .failed(Self.failure(error))
+        }
+      case .send(let reservation, let claims):
+        hooks.reach(.afterIntent)
+        let carried = operation.only(claims)
+        let result = Result { () throws(NetworkedAPIError) in
+          try Blocking.run { () async throws(NetworkedAPIError) in try await carried.send(with: client) }
+        }
+        hooks.reach(.afterSend)
+        pacer.complete(reservation, status: Self.status(of: result))
+        event = .answered(Answer(result, to: carried, number: number), at: clock.now)
+      case .withdraw(let claims):
+        do {
+          try journal.withdraw(claims)
+          event = .withdrawn
+        } catch {
+          event = .failed(Self.failure(error))
+        }
+      case .pause(let until, let reason):
+        // Should the pause not reach the store, the next try may come early and be refused
+        // again: that costs a retry, never a person.
+        try? pacer.pause(until: until, reason: reason)
+        event = .retryReady
+      case .wait(let until, let reason):
+        pacer.notify(.retrying(at: until, reason: reason))
+        do {
+          try clock.wait(until: until, interruption: interruption)
+          event = .retryReady
+        } catch {
+          event = .failed(.interrupted)
+        }
+      case .record(let outcomes):
+        do {
+          try journal.record(outcomes.map(\.journal))
+          event = .recorded
+        } catch {
+          event = .failed(Self.failure(error))
+        }
+        hooks.reach(.afterOutcome)
+      case .cancel(let reservation, let conclusion):
+        pacer.cancel(reservation)
+        return try finish(conclusion, operation)
+      case .finish(let conclusion):
+        return try finish(conclusion, operation)
+      }
+      action = machine.next(event)
+    }
+  }
+
+  private func finish(_ conclusion: SendMachine.Conclusion, _ operation: SendOperation) throws -> SendResult {
+    switch conclusion {
+    case .answered(let outcomes, let lost, let stop):
+      if outcomes.isEmpty { numbering.release() }
+      if stop == .authenticationFailed {
+        connection.session.diagnostics(
+          "nwsh: the API refused the key; no more requests will be sent in this pipeline")
+      }
+      return SendResult(answered: outcomes, lost: lost, stop: stop)
+    case .notSent(let why):
+      numbering.release()
+      return SendResult(notSent: operation.claims.map { ($0, why) })
+    case .split(let largest):
+      // Too large, and not carried out: the people are claims again; remember what the server
+      // takes and send them in halves.
+      numbering.release()
+      connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? largest, largest)
+      connection.session.diagnostics(
+        "nwsh: invite: the server refused \(operation.count) invitees in one request (413); sending at most "
+          + "\(largest) per request from now on")
+      var result = SendResult()
+      var start = 0
+      while start < operation.count {
+        // What the server takes, as learned so far (a half may have been refused too).
+        let end = min(operation.count, start + min(largest, connection.learnedInviteLimit ?? largest))
+        if let stop = result.stop ?? (connection.session.interruption.isSet ? .interrupted : nil) {
+          result.notSent += operation.claims[start..<end].map { ($0, .stopped(stop)) }
+        } else {
+          result.merge(try send(operation.subset(start..<end)))
+        }
+        start = end
+      }
+      return result
+    }
+  }
+
+  private static func failure(_ error: any Error) -> SendMachine.Failure {
+    error is Interrupted ? .interrupted : .state(error)
+  }
+
+  private static func status(of result: Result<SendOperation.Response, NetworkedAPIError>) -> Int? {
+    switch result {
+    case .success: 200
+    case .failure(let error): error.status
+    }
+  }
+}
+
+extension SendOperation {
+  /// The operation for the people whose claims are `claims` (the intents that were written).
+  func only(_ claims: [Int64]) -> SendOperation {
+    let kept = Set(claims)
+    let positions = self.claims.indices.filter { kept.contains(self.claims[$0]) }
+    var part = self
+    part.claims = positions.map { self.claims[$0] }
+    if case .invite(let invitees, let planIds) = request {
+      part.request = .invite(positions.map { invitees[$0] }, planIds: planIds)
+    }
+    return part
+  }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import ShellCore
+
+/// The state in a SQLite file (through GRDB): nwsh's default ``StateDatabase``.
+///
+/// One file per user, `$XDG_STATE_HOME/nwsh/state.sqlite` (by default
+/// `~/.local/state/nwsh/state.sqlite`), mode 0600 in a 0700 directory. Every nwsh process on
+/// this machine using the same key reads and writes the same rows, under SQLite's locking, so
+/// they share one rate budget and one journal. Every write transaction is `IMMEDIATE`: it holds
+/// the file's write lock from its first read, which serializes it with every other writer
+/// (the locks ``StateDatabase`` names are all covered by that one).
+package final class SQLiteDatabase: StateDatabase {
+  /// Where the database lives.
+  package let path: String
+  // GRDB's queue serializes every use of the connection: it is Sendable.
+  let queue: DatabaseQueue
+
+  package var location: String { path }
+
+  /// Opens (creating if needed) the database at `path`.
+  ///
+  /// The file and SQLite's `-wal` and `-shm` files beside it are 0600 whatever the umask, and
+  /// the directory is made 0700 when this user owns it: the journal holds names and emails.
+  package init(path: String) throws {
+    self.path = path
+    let directory = (path as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    Self.makePrivate(directory: directory, database: path)
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(30)
+    configuration.label = "nwsh-state"
+    // WAL: one fsync per commit, and readers in other processes never block the writer.
+    configuration.journalMode = .wal
+    configuration.prepareDatabase { db in
+      // Every commit reaches the disk before the call returns, unless a transaction says
+      // otherwise (transaction(durable: false)).
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    // Two processes may create the file at once. Switching a new file to WAL needs a moment
+    // alone with it (SQLite answers "locked" rather than wait), and the schema statements are
+    // idempotent, so a lost race is simply tried again.
+    var attempt = 0
+    while true {
+      do {
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(queue)
+        self.queue = queue
+        break
+      } catch {
+        attempt += 1
+        if attempt >= 20 { throw error }
+        usleep(useconds_t(10_000 * attempt))
+      }
+    }
+    Self.makePrivate(directory: directory, database: path)
+  }
+
+  /// Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm`
+  /// files the database's mode), and tightens existing files and a directory we own.
+  static func makePrivate(directory: String, database: String) {
+    var status = stat()
+    // Only nwsh's own directory: a directory the user named for the database is theirs.
+    if (directory as NSString).lastPathComponent == "nwsh", stat(directory, &status) == 0, status.st_uid == getuid(),
+      status.st_mode & 0o077 != 0
+    {
+      chmod(directory, 0o700)
+    }
+    // O_EXCL: an existing file is never opened here. Closing any descriptor of a database file
+    // drops every POSIX lock this process holds on it, SQLite's included; another process would
+    // then think it alone and reset the WAL under this one (the race test caught exactly that).
+    let descriptor = open(database, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    if descriptor >= 0 { close(descriptor) }
+    for file in [database, database + "-wal", database + "-shm", database + "-journal"] {
+      if stat(file, &status) == 0 && status.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+    }
+  }
+
+  package func transaction<T>(
+    lock: String?, durable: Bool, localNow: Double, _ body: (any StateTransaction) throws -> T
+  ) throws -> T {
+    try queue.writeWithoutTransaction { db in
+      if !durable { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+      defer { if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+      var result: T?
+      try db.inTransaction(.immediate) {
+        result = try body(SQLiteTransaction(db: db, now: localNow))
+        return .commit
+      }
+      return result!
+    }
+  }
+
+  package func read<T>(localNow: Double, _ body: (any StateTransaction) throws -> T) throws -> T {
+    try queue.read { db in try body(SQLiteTransaction(db: db, now: localNow)) }
+  }
+
+  /// Makes every later write fail as on a full disk (tests of what nwsh does then).
+  package func simulateFullDisk() throws {
+    try queue.writeWithoutTransaction { db in
+      let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
+      _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+    }
+  }
+}
+
+/// One SQLite transaction's statements. SQLite has no clock of its own here: the caller's is
+/// the database's.
+struct SQLiteTransaction: StateTransaction {
+  let db: Database
+  let now: Double
+  var offset: Double { 0 }
+
+  func requests(scope: String, since: Double) throws -> [(at: Double, completed: Double?)] {
+    try GRDB.Row.fetchAll(
+      db, sql: "SELECT at, completed FROM request_log WHERE scope = ? AND (at > ? OR completed > ?)",
+      arguments: [scope, since, since]
+    ).map { row in (row["at"], row["completed"]) }
+  }
+
+  func latestSlot(scope: String) throws -> Double {
+    try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
+  }
+
+  func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64 {
+    try db.execute(
+      sql: "INSERT INTO request_log (scope, at, method, path, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
+      arguments: [scope, at, method, path, Int(process.pid), process.host])
+    return db.lastInsertedRowID
+  }
+
+  func finishRequest(id: Int64, at: Double, status: Int?) throws {
+    try db.execute(sql: "UPDATE request_log SET completed = ?, status = ? WHERE id = ?", arguments: [at, status, id])
+  }
+
+  func deleteRequest(id: Int64) throws {
+    try db.execute(sql: "DELETE FROM request_log WHERE id = ?", arguments: [id])
+  }
+
+  func deleteRequests(before time: Double) throws {
+    try db.execute(sql: "DELETE FROM request_log WHERE at < ?", arguments: [time])
+  }
+
+  func pausedUntil(scope: String) throws -> Double {
+    try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
+  }
+
+  func setPause(scope: String, until time: Double, reason: String) throws {
+    try db.execute(
+      sql: "INSERT OR REPLACE INTO pause (scope, until, reason) VALUES (?, ?, ?)", arguments: [scope, time, reason])
+  }
+
+  func entries(scope: String, emailKey: String) throws -> [JournalEntry] {
+    try fetch("WHERE scope = ? AND email_key = ? ORDER BY id", [scope, emailKey])
+  }
+
+  func entries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry] {
+    var sql = "WHERE scope = ?"
+    var arguments: StatementArguments = [scope]
+    if let run {
+      sql += " AND run = ?"
+      arguments += [run]
+    }
+    if let states, !states.isEmpty {
+      sql += " AND state IN (" + states.map { _ in "?" }.joined(separator: ",") + ")"
+      for state in states { arguments += [state.rawValue] }
+    }
+    return try fetch(sql + " ORDER BY id", arguments)
+  }
+
+  func entries(scope: String, ofPeopleIn states: [JournalState]) throws -> [JournalEntry] {
+    let marks = states.map { _ in "?" }.joined(separator: ",")
+    var arguments: StatementArguments = [scope, scope]
+    for state in states { arguments += [state.rawValue] }
+    return try fetch(
+      "WHERE scope = ? AND email_key IN (SELECT email_key FROM journal WHERE scope = ? AND state IN (\(marks))) ORDER BY id",
+      arguments)
+  }
+
+  func entries(ids: [Int64]) throws -> [JournalEntry] {
+    guard !ids.isEmpty else { return [] }
+    return try fetch("WHERE id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id", [])
+  }
+
+  func entries(heldBy process: ProcessIdentity, states: [JournalState]) throws -> [JournalEntry] {
+    var arguments: StatementArguments = [Int(process.pid), process.host]
+    for state in states { arguments += [state.rawValue] }
+    let marks = states.map { _ in "?" }.joined(separator: ",")
+    // The pid and host narrow it down (an index); the whole identity decides.
+    return try fetch("WHERE pid = ? AND host = ? AND state IN (\(marks)) ORDER BY id", arguments).filter {
+      $0.owner?.process == process
+    }
+  }
+
+  func insert(_ entry: JournalEntry, scope: String) throws -> Int64 {
+    let operation = entry.operation
+    let owner = entry.owner?.process
+    try db.execute(
+      sql: """
+        INSERT INTO journal (run, scope, op, email, email_key, name, role_id, note, plan_ids, plan_id, method,
+          password_set, row, request, state, invite_id, user_id, time_stamp, error, created, updated, host, machine,
+          pid_ns, pid, pid_start, lease_until, supersedes, version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+        """,
+      arguments: [
+        entry.run, scope, operation.kind.rawValue, operation.email, operation.email.lowercased(), operation.name,
+        operation.roleId, operation.note, JournalColumns.planIds(operation.planIds), operation.planId,
+        operation.method, operation.passwordSet ? 1 : 0, entry.row, entry.request, entry.state.rawValue,
+        entry.inviteId, entry.userId, entry.timeStamp, entry.error?.rawValue, entry.created, entry.updated,
+        owner?.host, owner?.machine, owner?.pidNamespace, owner.map { Int($0.pid) }, owner?.start,
+        entry.leaseUntil, entry.supersedes,
+      ])
+    return db.lastInsertedRowID
+  }
+
+  func update(_ entry: JournalEntry) throws -> Bool {
+    try db.execute(
+      sql: """
+        UPDATE journal SET state = ?, request = ?, invite_id = ?, user_id = ?, time_stamp = ?, error = ?,
+          updated = ?, lease_until = ?, version = version + 1
+        WHERE id = ? AND version = ?
+        """,
+      arguments: [
+        entry.state.rawValue, entry.request, entry.inviteId, entry.userId, entry.timeStamp, entry.error?.rawValue,
+        entry.updated, entry.leaseUntil, entry.id, entry.version,
+      ])
+    return db.changesCount == 1
+  }
+
+  func extendLeases(_ ids: [Int64], until: Double) throws {
+    guard !ids.isEmpty else { return }
+    try db.execute(
+      sql: "UPDATE journal SET lease_until = ? WHERE id IN (\(ids.map(String.init).joined(separator: ",")))",
+      arguments: [until])
+  }
+
+  func delete(_ ids: [Int64]) throws {
+    guard !ids.isEmpty else { return }
+    try db.execute(sql: "DELETE FROM journal WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+  }
+
+  func forget(scope: String) throws -> Int {
+    let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE scope = ?", arguments: [scope]) ?? 0
+    for table in ["journal", "request_log", "pause"] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE scope = ?", arguments: [scope])
+    }
+    return count
+  }
+
+  private func fetch(_ clause: String, _ arguments: StatementArguments) throws -> [JournalEntry] {
+    try GRDB.Row.fetchAll(db, sql: "SELECT * FROM journal " + clause, arguments: arguments).map {
+      try JournalColumns.entry(Columns(row: $0))
+    }
+  }
+
+  /// A GRDB row, read by column name.
+  private struct Columns: JournalRowReading {
+    let row: GRDB.Row
+    func text(_ column: String) -> String? { row[column] }
+    func integer(_ column: String) -> Int64? { row[column] }
+    func real(_ column: String) -> Double? { row[column] }
+  }
+}

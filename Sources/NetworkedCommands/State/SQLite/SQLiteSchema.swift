@@ -1,0 +1,86 @@
+import GRDB
+
+/// The SQLite file's schema, migration by migration (each runs once, recorded by GRDB).
+extension SQLiteDatabase {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1-request-log") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE IF NOT EXISTS request_log (
+            id INTEGER PRIMARY KEY,
+            scope TEXT NOT NULL,
+            at REAL NOT NULL,
+            completed REAL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER,
+            pid INTEGER NOT NULL
+          );
+          CREATE INDEX IF NOT EXISTS request_log_by_scope ON request_log(scope, at);
+          CREATE TABLE IF NOT EXISTS pause (
+            scope TEXT PRIMARY KEY,
+            until REAL NOT NULL,
+            reason TEXT NOT NULL
+          );
+          """)
+    }
+    migrator.registerMigration("v2-journal") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE IF NOT EXISTS journal (
+            id INTEGER PRIMARY KEY,
+            run TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            op TEXT NOT NULL,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            role_id TEXT NOT NULL,
+            note TEXT,
+            row INTEGER NOT NULL,
+            request INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            invite_id TEXT,
+            user_id TEXT,
+            time_stamp INTEGER,
+            error TEXT,
+            created REAL NOT NULL,
+            updated REAL NOT NULL
+          );
+          CREATE INDEX IF NOT EXISTS journal_by_email ON journal(scope, email_key);
+          CREATE INDEX IF NOT EXISTS journal_by_run ON journal(scope, run);
+          """)
+    }
+    migrator.registerMigration("v3-claims") { db in
+      // Each entry records its operation exactly (reconcile re-sends it) and who holds it while
+      // it is claimed or pending; at most one claimed-or-pending entry per person and key.
+      // Entries left pending by earlier versions are in doubt: their process is gone.
+      try db.execute(
+        sql: "UPDATE journal SET state = 'unknown', error = coalesce(error, 'in_doubt') WHERE state = 'pending'")
+      for column in [
+        "host TEXT", "pid INTEGER", "pid_start INTEGER", "lease_until REAL", "plan_ids TEXT", "plan_id TEXT",
+        "method INTEGER", "password_set INTEGER NOT NULL DEFAULT 0", "supersedes INTEGER",
+      ] {
+        try db.execute(sql: "ALTER TABLE journal ADD COLUMN \(column)")
+      }
+      try db.execute(sql: "UPDATE journal SET op = 'invite' WHERE op = 'reconcile'")
+      try db.execute(
+        sql:
+          "CREATE UNIQUE INDEX IF NOT EXISTS journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending')"
+      )
+    }
+    migrator.registerMigration("v4-identity") { db in
+      // A holder is told apart by its machine and pid namespace too (two containers may share a
+      // host name); a version number makes every change a compare-and-set. Entries written
+      // before have neither identity column: their holders are judged by their lease only.
+      for column in ["machine TEXT", "pid_ns TEXT", "version INTEGER NOT NULL DEFAULT 0"] {
+        try db.execute(sql: "ALTER TABLE journal ADD COLUMN \(column)")
+      }
+      try db.execute(sql: "ALTER TABLE request_log ADD COLUMN host TEXT")
+      try db.execute(
+        sql: "CREATE INDEX IF NOT EXISTS journal_by_holder ON journal(pid, host) WHERE state IN ('claimed', 'pending')")
+    }
+    return migrator
+  }
+}

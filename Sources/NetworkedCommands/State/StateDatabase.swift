@@ -1,0 +1,83 @@
+/// What a database does for ``StateStore``: transactions that read and write rows. It makes no
+/// decision of its own; the rules (slots, claims, intents, leases, doubts) are ``StateStore``'s
+/// and ``JournalRules``', written once for every database.
+///
+/// Two implementations: ``SQLiteDatabase`` (a file on this machine) and the PostgreSQL one in
+/// the `PostgresState` module (several machines).
+package protocol StateDatabase: AnyObject, Sendable {
+  /// Where it is, for messages: a path, or a URL without its password.
+  var location: String { get }
+
+  /// Runs `body` in one transaction and returns its result.
+  ///
+  /// - `lock`: serializes this transaction with every other one naming the same lock (a scope
+  ///   for reservations, a person for claims), across every process and host using the
+  ///   database. SQLite locks the whole file for any write, which covers it.
+  /// - `durable`: the commit is on disk before this returns (intents, outcomes). Without it
+  ///   the database may commit faster (claims, leases: losing one in a crash loses only a dead
+  ///   process's hold).
+  /// - `localNow`: the caller's clock. The transaction's ``StateTransaction/now`` is the
+  ///   database's (PostgreSQL's own clock, so hosts whose clocks disagree still agree).
+  ///
+  /// A database that can lose its connection may run `body` again on a new one: every body
+  /// must be safe to repeat.
+  func transaction<T>(
+    lock: String?, durable: Bool, localNow: Double, _ body: (any StateTransaction) throws -> T
+  ) throws -> T
+
+  /// Opens a transaction for reading only.
+  func read<T>(localNow: Double, _ body: (any StateTransaction) throws -> T) throws -> T
+}
+
+/// One transaction's reads and writes. Times are on the database's clock (``now``).
+package protocol StateTransaction {
+  /// Now, on the database's clock.
+  var now: Double { get }
+  /// The database's clock minus the caller's.
+  var offset: Double { get }
+
+  // MARK: The request log
+
+  /// The requests of `scope` that slotted or finished after `since`: `(slot, finished)`.
+  func requests(scope: String, since: Double) throws -> [(at: Double, completed: Double?)]
+  /// The latest slot handed out in `scope` (0 when none).
+  func latestSlot(scope: String) throws -> Double
+  /// Logs a request slotted at `at`; returns its id.
+  func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64
+  /// Records when request `id` finished, and its HTTP status.
+  func finishRequest(id: Int64, at: Double, status: Int?) throws
+  /// Deletes request `id` (a slot never used).
+  func deleteRequest(id: Int64) throws
+  /// Deletes requests slotted before `time`.
+  func deleteRequests(before time: Double) throws
+  /// Until when `scope` is paused (0 when it is not).
+  func pausedUntil(scope: String) throws -> Double
+  /// Pauses `scope` until `time` (replacing any pause).
+  func setPause(scope: String, until time: Double, reason: String) throws
+
+  // MARK: The journal
+
+  /// Every entry for the person `emailKey` (lower-cased) in `scope`, oldest first.
+  func entries(scope: String, emailKey: String) throws -> [JournalEntry]
+  /// Entries of `scope`, oldest first, of one run and in some states when given.
+  func entries(scope: String, run: String?, states: [JournalState]?) throws -> [JournalEntry]
+  /// Every entry of every person in `scope` who has an entry in one of `states`, oldest first.
+  func entries(scope: String, ofPeopleIn states: [JournalState]) throws -> [JournalEntry]
+  /// The entries with these ids.
+  func entries(ids: [Int64]) throws -> [JournalEntry]
+  /// The entries `process` holds in `states`.
+  func entries(heldBy process: ProcessIdentity, states: [JournalState]) throws -> [JournalEntry]
+  /// Inserts `entry` (its id is ignored) for `scope`; returns the new id.
+  func insert(_ entry: JournalEntry, scope: String) throws -> Int64
+  /// Writes `entry`'s changeable fields (state, request, receipt, error, updated, lease,
+  /// owner) and increments its version, if its version is still `entry.version`; returns
+  /// whether it did (a compare-and-set: someone else may have changed it since it was read).
+  func update(_ entry: JournalEntry) throws -> Bool
+  /// Sets the lease of the entries `ids` to `until`.
+  func extendLeases(_ ids: [Int64], until: Double) throws
+  /// Deletes the entries `ids`.
+  func delete(_ ids: [Int64]) throws
+  /// Deletes everything kept for `scope` (journal, request log, pause); returns how many
+  /// journal entries went.
+  func forget(scope: String) throws -> Int
+}

@@ -1,0 +1,340 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+public import NetworkedCommands
+import PostgresNIO
+public import ShellCore
+
+/// The state in PostgreSQL, for several machines sharing one key
+/// (`--state postgres://user@host:port/database`).
+public enum PostgresStore {
+  /// Opens the database at `address` (creating or migrating nwsh's tables) as a
+  /// ``NetworkedCommands/StateStore`` with claims leased for `lease` seconds. The password is
+  /// the address's, else `password` (`PGPASSWORD`). Waits for a database that is away end as
+  /// soon as `interruption` is set.
+  public static func open(
+    _ address: PostgresAddress, password: String?, lease: Double = StateLocation.defaultLease,
+    interruption: Interruption? = nil
+  ) throws -> StateStore {
+    StateStore(
+      database: try PostgresDatabase(
+        address: address, password: password, interruption: interruption ?? Interruption()),
+      lease: lease)
+  }
+
+  /// The schema version and the server's version string of `store`'s database, or nil when it
+  /// is not PostgreSQL.
+  public static func check(_ store: StateStore) throws -> (schema: Int, server: String)? {
+    try (store.database as? PostgresDatabase)?.check()
+  }
+}
+
+/// A PostgreSQL database as a ``StateDatabase``: one connection per process, one transaction
+/// at a time.
+///
+/// A transaction takes a transaction-scoped advisory lock when the store names one (a scope
+/// for reservations, a person for claims: `SELECT … FOR UPDATE` could not stop another host's
+/// *insert*), reads the database's clock (each host translates by the offset it measures, so
+/// hosts whose clocks disagree agree on windows and leases), and commits durably.
+///
+/// When the connection is lost, a transaction reconnects with back-off and runs again (every
+/// body is safe to repeat), for up to the address's `reconnect` seconds; then it throws, and
+/// later calls fail at once, so a run whose database is gone accounts for its rows quickly
+/// and sends nothing unrecorded. An interrupt cuts every wait for the database short (a
+/// statement already answered within a second still counts).
+package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
+  // Threading: every mutable property is touched only under `lock`, which a transaction holds
+  // from its first statement to its commit (the pipeline's thread and the lease keeper's
+  // share the one connection).
+  package let location: String
+  private let reconnectLimit: Double
+  private let configuration: PostgresConnection.Configuration
+  private let interruption: Interruption
+  private let lock = NSLock()
+  private var connection: PostgresConnection?
+  private var connections = 0
+  private var stuck: [PostgresConnection] = []
+  private var everConnected = false
+  private var gaveUp = false
+  private let host: String
+  private let port: Int
+  /// The database's clock minus this host's, and when (local time) it was measured.
+  private var offset: (seconds: Double, measured: Double)?
+  let logger = Logger(label: "nwsh.state") { _ in SwiftLogNoOpLogHandler() }
+
+  /// The schema version this build creates and expects.
+  static let schemaVersion = 2
+  /// How long one statement may take before its connection is given up (locks are held for
+  /// milliseconds; nothing nwsh runs takes longer).
+  static let statementLimit = 15.0
+  /// How long an offset between the clocks is trusted before it is measured again.
+  static let offsetLifetime = 60.0
+
+  init(address: PostgresAddress, password: String?, interruption: Interruption) throws {
+    let user = address.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+    // The server's certificate is always verified (name and chain), against the system's roots
+    // or `sslrootcert=PATH` (a CA file, as libpq names it).
+    var client = TLSConfiguration.makeClientConfiguration()
+    if let roots = address.sslRootCertificate { client.trustRoots = .file(roots) }
+    let tls: PostgresConnection.Configuration.TLS
+    switch address.sslMode {
+    case .disable: tls = .disable
+    case .prefer: tls = .prefer(try NIOSSLContext(configuration: client))
+    case .require: tls = .require(try NIOSSLContext(configuration: client))
+    }
+    var configuration = PostgresConnection.Configuration(
+      host: address.host, port: address.port, username: user, password: address.password ?? password,
+      database: address.database ?? user, tls: tls)
+    configuration.options.connectTimeout = .seconds(10)
+    self.configuration = configuration
+    self.host = address.host
+    self.port = address.port
+    self.reconnectLimit = address.reconnect
+    self.location = address.description
+    self.interruption = interruption
+    try migrate()
+  }
+
+  deinit {
+    retire(connection)
+  }
+
+  // MARK: Transactions
+
+  package func transaction<T>(
+    lock name: String?, durable: Bool, localNow: Double, _ body: (any StateTransaction) throws -> T
+  ) throws -> T {
+    try run(lock: name, localNow: localNow) { try body($0) }
+  }
+
+  package func read<T>(localNow: Double, _ body: (any StateTransaction) throws -> T) throws -> T {
+    try run(lock: nil, localNow: localNow) { try body($0) }
+  }
+
+  /// Runs `body` in one transaction, reconnecting and running it again when the connection is
+  /// lost on the way.
+  private func run<T>(lock name: String?, localNow: Double, _ body: (PostgresTransaction) throws -> T) throws -> T {
+    try lock.withLock {
+      let started = Date().timeIntervalSince1970
+      var attempt = 0
+      while true {
+        do {
+          let connection = try connected()
+          let statements = Statements(database: self, connection: connection)
+          // BEGIN goes out with the first statement, not a round trip of its own: the
+          // connection runs them in order, and its answer is checked before COMMIT.
+          let begun = connection.query("BEGIN", logger: logger)
+          do {
+            let now = try clock(statements, lock: name, localNow: localNow)
+            let result = try body(PostgresTransaction(statements: statements, now: now, offset: now - localNow))
+            _ = try wait(for: begun, limit: Self.statementLimit)
+            try statements.run("COMMIT")
+            gaveUp = false
+            return result
+          } catch {
+            if !connection.isClosed && !(error is Interrupted) { try? statements.run("ROLLBACK") }
+            throw error
+          }
+        } catch is Interrupted {
+          // A statement may be in flight: this connection's state is unknown.
+          retire(connection)
+          connection = nil
+          throw Interrupted()
+        } catch  where Self.isConnectionLoss(error) {
+          retire(connection)
+          connection = nil
+          attempt += 1
+          let elapsed = Date().timeIntervalSince1970 - started
+          // Opening fails at once (nothing has started); a run that had it keeps trying.
+          guard everConnected, !gaveUp else {
+            throw StateLocationError(message: "cannot reach the state database: " + describe(error))
+          }
+          if elapsed >= reconnectLimit {
+            gaveUp = true
+            throw StateLocationError(
+              message: "lost the state database and could not reach it again for \(Int(elapsed)) s: " + describe(error))
+          }
+          // 50 ms, doubling, at most 2 s between tries; an interrupt ends the wait at once.
+          guard interruption.sleep(seconds: min(2.0, 0.05 * pow(2, Double(attempt - 1)))) else { throw Interrupted() }
+        } catch let error as StateLocationError {
+          throw error
+        } catch {
+          throw StateLocationError(message: describe(error))
+        }
+      }
+    }
+  }
+
+  /// The database's now for a transaction: read with the lock when it takes one (one round
+  /// trip), read on its own when the offset is old, else translated by the known offset.
+  private func clock(_ statements: Statements, lock name: String?, localNow: Double) throws -> Double {
+    let wallNow = Date().timeIntervalSince1970
+    let now: Double
+    if let name {
+      now = try statements.rows(
+        """
+        SELECT extract(epoch from clock_timestamp())::float8
+        FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))) AS locked
+        """
+      ).first!.decode(Double.self)
+    } else if let offset, wallNow - offset.measured < Self.offsetLifetime {
+      return localNow + offset.seconds
+    } else {
+      now = try statements.rows("SELECT extract(epoch from clock_timestamp())::float8").first!.decode(Double.self)
+    }
+    offset = (now - localNow, wallNow)
+    return now
+  }
+
+  private func connected() throws -> PostgresConnection {
+    if let connection, !connection.isClosed { return connection }
+    connections += 1
+    let connection = try wait(
+      for: PostgresConnection.connect(
+        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: connections, logger: logger),
+      limit: Self.statementLimit)
+    self.connection = connection
+    everConnected = true
+    return connection
+  }
+
+  /// Waits for `future` on this thread (through ``ShellCore/Blocking``), at most `limit`
+  /// seconds, and at most a second more once an interrupt came.
+  func wait<T: Sendable>(for future: EventLoopFuture<T>, limit: Double) throws -> T {
+    let promise = future.eventLoop.makePromise(of: T.self)
+    future.cascade(to: promise)
+    let loop = future.eventLoop
+    let timeout = loop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) { promise.fail(StatementTimeout()) }
+    defer { timeout.cancel() }
+    let registration = interruption.onSet {
+      loop.execute { _ = loop.scheduleTask(in: .seconds(1)) { promise.fail(Interrupted()) } }
+    }
+    defer { registration.cancel() }
+    return try Blocking.wait { complete in promise.futureResult.whenComplete { complete($0.mapError { $0 }) } }
+  }
+
+  /// Closes the connection, waiting a moment at most; one that will not close is kept (a
+  /// connection must be closed before it is released) and left behind.
+  private func retire(_ connection: PostgresConnection?) {
+    guard let connection else { return }
+    let closed: EventLoopFuture<Void> = connection.close()
+    let promise = closed.eventLoop.makePromise(of: Void.self)
+    closed.cascade(to: promise)
+    let timeout = closed.eventLoop.scheduleTask(in: TimeAmount.seconds(2)) { promise.fail(StatementTimeout()) }
+    defer { timeout.cancel() }
+    let result: Void? = try? Blocking.wait { complete in
+      promise.futureResult.whenComplete { complete($0.mapError { $0 }) }
+    }
+    if result == nil, !connection.isClosed {
+      stuck.append(connection)
+    }
+  }
+
+  /// A statement got no answer within ``statementLimit``.
+  struct StatementTimeout: Error, CustomStringConvertible {
+    var description: String { "no answer from the database within \(Int(PostgresDatabase.statementLimit)) s" }
+  }
+
+  /// Whether `error` means the connection (or the server) went away: worth reconnecting.
+  static func isConnectionLoss(_ error: any Error) -> Bool {
+    if error is StatementTimeout { return true }
+    guard let error = error as? PSQLError else { return error is ChannelError || error is IOError }
+    switch error.code {
+    case .server:
+      // 08: connection exceptions; 57: the server is shutting down, restarting or starting.
+      let state = error.serverInfo?[.sqlState] ?? ""
+      return state.hasPrefix("08") || state.hasPrefix("57")
+    case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
+    default: return false
+    }
+  }
+
+  /// A message for the user: the server's own words, or what failed (never the password,
+  /// which neither holds).
+  func describe(_ error: any Error) -> String {
+    guard let error = error as? PSQLError else { return "\(error)" }
+    if let message = error.serverInfo?[.message] {
+      return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+    }
+    switch error.code {
+    case .connectionError, .failedToAddSSLHandler:
+      let detail = error.underlying.map { "\($0)" } ?? ""
+      if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+        return "TLS with \(host):\(port): the server's certificate could not be verified "
+          + "(name it in the URL's sslrootcert=CA-FILE if a private CA signed it)"
+      }
+      if error.underlying is NIOSSLError || error.underlying is BoringSSLError {
+        return "TLS with \(host):\(port) failed (the handshake did not complete)"
+      }
+      let reason =
+        ["Connection refused", "timed out", "No route to host", "Name or service not known", "No address"].first {
+          detail.localizedCaseInsensitiveContains($0)
+        }
+      return "cannot connect to \(host):\(port)" + (reason.map { " (\($0.lowercased()))" } ?? "")
+    case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
+    case .sslUnsupported: return "the server does not offer TLS (sslmode=require)"
+    default: return "\(error.code)"
+    }
+  }
+
+  /// One connection's statements, each waited for at most ``statementLimit``: a connection the
+  /// server dropped without the client noticing (seen after an immediate shutdown) must not
+  /// hold a run forever. The statement's fate is then unknown, like a lost connection's: the
+  /// caller reconnects and runs the (repeatable) transaction again.
+  struct Statements {
+    let database: PostgresDatabase
+    let connection: PostgresConnection
+
+    /// Runs `query`, returning its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+      try result(query).rows
+    }
+
+    /// Runs `query` and returns how many rows it changed.
+    func changes(_ query: PostgresQuery) throws -> Int {
+      try result(query).metadata.rows ?? 0
+    }
+
+    /// Runs a statement without parameters.
+    func run(_ sql: String) throws { try rows(PostgresQuery(unsafeSQL: sql)) }
+
+    private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+      try database.wait(for: connection.query(query, logger: database.logger), limit: PostgresDatabase.statementLimit)
+    }
+  }
+
+  // MARK: Schema
+
+  /// Creates or migrates the schema under an advisory lock, so that hosts starting at once
+  /// take turns; each step runs once, recorded in `nwsh_schema`.
+  private func migrate() throws {
+    try run(lock: "nwsh:schema", localNow: Date().timeIntervalSince1970) { transaction in
+      let statements = transaction.statements
+      try statements.run(
+        "CREATE TABLE IF NOT EXISTS nwsh_schema (version integer NOT NULL, applied timestamptz NOT NULL)")
+      let current = try statements.rows("SELECT coalesce(max(version), 0) FROM nwsh_schema").first!.decode(Int.self)
+      guard current <= Self.schemaVersion else {
+        throw StateLocationError(
+          message:
+            "the state database has schema version \(current); this nwsh knows \(Self.schemaVersion): update nwsh")
+      }
+      for (version, steps) in PostgresSchema.migrations.enumerated() where version + 1 > current {
+        for statement in steps { try statements.run(statement) }
+        try statements.rows("INSERT INTO nwsh_schema (version, applied) VALUES (\(version + 1), now())")
+      }
+    }
+  }
+
+  /// The schema version the database is at, and the server's version string.
+  func check() throws -> (schema: Int, server: String) {
+    try run(lock: nil, localNow: Date().timeIntervalSince1970) { transaction in
+      let statements = transaction.statements
+      let schema = try statements.rows("SELECT coalesce(max(version), 0) FROM nwsh_schema").first!.decode(Int.self)
+      let server = try statements.rows("SELECT version()").first!.decode(String.self)
+      return (schema, server)
+    }
+  }
+}
