@@ -18,6 +18,8 @@ enum Main {
     sigaddset(&signals, SIGINT)
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    // A reader that goes away (`| head`) is an EPIPE to handle, not a death mid-run.
+    signal(SIGPIPE, SIG_IGN)
     let status = run(Array(CommandLine.arguments.dropFirst()))
     exit(status)
   }

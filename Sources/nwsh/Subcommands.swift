@@ -45,7 +45,10 @@ enum JournalCommand {
     var flags: [String: String] = [:]
     flags["run"] = options.value(.run)
     flags["status"] = options.value(.status)
-    let call = CommandCall("journal", flags: flags, switches: options.has(.runs) ? ["runs"] : [])
+    var switches: [String] = []
+    if options.has(.runs) { switches.append("runs") }
+    if options.has(.results) { switches.append("results") }
+    let call = CommandCall("journal", flags: flags, switches: switches)
     return try runCommand(call, ConnectionOptions(options)).rawValue
   }
 }

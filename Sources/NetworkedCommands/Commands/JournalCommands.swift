@@ -15,9 +15,11 @@ enum JournalCommands {
             .init("run", .word, "only this run"),
             .init("status", .word, "only entries in this state (\(states))"),
             .init("runs", nil, "one row per run with its counts"),
+            .init("results", nil, "with --run: that run's results again, one line per person it sent"),
           ],
           examples: [
             "journal --status unknown", "journal --runs", "journal --run 20261122T101500-3f2-1 | save run.jsonl",
+            "journal --run 20261122T101500-3f2-1 --results",
           ]),
         role: .source
       ) { context in
@@ -32,12 +34,20 @@ enum JournalCommands {
           wanted = [state]
         }
         let perRun = context.flag("runs")
+        let results = context.flag("results")
+        if results && run == nil {
+          throw Diagnostic(
+            .usage, "--results prints one run's results: give the run with --run ID (journal --runs lists them)",
+            at: context.call.range)
+        }
         return FetchSource(session: context.session, name: "journal", next: context.next) { emit in
           let (store, scope) = try connection.journal()
           let entries = try store.journalEntries(
             scope: scope, run: run, states: wanted, now: connection.environment.clock.now)
           if perRun {
             for value in runSummaries(entries) { try emit(value) }
+          } else if results {
+            for entry in entries { try emit(result(entry, now: connection.environment.clock.now)) }
           } else {
             for entry in entries { try emit(describe(entry, now: connection.environment.clock.now)) }
           }
@@ -102,6 +112,33 @@ enum JournalCommands {
     if let superseded = entry.supersedes { fields.append(("resends", .number(Double(superseded)))) }
     fields.append(("at", .string(ISO8601.format(entry.updated))))
     return .object(JSONObject(fields))
+  }
+
+  /// An entry as the result line its run printed for it (or would have, had the output been
+  /// writable): `{"row", "op", "status", "email", …, "run"}`.
+  static func result(_ entry: JournalEntry, now: Double) -> Value {
+    let status: RowStatus
+    var fields: [(String, Value)] = []
+    switch entry.state {
+    case .invited: status = .invited
+    case .added: status = .added
+    case .failed, .notSent: status = .failed
+    case .claimed: status = .skipped
+    case .pending where JournalRules.isHeld(entry, now: now): status = .skipped
+    case .pending, .unknown, .reconciled: status = .unknown
+    }
+    if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
+    if let id = entry.userId { fields.append(("userId", .string(id))) }
+    if let time = entry.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
+    if let error = entry.error ?? (status == .unknown ? .inDoubt : nil) {
+      fields.append(("error", .error(code: error, message: error.meaning)))
+    }
+    if entry.state == .reconciled { fields.append(("reconciled", .bool(true))) }
+    if entry.request > 0 { fields.append(("request", .number(entry.request))) }
+    var record = ResultRecord(row: entry.row, op: entry.operation.kind.rawValue, status: status, email: entry.email)
+    for (key, value) in fields { record.add(key, value) }
+    record.add("run", entry.run)
+    return record.value
   }
 
   static func runSummaries(_ entries: [JournalEntry]) -> [Value] {

@@ -32,7 +32,16 @@ public enum NetworkedCommands {
       function: "plan",
       "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names"
     )
-    session.atEndOfEveryRun { [weak connection] in connection?.releaseClaims() }
+    session.atEndOfEveryRun { [weak connection, weak session] status in
+      guard let connection else { return }
+      connection.releaseClaims()
+      // Results that could not be written are in the journal: say where.
+      if status == .outputFailed || status == .outputClosed, connection.runHasJournal {
+        session?.diagnostics(
+          "nwsh: every request this run sent is in the journal: nwsh journal --run \(connection.runID) --results "
+            + "prints its results")
+      }
+    }
     return connection
   }
 

@@ -210,7 +210,7 @@ final class ReconcileSource: SourceStage {
       }
     }
     if stop == .authenticationFailed { session.forcedStatus = .authentication }
-    session.checkpoint()
+    try session.checkpoint()
     return stop
   }
 }

@@ -88,6 +88,11 @@ public final class NetworkedConnection: @unchecked Sendable {
   var learnedInviteLimit: Int?
   /// Names this session's runs: start time and a random tag.
   private let processStamp: String
+  /// The last run that wrote an intent to the journal.
+  var journalledRun: String?
+
+  /// Whether the current run has sent anything (so the journal holds its results).
+  var runHasJournal: Bool { journalledRun == runID }
 
   init(environment: NetworkedEnvironment, session: Session) {
     self.environment = environment

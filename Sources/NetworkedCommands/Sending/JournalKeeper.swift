@@ -107,6 +107,7 @@ final class JournalKeeper {
     let (store, _) = try connection.journal()
     let moved = try store.intend(ids, request: request, owner: owner, now: now)
     open.subtract(moved)
+    if !moved.isEmpty { connection.journalledRun = owner.run }
     return moved
   }
 

@@ -73,7 +73,7 @@ final class SendingRun {
       try line.emit()
     }
     // A kill after this point loses none of these lines.
-    session.checkpoint()
+    try session.checkpoint()
   }
 
   /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.

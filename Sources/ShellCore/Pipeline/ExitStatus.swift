@@ -12,8 +12,13 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   case usage = 64
   /// The API refused the key.
   case authentication = 77
+  /// The results could not be written (a full disk, an I/O error): stopped.
+  case outputFailed = 74
   /// Interrupted (Ctrl-C, SIGTERM).
   case interrupted = 130
+  /// The reader of the results went away (`nwsh … | head`): stopped quietly, as a program
+  /// killed by SIGPIPE would report.
+  case outputClosed = 141
 
   /// How bad the end of a run is, for combining: success < some failed < some in doubt <
   /// everything else.
@@ -22,7 +27,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case .success: 0
     case .someFailed: 1
     case .someUnknown: 2
-    case .dataError, .usage, .authentication, .interrupted: 3
+    case .dataError, .usage, .authentication, .interrupted, .outputFailed, .outputClosed: 3
     }
   }
 
@@ -35,7 +40,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case .dataError: "stopped at malformed input under --strict"
     case .usage: "usage or script error"
     case .authentication: "authentication failed"
+    case .outputFailed: "the results could not be written (a full disk, an I/O error): stopped"
     case .interrupted: "interrupted"
+    case .outputClosed: "the reader of the results went away (| head): stopped"
     }
   }
 }

@@ -8,11 +8,16 @@ import Foundation
 
 /// Where results go: a file descriptor written in large blocks, or a closure (tests, embedders).
 ///
-/// The buffer is behind a lock so that another thread (a second Ctrl-C) can flush it safely.
+/// A write that fails (a full disk, an I/O error, a reader that closed the pipe) is not
+/// ignored: the sink keeps the first failure (``failure``), writes nothing more, and the
+/// session stops the program at the next row or checkpoint.
 public final class OutputSink: @unchecked Sendable {
+  // Threading: `writer` and `failed` are guarded by `lock` (another thread may flush: a second
+  // Ctrl-C); `style` and `flushesEachValue` are set before a run and only read during it.
   private var writer = JSONWriter(capacity: 1 << 17)
   private let lock = NSLock()
-  private let write: ([UInt8]) -> Void
+  private let write: ([UInt8]) -> OutputFailure?
+  private var failed: OutputFailure?
   /// How results are laid out.
   public var style: Style
   /// Write each value out as soon as it is complete (a person is watching: a terminal), rather
@@ -43,23 +48,23 @@ public final class OutputSink: @unchecked Sendable {
   /// Writes to a file descriptor (1 for stdout).
   public init(fileDescriptor: Int32, style: Style = .lines) {
     self.style = style
-    self.write = { bytes in
-      var offset = 0
-      while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { Glibc.write(fileDescriptor, $0.baseAddress, $0.count) }
-        if written < 0 {
-          if errno == EINTR { continue }
-          return
-        }
-        offset += written
-      }
-    }
+    self.write = { bytes in OutputFailure.writeAll(bytes, to: fileDescriptor) }
   }
 
   /// Hands each block of bytes to `body`.
   public init(style: Style = .lines, _ body: @escaping ([UInt8]) -> Void) {
     self.style = style
-    self.write = body
+    self.write = { bytes in
+      body(bytes)
+      return nil
+    }
+  }
+
+  /// The first write that failed, if one did (nothing is written after it).
+  public var failure: OutputFailure? {
+    lock.lock()
+    defer { lock.unlock() }
+    return failed
   }
 
   /// Appends one value and a newline.
@@ -99,7 +104,34 @@ public final class OutputSink: @unchecked Sendable {
 
   private func flushLocked() {
     guard !writer.bytes.isEmpty else { return }
-    write(writer.bytes)
+    if failed == nil { failed = write(writer.bytes) }
     writer.bytes.removeAll(keepingCapacity: true)
+  }
+}
+
+/// A write to an output that failed: its `errno`.
+public struct OutputFailure: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The system's error number.
+  public var code: Int32
+
+  /// Whether the reader went away (`EPIPE`: `nwsh … | head` once `head` has enough): the
+  /// output is no longer wanted, which is not an error to report.
+  public var readerClosed: Bool { code == EPIPE }
+
+  /// `No space left on device`, …
+  public var description: String { String(cString: strerror(code)) }
+
+  /// Writes all of `bytes` to `descriptor` (again after EINTR); the failure, if any.
+  public static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> OutputFailure? {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        return OutputFailure(code: errno)
+      }
+      offset += written
+    }
+    return nil
   }
 }

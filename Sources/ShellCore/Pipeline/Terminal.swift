@@ -27,7 +27,11 @@ final class Terminal: Stage {
       session.output.emit(value)
       try session.countResult(value)
     }
+    try session.checkOutput()
   }
 
-  func finish() throws { session.output.flush() }
+  func finish() throws {
+    session.output.flush()
+    try session.checkOutput()
+  }
 }

@@ -47,8 +47,8 @@ public final class Session: @unchecked Sendable {
   public var forcedStatus: ExitStatus?
   /// The least severe exit status the run may end with (see ``escalate(to:)``).
   public private(set) var floorStatus: ExitStatus = .success
-  private var runEndHandlers: [() -> Void] = []
-  private var checkpointHandlers: [ObjectIdentifier: () -> Void] = [:]
+  private var runEndHandlers: [(ExitStatus) -> Void] = []
+  private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
   /// Set from a signal handler to stop the running pipeline at the next row.
   public let interruption = Interruption()
 
@@ -190,8 +190,9 @@ public final class Session: @unchecked Sendable {
     if status.severity > floorStatus.severity { floorStatus = status }
   }
 
-  /// Calls `body` at the end of every run, however it ends (a command releasing what it holds).
-  public func atEndOfEveryRun(_ body: @escaping () -> Void) {
+  /// Calls `body` with the run's exit status at the end of every run, however it ends (a
+  /// command releasing what it holds, or saying where its results can be found again).
+  public func atEndOfEveryRun(_ body: @escaping (ExitStatus) -> Void) {
     runEndHandlers.append(body)
   }
 
@@ -200,13 +201,19 @@ public final class Session: @unchecked Sendable {
   /// Commands call it after each fact that must survive a `kill -9` (an API response whose
   /// outcome is journalled); when stdout is not a terminal results are otherwise written in
   /// large blocks.
-  public func checkpoint() {
-    for handler in checkpointHandlers.values { handler() }
+  public func checkpoint() throws {
+    for handler in checkpointHandlers.values { try handler() }
     output.flush()
+    try checkOutput()
+  }
+
+  /// Throws when the output could not be written: nothing more may happen that nobody sees.
+  public func checkOutput() throws {
+    if let failure = output.failure { throw failure }
   }
 
   /// Registers `body` to run at each ``checkpoint()`` while `owner` is alive in this run.
-  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () -> Void) {
+  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () throws -> Void) {
     checkpointHandlers[ObjectIdentifier(owner)] = body
   }
 
@@ -248,15 +255,16 @@ public final class Session: @unchecked Sendable {
     forcedStatus = nil
     floorStatus = .success
     checkpointHandlers = [:]
-    defer { for handler in runEndHandlers { handler() } }
     interruption.reset()
-    let status: ExitStatus =
+    var status: ExitStatus =
       onEvaluationThread {
         do {
           try body()
           return nil
         } catch is EvaluationInterrupted {
           return .interrupted
+        } catch let failure as OutputFailure {
+          return outputStopped(failure)
         } catch let stop as PipelineStop {
           diagnostics(stop.message)
           return stop.status
@@ -280,7 +288,19 @@ public final class Session: @unchecked Sendable {
         ? .interrupted
         : (forcedStatus ?? (floorStatus.severity > tally.exitStatus.severity ? floorStatus : tally.exitStatus)))
     output.flush()
+    if let failure = output.failure, status != .outputFailed, status != .outputClosed {
+      status = outputStopped(failure)
+    }
+    for handler in runEndHandlers { handler(status) }
     return status
+  }
+
+  /// The end of a run whose output could not be written: quietly when the reader went away
+  /// (`| head`), else with a message.
+  private func outputStopped(_ failure: OutputFailure) -> ExitStatus {
+    if failure.readerClosed { return .outputClosed }
+    diagnostics("nwsh: cannot write the results (\(failure)); stopped, nothing more is done")
+    return .outputFailed
   }
 
   /// Runs `text` within the current run (used by `source`), raising errors to the caller.
@@ -291,6 +311,7 @@ public final class Session: @unchecked Sendable {
       if interruption.isSet { return }
       try execute(statement)
       output.flush()
+      try checkOutput()
     }
   }
 

@@ -79,6 +79,7 @@ enum Option: String, CaseIterable, Sendable {
   case run = "--run"
   case status = "--status"
   case runs = "--runs"
+  case results = "--results"
   case passwords = "--passwords"
   case again = "--again"
   case noVerify = "--no-verify"
@@ -138,7 +139,7 @@ enum Option: String, CaseIterable, Sendable {
     case .dryRun: [.run, .reconcile]
     case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .state]
     case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .state, .login]
-    case .run, .status, .runs: [.journal]
+    case .run, .status, .runs, .results: [.journal]
     case .passwords, .again: [.reconcile]
     case .noVerify: [.login]
     case .port, .rateLimits, .noLimits, .fresh, .reset: [.sandbox]
@@ -175,6 +176,7 @@ enum Option: String, CaseIterable, Sendable {
     case .run: "Only this run."
     case .status: "Only entries in this state."
     case .runs: "One line per run with its counts."
+    case .results: "With --run: that run's results again (one line per person it sent)."
     case .passwords: "A file of {email, password} rows for direct adds that were sent with a password."
     case .again: "Re-send people a reconcile already re-sent once without a clear answer."
     case .noVerify: "Store the key without checking it against the API."

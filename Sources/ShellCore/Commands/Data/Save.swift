@@ -205,7 +205,7 @@ final class SaveStage: RowStage {
         csvHeader = []
       }
     }
-    session.onCheckpoint(self) { [weak self] in self?.flush() }
+    session.onCheckpoint(self) { [weak self] in try self?.flush() }
   }
 
   deinit {
@@ -251,7 +251,7 @@ final class SaveStage: RowStage {
       line(csvHeader!.map { object[$0] ?? .null })
     }
     first = false
-    if writer.bytes.count > 1 << 16 { flush() }
+    if writer.bytes.count > 1 << 16 { try flush() }
   }
 
   /// One CSV/TSV record: strings as they are, quoted when needed; numbers and booleans as
@@ -282,33 +282,26 @@ final class SaveStage: RowStage {
     writer.appendByte(0x0A)
   }
 
-  private func flush() {
+  private func flush() throws {
     guard !writer.bytes.isEmpty else { return }
+    defer { writer.bytes.removeAll(keepingCapacity: true) }
     switch target {
     case .standardOutput:
       session.output.emitText(String(decoding: writer.bytes, as: UTF8.self))
       session.output.flush()
-    case .descriptor(let fd, _, _), .replacement(let fd, _, _):
-      writeAll(fd, writer.bytes)
-    }
-    writer.bytes.removeAll(keepingCapacity: true)
-  }
-
-  private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if written < 0 {
-        if errno == EINTR { continue }
-        return
+      try session.checkOutput()
+    case .descriptor(let fd, let path, _), .replacement(let fd, _, let path):
+      if let failure = OutputFailure.writeAll(writer.bytes, to: fd) {
+        throw PipelineStop(
+          status: failure.readerClosed ? .outputClosed : .outputFailed,
+          message: "nwsh: save: cannot write \(path) (\(failure)); stopped, nothing more is done")
       }
-      offset += written
     }
   }
 
   override func finish() throws {
     if format == .json { writer.bytes += Array((first ? "]\n" : "\n]\n").utf8) }
-    flush()
+    try flush()
     finished = true
     session.removeCheckpoint(self)
     let ledger = session.stateDirectory.map(SaveLedger.init(directory:))
@@ -318,8 +311,13 @@ final class SaveStage: RowStage {
       close(fd)
       if record { ledger?.record(path) }
     case .replacement(let fd, let temporary, let path):
-      fsync(fd)
-      close(fd)
+      // The old file stays unless every byte of the new one reached the disk.
+      guard fsync(fd) == 0, close(fd) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw PipelineStop(
+          status: .outputFailed, message: "nwsh: save: cannot write \(path) (\(reason)); left as it was")
+      }
       guard rename(temporary, path) == 0 else {
         let reason = String(cString: strerror(errno))
         unlink(temporary)
