@@ -160,6 +160,47 @@ struct PostgresStateTests {
       #expect(sent.isSubset(of: reported) && !sent.isEmpty, "sent \(sent.sorted()) reported \(reported.sorted())")
       #expect(lines.contains { $0.contains(#""code":"journal_error""#) }, "\(result.stdout)")
       #expect(ledgerCounts(simulator).values.allSatisfy { $0 == 1 })
+      // An answer the journal could not record is in doubt there, so it is in doubt here too:
+      // every line that says invited, the journal says invited (once the database is back).
+      let inDoubt = lines.contains { $0.contains(#""status":"unknown""#) }
+      #expect(result.status == (inDoubt ? 2 : 1), "a doubt makes the run end in doubt: \(result.status)")
+      try server.resume()
+      let journalled = Set(
+        try server.sql("SELECT lower(email) FROM nwsh_journal WHERE state = 'invited'").split(separator: "\n").map(
+          String.init))
+      let printedInvited = Set(
+        lines.filter { $0.contains(#""status":"invited""#) }.map { ConcurrencyTests.email(in: $0) })
+      #expect(
+        printedInvited.isSubset(of: journalled), "printed \(printedInvited.sorted()) journal \(journalled.sorted())")
+      // And reconcile settles the doubts without sending anyone twice.
+      let reconcile = try Binary.run(["reconcile", "--base-url", simulator.baseURL], environment: host)
+      #expect(reconcile.status == 0, "\(reconcile.stdout) \(reconcile.stderr)")
+      #expect(ledgerCounts(simulator).values.allSatisfy { $0 == 1 }, "\(ledgerCounts(simulator))")
+    }
+  }
+
+  @Test("Ctrl-C while the database is away: the run ends within a second or so, not after the reconnect budget")
+  func interruptWhileDatabaseAway() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    try await NetworkedSimulator.with(Self.unlimited()) { simulator in
+      let host = Self.hosts(1, server: server)[0].merging(["NWSH_STATE": server.url() + "?reconnect=60"]) { $1 }
+      let run = try HostsTests.Host(
+        host: nil, isolated: false,
+        ["--base-url", simulator.baseURL, "-c", "set rate-limits 1/30s; roles | take 0; read | invite --batch-size 4"],
+        stdin: ConcurrencyTests.rows(0..<8), environment: host)
+      #expect(waitUntil(timeout: 30) { run.stderr.contains("waiting") }, "the run waits for its window: \(run.stderr)")
+      try server.halt()
+      let interrupted = Date()
+      kill(run.process.processIdentifier, SIGINT)
+      let result = run.finish()
+      let took = Date().timeIntervalSince(interrupted)
+      #expect(result.status == 130, "\(result.stdout) \(result.stderr)")
+      #expect(took < 3, "took \(took) s after Ctrl-C (the reconnect budget is 60 s)")
+      let lines = result.stdout.split(separator: "\n")
+      // The four rows read (held for the request) are skipped; reading stopped there.
+      #expect(lines.count >= 4 && lines.allSatisfy { $0.contains(#""reason":"interrupted""#) }, "\(result.stdout)")
+      #expect(simulator.ledger.isEmpty)
     }
   }
 

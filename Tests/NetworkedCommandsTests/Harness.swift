@@ -59,7 +59,7 @@ struct Harness {
 
     init(
       harness: Harness, key: String, stdin: String, clock: (any PacingClock)?, retryPolicy: RetryPolicy,
-      timeout: Double = 10
+      timeout: Double = 10, openState: StateOpener? = nil
     ) throws {
       let out = self.out
       let err = self.err
@@ -69,14 +69,14 @@ struct Harness {
         diagnostics: { text in err.withLock { $0 += text + "\n" } }, environment: [:])
       let bytes = Array(stdin.utf8)
       session.standardInput = { BytesSource(bytes) }
-      connection = NetworkedCommands.register(
-        in: session,
-        environment: NetworkedEnvironment(
-          baseURL: try BaseURL(harness.simulator.baseURL), key: APIKey(key), keySource: "test",
-          clock: clock ?? harness.clock, state: .file(harness.statePath),
-          transport: HTTPClientTransport(timeout: timeout),
-          retryPolicy: retryPolicy, jitter: { 0.5 },
-          progress: ProgressOutput(isTerminal: false) { text in prog.withLock { $0 += text } }))
+      var environment = NetworkedEnvironment(
+        baseURL: try BaseURL(harness.simulator.baseURL), key: APIKey(key), keySource: "test",
+        clock: clock ?? harness.clock, state: .file(harness.statePath),
+        transport: HTTPClientTransport(timeout: timeout),
+        retryPolicy: retryPolicy, jitter: { 0.5 },
+        progress: ProgressOutput(isTerminal: false) { text in prog.withLock { $0 += text } })
+      if let openState { environment.openState = openState }
+      connection = NetworkedCommands.register(in: session, environment: environment)
     }
 
     /// Runs `program` on its own thread (it blocks while requests run) and collects the output.
@@ -98,9 +98,11 @@ struct Harness {
   func session(
     key: String = Harness.key, stdin: String = "", clock: (any PacingClock)? = nil,
     retryPolicy: RetryPolicy = RetryPolicy(),
-    timeout: Double = 10
+    timeout: Double = 10, openState: StateOpener? = nil
   ) throws -> Run {
-    try Run(harness: self, key: key, stdin: stdin, clock: clock, retryPolicy: retryPolicy, timeout: timeout)
+    try Run(
+      harness: self, key: key, stdin: stdin, clock: clock, retryPolicy: retryPolicy, timeout: timeout,
+      openState: openState)
   }
 
   /// Runs one program in a fresh session.

@@ -112,6 +112,52 @@ struct ReconcileTests {
       // Sent once by the first run; the refused re-send did nothing; the re-run sent nothing.
       #expect(ledgerCounts(h.simulator) == ["person0@example.org": 1, "person1@example.org": 1])
       #expect(Self.posts(h.simulator, Self.invitePath).count == 2)
+      // Later reconciles (and their dry runs) send nothing more: re-sent once, still in doubt.
+      for program in ["reconcile --dry-run", "reconcile", "reconcile", "reconcile"] {
+        let again = try await h.run(program)
+        #expect(again.results.count == 2, "\(program): \(again.stdout)")
+        #expect(
+          again.results.allSatisfy {
+            $0["status"]?.stringValue == "unknown" && $0["resolution"]?.stringValue == "not_resent"
+              && $0["resent"] == .bool(true)
+          }, "\(program): \(again.stdout)")
+        #expect(again.status == .someUnknown)
+      }
+      #expect(Self.posts(h.simulator, Self.invitePath).count == 2, "no third request")
+      // Asked to, reconcile re-sends once more (and the server, accepting duplicates, says sent).
+      let asked = try await h.run("reconcile --again")
+      #expect(asked.results.allSatisfy { $0["resolution"]?.stringValue == "sent_now" }, "\(asked.stdout)")
+      #expect(Self.posts(h.simulator, Self.invitePath).count == 3)
+      let after = try await h.run("reconcile")
+      #expect(after.results.isEmpty, "settled: \(after.stdout)")
+    }
+  }
+
+  @Test("a re-sent add answered as a duplicate (a success that says 'already'): settled by the earlier request")
+  func duplicateSuccess() async throws {
+    try await Harness.run { h in
+      h.simulator.inject(.statusAfterActing(502), path: Self.addPath)
+      let row = #"{"name":"Al Ready","email":"al@example.org","roleId":"\#(Roles.member)"}"#
+      let first = try await h.run("read | add-users", stdin: row + "\n")
+      #expect(first.with(status: "unknown").count == 1)
+      h.simulator.inject(
+        .body(
+          #"{"error":false,"message":"User already invited to this community"}"#, contentType: "application/json",
+          acting: false),
+        path: Self.addPath)
+      let settled = try await h.run("reconcile")
+      #expect(
+        settled.results.map { $0["resolution"]?.stringValue } == ["earlier_request_succeeded"], "\(settled.stdout)")
+      #expect(settled.results[0]["status"]?.stringValue == "invited")
+      #expect(h.simulator.ledger.count == 1)
+      // An invite re-send refused with a message but no code says the same.
+      h.simulator.inject(.statusAfterActing(500), path: Self.invitePath)
+      _ = try await h.run("read | invite", stdin: inviteRows(1))
+      h.simulator.inject(
+        .refuseEveryone(errorJSON: #"{"message":"An invite was already sent to this email"}"#), path: Self.invitePath)
+      let invite = try await h.run("reconcile")
+      #expect(
+        invite.results.map { $0["resolution"]?.stringValue } == ["earlier_request_succeeded"], "\(invite.stdout)")
     }
   }
 }

@@ -105,6 +105,11 @@ public final class PostgresServer: @unchecked Sendable {
     try pgctl(start: true)
   }
 
+  /// Starts a server ``halt()`` stopped again, on the same port.
+  public func resume() throws {
+    try pgctl(start: true)
+  }
+
   /// `pg_ctl start` on ``port``, or `pg_ctl stop -m immediate`, waiting for it either way.
   private func pgctl(start: Bool) throws {
     try shell(

@@ -20,6 +20,13 @@ public struct Captured: Sendable {
   public var stdout: String
   /// Everything it wrote to stderr.
   public var stderr: String
+
+  /// What a process printed and how it ended.
+  public init(status: Int32, stdout: String, stderr: String) {
+    self.status = status
+    self.stdout = stdout
+    self.stderr = stderr
+  }
 }
 
 /// Runs `executable` with `arguments`, feeding it `stdin`, and waits for it to exit. The
@@ -46,10 +53,12 @@ public func runProcess(
   signal(SIGPIPE, SIG_IGN)
   try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
   try? input.fileHandleForWriting.close()
-  // Both pipes drain at once, so neither fills up and blocks the child.
+  // Both pipes drain at once, so neither fills up and blocks the child. On a thread of its own,
+  // not a dispatch queue: the caller may be a cooperative-pool thread, and dispatch's workers
+  // are few.
   let errorData = Mutex(Data())
   let drained = DispatchSemaphore(value: 0)
-  DispatchQueue.global().async {
+  Thread.detachNewThread {
     let data = errors.fileHandleForReading.readDataToEndOfFile()
     errorData.withLock { $0 = data }
     drained.signal()

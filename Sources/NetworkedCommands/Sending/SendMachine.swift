@@ -177,8 +177,8 @@ struct SendMachine {
                   "error",
                   .error(
                     code: .journalError,
-                    message: "not sent, but the journal could not take the intent back (\(error)); it holds this "
-                      + "person in doubt: run reconcile once the state is back")
+                    message: "not sent, but the journal could not take the intent back (\(error)); it may hold "
+                      + "this person in doubt: run reconcile once the state is back")
                 ), ("request", .number(number)),
               ], journal: JournalOutcome(id: claim, state: .unknown, error: .journalError))
           }, lost: lost, stop: stop))

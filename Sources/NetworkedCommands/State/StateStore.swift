@@ -53,8 +53,10 @@ public final class StateStore: Sendable {
       let sends = try RequestLogRules.effectiveTimes(
         transaction, scope: scope, now: now, horizon: schedule.horizon,
         keep: schedule.limits.map(\.limit).max() ?? 0)
-      // In order: never before a slot already handed out.
-      let start = max(now, try transaction.pausedUntil(scope: scope), try transaction.latestSlot(scope: scope))
+      // In order (never before a slot already handed out), which is what makes the windows'
+      // arithmetic valid; without windows there is nothing to keep in order.
+      let latest = schedule.limits.isEmpty ? now : try transaction.latestSlot(scope: scope)
+      let start = max(now, try transaction.pausedUntil(scope: scope), latest)
       let at = schedule.earliest(now: start, after: sends)
       let id = try transaction.logRequest(scope: scope, at: at, method: method, path: path, process: .current)
       return StateReservation(id: id, at: at - transaction.offset)
