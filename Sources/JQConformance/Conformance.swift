@@ -150,7 +150,7 @@ public enum Conformance {
       report.outOfSubset["input or expected output is not JSON nwsh reads (NaN, comments)", default: 0] += 1
       return
     }
-    let interpreter = Interpreter(environment: ["PAGER": "less"])
+    let interpreter = Interpreter(processEnvironment: ["PAGER": "less"])
     var outputs: [Value] = []
     var failure: String?
     do {

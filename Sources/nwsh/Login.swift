@@ -30,11 +30,11 @@ enum Login {
       let key = APIKey(text)
     else { throw UsageError("no key entered") }
     if verify {
-      let environment = NetworkedEnvironment(
+      let environment = NetworkedConfiguration(
         baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
-      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
       do {
-        try NetworkedCommands.register(in: session, environment: environment).checkKey()
+        try NetworkedCommands.register(in: session, configuration: environment).checkKey()
       } catch {
         throw UsageError("the API did not accept the key: \(error)")
       }
@@ -54,12 +54,12 @@ enum Login {
     }
     do {
       let key = try store(
-        profile: profile, baseURL: wiring.environment.baseURL, verify: true, clock: wiring.environment.clock)
+        profile: profile, baseURL: wiring.configuration.baseURL, verify: true, clock: wiring.configuration.clock)
       var updated = wiring
-      updated.environment.key = key
-      updated.environment.keySource = "profile \(profile)"
+      updated.configuration.key = key
+      updated.configuration.keySource = "profile \(profile)"
       updated.keySource = KeySource(
-        key: key, baseURL: wiring.environment.baseURL.string, origin: "profile \(profile)", profile: profile)
+        key: key, baseURL: wiring.configuration.baseURL.string, origin: "profile \(profile)", profile: profile)
       return updated
     } catch {
       FileHandle.standardError.write(Data("nwsh: login: \(error)\n".utf8))

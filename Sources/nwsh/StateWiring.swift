@@ -59,7 +59,7 @@ enum StateCommand {
     }
     // Opening the state needs no simulator: the sandbox is not started.
     let wiring = try Wiring.make(ConnectionOptions(invocation.options))
-    let environment = wiring.environment
+    let environment = wiring.configuration
     let redactor = Redactor(secrets: wiring.secrets)
     let started = DispatchTime.now().uptimeNanoseconds
     var fields: [(String, Value)] = [("state", .string(environment.state.description))]

@@ -8,7 +8,7 @@ import ShellCore
 /// Where the API commands go: the real API (key from a key file, `NETWORKED_API_KEY` or a
 /// profile) or, with `--sandbox`, a simulator started in this process.
 struct Wiring {
-  var environment: NetworkedEnvironment
+  var configuration: NetworkedConfiguration
   var keySource: KeySource
   /// With `--sandbox`: the simulator to start (``start()``), then the one running.
   var sandbox: SimulatorConfiguration?
@@ -20,7 +20,7 @@ struct Wiring {
   var secrets: [String] { (keySource.key.map { [$0.secret] } ?? []) + (stateSecret.map { [$0] } ?? []) }
 
   /// `sandbox` or the API's host, for the prompt.
-  var label: String { sandbox != nil ? "sandbox" : environment.baseURL.host }
+  var label: String { sandbox != nil ? "sandbox" : configuration.baseURL.host }
 
   static func configDirectory(_ variables: [String: String]) -> String {
     if let config = variables["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/nwsh" }
@@ -36,24 +36,24 @@ struct Wiring {
       let hooks = TestHooks(variables, apiIsLocal: true)
       let key = APIKey(NetworkedSimulator.demoKey)
       // The base URL is the simulator's, known once it listens (start()).
-      var environment = NetworkedEnvironment(
+      var configuration = NetworkedConfiguration(
         baseURL: try! BaseURL("http://127.0.0.1"), key: key, keySource: "sandbox", clock: hooks.clock ?? SystemClock())
-      environment.scopeName = SandboxCommand.scopeName
-      environment.testHooks = hooks
-      if options.trace { environment.transport = Self.traced(environment.transport, key: key?.secret) }
+      configuration.scopeName = SandboxCommand.scopeName
+      configuration.testHooks = hooks
+      if options.trace { configuration.transport = Self.traced(configuration.transport, key: key?.secret) }
       let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: nil)
-      environment.state = state.location
-      environment.openState = StateWiring.opener(password: state.password)
-      var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
-      let clock = environment.clock
-      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
+      configuration.state = state.location
+      configuration.openState = StateWiring.opener(password: state.password)
+      var simulator = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
+      let clock = configuration.clock
+      simulator.now = { Int64((clock.now * 1000).rounded(.down)) }
       // The sandbox remembers its community between runs, like the real API: a re-run skips
       // those invited before, and reconcile has something to check against.
-      configuration.communityFile = SandboxCommand.communityFile(variables)
+      simulator.communityFile = SandboxCommand.communityFile(variables)
       return Wiring(
-        environment: environment,
+        configuration: configuration,
         keySource: KeySource(key: key, baseURL: nil, origin: "sandbox", profile: "sandbox"),
-        sandbox: configuration, stateSecret: state.password)
+        sandbox: simulator, stateSecret: state.password)
     }
     let source: KeySource
     do {
@@ -76,28 +76,28 @@ struct Wiring {
           "nwsh: ignoring \(hooks.ignored.joined(separator: " and ")): test hooks act on a local simulator only\n".utf8)
       )
     }
-    var environment = NetworkedEnvironment(
+    var configuration = NetworkedConfiguration(
       baseURL: url, key: source.key, keySource: source.origin, clock: hooks.clock ?? SystemClock())
-    environment.testHooks = hooks
-    if options.trace { environment.transport = Self.traced(environment.transport, key: source.key?.secret) }
+    configuration.testHooks = hooks
+    if options.trace { configuration.transport = Self.traced(configuration.transport, key: source.key?.secret) }
     let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: source.state)
-    environment.state = state.location
-    environment.openState = StateWiring.opener(password: state.password)
-    return Wiring(environment: environment, keySource: source, sandbox: nil, stateSecret: state.password)
+    configuration.state = state.location
+    configuration.openState = StateWiring.opener(password: state.password)
+    return Wiring(configuration: configuration, keySource: source, sandbox: nil, stateSecret: state.password)
   }
 
   /// Starts what the wiring needs running: the sandbox's simulator, whose address becomes the
   /// base URL. Nothing to do against a real API.
   mutating func start() throws {
-    guard let configuration = sandbox, simulator == nil else { return }
-    let simulator = NetworkedSimulator(configuration)
+    guard let sandbox, simulator == nil else { return }
+    let simulator = NetworkedSimulator(sandbox)
     do {
       try simulator.start()
     } catch {
       throw UsageError("cannot start the sandbox: \(error)")
     }
     self.simulator = simulator
-    environment.baseURL = try BaseURL(simulator.baseURL)
+    configuration.baseURL = try BaseURL(simulator.baseURL)
     keySource = KeySource(key: keySource.key, baseURL: simulator.baseURL, origin: "sandbox", profile: "sandbox")
   }
 
@@ -112,7 +112,8 @@ struct Wiring {
   /// secret variables as `<redacted>`, and every diagnostic is scrubbed of the key in any form.
   func makeSession(output: OutputSink) -> Session {
     let session = Session(
-      output: output, environment: Secrets.publicEnvironment(ProcessInfo.processInfo.environment, secrets: secrets))
+      output: output,
+      processEnvironment: Secrets.publicEnvironment(ProcessInfo.processInfo.environment, secrets: secrets))
     guardSecrets(of: session)
     return session
   }
@@ -125,13 +126,13 @@ struct Wiring {
 
   /// Adds the API commands and `whoami` to `session`.
   func register(in session: Session) {
-    Self.register(in: session, environment: environment, whoami: whoami)
+    Self.register(in: session, configuration: configuration, whoami: whoami)
   }
 
   /// Everything an nwsh session knows beyond the language: the API commands and `whoami`
-  /// (which shows `whoami`). Help and the man page use it with an environment that sends nothing.
-  static func register(in session: Session, environment: NetworkedEnvironment, whoami info: Value) {
-    NetworkedCommands.register(in: session, environment: environment)
+  /// (which shows `whoami`). Help and the man page use it with a configuration that sends nothing.
+  static func register(in session: Session, configuration: NetworkedConfiguration, whoami info: Value) {
+    NetworkedCommands.register(in: session, configuration: configuration)
     session.register(
       CommandDefinition(
         CommandSignature(
@@ -141,11 +142,12 @@ struct Wiring {
   }
 
   /// A session with every command registered, for describing them (`help`, the man page): its
-  /// environment has no key, so nothing it could run would reach the API.
+  /// configuration has no key, so nothing it could run would reach the API.
   static func describingSession() -> Session {
-    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
     register(
-      in: session, environment: NetworkedEnvironment(baseURL: .production, key: nil, progress: .silent), whoami: .null)
+      in: session, configuration: NetworkedConfiguration(baseURL: .production, key: nil, progress: .silent),
+      whoami: .null)
     return session
   }
 
@@ -153,7 +155,7 @@ struct Wiring {
   var whoami: Value {
     .object(
       JSONObject([
-        ("profile", .string(keySource.profile)), ("baseURL", .string(environment.baseURL.string)),
+        ("profile", .string(keySource.profile)), ("baseURL", .string(configuration.baseURL.string)),
         ("key", keySource.key.map { .string($0.masked) } ?? .null), ("source", .string(keySource.origin)),
       ]))
   }

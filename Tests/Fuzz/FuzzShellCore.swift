@@ -9,8 +9,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// The data and session commands' signatures, as the parser sees them in nwsh.
-nonisolated(unsafe) let commandTable = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
-  .commandTable
+nonisolated(unsafe) let commandTable = Session(
+  output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:]
+)
+.commandTable
 
 enum FuzzTargets {
   static func run(_ bytes: [UInt8]) {

@@ -8,7 +8,7 @@ import Testing
 @Suite("completion")
 struct CompleterTests {
   static func session() -> Session {
-    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: [:])
+    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
     session.bind("attendees", to: .null)
     return session
   }

@@ -66,17 +66,17 @@ struct Harness {
       let prog = self.prog
       session = Session(
         output: OutputSink(style: .lines) { bytes in out.withLock { $0 += bytes } },
-        diagnostics: { text in err.withLock { $0 += text + "\n" } }, environment: [:])
+        diagnostics: { text in err.withLock { $0 += text + "\n" } }, processEnvironment: [:])
       let bytes = Array(stdin.utf8)
       session.standardInput = { BytesSource(bytes) }
-      var environment = NetworkedEnvironment(
+      var environment = NetworkedConfiguration(
         baseURL: try BaseURL(harness.simulator.baseURL), key: APIKey(key), keySource: "test",
         clock: clock ?? harness.clock, state: .file(harness.statePath),
         transport: HTTPClientTransport(timeout: timeout),
         retryPolicy: retryPolicy, jitter: { 0.5 },
         progress: ProgressOutput(isTerminal: false) { text in prog.withLock { $0 += text } })
       if let openState { environment.openState = openState }
-      connection = NetworkedCommands.register(in: session, environment: environment)
+      connection = NetworkedCommands.register(in: session, configuration: environment)
     }
 
     /// Runs `program` on its own thread (it blocks while requests run) and collects the output.

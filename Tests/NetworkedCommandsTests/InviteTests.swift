@@ -319,13 +319,13 @@ struct PacingDetailTests {
       let errors = Locked<String>("")
       let session = Session(
         output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } },
-        environment: [:])
+        processEnvironment: [:])
       let output = Locked<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
       session.standardInput = { BytesSource(inviteRows(2)) }
       NetworkedCommands.register(
         in: session,
-        environment: NetworkedEnvironment(
+        configuration: NetworkedConfiguration(
           baseURL: try BaseURL(url), key: APIKey(Harness.key), clock: h.clock, state: .file(h.statePath),
           transport: HTTPClientTransport(timeout: 5), jitter: { 0.5 }, progress: .silent))
       let start = h.clock.now
@@ -357,11 +357,11 @@ struct PacingDetailTests {
   func liveLine() async throws {
     try await Harness.run { h in
       let progress = Locked<String>("")
-      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: [:])
+      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, processEnvironment: [:])
       session.standardInput = { BytesSource(inviteRows(30)) }
       NetworkedCommands.register(
         in: session,
-        environment: NetworkedEnvironment(
+        configuration: NetworkedConfiguration(
           baseURL: try BaseURL(h.simulator.baseURL), key: APIKey(Harness.key), clock: h.clock,
           state: .file(h.statePath),
           progress: ProgressOutput(isTerminal: true) { text in progress.withLock { $0 += text } }))

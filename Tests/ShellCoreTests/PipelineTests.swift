@@ -10,7 +10,7 @@ func runProgram(_ program: String, input: String = "", configure: (Session) -> V
   var bytes: [UInt8] = []
   var diagnostics: [String] = []
   let session = Session(
-    output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, environment: ["HOME": "/tmp"])
+    output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, processEnvironment: ["HOME": "/tmp"])
   session.standardInput = { BytesSource(input) }
   configure(session)
   let status = session.run(program, name: "<test>")
@@ -180,7 +180,7 @@ struct InterruptTests {
     let row = Array("{\"a\":1}\n".utf8)
     _ = row.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
     var bytes: [UInt8] = []
-    let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in }, environment: [:])
+    let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in }, processEnvironment: [:])
     let interruption = session.interruption
     session.standardInput = { [fds] in
       FileDescriptorSource(fileDescriptor: fds[0]) {

@@ -108,7 +108,7 @@ final class AddStage: RowStage {
           .object(
             JSONObject([
               ("method", .string("POST")),
-              ("url", .string(run.connection.environment.baseURL.string + NetworkedClient.Paths.addUser)),
+              ("url", .string(run.connection.configuration.baseURL.string + NetworkedClient.Paths.addUser)),
               ("form", .object(JSONObject(form))), ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
             ]))
         ),

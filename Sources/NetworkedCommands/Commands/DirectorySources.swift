@@ -115,7 +115,7 @@ enum DirectorySources {
     }
     func single(_ flag: String) throws -> Value? {
       guard let expr = context.flagExpression(flag) else { return nil }
-      let values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+      let values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
       guard values.count == 1 else {
         throw Diagnostic(.usage, "--\(flag) must give exactly one value, got \(values.count)", at: context.call.range)
       }

@@ -169,7 +169,7 @@ final class InviteStage: Stage {
             .object(
               JSONObject([
                 ("method", .string("POST")),
-                ("url", .string(connection.environment.baseURL.string + NetworkedClient.Paths.invites)),
+                ("url", .string(connection.configuration.baseURL.string + NetworkedClient.Paths.invites)),
                 ("users", .object(JSONObject(body))), ("user", .object(JSONObject(entry))),
                 ("at", at.map { .string(ISO8601.format($0)) } ?? .null),
               ]))

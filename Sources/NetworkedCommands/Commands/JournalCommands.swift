@@ -43,13 +43,13 @@ enum JournalCommands {
         return FetchSource(session: context.session, name: "journal", next: context.next) { emit in
           let (store, scope) = try connection.journal()
           let entries = try store.journalEntries(
-            scope: scope, run: run, states: wanted, now: connection.environment.clock.now)
+            scope: scope, run: run, states: wanted, now: connection.configuration.clock.now)
           if perRun {
             for value in runSummaries(entries) { try emit(value) }
           } else if results {
-            for entry in entries { try emit(result(entry, now: connection.environment.clock.now)) }
+            for entry in entries { try emit(result(entry, now: connection.configuration.clock.now)) }
           } else {
-            for entry in entries { try emit(describe(entry, now: connection.environment.clock.now)) }
+            for entry in entries { try emit(describe(entry, now: connection.configuration.clock.now)) }
           }
         }
       },

@@ -8,7 +8,7 @@ public import ShellCore
 /// ```swift
 /// let session = Session()
 /// let connection = NetworkedCommands.register(
-///   in: session, environment: NetworkedEnvironment(baseURL: .production, key: key))
+///   in: session, configuration: NetworkedConfiguration(baseURL: .production, key: key))
 /// session.run("open people.csv | map {name, email, tagId: role(\"Member\")} | invite", name: "<cli>")
 /// ```
 public enum NetworkedCommands {
@@ -17,8 +17,8 @@ public enum NetworkedCommands {
 
   /// Registers the commands, settings and functions; returns the connection they share.
   @discardableResult
-  public static func register(in session: Session, environment: NetworkedEnvironment) -> NetworkedConnection {
-    let connection = NetworkedConnection(environment: environment, session: session)
+  public static func register(in session: Session, configuration: NetworkedConfiguration) -> NetworkedConnection {
+    let connection = NetworkedConnection(configuration: configuration, session: session)
     for setting in settings { session.define(setting) }
     for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
     session.alias("add", to: "add-users")
@@ -103,7 +103,7 @@ public enum NetworkedCommands {
         }
         var planIds: [String]?
         if let expr = context.flagExpression("plans") {
-          let values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+          let values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
           planIds = try values.flatMap { value -> [String] in
             switch value {
             case .string(let id): return [id]

@@ -53,7 +53,7 @@ final class ReconcileSource: SourceStage {
 
   func run() throws {
     let (store, scope) = try connection.journal()
-    let standings = try store.inDoubt(scope: scope, now: connection.environment.clock.now)
+    let standings = try store.inDoubt(scope: scope, now: connection.configuration.clock.now)
     var doubtful: [JournalEntry] = []
     for standing in standings {
       switch standing {

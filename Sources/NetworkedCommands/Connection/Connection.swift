@@ -5,7 +5,7 @@ import Synchronization
 
 /// Where and how the Networked commands talk to the API: given by the program that embeds them
 /// (nwsh's command line, or a test).
-public struct NetworkedEnvironment: Sendable {
+public struct NetworkedConfiguration: Sendable {
   /// The API's base URL.
   public var baseURL: BaseURL
   /// The key, if one was found; commands that call the API fail with exit 77 without it.
@@ -34,12 +34,12 @@ public struct NetworkedEnvironment: Sendable {
   /// What a test may change from outside (``TestHooks``); none by default.
   public var testHooks = TestHooks()
 
-  /// The scope (key and place fingerprinted) this environment's state is kept under.
+  /// The scope (key and place fingerprinted) this configuration's state is kept under.
   public var scope: String? {
     key.map { Fingerprint.of(key: $0.secret, baseURL: scopeName ?? baseURL.string) }
   }
 
-  /// An environment for `baseURL` with the system clock, the default state database and the
+  /// A configuration for `baseURL` with the system clock, the default state database and the
   /// AsyncHTTPClient transport.
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
@@ -67,13 +67,13 @@ public struct NetworkedEnvironment: Sendable {
 public typealias StateOpener = @Sendable (StateLocation, Interruption?) throws -> StateStore
 
 /// A session's link to the API: the paced client, the role cache and the run's counters.
-/// Made by ``NetworkedCommands/register(in:environment:)``; the client and the state database
+/// Made by ``NetworkedCommands/register(in:configuration:)``; the client and the state database
 /// are opened on first use, so programs that never call the API need neither a key nor a disk.
 public final class NetworkedConnection: @unchecked Sendable {
   // Threading: confined to its session's evaluation thread (stages and commands run there);
   // request tasks it starts touch only `requestDeadline` (a Locked box) and `budget` (locked).
   /// Where and how.
-  public let environment: NetworkedEnvironment
+  public let configuration: NetworkedConfiguration
   unowned let session: Session
   private var opened: (client: NetworkedClient, pacer: Pacer)?
   /// Renews the leases on what this process holds while it lives (started with the state).
@@ -94,14 +94,14 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// Whether the current run has sent anything (so the journal holds its results).
   var runHasJournal: Bool { journalledRun == runID }
 
-  init(environment: NetworkedEnvironment, session: Session) {
-    self.environment = environment
+  init(configuration: NetworkedConfiguration, session: Session) {
+    self.configuration = configuration
     self.session = session
-    self.budget = RetryBudget(environment.retryPolicy.budget)
-    self.progress = ProgressReporter(output: environment.progress, clock: environment.clock)
+    self.budget = RetryBudget(configuration.retryPolicy.budget)
+    self.progress = ProgressReporter(output: configuration.progress, clock: configuration.clock)
     // Plain UTC digits: no date formatter, so no ICU data is loaded at start-up.
     processStamp =
-      ISO8601.compact(environment.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
+      ISO8601.compact(configuration.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
   }
 
   /// The id of the current run (one per program run; each statement in the shell is a run).
@@ -119,7 +119,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// Gives back every claim this run still holds (called as each run ends, however it ends).
   func releaseClaims() {
     guard let opened else { return }
-    try? opened.pacer.store.release(owner: .current(run: runID), now: environment.clock.now)
+    try? opened.pacer.store.release(owner: .current(run: runID), now: configuration.clock.now)
   }
 
   /// Whether `set reinvite on` (or `--reinvite`) is in force.
@@ -138,35 +138,37 @@ public final class NetworkedConnection: @unchecked Sendable {
 
   private func open() throws -> (client: NetworkedClient, pacer: Pacer) {
     if let opened { return opened }
-    guard let key = environment.key else {
+    guard let key = configuration.key else {
       throw PipelineStop(
         status: .authentication,
         message: "nwsh: no API key: set NETWORKED_API_KEY, or try the built-in simulator with --sandbox")
     }
     let store: StateStore
     do {
-      store = try environment.openState(environment.state, session.interruption)
+      store = try configuration.openState(configuration.state, session.interruption)
     } catch {
       throw PipelineStop(
-        status: .usage, message: "nwsh: cannot open the state database \(environment.state.description): \(error)")
+        status: .usage, message: "nwsh: cannot open the state database \(configuration.state.description): \(error)")
     }
     let pacer = Pacer(
-      scope: Fingerprint.of(key: key.secret, baseURL: environment.scopeName ?? environment.baseURL.string),
+      scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.string),
       store: store,
-      clock: environment.clock, schedule: RateSchedule(limits: rateLimits))
+      clock: configuration.clock, schedule: RateSchedule(limits: rateLimits))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }
     let deadline = requestDeadline
     let client = NetworkedClient(
-      baseURL: environment.baseURL, key: key, transport: environment.transport,
+      baseURL: configuration.baseURL, key: key, transport: configuration.transport,
       middleware: [DeadlineMiddleware { deadline.value }])
-    leaseKeeper = LeaseKeeper(store: store, clock: environment.clock)
+    leaseKeeper = LeaseKeeper(store: store, clock: configuration.clock)
     opened = (client, pacer)
     return (client, pacer)
   }
 
-  /// When to try a request again (the environment's policy, this session's budget).
-  var retryRule: RetryRule { RetryRule(policy: environment.retryPolicy, budget: budget, jitter: environment.jitter) }
+  /// When to try a request again (the configuration's policy, this session's budget).
+  var retryRule: RetryRule {
+    RetryRule(policy: configuration.retryPolicy, budget: budget, jitter: configuration.jitter)
+  }
 
   /// The windows from `set rate-limits`.
   var rateLimits: [RateLimit] {

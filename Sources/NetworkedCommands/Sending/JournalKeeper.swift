@@ -27,7 +27,7 @@ final class JournalKeeper {
     case unwritable(any Error)
   }
 
-  private var now: Double { connection.environment.clock.now }
+  private var now: Double { connection.configuration.clock.now }
 
   /// Claims `operation`'s person for this run, unless the journal says they were already
   /// invited or added, are in doubt, or are held by another run. `supersedes` names the

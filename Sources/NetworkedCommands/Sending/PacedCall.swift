@@ -15,7 +15,7 @@ enum PacedCall {
     let pacer = try connection.pacer()
     let client = try connection.client()
     let interruption = connection.session.interruption
-    let clock = connection.environment.clock
+    let clock = connection.configuration.clock
     var attempt = 0
     while true {
       let reservation: StateReservation

@@ -44,8 +44,8 @@ final class Sender {
   func send(_ operation: SendOperation) throws -> SendResult {
     let pacer = try connection.pacer()
     let client = try connection.client()
-    let clock = connection.environment.clock
-    let hooks = connection.environment.testHooks
+    let clock = connection.configuration.clock
+    let hooks = connection.configuration.testHooks
     let interruption = connection.session.interruption
     let number = numbering.take()
     var machine = SendMachine(operation: operation, number: number, retry: connection.retryRule)

@@ -26,7 +26,7 @@ final class SendingRun {
     self.dryRun = dryRun
     self.runID = connection.runID
     self.journal = JournalKeeper(connection: connection, reinvite: reinvite, run: runID)
-    self.summary = StageSummary(op: op, started: connection.environment.clock.now)
+    self.summary = StageSummary(op: op, started: connection.configuration.clock.now)
     self.sender = Sender(
       connection: connection, journal: journal,
       numbering: ({ [unowned self] in nextRequest() }, { [unowned self] in unsend() }))
@@ -145,6 +145,6 @@ final class SendingRun {
   func finish() {
     journal.releaseAll()
     connection.progress.clear()
-    session.diagnostics(summary.line(now: connection.environment.clock.now, dryRun: dryRun))
+    session.diagnostics(summary.line(now: connection.configuration.clock.now, dryRun: dryRun))
   }
 }

@@ -89,7 +89,7 @@ public final class CommandContext {
     case .expression(let expr, let range):
       let values: [Value]
       do {
-        values = try session.interpreter.evaluateAll(expr, input: .null, environment: session.environment)
+        values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
       } catch let error as JQError {
         throw usage("\(range.text): \(error.message)", at: range)
       }

@@ -25,9 +25,9 @@ public struct RowEvaluator {
     self.range = range
     self.op = op
     self.hint = hint
-    self.demand = FieldDemand.of(expr, in: session.environment)
+    self.demand = FieldDemand.of(expr, in: session.bindings)
     do {
-      compiled = try session.interpreter.compile(expr, in: session.environment)
+      compiled = try session.interpreter.compile(expr, in: session.bindings)
     } catch let error as JQError {
       throw Diagnostic(.usage, error.message, at: error.range ?? range)
     }

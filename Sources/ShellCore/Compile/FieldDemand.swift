@@ -24,9 +24,9 @@ public enum FieldDemand: Sendable, Equatable {
   /// assignment, a format, or a call that receives the row (anything but a few builtins that
   /// never look at their input) makes the demand `.all`. A stage after a pipe sees only what
   /// the left side made, and that can be the row only through one of those forms.
-  /// Definitions in `environment` that shadow a builtin the walk trusts make it `.all`.
-  public static func of(_ expr: Expr, in environment: Environment? = nil) -> FieldDemand {
-    if let environment, RowUse.blind.contains(where: environment.defines) { return .all }
+  /// Definitions in `bindings` that shadow a builtin the walk trusts make it `.all`.
+  public static func of(_ expr: Expr, in bindings: Bindings? = nil) -> FieldDemand {
+    if let bindings, RowUse.blind.contains(where: bindings.defines) { return .all }
     var names = Set<String>()
     return RowUse.visit(expr, &names) ? .fields(names) : .all
   }

@@ -90,7 +90,7 @@ final class Scope {
 /// a new slot), so compiled expressions stay valid as the session goes on.
 ///
 /// Threading: owned by its session; used on one thread at a time.
-public final class Environment {
+public final class Bindings {
   let level = Level(depth: 0)
   let frame = Frame(parent: nil, size: 0)
   var scope = Scope.empty
@@ -99,7 +99,7 @@ public final class Environment {
   public init() {}
 
   /// A new environment with nothing bound (for one-shot evaluation).
-  public static var empty: Environment { Environment() }
+  public static var empty: Bindings { Bindings() }
 
   /// Binds `$name` to `value` (shadowing an earlier binding of the name).
   public func bind(_ value: Value, to name: String) {

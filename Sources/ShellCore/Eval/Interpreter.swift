@@ -16,8 +16,8 @@ public final class Interpreter: @unchecked Sendable {
   /// Receives one output.
   public typealias Emit = (Value) throws -> Void
 
-  /// `$ENV` and `env`.
-  public var environment: [String: String] {
+  /// The process environment programs see as `$ENV` and `env` (secrets already hidden).
+  public var processEnvironment: [String: String] {
     didSet { cachedEnvironmentObject = nil }
   }
   /// Functions registered by an embedder: `name/arity` → implementation.
@@ -39,9 +39,9 @@ public final class Interpreter: @unchecked Sendable {
   private var stackFloor: UInt = 0
   private var stackThread: pthread_t?
 
-  /// An interpreter with the process environment.
-  public init(environment: [String: String] = [:]) {
-    self.environment = environment
+  /// An interpreter whose programs see `processEnvironment` as `$ENV`.
+  public init(processEnvironment: [String: String] = [:]) {
+    self.processEnvironment = processEnvironment
   }
 
   /// Throws ``EvaluationInterrupted`` when the run was asked to stop.
@@ -56,30 +56,30 @@ public final class Interpreter: @unchecked Sendable {
 
   // MARK: Compiling and running
 
-  /// Compiles `expr` in `environment` (its `let`s and `def`s); the result runs as often as
+  /// Compiles `expr` in `bindings` (its `let`s and `def`s); the result runs as often as
   /// needed.
-  public func compile(_ expr: Expr, in environment: Environment) throws -> CompiledExpression {
+  public func compile(_ expr: Expr, in bindings: Bindings) throws -> CompiledExpression {
     let level = Level(depth: 1)
-    let filter = try Compiler(interpreter: self).compile(expr, environment.scope, level)
-    return CompiledExpression(filter: filter, level: level, environment: environment, interpreter: self)
+    let filter = try Compiler(interpreter: self).compile(expr, bindings.scope, level)
+    return CompiledExpression(filter: filter, level: level, bindings: bindings, interpreter: self)
   }
 
-  /// Defines `definition` in `environment` for the rest of its life (a session's `def`).
-  public func define(_ definition: FunctionDefinition, in environment: Environment) throws {
-    let (_, scope) = try Compiler(interpreter: self).define(definition, environment.scope, environment.level)
-    environment.scope = scope
+  /// Defines `definition` in `bindings` for the rest of their life (a session's `def`).
+  public func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
+    let (_, scope) = try Compiler(interpreter: self).define(definition, bindings.scope, bindings.level)
+    bindings.scope = scope
   }
 
   /// Calls `emit` with each output of `expr` applied to `input`, in jq's order (compiling it
   /// first: for one-shot use).
-  public func evaluate(_ expr: Expr, _ input: Value, _ environment: Environment, _ emit: Emit) throws {
-    try compile(expr, in: environment).run(input, emit)
+  public func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
+    try compile(expr, in: bindings).run(input, emit)
   }
 
   /// All outputs of `expr` on `input`, collected (for tests and one-shot use).
-  public func evaluateAll(_ expr: Expr, input: Value, environment: Environment = .empty) throws -> [Value] {
+  public func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
     var outputs: [Value] = []
-    try evaluate(expr, input, environment) { outputs.append($0) }
+    try evaluate(expr, input, bindings) { outputs.append($0) }
     return outputs
   }
 
@@ -128,8 +128,8 @@ public final class Interpreter: @unchecked Sendable {
 
   var environmentObject: Value {
     if let cachedEnvironmentObject { return cachedEnvironmentObject }
-    var object = JSONObject(capacity: environment.count)
-    for (key, value) in environment.sorted(by: { $0.key < $1.key }) { object[key] = .string(value) }
+    var object = JSONObject(capacity: processEnvironment.count)
+    for (key, value) in processEnvironment.sorted(by: { $0.key < $1.key }) { object[key] = .string(value) }
     cachedEnvironmentObject = .object(object)
     return .object(object)
   }
@@ -247,21 +247,21 @@ struct Downstream: Error {
   let error: any Error
 }
 
-/// An expression compiled for an environment, ready to run on any number of inputs.
+/// An expression compiled for a session's bindings, ready to run on any number of inputs.
 ///
 /// Threading: run on one thread at a time.
 public final class CompiledExpression {
   let filter: Filter
   let level: Level
-  let environment: Environment
+  let bindings: Bindings
   let interpreter: Interpreter
   /// The frame of the last run, reused by the next (runs do not overlap, except re-entrantly).
   private var spare: Frame?
 
-  init(filter: Filter, level: Level, environment: Environment, interpreter: Interpreter) {
+  init(filter: Filter, level: Level, bindings: Bindings, interpreter: Interpreter) {
     self.filter = filter
     self.level = level
-    self.environment = environment
+    self.bindings = bindings
     self.interpreter = interpreter
   }
 
@@ -273,7 +273,7 @@ public final class CompiledExpression {
       spare = nil
       return frame
     }
-    return Frame(parent: environment.frame, size: level.slotCount)
+    return Frame(parent: bindings.frame, size: level.slotCount)
   }
 
   /// Calls `emit` with each output for `input`.

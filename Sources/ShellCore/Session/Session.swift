@@ -32,7 +32,7 @@ public final class Session: @unchecked Sendable {
   private var functionDocs: [String: String] = [:]
   private var settingDefinitions: [String: SettingDefinition] = [:]
   private var settingValues: [String: String] = [:]
-  private let scope = Environment()
+  private let scope = Bindings()
   private var definedFunctions: Set<String> = []
   private var boundVariables: Set<String> = []
 
@@ -67,18 +67,19 @@ public final class Session: @unchecked Sendable {
     }
   }
 
-  /// A session writing to `output`, with the data commands and the process environment.
+  /// A session writing to `output`, with the data commands; its programs see
+  /// `processEnvironment` (by default this process's) as `$ENV`.
   public init(
     output: OutputSink = OutputSink(fileDescriptor: 1), diagnostics: ((String) -> Void)? = nil,
-    environment: [String: String]? = nil
+    processEnvironment: [String: String]? = nil
   ) {
-    self.interpreter = Interpreter(environment: environment ?? ProcessInfo.processInfo.environment)
+    self.interpreter = Interpreter(processEnvironment: processEnvironment ?? ProcessInfo.processInfo.environment)
     self.output = output
     self.diagnostics = diagnostics ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     let interruption = self.interruption
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0) { interruption.isSet } }
     self.workingDirectory = FileManager.default.currentDirectoryPath
-    let variables = environment ?? ProcessInfo.processInfo.environment
+    let variables = processEnvironment ?? ProcessInfo.processInfo.environment
     if let state = variables["XDG_STATE_HOME"], state.hasPrefix("/") {
       stateDirectory = state + "/nwsh"
     } else if let home = variables["HOME"], home.hasPrefix("/") {
@@ -161,7 +162,7 @@ public final class Session: @unchecked Sendable {
   }
 
   /// The scope expressions run in: `let` bindings and `def`s.
-  public var environment: Environment { scope }
+  public var bindings: Bindings { scope }
 
   /// Names of bound variables (for completion).
   public var variableNames: [String] { boundVariables.sorted() }

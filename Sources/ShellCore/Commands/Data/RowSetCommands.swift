@@ -49,7 +49,7 @@ enum RowSetCommands {
       let source = try context.expression(0)!
       let values: [Value]
       do {
-        values = try session.interpreter.evaluateAll(source, input: .null, environment: session.environment)
+        values = try session.interpreter.evaluateAll(source, input: .null, bindings: session.bindings)
       } catch let error as JQError {
         throw Diagnostic(.runtime, "join: \(error.message)", at: context.range(ofArgument: 0))
       }
@@ -74,7 +74,7 @@ enum RowSetCommands {
             index[element, default: []].append(element)
             continue
           }
-          for key in try session.interpreter.evaluateAll(expr, input: element, environment: session.environment) {
+          for key in try session.interpreter.evaluateAll(expr, input: element, bindings: session.bindings) {
             index[key, default: []].append(element)
           }
         }
