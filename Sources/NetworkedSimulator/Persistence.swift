@@ -12,6 +12,7 @@ import Foundation
 /// Each request that reads or changes the community runs inside ``transaction(_:)``: an
 /// exclusive `flock` on `FILE.lock`, the file read back, the request handled, the file written
 /// (atomically, 0600) when something changed.
+/// Sendable because `lock` serializes this process's threads and the `flock` other processes.
 final class CommunityFile: @unchecked Sendable {
   // Rule: `lock` serializes this process's threads; the flock, other processes.
   let path: String

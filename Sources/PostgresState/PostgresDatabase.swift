@@ -44,6 +44,8 @@ public enum PostgresStore {
 /// later calls fail at once, so a run whose database is gone accounts for its rows quickly
 /// and sends nothing unrecorded. An interrupt cuts every wait for the database short (a
 /// statement already answered within a second still counts).
+/// Sendable because every mutable property is touched only under `lock`, held by each transaction
+/// from its first statement to its commit.
 package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   // Threading: every mutable property is touched only under `lock`, which a transaction holds
   // from its first statement to its commit (the pipeline's thread and the lease keeper's

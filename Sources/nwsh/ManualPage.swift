@@ -72,7 +72,7 @@ enum ManualPage {
     }
 
     page.section("EXIT STATUS")
-    for status in ExitStatus.allCases {
+    for status in NetworkedCommands.exitStatuses {
       page.line(".TP")
       page.line(".B \(status.rawValue)")
       page.text(status.meaning)

@@ -95,7 +95,8 @@ struct AgreementTests {
       // The journal as a healthy reader sees it afterwards.
       let store = try StateStore.open(.file(h.statePath))
       let scope = try run.connection.pacer().scope
-      let entries = try store.journalEntries(scope: scope, run: run.connection.runID, now: h.clock.now)
+      let runID = outcome.results.compactMap { $0["run"]?.stringValue }.first
+      let entries = try store.journalEntries(scope: scope, run: runID ?? "none", now: h.clock.now)
       var byRow: [Int: JournalEntry] = [:]
       for entry in entries { byRow[entry.row] = entry }
       for result in outcome.results {

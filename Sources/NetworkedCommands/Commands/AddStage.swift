@@ -10,10 +10,10 @@ final class AddStage: RowStage {
   private var firstRowByEmail: [String: Int] = [:]
 
   init(
-    session: Session, connection: NetworkedConnection, next: any Stage, method: AddMethod, dryRun: Bool, reinvite: Bool
+    run: RunContext, connection: NetworkedConnection, next: any Stage, method: AddMethod, dryRun: Bool, reinvite: Bool
   ) {
     self.run = SendingRun(
-      op: "add", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
+      op: "add", run: run, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.method = method
     super.init(next: next)
   }

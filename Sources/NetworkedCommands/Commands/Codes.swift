@@ -1,6 +1,24 @@
-import ShellCore
+public import ShellCore
 
-// The error codes and skip reasons the API commands produce, each spelled once.
+// The statuses, exit statuses, error codes and skip reasons the API commands produce, each
+// spelled once.
+
+extension ResultStatus {
+  /// Invited through `invites/emails` (or `addExternalUsers` with an invitation).
+  public static let invited = ResultStatus(
+    "invited", severity: .ok, order: 10, meaning: "an invitation was sent")
+  /// Added directly (`add-users`), or found to be a member already.
+  public static let added = ResultStatus(
+    "added", severity: .ok, order: 20, meaning: "added directly, or already a member")
+  /// Would be sent (`--dry-run`, `reconcile --dry-run`).
+  public static let planned = ResultStatus(
+    "planned", severity: .ok, order: 30, meaning: "would be sent (dry run, reconcile --dry-run)")
+}
+
+extension ExitStatus {
+  /// The API refused the key (or there is none).
+  public static let authentication = ExitStatus(77, meaning: "authentication failed")
+}
 
 extension ErrorCode {
   // The row cannot be sent as it is (status `invalid`).
@@ -73,6 +91,18 @@ extension SkipReason {
   var leavesRunInDoubt: Bool { self == .claimed || self == .inDoubt }
 }
 
+extension NetworkedCommands {
+  /// Every result status the API commands give (ShellCore's and their own), in summary order.
+  public static let statuses: [ResultStatus] = (ResultStatus.core + [.invited, .added, .planned]).sorted {
+    $0.order < $1.order
+  }
+
+  /// Every exit status a run with the API commands can end with.
+  public static let exitStatuses: [ExitStatus] = (ExitStatus.core + [.authentication]).sorted {
+    $0.rawValue < $1.rawValue
+  }
+}
+
 /// A `skipped` result: its reason and the fields that explain it.
 struct Skip {
   var reason: SkipReason
@@ -80,4 +110,7 @@ struct Skip {
 
   /// The result's fields, `reason` first.
   var fields: [(String, Value)] { [Value.reason(reason)] + details }
+
+  /// How the run's exit status counts it: in doubt when this run could not settle the person.
+  var severity: Severity { reason.leavesRunInDoubt ? .inDoubt : .ok }
 }

@@ -4,15 +4,15 @@ import ShellCore
 
 /// A source that emits rows fetched from the API; `fetch` calls `emit` for each value.
 final class FetchSource: SourceStage {
-  private let session: Session
+  private let interruption: Interruption
   private let next: any Stage
   private let origin: Origin
   private let fetch: (_ emit: (Value) throws -> Void) throws -> Void
 
   init(
-    session: Session, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void
+    run: RunContext, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void
   ) {
-    self.session = session
+    self.interruption = run.interruption
     self.next = next
     self.origin = Origin(source: name, line: 0)
     self.fetch = fetch
@@ -25,7 +25,7 @@ final class FetchSource: SourceStage {
     var number = 0
     do {
       try fetch { value in
-        if session.interruption.isSet { throw StopInput() }
+        if interruption.isSet { throw StopInput() }
         number += 1
         try next.push(.row(Row(value: value, number: number, origin: origin)))
       }
@@ -45,7 +45,7 @@ enum DirectorySources {
   /// `roles`: every role as `{tagId, name, description, type}` (and refreshes the cache `role()`
   /// and row validation use).
   static func roles(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
-    FetchSource(session: context.session, name: "roles", next: context.next) { emit in
+    FetchSource(run: context.run, name: "roles", next: context.next) { emit in
       let roles = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.roles) {
         client
           async throws(NetworkedAPIError) in try await client.roles()
@@ -71,7 +71,7 @@ enum DirectorySources {
     if let keyword = context.flagWord("search") { query.append(QueryItem("keyword", keyword)) }
     if context.flag("inactive") { query.append(QueryItem("showInActive", "true")) }
     let finalQuery = query
-    return FetchSource(session: context.session, name: "members", next: context.next) { emit in
+    return FetchSource(run: context.run, name: "members", next: context.next) { emit in
       var start: Int? = 0
       while let from = start {
         let page = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.members) {
@@ -87,7 +87,7 @@ enum DirectorySources {
 
   /// `plans`: the monetization plans as sent.
   static func plans(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
-    FetchSource(session: context.session, name: "plans", next: context.next) { emit in
+    FetchSource(run: context.run, name: "plans", next: context.next) { emit in
       let plans = try PacedCall.run(connection, method: "GET", path: NetworkedClient.Paths.plans) {
         client
           async throws(NetworkedAPIError) in try await client.plans()
@@ -99,7 +99,6 @@ enum DirectorySources {
   /// `api METHOD PATH [--query EXPR] [--body EXPR] [--form]`: any documented endpoint, paced and
   /// authenticated like the rest; the response's JSON body is the one row.
   static func api(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
-    let session = context.session
     guard let methodName = context.word(0), let method = HTTPMethod(rawValue: methodName.uppercased()) else {
       throw Diagnostic(
         .usage, "api needs a method: one of \(HTTPMethod.allCases.map(\.rawValue).joined(separator: ", "))",
@@ -110,12 +109,12 @@ enum DirectorySources {
         .usage, "api needs a path starting with /, e.g. /api/v1/global/tags/community", at: context.range(ofArgument: 1)
       )
     }
-    if method != .get && connection.isDryRun {
+    if method != .get && context.run.value(of: NetworkedSettings.dryRun) {
       throw Diagnostic(.usage, "api \(method.rawValue) is not sent in a dry run", at: context.call.range)
     }
     func single(_ flag: String) throws -> Value? {
       guard let expr = context.flagExpression(flag) else { return nil }
-      let values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
+      let values = try context.evaluate(expr)
       guard values.count == 1 else {
         throw Diagnostic(.usage, "--\(flag) must give exactly one value, got \(values.count)", at: context.call.range)
       }
@@ -145,7 +144,7 @@ enum DirectorySources {
       }
     }
     let request = HTTPRequest(method: method, path: path, query: query, headers: headers, body: body)
-    return FetchSource(session: session, name: "api", next: context.next) { emit in
+    return FetchSource(run: context.run, name: "api", next: context.next) { emit in
       let client = try connection.client()
       let response = try PacedCall.run(connection, method: request.method.rawValue, path: request.path) {
         client

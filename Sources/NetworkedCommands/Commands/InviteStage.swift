@@ -18,17 +18,16 @@ final class InviteStage: Stage {
   private let note: RowEvaluator?
   private var pending: [Pending] = []
   private var firstRowByEmail: [String: Int] = [:]
-  private var session: Session { run.session }
   private var connection: NetworkedConnection { run.connection }
   private var next: any Stage { run.next }
   private var journal: JournalKeeper { run.journal }
 
   init(
-    session: Session, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
+    run: RunContext, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
     note: RowEvaluator?, dryRun: Bool, reinvite: Bool
   ) {
     self.run = SendingRun(
-      op: "invite", session: session, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
+      op: "invite", run: run, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.batchSize = batchSize
     self.planIds = planIds
     self.note = note
@@ -71,8 +70,11 @@ final class InviteStage: Stage {
       let tagId = try Validation.roleId(value, field: "tagId", roles: connection.knownRoles)
       invitee = Invitee(name: name, email: email, tagId: tagId, note: try Validation.note(value.text("note")))
       if invitee.note == nil, let note {
-        guard let result = try note.first(row, next: next) else { return }  // an invalid result was pushed
-        if case .string(let text)? = result, !text.isEmpty { invitee.note = try Validation.note(text) }
+        switch try note.first(row, next: next) {
+        case .reported: return  // an invalid result was pushed
+        case .value(.string(let text)) where !text.isEmpty: invitee.note = try Validation.note(text)
+        case .value, .none: break
+        }
       }
     } catch let problem as Validation.Problem {
       return try invalid(row, problem)
@@ -110,7 +112,7 @@ final class InviteStage: Stage {
       ])
   }
 
-  private func emit(_ row: Row, status: RowStatus, email: String?, _ fields: [(String, Value)]) throws {
+  private func emit(_ row: Row, status: ResultStatus, email: String?, _ fields: [(String, Value)]) throws {
     try run.emit(row, status, email, fields)
   }
 

@@ -40,7 +40,7 @@ enum JournalCommands {
             .usage, "--results prints one run's results: give the run with --run ID (journal --runs lists them)",
             at: context.call.range)
         }
-        return FetchSource(session: context.session, name: "journal", next: context.next) { emit in
+        return FetchSource(run: context.run, name: "journal", next: context.next) { emit in
           let (store, scope) = try connection.journal()
           let entries = try store.journalEntries(
             scope: scope, run: run, states: wanted, now: connection.configuration.clock.now)
@@ -78,11 +78,13 @@ enum JournalCommands {
         var passwords: [String: String] = [:]
         if let given = try context.flagPath("passwords") {
           passwords = try PasswordFile.read(
-            context.session.resolvePath(given), range: context.call.flags["passwords"]?.range)
+            context.run.resolvePath(given), range: context.call.flags["passwords"]?.range)
         }
         return ReconcileSource(
-          connection: connection, session: context.session, next: context.next,
-          dryRun: context.flag("dry-run") || connection.isDryRun, again: context.flag("again"), passwords: passwords)
+          connection: connection, run: context.run, next: context.next,
+          dryRun: context.flag("dry-run") || context.run.value(of: NetworkedSettings.dryRun),
+          again: context.flag("again"),
+          passwords: passwords)
       },
     ]
   }
@@ -117,7 +119,7 @@ enum JournalCommands {
   /// An entry as the result line its run printed for it (or would have, had the output been
   /// writable): `{"row", "op", "status", "email", …, "run"}`.
   static func result(_ entry: JournalEntry, now: Double) -> Value {
-    let status: RowStatus
+    let status: ResultStatus
     var fields: [(String, Value)] = []
     switch entry.state {
     case .invited: status = .invited
@@ -135,7 +137,8 @@ enum JournalCommands {
     }
     if entry.state == .reconciled { fields.append(("reconciled", .bool(true))) }
     if entry.request > 0 { fields.append(("request", .number(entry.request))) }
-    var record = ResultRecord(row: entry.row, op: entry.operation.kind.rawValue, status: status, email: entry.email)
+    var record = ResultRecord(
+      row: entry.row, op: entry.operation.kind.rawValue, status: status, [("email", .string(entry.email))])
     for (key, value) in fields { record.add(key, value) }
     record.add("run", entry.run)
     return record.value

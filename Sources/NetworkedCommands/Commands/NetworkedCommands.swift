@@ -19,7 +19,7 @@ public enum NetworkedCommands {
   @discardableResult
   public static func register(in session: Session, configuration: NetworkedConfiguration) -> NetworkedConnection {
     let connection = NetworkedConnection(configuration: configuration, session: session)
-    for setting in settings { session.define(setting) }
+    for setting in NetworkedSettings.all { session.define(setting) }
     for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
     session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
@@ -32,44 +32,18 @@ public enum NetworkedCommands {
       function: "plan",
       "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names"
     )
-    session.atEndOfEveryRun { [weak connection, weak session] status in
+    session.atEndOfEveryRun { [weak connection] run, status in
       guard let connection else { return }
-      connection.releaseClaims()
+      connection.releaseClaims(of: run)
       // Results that could not be written are in the journal: say where.
-      if status == .outputFailed || status == .outputClosed, connection.runHasJournal {
-        session?.diagnostics(
-          "nwsh: every request this run sent is in the journal: nwsh journal --run \(connection.runID) --results "
-            + "prints its results")
+      if status == .outputFailed || status == .outputClosed, connection.hasJournal(run) {
+        run.diagnose(
+          "nwsh: every request this run sent is in the journal: nwsh journal --run \(connection.runID(of: run)) "
+            + "--results prints its results")
       }
     }
     return connection
   }
-
-  static let settings: [SettingDefinition] = [
-    .integer(
-      "batch-size", summary: "invitees per invites request when the rows are not batched upstream",
-      default: defaultBatchSize, range: 1...1000),
-    .integer(
-      "request-deadline",
-      summary:
-        "seconds one request may take in all, from connecting to the answer's last byte (one cut off is in doubt)",
-      default: 120, range: 1...3600),
-    .toggle(
-      "dry-run", summary: "plan every request, send none (GETs such as role lookups still go out)", default: false),
-    .toggle(
-      "reinvite", summary: "send even to emails the journal says were already invited or added (normally skipped)",
-      default: false),
-    SettingDefinition(
-      "rate-limits", summary: "the API's rate windows, LIMIT/SPAN,… (none for no limits)",
-      default: RateLimit.documented.map(\.description).joined(separator: ",")
-    ) { text in
-      do {
-        return try RateLimit.parseList(text).map(\.description).joined(separator: ",")
-      } catch let error as RateLimitSyntaxError {
-        throw SettingError(error.description)
-      }
-    },
-  ]
 
   static func commands(_ connection: NetworkedConnection) -> [CommandDefinition] {
     [
@@ -92,10 +66,8 @@ public enum NetworkedCommands {
           ]),
         role: .filter
       ) { context in
-        connection.refreshSettings()
-        let session = context.session
-        let batchSize =
-          try context.flagInteger("batch-size") ?? Int(session.setting("batch-size") ?? "") ?? defaultBatchSize
+        connection.refreshSettings(context.run)
+        let batchSize = try context.flagInteger("batch-size") ?? context.run.value(of: NetworkedSettings.batchSize)
         guard (1...1000).contains(batchSize) else {
           throw Diagnostic(
             .usage, "--batch-size must be from 1 to 1000",
@@ -103,7 +75,7 @@ public enum NetworkedCommands {
         }
         var planIds: [String]?
         if let expr = context.flagExpression("plans") {
-          let values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
+          let values = try context.evaluate(expr)
           planIds = try values.flatMap { value -> [String] in
             switch value {
             case .string(let id): return [id]
@@ -126,12 +98,12 @@ public enum NetworkedCommands {
           }
         }
         let note = try context.flagExpression("note").map {
-          try RowEvaluator(session: session, expr: $0, range: context.call.flags["note"]?.range ?? context.call.range)
+          try context.rowEvaluator($0, range: context.call.flags["note"]?.range ?? context.call.range, op: "invite")
         }
         return InviteStage(
-          session: session, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,
-          note: note, dryRun: connection.isDryRun || context.flag("dry-run"),
-          reinvite: connection.reinviteSetting || context.flag("reinvite"))
+          run: context.run, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,
+          note: note, dryRun: context.run.value(of: NetworkedSettings.dryRun) || context.flag("dry-run"),
+          reinvite: context.run.value(of: NetworkedSettings.reinvite) || context.flag("reinvite"))
       },
       CommandDefinition(
         CommandSignature(
@@ -152,7 +124,7 @@ public enum NetworkedCommands {
             """),
         role: .filter
       ) { context in
-        connection.refreshSettings()
+        connection.refreshSettings(context.run)
         let method: AddMethod
         switch context.flagWord("method")?.lowercased() {
         case nil, "invite", "1": method = .invite
@@ -163,9 +135,9 @@ public enum NetworkedCommands {
             at: context.call.flags["method"]?.range ?? context.call.range)
         }
         return AddStage(
-          session: context.session, connection: connection, next: context.next, method: method,
-          dryRun: connection.isDryRun || context.flag("dry-run"),
-          reinvite: connection.reinviteSetting || context.flag("reinvite"))
+          run: context.run, connection: connection, next: context.next, method: method,
+          dryRun: context.run.value(of: NetworkedSettings.dryRun) || context.flag("dry-run"),
+          reinvite: context.run.value(of: NetworkedSettings.reinvite) || context.flag("reinvite"))
       },
       CommandDefinition(
         CommandSignature(
@@ -173,7 +145,7 @@ public enum NetworkedCommands {
           examples: ["roles", "roles | .name"]),
         role: .source
       ) { context in
-        connection.refreshSettings()
+        connection.refreshSettings(context.run)
         return try DirectorySources.roles(connection, context)
       },
       CommandDefinition(
@@ -187,14 +159,14 @@ public enum NetworkedCommands {
           examples: ["members | .email", "members --search grace | take 1"]),
         role: .source
       ) { context in
-        connection.refreshSettings()
+        connection.refreshSettings(context.run)
         return try DirectorySources.members(connection, context)
       },
       CommandDefinition(
         CommandSignature("plans", summary: "The community's monetization plans as rows.", examples: ["plans"]),
         role: .source
       ) { context in
-        connection.refreshSettings()
+        connection.refreshSettings(context.run)
         return try DirectorySources.plans(connection, context)
       },
       CommandDefinition(
@@ -215,7 +187,7 @@ public enum NetworkedCommands {
           ]),
         role: .source
       ) { context in
-        connection.refreshSettings()
+        connection.refreshSettings(context.run)
         return try DirectorySources.api(connection, context)
       },
     ]

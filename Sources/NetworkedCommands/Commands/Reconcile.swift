@@ -9,45 +9,46 @@ import ShellCore
 /// reported still in doubt, `resent`, until `--again` asks for one more re-send.
 final class ReconcileSource: SourceStage {
   private let connection: NetworkedConnection
-  private let session: Session
+  private let context: RunContext
   private let next: any Stage
   private let dryRun: Bool
   private let again: Bool
   private let passwords: [String: String]
   private var number = 0
-  private var counts: [RowStatus: Int] = [:]
+  private var counts: [ResultStatus: Int] = [:]
   private var requests = 0
   private let runID: String
 
   init(
-    connection: NetworkedConnection, session: Session, next: any Stage, dryRun: Bool, again: Bool,
+    connection: NetworkedConnection, run: RunContext, next: any Stage, dryRun: Bool, again: Bool,
     passwords: [String: String]
   ) {
     self.connection = connection
-    self.session = session
+    self.context = run
     self.next = next
     self.dryRun = dryRun
     self.again = again
     self.passwords = passwords
-    self.runID = connection.runID
+    self.runID = connection.runID(of: run)
   }
 
   func push(_ item: Item) throws { try next.push(item) }
   func finish() throws { try next.finish() }
 
-  private func emit(_ entry: JournalEntry, _ status: RowStatus, _ fields: [(String, Value)]) throws {
+  private func emit(
+    _ entry: JournalEntry, _ status: ResultStatus, _ fields: [(String, Value)], severity: Severity? = nil
+  ) throws {
     number += 1
     counts[status, default: 0] += 1
-    var record = ResultRecord(row: number, op: "reconcile", status: status, email: entry.email)
-    record.add("operation", entry.operation.kind.rawValue)
-    for (key, value) in fields { record.add(key, value) }
-    record.add("earlierRun", entry.run)
-    record.add("run", runID)
     // A person reconcile could not settle (still in doubt, held by another run, not reached)
     // leaves the run in doubt.
-    if status == .unknown || status == .skipped { session.escalate(to: .someUnknown) }
-    let value = record.value
-    try session.countResult(value)
+    let unsettled: Severity? = status == .unknown || status == .skipped ? .inDoubt : nil
+    var record = ResultRecord(
+      row: number, op: "reconcile", status: status, severity: severity ?? unsettled,
+      [("email", .string(entry.email)), ("operation", .string(entry.operation.kind.rawValue))] + fields)
+    record.add("earlierRun", entry.run)
+    record.add("run", runID)
+    let value = try context.count(record)
     try next.push(.row(Row(value: value, number: number, origin: Origin(source: "journal", line: 0))))
   }
 
@@ -84,13 +85,13 @@ final class ReconcileSource: SourceStage {
           entry, .planned,
           [("was", .string(entry.state.rawValue))] + (needsPassword(entry).map { [("needs", .string($0))] } ?? []))
       }
-      session.diagnostics("nwsh: reconcile: \(doubtful.count) in doubt; dry run: nothing sent")
+      context.diagnose("nwsh: reconcile: \(doubtful.count) in doubt; dry run: nothing sent")
       return try next.finish()
     }
     let keeper = JournalKeeper(connection: connection, reinvite: true, run: runID)
     defer { keeper.releaseAll() }
     let sender = Sender(
-      connection: connection, journal: keeper,
+      connection: connection, run: context, journal: keeper,
       numbering: (
         { [unowned self] in
           requests += 1
@@ -133,8 +134,9 @@ final class ReconcileSource: SourceStage {
       stopped = try resend([entry], keeper: keeper, sender: sender, stopped: stopped)
     }
     let inDoubt = standings.filter { if case .inDoubt = $0 { true } else { false } }.count
-    let parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
-    session.diagnostics(
+    let parts = counts.sorted { $0.key.order < $1.key.order }.map { "\($0.value) \($0.key.name)" }.joined(
+      separator: ", ")
+    context.diagnose(
       "nwsh: reconcile: \(inDoubt) in doubt" + (parts.isEmpty ? "" : " → \(parts)")
         + " in \(requests) request\(requests == 1 ? "" : "s")")
     try next.finish()
@@ -152,7 +154,7 @@ final class ReconcileSource: SourceStage {
   private func resend(_ group: [JournalEntry], keeper: JournalKeeper, sender: Sender, stopped: StopReason?) throws
     -> StopReason?
   {
-    if let reason = stopped ?? (session.interruption.isSet ? .interrupted : nil) {
+    if let reason = stopped ?? (context.interruption.isSet ? .interrupted : nil) {
       for entry in group { try emit(entry, .skipped, Skip(reason: reason.reason).fields) }
       return reason
     }
@@ -189,7 +191,7 @@ final class ReconcileSource: SourceStage {
     for (entry, claim) in claimed { byClaim[claim] = entry }
     for outcome in result.answered {
       guard let entry = byClaim[outcome.claim] else { continue }
-      try emit(entry, outcome.status, outcome.fields)
+      try emit(entry, outcome.status, outcome.fields, severity: outcome.severity)
     }
     for claim in result.lost {
       guard let entry = byClaim[claim] else { continue }
@@ -209,8 +211,7 @@ final class ReconcileSource: SourceStage {
           [("resolution", .string("not_sent")), ("error", .error(code: .journalError, message: message))])
       }
     }
-    if stop == .authenticationFailed { session.forcedStatus = .authentication }
-    try session.checkpoint()
+    try context.checkpoint()
     return stop
   }
 }

@@ -19,16 +19,16 @@ enum StopReason {
 struct StageSummary {
   let op: String
   let started: Double
-  var statuses: [RowStatus: Int] = [:]
+  var statuses: [ResultStatus: Int] = [:]
   var requests = 0
   /// When the last planned request would go out (dry run).
   var lastPlanned: Double?
 
-  mutating func count(_ status: RowStatus) { statuses[status, default: 0] += 1 }
+  mutating func count(_ status: ResultStatus) { statuses[status, default: 0] += 1 }
 
   func line(now: Double, dryRun: Bool) -> String {
     let rows = statuses.values.reduce(0, +)
-    let parts = statuses.keys.sorted().map { "\(statuses[$0]!) \($0.rawValue)" }
+    let parts = statuses.keys.sorted { $0.order < $1.order }.map { "\(statuses[$0]!) \($0.name)" }
     var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
     if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
     if dryRun {

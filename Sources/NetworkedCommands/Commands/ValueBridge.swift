@@ -35,23 +35,3 @@ extension Value {
     return trimmed.isEmpty ? nil : trimmed
   }
 }
-
-/// Builds result records in the documented field order: `row`, `op`, `status`, `email`, …
-struct ResultRecord {
-  private var fields: [(String, Value)]
-
-  init(row: Int, op: String, status: RowStatus, email: String?) {
-    fields = [("row", .number(row)), ("op", .string(op)), ("status", .string(status.rawValue))]
-    if let email { fields.append(("email", .string(email))) }
-  }
-
-  mutating func add(_ key: String, _ value: Value?) {
-    if let value { fields.append((key, value)) }
-  }
-
-  mutating func add(_ key: String, _ text: String?) {
-    if let text { fields.append((key, .string(text))) }
-  }
-
-  var value: Value { .object(JSONObject(fields)) }
-}

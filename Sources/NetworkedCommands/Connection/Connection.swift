@@ -69,12 +69,18 @@ public typealias StateOpener = @Sendable (StateLocation, Interruption?) throws -
 /// A session's link to the API: the paced client, the role cache and the run's counters.
 /// Made by ``NetworkedCommands/register(in:configuration:)``; the client and the state database
 /// are opened on first use, so programs that never call the API need neither a key nor a disk.
+/// Sendable because it is confined to its session's evaluation thread; the request tasks it starts
+/// touch only `requestDeadline` and `budget` (locked), the lease keeper only the store (Sendable).
 public final class NetworkedConnection: @unchecked Sendable {
   // Threading: confined to its session's evaluation thread (stages and commands run there);
-  // request tasks it starts touch only `requestDeadline` (a Locked box) and `budget` (locked).
+  // request tasks it starts touch only `requestDeadline` (a Locked box) and `budget` (locked),
+  // and the lease keeper's thread only the store (Sendable).
   /// Where and how.
   public let configuration: NetworkedConfiguration
-  unowned let session: Session
+  /// The session it was registered in: read for its settings when the state opens.
+  private unowned let session: Session
+  /// Ctrl-C and SIGTERM: every wait of a request, a window or the database ends when it is set.
+  let interruption: Interruption
   private var opened: (client: NetworkedClient, pacer: Pacer)?
   /// Renews the leases on what this process holds while it lives (started with the state).
   private var leaseKeeper: LeaseKeeper?
@@ -91,12 +97,13 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// The last run that wrote an intent to the journal.
   var journalledRun: String?
 
-  /// Whether the current run has sent anything (so the journal holds its results).
-  var runHasJournal: Bool { journalledRun == runID }
+  /// Whether `run` has sent anything (so the journal holds its results).
+  func hasJournal(_ run: RunContext) -> Bool { journalledRun == runID(of: run) }
 
   init(configuration: NetworkedConfiguration, session: Session) {
     self.configuration = configuration
     self.session = session
+    self.interruption = session.interruption
     self.budget = RetryBudget(configuration.retryPolicy.budget)
     self.progress = ProgressReporter(output: configuration.progress, clock: configuration.clock)
     // Plain UTC digits: no date formatter, so no ICU data is loaded at start-up.
@@ -104,9 +111,9 @@ public final class NetworkedConnection: @unchecked Sendable {
       ISO8601.compact(configuration.clock.now) + "-" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
   }
 
-  /// The id of the current run (one per program run; each statement in the shell is a run).
-  /// Every result of `invite` and `add` carries it, and the journal is grouped by it.
-  public var runID: String { "\(processStamp)-\(session.runNumber)" }
+  /// The id of `run` (one per program run; each statement in the shell is a run). Every result
+  /// of `invite` and `add` carries it, and the journal is grouped by it.
+  public func runID(of run: RunContext) -> String { "\(processStamp)-\(run.number)" }
 
   deinit { leaseKeeper?.stop() }
 
@@ -116,14 +123,11 @@ public final class NetworkedConnection: @unchecked Sendable {
     return (pacer.store, pacer.scope)
   }
 
-  /// Gives back every claim this run still holds (called as each run ends, however it ends).
-  func releaseClaims() {
+  /// Gives back every claim `run` still holds (called as each run ends, however it ends).
+  func releaseClaims(of run: RunContext) {
     guard let opened else { return }
-    try? opened.pacer.store.release(owner: .current(run: runID), now: configuration.clock.now)
+    try? opened.pacer.store.release(owner: .current(run: runID(of: run)), now: configuration.clock.now)
   }
-
-  /// Whether `set reinvite on` (or `--reinvite`) is in force.
-  var reinviteSetting: Bool { session.isOn("reinvite") }
 
   /// The client (the key on every request; pacing is the ``Sender``'s and ``PacedCall``'s);
   /// throws (exit 77) when there is no key.
@@ -145,7 +149,7 @@ public final class NetworkedConnection: @unchecked Sendable {
     }
     let store: StateStore
     do {
-      store = try configuration.openState(configuration.state, session.interruption)
+      store = try configuration.openState(configuration.state, interruption)
     } catch {
       throw PipelineStop(
         status: .usage, message: "nwsh: cannot open the state database \(configuration.state.description): \(error)")
@@ -153,7 +157,7 @@ public final class NetworkedConnection: @unchecked Sendable {
     let pacer = Pacer(
       scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.string),
       store: store,
-      clock: configuration.clock, schedule: RateSchedule(limits: rateLimits))
+      clock: configuration.clock, schedule: RateSchedule(limits: session.value(of: NetworkedSettings.rateLimits)))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }
     let deadline = requestDeadline
@@ -170,19 +174,12 @@ public final class NetworkedConnection: @unchecked Sendable {
     RetryRule(policy: configuration.retryPolicy, budget: budget, jitter: configuration.jitter)
   }
 
-  /// The windows from `set rate-limits`.
-  var rateLimits: [RateLimit] {
-    (try? RateLimit.parseList(session.setting("rate-limits") ?? "")) ?? RateLimit.documented
+  /// Applies `run`'s settings (`rate-limits`, `request-deadline`) to the pacer and the
+  /// requests (as each pipeline is built).
+  func refreshSettings(_ run: RunContext) {
+    opened?.pacer.schedule.limits = run.value(of: NetworkedSettings.rateLimits)
+    requestDeadline.value = Double(run.value(of: NetworkedSettings.requestDeadline))
   }
-
-  /// Applies the current settings to the pacer (called as each pipeline starts).
-  func refreshSettings() {
-    opened?.pacer.schedule.limits = rateLimits
-    requestDeadline.value = Double(session.setting("request-deadline") ?? "")
-  }
-
-  /// Whether `set dry-run on` (or `--dry-run`) is in force.
-  var isDryRun: Bool { session.isOn("dry-run") }
 
   /// The community's roles, fetched once per session.
   func roles() throws -> [Role] {

@@ -7,7 +7,7 @@ enum APIFailure {
   /// `failed` when the request was definitely not carried out (a 4xx, a refusal, a failure to
   /// connect); `unknown` when it may have been (timeout or reset after sending, 5xx other than
   /// 503, an unreadable 2xx): such rows are never re-sent blindly.
-  static func classify(_ error: NetworkedAPIError) -> (status: RowStatus, code: ErrorCode) {
+  static func classify(_ error: NetworkedAPIError) -> (status: ResultStatus, code: ErrorCode) {
     switch error.code {
     case .unauthorized: return (.failed, .unauthorized)
     case .forbidden: return (.failed, .forbidden)

@@ -14,7 +14,7 @@ enum PacedCall {
   ) throws -> T {
     let pacer = try connection.pacer()
     let client = try connection.client()
-    let interruption = connection.session.interruption
+    let interruption = connection.interruption
     let clock = connection.configuration.clock
     var attempt = 0
     while true {

@@ -73,7 +73,7 @@ enum ReconcileVerdict: Equatable {
   }
 
   /// The journal state, result status and `resolution` it leads to.
-  var outcome: (state: JournalState, status: RowStatus, resolution: String) {
+  var outcome: (state: JournalState, status: ResultStatus, resolution: String) {
     switch self {
     case .sentNow(let state): (state, Self.status(of: state), "sent_now")
     case .earlierSucceeded(let state): (state, Self.status(of: state), "earlier_request_succeeded")
@@ -84,7 +84,7 @@ enum ReconcileVerdict: Equatable {
   }
 
   /// The result status of a settled journal state (invited or added).
-  private static func status(of state: JournalState) -> RowStatus {
+  private static func status(of state: JournalState) -> ResultStatus {
     state == .added ? .added : .invited
   }
 }

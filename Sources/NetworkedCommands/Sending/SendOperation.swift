@@ -64,35 +64,26 @@ struct PersonOutcome {
   /// The person's claim.
   var claim: Int64
   /// The result's status.
-  var status: RowStatus
+  var status: ResultStatus
   /// The result's fields (`inviteId`, `error`, `resolution`…).
   var fields: [(String, Value)]
   /// What the journal records.
   var journal: JournalOutcome
+  /// How the run's exit status counts it, when not as its status says (a refused key: 77).
+  var severity: Severity? = nil
 
   /// This outcome when the journal could not record it: in doubt, whatever the server said,
   /// because the journal will hold the person in doubt (their intent, unanswered).
   func unrecorded(_ error: String) -> PersonOutcome {
     var doubt = self
     doubt.status = .unknown
-    let said: [(String, Value)] = fields.filter { $0.0 != "error" && $0.0 != "resolution" }
-    doubt.fields =
-      said.filter { $0.0 == "request" } + [
-        (
-          "error",
-          .error(
-            code: .journalError,
-            message:
-              "the server answered (\(status.rawValue)) but the journal could not record it (\(error)); the journal "
-              + "holds this person in doubt: run reconcile once the state is back",
-            [
-              (
-                "answer",
-                .object(JSONObject([("status", .string(status.rawValue))] + said.filter { $0.0 != "request" }))
-              )
-            ])
-        )
-      ]
+    let said: [(String, Value)] = fields.filter { $0.0 != "error" && $0.0 != "resolution" && $0.0 != "request" }
+    let answer = Value.object(JSONObject([("status", .string(status.name))] + said))
+    let message =
+      "the server answered (\(status.name)) but the journal could not record it (\(error)); the journal "
+      + "holds this person in doubt: run reconcile once the state is back"
+    doubt.fields = fields.filter { $0.0 == "request" }
+    doubt.fields.append(("error", .error(code: .journalError, message: message, [("answer", answer)])))
     return doubt
   }
 }
@@ -154,6 +145,8 @@ enum Answer {
       return .final([AnswerReading.added(added, claim: claim, request: request)], stop: nil)
     case .failure(let error):
       let stop: StopReason? = error.code == .unauthorized || error.code == .forbidden ? .authenticationFailed : nil
+      // A refused key ends the run with 77, whatever else it did.
+      let severity: Severity? = stop == nil ? nil : .fatal(.authentication)
       if operation.isReconcile {
         let verdict: ReconcileVerdict
         if case .add(let user) = operation.request {
@@ -161,7 +154,12 @@ enum Answer {
         } else {
           verdict = ReconcileVerdict.failedCall(error)
         }
-        return .final(operation.claims.map { AnswerReading.reconciled(verdict, claim: $0, receipt: nil) }, stop: stop)
+        return .final(
+          operation.claims.map {
+            var outcome = AnswerReading.reconciled(verdict, claim: $0, receipt: nil)
+            outcome.severity = severity
+            return outcome
+          }, stop: stop)
       }
       let (status, code) = APIFailure.classify(error)
       let state: JournalState = status == .unknown ? .unknown : (error.requestWasSent ? .failed : .notSent)
@@ -169,7 +167,8 @@ enum Answer {
       return .final(
         operation.claims.map {
           PersonOutcome(
-            claim: $0, status: status, fields: fields, journal: JournalOutcome(id: $0, state: state, error: code))
+            claim: $0, status: status, fields: fields, journal: JournalOutcome(id: $0, state: state, error: code),
+            severity: severity)
         }, stop: stop)
     }
   }

@@ -10,12 +10,17 @@ import ShellCore
 /// ``ShellCore/Blocking``; everything else — the store, the waits — blocks this thread.
 final class Sender {
   private let connection: NetworkedConnection
+  private let run: RunContext
   private let journal: JournalKeeper
   /// Numbers the run's requests (1, 2, …); `release` takes the last number back.
   private let numbering: (take: () -> Int, release: () -> Void)
 
-  init(connection: NetworkedConnection, journal: JournalKeeper, numbering: (take: () -> Int, release: () -> Void)) {
+  init(
+    connection: NetworkedConnection, run: RunContext, journal: JournalKeeper,
+    numbering: (take: () -> Int, release: () -> Void)
+  ) {
     self.connection = connection
+    self.run = run
     self.journal = journal
     self.numbering = numbering
   }
@@ -46,7 +51,7 @@ final class Sender {
     let client = try connection.client()
     let clock = connection.configuration.clock
     let hooks = connection.configuration.testHooks
-    let interruption = connection.session.interruption
+    let interruption = run.interruption
     let number = numbering.take()
     var machine = SendMachine(operation: operation, number: number, retry: connection.retryRule)
     var action = machine.next(.begin)
@@ -124,8 +129,7 @@ final class Sender {
     case .answered(let outcomes, let lost, let stop):
       if outcomes.isEmpty { numbering.release() }
       if stop == .authenticationFailed {
-        connection.session.diagnostics(
-          "nwsh: the API refused the key; no more requests will be sent in this pipeline")
+        run.diagnose("nwsh: the API refused the key; no more requests will be sent in this pipeline")
       }
       return SendResult(answered: outcomes, lost: lost, stop: stop)
     case .notSent(let why):
@@ -136,7 +140,7 @@ final class Sender {
       // takes and send them in halves.
       numbering.release()
       connection.learnedInviteLimit = min(connection.learnedInviteLimit ?? largest, largest)
-      connection.session.diagnostics(
+      run.diagnose(
         "nwsh: invite: the server refused \(operation.count) invitees in one request (413); sending at most "
           + "\(largest) per request from now on")
       var result = SendResult()
@@ -144,7 +148,7 @@ final class Sender {
       while start < operation.count {
         // What the server takes, as learned so far (a half may have been refused too).
         let end = min(operation.count, start + min(largest, connection.learnedInviteLimit ?? largest))
-        if let stop = result.stop ?? (connection.session.interruption.isSet ? .interrupted : nil) {
+        if let stop = result.stop ?? (run.interruption.isSet ? .interrupted : nil) {
           result.notSent += operation.claims[start..<end].map { ($0, .stopped(stop)) }
         } else {
           result.merge(try send(operation.subset(start..<end)))

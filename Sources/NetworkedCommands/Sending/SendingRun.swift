@@ -6,7 +6,7 @@ import ShellCore
 /// summary line.
 final class SendingRun {
   let op: String
-  let session: Session
+  let run: RunContext
   let connection: NetworkedConnection
   let next: any Stage
   let dryRun: Bool
@@ -18,17 +18,17 @@ final class SendingRun {
   /// The run every result of this stage belongs to (fixed when the stage is built).
   let runID: String
 
-  init(op: String, session: Session, connection: NetworkedConnection, next: any Stage, dryRun: Bool, reinvite: Bool) {
+  init(op: String, run: RunContext, connection: NetworkedConnection, next: any Stage, dryRun: Bool, reinvite: Bool) {
     self.op = op
-    self.session = session
+    self.run = run
     self.connection = connection
     self.next = next
     self.dryRun = dryRun
-    self.runID = connection.runID
+    self.runID = connection.runID(of: run)
     self.journal = JournalKeeper(connection: connection, reinvite: reinvite, run: runID)
     self.summary = StageSummary(op: op, started: connection.configuration.clock.now)
     self.sender = Sender(
-      connection: connection, journal: journal,
+      connection: connection, run: run, journal: journal,
       numbering: ({ [unowned self] in nextRequest() }, { [unowned self] in unsend() }))
   }
 
@@ -36,16 +36,14 @@ final class SendingRun {
   /// what the journal recorded for the person, or why they were not sent.
   func send(_ operation: SendOperation, rows: [(row: Row, email: String)]) throws {
     let result = try sender.send(operation)
-    if let stop = result.stop {
-      stopped = stopped ?? stop
-      if stop == .authenticationFailed { session.forcedStatus = .authentication }
-    }
+    if let stop = result.stop { stopped = stopped ?? stop }
     var byClaim: [Int64: (row: Row, email: String)] = [:]
     for (claim, row) in zip(operation.claims, rows) { byClaim[claim] = row }
     var lines: [(row: Row, email: String, emit: () throws -> Void)] = []
     for outcome in result.answered {
       guard let (row, email) = byClaim[outcome.claim] else { continue }
-      lines.append((row, email, { try self.emit(row, outcome.status, email, outcome.fields) }))
+      lines.append(
+        (row, email, { try self.emit(row, outcome.status, email, outcome.fields, severity: outcome.severity) }))
     }
     for claim in result.lost {
       guard let (row, email) = byClaim[claim] else { continue }
@@ -73,19 +71,23 @@ final class SendingRun {
       try line.emit()
     }
     // A kill after this point loses none of these lines.
-    try session.checkpoint()
+    try run.checkpoint()
   }
 
   /// Why nothing more is sent (a Ctrl-C counts from the moment it happened), or nil.
   var stopReason: StopReason? {
-    if stopped == nil && session.interruption.isSet { stopped = .interrupted }
+    if stopped == nil && run.interruption.isSet { stopped = .interrupted }
     return stopped
   }
 
   /// Pushes a result row `{row, op, status, email, …fields, source, line, run}` downstream,
-  /// and counts it for the summary and the exit status (whatever later stages do with it).
-  func emit(_ row: Row, _ status: RowStatus, _ email: String?, _ fields: [(String, Value)]) throws {
-    var record = ResultRecord(row: row.number, op: op, status: status, email: email)
+  /// and counts it (with `severity`, by default its status's) for the summary and the exit
+  /// status, whatever later stages do with it.
+  func emit(
+    _ row: Row, _ status: ResultStatus, _ email: String?, _ fields: [(String, Value)], severity: Severity? = nil
+  ) throws {
+    var record = ResultRecord(
+      row: row.number, op: op, status: status, severity: severity, email.map { [("email", .string($0))] } ?? [])
     if let element = row.element { record.add("element", .number(element)) }
     for (key, value) in fields { record.add(key, value) }
     if row.origin.line > 0 {
@@ -95,23 +97,21 @@ final class SendingRun {
     record.add("run", runID)
     summary.count(status)
     connection.progress.rowsFinished(1)
-    let value = record.value
-    try session.countResult(value)
+    let value = try run.count(record)
     try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
   }
 
   /// A `skipped` result; one the run cannot settle (in doubt, claimed elsewhere) makes the
   /// run end in doubt.
   func skip(_ row: Row, _ email: String?, _ skip: Skip) throws {
-    if skip.reason.leavesRunInDoubt { session.escalate(to: .someUnknown) }
-    try emit(row, .skipped, email, skip.fields)
+    try emit(row, .skipped, email, skip.fields, severity: skip.severity)
   }
 
   /// Passes on a report for a row that never reached this stage (malformed input, a failed
   /// expression, a duplicate), counting it in the summary: every input row is in it.
-  func pass(report value: Value) throws {
-    if let status = RowStatus(of: value) { summary.count(status) }
-    try next.push(.report(value))
+  func pass(report record: ResultRecord) throws {
+    summary.count(record.status)
+    try next.push(.report(record))
   }
 
   /// `skipped` with the stop reason, when sending has stopped; true if it emitted.
@@ -145,6 +145,6 @@ final class SendingRun {
   func finish() {
     journal.releaseAll()
     connection.progress.clear()
-    session.diagnostics(summary.line(now: connection.configuration.clock.now, dryRun: dryRun))
+    run.diagnose(summary.line(now: connection.configuration.clock.now, dryRun: dryRun))
   }
 }

@@ -33,20 +33,38 @@ public struct CommandDefinition: Sendable {
   }
 }
 
-/// Everything a command needs to build its stage: its parsed arguments, the session, and the
-/// stage to push to.
+/// Everything a command needs to build its stage: its parsed arguments, the run it is part
+/// of, the language to evaluate its expressions with, and the stage to push to.
 public final class CommandContext {
   /// The command as written.
   public let call: CommandCall
-  /// The session running it.
-  public let session: Session
+  /// The run it is part of: results, diagnostics, settings, interruption.
+  public let run: RunContext
   /// The downstream stage.
   public let next: any Stage
+  /// The session (for the commands about the session itself: `set`, `source`, `help`).
+  package let session: Session
 
-  init(call: CommandCall, session: Session, next: any Stage) {
+  init(call: CommandCall, session: Session, run: RunContext, next: any Stage) {
     self.call = call
     self.session = session
+    self.run = run
     self.next = next
+  }
+
+  /// All outputs of `expr` on `null`, in the session's bindings (a flag's value).
+  public func evaluate(_ expr: Expr) throws -> [Value] {
+    try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
+  }
+
+  /// An evaluator of `expr` (written at `range`) for each row, whose failures become `invalid`
+  /// results under `op`, with `hint`.
+  public func rowEvaluator(_ expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) throws
+    -> RowEvaluator
+  {
+    try RowEvaluator(
+      interpreter: session.interpreter, bindings: session.bindings, run: run, expr: expr, range: range, op: op,
+      hint: hint)
   }
 
   private func usage(_ message: String, at range: SourceRange?) -> Diagnostic {
@@ -89,7 +107,7 @@ public final class CommandContext {
     case .expression(let expr, let range):
       let values: [Value]
       do {
-        values = try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
+        values = try evaluate(expr)
       } catch let error as JQError {
         throw usage("\(range.text): \(error.message)", at: range)
       }

@@ -3,7 +3,7 @@
 ///
 /// Commands that take an expression (`map`, `where`, `invite --note`) evaluate it through one.
 public struct RowEvaluator {
-  let session: Session
+  let run: RunContext
   let expr: Expr
   let range: SourceRange
   /// Compiled once, when the stage is built; run for every row.
@@ -17,17 +17,20 @@ public struct RowEvaluator {
   /// The command the failures are reported under (`map`, `where`…), for the result's `op`.
   let op: String
 
-  /// An evaluator of `expr` (written at `range`) in `session`'s scope; failures name `op` and
-  /// carry `hint`.
-  public init(session: Session, expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) throws {
-    self.session = session
+  /// An evaluator of `expr` (written at `range`) in `bindings`, for `run`; failures name `op`
+  /// and carry `hint`. (Commands get one from ``CommandContext/rowEvaluator(_:range:op:hint:)``.)
+  init(
+    interpreter: Interpreter, bindings: Bindings, run: RunContext, expr: Expr, range: SourceRange,
+    op: String = "map", hint: String? = nil
+  ) throws {
+    self.run = run
     self.expr = expr
     self.range = range
     self.op = op
     self.hint = hint
-    self.demand = FieldDemand.of(expr, in: session.bindings)
+    self.demand = FieldDemand.of(expr, in: bindings)
     do {
-      compiled = try session.interpreter.compile(expr, in: session.bindings)
+      compiled = try interpreter.compile(expr, in: bindings)
     } catch let error as JQError {
       throw Diagnostic(.usage, error.message, at: error.range ?? range)
     }
@@ -55,12 +58,22 @@ public struct RowEvaluator {
     }
   }
 
-  /// The first output, or nil when there is none; on an error as `each`.
-  public func first(_ row: Row, next: any Stage) throws -> Value?? {
+  /// What ``first(_:next:)`` found.
+  public enum FirstOutput {
+    /// The expression's first output on the row.
+    case value(Value)
+    /// It had no output.
+    case none
+    /// It failed: an `invalid` result for the row was pushed downstream.
+    case reported
+  }
+
+  /// The first output on `row`; on an error as ``each(_:next:_:)``.
+  public func first(_ row: Row, next: any Stage) throws -> FirstOutput {
     var result: Value?
-    let token = session.interpreter.freshID()
+    let token = compiled.interpreter.freshID()
     do {
-      if compiled.isSingle { return .some(try compiled.one(row.value)) }
+      if compiled.isSingle { return .value(try compiled.one(row.value)) }
       try compiled.run(row.value) { value in
         result = value
         throw StopSignal(token: token)
@@ -68,18 +81,19 @@ public struct RowEvaluator {
     } catch let stop as StopSignal where stop.token == token {
     } catch let error as JQError {
       try report(error, row, next)
-      return nil
+      return .reported
     } catch is EvaluationInterrupted {
       try interrupted(row, next)
       throw StopInput()
     }
-    return .some(result)
+    return result.map(FirstOutput.value) ?? .none
   }
 
   /// The row whose evaluation an interrupt cut short still gets its result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
     try next.push(
-      .report(.result(row: row.number, status: .skipped, [("op", .string(op)), Value.reason(.interrupted)])))
+      .report(
+        ResultRecord(row: row.number, op: op, status: .skipped, Self.email(row) + [Value.reason(.interrupted)])))
   }
 
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
@@ -87,7 +101,7 @@ public struct RowEvaluator {
     let at = error.range.flatMap { $0.source.name == "<builtin>" ? nil : $0 } ?? range
     reported.count += 1
     if reported.count == 1 {
-      session.diagnostics(
+      run.diagnose(
         Diagnostic(
           .runtime, "\(error.message) (row \(row.number), \(row.origin.source) line \(row.origin.line))", at: at,
           hint: hint
@@ -98,11 +112,18 @@ public struct RowEvaluator {
     if let hint { details.append(("hint", .string(hint))) }
     try next.push(
       .report(
-        .result(
-          row: row.number, status: .invalid,
-          [
-            ("op", .string(op)), ("error", .error(code: .expressionError, message: error.message, details)),
+        ResultRecord(
+          row: row.number, op: op, status: .invalid,
+          Self.email(row) + [
+            ("error", .error(code: .expressionError, message: error.message, details)),
             ("source", .string(row.origin.source)), ("line", .number(row.origin.line)),
           ])))
+  }
+
+  /// The row's `email`, when it has one: a result about the row carries it, so a retry by
+  /// email finds it.
+  static func email(_ row: Row) -> [(String, Value)] {
+    if case .string(let email)? = row.value["email"] { return [("email", .string(email))] }
+    return []
   }
 }

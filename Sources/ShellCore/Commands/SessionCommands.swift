@@ -49,14 +49,14 @@ enum SessionCommands {
           parameters: [.init("FILE", .path, "an nwsh script")], examples: ["source onboard.nw"]),
         role: .source
       ) { context in
-        let session = context.session
+        let (session, run) = (context.session, context.run)
         let given = try context.path(0)!
-        let path = session.resolvePath(given)
+        let path = run.resolvePath(given)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
           throw Diagnostic(.usage, "cannot read \(given)", at: context.range(ofArgument: 0))
         }
         return ActionSource(next: context.next) {
-          try session.runStatements(Script.strippingShebang(text), name: given)
+          try session.runStatements(Script.strippingShebang(text), name: given, in: run)
         }
       })
   }
@@ -142,7 +142,7 @@ final class TextSource: SourceStage {
     guard let terminal = next as? Terminal else {
       throw Diagnostic(.usage, "this command cannot feed a pipeline", at: nil)
     }
-    terminal.session.output.emitText(try text())
+    terminal.run.output.emitText(try text())
     try next.finish()
   }
 }

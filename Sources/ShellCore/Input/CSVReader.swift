@@ -200,10 +200,10 @@ public struct CSVReader {
     func emitInvalid(_ message: String, line: Int) throws {
       try emit(
         .report(
-          .result(
-            row: rowNumber, status: .invalid,
+          ResultRecord(
+            row: rowNumber, op: "read", status: .invalid,
             [
-              ("op", .string("read")), ("error", .error(code: .badCSV, message: message, [("line", .number(line))])),
+              ("error", .error(code: .badCSV, message: message, [("line", .number(line))])),
               ("source", .string(reader.sourceName)), ("line", .number(line)),
             ])))
     }

@@ -11,6 +11,8 @@
 /// only for sources that cannot block (regular files, bytes in memory), so stopping early
 /// (`take 10`, an error, Ctrl-C) never waits on a terminal or a pipe: the reader sees the
 /// cancellation at its next batch and ends.
+/// Sendable because one reader thread puts and one stage thread takes, every field only with
+/// its pthread mutex held.
 final class Conveyor: @unchecked Sendable {
   // Threading: one reader thread puts, one stage thread takes; every field below is read and
   // written only with `mutex` held (pthread, so that waiting needs no async context).

@@ -89,11 +89,11 @@ public struct JSONRowReader {
       }
       try emit(
         .report(
-          .result(
-            row: number, status: .invalid,
+          ResultRecord(
+            row: number, op: "read", status: .invalid,
             [
-              ("op", .string("read")), ("error", .error(code: .badJSON, message: message, details)),
-              ("source", .string(sourceName)), ("line", .number(line)),
+              ("error", .error(code: .badJSON, message: message, details)), ("source", .string(sourceName)),
+              ("line", .number(line)),
             ])))
     }
 

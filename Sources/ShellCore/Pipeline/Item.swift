@@ -63,6 +63,7 @@ public enum Item: Sendable {
   case row(Row)
   /// The final word on an input row that never became data (a malformed line, an expression
   /// that failed on it, a duplicate `dedupe` dropped, a row an interrupt cut short): it passes
-  /// every later stage unchanged to the output, so each input row gets exactly one line there.
-  case report(Value)
+  /// every later stage unchanged to the output, so each input row gets exactly one line there,
+  /// and is counted toward the exit status when it gets there.
+  case report(ResultRecord)
 }

@@ -11,6 +11,8 @@ import Foundation
 /// A write that fails (a full disk, an I/O error, a reader that closed the pipe) is not
 /// ignored: the sink keeps the first failure (``failure``), writes nothing more, and the
 /// session stops the program at the next row or checkpoint.
+/// Sendable because its buffer and failure are guarded by a lock (a second Ctrl-C flushes from
+/// another thread); its style is set before a run and only read during it.
 public final class OutputSink: @unchecked Sendable {
   // Threading: `writer` and `failed` are guarded by `lock` (another thread may flush: a second
   // Ctrl-C); `style` and `flushesEachValue` are set before a run and only read during it.

@@ -15,23 +15,28 @@ final class Collector: Stage {
 /// The end of every pipeline: writes rows and reports to the output; counts reports.
 final class Terminal: Stage {
   let session: Session
-  init(session: Session) { self.session = session }
+  let run: RunContext
+  init(session: Session, run: RunContext) {
+    self.session = session
+    self.run = run
+  }
 
   func push(_ item: Item) throws {
     switch item {
     case .row(let row):
-      session.countRow()
-      session.noteFields(of: row.value)
-      session.output.emit(row.value)
-    case .report(let value):
-      session.output.emit(value)
-      try session.countResult(value)
+      run.noteRowWritten()
+      session.noteFields(of: row.value, row: run.rowsWritten)
+      run.output.emit(row.value)
+    case .report(let record):
+      // Written before it is counted: under --strict the row that stops the run shows.
+      run.output.emit(record.value)
+      try run.count(record)
     }
-    try session.checkOutput()
+    try run.checkOutput()
   }
 
   func finish() throws {
-    session.output.flush()
-    try session.checkOutput()
+    run.output.flush()
+    try run.checkOutput()
   }
 }

@@ -77,6 +77,8 @@ public final class Interruption: Sendable {
 
   /// The flag, the pipe, the handlers and the watcher: shared by the ``Interruption`` and its
   /// watcher thread, so the thread can outlive it long enough to close the pipe itself.
+  /// Sendable because `flag` is atomic, `pipe` is fixed at init, and everything else is guarded
+  /// by `lock`.
   fileprivate final class Core: @unchecked Sendable {
     // Threading: `flag` is atomic and `pipe` fixed at init; everything else is guarded by
     // `lock` (a condition the watcher waits on between interruptions).

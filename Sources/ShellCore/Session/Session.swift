@@ -10,6 +10,8 @@ import Foundation
 /// session.register(myCommand)
 /// let status = session.run("read | where .ok | emit", name: "<example>")
 /// ```
+/// Sendable because one run at a time uses it, on the thread `run` starts (between runs, the
+/// owner's); other threads touch only `interruption` (atomic) and `output` (locked).
 public final class Session: @unchecked Sendable {
   // Threading: one run at a time, on the thread `run` starts; between runs the owner's thread.
   // Other threads may only use `interruption` (atomic) and `output` (locked).
@@ -31,41 +33,20 @@ public final class Session: @unchecked Sendable {
   private var commandAliases: [String: String] = [:]
   private var functionDocs: [String: String] = [:]
   private var settingDefinitions: [String: SettingDefinition] = [:]
-  private var settingValues: [String: String] = [:]
+  private var settingValues: [String: any Sendable] = [:]
   private let scope = Bindings()
   private var definedFunctions: Set<String> = []
   private var boundVariables: Set<String> = []
 
   /// Field names seen in the rows of the last pipeline (for completion).
   public private(set) var recentFields: Set<String> = []
-  /// Counts of result statuses in the current run.
-  public private(set) var tally = Tally()
-  /// How many times ``run(_:name:)`` has started (1 during the first): commands that keep a
-  /// journal name their runs with it.
+  /// How many times ``run(_:name:)`` has started (1 during the first).
   public private(set) var runNumber = 0
-  /// An exit status a command forces (e.g. authentication failure), if any.
-  public var forcedStatus: ExitStatus?
-  /// The least severe exit status the run may end with (see ``escalate(to:)``).
-  public private(set) var floorStatus: ExitStatus = .success
-  private var runEndHandlers: [(ExitStatus) -> Void] = []
-  private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
+  /// The run in progress, if one is.
+  private(set) var currentRun: RunContext?
+  private var runEndHandlers: [(RunContext, ExitStatus) -> Void] = []
   /// Set from a signal handler to stop the running pipeline at the next row.
   public let interruption = Interruption()
-
-  /// Statuses counted for the summary and the exit status.
-  public struct Tally: Sendable {
-    /// Rows written without a status (data rows).
-    public var rows = 0
-    /// Result records by `status`.
-    public var statuses: [RowStatus: Int] = [:]
-    /// Nothing counted yet.
-    public init() {}
-    /// The exit status these counts call for: the most severe any counted status calls for (so
-    /// in-doubt rows, which need a deliberate look before any re-run, outrank failures).
-    public var exitStatus: ExitStatus {
-      statuses.keys.map(\.exitStatus).max { $0.severity < $1.severity } ?? .success
-    }
-  }
 
   /// A session writing to `output`, with the data commands; its programs see
   /// `processEnvironment` (by default this process's) as `$ENV`.
@@ -132,6 +113,9 @@ public final class Session: @unchecked Sendable {
   }
 
   /// Declares a setting.
+  public func define<T>(_ setting: Setting<T>) { define(setting.definition) }
+
+  /// Declares a setting (without its type).
   public func define(_ setting: SettingDefinition) {
     settingDefinitions[setting.name] = setting
   }
@@ -139,20 +123,25 @@ public final class Session: @unchecked Sendable {
   /// Every setting, by name.
   public var settings: [SettingDefinition] { settingDefinitions.values.sorted { $0.name < $1.name } }
 
-  /// The current value of setting `name`.
-  public func setting(_ name: String) -> String? { settingValues[name] ?? settingDefinitions[name]?.defaultValue }
+  /// The value of `setting` now: what `set` gave it, else its default.
+  public func value<T>(of setting: Setting<T>) -> T {
+    settingValues[setting.name] as? T ?? setting.defaultValue
+  }
 
-  /// Whether toggle setting `name` is on.
-  public func isOn(_ name: String) -> Bool { setting(name) == "on" }
+  /// Setting `name`'s value as `set` shows it, if there is such a setting.
+  public func setting(_ name: String) -> String? {
+    guard let definition = settingDefinitions[name] else { return nil }
+    return definition.describe(settingValues[name] ?? definition.defaultValue)
+  }
 
-  /// Changes a setting, validating the value.
+  /// Changes a setting, checking the value.
   public func set(_ name: String, to value: String) throws {
     guard let definition = settingDefinitions[name] else {
       let hint = nearestName(to: name, in: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
       throw SettingError(
         "no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
     }
-    settingValues[name] = try definition.validate(value)
+    settingValues[name] = try definition.parse(value)
   }
 
   /// Binds `$name` for the rest of the session.
@@ -170,8 +159,8 @@ public final class Session: @unchecked Sendable {
   /// The limits for reading input, from the settings.
   public var inputLimits: InputLimits {
     var limits = InputLimits()
-    limits.maxDepth = Int(setting("max-depth") ?? "") ?? limits.maxDepth
-    limits.maxValueBytes = Int(setting("max-value-bytes") ?? "") ?? limits.maxValueBytes
+    limits.maxDepth = value(of: CoreSettings.maxDepth)
+    limits.maxValueBytes = value(of: CoreSettings.maxValueBytes)
     return limits
   }
 
@@ -184,43 +173,10 @@ public final class Session: @unchecked Sendable {
 
   // MARK: Running
 
-  /// Makes the run end with at least `status`'s severity (success < some failed < some in
-  /// doubt), whatever the counted results say: a command that skipped a row it could not settle
-  /// reports it so.
-  public func escalate(to status: ExitStatus) {
-    if status.severity > floorStatus.severity { floorStatus = status }
-  }
-
-  /// Calls `body` with the run's exit status at the end of every run, however it ends (a
-  /// command releasing what it holds, or saying where its results can be found again).
-  public func atEndOfEveryRun(_ body: @escaping (ExitStatus) -> Void) {
+  /// Calls `body` at the end of every run, however it ends, with the run and its exit status
+  /// (a command releasing what it holds, or saying where its results can be found again).
+  public func atEndOfEveryRun(_ body: @escaping (RunContext, ExitStatus) -> Void) {
     runEndHandlers.append(body)
-  }
-
-  /// Writes out every result produced so far: the output's buffer and files being saved to.
-  ///
-  /// Commands call it after each fact that must survive a `kill -9` (an API response whose
-  /// outcome is journalled); when stdout is not a terminal results are otherwise written in
-  /// large blocks.
-  public func checkpoint() throws {
-    for handler in checkpointHandlers.values { try handler() }
-    output.flush()
-    try checkOutput()
-  }
-
-  /// Throws when the output could not be written: nothing more may happen that nobody sees.
-  public func checkOutput() throws {
-    if let failure = output.failure { throw failure }
-  }
-
-  /// Registers `body` to run at each ``checkpoint()`` while `owner` is alive in this run.
-  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () throws -> Void) {
-    checkpointHandlers[ObjectIdentifier(owner)] = body
-  }
-
-  /// Stops calling the checkpoint handler of `owner`.
-  public func removeCheckpoint(_ owner: AnyObject) {
-    checkpointHandlers[ObjectIdentifier(owner)] = nil
   }
 
   /// Parses and runs `text`; reports problems on `diagnostics`; returns the exit status.
@@ -229,7 +185,7 @@ public final class Session: @unchecked Sendable {
   /// (status 64). Row-level problems become result records and are counted.
   @discardableResult
   public func run(_ text: String, name: String) -> ExitStatus {
-    runProgram { try runStatements(text, name: name) }
+    runProgram { run in try runStatements(text, name: name, in: run) }
   }
 
   /// Runs one registered command as a whole program, built in Swift rather than parsed: what
@@ -238,7 +194,7 @@ public final class Session: @unchecked Sendable {
   /// status are as for ``run(_:name:)``.
   @discardableResult
   public func run(_ call: CommandCall) -> ExitStatus {
-    runProgram {
+    runProgram { run in
       guard let definition = commands[call.name] else {
         throw Diagnostic(.usage, "unknown command '\(call.name)'", at: call.range)
       }
@@ -246,73 +202,66 @@ public final class Session: @unchecked Sendable {
       if let unknown = call.flags.keys.sorted().first(where: { !known.contains($0) }) {
         throw Diagnostic(.usage, "'\(call.name)' has no flag --\(unknown)", at: call.range)
       }
-      try execute(.pipeline([.command(call)]))
+      try execute(.pipeline([.command(call)]), in: run)
     }
   }
 
-  private func runProgram(_ body: () throws -> Void) -> ExitStatus {
-    tally = Tally()
+  private func runProgram(_ body: (RunContext) throws -> Void) -> ExitStatus {
     runNumber += 1
-    forcedStatus = nil
-    floorStatus = .success
-    checkpointHandlers = [:]
+    let run = RunContext(session: self, number: runNumber)
+    currentRun = run
+    defer { currentRun = nil }
     interruption.reset()
-    var status: ExitStatus =
-      onEvaluationThread {
-        do {
-          try body()
-          return nil
-        } catch is EvaluationInterrupted {
-          return .interrupted
-        } catch let failure as OutputFailure {
-          return outputStopped(failure)
-        } catch let stop as PipelineStop {
-          diagnostics(stop.message)
-          return stop.status
-        } catch let diagnostic as Diagnostic {
-          diagnostics(diagnostic.description)
-          return .usage
-        } catch let error as JQError {
-          diagnostics(error.diagnostic.description)
-          return .usage
-        } catch let halt as HaltSignal {
-          if let message = halt.message {
-            if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
-          }
-          return ExitStatus(rawValue: halt.status) ?? (halt.status == 0 ? .success : .someFailed)
-        } catch {
-          diagnostics("nwsh: \(error)")
-          return .usage
+    let stopped: ExitStatus? = onEvaluationThread {
+      do {
+        try body(run)
+        return nil
+      } catch is EvaluationInterrupted {
+        return .interrupted
+      } catch let failure as OutputFailure {
+        return outputStopped(failure)
+      } catch let stop as PipelineStop {
+        diagnostics(stop.message)
+        return stop.status
+      } catch let diagnostic as Diagnostic {
+        diagnostics(diagnostic.description)
+        return .usage
+      } catch let error as JQError {
+        diagnostics(error.diagnostic.description)
+        return .usage
+      } catch let halt as HaltSignal {
+        if let message = halt.message {
+          if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
         }
+        return ExitStatus(rawValue: halt.status)
+      } catch {
+        diagnostics("nwsh: \(error)")
+        return .usage
       }
-      ?? (interruption.isSet
-        ? .interrupted
-        : (forcedStatus ?? (floorStatus.severity > tally.exitStatus.severity ? floorStatus : tally.exitStatus)))
-    output.flush()
-    if let failure = output.failure, status != .outputFailed, status != .outputClosed {
-      status = outputStopped(failure)
     }
-    for handler in runEndHandlers { handler(status) }
+    output.flush()
+    let status = run.exitStatus(stopped: stopped)
+    for handler in runEndHandlers { handler(run, status) }
     return status
   }
 
   /// The end of a run whose output could not be written: quietly when the reader went away
   /// (`| head`), else with a message.
-  private func outputStopped(_ failure: OutputFailure) -> ExitStatus {
+  func outputStopped(_ failure: OutputFailure) -> ExitStatus {
     if failure.readerClosed { return .outputClosed }
     diagnostics("nwsh: cannot write the results (\(failure)); stopped, nothing more is done")
     return .outputFailed
   }
 
-  /// Runs `text` within the current run (used by `source`), raising errors to the caller.
-  func runStatements(_ text: String, name: String) throws {
+  /// Runs `text` within `run` (a program, or a `source`d file), raising errors to the caller.
+  func runStatements(_ text: String, name: String, in run: RunContext) throws {
     let source = Source(name: name, text: text)
     var parser = try Parser(source, commands: commandTable)
     for statement in try parser.parseProgram() {
       if interruption.isSet { return }
-      try execute(statement)
+      try execute(statement, in: run)
       output.flush()
-      try checkOutput()
+      try run.checkOutput()
     }
   }
 
@@ -321,8 +270,8 @@ public final class Session: @unchecked Sendable {
       expr)
   }
 
-  /// Runs one statement.
-  public func execute(_ statement: Statement) throws {
+  /// Runs one statement of `run`.
+  func execute(_ statement: Statement, in run: RunContext) throws {
     switch statement {
     case .binding(let name, let expr, let range):
       try check(expr)
@@ -347,15 +296,15 @@ public final class Session: @unchecked Sendable {
       try interpreter.define(definition, in: scope)
       definedFunctions.insert(definition.key)
     case .pipeline(let stages):
-      try runPipeline(stages, into: Terminal(session: self))
+      try runPipeline(stages, into: Terminal(session: self, run: run), in: run)
     case .pipelineBinding(let name, let stages, _):
-      let collector = Collector(reports: Terminal(session: self))
-      try runPipeline(stages, into: collector)
+      let collector = Collector(reports: Terminal(session: self, run: run))
+      try runPipeline(stages, into: collector, in: run)
       bind(name, to: .array(collector.values))
     }
   }
 
-  private func runPipeline(_ stages: [StageSyntax], into terminal: any Stage) throws {
+  private func runPipeline(_ stages: [StageSyntax], into terminal: any Stage, in run: RunContext) throws {
     recentFields = []
     // Build back to front: each stage gets the one after it.
     var next: any Stage = terminal
@@ -377,15 +326,18 @@ public final class Session: @unchecked Sendable {
         for argument in call.flags.values {
           if case .expression(let expr, _) = argument { try check(expr) }
         }
-        next = try definition.make(CommandContext(call: call, session: self, next: next))
+        next = try definition.make(CommandContext(call: call, session: self, run: run, next: next))
       case .expression(let expr, let range):
         try check(expr)
         next =
           position == 0
-          ? try ExpressionSource(session: self, expr: expr, range: range, next: next)
-          : try MapStage(
-            session: self, expr: expr, range: range, hint: Self.pipeHint(after: stages[position - 1], range), next: next
-          )
+          ? ExpressionSource(
+            evaluator: try RowEvaluator(interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range),
+            next: next)
+          : MapStage(
+            evaluator: try RowEvaluator(
+              interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range, op: "map",
+              hint: Self.pipeHint(after: stages[position - 1], range)), next: next)
       }
       built.append(next)
     }
@@ -422,29 +374,12 @@ public final class Session: @unchecked Sendable {
       + " to make it part of the argument, write: \(call.name) (\(argument.text) | \(range.text))"
   }
 
-  /// Notes the keys of a row's value for completion (cheaply: objects only, first 1000 keys).
-  func noteFields(of value: Value) {
-    guard tally.rows <= 64, recentFields.count < 1000, case .object(let object) = value else { return }
+  /// Notes the keys of a row's value for completion (cheaply: objects only, the first rows'
+  /// first 1000 keys).
+  func noteFields(of value: Value, row: Int) {
+    guard row <= 64, recentFields.count < 1000, case .object(let object) = value else { return }
     for key in object.orderedKeys where recentFields.count < 1000 { recentFields.insert(key) }
   }
-
-  /// Counts a result record (an API command's result row, or a report) toward the exit status;
-  /// under `set strict on`, an `invalid` one stops the program (exit 65).
-  ///
-  /// A command that produces results calls it for each, whatever later stages do with them, so
-  /// the exit status reflects every row even when `where` filters results out.
-  public func countResult(_ value: Value) throws {
-    guard let status = RowStatus(of: value) else { return }
-    tally.statuses[status, default: 0] += 1
-    if status == .invalid && isOn("strict") {
-      let detail = value["error"].map(JSONWriter.compact) ?? ""
-      throw PipelineStop(
-        status: .dataError,
-        message: "nwsh: stopped at invalid row \(value["row"].map(JSONWriter.compact) ?? "?") (--strict): \(detail)")
-    }
-  }
-
-  func countRow() { tally.rows += 1 }
 }
 
 /// A request to stop the program with a status and a message (e.g. `--strict`).

@@ -31,17 +31,25 @@ public struct JSONParser {
   /// A parser over `buffer`, starting at `position`.
   public init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
     // An empty buffer may have a nil base; point at a static byte instead.
-    self.base = buffer.baseAddress ?? JSONParser.emptyBase
+    self.base = buffer.baseAddress ?? JSONParser.empty.pointer
     self.end = buffer.count
     self.position = position
     self.limits = limits
   }
 
-  nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
-    let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-    pointer.initialize(to: 0)
-    return UnsafePointer(pointer)
-  }()
+  /// One zero byte, the base of an empty input (a buffer with no base address).
+  private static let empty = EmptyInput()
+
+  // Sendable by its rule: the byte is written once, when it is made, and never freed or
+  // written again; every parser only reads it.
+  private struct EmptyInput: @unchecked Sendable {
+    let pointer: UnsafePointer<UInt8>
+    init() {
+      let byte = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+      byte.initialize(to: 0)
+      pointer = UnsafePointer(byte)
+    }
+  }
 
   /// Parses the whole of `text` as exactly one JSON value.
   public static func parse(_ text: String, limits: Limits = Limits()) throws(SyntaxError) -> Value {

@@ -33,11 +33,12 @@ enum DataCommands {
       role: .source
     ) { context in
       let format = try Format.resolve(context, path: nil)
+      let standardInput = context.session.standardInput
       return ReaderSource(
-        session: context.session, format: format, separator: try Format.separator(context), name: "<stdin>",
-        next: context.next
+        run: context.run, limits: context.session.inputLimits, format: format,
+        separator: try Format.separator(context), name: "<stdin>", next: context.next
       ) {
-        context.session.standardInput()
+        standardInput()
       }
     },
     CommandDefinition(
@@ -48,16 +49,17 @@ enum DataCommands {
       role: .source
     ) { context in
       let given = try context.path(0)!
-      let path = context.session.resolvePath(given)
+      let path = context.run.resolvePath(given)
       let format = try Format.resolve(context, path: path)
       guard let handle = FileHandle(forReadingAtPath: path) else {
         throw Diagnostic(.usage, "cannot open \(given): no such readable file", at: context.range(ofArgument: 0))
       }
+      let interruption = context.run.interruption
       return ReaderSource(
-        session: context.session, format: format, separator: try Format.separator(context), name: given,
-        next: context.next
+        run: context.run, limits: context.session.inputLimits, format: format,
+        separator: try Format.separator(context), name: given, next: context.next
       ) {
-        FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { context.session.interruption.isSet }
+        FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { interruption.isSet }
       }
     },
     CommandDefinition(
@@ -68,8 +70,8 @@ enum DataCommands {
         discussion: "An expression with several outputs gives several rows; with none, the row is dropped."),
       role: .filter
     ) { context in
-      try MapStage(
-        session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0),
+      MapStage(
+        evaluator: try context.rowEvaluator(try context.expression(0)!, range: context.range(ofArgument: 0)),
         next: context.next)
     },
     CommandDefinition(
@@ -79,8 +81,9 @@ enum DataCommands {
         examples: ["where .consent == \"yes\" and .email != null", "where (.email | test(\"@example\\\\.com$\"))"]),
       role: .filter
     ) { context in
-      try WhereStage(
-        session: context.session, expr: try context.expression(0)!, range: context.range(ofArgument: 0),
+      WhereStage(
+        evaluator: try context.rowEvaluator(
+          try context.expression(0)!, range: context.range(ofArgument: 0), op: "where"),
         next: context.next)
     },
     CommandDefinition(
@@ -94,8 +97,9 @@ enum DataCommands {
           """),
       role: .filter
     ) { context in
-      try DedupeStage(
-        session: context.session, expr: try context.expression(0) ?? .identity, range: context.range(ofArgument: 0),
+      DedupeStage(
+        evaluator: try context.rowEvaluator(
+          try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), op: "dedupe"),
         next: context.next)
     },
     CommandDefinition(
@@ -147,7 +151,7 @@ enum DataCommands {
       role: .filter
     ) { context in
       context.flag("raw")
-        ? RawEmitStage(session: context.session, next: context.next) as any Stage : PassStage(next: context.next)
+        ? RawEmitStage(output: context.run.output, next: context.next) as any Stage : PassStage(next: context.next)
     },
     SaveCommand.definition,
   ]

@@ -1,12 +1,12 @@
 /// `emit --raw`: writes rows itself, strings as their text; reports go on.
 final class RawEmitStage: RowStage {
-  let session: Session
-  init(session: Session, next: any Stage) {
-    self.session = session
+  let output: OutputSink
+  init(output: OutputSink, next: any Stage) {
+    self.output = output
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
-    session.output.emit(row.value, raw: true)
+    output.emit(row.value, raw: true)
   }
 }
 

@@ -1,8 +1,8 @@
 /// `map EXPR`: each row becomes the outputs of EXPR.
 final class MapStage: RowStage {
   let evaluator: RowEvaluator
-  init(session: Session, expr: Expr, range: SourceRange, hint: String? = nil, next: any Stage) throws {
-    evaluator = try RowEvaluator(session: session, expr: expr, range: range, op: "map", hint: hint)
+  init(evaluator: RowEvaluator, next: any Stage) {
+    self.evaluator = evaluator
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
@@ -16,12 +16,12 @@ final class MapStage: RowStage {
 /// `where EXPR`: keeps the rows for which EXPR is true.
 final class WhereStage: RowStage {
   let evaluator: RowEvaluator
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
-    evaluator = try RowEvaluator(session: session, expr: expr, range: range, op: "where")
+  init(evaluator: RowEvaluator, next: any Stage) {
+    self.evaluator = evaluator
     super.init(next: next)
   }
   override func handle(_ row: Row) throws {
-    if case .some(.some(let value)) = try evaluator.first(row, next: next), value.isTruthy { try next.push(.row(row)) }
+    if case .value(let value) = try evaluator.first(row, next: next), value.isTruthy { try next.push(.row(row)) }
   }
   override var demand: FieldDemand { evaluator.demand.union(next.demand) }
 }

@@ -1,6 +1,7 @@
 /// `read` and `open`: streams rows from bytes.
 final class ReaderSource: SourceStage {
-  let session: Session
+  let context: RunContext
+  let limits: InputLimits
   let format: Format
   let name: String
   let next: any Stage
@@ -8,10 +9,11 @@ final class ReaderSource: SourceStage {
   let separator: UInt8?
 
   init(
-    session: Session, format: Format, separator: UInt8? = nil, name: String, next: any Stage,
+    run: RunContext, limits: InputLimits, format: Format, separator: UInt8? = nil, name: String, next: any Stage,
     source: @escaping () -> any ByteSource
   ) {
-    self.session = session
+    self.context = run
+    self.limits = limits
     self.format = format
     self.separator = separator
     self.name = name
@@ -24,13 +26,13 @@ final class ReaderSource: SourceStage {
 
   func run() throws {
     let source = makeSource()
-    let interruption = session.interruption
+    let interruption = context.interruption
     var hinted = false
-    let deliver: (Item) throws -> Void = { [next, session, name] item in
+    let deliver: (Item) throws -> Void = { [next, context, name] item in
       if interruption.isSet { throw StopInput() }
       if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
         hinted = true
-        session.diagnostics("nwsh: read \(name): \(hint)")
+        context.diagnose("nwsh: read \(name): \(hint)")
       }
       try next.push(item)
     }
@@ -44,7 +46,7 @@ final class ReaderSource: SourceStage {
   /// The whole read of `source` as one closure, to run here or on the reading thread.
   private func reading(_ source: any ByteSource) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
     var source = source
-    let (format, name, limits, separator, demand) = (format, name, session.inputLimits, separator, next.demand)
+    let (format, name, limits, separator, demand) = (format, name, limits, separator, next.demand)
     return UncheckedSendable { emit in
       switch format {
       case .csv, .tsv:
@@ -74,9 +76,10 @@ final class ExpressionSource: SourceStage {
   let next: any Stage
   let origin: Origin
 
-  init(session: Session, expr: Expr, range: SourceRange, next: any Stage) throws {
-    self.evaluator = try RowEvaluator(session: session, expr: expr, range: range)
+  init(evaluator: RowEvaluator, next: any Stage) {
+    self.evaluator = evaluator
     self.next = next
+    let range = evaluator.range
     self.origin = Origin(source: range.source.name, line: range.source.lineAndColumn(of: range.start).line)
   }
 
@@ -87,7 +90,7 @@ final class ExpressionSource: SourceStage {
     var number = 0
     do {
       try evaluator.compiled.run(.null) { value in
-        if evaluator.session.interruption.isSet { throw StopInput() }
+        if evaluator.run.interruption.isSet { throw StopInput() }
         number += 1
         try next.push(.row(Row(value: value, number: number, origin: origin)))
       }

@@ -45,11 +45,10 @@ enum RowSetCommands {
           .usage, "join needs --on EXPR: the key to match by", at: context.call.range,
           hint: "join $members --on .email --anti")
       }
-      let session = context.session
       let source = try context.expression(0)!
       let values: [Value]
       do {
-        values = try session.interpreter.evaluateAll(source, input: .null, bindings: session.bindings)
+        values = try context.evaluate(source)
       } catch let error as JQError {
         throw Diagnostic(.runtime, "join: \(error.message)", at: context.range(ofArgument: 0))
       }
@@ -74,7 +73,9 @@ enum RowSetCommands {
             index[element, default: []].append(element)
             continue
           }
-          for key in try session.interpreter.evaluateAll(expr, input: element, bindings: session.bindings) {
+          for key in try context.session.interpreter.evaluateAll(
+            expr, input: element, bindings: context.session.bindings)
+          {
             index[key, default: []].append(element)
           }
         }
@@ -83,9 +84,9 @@ enum RowSetCommands {
           .runtime, "join: the key of an element: \(error.message)",
           at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
       }
-      return try JoinStage(
-        session: session, on: on, range: context.call.flags["on"]?.range ?? context.call.range, index: index,
-        mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match",
+      return JoinStage(
+        evaluator: try context.rowEvaluator(on, range: context.call.flags["on"]?.range ?? context.call.range),
+        index: index, mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match",
         next: context.next)
     },
   ]
@@ -114,10 +115,8 @@ final class JoinStage: RowStage {
   private let mode: Mode
   private let field: String
 
-  init(
-    session: Session, on: Expr, range: SourceRange, index: [Value: [Value]], mode: Mode, field: String, next: any Stage
-  ) throws {
-    self.evaluator = try RowEvaluator(session: session, expr: on, range: range)
+  init(evaluator: RowEvaluator, index: [Value: [Value]], mode: Mode, field: String, next: any Stage) {
+    self.evaluator = evaluator
     self.index = index
     self.mode = mode
     self.field = field
@@ -125,8 +124,12 @@ final class JoinStage: RowStage {
   }
 
   override func handle(_ row: Row) throws {
-    guard case .some(let key) = try evaluator.first(row, next: next) else { return }  // an invalid report went on
-    let matches = key.flatMap { index[$0] } ?? []
+    let matches: [Value]
+    switch try evaluator.first(row, next: next) {
+    case .reported: return  // an invalid result went on
+    case .none: matches = []
+    case .value(let key): matches = index[key] ?? []
+    }
     switch mode {
     case .anti: if matches.isEmpty { try next.push(.row(row)) }
     case .semi: if !matches.isEmpty { try next.push(.row(row)) }

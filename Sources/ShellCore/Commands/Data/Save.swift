@@ -31,7 +31,7 @@ enum SaveCommand {
       ],
       examples: [
         "open in.csv | map {email} | save emails.jsonl",
-        "read | invite | where .status != \"invited\" | save retry.csv",
+        "read | where .status == \"failed\" | save retry.csv",
         "read | save - --format csv",
       ],
       discussion: """
@@ -42,7 +42,7 @@ enum SaveCommand {
     role: .filter
   ) { context in
     let given = try context.path(0)!
-    let session = context.session
+    let run = context.run
     let format: Format
     let target: SaveTarget
     if given == "-" || given == "/dev/stdout" || given == "/dev/fd/1" || given == "/proc/self/fd/1" {
@@ -53,19 +53,19 @@ enum SaveCommand {
       format = try Format.resolve(context, path: nil)
       target = .descriptor(dup(inherited), path: given, record: false)
     } else {
-      let path = session.resolvePath(given)
+      let path = run.resolvePath(given)
       format = try Format.resolve(context, path: path)
       target = try SaveTarget.open(
         path, shown: given, force: context.flag("force"), append: context.flag("append"),
-        ledger: session.stateDirectory.map(SaveLedger.init(directory:)), range: context.range(ofArgument: 0))
+        ledger: run.stateDirectory.map(SaveLedger.init(directory:)), range: context.range(ofArgument: 0))
     }
-    return SaveStage(session: session, target: target, format: format, next: context.next)
+    return SaveStage(run: run, target: target, format: format, next: context.next)
   }
 }
 
 /// Where `save` writes, decided before the first row.
 enum SaveTarget {
-  /// Standard output, through the session's output.
+  /// Standard output, through the run's output.
   case standardOutput
   /// A descriptor written as is: a FIFO, a device, a new file, a link's target, an append.
   case descriptor(Int32, path: String, record: Bool)
@@ -184,7 +184,7 @@ struct SaveLedger {
 }
 
 final class SaveStage: RowStage {
-  private let session: Session
+  private let run: RunContext
   private let target: SaveTarget
   private let format: Format
   private var writer = JSONWriter(capacity: 1 << 16)
@@ -192,8 +192,8 @@ final class SaveStage: RowStage {
   private var first = true
   private var finished = false
 
-  init(session: Session, target: SaveTarget, format: Format, next: any Stage) {
-    self.session = session
+  init(run: RunContext, target: SaveTarget, format: Format, next: any Stage) {
+    self.run = run
     self.target = target
     self.format = format
     super.init(next: next)
@@ -205,7 +205,7 @@ final class SaveStage: RowStage {
         csvHeader = []
       }
     }
-    session.onCheckpoint(self) { [weak self] in try self?.flush() }
+    run.onCheckpoint(self) { [weak self] in try self?.flush() }
   }
 
   deinit {
@@ -229,17 +229,16 @@ final class SaveStage: RowStage {
       guard case .object(let object) = row.value else {
         return try next.push(
           .report(
-            .result(
-              row: row.number, status: .invalid,
+            ResultRecord(
+              row: row.number, op: "save", status: .invalid,
               [
-                ("op", .string("save")),
                 (
                   "error",
                   .error(
                     code: .notAnObject,
                     message: "save as \(format.rawValue) needs object rows, got \(row.value.typeName)"
                       + (row.value.isArray ? " (unbatch first?)" : ""))
-                ),
+                )
               ])))
       }
       if csvHeader == nil {
@@ -287,9 +286,9 @@ final class SaveStage: RowStage {
     defer { writer.bytes.removeAll(keepingCapacity: true) }
     switch target {
     case .standardOutput:
-      session.output.emitText(String(decoding: writer.bytes, as: UTF8.self))
-      session.output.flush()
-      try session.checkOutput()
+      run.output.emitText(String(decoding: writer.bytes, as: UTF8.self))
+      run.output.flush()
+      try run.checkOutput()
     case .descriptor(let fd, let path, _), .replacement(let fd, _, let path):
       if let failure = OutputFailure.writeAll(writer.bytes, to: fd) {
         throw PipelineStop(
@@ -303,8 +302,8 @@ final class SaveStage: RowStage {
     if format == .json { writer.bytes += Array((first ? "]\n" : "\n]\n").utf8) }
     try flush()
     finished = true
-    session.removeCheckpoint(self)
-    let ledger = session.stateDirectory.map(SaveLedger.init(directory:))
+    run.removeCheckpoint(self)
+    let ledger = run.stateDirectory.map(SaveLedger.init(directory:))
     switch target {
     case .standardOutput: break
     case .descriptor(let fd, let path, let record):

@@ -1,0 +1,107 @@
+/// One run of a program (one ``Session/run(_:name:)``): what its stages use while it runs, and
+/// the one place its exit status is derived from.
+///
+/// Stages receive it through their ``CommandContext`` rather than the whole session: they count
+/// results with ``count(_:)``, talk to the person with ``diagnose(_:)``, read settings through
+/// their declarations (``value(of:)``), make what they wrote durable with ``checkpoint()`` and
+/// watch ``interruption``. The exit status is the worst severity of everything counted, unless
+/// the run stopped (an error, an interrupt, output that could not be written).
+///
+/// Threading: confined to the run's evaluation thread, like the stages that use it.
+public final class RunContext {
+  /// Which run of its session this is (1 for the first): commands that keep a journal name
+  /// their runs with it.
+  public let number: Int
+  /// Ctrl-C or SIGTERM for this run.
+  public let interruption: Interruption
+  private let session: Session
+  private var worst: ExitStatus = .success
+  private var counts: [ResultStatus: Int] = [:]
+  private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
+  /// Data rows written (not result records).
+  private(set) var rowsWritten = 0
+
+  init(session: Session, number: Int) {
+    self.session = session
+    self.number = number
+    self.interruption = session.interruption
+  }
+
+  // MARK: What stages use
+
+  /// Where results and reports are written.
+  public var output: OutputSink { session.output }
+
+  /// Tells the person (stderr): a problem, progress, a summary.
+  public func diagnose(_ text: String) { session.diagnostics(text) }
+
+  /// The value of `setting` now (a `set` earlier in the program counts).
+  public func value<T>(of setting: Setting<T>) -> T { session.value(of: setting) }
+
+  /// `path` resolved against the session's working directory.
+  public func resolvePath(_ path: String) -> String { session.resolvePath(path) }
+
+  /// Where the session keeps its own files (the ledger of saved files), if anywhere.
+  public var stateDirectory: String? { session.stateDirectory }
+
+  /// Counts `record` toward the run's exit status (its severity), and returns its JSON. Every
+  /// result is counted once, where it is made (a report when it reaches the end of the
+  /// pipeline), whatever later stages do with it. Under `set strict on` an `invalid` record
+  /// stops the run (exit 65).
+  @discardableResult
+  public func count(_ record: ResultRecord) throws -> Value {
+    counts[record.status, default: 0] += 1
+    worst = ExitStatus.worst(worst, record.severity.exitStatus)
+    let json = record.value
+    if record.status == .invalid && value(of: CoreSettings.strict) {
+      throw PipelineStop(
+        status: .dataError,
+        message: "nwsh: stopped at invalid row \(record.row) (--strict): "
+          + (record["error"].map(JSONWriter.compact) ?? ""))
+    }
+    return json
+  }
+
+  /// How many records of each status were counted.
+  public var statusCounts: [ResultStatus: Int] { counts }
+
+  /// Writes out every result produced so far (the output's buffer, files being saved to) and
+  /// throws when the output cannot be written. Commands call it after each fact that must
+  /// survive a `kill -9` (an API answer that is journalled); when stdout is not a terminal
+  /// results are otherwise written in large blocks.
+  public func checkpoint() throws {
+    for handler in checkpointHandlers.values { try handler() }
+    output.flush()
+    try checkOutput()
+  }
+
+  /// Calls `body` at each ``checkpoint()`` while `owner` is in this run.
+  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () throws -> Void) {
+    checkpointHandlers[ObjectIdentifier(owner)] = body
+  }
+
+  /// Stops calling `owner`'s checkpoint handler.
+  public func removeCheckpoint(_ owner: AnyObject) {
+    checkpointHandlers[ObjectIdentifier(owner)] = nil
+  }
+
+  /// Throws when the output could not be written: nothing more may happen that nobody sees.
+  public func checkOutput() throws {
+    if let failure = output.failure { throw failure }
+  }
+
+  func noteRowWritten() { rowsWritten += 1 }
+
+  // MARK: How it ends
+
+  /// The status the run ends with: `stopped` (an error that ended it) if any, else interrupted
+  /// if Ctrl-C came, else the worst severity counted; output that could not be written
+  /// overrides them all.
+  func exitStatus(stopped: ExitStatus?) -> ExitStatus {
+    if let failure = output.failure, stopped != .outputFailed, stopped != .outputClosed {
+      return session.outputStopped(failure)
+    }
+    if let stopped { return stopped }
+    return interruption.isSet ? .interrupted : worst
+  }
+}
