@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "NetworkedAPI", targets: ["NetworkedAPI"]),
     .library(name: "NetworkedSimulator", targets: ["NetworkedSimulator"]),
     .library(name: "NetworkedCommands", targets: ["NetworkedCommands"]),
+    .library(name: "NetworkedTesting", targets: ["NetworkedTesting"]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -56,6 +57,13 @@ let package = Package(
     .target(
       name: "NetworkedCommands",
       dependencies: ["ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
+      swiftSettings: swiftSettings
+    ),
+    // For testing programs that embed the commands: the simulator on loopback, sessions wired to
+    // it, a virtual clock they share (the project's own tests use it too).
+    .target(
+      name: "NetworkedTesting",
+      dependencies: ["NetworkedCommands", "NetworkedSimulator", "NetworkedAPI", "ShellCore"],
       swiftSettings: swiftSettings
     ),
     // The same state in PostgreSQL, for several machines sharing one key (`--state postgres://…`).
@@ -97,7 +105,7 @@ let package = Package(
     .testTarget(
       name: "NetworkedCommandsTests",
       dependencies: [
-        "NetworkedCommands", "NetworkedSimulator", "ShellCore", "NetworkedAPI", "TestSupport",
+        "NetworkedCommands", "NetworkedSimulator", "NetworkedTesting", "ShellCore", "NetworkedAPI", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import Foundation
 import NetworkedAPI
 import NetworkedSimulator
+import NetworkedTesting
 import ShellCore
 import Synchronization
 import Testing

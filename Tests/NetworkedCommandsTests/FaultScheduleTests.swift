@@ -1,6 +1,7 @@
 import Foundation
 import NetworkedCommands
 import NetworkedSimulator
+import NetworkedTesting
 import ShellCore
 import TestSupport
 import Testing

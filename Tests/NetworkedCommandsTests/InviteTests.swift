@@ -2,6 +2,7 @@ import Foundation
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator
+import NetworkedTesting
 import ShellCore
 import Testing
 
