@@ -6,7 +6,7 @@ public import ShellCore
 import Synchronization
 
 /// A Networked API simulator on loopback and nwsh sessions that talk to it over real HTTP,
-/// sharing a ``NetworkedCommands/VirtualClock``: the pacer's waits move the clock (and the
+/// sharing a `VirtualClock`: the pacer's waits move the clock (and the
 /// simulator reads it), so hours of rate windows pass in milliseconds.
 ///
 /// What a program that embeds nwsh's commands needs to test them the way nwsh tests itself:

@@ -63,7 +63,7 @@ public struct NetworkedConfiguration: Sendable {
 }
 
 /// Opens the state at a location; waits for a database that is away end when the
-/// ``ShellCore/Interruption`` is set.
+/// `Interruption` is set.
 public typealias StateOpener = @Sendable (StateLocation, Interruption?) throws -> StateStore
 
 /// A session's link to the API: the paced client, the role cache and the run's counters.

@@ -12,7 +12,7 @@ public protocol PacingClock: Sendable {
   var now: Double { get }
   /// How many of its seconds pass in a second of real time (1 for the system clock).
   var speed: Double { get }
-  /// Blocks this thread until `deadline`; throws ``Interrupted`` as soon as `interruption` is
+  /// Blocks this thread until `deadline`; throws `Interrupted` as soon as `interruption` is
   /// set.
   func wait(until deadline: Double, interruption: Interruption) throws
 }

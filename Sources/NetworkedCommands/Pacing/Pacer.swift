@@ -55,7 +55,7 @@ public final class Pacer: Sendable {
     try store.reserve(scope: scope, schedule: schedule, now: clock.now, method: method, path: path)
   }
 
-  /// Waits until `reservation`'s slot; throws ``Interrupted`` (the slot is not given back: call
+  /// Waits until `reservation`'s slot; throws `Interrupted` (the slot is not given back: call
   /// ``cancel(_:)``) when `interruption` is set first.
   public func wait(for reservation: StateReservation, method: String, path: String, interruption: Interruption)
     throws

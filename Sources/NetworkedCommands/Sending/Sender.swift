@@ -7,7 +7,7 @@ import ShellCore
 /// `invite`, `add-users` and `reconcile` claim people as their rows are accepted, group them
 /// into ``SendOperation``s and hand them here; what comes back says, for each person, what the
 /// journal recorded (``SendResult``). The HTTP request is the only async step, through
-/// ``ShellCore/Blocking``; everything else — the store, the waits — blocks this thread.
+/// `Blocking`; everything else — the store, the waits — blocks this thread.
 final class Sender {
   private let connection: NetworkedConnection
   private let run: RunContext

@@ -1,6 +1,6 @@
 /// The journal's rules, the same for every store: who holds a person, where a person stands,
 /// what a claim does, who is in doubt, and what a settled re-send retires. Stores only read and
-/// write rows (``StateDatabase``); every decision is made here, in Swift, once.
+/// write rows (`StateDatabase`); every decision is made here, in Swift, once.
 package enum JournalRules {
   /// Whether `entry`'s holder is still at work on it: the entry is claimed or pending and its
   /// process runs, judged by pid when it shares pids with `observer` (host, machine and pid

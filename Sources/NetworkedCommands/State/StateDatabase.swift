@@ -1,6 +1,6 @@
 /// What a database does for ``StateStore``: transactions that read and write rows. It makes no
 /// decision of its own; the rules (slots, claims, intents, leases, doubts) are ``StateStore``'s
-/// and ``JournalRules``', written once for every database.
+/// and `JournalRules`', written once for every database.
 ///
 /// Two implementations: ``SQLiteDatabase`` (a file on this machine) and the PostgreSQL one in
 /// the `PostgresState` module (several machines).

@@ -1,7 +1,7 @@
 /// Where nwsh keeps what every run with one key shares: the log of requests the pacer sent
 /// (the rate budget) and the journal of people claimed, sent to and settled.
 ///
-/// The rules live here and in ``JournalRules``, in Swift, once; a ``StateDatabase`` (SQLite on
+/// The rules live here and in `JournalRules`, in Swift, once; a `StateDatabase` (SQLite on
 /// this machine, or PostgreSQL for several) only reads and writes rows inside transactions.
 ///
 /// A *scope* is the ``Fingerprint`` of an API key and a base URL: the key itself is never

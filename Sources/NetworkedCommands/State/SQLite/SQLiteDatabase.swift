@@ -2,14 +2,14 @@ import Foundation
 import GRDB
 import ShellCore
 
-/// The state in a SQLite file (through GRDB): nwsh's default ``StateDatabase``.
+/// The state in a SQLite file (through GRDB): nwsh's default `StateDatabase`.
 ///
 /// One file per user, `$XDG_STATE_HOME/nwsh/state.sqlite` (by default
 /// `~/.local/state/nwsh/state.sqlite`), mode 0600 in a 0700 directory. Every nwsh process on
 /// this machine using the same key reads and writes the same rows, under SQLite's locking, so
 /// they share one rate budget and one journal. Every write transaction is `IMMEDIATE`: it holds
 /// the file's write lock from its first read, which serializes it with every other writer
-/// (the locks ``StateDatabase`` names are all covered by that one).
+/// (the locks `StateDatabase` names are all covered by that one).
 package final class SQLiteDatabase: StateDatabase {
   /// Where the database lives.
   package let path: String
