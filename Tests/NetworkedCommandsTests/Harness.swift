@@ -2,8 +2,8 @@ import Foundation
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator
-import ShellCore
 import NetworkedTesting
+import ShellCore
 import Synchronization
 
 /// The project's tests use the harness it ships (NetworkedTesting) under a short name.

@@ -98,7 +98,7 @@ public enum NetworkedCommands {
           }
         }
         let note = try context.flagExpression("note").map {
-          try context.rowEvaluator($0, range: context.call.flags["note"]?.range ?? context.call.range, op: "invite")
+          try context.rowEvaluator($0, op: "invite")
         }
         return InviteStage(
           run: context.run, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,

@@ -19,9 +19,9 @@ extension Builtins {
 }
 
 /// `halt` and `halt_error`: stop the program with an exit status.
-public struct HaltSignal: Error, Sendable {
+package struct HaltSignal: Error, Sendable {
   /// The exit status.
-  public let status: Int32
+  package let status: Int32
   /// What `halt_error` prints (strings raw, other values as JSON).
-  public let message: Value?
+  package let message: Value?
 }

@@ -52,19 +52,21 @@ public final class CommandContext {
     self.next = next
   }
 
-  /// All outputs of `expr` on `null`, in the session's bindings (a flag's value).
-  public func evaluate(_ expr: Expr) throws -> [Value] {
+  /// All outputs of `expression` on `null`, in the session's bindings (a flag's value).
+  public func evaluate(_ expression: Expression) throws -> [Value] {
+    try evaluate(expression.expr)
+  }
+
+  func evaluate(_ expr: Expr) throws -> [Value] {
     try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
   }
 
-  /// An evaluator of `expr` (written at `range`) for each row, whose failures become `invalid`
-  /// results under `op`, with `hint`.
-  public func rowEvaluator(_ expr: Expr, range: SourceRange, op: String = "map", hint: String? = nil) throws
-    -> RowEvaluator
-  {
+  /// An evaluator of `expression` for each row, whose failures become `invalid` results
+  /// under `op`, with `hint`.
+  public func rowEvaluator(_ expression: Expression, op: String = "map", hint: String? = nil) throws -> RowEvaluator {
     try RowEvaluator(
-      interpreter: session.interpreter, bindings: session.bindings, run: run, expr: expr, range: range, op: op,
-      hint: hint)
+      interpreter: session.interpreter, bindings: session.bindings, run: run, expr: expression.expr,
+      range: expression.range, op: op, hint: hint)
   }
 
   private func usage(_ message: String, at range: SourceRange?) -> Diagnostic {
@@ -72,12 +74,12 @@ public final class CommandContext {
   }
 
   /// Positional argument `index` as an expression, if given.
-  public func expression(_ index: Int) throws -> Expr? {
+  public func expression(_ index: Int) throws -> Expression? {
     guard index < call.arguments.count else { return nil }
-    guard case .expression(let expr, _) = call.arguments[index] else {
+    guard case .expression(let expr, let range) = call.arguments[index] else {
       throw usage("expected an expression", at: call.arguments[index].range)
     }
-    return expr
+    return Expression(expr: expr, range: range)
   }
 
   /// Positional argument `index` as a word, if given.
@@ -147,13 +149,31 @@ public final class CommandContext {
   }
 
   /// The value of `--name` as an expression.
-  public func flagExpression(_ name: String) -> Expr? {
-    if case .expression(let expr, _)? = call.flags[name] { return expr }
+  public func flagExpression(_ name: String) -> Expression? {
+    if case .expression(let expr, let range)? = call.flags[name] { return Expression(expr: expr, range: range) }
     return nil
   }
+
+  /// `.` (the row itself), written where the command is: the default of an optional
+  /// expression argument.
+  public var identity: Expression { Expression(expr: .identity, range: call.range) }
 
   /// Where positional argument `index` (or the command name) is, for error reports.
   public func range(ofArgument index: Int) -> SourceRange {
     index < call.arguments.count ? call.arguments[index].range : call.range
+  }
+}
+
+/// An expression a command was given (`map EXPR`, `--note EXPR`): opaque, evaluated through
+/// the ``CommandContext`` that handed it over (``CommandContext/evaluate(_:)``,
+/// ``CommandContext/rowEvaluator(_:op:hint:)``).
+public struct Expression: Sendable {
+  package let expr: Expr
+  /// Where it was written.
+  public let range: SourceRange
+
+  package init(expr: Expr, range: SourceRange) {
+    self.expr = expr
+    self.range = range
   }
 }

@@ -94,26 +94,26 @@ public struct CommandSignature: Sendable {
 }
 
 /// The commands a parser knows, by name.
-public struct CommandTable: Sendable {
+package struct CommandTable: Sendable {
   private var signatures: [String: CommandSignature] = [:]
   private var aliases: [String: String] = [:]
 
   /// An empty table.
-  public init() {}
+  package init() {}
 
   /// Adds or replaces a signature.
-  public mutating func add(_ signature: CommandSignature) { signatures[signature.name] = signature }
+  package mutating func add(_ signature: CommandSignature) { signatures[signature.name] = signature }
 
   /// Makes `name` stand for the command `target` where it is followed by a flag (`add
   /// --method direct` for `add-users`): elsewhere `name` keeps its jq meaning.
-  public mutating func alias(_ name: String, to target: String) { aliases[name] = target }
+  package mutating func alias(_ name: String, to target: String) { aliases[name] = target }
 
   /// The command `name` stands for when followed by a flag, if it is such an alias.
-  public func alias(_ name: String) -> String? { aliases[name] }
+  package func alias(_ name: String) -> String? { aliases[name] }
 
   /// The signature of `name`.
-  public subscript(name: String) -> CommandSignature? { signatures[name] }
+  package subscript(name: String) -> CommandSignature? { signatures[name] }
 
   /// Every name, sorted.
-  public var names: [String] { signatures.keys.sorted() }
+  package var names: [String] { signatures.keys.sorted() }
 }

@@ -164,9 +164,9 @@ final class ActionSource: SourceStage {
 }
 
 /// Script text helpers.
-public enum Script {
+package enum Script {
   /// `text` without a leading `#!` line (kept as an empty line, so line numbers stay true).
-  public static func strippingShebang(_ text: String) -> String {
+  package static func strippingShebang(_ text: String) -> String {
     guard text.hasPrefix("#!") else { return text }
     guard let newline = text.firstIndex(of: "\n") else { return "" }
     return String(text[newline...])

@@ -1,4 +1,4 @@
-/// Turns an ``Expr`` into a ``Filter`` tree, once: every `$variable` becomes a frame slot, every
+/// Turns an `Expr` into a ``Filter`` tree, once: every `$variable` becomes a frame slot, every
 /// call a direct reference (to a `def`, a filter parameter, a Swift builtin or a builtin written
 /// in jq), and calls of a function to itself in tail position become loops.
 ///

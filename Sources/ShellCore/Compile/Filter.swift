@@ -2,7 +2,7 @@
 /// path marks a value that is not a location (an error as soon as something uses it as one).
 typealias EmitPath = (_ path: [Value]?, _ value: Value) throws -> Void
 
-/// A compiled jq expression: what `Compiler` makes of an ``Expr``, with every name resolved.
+/// A compiled jq expression: what `Compiler` makes of an `Expr`, with every name resolved.
 ///
 /// Each kind of expression is a subclass. `run` calls `emit` once per output (generators,
 /// `empty` and backtracking need no intermediate arrays); a filter that always has exactly

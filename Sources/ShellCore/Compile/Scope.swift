@@ -110,7 +110,7 @@ public final class Bindings {
   }
 
   /// The value of `$name`, if bound.
-  public func lookupVariable(_ name: String) -> Value? {
+  package func lookupVariable(_ name: String) -> Value? {
     guard let (_, slot) = scope.variable(name), case .value(let value) = frame.slots[slot] else { return nil }
     return value
   }
@@ -119,5 +119,5 @@ public final class Bindings {
   func defines(_ key: String) -> Bool { scope.function(key) != nil }
 
   /// The variables bound, innermost first.
-  public var variableNames: [String] { scope.variableNames }
+  package var variableNames: [String] { scope.variableNames }
 }

@@ -7,7 +7,7 @@
 /// Evaluates jq expressions with jq's semantics: every expression produces zero or more
 /// outputs, delivered one at a time to an `emit` callback (no intermediate arrays).
 ///
-/// An expression is compiled once (``compile(_:in:)``: names resolved to slots and direct
+/// An expression is compiled once (`compile(_:in:)`: names resolved to slots and direct
 /// references, self tail calls turned into loops) and then run as often as needed.
 ///
 /// Threading: an interpreter (its caches, counters and the stack bound it measured) is used on
@@ -29,7 +29,7 @@ public final class Interpreter: @unchecked Sendable {
   private var counter = 0
   /// Sink for `debug` and `stderr`.
   public var debugOutput: (String) -> Void = { _ in }
-  /// When set, evaluation stops (throwing ``EvaluationInterrupted``) soon after it is: checked
+  /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
   public var interruption: Interruption?
   /// A frame with nothing in it: the parent of builtins written in jq.
@@ -44,7 +44,7 @@ public final class Interpreter: @unchecked Sendable {
     self.processEnvironment = processEnvironment
   }
 
-  /// Throws ``EvaluationInterrupted`` when the run was asked to stop.
+  /// Throws `EvaluationInterrupted` when the run was asked to stop.
   @inline(__always) func checkInterrupt() throws {
     if let interruption, interruption.isSet { throw EvaluationInterrupted() }
   }
@@ -58,26 +58,26 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Compiles `expr` in `bindings` (its `let`s and `def`s); the result runs as often as
   /// needed.
-  public func compile(_ expr: Expr, in bindings: Bindings) throws -> CompiledExpression {
+  package func compile(_ expr: Expr, in bindings: Bindings) throws -> CompiledExpression {
     let level = Level(depth: 1)
     let filter = try Compiler(interpreter: self).compile(expr, bindings.scope, level)
     return CompiledExpression(filter: filter, level: level, bindings: bindings, interpreter: self)
   }
 
   /// Defines `definition` in `bindings` for the rest of their life (a session's `def`).
-  public func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
+  package func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
     let (_, scope) = try Compiler(interpreter: self).define(definition, bindings.scope, bindings.level)
     bindings.scope = scope
   }
 
   /// Calls `emit` with each output of `expr` applied to `input`, in jq's order (compiling it
   /// first: for one-shot use).
-  public func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
+  package func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
     try compile(expr, in: bindings).run(input, emit)
   }
 
   /// All outputs of `expr` on `input`, collected (for tests and one-shot use).
-  public func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
+  package func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
     var outputs: [Value] = []
     try evaluate(expr, input, bindings) { outputs.append($0) }
     return outputs
@@ -250,7 +250,7 @@ struct Downstream: Error {
 /// An expression compiled for a session's bindings, ready to run on any number of inputs.
 ///
 /// Threading: run on one thread at a time.
-public final class CompiledExpression {
+package final class CompiledExpression {
   let filter: Filter
   let level: Level
   let bindings: Bindings
@@ -266,7 +266,7 @@ public final class CompiledExpression {
   }
 
   /// Whether it always has exactly one output (then ``one(_:)`` gives it).
-  public var isSingle: Bool { filter.isSingle }
+  package var isSingle: Bool { filter.isSingle }
 
   @inline(__always) private func takeFrame() -> Frame {
     if let frame = spare {
@@ -277,7 +277,7 @@ public final class CompiledExpression {
   }
 
   /// Calls `emit` with each output for `input`.
-  public func run(_ input: Value, _ emit: Interpreter.Emit) throws {
+  package func run(_ input: Value, _ emit: Interpreter.Emit) throws {
     interpreter.prepareStack()
     let frame = takeFrame()
     defer { spare = frame }
@@ -285,7 +285,7 @@ public final class CompiledExpression {
   }
 
   /// The one output for `input` (only when ``isSingle``).
-  public func one(_ input: Value) throws -> Value {
+  package func one(_ input: Value) throws -> Value {
     interpreter.prepareStack()
     let frame = takeFrame()
     defer { spare = frame }

@@ -31,9 +31,9 @@ public struct JQError: Error, Sendable, CustomStringConvertible {
 
 /// Thrown when evaluation stops because the run was interrupted (Ctrl-C, SIGTERM); no `try`
 /// catches it.
-public struct EvaluationInterrupted: Error, Sendable {
+package struct EvaluationInterrupted: Error, Sendable {
   /// Creates the signal.
-  public init() {}
+  package init() {}
 }
 
 /// Unwinds to a `label`.

@@ -77,18 +77,18 @@ public struct BytesSource: ByteSource {
 }
 
 /// A failure reading input (not malformed data: that becomes a result row).
-public struct InputError: Error, CustomStringConvertible, Sendable {
+package struct InputError: Error, CustomStringConvertible, Sendable {
   /// What happened.
-  public let description: String
+  package let description: String
   init(_ description: String) { self.description = description }
 }
 
 /// Limits that keep hostile input from exhausting memory or the stack.
-public struct InputLimits: Sendable {
+package struct InputLimits: Sendable {
   /// Largest single JSON value or CSV record, in bytes.
-  public var maxValueBytes = 64 << 20
+  package var maxValueBytes = 64 << 20
   /// Deepest nesting of a JSON value.
-  public var maxDepth = 10_000
+  package var maxDepth = 10_000
   /// Creates the defaults.
-  public init() {}
+  package init() {}
 }

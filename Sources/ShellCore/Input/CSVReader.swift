@@ -9,22 +9,22 @@
 /// (`Dwayne "The Rock" Johnson`), as in most CSV readers. A field that opens a quote that
 /// never closes makes its record invalid, and reading resumes at the line after the record's
 /// first: every physical line ends in a result.
-public struct CSVReader {
+package struct CSVReader {
   /// The name rows carry as their origin.
-  public var sourceName: String
+  package var sourceName: String
   /// The field separator (`,`; `\t` for TSV; `;` and others with `--delimiter`).
-  public var separator: UInt8 = UInt8(ascii: ",")
+  package var separator: UInt8 = UInt8(ascii: ",")
   /// Size limits.
-  public var limits: InputLimits
+  package var limits: InputLimits
 
   /// A reader for input named `sourceName`.
-  public init(sourceName: String, limits: InputLimits = InputLimits()) {
+  package init(sourceName: String, limits: InputLimits = InputLimits()) {
     self.sourceName = sourceName
     self.limits = limits
   }
 
   /// Reads everything, calling `emit` for each record.
-  public func read(_ source: inout some ByteSource, _ emit: (Item) throws -> Void) throws {
+  package func read(_ source: inout some ByteSource, _ emit: (Item) throws -> Void) throws {
     try withoutActuallyEscaping(emit) { emit in
       var parser = Parser(reader: self, emit: emit)
       var chunk: [UInt8] = []

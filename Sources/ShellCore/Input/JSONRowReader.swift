@@ -9,17 +9,17 @@
 ///
 /// A malformed value becomes an `invalid` result with its line and column, and reading resumes
 /// at the next line, so one bad row never stops the rest.
-public struct JSONRowReader {
+package struct JSONRowReader {
   /// The name rows carry as their origin.
-  public var sourceName: String
+  package var sourceName: String
   /// Size and depth limits.
-  public var limits: InputLimits
+  package var limits: InputLimits
   /// When set, object rows get only these members (see ``FieldDemand``); everything is still
   /// checked, so the same rows are rejected with the same messages.
-  public var projection: Projection?
+  package var projection: Projection?
 
   /// A reader for input named `sourceName`.
-  public init(sourceName: String, limits: InputLimits = InputLimits()) {
+  package init(sourceName: String, limits: InputLimits = InputLimits()) {
     self.sourceName = sourceName
     self.limits = limits
   }
@@ -27,7 +27,7 @@ public struct JSONRowReader {
   private static let blockSize = 1 << 20
 
   /// Reads everything, calling `emit` with a row or an invalid-result item for each value.
-  public func read(_ source: inout some ByteSource, _ emit: (Item) throws -> Void) throws {
+  package func read(_ source: inout some ByteSource, _ emit: (Item) throws -> Void) throws {
     var buffer: [UInt8] = []
     buffer.reserveCapacity(Self.blockSize * 2)
     var start = 0

@@ -1,5 +1,5 @@
 /// A jq expression. Each case keeps the source range of the construct for error reports.
-public indirect enum Expr: Sendable {
+package indirect enum Expr: Sendable {
   /// `.`
   case identity
   /// `..` — every value, recursively, parents first.
@@ -59,7 +59,7 @@ public indirect enum Expr: Sendable {
 }
 
 /// A piece of a string literal.
-public enum StringSegment: Sendable {
+package enum StringSegment: Sendable {
   /// Literal text.
   case text(String)
   /// An interpolated expression.
@@ -67,15 +67,15 @@ public enum StringSegment: Sendable {
 }
 
 /// One `key: value` of an object construction.
-public struct ObjectEntry: Sendable {
+package struct ObjectEntry: Sendable {
   /// The key: a constant, or an expression whose string outputs are used.
-  public var key: Expr
+  package var key: Expr
   /// The value; nil for shorthand (`{a}` means `{a: .a}`, `{$x}` means `{x: $x}`).
-  public var value: Expr
+  package var value: Expr
 }
 
 /// A binary operator.
-public enum BinaryOperator: String, Sendable {
+package enum BinaryOperator: String, Sendable {
   case add = "+"
   case subtract = "-"
   case multiply = "*"
@@ -90,7 +90,7 @@ public enum BinaryOperator: String, Sendable {
 }
 
 /// A destructuring pattern: `$x`, `[$a, $b]`, `{key: $v, $name}`.
-public indirect enum Pattern: Sendable {
+package indirect enum Pattern: Sendable {
   /// Binds the whole value.
   case variable(String)
   /// Binds elements by position.
@@ -99,7 +99,7 @@ public indirect enum Pattern: Sendable {
   case object([(key: PatternKey, pattern: Pattern?)])
 
   /// Every variable the pattern binds, in order.
-  public var variables: [String] {
+  package var variables: [String] {
     switch self {
     case .variable(let name): return [name]
     case .array(let items): return items.flatMap(\.variables)
@@ -114,7 +114,7 @@ public indirect enum Pattern: Sendable {
 }
 
 /// The key part of an object pattern entry.
-public enum PatternKey: Sendable {
+package enum PatternKey: Sendable {
   /// `$name`: key "name", also bound to `$name`.
   case variable(String)
   /// An expression giving the key (a plain name, a string, or `(e)`).
@@ -122,16 +122,16 @@ public enum PatternKey: Sendable {
 }
 
 /// `def name(params): body;`.
-public struct FunctionDefinition: Sendable {
+package struct FunctionDefinition: Sendable {
   /// The name.
-  public var name: String
+  package var name: String
   /// Parameter names; `$x` parameters are values, others are filters.
-  public var parameters: [String]
+  package var parameters: [String]
   /// The body.
-  public var body: Expr
+  package var body: Expr
   /// Where it is defined.
-  public var range: SourceRange
+  package var range: SourceRange
 
   /// Name with arity, e.g. `map/1`.
-  public var key: String { "\(name)/\(parameters.count)" }
+  package var key: String { "\(name)/\(parameters.count)" }
 }

@@ -1,6 +1,6 @@
 /// Parses tokens into statements and jq expressions, following jq's precedence:
 /// `|` < `,` < `//` < assignment < `or` < `and` < comparison < `+ -` < `* / %` < unary < postfix.
-public struct Parser {
+package struct Parser {
   var tokens: [Token]
   var index = 0
   /// How deeply the expression being read is nested (see ``maxDepth``).
@@ -9,7 +9,7 @@ public struct Parser {
   let source: Source
 
   /// A parser for `source`; `commands` says which names are commands, and how they are called.
-  public init(_ source: Source, commands: CommandTable = CommandTable()) throws(Diagnostic) {
+  package init(_ source: Source, commands: CommandTable = CommandTable()) throws(Diagnostic) {
     self.source = source
     self.tokens = try Lexer.tokenize(source)
     self.commands = commands
@@ -22,7 +22,7 @@ public struct Parser {
   }
 
   /// Parses one jq program (no statements, no commands), e.g. for jq compatibility.
-  public static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
+  package static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
     var parser = try Parser(source)
     parser.skipNewlines()
     let expr = try parser.parsePipe(allowCommandStages: false)
@@ -32,7 +32,7 @@ public struct Parser {
   }
 
   /// Parses a whole program into statements.
-  public mutating func parseProgram() throws(Diagnostic) -> [Statement] {
+  package mutating func parseProgram() throws(Diagnostic) -> [Statement] {
     var statements: [Statement] = []
     while true {
       while current.kind == .newline || current.is(";") { index += 1 }

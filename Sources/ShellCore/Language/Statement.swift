@@ -1,5 +1,5 @@
 /// A statement of an nwsh program: a pipeline of commands, `let`, or `def`.
-public enum Statement: Sendable {
+package enum Statement: Sendable {
   /// `stage | stage | …`.
   case pipeline([StageSyntax])
   /// `let name = expr`.
@@ -11,7 +11,7 @@ public enum Statement: Sendable {
 }
 
 /// One stage of a pipeline.
-public enum StageSyntax: Sendable {
+package enum StageSyntax: Sendable {
   /// A registered command with its parsed arguments.
   case command(CommandCall)
   /// An expression: as the first stage, its outputs (on `null`) become the rows; later, it
@@ -22,13 +22,13 @@ public enum StageSyntax: Sendable {
 /// A command as written: its name, positional arguments and flags.
 public struct CommandCall: Sendable {
   /// The command's name.
-  public var name: String
+  package var name: String
   /// Where the name is.
-  public var range: SourceRange
+  package var range: SourceRange
   /// Positional arguments in order.
-  public var arguments: [CommandArgument]
+  package var arguments: [CommandArgument]
   /// Flags by name (without `--`).
-  public var flags: [String: CommandArgument]
+  package var flags: [String: CommandArgument]
 
   /// A call as the parser makes it.
   init(name: String, range: SourceRange, arguments: [CommandArgument], flags: [String: CommandArgument]) {
@@ -49,7 +49,7 @@ public struct CommandCall: Sendable {
 }
 
 /// An argument as written.
-public enum CommandArgument: Sendable {
+package enum CommandArgument: Sendable {
   /// An expression, evaluated by the command (per row, or once).
   case expression(Expr, SourceRange)
   /// A word: a bare name, a file path or a quoted string.
@@ -58,7 +58,7 @@ public enum CommandArgument: Sendable {
   case present(SourceRange)
 
   /// Where the argument is.
-  public var range: SourceRange {
+  package var range: SourceRange {
     switch self {
     case .expression(_, let range), .word(_, let range), .present(let range): range
     }

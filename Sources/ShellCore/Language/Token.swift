@@ -1,7 +1,7 @@
 /// A lexical token with its place in the source.
-public struct Token: Sendable {
+package struct Token: Sendable {
   /// What the token is.
-  public enum Kind: Sendable, Equatable {
+  package enum Kind: Sendable, Equatable {
     /// A name: `map`, `select`, `if`, `batch-size` is not one (see `word`).
     case identifier(String)
     /// `.name` (a field access).
@@ -25,7 +25,7 @@ public struct Token: Sendable {
   }
 
   /// One piece of a string literal.
-  public enum StringPart: Sendable, Equatable {
+  package enum StringPart: Sendable, Equatable {
     /// Literal text (escapes already decoded).
     case text(String)
     /// The tokens of a `\(…)` interpolation.
@@ -33,25 +33,25 @@ public struct Token: Sendable {
   }
 
   /// The kind.
-  public let kind: Kind
+  package let kind: Kind
   /// Where it is.
-  public let range: SourceRange
+  package let range: SourceRange
   /// Whether white space (or a comment) comes right before it.
-  public let spaceBefore: Bool
+  package let spaceBefore: Bool
 
   /// Whether this is the symbol `text`.
-  public func `is`(_ text: String) -> Bool {
+  package func `is`(_ text: String) -> Bool {
     if case .symbol(let symbol) = kind { return symbol == text }
     return false
   }
 
   /// Whether this is the identifier (or keyword) `text`.
-  public func isWord(_ text: String) -> Bool {
+  package func isWord(_ text: String) -> Bool {
     if case .identifier(let name) = kind { return name == text }
     return false
   }
 }
 
 extension Token: Equatable {
-  public static func == (lhs: Token, rhs: Token) -> Bool { lhs.kind == rhs.kind && lhs.range.start == rhs.range.start }
+  package static func == (lhs: Token, rhs: Token) -> Bool { lhs.kind == rhs.kind && lhs.range.start == rhs.range.start }
 }

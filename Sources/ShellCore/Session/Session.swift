@@ -39,9 +39,9 @@ public final class Session: @unchecked Sendable {
   private var boundVariables: Set<String> = []
 
   /// Field names seen in the rows of the last pipeline (for completion).
-  public private(set) var recentFields: Set<String> = []
+  package private(set) var recentFields: Set<String> = []
   /// How many times ``run(_:name:)`` has started (1 during the first).
-  public private(set) var runNumber = 0
+  package private(set) var runNumber = 0
   /// The run in progress, if one is.
   private(set) var currentRun: RunContext?
   private var runEndHandlers: [(RunContext, ExitStatus) -> Void] = []
@@ -105,7 +105,7 @@ public final class Session: @unchecked Sendable {
   }
 
   /// The parser's view of the commands.
-  public var commandTable: CommandTable {
+  package var commandTable: CommandTable {
     var table = CommandTable()
     for command in commands.values { table.add(command.signature) }
     for (name, target) in commandAliases { table.alias(name, to: target) }
@@ -154,10 +154,10 @@ public final class Session: @unchecked Sendable {
   public var bindings: Bindings { scope }
 
   /// Names of bound variables (for completion).
-  public var variableNames: [String] { boundVariables.sorted() }
+  package var variableNames: [String] { boundVariables.sorted() }
 
   /// The limits for reading input, from the settings.
-  public var inputLimits: InputLimits {
+  package var inputLimits: InputLimits {
     var limits = InputLimits()
     limits.maxDepth = value(of: CoreSettings.maxDepth)
     limits.maxValueBytes = value(of: CoreSettings.maxValueBytes)

@@ -24,12 +24,12 @@ public struct JSONParser {
   let base: UnsafePointer<UInt8>
   let end: Int
   /// The current byte offset.
-  public internal(set) var position: Int
+  package internal(set) var position: Int
   let limits: Limits
   var depth = 0
 
   /// A parser over `buffer`, starting at `position`.
-  public init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
+  package init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
     // An empty buffer may have a nil base; point at a static byte instead.
     self.base = buffer.baseAddress ?? JSONParser.empty.pointer
     self.end = buffer.count
@@ -66,7 +66,7 @@ public struct JSONParser {
   }
 
   /// Parses one value that must be alone in the buffer (white space around it allowed).
-  public mutating func parseOnly() throws(SyntaxError) -> Value {
+  package mutating func parseOnly() throws(SyntaxError) -> Value {
     skipWhitespace()
     let value = try parseValue()
     skipWhitespace()
@@ -88,7 +88,7 @@ public struct JSONParser {
   }
 
   /// Whether the parser has consumed the buffer.
-  public var atEnd: Bool { position >= end }
+  package var atEnd: Bool { position >= end }
 
   func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: position) }
 
@@ -104,7 +104,7 @@ public struct JSONParser {
   static let recursionDepth = 64
 
   /// Parses one value at the current position (no leading white space skipped).
-  public mutating func parseValue() throws(SyntaxError) -> Value {
+  package mutating func parseValue() throws(SyntaxError) -> Value {
     guard position < end else { throw fail("unexpected end of input, expected a value") }
     switch base[position] {
     case UInt8(ascii: "{"): return depth < Self.recursionDepth ? try parseObject() : try parseValueIteratively()

@@ -71,7 +71,7 @@ enum DataCommands {
       role: .filter
     ) { context in
       MapStage(
-        evaluator: try context.rowEvaluator(try context.expression(0)!, range: context.range(ofArgument: 0)),
+        evaluator: try context.rowEvaluator(try context.expression(0)!),
         next: context.next)
     },
     CommandDefinition(
@@ -82,8 +82,7 @@ enum DataCommands {
       role: .filter
     ) { context in
       WhereStage(
-        evaluator: try context.rowEvaluator(
-          try context.expression(0)!, range: context.range(ofArgument: 0), op: "where"),
+        evaluator: try context.rowEvaluator(try context.expression(0)!, op: "where"),
         next: context.next)
     },
     CommandDefinition(
@@ -98,8 +97,7 @@ enum DataCommands {
       role: .filter
     ) { context in
       DedupeStage(
-        evaluator: try context.rowEvaluator(
-          try context.expression(0) ?? .identity, range: context.range(ofArgument: 0), op: "dedupe"),
+        evaluator: try context.rowEvaluator(try context.expression(0) ?? context.identity, op: "dedupe"),
         next: context.next)
     },
     CommandDefinition(

@@ -74,7 +74,7 @@ enum RowSetCommands {
             continue
           }
           for key in try context.session.interpreter.evaluateAll(
-            expr, input: element, bindings: context.session.bindings)
+            expr.expr, input: element, bindings: context.session.bindings)
           {
             index[key, default: []].append(element)
           }
@@ -85,7 +85,7 @@ enum RowSetCommands {
           at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
       }
       return JoinStage(
-        evaluator: try context.rowEvaluator(on, range: context.call.flags["on"]?.range ?? context.call.range),
+        evaluator: try context.rowEvaluator(on),
         index: index, mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match",
         next: context.next)
     },
