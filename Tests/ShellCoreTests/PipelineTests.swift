@@ -179,17 +179,24 @@ struct InterruptTests {
     // One row arrives, then the writer goes quiet without closing the pipe.
     let row = Array("{\"a\":1}\n".utf8)
     _ = row.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
-    var bytes: [UInt8] = []
-    let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in }, processEnvironment: [:])
+    let bytes = Locked<[UInt8]>([])
+    let first = DispatchSemaphore(value: 0)
+    let output = OutputSink { written in
+      bytes.withLock { $0 += written }
+      first.signal()
+    }
+    output.flushesEachValue = true
+    let session = Session(output: output, diagnostics: { _ in }, processEnvironment: [:])
     let interruption = session.interruption
-    session.standardInput = { [fds] in
-      FileDescriptorSource(fileDescriptor: fds[0]) {
-        interruption.set()  // as the signal handler would, while read is waiting
-        return true
-      }
+    session.standardInput = { [fds] in FileDescriptorSource(fileDescriptor: fds[0], interruption: interruption) }
+    // Once the first row's result is out, the reader waits on the quiet pipe: Ctrl-C, as the
+    // signal handler would, from another thread.
+    Thread.detachNewThread {
+      first.wait()
+      interruption.set()
     }
     let status = session.run("read | map .a", name: "<test>")
     #expect(status == ShellCore.ExitStatus.interrupted)
-    #expect(String(decoding: bytes, as: UTF8.self) == "1\n")
+    #expect(String(decoding: bytes.withLock { $0 }, as: UTF8.self) == "1\n")
   }
 }

@@ -23,13 +23,13 @@ extension ByteSource {
 public struct FileDescriptorSource: ByteSource {
   /// The descriptor.
   public let fileDescriptor: Int32
-  private let shouldStop: () -> Bool
+  private let interruption: Interruption?
 
-  /// Reads `fileDescriptor`. While it waits for data it checks `shouldStop` every 100 ms and,
-  /// when that says so, ends the input (so Ctrl-C works even on a quiet pipe or terminal).
-  public init(fileDescriptor: Int32, shouldStop: @escaping () -> Bool = { false }) {
+  /// Reads `fileDescriptor`. While it waits for data, `interruption` (Ctrl-C) ends the input at
+  /// once, even on a quiet pipe or terminal: it waits on both.
+  public init(fileDescriptor: Int32, interruption: Interruption? = nil) {
     self.fileDescriptor = fileDescriptor
-    self.shouldStop = shouldStop
+    self.interruption = interruption
     var status = stat()
     self.neverBlocks = fstat(fileDescriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }
@@ -38,9 +38,13 @@ public struct FileDescriptorSource: ByteSource {
   public let neverBlocks: Bool
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
-    var waiting = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
-    while poll(&waiting, 1, 100) == 0 {
-      if shouldStop() { return 0 }
+    if let interruption, !neverBlocks {
+      var waiting = [
+        pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: interruption.readableDescriptor, events: Int16(POLLIN), revents: 0),
+      ]
+      while !interruption.isSet && poll(&waiting, 2, -1) < 0 && errno == EINTR {}
+      if interruption.isSet { return 0 }
     }
     var got = 0
     // Read into scratch space and append only what arrived (a copy, cheap even unoptimized).

@@ -58,7 +58,7 @@ public final class Session: @unchecked Sendable {
     self.output = output
     self.diagnostics = diagnostics ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     let interruption = self.interruption
-    self.standardInput = { FileDescriptorSource(fileDescriptor: 0) { interruption.isSet } }
+    self.standardInput = { FileDescriptorSource(fileDescriptor: 0, interruption: interruption) }
     self.workingDirectory = FileManager.default.currentDirectoryPath
     let variables = processEnvironment ?? ProcessInfo.processInfo.environment
     if let state = variables["XDG_STATE_HOME"], state.hasPrefix("/") {

@@ -59,7 +59,7 @@ enum DataCommands {
         run: context.run, limits: context.session.inputLimits, format: format,
         separator: try Format.separator(context), name: given, next: context.next
       ) {
-        FileDescriptorSource(fileDescriptor: handle.fileDescriptor) { interruption.isSet }
+        FileDescriptorSource(fileDescriptor: handle.fileDescriptor, interruption: interruption)
       }
     },
     CommandDefinition(
