@@ -40,32 +40,30 @@ enum WhoamiCommand {
 /// `nwsh journal`: the shell command of the same name, from the command line.
 enum JournalCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
-    try invocation.noWords()
-    let options = invocation.options
-    var flags: [String: String] = [:]
-    flags["run"] = options.value(.run)
-    flags["status"] = options.value(.status)
-    var switches: [String] = []
-    if options.has(.runs) { switches.append("runs") }
-    if options.has(.results) { switches.append("results") }
-    let call = CommandCall("journal", flags: flags, switches: switches)
-    return try runCommand(call, ConnectionOptions(options)).rawValue
+    try runAsShellCommand("journal", invocation, flags: [.run, .status], switches: [.runs, .results])
   }
 }
 
 /// `nwsh reconcile`: the shell command of the same name, from the command line.
 enum ReconcileCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
-    try invocation.noWords()
-    let options = invocation.options
-    var flags: [String: String] = [:]
-    flags["passwords"] = options.value(.passwords)
-    var switches: [String] = []
-    if options.has(.dryRun) { switches.append("dry-run") }
-    if options.has(.again) { switches.append("again") }
-    let call = CommandCall("reconcile", flags: flags, switches: switches)
-    return try runCommand(call, ConnectionOptions(options)).rawValue
+    try runAsShellCommand("reconcile", invocation, flags: [.passwords], switches: [.dryRun, .again])
   }
+}
+
+/// Runs the shell command `name` with the options in `flags` (with their values) and `switches`
+/// that were given, under the same names without their dashes (`--run ID` is `journal --run ID`).
+private func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: [Option], switches: [Option]) throws
+  -> Int32
+{
+  try invocation.noWords()
+  let options = invocation.options
+  func word(_ option: Option) -> String { String(option.rawValue.drop { $0 == "-" }) }
+  var values: [String: String] = [:]
+  for option in flags { values[word(option)] = options.value(option) }
+  let given = switches.filter { options.has($0) }.map(word)
+  let call = CommandCall(name, flags: values, switches: given)
+  return try runCommand(call, ConnectionOptions(options)).rawValue
 }
 
 /// Runs one command in a fresh session wired for `options`, through the library's API (its

@@ -20,6 +20,12 @@ struct ConcurrencyTests {
     return String(line[start.upperBound...].prefix { $0 != "\"" })
   }
 
+  /// The top-level `status` of a result line (not a `status` inside its `error.answer`).
+  static func status(in line: Substring) -> String? {
+    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    return object?["status"] as? String
+  }
+
   /// Runs the argument lists at the same time, each with its stdin.
   static func concurrently(_ runs: [([String], String)], environment: [String: String]) throws -> [Binary.Output] {
     let outputs = Locked<[Int: Binary.Output]>([:])

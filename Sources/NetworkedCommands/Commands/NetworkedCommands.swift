@@ -197,53 +197,46 @@ public enum NetworkedCommands {
   /// without case; the plans are fetched once per session. An unknown name is an error naming
   /// those that exist; once fetched, `invite --plans` and `planId` are checked against them.
   static func definePlanFunction(_ session: Session, _ connection: NetworkedConnection) {
-    session.interpreter.define("plan", arity: 1) { interpreter, arguments, input, scope, range, emit in
-      try interpreter.evaluate(arguments[0], input, scope) { name in
-        guard case .string(let text) = name else {
-          throw JQError("plan(name) needs a string, got \(name.typeName)", at: range)
-        }
-        let plans: [Plan]
-        do {
-          plans = try connection.plans()
-        } catch let error as NetworkedAPIError {
-          throw JQError("plan(\"\(text)\"): could not fetch the plans: \(error)", at: range)
-        }
-        let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard
-          let plan = plans.first(where: {
-            $0.name?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == wanted
-          }),
-          let id = plan.id
-        else {
-          let names = plans.compactMap(\.name).map { "\"\($0)\"" }.joined(separator: ", ")
-          throw JQError("no plan named \"\(text)\"; the plans are: \(names.isEmpty ? "(none)" : names)", at: range)
-        }
-        try emit(.string(id))
-      }
+    defineNameLookup(session, function: "plan", plural: "plans") {
+      try connection.plans().compactMap { plan in plan.id.map { (plan.name ?? "", $0) } }
     }
   }
 
   /// `role("Member")`: the `tagId` of the role with that name, matched trimmed and without case;
   /// the roles are fetched once per session. An unknown name is an error naming those that exist.
   static func defineRoleFunction(_ session: Session, _ connection: NetworkedConnection) {
-    session.interpreter.define("role", arity: 1) { interpreter, arguments, input, scope, range, emit in
+    defineNameLookup(session, function: "role", plural: "roles") {
+      try connection.roles().map { ($0.name, $0.tagId) }
+    }
+  }
+
+  /// Defines `function(name)`: the id of the entry `fetch` lists under that name, compared
+  /// trimmed and without case (the docs show a role named `"Architect "`). A failed fetch or an unknown name is an error at the call.
+  private static func defineNameLookup(
+    _ session: Session, function: String, plural: String,
+    fetch: @escaping @Sendable () throws -> [(name: String, id: String)]
+  ) {
+    @Sendable func normalized(_ name: String) -> String {
+      name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+    session.interpreter.define(function, arity: 1) { interpreter, arguments, input, scope, range, emit in
       try interpreter.evaluate(arguments[0], input, scope) { name in
         guard case .string(let text) = name else {
-          throw JQError("role(name) needs a string, got \(name.typeName)", at: range)
+          throw JQError("\(function)(name) needs a string, got \(name.typeName)", at: range)
         }
-        let roles: [Role]
+        let entries: [(name: String, id: String)]
         do {
-          roles = try connection.roles()
+          entries = try fetch()
         } catch let error as NetworkedAPIError {
-          throw JQError("role(\"\(text)\"): could not fetch the roles: \(error)", at: range)
+          throw JQError("\(function)(\"\(text)\"): could not fetch the \(plural): \(error)", at: range)
         }
-        let wanted = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard let role = roles.first(where: { $0.matchKey == wanted }) else {
-          let names = roles.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }.joined(
-            separator: ", ")
-          throw JQError("no role named \"\(text)\"; the roles are: \(names)", at: range)
+        let wanted = normalized(text)
+        guard let entry = entries.first(where: { normalized($0.name) == wanted }) else {
+          let names = entries.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }
+          let listed = names.isEmpty ? "(none)" : names.joined(separator: ", ")
+          throw JQError("no \(function) named \"\(text)\"; the \(plural) are: \(listed)", at: range)
         }
-        try emit(.string(role.tagId))
+        try emit(.string(entry.id))
       }
     }
   }

@@ -220,11 +220,6 @@ public final class NetworkedConnection: @unchecked Sendable {
   func remember(roles: [Role]) { cachedRoles = roles }
 }
 
-extension Role {
-  /// The name as matched: trimmed and lower-cased (the docs show `"Architect "`).
-  var matchKey: String { name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
-}
-
 /// A value behind a lock, shareable between threads.
 final class Locked<T: Sendable>: Sendable {
   private let storage: Mutex<T>
