@@ -35,7 +35,9 @@ let package = Package(
   targets: [
     // The language: values, JSON, lexer, parser, compiler, evaluator, commands. Knows nothing of
     // Networked.
-    .target(name: "ShellCore", swiftSettings: swiftSettings),
+    .target(name: "ShellCore", dependencies: ["CTime"], swiftSettings: swiftSettings),
+    // strptime(3) for the date builtins: Swift's Glibc module leaves it out.
+    .target(name: "CTime"),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
     .target(
       name: "NetworkedAPI",

@@ -50,7 +50,8 @@ public struct Completer {
 
   private func takesPath(_ command: CommandDefinition, position: Int) -> Bool {
     let parameters = command.signature.parameters
-    guard position >= 0, position < parameters.count else { return false }
+    guard position >= 0, let last = parameters.last else { return false }
+    if position >= parameters.count { return last.repeats && last.kind == .path }
     return parameters[position].kind == .path
   }
 

@@ -87,6 +87,7 @@ enum Builtins {
     registerConversions(&t)
     registerStrings(&t)
     registerSystem(&t)
+    registerDates(&t)
     return t
   }()
 }

@@ -57,6 +57,16 @@ enum BuiltinDocs {
     "max": "max, min: the largest or smallest element; max_by(f), min_by(f): by f",
     "not": "not: the negation of the input's truth",
     "now": "now: the time in seconds since the epoch",
+    "todate":
+      "todate: seconds since the epoch as \"2015-03-05T23:51:47Z\" (also todateiso8601, date); fromdate: the reverse",
+    "fromdate": "fromdate: \"2015-03-05T23:51:47Z\" as seconds since the epoch (also fromdateiso8601)",
+    "gmtime":
+      "gmtime: seconds since the epoch as [year, month 0-11, day, hours, minutes, seconds, weekday, yearday], UTC (localtime: in TZ)",
+    "mktime": "mktime: a broken down time (gmtime's array) as seconds since the epoch, UTC",
+    "strftime":
+      "strftime(fmt): seconds or a broken down time formatted, UTC, as C's strftime (%Y-%m-%d, %H:%M, %A…); strflocaltime: in TZ",
+    "strptime": "strptime(fmt): a string parsed by C's strptime into a broken down time (then mktime for seconds)",
+    "dateadd": "dateadd(unit; n): . + n (seconds); datesub(unit; n): . - n",
     "nth": "nth(n): the nth element; nth(n; f): f's nth output",
     "path": "path(f): the paths f selects, as arrays of keys",
     "paths": "paths, paths(f): every path in the input (leaf_paths: to scalars)",

@@ -75,11 +75,16 @@ enum Prelude {
     def toarray: if type == "array" then . else [.] end;
     def have_literal_numbers: true;
     def halt_error: halt_error(5);
-    def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
+    def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
+    def fromdateiso8601: strptime("%Y-%m-%dT%H:%M:%SZ") | mktime;
+    def todate: todateiso8601;
+    def fromdate: fromdateiso8601;
+    def date: todate;
+    def dateadd(u; n): . + n;
+    def datesub(u; n): . - n;
     def ascii: [.] | implode;
     def getpath_or_null(p): try getpath(p) catch null;
     def isvalid(f): try (f | true) catch false;
-    def input_filename: null;
     def ltrimstr_all($x): ltrimstr($x);
     def min_by(f): _min_by(map([f]));
     def max_by(f): _max_by(map([f]));

@@ -8,7 +8,14 @@ extension Builtins {
       .array(
         (Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
     }
-    t.unary("input_line_number/0") { _, _ in .number(0) }
+    t["input_line_number/0"] = { interpreter, _, _, _, _, emit in
+      try emit(.number(interpreter.currentOrigin.line))
+    }
+    // The file the current row came from; null for standard input or rows made in the program.
+    t["input_filename/0"] = { interpreter, _, _, _, _, emit in
+      let source = interpreter.currentOrigin.source
+      try emit(source.isEmpty || source == "<stdin>" || source.hasPrefix("<") ? .null : .string(source))
+    }
     t["debug/0"] = { interpreter, _, input, _, _, emit in
       interpreter.debugOutput("[\"DEBUG:\",\(JSONWriter.compact(input))]")
       try emit(input)

@@ -44,12 +44,19 @@ public final class CommandContext {
   public let next: any Stage
   /// The session (for the commands about the session itself: `set`, `source`, `help`).
   package let session: Session
+  /// Whether the command starts its pipeline (a command that can read rows of its own, like
+  /// `report FILE`, does so only there).
+  public let startsPipeline: Bool
+  /// Whether the command ends its pipeline (its rows go straight to the output).
+  public let endsPipeline: Bool
 
-  init(call: CommandCall, session: Session, run: RunContext, next: any Stage) {
+  init(call: CommandCall, session: Session, run: RunContext, next: any Stage, position: Int, count: Int) {
     self.call = call
     self.session = session
     self.run = run
     self.next = next
+    self.startsPipeline = position == 0
+    self.endsPipeline = position == count - 1
   }
 
   /// All outputs of `expression` on `null`, in the session's bindings (a flag's value).
@@ -92,17 +99,24 @@ public final class CommandContext {
   /// string (`let file = $ARGS.positional[0]` then `open $file`).
   public func path(_ index: Int) throws -> String? {
     guard index < call.arguments.count else { return nil }
-    return try resolvePath(call.arguments[index])
+    return try resolveText(call.arguments[index], naming: "to name a file")
   }
 
   /// The value of `--name` as a file path, resolved like ``path(_:)``.
   public func flagPath(_ name: String) throws -> String? {
     guard let argument = call.flags[name] else { return nil }
-    return try resolvePath(argument)
+    return try resolveText(argument, naming: "to name a file")
+  }
+
+  /// The value of `--name` as text: a word, or `$name` for a variable bound to a string
+  /// (`let age = $ARGS.positional[0] // "7d"` then `--older-than $age`).
+  public func flagText(_ name: String) throws -> String? {
+    guard let argument = call.flags[name] else { return nil }
+    return try resolveText(argument, naming: "for --\(name)")
   }
 
   /// A word as is; `$name` or `$ARGS.positional[0]` evaluated, which must give one string.
-  private func resolvePath(_ argument: CommandArgument) throws -> String? {
+  private func resolveText(_ argument: CommandArgument, naming purpose: String) throws -> String? {
     switch argument {
     case .word(let text, _): return text
     case .present: return nil
@@ -115,7 +129,7 @@ public final class CommandContext {
       }
       guard values.count == 1, case .string(let path) = values[0] else {
         let got = values.count == 1 ? values[0].typeName : "\(values.count) values"
-        throw usage("\(range.text) must be one string to name a file, got \(got)", at: range)
+        throw usage("\(range.text) must be one string \(purpose), got \(got)", at: range)
       }
       return path
     }

@@ -22,13 +22,16 @@ public struct CommandSignature: Sendable {
     public var summary: String
     /// Whether it may be left out.
     public var optional: Bool
+    /// Whether it may be given more than once (the last parameter only): `FILE…`.
+    public var repeats: Bool
 
     /// Creates a parameter.
-    public init(_ name: String, _ kind: ValueKind, _ summary: String, optional: Bool = false) {
+    public init(_ name: String, _ kind: ValueKind, _ summary: String, optional: Bool = false, repeats: Bool = false) {
       self.name = name
       self.kind = kind
       self.summary = summary
       self.optional = optional
+      self.repeats = repeats
     }
   }
 
@@ -78,7 +81,10 @@ public struct CommandSignature: Sendable {
   /// `name ARG [OPT] [--flag VALUE]…`
   public var usage: String {
     var parts = [name]
-    for parameter in parameters { parts.append(parameter.optional ? "[\(parameter.name)]" : parameter.name) }
+    for parameter in parameters {
+      let name = parameter.name + (parameter.repeats ? "…" : "")
+      parts.append(parameter.optional ? "[\(name)]" : name)
+    }
     for flag in flags {
       let value: String
       switch flag.kind {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Evaluating an expression on one row, turning its runtime errors into an `invalid` result
 /// for that row (reported in full on stderr the first time) instead of stopping the pipeline.
 ///
@@ -42,6 +44,7 @@ public struct RowEvaluator {
 
   /// Calls `body` for each output; on an error, pushes an invalid result to `next` and returns false.
   public func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
+    compiled.interpreter.currentOrigin = row.origin
     do {
       if compiled.isSingle {
         try body(try compiled.one(row.value))
@@ -72,6 +75,7 @@ public struct RowEvaluator {
   public func first(_ row: Row, next: any Stage) throws -> FirstOutput {
     var result: Value?
     let token = compiled.interpreter.freshID()
+    compiled.interpreter.currentOrigin = row.origin
     do {
       if compiled.isSingle { return .value(try compiled.one(row.value)) }
       try compiled.run(row.value) { value in
@@ -120,10 +124,19 @@ public struct RowEvaluator {
           ])))
   }
 
-  /// The row's `email`, when it has one: a result about the row carries it, so a retry by
-  /// email finds it.
+  /// The row's email, when it has one (`email`, or a column such as `Email` or `E-mail
+  /// Address`), trimmed: a result about the row carries it, so a retry by email finds it.
   static func email(_ row: Row) -> [(String, Value)] {
-    if case .string(let email)? = row.value["email"] { return [("email", .string(email))] }
+    if case .string(let email)? = row.value["email"] {
+      return [("email", .string(email.trimmingCharacters(in: .whitespacesAndNewlines)))]
+    }
+    guard case .object(let object) = row.value else { return [] }
+    for (key, value) in object {
+      let letters = key.lowercased().filter(\.isLetter)
+      if letters == "email" || letters == "emailaddress", case .string(let email) = value {
+        return [("email", .string(email.trimmingCharacters(in: .whitespacesAndNewlines)))]
+      }
+    }
     return []
   }
 }

@@ -29,6 +29,9 @@ public final class Interpreter: @unchecked Sendable {
   private var counter = 0
   /// Sink for `debug` and `stderr`.
   public var debugOutput: (String) -> Void = { _ in }
+  /// The row being evaluated: its input line (`input_line_number`) and source
+  /// (`input_filename`), set by ``RowEvaluator`` before each row.
+  package var currentOrigin = Origin(source: "", line: 0)
   /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
   public var interruption: Interruption?

@@ -241,11 +241,12 @@ package struct Parser {
         }
         continue
       }
-      guard parameterIndex < signature.parameters.count else {
+      let repeating = signature.parameters.last?.repeats == true
+      guard parameterIndex < signature.parameters.count || repeating else {
         throw Diagnostic(
           .usage, "too many arguments for '\(signature.name)'", at: current.range, hint: "usage: \(signature.usage)")
       }
-      let parameter = signature.parameters[parameterIndex]
+      let parameter = signature.parameters[min(parameterIndex, signature.parameters.count - 1)]
       arguments.append(try parseArgumentValue(parameter.kind, for: parameter.name))
       parameterIndex += 1
     }

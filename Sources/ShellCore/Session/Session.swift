@@ -326,7 +326,8 @@ public final class Session: @unchecked Sendable {
         for argument in call.flags.values {
           if case .expression(let expr, _) = argument { try check(expr) }
         }
-        next = try definition.make(CommandContext(call: call, session: self, run: run, next: next))
+        next = try definition.make(
+          CommandContext(call: call, session: self, run: run, next: next, position: position, count: stages.count))
       case .expression(let expr, let range):
         try check(expr)
         next =
