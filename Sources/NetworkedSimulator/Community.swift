@@ -18,8 +18,11 @@ struct Community: Codable {
     var email: String
     var name: String
     var roleId: String
+    /// When the first invite was sent.
     var timeStamp: Int64
     var userId: String
+    /// When the latest invite or reminder was sent (the first, when nil).
+    var lastSent: Int64?
   }
 
   var roles: [Role] = []
@@ -28,9 +31,24 @@ struct Community: Codable {
   /// The plans (not persisted: the seeded ones are the same every time).
   var plans: [[String: Any]] = []
   var ledger: [LedgerEntry] = []
+  /// Who joins by themselves (stored, so a sandbox keeps it between runs).
+  var acceptance: Acceptance?
   private var counter: UInt64 = 0
 
-  private enum CodingKeys: String, CodingKey { case roles, members, invites, ledger, counter }
+  private enum CodingKeys: String, CodingKey { case roles, members, invites, ledger, acceptance, counter }
+
+  /// Makes members of the invitees whose acceptance is due by `now`, in the order they were
+  /// invited.
+  mutating func admitAccepted(now: Int64) {
+    guard let acceptance, acceptance.rate > 0 else { return }
+    let due = invites.values.filter { now >= $0.timeStamp + acceptance.after && acceptance.accepts($0.email) }
+    for invite in due.sorted(by: { ($0.timeStamp, $0.email) < ($1.timeStamp, $1.email) }) {
+      invites[invite.email.lowercased()] = nil
+      if member(invite.email) == nil {
+        members.append(Member(userId: invite.userId, name: invite.name, email: invite.email, roleId: invite.roleId))
+      }
+    }
+  }
 
   static func seeded() -> Community {
     var community = Community()

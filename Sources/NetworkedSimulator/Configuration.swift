@@ -39,6 +39,14 @@ public struct SimulatorConfiguration: Sendable {
   /// Whether a second invite or add for the same person is carried out again instead of being
   /// refused (`already_invited`): a careless server, for tests that count what nwsh sent.
   public var acceptsDuplicates = false
+  /// How long after an invite a second one to the same person is sent as a reminder instead of
+  /// being refused (`already_invited`), in milliseconds. The docs are silent: one day, so a
+  /// re-send minutes later (a retry, a reconcile) is refused as a duplicate, and a nudge a week
+  /// later goes out.
+  public var reminderAfter: Int64 = 86_400_000
+  /// Invitees who join by themselves, for rehearsing the funnel; nil: nobody joins. With a
+  /// community file it is stored there, so later runs of the sandbox keep it.
+  public var acceptance: Acceptance?
   /// A file that keeps the community between runs and shares it between processes (the
   /// sandbox's `$XDG_STATE_HOME/nwsh/sandbox.json`); nil keeps it in memory only.
   public var communityFile: String?
@@ -52,5 +60,32 @@ public struct SimulatorConfiguration: Sendable {
   /// A configuration that accepts `apiKey`.
   public init(apiKey: String) {
     self.apiKeys = [apiKey]
+  }
+}
+
+/// Which invitees accept their invite, and when: each with probability `rate`, decided by the
+/// email (the same email always decides the same way, so runs are repeatable), `after`
+/// milliseconds after their first invite (of the simulator's clock).
+public struct Acceptance: Sendable, Hashable, Codable {
+  /// The share of invitees who join, from 0 to 1.
+  public var rate: Double
+  /// How long after the first invite they join, in milliseconds.
+  public var after: Int64
+
+  /// Creates a rule.
+  public init(rate: Double, after: Int64) {
+    self.rate = rate
+    self.after = after
+  }
+
+  /// Whether `email` is one of those who accept: the email's FNV-1a hash, as a fraction of
+  /// 2⁶⁴, is below `rate`.
+  public func accepts(_ email: String) -> Bool {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in email.lowercased().utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    return Double(hash) / 18_446_744_073_709_551_616.0 < rate
   }
 }

@@ -176,6 +176,10 @@ public final class NetworkedSimulator: Sendable {
   }
 
   private func routeInMemory(_ request: WireRequest, now: Int64) -> WireResponse {
+    state.withLock { state in
+      if let acceptance = configuration.acceptance { state.community.acceptance = acceptance }
+      state.community.admitAccepted(now: now)
+    }
     switch (request.method, request.path) {
     case ("POST", "/api/v1/admin/community/invites/emails"): return invite(request, now: now)
     case ("POST", "/api/v1/admin/community/addExternalUsers"): return addUser(request, now: now)
@@ -243,12 +247,21 @@ public final class NetworkedSimulator: Sendable {
           fail("invalid_note", "note must be a string")
         } else if state.community.member(email) != nil {
           fail("already_member", "User is already a member of this community")
-        } else if state.community.invites[email.lowercased()] != nil && !configuration.acceptsDuplicates {
+        } else if let earlier = state.community.invites[email.lowercased()], !configuration.acceptsDuplicates,
+          now < (earlier.lastSent ?? earlier.timeStamp) + configuration.reminderAfter
+        {
           fail("already_invited", "An invite was already sent to this email")
         } else {
-          let invite = Community.Invite(
+          let earlier = state.community.invites[email.lowercased()]
+          var invite = Community.Invite(
             inviteId: state.community.nextId(now: now), email: email, name: user["name"] as! String,
             roleId: tagId, timeStamp: now, userId: state.community.nextId(now: now))
+          if let earlier, !configuration.acceptsDuplicates {
+            // A reminder: the same invitee, first invited then.
+            invite.timeStamp = earlier.timeStamp
+            invite.userId = earlier.userId
+            invite.lastSent = now
+          }
           state.community.invites[email.lowercased()] = invite
           state.community.appendLedger(
             LedgerEntry(
