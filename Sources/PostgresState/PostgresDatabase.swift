@@ -67,7 +67,7 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   let logger = Logger(label: "nwsh.state") { _ in SwiftLogNoOpLogHandler() }
 
   /// The schema version this build creates and expects.
-  static let schemaVersion = 2
+  static let schemaVersion = 3
   /// How long one statement may take before its connection is given up (locks are held for
   /// milliseconds; nothing nwsh runs takes longer).
   static let statementLimit = 15.0

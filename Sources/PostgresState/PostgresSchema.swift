@@ -33,5 +33,9 @@ enum PostgresSchema {
       "ALTER TABLE nwsh_journal ADD COLUMN machine text, ADD COLUMN pid_ns text, ADD COLUMN version integer NOT NULL DEFAULT 0",
       "CREATE INDEX nwsh_journal_by_holder ON nwsh_journal (pid, host) WHERE state IN ('claimed', 'pending')",
     ],
+    [
+      // When an invited person was first seen a member (the funnel's days to join).
+      "ALTER TABLE nwsh_journal ADD COLUMN joined float8"
+    ],
   ]
 }

@@ -139,6 +139,11 @@ struct PostgresTransaction: StateTransaction {
     try statements.rows("UPDATE nwsh_journal SET lease_until = \(until) WHERE id = ANY(\(ids))")
   }
 
+  func markJoined(_ ids: [Int64], at time: Double) throws {
+    guard !ids.isEmpty else { return }
+    try statements.rows("UPDATE nwsh_journal SET joined = \(time) WHERE joined IS NULL AND id = ANY(\(ids))")
+  }
+
   func delete(_ ids: [Int64]) throws {
     guard !ids.isEmpty else { return }
     try statements.rows("DELETE FROM nwsh_journal WHERE id = ANY(\(ids))")

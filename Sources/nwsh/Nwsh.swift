@@ -60,6 +60,7 @@ enum Main {
       case .whoami: return try WhoamiCommand.run(invocation)
       case .journal: return try JournalCommand.run(invocation)
       case .reconcile: return try ReconcileCommand.run(invocation)
+      case .report: return try ReportCommand.run(invocation)
       case .state: return try StateCommand.run(invocation)
       }
     } catch let error as UsageError {

@@ -24,6 +24,7 @@ enum SandboxCommand {
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
     if !options.has(.fresh) { configuration.communityFile = communityFile(variables) }
     if options.has(.noLimits) { configuration.rateWindows = [] }
+    configuration.acceptance = try ConnectionOptions.acceptance(options)
     if let rateLimits = options.value(.rateLimits) {
       do {
         configuration.rateWindows = try RateLimit.parseList(rateLimits).map {

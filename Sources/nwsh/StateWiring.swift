@@ -58,7 +58,7 @@ enum StateCommand {
         hint: "nwsh state check [--state PATH-OR-URL]")
     }
     // Opening the state needs no simulator: the sandbox is not started.
-    let wiring = try Wiring.make(ConnectionOptions(invocation.options))
+    let wiring = try Wiring.make(try ConnectionOptions(invocation.options))
     let environment = wiring.configuration
     let redactor = Redactor(secrets: wiring.secrets)
     let started = DispatchTime.now().uptimeNanoseconds

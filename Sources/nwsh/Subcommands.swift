@@ -29,7 +29,7 @@ enum LoginCommand {
 enum WhoamiCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     try invocation.noWords()
-    var wiring = try Wiring.make(ConnectionOptions(invocation.options))
+    var wiring = try Wiring.make(try ConnectionOptions(invocation.options))
     try wiring.start()
     defer { wiring.stop() }
     print(JSONWriter.compact(wiring.whoami))
@@ -51,6 +51,33 @@ enum ReconcileCommand {
   }
 }
 
+/// `nwsh report [FILE…] [--run ID] [--funnel]`: the `report` (or `funnel`) command, as aligned
+/// tables on a terminal and one JSON object in a pipe; with no file, run or funnel, the results
+/// come from standard input.
+enum ReportCommand {
+  static func run(_ invocation: Invocation) throws -> Int32 {
+    let options = invocation.options
+    let table = isatty(1) == 1 ? ["table"] : []
+    let files = invocation.words.map(\.text)
+    if options.has(.funnel) {
+      try invocation.noWords()
+      if options.value(.run) != nil { throw UsageError("give either --funnel or --run, not both") }
+      return try runCommand(CommandCall("funnel", switches: table), try ConnectionOptions(options)).rawValue
+    }
+    var flags: [String: String] = [:]
+    flags["run"] = options.value(.run)
+    if files.isEmpty && flags.isEmpty {
+      // Result lines on standard input: `nwsh -c '…' | nwsh report`.
+      return try runProgram("read | report" + (table.isEmpty ? "" : " --table"), try ConnectionOptions(options))
+        .rawValue
+    }
+    return try runCommand(
+      CommandCall("report", words: files, flags: flags, switches: table), try ConnectionOptions(options)
+    )
+    .rawValue
+  }
+}
+
 /// Runs the shell command `name` with the options in `flags` (with their values) and `switches`
 /// that were given, under the same names without their dashes (`--run ID` is `journal --run ID`).
 private func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: [Option], switches: [Option]) throws
@@ -63,18 +90,27 @@ private func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: 
   for option in flags { values[word(option)] = options.value(option) }
   let given = switches.filter { options.has($0) }.map(word)
   let call = CommandCall(name, flags: values, switches: given)
-  return try runCommand(call, ConnectionOptions(options)).rawValue
+  return try runCommand(call, try ConnectionOptions(options)).rawValue
 }
 
 /// Runs one command in a fresh session wired for `options`, through the library's API (its
 /// values are never turned into program text).
 func runCommand(_ call: CommandCall, _ options: ConnectionOptions) throws -> ExitStatus {
+  try withSession(options) { session in session.run(call) }
+}
+
+/// Runs `program`, a fixed text of nwsh's own, in a fresh session wired for `options`.
+func runProgram(_ program: String, _ options: ConnectionOptions) throws -> ExitStatus {
+  try withSession(options) { session in session.run(program, name: "<nwsh>") }
+}
+
+private func withSession(_ options: ConnectionOptions, _ body: (Session) -> ExitStatus) throws -> ExitStatus {
   var wiring = try Wiring.make(options)
   try wiring.start()
   defer { wiring.stop() }
   let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1))
   wiring.register(in: session)
-  return withInterruptHandling(session) { session.run(call) }
+  return withInterruptHandling(session) { body(session) }
 }
 
 extension Invocation {

@@ -50,10 +50,14 @@ struct Wiring {
       // The sandbox remembers its community between runs, like the real API: a re-run skips
       // those invited before, and reconcile has something to check against.
       simulator.communityFile = SandboxCommand.communityFile(variables)
+      simulator.acceptance = options.acceptance
       return Wiring(
         configuration: configuration,
         keySource: KeySource(key: key, baseURL: nil, origin: "sandbox", profile: "sandbox"),
         sandbox: simulator, stateSecret: state.password)
+    }
+    if options.acceptance != nil {
+      throw UsageError("--accept-rate and --accept-after rehearse the funnel on the sandbox: add --sandbox")
     }
     let source: KeySource
     do {

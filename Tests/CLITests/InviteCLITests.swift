@@ -86,8 +86,35 @@ struct InviteCLITests {
       return (object["row"] as? NSNumber)?.intValue
     }
     #expect(Set(rows).count == consenting)
-    #expect(output.status == 1)  // the sample has an invalid email, a missing name and a member
-    #expect(output.stderr.contains("53 rows (49 invited, 1 skipped, 1 failed, 2 invalid) in 3 requests"))
+    // The sample has an invalid email and a missing name (exit 1: rows to fix), a member (skipped:
+    // settled, already_member) and a duplicate (skipped). 50 to send at batch 25: 2 requests.
+    #expect(output.status == 1)
+    #expect(output.stderr.contains("53 rows (49 invited, 2 skipped, 2 invalid) in 2 requests"), "\(output.stderr)")
+    // Again: everyone settled is skipped before batching, so not one request is spent.
+    let again = try Binary.run(
+      [
+        "--sandbox", root.appendingPathComponent("examples/onboard.nw").path,
+        root.appendingPathComponent("examples/summit-attendees.csv").path,
+      ],
+      environment: ["XDG_STATE_HOME": state])
+    #expect(
+      again.stderr.contains("53 rows (51 skipped, 2 invalid)") && !again.stderr.contains("request"), "\(again.stderr)")
+    #expect(again.status == 1)  // the two rows to fix are still there to fix
+    // With those two rows fixed (here: left out), both runs exit 0: settled is not a failure.
+    let fixed = state + "/fixed.csv"
+    let kept = csv.components(separatedBy: "\r\n").filter {
+      !$0.contains("not-an-email") && !$0.contains("noah.nunez12")
+    }
+    try Data(kept.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: fixed))
+    let fresh = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: fresh) }
+    for round in 1...2 {
+      let output = try Binary.run(
+        ["--sandbox", root.appendingPathComponent("examples/onboard.nw").path, fixed],
+        environment: ["XDG_STATE_HOME": fresh])
+      #expect(output.status == 0, "round \(round): \(output.stderr)")
+      if round == 2 { #expect(output.stderr.contains("51 rows (51 skipped), nothing to send"), "\(output.stderr)") }
+    }
   }
 
   @Test("exit codes: 0 all done, 1 some failed, 64 usage, 77 no key or a refused key; dry run sends nothing")
@@ -97,7 +124,10 @@ struct InviteCLITests {
     let env = ["XDG_STATE_HOME": state, "NETWORKED_API_KEY": ""]
     #expect(
       try Binary.run(["--sandbox", "-c", "read | invite"], stdin: Self.rows(0..<3), environment: env).status == 0)
-    let failed = #"{"name":"G","email":"grace@example.com","tagId":"69baa36beddb9f0012fdf101"}"#
+    // A member is settled (exit 0); a role the server does not know fails (exit 1).
+    let member = #"{"name":"G","email":"grace@example.com","tagId":"69baa36beddb9f0012fdf101"}"#
+    #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: member, environment: env).status == 0)
+    let failed = #"{"name":"G","email":"g@example.org","tagId":"000000000000000000000000"}"#
     #expect(try Binary.run(["--sandbox", "-c", "read | invite"], stdin: failed, environment: env).status == 1)
     let usage = try Binary.run(["--sandbox", "-c", "read | invite --batch-size 0"], stdin: "", environment: env)
     #expect(usage.status == 64 && usage.stderr.contains("--batch-size must be from 1 to 1000"))

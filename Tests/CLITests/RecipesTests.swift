@@ -9,10 +9,14 @@ struct RecipesTests {
   static let root = repositoryRoot
 
   /// Runs nwsh in the repository with a state directory of its own and a virtual clock.
-  static func nwsh(_ arguments: [String], stdin: String = "", state: String) throws -> Binary.Output {
+  static func nwsh(
+    _ arguments: [String], stdin: String = "", state: String, environment: [String: String] = [:]
+  ) throws -> Binary.Output {
     try Binary.run(
       ["-c", "cd \"$0\" && exec \"$@\"", root, Binary.path] + arguments, executable: "/bin/sh", stdin: stdin,
-      environment: ["XDG_STATE_HOME": state, "NWSH_TEST_CLOCK": "virtual", "NETWORKED_API_KEY": ""])
+      environment: ["XDG_STATE_HOME": state, "NWSH_TEST_CLOCK": "virtual", "NETWORKED_API_KEY": ""].merging(
+        environment
+      ) { $1 })
   }
 
   static func lines(_ output: Binary.Output) -> [[String: Any]] {
@@ -37,10 +41,12 @@ struct RecipesTests {
     let http = try #require(planned.first?["http"] as? [String: Any])
     #expect(http["url"] as? String != nil && http["at"] as? String != nil && http["method"] as? String == "POST")
     #expect(
-      dry.stderr.contains("53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 3 requests"), "\(dry.stderr)"
+      dry.stderr.contains("53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 2 requests"), "\(dry.stderr)"
     )
     let run = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
-    #expect(Self.statuses(run) == ["invited": 49, "failed": 1, "invalid": 2, "skipped": 1], "\(run.stdout)")
+    // The member is settled (skipped, already_member), like the duplicate row.
+    #expect(Self.statuses(run) == ["invited": 49, "invalid": 2, "skipped": 2], "\(run.stdout)")
+    #expect(Self.lines(run).contains { $0["reason"] as? String == "already_member" })
     // Roles by ticket type: a Speaker is a Contributor, Staff a Moderator.
     let journal = try Self.nwsh(["journal", "--sandbox"], state: state)
     #expect(Self.lines(journal).count == 50)
@@ -54,21 +60,98 @@ struct RecipesTests {
       ["--sandbox", "examples/recipes/invite-non-members.nw", "examples/summit-attendees.csv"], state: state)
     #expect(!run.stdout.contains("grace@example.com"), "the member is joined away: \(run.stdout)")
     #expect(Self.statuses(run)["failed"] == nil)
-    #expect((Self.statuses(run)["invited"] ?? 0) > 50)
+    // Everyone who agreed to be contacted, and nobody who declined.
+    let csv = try String(contentsOfFile: Self.root + "/examples/summit-attendees.csv", encoding: .utf8)
+    let declined = csv.split(separator: "\r\n").filter { $0.hasSuffix(",No") }
+    #expect(declined.count == 7)
+    let invited = Set(
+      Self.lines(run).compactMap { $0["status"] as? String == "invited" ? $0["email"] as? String : nil })
+    for row in declined {
+      let email = row.split(separator: ",").first { $0.contains("@") }.map { $0.lowercased() } ?? ""
+      #expect(!email.isEmpty && !invited.contains(email), "\(email) declined contact")
+    }
+    #expect(invited.count == 49)
   }
 
-  @Test("3. retry the failed ones from a saved results file")
+  @Test("3. retry the failed ones from a saved results file: the results are the rows, as they were sent")
   func retryFailed() throws {
     let state = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: state) }
-    let first = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
+    // A first run against a server that is not there: every row fails, nothing carried out.
+    let rows = InviteCLITests.rows(0..<3)
+    let first = try Self.nwsh(
+      ["--base-url", "http://127.0.0.1:9", "-c", #"read | invite --note "Hi \(.name)""#], stdin: rows, state: state,
+      environment: ["NETWORKED_API_KEY": "first-run-key-0000"])
+    #expect(first.status == 1 && Self.statuses(first) == ["failed": 3], "\(first.stdout)")
+    #expect(Self.lines(first).allSatisfy { ($0["error"] as? [String: Any])?["retryable"] as? Bool == true })
     let results = state + "/results.jsonl"
     try Data(first.stdout.utf8).write(to: URL(fileURLWithPath: results))
-    let retry = try Self.nwsh(
-      ["--sandbox", "examples/recipes/retry-failed.nw", "examples/summit-attendees.csv", results], state: state)
-    let emails = Self.lines(retry).compactMap { $0["email"] as? String }
-    // Only the failed and invalid rows of the first run come back; nobody invited is re-sent.
-    #expect(Set(emails) == ["grace@example.com", "not-an-email", "noah.nunez12@example.com"], "\(retry.stdout)")
+    let retry = try Self.nwsh(["--sandbox", "examples/recipes/retry-failed.nw", results], state: state)
+    #expect(retry.status == 0 && Self.statuses(retry) == ["invited": 3], "\(retry.stdout) \(retry.stderr)")
+    // What was sent is what the first run meant to send: the same names, roles and notes.
+    let sent = Self.lines(retry).map {
+      "\($0["email"] ?? "") \($0["name"] ?? "") \($0["tagId"] ?? "") \($0["note"] ?? "")"
+    }
+    let meant = Self.lines(first).map {
+      "\($0["email"] ?? "") \($0["name"] ?? "") \($0["tagId"] ?? "") \($0["note"] ?? "")"
+    }
+    #expect(sent == meant && sent.allSatisfy { $0.contains(" Hi ") }, "\(sent)")
+    // Run again: all settled, nothing sent.
+    let again = try Self.nwsh(["--sandbox", "examples/recipes/retry-failed.nw", results], state: state)
+    #expect(Self.statuses(again) == ["skipped": 3] && again.stderr.contains("nothing to send"), "\(again.stderr)")
+  }
+
+  @Test("6. a per-role report from a results file, in one command (and nwsh report's own table)")
+  func reportByRole() throws {
+    let state = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    let run = try Self.nwsh(["--sandbox", "examples/onboard.nw"], state: state)
+    let results = state + "/results.jsonl"
+    try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: results))
+    let byRole = Self.lines(try Self.nwsh(["examples/recipes/report-by-role.nw", results], state: state))
+    let member = try #require(byRole.first { $0["role"] as? String == "Member" })
+    #expect(member["invited"] as? Int == 25 && member["rows"] as? Int == 25, "\(byRole)")
+    let contributor = try #require(byRole.first { $0["role"] as? String == "Contributor" })
+    #expect(contributor["invited"] as? Int == 6 && contributor["skipped"] as? Int == 1, "\(byRole)")
+    // nwsh report: the same counts in one object (a pipe), from the file or the run's journal.
+    let report = try #require(Self.lines(try Self.nwsh(["report", results], state: state)).first)
+    #expect((report["role"] as? [String: [String: Int]])?["Member"] == ["invited": 25], "\(report)")
+    #expect(report["status"] as? [String: Int] == ["invited": 49, "skipped": 2, "invalid": 2])
+    let runID = try #require(Self.lines(run).compactMap { $0["run"] as? String }.first)
+    #expect(run.stderr.contains("nwsh --sandbox report --run \(runID)"), "\(run.stderr)")
+    let journal = try #require(Self.lines(try Self.nwsh(["--sandbox", "report", "--run", runID], state: state)).first)
+    #expect(journal["status"] as? [String: Int] == ["invited": 49, "skipped": 1], "\(journal)")
+    #expect((journal["role"] as? [String: [String: Int]])?["Contributor"] == ["invited": 6, "skipped": 1])
+  }
+
+  @Test("7. nudge those pending over a week: exactly the invitees the sandbox has not made members")
+  func nudgePending() throws {
+    let state = temporaryDirectory("cli")
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    let rows = InviteCLITests.rows(0..<30)
+    let first = try Self.nwsh(
+      ["--sandbox", "--accept-rate", "0.5", "--accept-after", "1d", "-c", "read | batch 25 | invite"], stdin: rows,
+      state: state)
+    #expect(Self.statuses(first) == ["invited": 30], "\(first.stderr)")
+    // Eight days on (a clock that runs from eight days ahead).
+    let later = ["NWSH_TEST_CLOCK": "scaled:\(Int(Date().timeIntervalSince1970) - 8 * 86_400):2"]
+    let pending = Self.lines(try Self.nwsh(["--sandbox", "-c", "pending"], state: state, environment: later))
+    let pendingEmails = Set(pending.compactMap { $0["email"] as? String })
+    #expect(pendingEmails.count > 5 && pendingEmails.count < 25, "\(pendingEmails.count) of 30")
+    #expect(pending.allSatisfy { ($0["days"] as? Double ?? 0) >= 8 && $0["invites"] as? Int == 1 })
+    let nudge = try Self.nwsh(["--sandbox", "examples/recipes/nudge-pending.nw"], state: state, environment: later)
+    let nudged = Self.lines(nudge)
+    #expect(Set(nudged.compactMap { $0["email"] as? String }) == pendingEmails && nudge.status == 0, "\(nudge.stderr)")
+    #expect(
+      nudged.allSatisfy {
+        $0["status"] as? String == "invited" && ($0["note"] as? String)?.hasPrefix("A reminder") == true
+      })
+    // Done: nobody is pending over a week now, so a second nudge sends nothing.
+    let twice = try Self.nwsh(["--sandbox", "examples/recipes/nudge-pending.nw"], state: state, environment: later)
+    #expect(Self.lines(twice).isEmpty && twice.status == 0, "\(twice.stdout)")
+    let funnel = try #require(
+      Self.lines(try Self.nwsh(["--sandbox", "report", "--funnel"], state: state, environment: later)).first)
+    #expect(funnel["invited"] as? Int == 30 && funnel["pending"] as? Int == pendingEmails.count, "\(funnel)")
   }
 
   @Test("4. add directly with passwords from a vault file; no password is printed or kept")

@@ -7,6 +7,7 @@ import ShellCore
 final class AddStage: RowStage {
   private let run: SendingRun
   private let method: AddMethod
+  private let reinvite: Bool
   private var firstRowByEmail: [String: Int] = [:]
 
   init(
@@ -15,6 +16,7 @@ final class AddStage: RowStage {
     self.run = SendingRun(
       op: "add", run: run, connection: connection, next: next, dryRun: dryRun, reinvite: reinvite)
     self.method = method
+    self.reinvite = reinvite
     super.init(next: next)
   }
 
@@ -38,33 +40,32 @@ final class AddStage: RowStage {
         row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
     } catch {
       return try run.emit(
-        row, .invalid, row.value.text("email"),
-        [
-          ("error", .error(code: error.code, message: error.message))
-        ])
-    }
-    let key = request.email.lowercased()
-    if let first = firstRowByEmail[key] {
-      return try run.skip(row, request.email, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
-    }
-    firstRowByEmail[key] = row.number
-    if run.dryRun {
-      if let skip = run.journal.check(email: request.email) { return try run.skip(row, request.email, skip) }
-      return try plan(row, request, run.nextRequest())
+        row, .invalid, email: row.value.text("email"), [("error", .error(code: error.code, message: error.message))])
     }
     let operation = JournalOperation(
       kind: .add, email: request.email, name: request.name, roleId: request.roleId, planId: request.planId,
       method: request.method == .direct ? 2 : 1, passwordSet: request.password != nil)
+    let key = request.email.lowercased()
+    if let first = firstRowByEmail[key] {
+      return try run.skip(row, operation, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
+    }
+    firstRowByEmail[key] = row.number
+    if run.dryRun {
+      if let skip = run.journal.check(email: request.email) { return try run.skip(row, operation, skip) }
+      return try plan(row, request, operation, run.nextRequest())
+    }
     let id: Int64
     switch try run.journal.claim(operation, row: row.number) {
     case .claimed(let claimed): id = claimed
-    case .skip(let skip): return try run.skip(row, request.email, skip)
+    case .skip(let skip): return try run.skip(row, operation, skip)
     case .unwritable(let error):
       return try run.emit(
-        row, .failed, request.email,
+        row, .failed, operation,
         [("error", .error(code: .journalError, message: "not sent: the journal could not be written (\(error))"))])
     }
-    try run.send(SendOperation(request: .add(request), claims: [id]), rows: [(row, request.email)])
+    var send = SendOperation(request: .add(request), claims: [id])
+    send.reinvite = reinvite
+    try run.send(send, people: [(row, operation)])
   }
 
   /// The request a row asks for, or why it cannot be sent.
@@ -93,14 +94,14 @@ final class AddStage: RowStage {
       password: method == .direct ? password : nil, method: method)
   }
 
-  private func plan(_ row: Row, _ request: AddUserRequest, _ number: Int) throws {
+  private func plan(_ row: Row, _ request: AddUserRequest, _ operation: JournalOperation, _ number: Int) throws {
     let at = run.plannedTime(of: number)
     // The form exactly as it would be sent, but a password shows only as "<redacted>".
     let form = request.formFields.map { field -> (String, Value) in
       (field.0, .string(field.0 == "password" ? "<redacted>" : field.1))
     }
     try run.emit(
-      row, .planned, request.email,
+      row, .planned, operation,
       [
         ("request", .number(number)),
         (

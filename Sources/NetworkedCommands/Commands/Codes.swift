@@ -59,20 +59,8 @@ extension ErrorCode {
   // Reconcile.
   static let needsPassword = ErrorCode(rawValue: "needs_password")
 
-  /// A sentence for a journalled code.
-  var meaning: String {
-    switch self {
-    case .inDoubt: "the request may have reached the server; no answer could be trusted"
-    case .notSent: "the request never reached the server"
-    case .unclassifiedRefusal:
-      "the server refused the re-send in a way that does not say whether the first request worked"
-    case .missingFromResponse: "the server listed this email as neither invited nor failed"
-    case .contradictoryResponse: "the server listed this email as both invited and failed"
-    case .alreadyInvited: "the server says an invite was already sent"
-    case .alreadyMember: "the server says this person is already a member"
-    default: "the server answered \(rawValue)"
-    }
-  }
+  /// A sentence for a journalled code (``ErrorCatalog``'s).
+  var meaning: String { ErrorCatalog.entry(self)?.meaning ?? "the server answered \(rawValue)" }
 }
 
 extension SkipReason {
@@ -82,8 +70,10 @@ extension SkipReason {
   static let inDoubt = SkipReason(rawValue: "in_doubt")
   /// The journal shows them added.
   static let alreadyAdded = SkipReason(rawValue: "already_added")
-  /// The journal shows them invited.
+  /// The journal shows them invited, or the server says an invite was already sent.
   static let alreadyInvited = SkipReason(rawValue: "already_invited")
+  /// The server says they are a member already (now, or when an earlier run asked).
+  static let alreadyMember = SkipReason(rawValue: "already_member")
   /// The key was refused earlier in the run; nothing more is sent.
   static let authenticationFailed = SkipReason(rawValue: "authentication_failed")
 

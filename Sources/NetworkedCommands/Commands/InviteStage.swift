@@ -2,12 +2,19 @@ import Foundation
 import NetworkedAPI
 import ShellCore
 
-/// `invite`: sends rows `{name, email, tagId, note?}` through `POST …/invites/emails`, many per
-/// request, and gives each row exactly one result.
+/// `invite`: sends rows `{name, email, tagId, note?, planIds?}` through `POST …/invites/emails`,
+/// many per request, and gives each row exactly one result.
+///
+/// Each person is checked and claimed in the journal as their row arrives, before they take a
+/// place in a request: people the journal already settled (or another run holds) are skipped
+/// there, so a re-run fills its requests with only the people still to invite. An upstream
+/// `batch N` sets the request size (the largest batch seen, at most `--batch-size`); people
+/// with different plans go in different requests.
 final class InviteStage: Stage {
   private struct Pending {
     var row: Row
     var invitee: Invitee
+    var operation: JournalOperation
     /// Its claim in the journal (nil in a dry run, which claims nothing).
     var claim: Int64?
   }
@@ -16,11 +23,16 @@ final class InviteStage: Stage {
   private let batchSize: Int
   private let planIds: [String]?
   private let note: RowEvaluator?
-  private var pending: [Pending] = []
+  private let reinvite: Bool
+  /// The largest group (`batch N`) seen upstream: the request size, when smaller than the batch size.
+  private var groupSize: Int?
+  /// People waiting for a request, by the plans they are offered, in order of arrival.
+  private var waiting: [(planIds: [String]?, people: [Pending])] = []
   private var firstRowByEmail: [String: Int] = [:]
   private var connection: NetworkedConnection { run.connection }
   private var next: any Stage { run.next }
   private var journal: JournalKeeper { run.journal }
+  private var requestSize: Int { min(batchSize, groupSize ?? batchSize) }
 
   init(
     run: RunContext, connection: NetworkedConnection, next: any Stage, batchSize: Int, planIds: [String]?,
@@ -31,29 +43,24 @@ final class InviteStage: Stage {
     self.batchSize = batchSize
     self.planIds = planIds
     self.note = note
+    self.reinvite = reinvite
   }
 
   func push(_ item: Item) throws {
     switch item {
     case .row(let row) where row.isGroup:
-      // A batch (or any array of rows) decides the grouping: its rows go in one request
-      // (split further only if the server insists, or past --batch-size).
-      try flush()
-      for member in row.expanded {
-        try accept(member)
-        if pending.count >= batchSize { try flush() }
-      }
-      try flush()
+      let members = row.expanded
+      groupSize = max(groupSize ?? 0, members.count)
+      for member in members { try accept(member) }
     case .row(let row):
       try accept(row)
-      if pending.count >= batchSize { try flush() }
     case .report(let value):
       try run.pass(report: value)
     }
   }
 
   func finish() throws {
-    try flush()
+    while !waiting.isEmpty { try flush(0) }
     run.finish()
     try next.finish()
   }
@@ -63,11 +70,13 @@ final class InviteStage: Stage {
   private func accept(_ row: Row) throws {
     if try run.skipIfStopped(row, email: row.value.text("email")) { return }
     var invitee: Invitee
+    let plans: [String]?
     do {
       let value = try Validation.object(row)
       let name = try Validation.name(value)
       let email = try Validation.email(value)
       let tagId = try Validation.roleId(value, field: "tagId", roles: connection.knownRoles)
+      plans = try Validation.planIds(value, known: connection.knownPlans) ?? planIds
       invitee = Invitee(name: name, email: email, tagId: tagId, note: try Validation.note(value.text("note")))
       if invitee.note == nil, let note {
         switch try note.first(row, next: next) {
@@ -79,78 +88,75 @@ final class InviteStage: Stage {
     } catch let problem as Validation.Problem {
       return try invalid(row, problem)
     }
+    let operation = JournalOperation(
+      kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note,
+      planIds: plans)
     let key = invitee.email.lowercased()
     if let first = firstRowByEmail[key] {
-      return try run.skip(row, invitee.email, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
+      return try run.skip(row, operation, Skip(reason: .duplicate, details: [("duplicateOf", .number(first))]))
     }
     firstRowByEmail[key] = row.number
-    // Claimed now, before it can be batched: from here no other run sends to this person.
+    // Claimed now, before it takes a place in a request: from here no other run sends to this
+    // person, and a person the journal skips costs no request.
     var claim: Int64?
     if run.dryRun {
-      if let skip = journal.check(email: invitee.email) { return try run.skip(row, invitee.email, skip) }
+      if let skip = journal.check(email: invitee.email) { return try run.skip(row, operation, skip) }
     } else {
-      let operation = JournalOperation(
-        kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note,
-        planIds: planIds)
       switch try journal.claim(operation, row: row.number) {
       case .claimed(let id): claim = id
-      case .skip(let skip): return try run.skip(row, invitee.email, skip)
+      case .skip(let skip): return try run.skip(row, operation, skip)
       case .unwritable(let error):
         let value = Value.error(code: .journalError, message: "not sent: the journal could not be written (\(error))")
-        return try emit(row, status: .failed, email: invitee.email, [("error", value)])
+        return try run.emit(row, .failed, operation, [("error", value)])
       }
     }
-    pending.append(Pending(row: row, invitee: invitee, claim: claim))
-    connection.progress.setPendingRequests((pending.count + batchSize - 1) / batchSize)
+    let person = Pending(row: row, invitee: invitee, operation: operation, claim: claim)
+    if let index = waiting.firstIndex(where: { $0.planIds == plans }) {
+      waiting[index].people.append(person)
+      if waiting[index].people.count >= requestSize { try flush(index) }
+    } else {
+      waiting.append((plans, [person]))
+      if requestSize <= 1 { try flush(waiting.count - 1) }
+    }
+    let people = waiting.reduce(0) { $0 + $1.people.count }
+    connection.progress.setPendingRequests((people + requestSize - 1) / requestSize)
   }
 
   private func invalid(_ row: Row, _ problem: Validation.Problem) throws {
-    try emit(
-      row, status: .invalid, email: row.value.text("email"),
-      [
-        ("error", .error(code: problem.code, message: problem.message))
-      ])
-  }
-
-  private func emit(_ row: Row, status: ResultStatus, email: String?, _ fields: [(String, Value)]) throws {
-    try run.emit(row, status, email, fields)
+    try run.emit(
+      row, .invalid, email: row.value.text("email"), [("error", .error(code: problem.code, message: problem.message))])
   }
 
   // MARK: Requests
 
-  private func flush() throws {
-    guard !pending.isEmpty else { return }
-    let group = pending
-    pending = []
-    try sendInChunks(group)
-  }
-
-  /// Sends `rows` in requests no larger than the batch size or the size the server accepted.
-  private func sendInChunks(_ rows: [Pending]) throws {
+  /// Sends the people waiting in `waiting[index]`, in requests no larger than the request size
+  /// or the size the server accepted.
+  private func flush(_ index: Int) throws {
+    let (plans, people) = waiting.remove(at: index)
     var start = 0
-    while start < rows.count {
-      let size = min(connection.learnedInviteLimit ?? Int.max, batchSize, rows.count - start)
-      connection.progress.setPendingRequests((rows.count - start + size - 1) / size)
-      try send(Array(rows[start..<(start + size)]))
+    while start < people.count {
+      let size = min(connection.learnedInviteLimit ?? Int.max, requestSize, people.count - start)
+      try send(Array(people[start..<(start + size)]), plans: plans)
       start += size
     }
   }
 
-  private func send(_ chunk: [Pending]) throws {
+  private func send(_ chunk: [Pending], plans: [String]?) throws {
     if run.stopReason != nil {
       journal.release(chunk.compactMap(\.claim))
       for item in chunk { _ = try run.skipIfStopped(item.row, email: item.invitee.email) }
       return
     }
-    if run.dryRun { return try plan(chunk) }
+    if run.dryRun { return try plan(chunk, plans: plans) }
     let claimed = chunk.filter { $0.claim != nil }
     guard !claimed.isEmpty else { return }
-    let operation = SendOperation(
-      request: .invite(claimed.map(\.invitee), planIds: planIds), claims: claimed.map { $0.claim! })
-    try run.send(operation, rows: claimed.map { ($0.row, $0.invitee.email) })
+    var operation = SendOperation(
+      request: .invite(claimed.map(\.invitee), planIds: plans), claims: claimed.map { $0.claim! })
+    operation.reinvite = reinvite
+    try run.send(operation, people: claimed.map { ($0.row, $0.operation) })
   }
 
-  private func plan(_ chunk: [Pending]) throws {
+  private func plan(_ chunk: [Pending], plans planIds: [String]?) throws {
     let request = run.nextRequest()
     let at = run.plannedTime(of: request)
     let body: [(String, Value)] =
@@ -162,8 +168,8 @@ final class InviteStage: Stage {
         ("tagId", .string(item.invitee.tagId)),
       ]
       if let note = item.invitee.note { entry.append(("note", .string(note))) }
-      try emit(
-        item.row, status: .planned, email: item.invitee.email,
+      try run.emit(
+        item.row, .planned, item.operation,
         [
           ("request", .number(request)),
           (

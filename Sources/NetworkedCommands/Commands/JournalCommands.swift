@@ -44,12 +44,14 @@ enum JournalCommands {
           let (store, scope) = try connection.journal()
           let entries = try store.journalEntries(
             scope: scope, run: run, states: wanted, now: connection.configuration.clock.now)
+          let now = connection.configuration.clock.now
+          let roles = connection.knownRoles
           if perRun {
             for value in runSummaries(entries) { try emit(value) }
           } else if results {
-            for entry in entries { try emit(result(entry, now: connection.configuration.clock.now)) }
+            for entry in entries { try emit(result(entry, now: now, roles: roles)) }
           } else {
-            for entry in entries { try emit(describe(entry, now: connection.configuration.clock.now)) }
+            for entry in entries { try emit(describe(entry, now: now, roles: roles)) }
           }
         }
       },
@@ -89,7 +91,7 @@ enum JournalCommands {
     ]
   }
 
-  static func describe(_ entry: JournalEntry, now: Double) -> Value {
+  static func describe(_ entry: JournalEntry, now: Double, roles: [NetworkedAPIRole]?) -> Value {
     var entry = entry
     if entry.state == .pending && !JournalRules.isHeld(entry, now: now) {
       // Its process died with the request out: that is what in doubt means.
@@ -100,9 +102,8 @@ enum JournalCommands {
       ("run", .string(entry.run)), ("op", .string(entry.operation.kind.rawValue)), ("row", .number(entry.row)),
       ("email", .string(entry.email)), ("status", .string(entry.state.rawValue)), ("request", .number(entry.request)),
     ]
+    fields += entry.operation.resultFields(roles: roles)
     if let method = entry.operation.method { fields.append(("method", .string(method == 2 ? "direct" : "invite"))) }
-    if let plans = entry.operation.planIds { fields.append(("plans", .array(plans.map(Value.string)))) }
-    if let plan = entry.operation.planId { fields.append(("planId", .string(plan))) }
     if entry.operation.passwordSet { fields.append(("password", .string("set"))) }
     if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
     if let id = entry.userId { fields.append(("userId", .string(id))) }
@@ -112,16 +113,21 @@ enum JournalCommands {
       fields.append(("claimedBy", JournalKeeper.claimant(entry)))
     }
     if let superseded = entry.supersedes { fields.append(("resends", .number(Double(superseded)))) }
+    fields.append(("created", .string(ISO8601.format(entry.created))))
     fields.append(("at", .string(ISO8601.format(entry.updated))))
     return .object(JSONObject(fields))
   }
 
   /// An entry as the result line its run printed for it (or would have, had the output been
-  /// writable): `{"row", "op", "status", "email", …, "run"}`.
-  static func result(_ entry: JournalEntry, now: Double) -> Value {
+  /// writable): `{"row", "op", "status", "email", "name", …, "run"}`.
+  static func result(_ entry: JournalEntry, now: Double, roles: [NetworkedAPIRole]?) -> Value {
     let status: ResultStatus
-    var fields: [(String, Value)] = []
+    var fields: [(String, Value)] = entry.operation.resultFields(roles: roles)
     switch entry.state {
+    case .invited where entry.saidDoneAlready, .added where entry.saidDoneAlready:
+      // The server said it was done already: nothing to do, as the run printed it.
+      status = .skipped
+      fields.append(Value.reason(entry.settledReason))
     case .invited: status = .invited
     case .added: status = .added
     case .failed, .notSent: status = .failed
@@ -132,8 +138,9 @@ enum JournalCommands {
     if let id = entry.inviteId { fields.append(("inviteId", .string(id))) }
     if let id = entry.userId { fields.append(("userId", .string(id))) }
     if let time = entry.timeStamp { fields.append(("timeStamp", .number(Double(time)))) }
-    if let error = entry.error ?? (status == .unknown ? .inDoubt : nil) {
-      fields.append(("error", .error(code: error, message: error.meaning)))
+    if status != .skipped, let error = entry.error ?? (status == .unknown ? .inDoubt : nil) {
+      let value = Value.error(code: error, message: error.meaning)
+      fields.append(("error", status == .failed ? ErrorCatalog.markRetryable(value) : value))
     }
     if entry.state == .reconciled { fields.append(("reconciled", .bool(true))) }
     if entry.request > 0 { fields.append(("request", .number(entry.request))) }

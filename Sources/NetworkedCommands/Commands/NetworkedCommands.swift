@@ -2,8 +2,9 @@ import Foundation
 import NetworkedAPI
 public import ShellCore
 
-/// The Networked commands — `invite`, `add`, `roles`, `members`, `plans`, `api` — the
-/// `role("Name")` function, and their settings, added to a ShellCore `Session`.
+/// The Networked commands — `invite`, `add-users`, `roles`, `members`, `plans`, `api`,
+/// `journal`, `reconcile`, `report`, `pending`, `funnel` — the `role("Name")` and
+/// `plan("Name")` functions, and their settings, added to a ShellCore `Session`.
 ///
 /// ```swift
 /// let session = Session()
@@ -20,7 +21,11 @@ public enum NetworkedCommands {
   public static func register(in session: Session, configuration: NetworkedConfiguration) -> NetworkedConnection {
     let connection = NetworkedConnection(configuration: configuration, session: session)
     for setting in NetworkedSettings.all { session.define(setting) }
-    for command in commands(connection) + JournalCommands.definitions(connection) { session.register(command) }
+    for command in commands(connection) + JournalCommands.definitions(connection)
+      + FunnelCommands.definitions(connection) + [ReportStage.definition(connection)]
+    {
+      session.register(command)
+    }
     session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
     definePlanFunction(session, connection)

@@ -26,7 +26,9 @@ struct StageSummary {
 
   mutating func count(_ status: ResultStatus) { statuses[status, default: 0] += 1 }
 
-  func line(now: Double, dryRun: Bool) -> String {
+  /// The line: counts by status, then the requests and the time taken (a dry run: the requests
+  /// and time it would take), then how to see more (`report`, e.g. `nwsh report --run ID`).
+  func line(now: Double, dryRun: Bool, report: String) -> String {
     let rows = statuses.values.reduce(0, +)
     let parts = statuses.keys.sorted { $0.order < $1.order }.map { "\(statuses[$0]!) \($0.name)" }
     var text = "nwsh: \(op): \(rows) row\(rows == 1 ? "" : "s")"
@@ -36,8 +38,11 @@ struct StageSummary {
       if let last = lastPlanned {
         text += ", \(ProgressReporter.duration(last - started)) under the rate windows"
       }
+    } else if requests == 0 {
+      text += ", nothing to send"
     } else {
       text += " in \(requests) request\(requests == 1 ? "" : "s"), \(ProgressReporter.duration(now - started))"
+      text += "; by role and error: \(report)"
     }
     return text
   }

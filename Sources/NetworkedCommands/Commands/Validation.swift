@@ -102,6 +102,26 @@ enum Validation {
     return email
   }
 
+  /// The row's `planIds` (a plan id or an array of them), checked against the plans when they
+  /// are known; nil when the row has none (null counts as none).
+  static func planIds(_ value: Value, known plans: [Plan]?) throws(Problem) -> [String]? {
+    let ids: [String]
+    switch value["planIds"] {
+    case nil, .null?: return nil
+    case .string(let id)?: ids = [id]
+    case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): ids = items.compactMap(\.stringValue)
+    case let other?:
+      throw Problem(code: .unknownPlan, message: "planIds must be plan ids (strings), got \(other.typeName)")
+    }
+    if let plans, let unknown = ids.first(where: { id in !plans.contains { $0.id == id } }) {
+      throw Problem(
+        code: .unknownPlan,
+        message: "no plan has id \(unknown); plans: "
+          + plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", "))
+    }
+    return ids
+  }
+
   /// A role id field (`tagId` for invites, `roleId` for adds; either is accepted), checked
   /// against the roles when they are known.
   static func roleId(_ value: Value, field: String, roles: [NetworkedAPIRole]?) throws(Problem) -> String {
@@ -114,7 +134,7 @@ enum Validation {
       throw Problem(
         code: .unknownRole,
         message: "no role has id \(id); roles: "
-          + roles.map { "\($0.name.trimmingCharacters(in: .whitespaces)) (\($0.tagId))" }.joined(separator: ", "))
+          + roles.map { "\($0.shownName) (\($0.tagId))" }.joined(separator: ", "))
     }
     return id
   }

@@ -70,7 +70,7 @@ final class JournalKeeper {
       return nil
     case .settled(let entry):
       earlier = entry
-      skip = Skip(reason: entry.state == .added ? .alreadyAdded : .alreadyInvited)
+      skip = Skip(reason: entry.settledReason)
       if let id = entry.inviteId { skip.details.append(("inviteId", .string(id))) }
       if let time = entry.timeStamp { skip.details.append(("timeStamp", .number(Double(time)))) }
     case .inDoubt(let entry):

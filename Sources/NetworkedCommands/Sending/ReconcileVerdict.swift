@@ -21,13 +21,10 @@ enum ReconcileVerdict: Equatable {
     switch outcome {
     case .invited: return .sentNow(.invited)
     case .failed(let reason):
-      let message = reason["message"]?.stringValue?.lowercased() ?? ""
-      switch reason["code"]?.stringValue.map({ ErrorCode(rawValue: $0) }) {
-      case .alreadyInvited?: return .earlierSucceeded(.invited)
-      case .alreadyMember?: return .alreadyMember
-      case nil where message.contains("already") && message.contains("member"): return .alreadyMember
-      case nil where message.contains("already") && message.contains("invite"): return .earlierSucceeded(.invited)
-      default: return .stillInDoubt(code: .unclassifiedRefusal, detail: Value(reason))
+      switch AlreadyDone(inviteRefusal: reason) {
+      case .invited?: return .earlierSucceeded(.invited)
+      case .member?: return .alreadyMember
+      case nil: return .stillInDoubt(code: .unclassifiedRefusal, detail: Value(reason))
       }
     case .missing: return .stillInDoubt(code: .missingFromResponse, detail: nil)
     case .contradictory(_, let reason): return .stillInDoubt(code: .contradictoryResponse, detail: Value(reason))
@@ -40,18 +37,18 @@ enum ReconcileVerdict: Equatable {
     case .success(.added): return .sentNow(.added)
     case .success(.alreadyDone(let message)):
       // The server answered the re-send as a duplicate: the first request had worked.
-      if method == 1 && message.lowercased().contains("member") { return .alreadyMember }
+      if method == 1 && AlreadyDone(message: message) == .member { return .alreadyMember }
       return .earlierSucceeded(method == 2 ? .added : .invited)
     case .success(.invited): return .sentNow(.invited)
     case .failure(let error):
       if !error.requestWasSent || error.code == .rateLimited || (error.code == .serverError && error.status == 503) {
         return .notSent(code: APIFailure.classify(error).code)
       }
-      let message = error.message.lowercased()
-      if error.code == .conflict && message.contains("member") {
-        return method == 2 ? .earlierSucceeded(.added) : .alreadyMember
+      switch AlreadyDone(addFailure: error) {
+      case .member?: return method == 2 ? .earlierSucceeded(.added) : .alreadyMember
+      case .invited?: return .earlierSucceeded(.invited)
+      case nil: break
       }
-      if error.code == .conflict && message.contains("invite") { return .earlierSucceeded(.invited) }
       return .stillInDoubt(
         code: APIFailure.classify(error).status == .unknown ? .inDoubt : .unclassifiedRefusal,
         detail: .object(

@@ -19,6 +19,9 @@ struct SendOperation: Sendable {
   /// Whether this re-sends requests that were in doubt (`reconcile`): the answer is then read
   /// for what it says about the earlier request too.
   var isReconcile = false
+  /// Whether the people are invited again on purpose (`--reinvite`): a refusal as already
+  /// invited is then a failure, not a person settled.
+  var reinvite = false
 
   /// The endpoint, for the pacer's log.
   var path: String {
@@ -132,7 +135,7 @@ enum Answer {
       let outcomes = zip(operation.claims, batch.outcomes).map { claim, outcome in
         operation.isReconcile
           ? AnswerReading.reconciled(ReconcileVerdict.invite(outcome), claim: claim, receipt: outcome.receipt)
-          : AnswerReading.invited(outcome, claim: claim, request: request)
+          : AnswerReading.invited(outcome, claim: claim, request: request, reinvite: operation.reinvite)
       }
       return .final(outcomes, stop: nil)
     case .success(.add(let added)):
@@ -160,6 +163,13 @@ enum Answer {
             outcome.severity = severity
             return outcome
           }, stop: stop)
+      }
+      if case .add = operation.request, let done = AlreadyDone(addFailure: error),
+        done == .member || !operation.reinvite
+      {
+        return .final(
+          [AnswerReading.settled(done, claim: operation.claims[0], message: error.message, request: request)], stop: nil
+        )
       }
       let (status, code) = APIFailure.classify(error)
       let state: JournalState = status == .unknown ? .unknown : (error.requestWasSent ? .failed : .notSent)

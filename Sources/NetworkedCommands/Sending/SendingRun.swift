@@ -32,38 +32,33 @@ final class SendingRun {
       numbering: ({ [unowned self] in nextRequest() }, { [unowned self] in unsend() }))
   }
 
-  /// Sends `operation` (its people claimed by `rows`, in order) and emits each row's result:
-  /// what the journal recorded for the person, or why they were not sent.
-  func send(_ operation: SendOperation, rows: [(row: Row, email: String)]) throws {
+  /// Sends `operation` (its people claimed by `people`' rows, in order) and emits each row's
+  /// result: what the journal recorded for the person, or why they were not sent.
+  func send(_ operation: SendOperation, people: [(row: Row, person: JournalOperation)]) throws {
     let result = try sender.send(operation)
     if let stop = result.stop { stopped = stopped ?? stop }
-    var byClaim: [Int64: (row: Row, email: String)] = [:]
-    for (claim, row) in zip(operation.claims, rows) { byClaim[claim] = row }
-    var lines: [(row: Row, email: String, emit: () throws -> Void)] = []
+    var byClaim: [Int64: (row: Row, person: JournalOperation)] = [:]
+    for (claim, person) in zip(operation.claims, people) { byClaim[claim] = person }
+    var lines: [(row: Row, emit: () throws -> Void)] = []
     for outcome in result.answered {
-      guard let (row, email) = byClaim[outcome.claim] else { continue }
-      lines.append(
-        (row, email, { try self.emit(row, outcome.status, email, outcome.fields, severity: outcome.severity) }))
+      guard let (row, person) = byClaim[outcome.claim] else { continue }
+      lines.append((row, { try self.emit(row, outcome.status, person, outcome.fields, severity: outcome.severity) }))
     }
     for claim in result.lost {
-      guard let (row, email) = byClaim[claim] else { continue }
-      let skip = journal.lostClaim(email: email)
-      lines.append((row, email, { try self.skip(row, email, skip) }))
+      guard let (row, person) = byClaim[claim] else { continue }
+      let skip = journal.lostClaim(email: person.email)
+      lines.append((row, { try self.skip(row, person, skip) }))
     }
     journal.release(result.notSent.map(\.claim))
     for (claim, why) in result.notSent {
-      guard let (row, email) = byClaim[claim] else { continue }
+      guard let (row, person) = byClaim[claim] else { continue }
       switch why {
       case .stopped(let reason):
         if reason == .interrupted { stopped = stopped ?? .interrupted }
-        lines.append((row, email, { try self.skip(row, email, Skip(reason: reason.reason)) }))
+        lines.append((row, { try self.skip(row, person, Skip(reason: reason.reason)) }))
       case .stateFailed(let message):
-        lines.append(
-          (
-            row, email,
-            { try self.emit(row, .failed, email, [("error", .error(code: .journalError, message: message))]) }
-          )
-        )
+        let error = Value.error(code: .journalError, message: message)
+        lines.append((row, { try self.emit(row, .failed, person, [("error", error)]) }))
       }
     }
     // In input order, as the rows came.
@@ -80,16 +75,30 @@ final class SendingRun {
     return stopped
   }
 
+  /// Pushes a result row `{row, op, status, email, name, tagId, …, …fields, source, line, run}`
+  /// for a person whose operation is known (what was sent, or would have been), and counts it.
+  func emit(
+    _ row: Row, _ status: ResultStatus, _ person: JournalOperation, _ fields: [(String, Value)],
+    severity: Severity? = nil
+  ) throws {
+    try emit(
+      row, status, email: person.email, person.resultFields(roles: connection.knownRoles) + fields,
+      severity: severity)
+  }
+
   /// Pushes a result row `{row, op, status, email, …fields, source, line, run}` downstream,
   /// and counts it (with `severity`, by default its status's) for the summary and the exit
-  /// status, whatever later stages do with it.
+  /// status, whatever later stages do with it. A failure says whether sending again may work
+  /// (`error.retryable`).
   func emit(
-    _ row: Row, _ status: ResultStatus, _ email: String?, _ fields: [(String, Value)], severity: Severity? = nil
+    _ row: Row, _ status: ResultStatus, email: String?, _ fields: [(String, Value)], severity: Severity? = nil
   ) throws {
     var record = ResultRecord(
       row: row.number, op: op, status: status, severity: severity, email.map { [("email", .string($0))] } ?? [])
     if let element = row.element { record.add("element", .number(element)) }
-    for (key, value) in fields { record.add(key, value) }
+    for (key, value) in fields {
+      record.add(key, key == "error" && status == .failed ? ErrorCatalog.markRetryable(value) : value)
+    }
     if row.origin.line > 0 {
       record.add("source", row.origin.source)
       record.add("line", .number(row.origin.line))
@@ -101,10 +110,15 @@ final class SendingRun {
     try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
   }
 
-  /// A `skipped` result; one the run cannot settle (in doubt, claimed elsewhere) makes the
-  /// run end in doubt.
-  func skip(_ row: Row, _ email: String?, _ skip: Skip) throws {
-    try emit(row, .skipped, email, skip.fields, severity: skip.severity)
+  /// A `skipped` result for a person whose operation is known; one the run cannot settle (in
+  /// doubt, claimed elsewhere) makes the run end in doubt.
+  func skip(_ row: Row, _ person: JournalOperation, _ skip: Skip) throws {
+    try emit(row, .skipped, person, skip.fields, severity: skip.severity)
+  }
+
+  /// A `skipped` result for a row whose person is not known (sending had stopped first).
+  func skip(_ row: Row, email: String?, _ skip: Skip) throws {
+    try emit(row, .skipped, email: email, skip.fields, severity: skip.severity)
   }
 
   /// Passes on a report for a row that never reached this stage (malformed input, a failed
@@ -117,7 +131,7 @@ final class SendingRun {
   /// `skipped` with the stop reason, when sending has stopped; true if it emitted.
   func skipIfStopped(_ row: Row, email: String?) throws -> Bool {
     guard let reason = stopReason else { return false }
-    try skip(row, email, Skip(reason: reason.reason))
+    try skip(row, email: email, Skip(reason: reason.reason))
     return true
   }
 
@@ -145,6 +159,8 @@ final class SendingRun {
   func finish() {
     journal.releaseAll()
     connection.progress.clear()
-    run.diagnose(summary.line(now: connection.configuration.clock.now, dryRun: dryRun))
+    let sandbox = connection.configuration.scopeName == "sandbox" ? " --sandbox" : ""
+    let report = "nwsh\(sandbox) report --run \(runID)"
+    run.diagnose(summary.line(now: connection.configuration.clock.now, dryRun: dryRun, report: report))
   }
 }

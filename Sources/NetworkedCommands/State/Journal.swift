@@ -113,6 +113,9 @@ public struct JournalEntry: Sendable, Hashable {
   public var leaseUntil: Double?
   /// The in-doubt entry this one re-sends (reconcile).
   public var supersedes: Int64?
+  /// When the person was first seen a member after this invite (`pending`, `funnel`), if they
+  /// have been.
+  public var joined: Double?
   /// How many times the entry has changed (a store's compare-and-set checks it).
   package var version: Int
 
@@ -127,7 +130,7 @@ public struct JournalEntry: Sendable, Hashable {
     id: Int64, run: String, operation: JournalOperation, row: Int, request: Int, state: JournalState,
     inviteId: String? = nil, userId: String? = nil, timeStamp: Int64? = nil, error: ErrorCode? = nil,
     created: Double, updated: Double, owner: ClaimOwner? = nil, leaseUntil: Double? = nil, supersedes: Int64? = nil,
-    version: Int = 0
+    joined: Double? = nil, version: Int = 0
   ) {
     self.id = id
     self.run = run
@@ -144,7 +147,21 @@ public struct JournalEntry: Sendable, Hashable {
     self.owner = owner
     self.leaseUntil = leaseUntil
     self.supersedes = supersedes
+    self.joined = joined
     self.version = version
+  }
+
+  /// Whether the server settled this entry by saying it was done already (a member, or invited).
+  var saidDoneAlready: Bool { error == .alreadyMember || error == .alreadyInvited }
+
+  /// Why a settled entry leaves nothing to do: the server said the person was a member or
+  /// had an invite already, else the journal's own record (added, invited).
+  var settledReason: SkipReason {
+    switch error {
+    case .alreadyMember?: .alreadyMember
+    case .alreadyInvited?: .alreadyInvited
+    default: state == .added ? .alreadyAdded : .alreadyInvited
+    }
   }
 
   /// The same entry with its times moved by `seconds` (from a database's clock to a host's).
@@ -154,6 +171,7 @@ public struct JournalEntry: Sendable, Hashable {
     entry.created += seconds
     entry.updated += seconds
     entry.leaseUntil = leaseUntil.map { $0 + seconds }
+    entry.joined = joined.map { $0 + seconds }
     return entry
   }
 }

@@ -42,6 +42,7 @@ package enum JournalColumns {
       userId: try row.text("user_id"), timeStamp: try row.integer("time_stamp"),
       error: try row.text("error").map { ErrorCode(rawValue: $0) }, created: try row.real("created") ?? 0,
       updated: try row.real("updated") ?? 0, owner: owner, leaseUntil: try row.real("lease_until"),
-      supersedes: try row.integer("supersedes"), version: Int(try row.integer("version") ?? 0))
+      supersedes: try row.integer("supersedes"), joined: try row.real("joined"),
+      version: Int(try row.integer("version") ?? 0))
   }
 }

@@ -75,6 +75,9 @@ package protocol StateTransaction {
   func update(_ entry: JournalEntry) throws -> Bool
   /// Sets the lease of the entries `ids` to `until`.
   func extendLeases(_ ids: [Int64], until: Double) throws
+  /// Records `time` as when the people of entries `ids` were first seen members, where no time
+  /// is recorded yet.
+  func markJoined(_ ids: [Int64], at time: Double) throws
   /// Deletes the entries `ids`.
   func delete(_ ids: [Int64]) throws
   /// Deletes everything kept for `scope` (journal, request log, pause); returns how many

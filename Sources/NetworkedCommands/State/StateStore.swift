@@ -255,6 +255,15 @@ public final class StateStore: Sendable {
     }
   }
 
+  /// Records that the people of entries `ids` were seen members now (`now`, the caller's
+  /// clock), where no time is recorded yet.
+  public func markJoined(_ ids: [Int64], now: Double) throws {
+    guard !ids.isEmpty else { return }
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      try transaction.markJoined(ids, at: transaction.now)
+    }
+  }
+
   /// Journal entries in `scope`, oldest first, optionally of one run or in some states.
   public func journalEntries(scope: String, run: String? = nil, states: [JournalState]? = nil, now: Double) throws
     -> [JournalEntry]

@@ -1,6 +1,6 @@
 /// nwsh's subcommands. `run` is the default: `nwsh -c …`, `nwsh SCRIPT`, `nwsh` alone.
 enum Subcommand: String, CaseIterable, Sendable {
-  case run, sandbox, login, whoami, journal, reconcile, state, help
+  case run, sandbox, login, whoami, journal, reconcile, report, state, help
 
   /// One line for help and the man page.
   var abstract: String {
@@ -11,6 +11,8 @@ enum Subcommand: String, CaseIterable, Sendable {
     case .whoami: "Show the profile, the API's base URL and the key in use (masked)."
     case .journal: "List what invite and add did with this key, as JSON lines (see `help journal`)."
     case .reconcile: "Settle invitees left in doubt by an earlier run (see `help reconcile`)."
+    case .report:
+      "Summarise results: result files, a run from the journal (--run ID), standard input, or the funnel (--funnel)."
     case .state: "Check where the rate budget and the journal are kept: nwsh state check."
     case .help: "Help for a pipeline command, a function or a subcommand: nwsh help NAME."
     }
@@ -28,10 +30,18 @@ enum Subcommand: String, CaseIterable, Sendable {
       one in memory; --reset to forget it and the sandbox's journal).
       """
     case .login: "printf %s \"$KEY\" | nwsh login --profile work   (from a pipe, without a prompt)"
+    case .report:
+      """
+      nwsh report results.jsonl …   counts by status, op, reason or error code, and role
+      nwsh report --run ID          the same for a run, from the journal
+      nwsh report --funnel          invited, joined, pending, conversion and days to join, by role and run
+      With no file, --run or --funnel it reads result lines from standard input. On a terminal it
+      prints aligned tables; in a pipe, one JSON object.
+      """
     case .state:
       """
       nwsh state check opens the state (creating or migrating its schema) and prints one JSON line:
-        {"state":"postgres://nwsh@db.internal:5432/nwsh","kind":"postgresql","schema":2,"server":"PostgreSQL 15…","ms":4.1}
+        {"state":"postgres://nwsh@db.internal:5432/nwsh","kind":"postgresql","schema":3,"server":"PostgreSQL 15…","ms":4.1}
       Exit 0 when it is usable; 69 with {"error":…} when it cannot be reached or is newer than this nwsh.
       """
     default: nil
@@ -82,12 +92,15 @@ enum Option: String, CaseIterable, Sendable {
   case results = "--results"
   case passwords = "--passwords"
   case again = "--again"
+  case funnel = "--funnel"
   case noVerify = "--no-verify"
   case port = "--port"
   case rateLimits = "--rate-limits"
   case noLimits = "--no-limits"
   case fresh = "--fresh"
   case reset = "--reset"
+  case acceptRate = "--accept-rate"
+  case acceptAfter = "--accept-after"
   // Anywhere.
   case help = "--help"
   case version = "--version"
@@ -118,6 +131,8 @@ enum Option: String, CaseIterable, Sendable {
     case .status: ["state"]
     case .port: ["port"]
     case .rateLimits: ["windows"]
+    case .acceptRate: ["rate"]
+    case .acceptAfter: ["duration"]
     default: []
     }
   }
@@ -137,9 +152,12 @@ enum Option: String, CaseIterable, Sendable {
       .joinOutput:
       [.run]
     case .dryRun: [.run, .reconcile]
-    case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .state]
-    case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .state, .login]
-    case .run, .status, .runs, .results: [.journal]
+    case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .report, .state]
+    case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .report, .state, .login]
+    case .run: [.journal, .report]
+    case .status, .runs, .results: [.journal]
+    case .funnel: [.report]
+    case .acceptRate, .acceptAfter: [.sandbox, .run, .report]
     case .passwords, .again: [.reconcile]
     case .noVerify: [.login]
     case .port, .rateLimits, .noLimits, .fresh, .reset: [.sandbox]
@@ -173,7 +191,11 @@ enum Option: String, CaseIterable, Sendable {
     case .jsonargs: "The remaining arguments are $ARGS.positional JSON values (jq's --jsonargs)."
     case .rawOutput: "Write strings as their text, not as JSON (jq's -r)."
     case .joinOutput: "As -r, with no newline after each value (jq's -j)."
-    case .run: "Only this run."
+    case .run: "Only this run (report: that run's results, from the journal)."
+    case .funnel: "The invitation funnel: invited, joined, pending, conversion and median days to join."
+    case .acceptRate:
+      "Sandbox: the share of invitees (0 to 1, decided by email) who join by themselves, to rehearse the funnel."
+    case .acceptAfter: "Sandbox: how long after their invite they join (e.g. 2d, 36h; default 0: at once)."
     case .status: "Only entries in this state."
     case .runs: "One line per run with its counts."
     case .results: "With --run: that run's results again (one line per person it sent)."

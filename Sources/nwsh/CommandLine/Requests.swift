@@ -1,4 +1,5 @@
 import Foundation
+import NetworkedSimulator
 import ShellCore
 
 /// Where the API is, which key to use, and where the state lives: the options every command
@@ -10,16 +11,38 @@ struct ConnectionOptions: Sendable {
   var apiKeyFile: String?
   var trace = false
   var state: String?
+  /// `--accept-rate`, `--accept-after`: who joins the sandbox's community by themselves.
+  var acceptance: Acceptance?
 
   init() {}
 
-  init(_ options: ParsedOptions) {
+  init(_ options: ParsedOptions) throws(UsageError) {
     sandbox = options.has(.sandbox)
     baseURL = options.value(.baseURL)
     profile = options.value(.profile)
     apiKeyFile = options.value(.apiKeyFile)
     trace = options.has(.trace)
     state = options.value(.state)
+    acceptance = try Self.acceptance(options)
+  }
+
+  /// The sandbox's acceptance rule from `--accept-rate R` and `--accept-after DURATION`, if given.
+  static func acceptance(_ options: ParsedOptions) throws(UsageError) -> Acceptance? {
+    let rateText = options.value(.acceptRate)
+    let afterText = options.value(.acceptAfter)
+    guard rateText != nil || afterText != nil else { return nil }
+    guard let rateText else { throw UsageError("--accept-after needs --accept-rate (the share who join, 0 to 1)") }
+    guard let rate = Double(rateText), (0...1).contains(rate) else {
+      throw UsageError("--accept-rate must be a number from 0 to 1 (got \(rateText))")
+    }
+    var after = 0.0
+    if let afterText {
+      guard let seconds = TimeSpan.seconds(afterText) else {
+        throw UsageError("--accept-after must be a length of time such as 2d, 36h or 90m (got \(afterText))")
+      }
+      after = seconds
+    }
+    return Acceptance(rate: rate, after: Int64(after * 1000))
   }
 }
 
@@ -127,7 +150,7 @@ struct RunRequest: Sendable {
       }
       color = choice
     }
-    connection = ConnectionOptions(options)
+    connection = try ConnectionOptions(options)
     jq = try JQOptions(options)
     var words = invocation.words
     if program != nil {

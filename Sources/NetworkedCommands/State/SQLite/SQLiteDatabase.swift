@@ -235,6 +235,14 @@ struct SQLiteTransaction: StateTransaction {
       arguments: [until])
   }
 
+  func markJoined(_ ids: [Int64], at time: Double) throws {
+    guard !ids.isEmpty else { return }
+    try db.execute(
+      sql:
+        "UPDATE journal SET joined = ? WHERE joined IS NULL AND id IN (\(ids.map(String.init).joined(separator: ",")))",
+      arguments: [time])
+  }
+
   func delete(_ ids: [Int64]) throws {
     guard !ids.isEmpty else { return }
     try db.execute(sql: "DELETE FROM journal WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")

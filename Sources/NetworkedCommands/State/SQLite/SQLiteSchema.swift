@@ -81,6 +81,10 @@ extension SQLiteDatabase {
       try db.execute(
         sql: "CREATE INDEX IF NOT EXISTS journal_by_holder ON journal(pid, host) WHERE state IN ('claimed', 'pending')")
     }
+    migrator.registerMigration("v5-joined") { db in
+      // When an invited person was first seen a member (the funnel's days to join).
+      try db.execute(sql: "ALTER TABLE journal ADD COLUMN joined REAL")
+    }
     return migrator
   }
 }
