@@ -60,7 +60,7 @@ struct ResultTally {
   }
 }
 
-/// Lays a report (``ResultTally/value``) or a funnel out as aligned text for a terminal.
+/// Lays a report (`report`'s object) or a funnel (`funnel`'s row) out as aligned text for a terminal.
 public enum ReportText {
   /// The report as a few small tables: statuses, reasons and error codes, roles by status.
   public static func render(_ report: Value) -> String {
