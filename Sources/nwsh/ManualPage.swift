@@ -71,6 +71,51 @@ enum ManualPage {
       }
     }
 
+    page.section("THE LANGUAGE")
+    for paragraph in Self.language {
+      page.line(".PP")
+      page.text(paragraph)
+    }
+
+    page.section("ROLES AND PLANS")
+    for name in ["role", "plan"] {
+      guard let text = session.helpText(for: name) else { continue }
+      page.line(".TP")
+      page.line(".B " + Roff.escape(name + "(name)"))
+      page.text(text)
+    }
+
+    page.section("RESULTS")
+    page.text(
+      """
+      One JSON object per input row on standard output: row, op, status, then email, what was \
+      sent (name, tagId or roleId, role, note, planIds), error {code, message, retryable} or \
+      reason, and where it came from (source, line, run). The statuses:
+      """)
+    for status in NetworkedCommands.statuses {
+      page.line(".TP")
+      page.line(".B " + Roff.escape(status.name))
+      page.text(status.meaning)
+    }
+
+    page.section("ERROR CODES")
+    page.text("Each error.code, its status, what it means, and whether sending the same row again may work.")
+    for entry in ErrorCatalog.entries {
+      page.line(".TP")
+      page.line(".B " + Roff.escape(entry.code.rawValue))
+      page.text("(\(entry.status.name)) \(entry.meaning). Send again: \(entry.advice.rawValue).")
+    }
+
+    page.section("EXAMPLES")
+    for name in ["read", "invite", "report", "pending"] {
+      for example in session.command(named: name)?.signature.examples ?? [] {
+        page.line(".PP")
+        page.line(".nf")
+        page.text("nwsh -c '\(example)'")
+        page.line(".fi")
+      }
+    }
+
     page.section("EXIT STATUS")
     for status in NetworkedCommands.exitStatuses {
       page.line(".TP")
@@ -114,6 +159,40 @@ enum ManualPage {
     page.text("jq(1). The README and docs/architecture.md in nwsh's source.")
     return page.output
   }
+}
+
+extension ManualPage {
+  /// The language in a few paragraphs (the README's "The language" says more).
+  static let language = [
+    """
+    A program is statements separated by newlines or ;. A statement is a pipeline of stages \
+    joined by |, let NAME = …, or def name(args): body;. # starts a comment.
+    """,
+    """
+    A stage is a command (read, where, invite, …) or a jq expression. An expression stage maps \
+    each row to its outputs exactly as jq would; as the first stage it is evaluated once on null \
+    and its outputs are the rows. Expressions are jq 1.8's: paths, construction, \
+    interpolation, reduce, foreach, try/catch, def, assignment, $ENV, $__loc__ and the builtins \
+    (help NAME tells what each does).
+    """,
+    """
+    collect turns all rows into one array row; let NAME = PIPELINE binds the array of a \
+    pipeline's rows (let members = members | .email). join ARRAY --on EXPR matches rows against \
+    an array by key (hashed once): --anti keeps rows with no match, --semi those with one, \
+    --left attaches the match.
+    """,
+    """
+    Results are rows: the API commands' results flow to the next stage like any row, and the \
+    exit status still counts every one. A row that never became data (a malformed line, an \
+    expression that failed on it) gets its own result; every input row ends in one line.
+    """,
+    """
+    Unlike jq, an error on one row makes that row invalid and the program goes on (--strict \
+    stops, as jq does); read unpacks an input that is one array into its elements (jq's -s \
+    and --stream keep it whole); and a program starts on null (as jq -n): rows come from read, \
+    input or inputs.
+    """,
+  ]
 }
 
 /// A roff document being written.

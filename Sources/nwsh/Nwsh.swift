@@ -83,7 +83,8 @@ enum Main {
 enum HelpCommand {
   static func run(_ names: [String]) throws(UsageError) -> Int32 {
     guard let name = names.first else {
-      print(HelpText.top, terminator: "")
+      print(
+        HelpText.top + "\nPIPELINE COMMANDS (nwsh help NAME for more)\n" + Wiring.describingSession().commandListing)
       return 0
     }
     guard names.count == 1 else { throw UsageError("help takes one name (got \(names.joined(separator: " ")))") }

@@ -14,7 +14,7 @@ extension RunRequest {
     let interactive = program == nil && script == nil && isatty(0) == 1
     let (text, name): (String, String)
     if let program {
-      (text, name) = (program, "<command line>")
+      (text, name) = (program, programName)
     } else if let script {
       guard let contents = try? String(contentsOfFile: script, encoding: .utf8) else {
         throw UsageError("cannot read script \(script)")
@@ -31,6 +31,7 @@ extension RunRequest {
     let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
     session.output.flushesEachValue = isatty(1) == 1
     wiring.register(in: session)
+    session.readInput = jq.input
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
     // $ARGS as in jq: the script's arguments (or --args/--jsonargs ones), and --arg & co by name.
@@ -43,6 +44,14 @@ extension RunRequest {
       session.standardInput = { BytesSource([]) }
     }
     let status = withInterruptHandling(session) { session.run(text, name: name) }
+    // jq's -e: when the run went well, the last value written decides.
+    if jq.exitStatus && status == .success {
+      switch session.output.lastWasTruthy {
+      case nil: return 4
+      case false?: return 1
+      case true?: return 0
+      }
+    }
     return status.rawValue
   }
 
@@ -93,8 +102,19 @@ extension RunRequest {
     case .never: style = OutputSink.Style(indent: terminal ? 2 : 0, color: false)
     case .auto: style = terminal ? OutputSink.Style(indent: 2, color: !noColor) : .lines
     }
+    // jq's layout options hold in a pipe too.
+    if let indent = jq.indent { style.indent = indent }
+    if jq.tab {
+      style.indent = 1
+      style.tabs = true
+    }
+    if jq.compact { style.indent = 0 }
+    style.sortKeys = jq.sortKeys
+    style.asciiOnly = jq.ascii
+    style.recordSeparator = jq.seq
     style.raw = jq.raw
     style.newline = !jq.join
+    style.nulAfterEach = jq.nul
     return style
   }
 

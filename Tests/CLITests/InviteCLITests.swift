@@ -197,7 +197,7 @@ struct CommandLineTests {
     let color = try Binary.run(["-c", "1", "--color", "sometimes"])
     #expect(color.status == 64 && color.stderr.contains("sometimes"), "\(color.stderr)")
     let script = try Binary.run(["-c", "1", "extra.nw"])
-    #expect(script.status == 64 && script.stderr.contains("not both"), "\(script.stderr)")
+    #expect(script.status == 64 && script.stderr.contains("input files"), "\(script.stderr)")
     let missing = try Binary.run(["--profile"])
     #expect(missing.status == 64 && missing.stderr.contains("--profile"), "\(missing.stderr)")
   }
@@ -228,7 +228,10 @@ struct CommandLineTests {
     #expect(page.status == 0)
     let lines = page.stdout.split(separator: "\n").map(String.init)
     #expect(lines.first?.hasPrefix(".TH NWSH 1 ") == true)
-    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "PIPELINE COMMANDS", "EXIT STATUS", "FILES"] {
+    for section in [
+      "NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "PIPELINE COMMANDS", "THE LANGUAGE", "ROLES AND PLANS", "RESULTS",
+      "ERROR CODES", "EXAMPLES", "EXIT STATUS", "FILES",
+    ] {
       #expect(lines.contains(".SH " + section), "\(section)")
     }
     // Each pipeline command `help` lists, each subcommand, each option of -c's command.
@@ -247,8 +250,19 @@ struct CommandLineTests {
       #expect(lines.contains(".B " + option), "\(option)")
     }
     for status in [0, 1, 2, 64, 65, 77, 130] { #expect(lines.contains(".B \(status)")) }
+    // The language, role() and plan(), every result status and every error code the README lists.
+    for name in ["role(name)", "plan(name)", "invited", "skipped", "unknown"] {
+      #expect(lines.contains(".B " + name), "the man page lacks \(name)")
+    }
+    let readme = try String(contentsOfFile: repositoryPath("README.md"), encoding: .utf8)
+    let codes = readme.components(separatedBy: "### Error codes")[1].split(separator: "\n")
+      .drop { !$0.hasPrefix("| `") }.prefix { $0.hasPrefix("|") }
+      .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) }
+    #expect(codes.count > 30)
+    let entries = Set(lines)
+    for code in codes { #expect(entries.contains(".B " + code), "the man page lacks the error code \(code)") }
     // Nothing the text says is read as a roff request.
-    let requests: Set<String> = [".TH", ".SH", ".SS", ".TP", ".B", ".I", ".br", ".PP", ".RS", ".RE"]
+    let requests: Set<String> = [".TH", ".SH", ".SS", ".TP", ".B", ".I", ".br", ".PP", ".RS", ".RE", ".nf", ".fi"]
     for line in lines where line.hasPrefix(".") || line.hasPrefix("'") {
       #expect(requests.contains(String(line.prefix { $0 != " " })), "\(line)")
     }

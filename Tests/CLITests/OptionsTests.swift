@@ -36,6 +36,10 @@ struct OptionsTests {
     case "--status": ["invited"]
     case "--port": ["0"]
     case "--rate-limits": ["none"]
+    case "-f", "--from-file": [script]
+    case "--indent": ["2"]
+    case "--accept-rate": ["0.5"]
+    case "--accept-after": ["1d"]
     default: []
     }
   }

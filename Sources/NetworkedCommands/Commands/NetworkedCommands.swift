@@ -21,11 +21,10 @@ public enum NetworkedCommands {
   public static func register(in session: Session, configuration: NetworkedConfiguration) -> NetworkedConnection {
     let connection = NetworkedConnection(configuration: configuration, session: session)
     for setting in NetworkedSettings.all { session.define(setting) }
-    for command in commands(connection) + JournalCommands.definitions(connection)
-      + FunnelCommands.definitions(connection) + [ReportStage.definition(connection)]
-    {
-      session.register(command)
-    }
+    session.register(commands(connection), group: "The Networked API")
+    session.register(
+      JournalCommands.definitions(connection) + FunnelCommands.definitions(connection)
+        + [ReportStage.definition(connection)], group: "Journal, results and the funnel")
     session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
     definePlanFunction(session, connection)

@@ -64,6 +64,29 @@ extension Builtins {
       return .array(try flatten(input, depth: d, range))
     }
     t["indices/1"] = binary { input, wanted, range in try positions(input, wanted, range) }
+    // What indices/1 uses on strings, callable as in jq (code point offsets).
+    t["_strindices/1"] = binary { input, wanted, range in
+      guard case .string = input else {
+        throw JQError("\(describe(input)) cannot be searched, as it is not a string", at: range)
+      }
+      guard case .string(let needle) = wanted else { throw JQError("\(describe(wanted)) is not a string", at: range) }
+      return needle.isEmpty ? .array([]) : try positions(input, wanted, range)
+    }
+    // Binary search of a sorted array: the index, or (-1 - where it would go).
+    t["bsearch/1"] = binary { input, target, range in
+      guard case .array(let items) = input else {
+        throw JQError("\(describe(input)) cannot be searched from", at: range)
+      }
+      var low = 0
+      var high = items.count - 1
+      while low <= high {
+        let middle = (low + high) / 2
+        let order = Value.compare(items[middle], target)
+        if order == 0 { return .number(middle) }
+        if order < 0 { low = middle + 1 } else { high = middle - 1 }
+      }
+      return .number(-1 - low)
+    }
     t["index/1"] = binary { input, wanted, range in
       guard case .array(let all) = try positions(input, wanted, range) else { return .null }
       return all.first ?? .null

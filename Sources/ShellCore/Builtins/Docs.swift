@@ -5,6 +5,8 @@ enum BuiltinDocs {
     "IN":
       "IN(s): whether the input is one of the outputs of s; IN(source; s): whether any output of source is one of s",
     "INDEX": "INDEX(f): an object of the input's elements keyed by f; INDEX(stream; f): the same over a stream",
+    "JOIN":
+      "JOIN($idx; f): each element paired with $idx[f] ([row, match]); JOIN($idx; stream; f; g): over a stream, then g",
     "abs": "abs: the absolute value of a number",
     "add":
       "add: the sum (or concatenation, or merge) of an array's elements; add(f): of f's outputs. As a stage, `| add` is this, never the API (the command is add-users)",
@@ -25,6 +27,12 @@ enum BuiltinDocs {
     "empty": "empty: no output at all",
     "endswith": "endswith(s): whether the string ends with s",
     "env": "env, $ENV: the environment as an object (nwsh shows secret variables as <redacted>)",
+    "input":
+      "input: the next value of the program's input (standard input or the files named after -c), as jq's; "
+      + "inputs: all the rest. Not in a program that also uses read",
+    "inputs": "inputs: every remaining value of the program's input, one output each (see input)",
+    "input_filename": "input_filename: the file the current row was read from; null for standard input",
+    "input_line_number": "input_line_number: the line the current row started on in its input",
     "error": "error, error(msg): raise an error (caught by try)",
     "explode": "explode: the string's code points as numbers (implode goes back)",
     "first": "first: the first element; first(f): f's first output",
@@ -51,6 +59,8 @@ enum BuiltinDocs {
     "length": "length: a string's characters, an array's or object's size, a number's absolute value, null's 0",
     "limit": "limit(n; f): f's first n outputs",
     "ltrimstr": "ltrimstr(s): the string without the prefix s (rtrimstr: without the suffix)",
+    "trimstr": "trimstr(s): the string without the prefix s and then without the suffix s",
+    "bsearch": "bsearch(x): the index of x in a sorted array, or (-1 - the index it would go at)",
     "map": "map(f): [.[] | f]. As a stage, `map EXPR` (with a space) is the command that replaces each row",
     "map_values": "map_values(f): each value of an array or object replaced by f's first output",
     "match": "match(re; flags): the matches of re, with offsets and groups",

@@ -69,6 +69,10 @@ enum Prelude {
     def IN(src; s): any(src == s; .);
     def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tostring] |= $row);
     def INDEX(idx_expr): INDEX(.[]; idx_expr);
+    def JOIN($idx; idx_expr): [.[] | [., $idx[idx_expr]]];
+    def JOIN($idx; stream; idx_expr): stream | [., $idx[idx_expr]];
+    def JOIN($idx; stream; idx_expr; join_expr): stream | [., $idx[idx_expr]] | join_expr;
+    def trimstr($val): ltrimstr($val) | rtrimstr($val);
     def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
     def debug(msg): (msg | debug | empty), .;
     def abs: if type == "number" and . < 0 then -. else . end;

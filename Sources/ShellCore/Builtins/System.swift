@@ -1,6 +1,7 @@
 import Foundation
 
-/// What jq knows of its surroundings: `env`, `builtins`, `input_line_number`, `debug`, `stderr`, `now`.
+/// What jq knows of its surroundings: `env`, `builtins`, `input`, `inputs`, `input_line_number`,
+/// `input_filename`, `debug`, `stderr`, `now`.
 extension Builtins {
   static func registerSystem(_ t: inout Registry) {
     t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
@@ -10,6 +11,14 @@ extension Builtins {
     }
     t["input_line_number/0"] = { interpreter, _, _, _, _, emit in
       try emit(.number(interpreter.currentOrigin.line))
+    }
+    // The next value of the program's input (what read would read), as jq's input/inputs.
+    t["input/0"] = { interpreter, _, _, _, range, emit in
+      guard let value = try interpreter.nextInput?() else { throw JQError("No more inputs", at: range) }
+      try emit(value)
+    }
+    t["inputs/0"] = { interpreter, _, _, _, _, emit in
+      while let value = try interpreter.nextInput?() { try emit(value) }
     }
     // The file the current row came from; null for standard input or rows made in the program.
     t["input_filename/0"] = { interpreter, _, _, _, _, emit in

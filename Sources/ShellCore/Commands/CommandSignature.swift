@@ -64,6 +64,8 @@ public struct CommandSignature: Sendable {
   public var examples: [String]
   /// Longer help text.
   public var discussion: String
+  /// The heading `help` lists it under (`Reading`, `Shaping rows`…); empty: by its role.
+  public var group = ""
 
   /// Declares a command.
   public init(

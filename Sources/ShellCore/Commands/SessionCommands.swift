@@ -59,18 +59,14 @@ enum SessionCommands {
           try session.runStatements(Script.strippingShebang(text), name: given, in: run)
         }
       })
+    for name in ["help", "set", "source"] {
+      if let command = session.command(named: name) { session.register([command], group: "Session") }
+    }
   }
 
   static func helpText(for name: String?, session: Session, range: SourceRange) throws -> String {
     guard let name else {
-      var text = "Commands (help NAME for more):\n"
-      let names = session.commandNames
-      let width = names.map(\.count).max() ?? 0
-      for name in names {
-        text +=
-          "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-          + (session.command(named: name)?.signature.summary ?? "") + "\n"
-      }
+      var text = "Commands (help NAME for more):\n" + session.commandListing
       text += """
 
         Pipelines join commands with |; expressions are jq's (https://jqlang.org/manual).
@@ -109,6 +105,34 @@ enum SessionCommands {
 }
 
 extension Session {
+  /// The pipeline commands by group (`Reading`, `Shaping rows`, …), one aligned line each with
+  /// its summary: what `help` lists.
+  public var commandListing: String {
+    let names = commandNames
+    let width = names.map(\.count).max() ?? 0
+    var groups: [String: [String]] = [:]
+    var order: [String] = []
+    for name in names {
+      guard let command = command(named: name) else { continue }
+      let group =
+        command.signature.group.isEmpty ? (command.role == .source ? "Sources" : "Stages") : command.signature.group
+      if groups[group] == nil { order.append(group) }
+      groups[group, default: []].append(name)
+    }
+    let first = ["Reading", "Shaping rows", "Writing"]
+    order.sort { (first.firstIndex(of: $0) ?? first.count, $0) < (first.firstIndex(of: $1) ?? first.count, $1) }
+    var text = ""
+    for group in order {
+      text += "\n\(group):\n"
+      for name in groups[group]! {
+        text +=
+          "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+          + (command(named: name)?.signature.summary ?? "") + "\n"
+      }
+    }
+    return text
+  }
+
   /// Every name ``helpText(for:)`` answers for: commands, documented functions, builtins.
   public var helpNames: [String] { commandNames + documentedFunctions + Array(Builtins.names) }
 

@@ -32,6 +32,9 @@ public final class Interpreter: @unchecked Sendable {
   /// The row being evaluated: its input line (`input_line_number`) and source
   /// (`input_filename`), set by ``RowEvaluator`` before each row.
   package var currentOrigin = Origin(source: "", line: 0)
+  /// The next value of the program's input (`input`, `inputs`); nil when it has ended, or
+  /// outside a run.
+  package var nextInput: (() throws -> Value?)?
   /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
   public var interruption: Interruption?

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -58,6 +60,26 @@ public struct FileDescriptorSource: ByteSource {
     }
     if got < 0 { throw InputError("read failed: \(String(cString: strerror(errno)))") }
     return got
+  }
+}
+
+/// A file opened for reading: a ``FileDescriptorSource`` that keeps its file open as long as it
+/// is used (and closes it after).
+struct OpenedFileSource: ByteSource {
+  private let handle: FileHandle
+  private var descriptor: FileDescriptorSource
+
+  /// `path` opened, or nil when it cannot be read.
+  init?(path: String, interruption: Interruption?) {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    self.handle = handle
+    self.descriptor = FileDescriptorSource(fileDescriptor: handle.fileDescriptor, interruption: interruption)
+  }
+
+  var neverBlocks: Bool { descriptor.neverBlocks }
+
+  mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    try descriptor.read(into: &buffer, count: count)
   }
 }
 

@@ -17,6 +17,9 @@ package struct JSONRowReader {
   /// When set, object rows get only these members (see ``FieldDemand``); everything is still
   /// checked, so the same rows are rejected with the same messages.
   package var projection: Projection?
+  /// Whether an input that is one array gives its elements as the rows (`read`'s way); false
+  /// reads it as one value, as jq does (`-s`, `--stream`, `--slurpfile`).
+  package var unpacksSingleArray = true
 
   /// A reader for input named `sourceName`.
   package init(sourceName: String, limits: InputLimits = InputLimits()) {
@@ -67,7 +70,7 @@ package struct JSONRowReader {
         held = nil
         try emit(.row(pending))
       }
-      if rowNumber == 1, case .array = row.value {
+      if rowNumber == 1, unpacksSingleArray, case .array = row.value {
         held = row
       } else {
         try emit(.row(row))

@@ -36,6 +36,16 @@ public final class OutputSink: @unchecked Sendable {
     public var raw = false
     /// What follows each value: a newline, or nothing (jq's `-j`).
     public var newline = true
+    /// A NUL after each value instead (jq's `--raw-output0`).
+    public var nulAfterEach = false
+    /// An ASCII record separator before each value (jq's `--seq`, RFC 7464).
+    public var recordSeparator = false
+    /// Object keys sorted (jq's `-S`).
+    public var sortKeys = false
+    /// A tab per indent level (jq's `--tab`).
+    public var tabs = false
+    /// Everything outside ASCII escaped (jq's `-a`).
+    public var asciiOnly = false
     /// Compact lines, no color.
     public static let lines = Style(indent: 0, color: false)
     /// Creates a style.
@@ -74,18 +84,39 @@ public final class OutputSink: @unchecked Sendable {
     emit(value, raw: style.raw)
   }
 
+  /// Whether the last value written was neither `false` nor `null`; nil before the first (jq's
+  /// `-e` reads it).
+  public var lastWasTruthy: Bool? {
+    lock.lock()
+    defer { lock.unlock() }
+    return lastTruthy
+  }
+  private var lastTruthy: Bool?
+
   /// Appends one value, a string as its bare text when `raw` (`emit --raw`, jq's `-r`).
   public func emit(_ value: Value, raw: Bool) {
     lock.lock()
     defer { lock.unlock() }
+    switch value {
+    case .null, .bool(false): lastTruthy = false
+    default: lastTruthy = true
+    }
+    if style.recordSeparator { writer.appendByte(0x1E) }
     if raw, case .string(let text) = value {
       writer.bytes += text.utf8
     } else {
       writer.indent = style.indent
       writer.color = style.color
+      writer.sortKeys = style.sortKeys
+      writer.tabs = style.tabs
+      writer.asciiOnly = style.asciiOnly
       writer.write(value)
     }
-    if style.newline { writer.appendByte(0x0A) }
+    if style.nulAfterEach {
+      writer.appendByte(0)
+    } else if style.newline {
+      writer.appendByte(0x0A)
+    }
     if flushesEachValue || writer.bytes.count >= 1 << 16 { flushLocked() }
   }
 

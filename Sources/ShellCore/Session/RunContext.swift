@@ -20,6 +20,8 @@ public final class RunContext {
   private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
   /// Data rows written (not result records).
   private(set) var rowsWritten = 0
+  /// Who reads the program's input: `read`, or `input`/`inputs` (never both).
+  package let input = RunInput()
 
   init(session: Session, number: Int) {
     self.session = session
@@ -104,4 +106,14 @@ public final class RunContext {
     if let stopped { return stopped }
     return interruption.isSet ? .interrupted : worst
   }
+}
+
+/// Who reads a run's input. `read` claims it when its pipeline is built; `input` and `inputs`
+/// read it through a cursor made on first use. A program uses one or the other: both would
+/// each take some of the values.
+package final class RunInput {
+  /// A `read` of the input is in the program.
+  var claimedByRead = false
+  /// The cursor `input` and `inputs` read, once one has.
+  var cursor: InputCursor?
 }

@@ -23,6 +23,9 @@ public final class Session: @unchecked Sendable {
   public var diagnostics: (String) -> Void
   /// Produces standard input for `read`.
   public var standardInput: () -> any ByteSource
+  /// What `read` reads instead of standard input, and how (jq's file arguments, `-R`, `-s`,
+  /// `--stream`).
+  public var readInput = ReadInput()
   /// The directory relative paths (`open`, `source`, `save`) start from.
   public var workingDirectory: String
   /// nwsh's state directory (`$XDG_STATE_HOME/nwsh`), where `save` remembers the files it
@@ -78,6 +81,14 @@ public final class Session: @unchecked Sendable {
   /// Adds a command (replacing one of the same name).
   public func register(_ command: CommandDefinition) {
     commands[command.signature.name] = command
+  }
+
+  /// Registers `commands`, listed by `help` under `group`.
+  public func register(_ commands: [CommandDefinition], group: String) {
+    for var command in commands {
+      command.signature.group = group
+      register(command)
+    }
   }
 
   /// The command named `name`.
@@ -210,7 +221,12 @@ public final class Session: @unchecked Sendable {
     runNumber += 1
     let run = RunContext(session: self, number: runNumber)
     currentRun = run
-    defer { currentRun = nil }
+    interpreter.nextInput = { [unowned self] in try self.nextInput(of: run) }
+    defer {
+      currentRun = nil
+      interpreter.nextInput = nil
+      run.input.cursor?.close()
+    }
     interruption.reset()
     let stopped: ExitStatus? = onEvaluationThread {
       do {
@@ -243,6 +259,41 @@ public final class Session: @unchecked Sendable {
     let status = run.exitStatus(stopped: stopped)
     for handler in runEndHandlers { handler(run, status) }
     return status
+  }
+
+  /// What `read` reads, in order: the files of ``readInput`` (each opened when its turn comes),
+  /// else standard input.
+  func readSources(_ run: RunContext) -> [(name: String, make: () throws -> any ByteSource)] {
+    guard !readInput.files.isEmpty else {
+      let standardInput = self.standardInput
+      return [("<stdin>", { standardInput() })]
+    }
+    let interruption = run.interruption
+    return readInput.files.map { given in
+      let path = resolvePath(given)
+      return (
+        given,
+        {
+          guard let file = OpenedFileSource(path: path, interruption: interruption) else {
+            throw PipelineStop(status: .usage, message: "nwsh: read: cannot open \(given): no such readable file")
+          }
+          return file
+        }
+      )
+    }
+  }
+
+  /// `input`: the next value of the program's input, through the run's cursor.
+  private func nextInput(of run: RunContext) throws -> Value? {
+    if run.input.claimedByRead {
+      throw JQError(
+        "input and inputs read the program's input, which read is reading in this program: use one or the other "
+          + "(read | collect gives every row as one array)")
+    }
+    if run.input.cursor == nil {
+      run.input.cursor = InputCursor(sources: readSources(run), mode: readInput, limits: inputLimits)
+    }
+    return try run.input.cursor!.next()
   }
 
   /// The end of a run whose output could not be written: quietly when the reader went away

@@ -9,6 +9,10 @@ public struct JSONWriter {
   public var color = false
   /// Whether to sort object keys (jq's `-S`).
   public var sortKeys = false
+  /// Indent with a tab per level instead of spaces (jq's `--tab`; `indent` must be above 0).
+  public var tabs = false
+  /// Escape every character outside ASCII as `\uXXXX` (jq's `-a`).
+  public var asciiOnly = false
   /// Deeper values print as `<skipped: too deep>`, as in jq.
   public var maxDepth = 10_000
 
@@ -161,7 +165,11 @@ public struct JSONWriter {
   @inline(__always) private mutating func newline(_ level: Int) {
     guard indent > 0 else { return }
     bytes.append(0x0A)
-    for _ in 0..<(level * indent) { bytes.append(0x20) }
+    if tabs {
+      for _ in 0..<level { bytes.append(0x09) }
+    } else {
+      for _ in 0..<(level * indent) { bytes.append(0x20) }
+    }
   }
 
   @inline(__always) mutating func append(_ text: StaticString) {
@@ -217,6 +225,7 @@ public struct JSONWriter {
 
   /// Appends `string` quoted, escaping what JSON requires (and DEL, as jq does).
   public mutating func writeString(_ string: String) {
+    if asciiOnly && !string.utf8.allSatisfy({ $0 < 0x80 }) { return writeASCIIString(string) }
     bytes.append(0x22)
     var string = string
     string.withUTF8 { utf8 in
@@ -243,5 +252,35 @@ public struct JSONWriter {
       if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
     }
     bytes.append(0x22)
+  }
+
+  /// `string` quoted with everything outside ASCII as `\uXXXX` (a surrogate pair above
+  /// U+FFFF), as jq's `-a` writes it; ASCII is escaped as ``writeString(_:)`` does.
+  private mutating func writeASCIIString(_ string: String) {
+    bytes.append(0x22)
+    for scalar in string.unicodeScalars {
+      let value = scalar.value
+      switch value {
+      case 0x22: append("\\\"")
+      case 0x5C: append("\\\\")
+      case 0x0A: append("\\n")
+      case 0x09: append("\\t")
+      case 0x0D: append("\\r")
+      case 0x08: append("\\b")
+      case 0x0C: append("\\f")
+      case 0x20..<0x7F: bytes.append(UInt8(value))
+      case 0x10000...:
+        let offset = value - 0x10000
+        appendUnicodeEscape(0xD800 + (offset >> 10))
+        appendUnicodeEscape(0xDC00 + (offset & 0x3FF))
+      default: appendUnicodeEscape(value)
+      }
+    }
+    bytes.append(0x22)
+  }
+
+  private mutating func appendUnicodeEscape(_ value: UInt32) {
+    append("\\u")
+    for shift in stride(from: 12, through: 0, by: -4) { bytes.append(Self.hex[Int((value >> UInt32(shift)) & 0xF)]) }
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import Interactive
 import NetworkedCommands
 import ShellCore
 
@@ -16,9 +18,14 @@ enum Completion {
     let prefix = words[index]
     let before = Array(words[..<index])
     // The value of an option just before?
-    if let previous = before.last, let option = Option.named(previous), option.valueNames.count == 1 {
+    if let previous = before.last, let option = Option.named(previous), option.valueNames.count == 1,
+      option != .program
+    {
       return values(of: option, prefix: prefix)
     }
+    // Inside the program of -c (shells keep a quoted program as one word): pipeline command
+    // names, and a command's flags.
+    if before.last == "-c" { return pipelineCandidates(prefix) }
     let subcommand = before.first { !$0.hasPrefix("-") }.flatMap(Subcommand.init(rawValue:))
     if prefix.hasPrefix("-") {
       let applicable = Option.allCases.filter { $0.subcommands.contains(subcommand ?? .run) }
@@ -50,7 +57,31 @@ enum Completion {
     case .file: return [filesMarker]
     case .choices(let choices): return choices.filter { $0.hasPrefix(prefix) }.sorted()
     case .journalStates: return JournalState.allCases.map(\.rawValue).filter { $0.hasPrefix(prefix) }
+    case .profiles:
+      let path = Credentials.defaultPath(environment: ProcessInfo.processInfo.environment)
+      return Credentials(path: path).profiles().keys.filter { $0.hasPrefix(prefix) }.sorted()
     }
+  }
+
+  /// Candidates inside a `-c` program being typed (`prefix`, with its opening quote): at the
+  /// start of a stage, command names; after `--` in a stage that starts with a command, its
+  /// flags. Each candidate is the whole word, completed.
+  static func pipelineCandidates(_ prefix: String) -> [String] {
+    let stage = prefix.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+    let tokens = stage.split(whereSeparator: { $0 == " " || $0 == "'" || $0 == "\"" }).map(String.init)
+    let endsWithSpace = prefix.isEmpty || prefix.last == " "
+    let current = endsWithSpace ? "" : (tokens.last ?? "")
+    // What of `prefix` stays before the completed token.
+    let head = String(prefix.dropLast(current.count))
+    let session = Wiring.describingSession()
+    let isFirst = tokens.count <= (endsWithSpace ? 0 : 1)
+    if isFirst {
+      return session.commandNames.filter { $0.hasPrefix(current) }.map { head + $0 }
+    }
+    if current.hasPrefix("-"), let command = tokens.first, let signature = session.command(named: command)?.signature {
+      return signature.flags.map { "--" + $0.name }.filter { $0.hasPrefix(current) }.map { head + $0 }
+    }
+    return []
   }
 
   /// The completion script for `shell` (bash, zsh or fish).

@@ -9,10 +9,11 @@ enum HelpText {
   /// The usual ways in, one per line (the man page's synopsis too).
   static let synopsis = [
     ("nwsh", "the interactive shell (on a terminal)"),
-    ("nwsh -c 'PROGRAM' [ARGS]", "run a program; stdin is data for read"),
+    ("nwsh -c 'PROGRAM' [FILE...]", "run a program; the files (else stdin) are data for read"),
+    ("nwsh -f PROGRAM.jq [FILE...]", "the same, the program from a file (jq's -f)"),
     ("nwsh SCRIPT.nw [ARGS]", "run a script ($ARGS.positional)"),
     ("nwsh --sandbox ...", "against a built-in simulator of the API"),
-    ("nwsh COMMAND ...", "sandbox, login, whoami, journal, reconcile, state check"),
+    ("nwsh COMMAND ...", "sandbox, login, whoami, journal, reconcile, report, state check"),
     ("nwsh help NAME", "help for a pipeline command, a function or a subcommand"),
   ]
 
@@ -24,8 +25,12 @@ enum HelpText {
       [.sandbox, .baseURL, .profile, .apiKeyFile, .trace, .state]
     ),
     (
-      "jq's options, as in jq",
-      [.arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput, .joinOutput]
+      "jq's options, as in jq (for read's input, and for the output)",
+      [
+        .nullInput, .rawInput, .slurp, .stream, .fromFile, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs,
+        .rawOutput, .joinOutput, .rawOutput0, .exitStatus, .sortKeys, .colorOutput, .monochrome, .asciiOutput,
+        .compactOutput, .tab, .indent, .seq,
+      ]
     ),
     ("", [.help, .version]),
   ]

@@ -27,6 +27,7 @@ struct Invocation: Sendable {
 
   /// Reads `arguments` (without the program's name).
   static func read(_ arguments: [String]) throws(UsageError) -> Invocation {
+    var arguments = arguments
     var options = ParsedOptions()
     var words: [Word] = []
     var mode: Option?
@@ -41,6 +42,12 @@ struct Invocation: Sendable {
       }
       if argument == "--" {
         literal = true
+        continue
+      }
+      if let letters = Self.bundledSwitches(argument) {
+        // `-nr` is `-n -r`, as in jq (only the last may take a value: `-rf prog.jq`).
+        index -= 1
+        arguments.replaceSubrange(index..<(index + 1), with: letters)
         continue
       }
       var name = argument
@@ -83,6 +90,17 @@ struct Invocation: Sendable {
       throw UsageError.misplaced(option, in: subcommand)
     }
     return Invocation(subcommand: subcommand, options: options, words: words)
+  }
+
+  /// `-nr` as `["-n", "-r"]`: several one-letter options written together, each known; nil for
+  /// anything else.
+  static func bundledSwitches(_ argument: String) -> [String]? {
+    guard !argument.hasPrefix("--"), argument.count > 2, Option.named(argument) == nil else { return nil }
+    let letters = argument.dropFirst().map { "-\($0)" }
+    guard letters.allSatisfy({ Option.named($0) != nil }),
+      letters.dropLast().allSatisfy({ Option.named($0)?.valueNames.isEmpty == true })
+    else { return nil }
+    return letters
   }
 
   /// Whether `argument` is read as an option: it starts with `-`, and is not `-` alone (stdin)

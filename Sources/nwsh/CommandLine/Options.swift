@@ -54,6 +54,8 @@ enum ValueCompletion: Sendable {
   case none, file
   case choices([String])
   case journalStates
+  /// The profiles in the credentials file.
+  case profiles
 }
 
 /// Every option nwsh reads, declared once: the reader, help, the man page and shell completion
@@ -85,6 +87,21 @@ enum Option: String, CaseIterable, Sendable {
   case jsonargs = "--jsonargs"
   case rawOutput = "--raw-output"
   case joinOutput = "--join-output"
+  case rawOutput0 = "--raw-output0"
+  case nullInput = "--null-input"
+  case rawInput = "--raw-input"
+  case slurp = "--slurp"
+  case stream = "--stream"
+  case fromFile = "--from-file"
+  case exitStatus = "--exit-status"
+  case sortKeys = "--sort-keys"
+  case colorOutput = "--color-output"
+  case monochrome = "--monochrome-output"
+  case asciiOutput = "--ascii-output"
+  case compactOutput = "--compact-output"
+  case tab = "--tab"
+  case indent = "--indent"
+  case seq = "--seq"
   // Subcommands'.
   case run = "--run"
   case status = "--status"
@@ -110,6 +127,15 @@ enum Option: String, CaseIterable, Sendable {
     switch self {
     case .rawOutput: ["-r"]
     case .joinOutput: ["-j"]
+    case .nullInput: ["-n"]
+    case .rawInput: ["-R"]
+    case .slurp: ["-s"]
+    case .fromFile: ["-f"]
+    case .exitStatus: ["-e"]
+    case .sortKeys: ["-S"]
+    case .colorOutput: ["-C"]
+    case .monochrome: ["-M"]
+    case .asciiOutput: ["-a"]
     case .help: ["-h"]
     default: []
     }
@@ -127,6 +153,8 @@ enum Option: String, CaseIterable, Sendable {
     case .arg: ["NAME", "VALUE"]
     case .argjson: ["NAME", "JSON"]
     case .rawfile, .slurpfile: ["NAME", "FILE"]
+    case .fromFile: ["file"]
+    case .indent: ["n"]
     case .run: ["id"]
     case .status: ["state"]
     case .port: ["port"]
@@ -149,7 +177,8 @@ enum Option: String, CaseIterable, Sendable {
   var subcommands: Set<Subcommand> {
     switch self {
     case .program, .strict, .color, .norc, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput,
-      .joinOutput:
+      .joinOutput, .rawOutput0, .nullInput, .rawInput, .slurp, .stream, .fromFile, .exitStatus, .sortKeys, .colorOutput,
+      .monochrome, .asciiOutput, .compactOutput, .tab, .indent, .seq:
       [.run]
     case .dryRun: [.run, .reconcile]
     case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .report, .state]
@@ -168,7 +197,7 @@ enum Option: String, CaseIterable, Sendable {
   /// What it does, for help and the man page.
   var help: String {
     switch self {
-    case .program: "Run PROGRAM (then standard input is data for read)."
+    case .program: "Run PROGRAM; files named after it are read's input (else standard input)."
     case .strict: "Stop at the first invalid row (exit 65) instead of reporting it and going on."
     case .dryRun: "Plan every invite and add without sending (same as `set dry-run on`); reconcile: send nothing."
     case .color: "Color results: auto, always or never (NO_COLOR also turns it off)."
@@ -191,6 +220,22 @@ enum Option: String, CaseIterable, Sendable {
     case .jsonargs: "The remaining arguments are $ARGS.positional JSON values (jq's --jsonargs)."
     case .rawOutput: "Write strings as their text, not as JSON (jq's -r)."
     case .joinOutput: "As -r, with no newline after each value (jq's -j)."
+    case .rawOutput0: "As -r, with a NUL after each value (jq's --raw-output0)."
+    case .nullInput:
+      "Start on null (jq's -n; nwsh always does: rows come from read, input or inputs, never by themselves)."
+    case .rawInput: "read gives each line as a string, not JSON (jq's -R); with -s, the whole input as one string."
+    case .slurp: "read gives all the values as one array (jq's -s)."
+    case .stream: "read gives each value as its stream events, [path, leaf] and [path] (jq's --stream)."
+    case .fromFile: "Run the program in FILE; the words after it are input files for read (jq's -f)."
+    case .exitStatus: "Exit 1 if the last value written was false or null, 4 if none was (jq's -e)."
+    case .sortKeys: "Write object keys sorted (jq's -S)."
+    case .colorOutput: "Color the output even in a pipe (jq's -C; as --color always)."
+    case .monochrome: "Never color the output (jq's -M; as --color never)."
+    case .asciiOutput: "Escape every character outside ASCII as \\uXXXX (jq's -a)."
+    case .compactOutput: "One value per line even on a terminal (jq's -c; nwsh's -c is the program)."
+    case .tab: "Indent with a tab per level, in a pipe too (jq's --tab)."
+    case .indent: "Indent N spaces per level (0 to 7), in a pipe too (jq's --indent N)."
+    case .seq: "Write an ASCII record separator before each value (jq's --seq)."
     case .run: "Only this run (report: that run's results, from the journal)."
     case .funnel: "The invitation funnel: invited, joined, pending, conversion and median days to join."
     case .acceptRate:
@@ -216,9 +261,10 @@ enum Option: String, CaseIterable, Sendable {
   /// How a shell completes its value.
   var completion: ValueCompletion {
     switch self {
-    case .apiKeyFile, .passwords, .state, .rawfile, .slurpfile: .file
+    case .apiKeyFile, .passwords, .state, .rawfile, .slurpfile, .fromFile: .file
     case .color: .choices(["auto", "always", "never"])
     case .status: .journalStates
+    case .profile: .profiles
     default: .none
     }
   }

@@ -46,8 +46,9 @@ struct ConnectionOptions: Sendable {
   }
 }
 
-/// jq's variable and output options: `--arg`, `--argjson`, `--rawfile`, `--slurpfile`,
-/// `--args`/`--jsonargs` (their words are `$ARGS.positional`), `-r`, `-j`.
+/// jq's variable, input and output options: `--arg`, `--argjson`, `--rawfile`, `--slurpfile`,
+/// `--args`/`--jsonargs` (their words are `$ARGS.positional`), `-R`, `-s`, `--stream`, `-r`,
+/// `-j`, `--raw-output0`, `-e`, `-S`, `-a`, `--tab`, `--indent N`, `--seq`, `--compact-output`.
 struct JQOptions: Sendable {
   /// `$NAME` bindings, in order; all appear in `$ARGS.named`.
   var named: [(String, Value)] = []
@@ -55,13 +56,46 @@ struct JQOptions: Sendable {
   var raw = false
   /// `-j` (raw, and no newline after each value).
   var join = false
+  /// `--raw-output0` (raw, a NUL after each value).
+  var nul = false
+  /// `-e`.
+  var exitStatus = false
+  /// `-S`.
+  var sortKeys = false
+  /// `-a`.
+  var ascii = false
+  /// `--tab`.
+  var tab = false
+  /// `--indent N`.
+  var indent: Int?
+  /// `--seq`.
+  var seq = false
+  /// `--compact-output`.
+  var compact = false
+  /// How `read` reads (`-R`, `-s`, `--stream`; the files are added by ``RunRequest``).
+  var input = ReadInput()
 
   init() {}
 
   /// Reads the values (and the files `--rawfile` and `--slurpfile` name).
   init(_ options: ParsedOptions) throws(UsageError) {
-    raw = options.has(.rawOutput) || options.has(.joinOutput)
+    raw = options.has(.rawOutput) || options.has(.joinOutput) || options.has(.rawOutput0)
     join = options.has(.joinOutput)
+    nul = options.has(.rawOutput0)
+    exitStatus = options.has(.exitStatus)
+    sortKeys = options.has(.sortKeys)
+    ascii = options.has(.asciiOutput)
+    tab = options.has(.tab)
+    seq = options.has(.seq)
+    compact = options.has(.compactOutput)
+    if let text = options.value(.indent) {
+      guard let n = Int(text), (0...7).contains(n) else { throw UsageError("--indent takes 0 to 7 (got \(text))") }
+      indent = n
+    }
+    input.raw = options.has(.rawInput)
+    input.slurp = options.has(.slurp)
+    input.stream = options.has(.stream)
+    if input.raw && input.stream { throw UsageError("-R and --stream do not go together: --stream reads JSON") }
     for (option, values) in options.occurrences {
       switch option {
       case .arg: named.append((values[0], .string(values[1])))
@@ -89,7 +123,9 @@ struct JQOptions: Sendable {
     var values: [Value] = []
     var source = BytesSource(Array(data))
     do {
-      try JSONRowReader(sourceName: path).read(&source) { item in
+      var reader = JSONRowReader(sourceName: path)
+      reader.unpacksSingleArray = false  // jq: [[1,2]] for a file holding [1,2]
+      try reader.read(&source) { item in
         switch item {
         case .row(let row): values.append(row.value)
         case .report(let report):
@@ -127,6 +163,8 @@ struct RunRequest: Sendable {
   enum ColorChoice: String, CaseIterable, Sendable { case auto, always, never }
 
   var program: String?
+  /// Where the program came from, for messages (`<command line>`, or `-f`'s file).
+  var programName = "<command line>"
   var strict = false
   var color: ColorChoice = .auto
   var connection = ConnectionOptions()
@@ -141,6 +179,14 @@ struct RunRequest: Sendable {
   init(_ invocation: Invocation) throws(UsageError) {
     let options = invocation.options
     program = options.value(.program)
+    if let file = options.value(.fromFile) {
+      if program != nil { throw UsageError("give either -c PROGRAM or -f FILE, not both") }
+      guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        throw UsageError("-f: cannot read \(file)")
+      }
+      program = Script.strippingShebang(text)
+      programName = file
+    }
     strict = options.has(.strict)
     dryRun = options.has(.dryRun)
     norc = options.has(.norc)
@@ -150,15 +196,21 @@ struct RunRequest: Sendable {
       }
       color = choice
     }
+    if options.has(.colorOutput) && options.has(.monochrome) { throw UsageError("give either -C or -M, not both") }
+    if options.has(.colorOutput) { color = .always }
+    if options.has(.monochrome) { color = .never }
     connection = try ConnectionOptions(options)
     jq = try JQOptions(options)
     var words = invocation.words
     if program != nil {
-      if let stray = words.first(where: { $0.mode == nil && !$0.literal }) {
+      // As in jq: the words after the program (before --args, --jsonargs or --) are input files.
+      jq.input.files = words.filter { $0.mode == nil && !$0.literal }.map(\.text)
+      for file in jq.input.files where !FileManager.default.isReadableFile(atPath: file) {
         throw UsageError(
-          "give either -c PROGRAM or a script file, not both (got \(stray.text))",
-          hint: "to give the program arguments, write them after --args or --")
+          "cannot read \(file): the words after -c PROGRAM are input files for read",
+          hint: "to give the program arguments instead, write them after --args or --")
       }
+      words.removeAll { $0.mode == nil && !$0.literal }
     } else if let first = words.first {
       script = first.text
       words.removeFirst()

@@ -4,7 +4,13 @@ import Foundation
 /// `emit`, `save`.
 enum DataCommands {
   static func register(in session: Session) {
-    for command in all + RowSetCommands.all { session.register(command) }
+    let groups: [(String, Set<String>)] = [
+      ("Reading", ["read", "open"]), ("Writing", ["emit", "save", "count"]),
+    ]
+    for command in all + RowSetCommands.all {
+      let name = command.signature.name
+      session.register([command], group: groups.first { $0.1.contains(name) }?.0 ?? "Shaping rows")
+    }
   }
 
   static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
@@ -33,12 +39,22 @@ enum DataCommands {
       role: .source
     ) { context in
       let format = try Format.resolve(context, path: nil)
-      let standardInput = context.session.standardInput
+      let input = context.session.readInput
+      if context.run.input.cursor != nil {
+        throw Diagnostic(
+          .usage, "read: input or inputs has already read this program's input; use one or the other",
+          at: context.call.range)
+      }
+      context.run.input.claimedByRead = true
+      // Files given on the command line (`nwsh -c PROGRAM FILE…`) are read in turn, else stdin.
+      let sources = context.session.readSources(context.run)
+      let first = try sources[0].make()
       return ReaderSource(
         run: context.run, limits: context.session.inputLimits, format: format,
-        separator: try Format.separator(context), name: "<stdin>", next: context.next
+        separator: try Format.separator(context), name: sources[0].name, next: context.next, mode: input,
+        more: Array(sources.dropFirst())
       ) {
-        standardInput()
+        first
       }
     },
     CommandDefinition(

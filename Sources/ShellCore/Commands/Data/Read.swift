@@ -7,9 +7,14 @@ final class ReaderSource: SourceStage {
   let next: any Stage
   let makeSource: () -> any ByteSource
   let separator: UInt8?
+  /// jq's `-R`, `-s`, `--stream` (for `read`).
+  let mode: ReadInput
+  /// Further inputs after this one (`read` over several files), each read in turn.
+  let more: [(name: String, make: () throws -> any ByteSource)]
 
   init(
     run: RunContext, limits: InputLimits, format: Format, separator: UInt8? = nil, name: String, next: any Stage,
+    mode: ReadInput = ReadInput(), more: [(name: String, make: () throws -> any ByteSource)] = [],
     source: @escaping () -> any ByteSource
   ) {
     self.context = run
@@ -18,6 +23,8 @@ final class ReaderSource: SourceStage {
     self.separator = separator
     self.name = name
     self.next = next
+    self.mode = mode
+    self.more = more
     self.makeSource = source
   }
 
@@ -25,29 +32,55 @@ final class ReaderSource: SourceStage {
   func finish() throws { try next.finish() }
 
   func run() throws {
-    let source = makeSource()
     let interruption = context.interruption
     var hinted = false
-    let deliver: (Item) throws -> Void = { [next, context, name] item in
-      if interruption.isSet { throw StopInput() }
-      if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
-        hinted = true
-        context.diagnose("nwsh: read \(name): \(hint)")
+    var slurped: [Value] = []
+    var slurpOrigin: Origin?
+    let (mode, context, next) = (mode, context, next)
+    let pass: (Item) throws -> Void = { item in
+      guard case .row(let row) = item, mode.slurp || mode.stream else { return try next.push(item) }
+      if mode.slurp {
+        slurped.append(row.value)
+        slurpOrigin = slurpOrigin ?? row.origin
+      } else {
+        for event in row.value.streamEvents() {
+          try next.push(.row(Row(value: event, number: row.number, origin: row.origin)))
+        }
       }
-      try next.push(item)
     }
-    let read = reading(source)
-    // A file is parsed ahead on a second thread while this one runs the stages.
-    let aheadOnAnotherThread = source.neverBlocks ? try Conveyor().run(reading: read, consuming: deliver) : false
-    if !aheadOnAnotherThread { try read.body(deliver) }
+    let inputs: [(name: String, make: () throws -> any ByteSource)] = [(name, { self.makeSource() })] + more
+    for (name, makeSource) in inputs {
+      let source = try makeSource()
+      let deliver: (Item) throws -> Void = { item in
+        if interruption.isSet { throw StopInput() }
+        if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
+          hinted = true
+          context.diagnose("nwsh: read \(name): \(hint)")
+        }
+        try pass(item)
+      }
+      let read = reading(source, name: name)
+      // A file is parsed ahead on a second thread while this one runs the stages.
+      let aheadOnAnotherThread = source.neverBlocks ? try Conveyor().run(reading: read, consuming: deliver) : false
+      if !aheadOnAnotherThread { try read.body(deliver) }
+    }
+    if mode.slurp {
+      let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
+      try next.push(.row(Row(value: value, number: 1, origin: slurpOrigin ?? Origin(source: name, line: 1))))
+    }
     try next.finish()
   }
 
   /// The whole read of `source` as one closure, to run here or on the reading thread.
-  private func reading(_ source: any ByteSource) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
+  private func reading(_ source: any ByteSource, name: String) -> UncheckedSendable<
+    (_ emit: (Item) throws -> Void) throws -> Void
+  > {
     var source = source
-    let (format, name, limits, separator, demand) = (format, name, limits, separator, next.demand)
+    let (format, limits, separator, demand, mode) = (format, limits, separator, next.demand, mode)
     return UncheckedSendable { emit in
+      if mode.raw {
+        return try RawLineReader(sourceName: name, slurp: mode.slurp).read(&source, emit)
+      }
       switch format {
       case .csv, .tsv:
         var reader = CSVReader(sourceName: name, limits: limits)
@@ -56,7 +89,8 @@ final class ReaderSource: SourceStage {
         try reader.read(&source, emit)
       case .jsonl, .json:
         var reader = JSONRowReader(sourceName: name, limits: limits)
-        if case .fields(let names) = demand { reader.projection = Projection(names) }
+        reader.unpacksSingleArray = !mode.slurp && !mode.stream
+        if case .fields(let names) = demand, !mode.slurp, !mode.stream { reader.projection = Projection(names) }
         try reader.read(&source, emit)
       }
     }

@@ -1,0 +1,155 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// jq's command line in nwsh: files after the program, `-n` with `input`/`inputs`, `-s`, `-R`,
+/// `--stream`, `-e`, the output options, `-f`, bundled switches; and help that answers.
+@Suite("jq's command line (binary)")
+struct JQCommandLineTests {
+  /// Runs nwsh in `directory` (relative file names resolve there) with a state of its own.
+  static func nwsh(_ arguments: [String], stdin: String = "", in directory: String) throws -> Binary.Output {
+    try Binary.run(
+      ["-c", "cd \"$0\" && exec \"$@\"", directory, Binary.path] + arguments, executable: "/bin/sh", stdin: stdin,
+      environment: ["XDG_STATE_HOME": directory + "/state", "NETWORKED_API_KEY": ""])
+  }
+
+  static func write(_ text: String, to path: String) throws {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+  }
+
+  @Test("files after the program are read's input, in turn, each with its name and lines")
+  func fileArguments() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try Self.write(#"{"id":1}"# + "\n" + #"{"id":2}"# + "\n", to: home + "/p.jsonl")
+    try Self.write(#"{"id":3}"# + "\n", to: home + "/q.jsonl")
+    let one = try Self.nwsh(["-c", "read | .id", "p.jsonl"], in: home)
+    #expect(one.status == 0 && one.stdout == "1\n2\n", "\(one.stderr)")
+    let two = try Self.nwsh(["-c", "read | [.id, input_filename, input_line_number]", "p.jsonl", "q.jsonl"], in: home)
+    #expect(two.stdout == "[1,\"p.jsonl\",1]\n[2,\"p.jsonl\",2]\n[3,\"q.jsonl\",1]\n", "\(two.stderr)")
+    // A word that is not a readable file is refused before anything runs.
+    let missing = try Self.nwsh(["-c", "read", "nope.jsonl"], in: home)
+    #expect(missing.status == 64 && missing.stderr.contains("cannot read nope.jsonl"), "\(missing.stderr)")
+    // --args still makes them arguments.
+    let args = try Self.nwsh(["-c", "$ARGS.positional", "--args", "a", "b"], in: home)
+    #expect(args.stdout == "[\"a\",\"b\"]\n")
+    // -f: the program from a file, the words after it are input files.
+    try Self.write("read | .id * 10\n", to: home + "/prog.jq")
+    let fromFile = try Self.nwsh(["-f", "prog.jq", "q.jsonl"], in: home)
+    #expect(fromFile.stdout == "30\n", "\(fromFile.stderr)")
+  }
+
+  @Test("-n with input and inputs; -s, -R, -Rs and --stream shape what read gives")
+  func inputModes() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let values = "1 2\n3\n"
+    #expect(try Self.nwsh(["-n", "-c", "[inputs]"], stdin: values, in: home).stdout == "[1,2,3]\n")
+    #expect(try Self.nwsh(["-c", "input, input"], stdin: values, in: home).stdout == "1\n2\n")
+    #expect(try Self.nwsh(["-nc", "reduce inputs as $x (0; . + $x)"], stdin: values, in: home).stdout == "6\n")
+    let none = try Self.nwsh(["-n", "-c", "input"], stdin: "", in: home)
+    #expect(none.status != 0 && none.stderr.contains("No more inputs"), "\(none.stderr)")
+    let both = try Self.nwsh(["-c", "read | [., input]"], stdin: values, in: home)
+    #expect(both.stderr.contains("use one or the other"), "\(both.stdout) \(both.stderr)")
+    #expect(try Self.nwsh(["-s", "-c", "read"], stdin: values, in: home).stdout == "[1,2,3]\n")
+    // A file holding one array is one value to jq's options (read alone unpacks it).
+    #expect(try Self.nwsh(["-s", "-c", "read"], stdin: "[1,2]", in: home).stdout == "[[1,2]]\n")
+    #expect(try Self.nwsh(["-c", "read"], stdin: "[1,2]", in: home).stdout == "1\n2\n")
+    try Self.write("[1,2]", to: home + "/a.json")
+    #expect(try Self.nwsh(["-c", "$a", "--slurpfile", "a", "a.json"], in: home).stdout == "[[1,2]]\n")
+    #expect(try Self.nwsh(["-R", "-c", "read"], stdin: "a b\n{x\n", in: home).stdout == "\"a b\"\n\"{x\"\n")
+    #expect(try Self.nwsh(["-Rs", "-c", "read"], stdin: "a\nb\n", in: home).stdout == "\"a\\nb\\n\"\n")
+    #expect(try Self.nwsh(["-nR", "-c", "[inputs]"], stdin: "a\nb", in: home).stdout == "[\"a\",\"b\"]\n")
+    let stream = try Self.nwsh(["--stream", "-c", "read"], stdin: #"{"a":[1,{"b":2}]}"#, in: home)
+    #expect(
+      stream.stdout == """
+        [["a",0],1]
+        [["a",1,"b"],2]
+        [["a",1,"b"]]
+        [["a",1]]
+        [["a"]]
+
+        """, "\(stream.stdout)")
+  }
+
+  @Test("-e, -S, -a, --tab, --indent, --seq, --raw-output0, -C, -M, --compact-output: as in jq")
+  func outputOptions() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    #expect(try Self.nwsh(["-e", "-c", "1, true"], in: home).status == 0)
+    #expect(try Self.nwsh(["-e", "-c", "1, null"], in: home).status == 1)
+    #expect(try Self.nwsh(["-e", "-c", "false"], in: home).status == 1)
+    #expect(try Self.nwsh(["-e", "-c", "empty"], in: home).status == 4)
+    #expect(
+      try Self.nwsh(["-S", "-c", #"{"b":1,"a":{"d":2,"c":3}}"#], in: home).stdout == #"{"a":{"c":3,"d":2},"b":1}"#
+        + "\n")
+    #expect(try Self.nwsh(["-a", "-c", #""é😀\"""#], in: home).stdout == #""\u00e9\ud83d\ude00\"""# + "\n")
+    #expect(try Self.nwsh(["--tab", "-c", "{a:[1]}"], in: home).stdout == "{\n\t\"a\": [\n\t\t1\n\t]\n}\n")
+    #expect(try Self.nwsh(["--indent", "1", "-c", "[1]"], in: home).stdout == "[\n 1\n]\n")
+    #expect(try Self.nwsh(["--indent", "9", "-c", "1"], in: home).status == 64)
+    #expect(try Self.nwsh(["--seq", "-c", "1, 2"], in: home).stdout == "\u{1E}1\n\u{1E}2\n")
+    #expect(try Self.nwsh(["--raw-output0", "-c", #""a", "b""#], in: home).stdout == "a\u{0}b\u{0}")
+    #expect(try Self.nwsh(["-C", "-c", "null"], in: home).stdout.contains("\u{1B}["))
+    #expect(!(try Self.nwsh(["-M", "-c", "null"], in: home).stdout.contains("\u{1B}[")))
+    #expect(try Self.nwsh(["--compact-output", "-c", "{a:1}"], in: home).stdout == #"{"a":1}"# + "\n")
+    // Bundled switches, and a bundle with an unknown letter is an unknown option.
+    #expect(try Self.nwsh(["-nr", "-c", #""x""#], in: home).stdout == "x\n")
+    let bad = try Self.nwsh(["-nq", "-c", "1"], in: home)
+    #expect(bad.status == 64 && bad.stderr.contains("unknown option"), "\(bad.stderr)")
+  }
+
+  @Test("help: nwsh help lists the pipeline commands by group; an unknown name suggests the nearest, exit 64")
+  func help() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let all = try Self.nwsh(["help"], in: home)
+    #expect(all.status == 0 && all.stdout.contains("PIPELINE COMMANDS"))
+    for heading in ["Reading:", "Shaping rows:", "Writing:", "The Networked API:", "Journal, results and the funnel:"] {
+      #expect(all.stdout.contains(heading), "\(heading)")
+    }
+    #expect(all.stdout.contains("  invite ") && all.stdout.contains("  pending "))
+    let typo = try Self.nwsh(["help", "mapp"], in: home)
+    #expect(typo.status == 64 && typo.stderr.contains("did you mean map?") && typo.stdout.isEmpty, "\(typo.stderr)")
+    #expect(try Self.nwsh(["help", "strptime"], in: home).stdout.contains("strptime"))
+    #expect(try Self.nwsh(["help", "pending"], in: home).stdout.contains("--older-than"))
+  }
+
+  @Test("bash completion, called as bash calls it: options, subcommands, help topics, states, profiles, -c programs")
+  func bashCompletion() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let script = try Binary.run(["--generate-completion-script", "bash"]).stdout
+    try Self.write(script, to: home + "/nwsh.bash")
+    try FileManager.default.createDirectory(atPath: home + "/config/nwsh", withIntermediateDirectories: true)
+    try Self.write(
+      #"{"profiles":{"work":{"baseURL":"https://backend.networked.co","key":"k"},"demo":{"baseURL":"x","key":"k"}}}"#,
+      to: home + "/config/nwsh/credentials")
+    let bin = (Binary.path as NSString).deletingLastPathComponent
+    /// COMPREPLY for the words typed so far (the last one being completed), one per line.
+    func complete(_ words: [String]) throws -> [String] {
+      let quoted = (["nwsh"] + words).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+      let program = """
+        source nwsh.bash
+        COMP_WORDS=(\(quoted.joined(separator: " ")))
+        COMP_CWORD=\(words.count)
+        _nwsh
+        printf '%s\\n' "${COMPREPLY[@]}"
+        """
+      let output = try Binary.run(
+        ["-c", "cd \"$0\" && exec bash -c \"$1\"", home, program], executable: "/bin/sh",
+        environment: ["PATH": bin + ":/usr/bin:/bin", "XDG_CONFIG_HOME": home + "/config"])
+      return output.stdout.split(separator: "\n").map(String.init)
+    }
+    #expect(try complete(["--sa"]) == ["--sandbox"])
+    #expect(try complete(["help", "inv"]) == ["invite"])
+    #expect(try complete(["journal", "--status", "inv"]) == ["invited"])
+    #expect(try complete(["--profile", ""]) == ["demo", "work"])
+    #expect(try complete(["rep"]).contains("report"))
+    #expect(try complete(["-c", "'read | inv"]) == ["'read | invite"])
+    #expect(try complete(["-c", "'read --c"]) == ["'read --csv"])
+    #expect(try complete(["--ind"]) == ["--indent"])
+    // Script paths: file names, from bash's own completion.
+    try Self.write("1\n", to: home + "/onboard.nw")
+    #expect(try complete(["onb"]).contains("onboard.nw"))
+  }
+}
