@@ -49,7 +49,6 @@ public struct ConformanceReport: Sendable {
 public enum Conformance {
   /// Features nwsh leaves out on purpose, by the name that reveals them.
   static let unsupported: [String: String] = [
-    "have_decnum/0": "arbitrary-precision arithmetic (have_decnum)",
     "get_search_list/0": "modules", "modulemeta/0": "modules", "get_jq_origin/0": "modules",
     "get_prog_origin/0": "modules", "input_filename/0": "input file names",
     "\\$__prog_args": "program arguments",

@@ -7,7 +7,7 @@ extension Builtins {
       switch input {
       case .null: return .number(0)
       case .bool: throw JQError("\(describe(input)) has no length", at: range)
-      case .number(let n): return .number(Number(abs(n.double)))
+      case .number(let n): return .number(n.double < 0 ? n.negated : n)
       case .string(let s): return .number(s.unicodeScalars.count)
       case .array(let a): return .number(a.count)
       case .object(let o): return .number(o.count)

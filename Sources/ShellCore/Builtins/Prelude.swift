@@ -78,6 +78,7 @@ enum Prelude {
     def abs: if type == "number" and . < 0 then -. else . end;
     def toarray: if type == "array" then . else [.] end;
     def have_literal_numbers: true;
+    def have_decnum: true;
     def halt_error: halt_error(5);
     def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
     def fromdateiso8601: strptime("%Y-%m-%dT%H:%M:%SZ") | mktime;

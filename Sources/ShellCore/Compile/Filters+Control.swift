@@ -269,7 +269,7 @@ final class NegateFilter: Filter {
   }
   private func negate(_ value: Value) throws -> Value {
     guard case .number(let number) = value else { throw JQError("\(describe(value)) cannot be negated", at: range) }
-    return .number(Number(-number.double))
+    return .number(number.negated)
   }
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
     try negate(try inner.one(input, frame, c))

@@ -181,7 +181,7 @@ public struct JSONWriter {
 
   /// Appends `number`: its source text if it has one, else jq's spelling of the double.
   public mutating func writeNumber(_ number: Number) {
-    if let literal = number.literal {
+    if let literal = number.canonicalLiteral {
       bytes += literal.utf8
       return
     }

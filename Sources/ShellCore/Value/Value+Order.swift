@@ -17,7 +17,7 @@ extension Value: Comparable, Hashable {
   public static func compare(_ lhs: Value, _ rhs: Value) -> Int {
     switch (lhs, rhs) {
     case (.number(let a), .number(let b)):
-      return a.double < b.double ? -1 : (a.double == b.double ? 0 : 1)
+      return Number.order(a, b)
     case (.string(let a), .string(let b)):
       return compareBytes(a, b)
     case (.array, .array), (.object, .object):
@@ -35,7 +35,7 @@ extension Value: Comparable, Hashable {
     switch (lhs, rhs) {
     case (.null, .null): return true
     case (.bool(let a), .bool(let b)): return a == b
-    case (.number(let a), .number(let b)): return a.double == b.double
+    case (.number(let a), .number(let b)): return a.double == b.double && (a.literal == nil || Number.order(a, b) == 0)
     case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
     case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
     case (.object(let a), .object(let b)):
