@@ -50,10 +50,12 @@ extension Builtins {
       .array(try string(input, "cannot be exploded", range).unicodeScalars.map { .number(Int($0.value)) })
     }
     t.unary("implode/0") { input, range in
-      guard case .array(let codes) = input else { throw JQError("Implode input must be an array", at: range) }
+      guard case .array(let codes) = input else { throw JQError("implode input must be an array", at: range) }
       var view = String.UnicodeScalarView()
       for code in codes {
-        guard let number = code.doubleValue else { throw JQError("Unicode codepoint must be numeric", at: range) }
+        guard let number = code.doubleValue, !number.isNaN else {
+          throw JQError("\(describe(code)) can't be imploded, unicode codepoint needs to be numeric", at: range)
+        }
         view.append(UnicodeScalar(UInt32(exactly: number.rounded(.down)) ?? 0xFFFD) ?? "\u{FFFD}")
       }
       return .string(String(view))

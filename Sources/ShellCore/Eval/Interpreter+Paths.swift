@@ -89,7 +89,7 @@ extension Interpreter {
           }
         } catch let stop as StopSignal where stop.token == token {}
         if let replacement {
-          result = try setpath(result, location[...], replacement)
+          try setpathInPlace(&result, location[...], replacement)
         } else {
           deletions.append(location)
         }
@@ -98,7 +98,7 @@ extension Interpreter {
     case "=":
       try rhs.run(input, frame, self) { value in
         var result = input
-        for location in locations { result = try self.setpath(result, location[...], value) }
+        for location in locations { try self.setpathInPlace(&result, location[...], value) }
         try emit(result)
       }
     default:
@@ -112,7 +112,7 @@ extension Interpreter {
           } else {
             new = try self.binary(BinaryOperator(rawValue: String(op.dropLast()))!, old, operand, range)
           }
-          result = try self.setpath(result, location[...], new)
+          try self.setpathInPlace(&result, location[...], new)
         }
         try emit(result)
       }
@@ -126,6 +126,48 @@ extension Interpreter {
       current = try index(current, step, nil)
     }
     return current
+  }
+
+  /// Puts `newValue` at `path` in `value`, changing its containers in place where nothing else
+  /// holds them: an assignment to each of 50,000 elements (`.[] = 1`, `.[] |= f`) is linear, not
+  /// a copy of the array per element. Long paths go through ``setpath(_:_:_:)``.
+  func setpathInPlace(_ value: inout Value, _ path: ArraySlice<Value>, _ newValue: Value) throws {
+    guard let step = path.first else {
+      value = newValue
+      return
+    }
+    guard path.count <= 64 else {
+      value = try setpath(value, path, newValue)
+      return
+    }
+    // No tuple of (value, step) here: it would hold a second reference to the container.
+    if case .number(let number) = step, case .array(var array) = value {
+      let position = try arrayPosition(number, count: array.count)
+      guard position < array.count else {
+        value = try setpath(.array(array), path, newValue)
+        return
+      }
+      value = .null  // the array's only holder is now `array`: changed in place
+      var child = array[position]
+      array[position] = .null
+      defer {
+        array[position] = child
+        value = .array(array)
+      }
+      try setpathInPlace(&child, path.dropFirst(), newValue)
+      return
+    }
+    if case .string(let key) = step, case .object(var object) = value, var child = object[key] {
+      value = .null
+      object[key] = .null
+      defer {
+        object[key] = child
+        value = .object(object)
+      }
+      try setpathInPlace(&child, path.dropFirst(), newValue)
+      return
+    }
+    value = try setpath(value, path, newValue)
   }
 
   /// `value` with `newValue` at `path`: down the path once (collecting each container), then
@@ -228,10 +270,79 @@ extension Interpreter {
     // Resolve negative indices and slices against the value first, so sorting puts every
     // path after the ones it would shift.
     let resolved = paths.compactMap { canonical(value, $0[...]) }
+    // Many deletions from one array or object (`del(.[] | select(…))`) in one pass each.
+    if let grouped = try deleteGrouped(result, resolved.map { $0[...] }) { return grouped }
     for path in resolved.sorted(by: { Value.compare(.array($0), .array($1)) > 0 }) {
       result = try deletePath(result, path[...])
     }
     return result
+  }
+
+  /// `value` without the elements at `paths` (canonical: array positions not negative),
+  /// each container rebuilt once: nested deletions first, then the members removed at this
+  /// level in one pass. Nil when a path takes a step this does not handle (a slice, a step
+  /// that does not fit the value): the one-by-one way then does it, with jq's errors.
+  private func deleteGrouped(_ value: Value, _ paths: [ArraySlice<Value>]) throws -> Value? {
+    guard paths.count > 1 else { return nil }
+    if paths.contains(where: \.isEmpty) { return .null }
+    switch value {
+    case .null: return .null
+    case .array(var array):
+      var removed = Set<Int>()
+      var nested: [Int: [ArraySlice<Value>]] = [:]
+      for path in paths {
+        guard case .number(let number) = path.first!, number.double >= 0 else { return nil }
+        let position = Int(min(1e9, number.double.rounded(.down)))
+        guard position < array.count else { continue }
+        if path.count == 1 { removed.insert(position) } else { nested[position, default: []].append(path.dropFirst()) }
+      }
+      for (position, rests) in nested where !removed.contains(position) {
+        if rests.count == 1 {
+          array[position] = try deletePath(array[position], rests[0])
+        } else if let child = try deleteGrouped(array[position], rests) {
+          array[position] = child
+        } else {
+          return nil
+        }
+      }
+      if !removed.isEmpty {
+        var kept: [Value] = []
+        kept.reserveCapacity(array.count - removed.count)
+        for (position, item) in array.enumerated() where !removed.contains(position) { kept.append(item) }
+        array = kept
+      }
+      return .array(array)
+    case .object(var object):
+      var removed = Set<String>()
+      var nested: [String: [ArraySlice<Value>]] = [:]
+      var order: [String] = []
+      for path in paths {
+        guard case .string(let key) = path.first! else { return nil }
+        guard object[key] != nil else { continue }
+        if path.count == 1 {
+          removed.insert(key)
+        } else {
+          if nested[key] == nil { order.append(key) }
+          nested[key, default: []].append(path.dropFirst())
+        }
+      }
+      for key in order where !removed.contains(key) {
+        let rests = nested[key]!
+        if rests.count == 1 {
+          object[key] = try deletePath(object[key]!, rests[0])
+        } else if let child = try deleteGrouped(object[key]!, rests) {
+          object[key] = child
+        } else {
+          return nil
+        }
+      }
+      if !removed.isEmpty {
+        object = JSONObject(object.filter { !removed.contains($0.0) })
+      }
+      return .object(object)
+    default:
+      return nil
+    }
   }
 
   /// `path` with negative array indices made positive; nil when it points before an array.

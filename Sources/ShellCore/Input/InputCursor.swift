@@ -40,8 +40,9 @@ final class InputCursor: @unchecked Sendable {
     self.limits = limits
   }
 
-  /// The next value; nil when the input has ended. A malformed value is an error, as in jq.
-  func next() throws -> Value? {
+  /// The next value with where it came from; nil when the input has ended. A malformed value
+  /// is an error, as in jq.
+  func next() throws -> (value: Value, origin: Origin)? {
     condition.lock()
     defer { condition.unlock() }
     if !started {
@@ -58,7 +59,7 @@ final class InputCursor: @unchecked Sendable {
       }
       condition.broadcast()
       switch item {
-      case .row(let row): return row.value
+      case .row(let row): return (row.value, row.origin)
       case .report(let report):
         let message = report["error"]?["message"]?.stringValue ?? "malformed input"
         throw JQError(message, at: nil)
@@ -88,25 +89,34 @@ final class InputCursor: @unchecked Sendable {
     let (sources, mode, limits) = (UncheckedSendable(self.sources), self.mode, self.limits)
     thread = startThread {
       do {
+        // -s gathers the values of every source into one; --stream turns each into its events.
+        var slurped: [Value] = []
+        var first: Origin?
+        let emit: (Item) throws -> Void = { item in
+          guard case .row(let row) = item, mode.slurp || mode.stream else { return try cursor.put(item) }
+          if mode.slurp {
+            slurped.append(row.value)
+            first = first ?? row.origin
+          } else {
+            for event in row.value.streamEvents() {
+              try cursor.put(.row(Row(value: event, number: row.number, origin: row.origin)))
+            }
+          }
+        }
         for (name, make) in sources.body {
           var source = try make()
           cursor.noteBlocking(!source.neverBlocks)
-          let emit: (Item) throws -> Void = { item in try cursor.put(item) }
           if mode.raw {
             try RawLineReader(sourceName: name, slurp: mode.slurp).read(&source, emit)
           } else {
             var reader = JSONRowReader(sourceName: name, limits: limits)
             reader.unpacksSingleArray = false
-            if mode.slurp {
-              var values: [Value] = []
-              try reader.read(&source) { item in
-                if case .row(let row) = item { values.append(row.value) } else { try emit(item) }
-              }
-              try emit(.row(Row(value: .array(values), number: 1, origin: Origin(source: name, line: 1))))
-            } else {
-              try reader.read(&source, emit)
-            }
+            try reader.read(&source, emit)
           }
+        }
+        if mode.slurp {
+          let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
+          try cursor.put(.row(Row(value: value, number: 1, origin: first ?? Origin(source: "<stdin>", line: 1))))
         }
         cursor.finish(nil)
       } catch is StopInput {

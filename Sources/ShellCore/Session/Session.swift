@@ -293,7 +293,9 @@ public final class Session: @unchecked Sendable {
     if run.input.cursor == nil {
       run.input.cursor = InputCursor(sources: readSources(run), mode: readInput, limits: inputLimits)
     }
-    return try run.input.cursor!.next()
+    guard let (value, origin) = try run.input.cursor!.next() else { return nil }
+    interpreter.currentOrigin = origin  // input_filename and input_line_number: the value's
+    return value
   }
 
   /// The end of a run whose output could not be written: quietly when the reader went away

@@ -84,8 +84,9 @@ extension JSONParser {
       case UInt8(ascii: "\""): try skipString(&scratch)
       case UInt8(ascii: "t"): try expectWord("true")
       case UInt8(ascii: "f"): try expectWord("false")
-      case UInt8(ascii: "n"): try expectWord("null")
-      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
+      case UInt8(ascii: "n") where !atNamedNumber: try expectWord("null")
+      case UInt8(ascii: "-") where !atNamedNumber, UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
+      case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "I"), UInt8(ascii: "-"): _ = try parseNamedNumber()
       default: throw fail("unexpected \(describeByte()), expected a value")
       }
       // After a value: a separator, or the end of containers.

@@ -29,6 +29,42 @@ extension JSONParser {
     position += count
   }
 
+  /// jq's names for the numbers JSON has none for, as jq reads them: `nan`, `NaN`, `-NaN`,
+  /// `Infinity`, `-Infinity` (a name run into more letters or digits is not one).
+  mutating func parseNamedNumber() throws(SyntaxError) -> Number {
+    for (word, value) in Self.namedNumbers {
+      let bytes = word.utf8
+      guard end - position >= bytes.count, memcmp(base + position, Array(bytes), bytes.count) == 0 else { continue }
+      let after = position + bytes.count
+      if after < end,
+        base[after] == 0x5F || (base[after] | 0x20 >= 0x61 && base[after] | 0x20 <= 0x7A)
+          || (base[after] >= 0x30 && base[after] <= 0x39)
+      {
+        break
+      }
+      position = after
+      return Number(value)
+    }
+    throw fail("invalid literal, expected a value")
+  }
+
+  private static let namedNumbers: [(String, Double)] = [
+    ("nan", .nan), ("NaN", .nan), ("-NaN", .nan), ("-nan", .nan), ("Infinity", .infinity), ("-Infinity", -.infinity),
+  ]
+
+  /// Whether the value here is one of jq's named numbers rather than `null` or a number.
+  var atNamedNumber: Bool {
+    switch base[position] {
+    case UInt8(ascii: "N"), UInt8(ascii: "I"): return true
+    case UInt8(ascii: "n"): return end - position >= 3 && base[position + 1] == UInt8(ascii: "a")
+    case UInt8(ascii: "-"):
+      return end - position >= 2
+        && (base[position + 1] == UInt8(ascii: "N") || base[position + 1] == UInt8(ascii: "I")
+          || base[position + 1] == UInt8(ascii: "n"))
+    default: return false
+    }
+  }
+
   mutating func enter() throws(SyntaxError) {
     depth += 1
     if depth > limits.maxDepth { throw fail("Exceeds depth limit for parsing (\(limits.maxDepth) levels)") }

@@ -116,10 +116,13 @@ public struct JSONParser {
     case UInt8(ascii: "f"):
       try expectWord("false")
       return .false
-    case UInt8(ascii: "n"):
+    case UInt8(ascii: "n") where !atNamedNumber:
       try expectWord("null")
       return .null
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+    case UInt8(ascii: "-") where !atNamedNumber, UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return .number(try parseNumber())
+    case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "I"), UInt8(ascii: "-"):
+      return .number(try parseNamedNumber())
     default: throw fail("unexpected \(describeByte()), expected a value")
     }
   }
@@ -228,10 +231,13 @@ public struct JSONParser {
       case UInt8(ascii: "f"):
         try expectWord("false")
         value = .false
-      case UInt8(ascii: "n"):
+      case UInt8(ascii: "n") where !atNamedNumber:
         try expectWord("null")
         value = .null
-      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
+      case UInt8(ascii: "-") where !atNamedNumber, UInt8(ascii: "0")...UInt8(ascii: "9"):
+        value = .number(try parseNumber())
+      case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "I"), UInt8(ascii: "-"):
+        value = .number(try parseNamedNumber())
       default: throw fail("unexpected \(describeByte()), expected a value")
       }
       // Put the value into the containers it completes, closing them as far as it goes.
