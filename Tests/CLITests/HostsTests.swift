@@ -212,14 +212,14 @@ struct HostsTests {
         host: "host-b", ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite"], stdin: rows,
         environment: environment)
       #expect(early.stdout.components(separatedBy: #""reason":"claimed""#).count - 1 == 4, "\(early.stdout)")
-      // Once the lease has run out, they are free: B sends them, once.
-      var late: Captured?
+      // Once the lease has run out, they are free: B sends them, once. (A claimed them one by
+      // one as their rows arrived, so their leases end milliseconds apart: B may need two runs.)
       #expect(
         waitUntil(timeout: 30) {
-          late = try? Host.run(
+          _ = try? Host.run(
             host: "host-b", ["--base-url", simulator.baseURL, "-c", "set rate-limits none; read | invite"],
             stdin: rows, environment: environment)
-          return late?.stdout.contains(#""status":"invited""#) == true
+          return ledgerCounts(simulator).count == 4
         })
       #expect(Date().timeIntervalSince(killedAt) >= 2.5, "not before the lease ran out")
       let counts = ledgerCounts(simulator)
