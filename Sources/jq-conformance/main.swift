@@ -2,11 +2,17 @@ import Foundation
 import JQConformance
 
 // Runs jq's test files against nwsh's expressions; see scripts/jq-conformance.
-let arguments = CommandLine.arguments.dropFirst()
+// Usage: jq-conformance [--verbose] [-L DIR]… FILE…
+var arguments = Array(CommandLine.arguments.dropFirst())
+var libraryPaths: [String] = []
+while let index = arguments.firstIndex(of: "-L"), index + 1 < arguments.count {
+  libraryPaths.append(arguments[index + 1])
+  arguments.removeSubrange(index...(index + 1))
+}
 let verbose = arguments.contains("--verbose")
 let paths = arguments.filter { !$0.hasPrefix("--") }
 do {
-  let report = try Conformance.run(paths: paths)
+  let report = try Conformance.run(paths: paths, libraryPaths: libraryPaths)
   var summary = report.summary
   if !verbose, report.failures.count > 40 {
     let lines = summary.components(separatedBy: "\n")

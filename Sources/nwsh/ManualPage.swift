@@ -77,6 +77,11 @@ enum ManualPage {
       page.text(paragraph)
     }
 
+    page.section("MODULES")
+    page.line(".nf")
+    page.text(session.helpText(for: "modules") ?? "")
+    page.line(".fi")
+
     page.section("ROLES AND PLANS")
     for name in ["role", "plan"] {
       guard let text = session.helpText(for: name) else { continue }

@@ -32,6 +32,10 @@ extension RunRequest {
     session.output.flushesEachValue = isatty(1) == 1
     wiring.register(in: session)
     session.readInput = jq.input
+    session.libraryPaths = jq.libraryPaths
+    if let problem = session.includeHomeLibrary() {
+      FileHandle.standardError.write(Data("nwsh: ~/.jq is not loaded: \(problem)\n".utf8))
+    }
     if strict { try session.set("strict", to: "on") }
     if dryRun { try session.set("dry-run", to: "on") }
     // $ARGS as in jq: the script's arguments (or --args/--jsonargs ones), and --arg & co by name.

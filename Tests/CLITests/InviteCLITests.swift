@@ -229,7 +229,8 @@ struct CommandLineTests {
     let lines = page.stdout.split(separator: "\n").map(String.init)
     #expect(lines.first?.hasPrefix(".TH NWSH 1 ") == true)
     for section in [
-      "NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "PIPELINE COMMANDS", "THE LANGUAGE", "ROLES AND PLANS", "RESULTS",
+      "NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "PIPELINE COMMANDS", "THE LANGUAGE", "MODULES", "ROLES AND PLANS",
+      "RESULTS",
       "ERROR CODES", "EXAMPLES", "EXIT STATUS", "FILES",
     ] {
       #expect(lines.contains(".SH " + section), "\(section)")

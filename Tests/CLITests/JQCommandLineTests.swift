@@ -152,4 +152,47 @@ struct JQCommandLineTests {
     try Self.write("1\n", to: home + "/onboard.nw")
     #expect(try complete(["onb"]).contains("onboard.nw"))
   }
+
+  @Test("modules: import, include, data, -L and -LDIR, modulemeta, the program's directory: as the installed jq does")
+  func modules() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try FileManager.default.createDirectory(atPath: home + "/lib/geo", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: home + "/prog", withIntermediateDirectories: true)
+    try Self.write("def helper: 2;\ndef double: . * helper;\ndef quad: double | double;\n", to: home + "/lib/util.jq")
+    try Self.write(#"import "util" as u; def area: .w * .h | u::double;"# + "\n", to: home + "/lib/geo/geo.jq")
+    try Self.write(#"{"rate": 3}"#, to: home + "/lib/cfg.json")
+    try Self.write("def here: \"beside the program\";\n", to: home + "/prog/local.jq")
+    try Self.write(#"import "local" as l; l::here"# + "\n", to: home + "/prog/main.jq")
+    // (options, directives, body, input): jq runs `directives body` on the input; nwsh
+    // `directives read | body`, its programs starting on null as jq's -n does.
+    let cases: [(options: [String], directives: String, body: String, input: String)] = [
+      (["-L", "lib"], #"import "util" as u;"#, ".xs | map(u::quad)", #"{"xs":[1,2]}"#),
+      (["-L", "lib"], #"include "util";"#, "[double, quad]", "5"),
+      (["-Llib"], #"import "geo" as g;"#, "g::area", #"{"w":2,"h":3}"#),
+      (["-L", "lib"], #"import "cfg" as $cfg;"#, "$cfg::cfg[0].rate + .", "1"),
+      (["-L", "lib"], #"import "util" as u; import "geo" as u;"#, "[u::area, (.w | u::quad)]", #"{"w":1,"h":1}"#),
+      (["--library-path", "lib"], "", #""geo" | modulemeta | .deps"#, #""x""#),
+    ]
+    for (options, directives, body, input) in cases {
+      let mine = try Self.nwsh(options + ["-c", directives + " read | " + body], stdin: input, in: home)
+      let jq = options.map { $0 == "--library-path" ? "-L" : $0 } + ["-c", directives + " " + body]
+      let theirs = try Binary.run(
+        ["-c", "cd \"$0\" && exec jq \"$@\"", home] + jq, executable: "/bin/sh", stdin: input)
+      #expect(theirs.status == 0, "jq \(jq): \(theirs.stderr)")
+      #expect(
+        mine.status == 0 && mine.stdout == theirs.stdout,
+        "\(body): nwsh \(mine.stdout) \(mine.stderr) jq \(theirs.stdout)")
+    }
+    // `.` in a program file's imports is the file's directory.
+    let fromFile = try Self.nwsh(["-f", "prog/main.jq"], in: home)
+    #expect(fromFile.stdout == "\"beside the program\"\n", "\(fromFile.stderr)")
+    // A module's own definitions stay its own: helper is not the importer's.
+    let hidden = try Self.nwsh(["-L", "lib", "-c", #"import "util" as u; [helper]"#], in: home)
+    #expect(hidden.status == 64 && hidden.stderr.contains("helper/0 is not defined"), "\(hidden.stderr)")
+    let missing = try Self.nwsh(["-L", "lib", "-n", "-c", #"import "nope" as n; 1"#], in: home)
+    #expect(
+      missing.status == 64 && missing.stderr.contains("module not found: nope")
+        && missing.stderr.contains("looked for nope.jq in"), "\(missing.stderr)")
+  }
 }

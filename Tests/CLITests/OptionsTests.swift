@@ -37,6 +37,7 @@ struct OptionsTests {
     case "--port": ["0"]
     case "--rate-limits": ["none"]
     case "-f", "--from-file": [script]
+    case "-L", "--library-path": [home]
     case "--indent": ["2"]
     case "--accept-rate": ["0.5"]
     case "--accept-after": ["1d"]

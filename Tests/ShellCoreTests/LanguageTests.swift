@@ -220,3 +220,102 @@ struct SaveTests {
     }
   }
 }
+
+/// jq's modules in a session: what a module keeps to itself, and what its importer sees.
+@Suite("modules")
+struct ModuleTests {
+  static func library(_ files: [String: String]) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-modules-\(UUID().uuidString)").path
+    for (name, text) in files {
+      let file = path + "/" + name
+      try FileManager.default.createDirectory(
+        atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+    }
+    return path
+  }
+
+  static func run(_ program: String, library: String) -> (lines: [String], diagnostics: [String]) {
+    let result = runProgram(program) { session in
+      session.libraryPaths = [library]
+      session.workingDirectory = library
+    }
+    return (result.lines, result.diagnostics)
+  }
+
+  @Test("a module's names, its helpers' and its imports' stay its own; the importer sees alias::name only")
+  func privacy() throws {
+    let library = try Self.library([
+      // A module that redefines a builtin and keeps a variable of its own.
+      "text.jq": """
+      import "words" as $words;
+      def length: "mine";
+      def count: [splits(" ")] | length;
+      def first_word: $words::words[0][0];
+      def fact: if . <= 1 then 1 else . * (. - 1 | fact) end;
+      """,
+      "words.json": #"["alpha", "beta"]"#,
+      "outer.jq": #"import "text" as t; def both: [t::count, t::first_word];"#,
+    ])
+    defer { try? FileManager.default.removeItem(atPath: library) }
+    // The module's length is its own: the importer's length is still jq's.
+    #expect(
+      Self.run(#"import "text" as t; "a b c" | [t::count, length, t::first_word]"#, library: library).lines == [
+        #"["mine",5,"alpha"]"#
+      ])
+    #expect(Self.run(#"import "text" as t; 5 | t::fact"#, library: library).lines == ["120"])
+    #expect(Self.run(#"import "outer" as o; "x y" | o::both"#, library: library).lines == [#"["mine","alpha"]"#])
+    // Nothing of text leaks through outer, nor its data.
+    let leaked = Self.run(#"import "outer" as o; t::count"#, library: library)
+    #expect(leaked.diagnostics.joined().contains("t::count/0 is not defined"), "\(leaked)")
+    let data = Self.run(#"import "outer" as o; $words"#, library: library)
+    #expect(data.diagnostics.joined().contains("$words is not defined"), "\(data)")
+  }
+
+  @Test("directives are statements: what they bring lasts for the session; include brings plain names")
+  func statements() throws {
+    let library = try Self.library(["lib/util.jq": "def double: . * 2;\n", "cfg.json": #"{"rate": 3}"#])
+    defer { try? FileManager.default.removeItem(atPath: library) }
+    let program = """
+      import "lib/util" as u
+      include "lib/util"
+      import "cfg" as $cfg
+      4 | [u::double, double, $cfg[0].rate, $cfg::cfg[0].rate]
+      """
+    #expect(Self.run(program, library: library).lines == [#"[8,8,3,3]"#])
+  }
+
+  @Test("a cycle, a missing module, a module with a main expression, metadata that is not constant: clear errors")
+  func errors() throws {
+    let library = try Self.library([
+      "a.jq": #"import "b" as b; def f: 1;"#, "b.jq": #"import "a" as a; def g: 2;"#, "main.jq": "def f: 1; f",
+    ])
+    defer { try? FileManager.default.removeItem(atPath: library) }
+    #expect(Self.run(#"import "a" as a; 1"#, library: library).diagnostics.joined().contains("circular import"))
+    let missing = Self.run(#"import "zz" as z; 1"#, library: library).diagnostics.joined()
+    #expect(missing.contains("module not found: zz") && missing.contains("looked for zz.jq in"), "\(missing)")
+    #expect(
+      Self.run(#"import "main" as m; 1"#, library: library).diagnostics.joined().contains(
+        "a module holds only definitions"))
+    #expect(
+      Self.run(#"import "a" as a {search: (1 + 1)}; 1"#, library: library).diagnostics.joined().contains(
+        "Module metadata must be constant"))
+    #expect(
+      Self.run(#"1 | import "a" as a; 1"#, library: library).diagnostics.joined().contains(
+        "goes at the start of a program"))
+    #expect(
+      Self.run(#"import "../a" as a; 1"#, library: library).diagnostics.joined().contains(
+        "may not traverse to parent directories"))
+  }
+}
+
+extension LanguageTests {
+  @Test("read | add on one array: the failure says read gave its elements as rows, and how to get the array")
+  func readUnpacksWithAHint() {
+    let failed = runProgram("read | add", input: "[1,2,3]")
+    #expect(failed.lines.count == 3 && failed.lines.allSatisfy { $0.contains("read | collect") }, "\(failed.lines)")
+    #expect(runProgram("read | collect | add", input: "[1,2,3]").lines == ["6"])
+    // Other failures after read carry no such hint.
+    #expect(!runProgram("read | ascii_downcase", input: "[1]").lines.joined().contains("hint"))
+  }
+}

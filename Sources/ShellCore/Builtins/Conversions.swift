@@ -17,7 +17,8 @@ extension Builtins {
       do throws(JSONParser.SyntaxError) {
         return try JSONParser.parse(text)
       } catch {
-        throw JQError("\(error.message) (while parsing '\(text)')", at: range)
+        // In jq's words where jq refuses it too (its parser replayed), else nwsh's.
+        throw JQError("\(JQParseMessage.describe(text) ?? error.message) (while parsing '\(text)')", at: range)
       }
     }
     t.unary("tonumber/0") { input, range in

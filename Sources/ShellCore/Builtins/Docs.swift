@@ -32,6 +32,11 @@ enum BuiltinDocs {
       + "inputs: all the rest. Not in a program that also uses read",
     "inputs": "inputs: every remaining value of the program's input, one output each (see input)",
     "input_filename": "input_filename: the file the current row was read from; null for standard input",
+    "modulemeta":
+      "modulemeta: a module's metadata, deps (its imports) and defs, by its name (\"lib/util\" | modulemeta)",
+    "get_search_list": "get_search_list: the library directories modules are looked for in (-L, else jq's defaults)",
+    "get_prog_origin": "get_prog_origin: the directory of the program being run (what . means in its imports)",
+    "get_jq_origin": "get_jq_origin: the directory of the nwsh executable ($ORIGIN in a search path)",
     "input_line_number": "input_line_number: the line the current row started on in its input",
     "error": "error, error(msg): raise an error (caught by try)",
     "explode": "explode: the string's code points as numbers (implode goes back)",

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What jq knows of its surroundings: `env`, `builtins`, `input`, `inputs`, `input_line_number`,
-/// `input_filename`, `debug`, `stderr`, `now`.
+/// `input_filename`, `debug`, `stderr`, `now`, and the module system's `modulemeta`,
+/// `get_search_list`, `get_prog_origin`, `get_jq_origin`.
 extension Builtins {
   static func registerSystem(_ t: inout Registry) {
     t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
@@ -34,5 +35,22 @@ extension Builtins {
       try emit(input)
     }
     t.unary("now/0") { _, _ in .number(Number(Date().timeIntervalSince1970)) }
+    t["modulemeta/0"] = { interpreter, _, input, _, range, emit in
+      guard case .string(let name) = input else {
+        throw JQError("modulemeta input module name must be a string", at: range)
+      }
+      do {
+        try emit(try interpreter.modules.metadata(of: name))
+      } catch let diagnostic as Diagnostic {
+        throw JQError(diagnostic.message, at: range)
+      }
+    }
+    t["get_search_list/0"] = { interpreter, _, _, _, _, emit in
+      try emit(.array(interpreter.modules.searchList.map(Value.string)))
+    }
+    t["get_prog_origin/0"] = { interpreter, _, _, _, _, emit in try emit(.string(interpreter.modules.programOrigin)) }
+    t["get_jq_origin/0"] = { interpreter, _, _, _, _, emit in
+      try emit(.string(interpreter.modules.executableDirectory))
+    }
   }
 }

@@ -18,6 +18,9 @@ public struct RowEvaluator {
   let hint: String?
   /// The command the failures are reported under (`map`, `where`…), for the result's `op`.
   let op: String
+  /// Whether the expression is a stage right after `read`, which gives the elements of an input
+  /// that is one array as rows: a failure to iterate or index a row then says so.
+  var afterRead = false
 
   /// An evaluator of `expr` (written at `range`) in `bindings`, for `run`; failures name `op`
   /// and carry `hint`. (Commands get one from ``CommandContext/rowEvaluator(_:range:op:hint:)``.)
@@ -100,7 +103,18 @@ public struct RowEvaluator {
         ResultRecord(row: row.number, op: op, status: .skipped, Self.email(row) + [Value.reason(.interrupted)])))
   }
 
+  /// The hint for `error`: the one given, or for a stage after `read` that failed to iterate or
+  /// index a row, what `read` did to an input that is one array.
+  private func hint(for error: JQError) -> String? {
+    if let hint { return hint }
+    guard afterRead, error.message.hasPrefix("Cannot iterate over") || error.message.hasPrefix("Cannot index")
+    else { return nil }
+    return "if the input is one JSON array, read gave its elements as rows; "
+      + "for the whole array write read | collect | …, or run nwsh -s"
+  }
+
   private func report(_ error: JQError, _ row: Row, _ next: any Stage) throws {
+    let hint = hint(for: error)
     // An error inside a builtin written in jq points at the call, not at the builtin's text.
     let at = error.range.flatMap { $0.source.name == "<builtin>" ? nil : $0 } ?? range
     reported.count += 1

@@ -70,7 +70,8 @@ enum SessionCommands {
       text += """
 
         Pipelines join commands with |; expressions are jq's (https://jqlang.org/manual).
-        Statements: let NAME = EXPR, def f: EXPR;, set NAME VALUE, source FILE.
+        Statements: let NAME = EXPR, def f: EXPR;, import "lib" as lib, include "lib",
+        set NAME VALUE, source FILE (help modules for import and include).
 
         """
       return text
@@ -134,10 +135,12 @@ extension Session {
   }
 
   /// Every name ``helpText(for:)`` answers for: commands, documented functions, builtins.
-  public var helpNames: [String] { commandNames + documentedFunctions + Array(Builtins.names) }
+  public var helpNames: [String] {
+    commandNames + documentedFunctions + Array(Builtins.names.subtracting(ModuleHelp.names)) + ModuleHelp.names
+  }
 
   /// Help for `name`: a command (its usage, flags, examples), a function an embedder
-  /// documented (`role`), or a jq builtin; a name that is both a command and a builtin
+  /// documented (`role`), a jq builtin, or the module system (`modules`, `import`, `include`); a name that is both a command and a builtin
   /// (`map`, `skip`, `join`) gets both. Nil when `name` is none of these.
   public func helpText(for name: String) -> String? {
     var parts: [String] = []
@@ -147,6 +150,7 @@ extension Session {
       parts.append("\(name) with a flag is \(target):\n\n" + SessionCommands.text(of: signature))
     }
     if let documented = functionHelp(name) { parts.append(documented) }
+    if ModuleHelp.names.contains(name) { parts.append(ModuleHelp.text) }
     if let builtin = BuiltinDocs.text(for: name) { parts.append((parts.isEmpty ? "" : "The jq builtin:\n") + builtin) }
     return parts.isEmpty ? nil : parts.joined(separator: "\n")
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -38,6 +40,8 @@ public final class Interpreter: @unchecked Sendable {
   /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
   public var interruption: Interruption?
+  /// Finds and links the modules programs import (`-L` sets its library directories).
+  package let modules: ModuleLoader
   /// A frame with nothing in it: the parent of builtins written in jq.
   let detachedFrame = Frame(parent: nil, size: 0)
   private var cachedEnvironmentObject: Value?
@@ -48,6 +52,8 @@ public final class Interpreter: @unchecked Sendable {
   /// An interpreter whose programs see `processEnvironment` as `$ENV`.
   public init(processEnvironment: [String: String] = [:]) {
     self.processEnvironment = processEnvironment
+    self.modules = ModuleLoader(
+      directory: FileManager.default.currentDirectoryPath, home: processEnvironment["HOME"])
   }
 
   /// Throws `EvaluationInterrupted` when the run was asked to stop.

@@ -126,15 +126,7 @@ package struct Lexer {
     let byte = bytes[position]
 
     if Lexer.isIdentStart(byte) {
-      position += 1
-      while position < end
-        && (Lexer.isIdentPart(bytes[position])
-          || (bytes[position] == UInt8(ascii: ":")
-            && position + 2 < end && bytes[position + 1] == UInt8(ascii: ":")
-            && Lexer.isIdentStart(bytes[position + 2])))
-      {
-        position += bytes[position] == UInt8(ascii: ":") ? 2 : 1
-      }
+      scanName()
       return Token(kind: .identifier(range(start).text), range: range(start), spaceBefore: spaced)
     }
     if byte == UInt8(ascii: "$") {
@@ -142,7 +134,7 @@ package struct Lexer {
       guard position < end, Lexer.isIdentStart(bytes[position]) else {
         throw error("expected a variable name after $", at: start)
       }
-      while position < end && Lexer.isIdentPart(bytes[position]) { position += 1 }
+      scanName()  // `$d::d`: a module's data (`import "data" as $d;`)
       let name = String(decoding: bytes[(start + 1)..<position], as: UTF8.self)
       return Token(kind: .variable(name), range: range(start), spaceBefore: spaced)
     }
@@ -188,6 +180,19 @@ package struct Lexer {
     position += 1
     while position < end && bytes[position] & 0xC0 == 0x80 { position += 1 }
     throw error("unexpected character '\(range(start).text)'", at: start)
+  }
+
+  /// Moves past a name that starts at `position`, with `::` parts (`foo::bar`, a module's).
+  private mutating func scanName() {
+    position += 1
+    while position < end
+      && (Lexer.isIdentPart(bytes[position])
+        || (bytes[position] == UInt8(ascii: ":")
+          && position + 2 < end && bytes[position + 1] == UInt8(ascii: ":")
+          && Lexer.isIdentStart(bytes[position + 2])))
+    {
+      position += bytes[position] == UInt8(ascii: ":") ? 2 : 1
+    }
   }
 
   private func matches(_ text: String) -> Bool {

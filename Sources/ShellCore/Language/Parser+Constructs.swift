@@ -58,6 +58,12 @@ extension Parser {
     return FunctionDefinition(name: name, parameters: parameters, body: body, range: start)
   }
 
+  /// `$__loc__` at `token`: `{file, line}`, the file being a module's path, else `<top-level>`.
+  func location(of token: Token) -> Expr {
+    let line = source.lineAndColumn(of: token.range.start).line
+    return .literal(.object(JSONObject([("file", .string(moduleFile ?? "<top-level>")), ("line", .number(line))])))
+  }
+
   mutating func parseObject() throws(Diagnostic) -> Expr {
     index += 1
     var entries: [ObjectEntry] = []
@@ -83,14 +89,7 @@ extension Parser {
       case .variable(let name):
         index += 1
         key = .literal(.string(name == "__loc__" ? "__loc__" : name))
-        shorthand =
-          name == "__loc__"
-          ? .literal(
-            .object(
-              JSONObject([
-                ("file", .string("<top-level>")), ("line", .number(source.lineAndColumn(of: token.range.start).line)),
-              ])))
-          : .variable(name, token.range)
+        shorthand = name == "__loc__" ? location(of: token) : .variable(name, token.range)
       case .number(_, let text):
         index += 1
         key = .literal(.string(text))
@@ -129,6 +128,12 @@ extension Parser {
       skipNewlines()
       if current.is(",") {
         index += 1
+        skipNewlines()
+        // `{a: 1,}`: jq takes a trailing comma in an object.
+        if current.is("}") {
+          index += 1
+          return .object(entries)
+        }
         continue
       }
       try expect("}", "to close the object")
@@ -155,6 +160,7 @@ extension Parser {
       case .text(let text): segments.append(.text(text))
       case .interpolation(let innerTokens):
         var inner = Parser(tokens: innerTokens, source: source, commands: CommandTable())
+        inner.moduleFile = moduleFile
         inner.skipNewlines()
         let expr = try inner.parsePipe(allowCommandStages: false)
         inner.skipNewlines()

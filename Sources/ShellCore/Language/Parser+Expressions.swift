@@ -245,10 +245,7 @@ extension Parser {
       return .format(name, token.range)
     case .variable(let name):
       index += 1
-      if name == "__loc__" {
-        let (line, _) = source.lineAndColumn(of: token.range.start)
-        return .literal(.object(JSONObject([("file", .string("<top-level>")), ("line", .number(line))])))
-      }
+      if name == "__loc__" { return location(of: token) }
       return .variable(name, token.range)
     case .symbol("("):
       index += 1
@@ -319,7 +316,9 @@ extension Parser {
         index += 1
         return .literal(name == "null" ? .null : .bool(name == "true"))
       case "import", "include":
-        throw Diagnostic(.syntax, "modules ('\(name)') are not supported", at: token.range)
+        throw Diagnostic(
+          .syntax, "'\(name)' goes at the start of a program, before any expression", at: token.range,
+          hint: "\(name == "import" ? "import \"path\" as name" : "include \"path\""); … at the start")
       case _ where Parser.keywords.contains(name) && name != "__loc__":
         throw unexpected("expected an expression")
       default:

@@ -7,6 +7,8 @@ package struct Parser {
   var depth = 0
   let commands: CommandTable
   let source: Source
+  /// The module file being read, if it is one (`$__loc__` names it).
+  var moduleFile: String?
 
   /// A parser for `source`; `commands` says which names are commands, and how they are called.
   package init(_ source: Source, commands: CommandTable = CommandTable()) throws(Diagnostic) {
@@ -29,6 +31,17 @@ package struct Parser {
     parser.skipNewlines()
     try parser.expectEnd()
     return expr
+  }
+
+  /// Parses one jq program with its `module`, `import` and `include` header.
+  package static func parseJQProgram(_ source: Source) throws(Diagnostic) -> (ModuleHeader, Expr) {
+    var parser = try Parser(source)
+    let header = try parser.parseModuleHeader(allowModule: true)
+    parser.skipNewlines()
+    let expr = try parser.parsePipe(allowCommandStages: false)
+    parser.skipNewlines()
+    try parser.expectEnd()
+    return (header, expr)
   }
 
   /// Parses a whole program into statements.
@@ -93,6 +106,12 @@ package struct Parser {
 
   mutating func parseStatement() throws(Diagnostic) -> Statement {
     let start = current.range
+    if atModuleDirective { return .module(try parseModuleDirective(statement: true)) }
+    if current.isWord("module"), nextToken.is("{") {
+      index += 1
+      let metadata = try parsePipe(allowCommandStages: false)
+      return .metadata(try metadataObject(metadata, at: start.through(tokens[index - 1].range)))
+    }
     if current.isWord("let"), case .identifier(let name) = nextToken.kind {
       index += 2
       try expect("=", "after the name in `let \(name) =`")

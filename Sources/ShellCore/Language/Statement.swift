@@ -8,6 +8,12 @@ package enum Statement: Sendable {
   case pipelineBinding(String, [StageSyntax], SourceRange)
   /// `def name(params): body;` at statement level: defined for the rest of the session.
   case definition(FunctionDefinition)
+  /// `import "path" as name`, `import "path" as $name` or `include "path"`: the module's
+  /// functions (or the file's data) for the rest of the session.
+  case module(ModuleDirective)
+  /// `module {…}`: a module's metadata, which a program may carry too (as in jq, it changes
+  /// nothing when the program runs).
+  case metadata(JSONObject)
 }
 
 /// One stage of a pipeline.

@@ -165,7 +165,7 @@ public final class Session: @unchecked Sendable {
   public var bindings: Bindings { scope }
 
   /// Names of bound variables (for completion).
-  package var variableNames: [String] { boundVariables.sorted() }
+  package var variableNames: [String] { boundVariables.filter { !$0.contains("@") }.sorted() }
 
   /// The limits for reading input, from the settings.
   package var inputLimits: InputLimits {
@@ -345,9 +345,13 @@ public final class Session: @unchecked Sendable {
       }
       bind(name, to: values[0])
     case .definition(let definition):
-      try check(.functionDefinition(definition, .identity))
-      try interpreter.define(definition, in: scope)
-      definedFunctions.insert(definition.key)
+      try define(definition)
+    case .module(let directive):
+      // `.` in a script's directives is the script's directory, as jq's -f file's.
+      let file = directive.range.source.name
+      let path = file.hasPrefix("/") ? file : (workingDirectory as NSString).appendingPathComponent(file)
+      try link(directive, from: Self.isFile(path) ? (path as NSString).deletingLastPathComponent : workingDirectory)
+    case .metadata: break
     case .pipeline(let stages):
       try runPipeline(stages, into: Terminal(session: self, run: run), in: run)
     case .pipelineBinding(let name, let stages, _):
@@ -355,6 +359,50 @@ public final class Session: @unchecked Sendable {
       try runPipeline(stages, into: collector, in: run)
       bind(name, to: .array(collector.values))
     }
+  }
+
+  /// Makes what a directive brings (definitions, data) part of the session.
+  private func link(_ directive: ModuleDirective, from origin: String) throws {
+    for item in try interpreter.modules.link([directive], from: origin) {
+      switch item {
+      case .function(let definition): try define(definition)
+      case .value(let name, let value): bind(name, to: value)
+      }
+    }
+  }
+
+  private static func isFile(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+  }
+
+  /// The directories `import` and `include` look for modules in, after the importer's own
+  /// (jq's `-L`); nil: jq's defaults, `~/.jq`, `$ORIGIN/../lib/jq`, `$ORIGIN/../lib`.
+  public var libraryPaths: [String]? {
+    get { interpreter.modules.libraryPaths }
+    set { interpreter.modules.libraryPaths = newValue }
+  }
+
+  /// As jq does: when `~/.jq` is a file, its definitions become the session's. Returns what
+  /// went wrong, if anything (the session goes on without them).
+  public func includeHomeLibrary() -> String? {
+    guard let home = interpreter.modules.home, Self.isFile(home + "/.jq") else { return nil }
+    let source = Source(name: home + "/.jq", text: "")
+    let directive = ModuleDirective(
+      kind: .include, path: "", metadata: JSONObject([("search", .string(home))]), range: SourceRange(source, 0, 0))
+    do {
+      try link(directive, from: home)
+      return nil
+    } catch {
+      return (error as? Diagnostic)?.message ?? "\(error)"
+    }
+  }
+
+  /// Defines `definition` for the rest of the session.
+  private func define(_ definition: FunctionDefinition) throws {
+    try check(.functionDefinition(definition, .identity))
+    try interpreter.define(definition, in: scope)
+    definedFunctions.insert(definition.key)
   }
 
   private func runPipeline(_ stages: [StageSyntax], into terminal: any Stage, in run: RunContext) throws {
@@ -388,10 +436,7 @@ public final class Session: @unchecked Sendable {
           ? ExpressionSource(
             evaluator: try RowEvaluator(interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range),
             next: next)
-          : MapStage(
-            evaluator: try RowEvaluator(
-              interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range, op: "map",
-              hint: Self.pipeHint(after: stages[position - 1], range)), next: next)
+          : MapStage(evaluator: try mapEvaluator(expr, range, after: stages[position - 1], in: run), next: next)
       }
       built.append(next)
     }
@@ -413,6 +458,20 @@ public final class Session: @unchecked Sendable {
       // their results (the API commands mark what they did not send as interrupted).
       try first.finish()
     }
+  }
+
+  /// The evaluator of an expression stage after `previous`, with the hints that may help when it
+  /// fails.
+  private func mapEvaluator(_ expr: Expr, _ range: SourceRange, after previous: StageSyntax, in run: RunContext)
+    throws -> RowEvaluator
+  {
+    var evaluator = try RowEvaluator(
+      interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range, op: "map",
+      hint: Self.pipeHint(after: previous, range))
+    if case .command(let call) = previous, call.name == "read", call.flags.isEmpty, !readInput.slurp {
+      evaluator.afterRead = true
+    }
+    return evaluator
   }
 
   /// When an expression stage follows a command whose last argument is an expression

@@ -51,11 +51,13 @@ public struct JSONParser {
     }
   }
 
-  /// Parses the whole of `text` as exactly one JSON value.
+  /// Parses the whole of `text` as exactly one JSON value (a byte order mark before it is
+  /// skipped, as jq skips it).
   public static func parse(_ text: String, limits: Limits = Limits()) throws(SyntaxError) -> Value {
     var text = text
     let result = text.withUTF8 { bytes -> Result<Value, SyntaxError> in
-      var parser = JSONParser(bytes, limits: limits)
+      let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+      var parser = JSONParser(bytes, position: bom, limits: limits)
       do throws(SyntaxError) {
         return .success(try parser.parseOnly())
       } catch {

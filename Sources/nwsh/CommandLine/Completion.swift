@@ -54,7 +54,7 @@ enum Completion {
   private static func values(of option: Option, prefix: String) -> [String] {
     switch option.completion {
     case .none: return []
-    case .file: return [filesMarker]
+    case .file, .directory: return [filesMarker]
     case .choices(let choices): return choices.filter { $0.hasPrefix(prefix) }.sorted()
     case .journalStates: return JournalState.allCases.map(\.rawValue).filter { $0.hasPrefix(prefix) }
     case .profiles:

@@ -55,6 +55,10 @@ struct Invocation: Sendable {
       if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
         name = String(argument[..<equals])
         inline = String(argument[argument.index(after: equals)...])
+      } else if argument.hasPrefix("-L"), argument.count > 2, Option.named(argument) == nil {
+        // `-LDIR`, as jq writes it (and `-L=DIR`, as gojq also reads it).
+        name = "-L"
+        inline = String(argument.dropFirst(argument.hasPrefix("-L=") ? 3 : 2))
       }
       guard let option = Option.named(name) else {
         throw UsageError.unknown(option: name)

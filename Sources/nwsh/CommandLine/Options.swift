@@ -51,7 +51,7 @@ enum Subcommand: String, CaseIterable, Sendable {
 
 /// How an option's value is completed in a shell.
 enum ValueCompletion: Sendable {
-  case none, file
+  case none, file, directory
   case choices([String])
   case journalStates
   /// The profiles in the credentials file.
@@ -102,6 +102,7 @@ enum Option: String, CaseIterable, Sendable {
   case tab = "--tab"
   case indent = "--indent"
   case seq = "--seq"
+  case libraryPath = "--library-path"
   // Subcommands'.
   case run = "--run"
   case status = "--status"
@@ -137,6 +138,7 @@ enum Option: String, CaseIterable, Sendable {
     case .monochrome: ["-M"]
     case .asciiOutput: ["-a"]
     case .help: ["-h"]
+    case .libraryPath: ["-L"]
     default: []
     }
   }
@@ -155,6 +157,7 @@ enum Option: String, CaseIterable, Sendable {
     case .rawfile, .slurpfile: ["NAME", "FILE"]
     case .fromFile: ["file"]
     case .indent: ["n"]
+    case .libraryPath: ["dir"]
     case .run: ["id"]
     case .status: ["state"]
     case .port: ["port"]
@@ -168,7 +171,7 @@ enum Option: String, CaseIterable, Sendable {
   /// Whether giving it twice is meaningful (`--arg a 1 --arg b 2`).
   var repeatable: Bool {
     switch self {
-    case .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs: true
+    case .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .libraryPath: true
     default: false
     }
   }
@@ -178,7 +181,7 @@ enum Option: String, CaseIterable, Sendable {
     switch self {
     case .program, .strict, .color, .norc, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput,
       .joinOutput, .rawOutput0, .nullInput, .rawInput, .slurp, .stream, .fromFile, .exitStatus, .sortKeys, .colorOutput,
-      .monochrome, .asciiOutput, .compactOutput, .tab, .indent, .seq:
+      .monochrome, .asciiOutput, .compactOutput, .tab, .indent, .seq, .libraryPath:
       [.run]
     case .dryRun: [.run, .reconcile]
     case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .report, .state]
@@ -236,6 +239,9 @@ enum Option: String, CaseIterable, Sendable {
     case .tab: "Indent with a tab per level, in a pipe too (jq's --tab)."
     case .indent: "Indent N spaces per level (0 to 7), in a pipe too (jq's --indent N)."
     case .seq: "Write an ASCII record separator before each value (jq's --seq)."
+    case .libraryPath:
+      "Look for modules (import, include) in DIR; repeatable, also -LDIR (jq's -L; default: ~/.jq, "
+        + "$ORIGIN/../lib/jq, $ORIGIN/../lib)."
     case .run: "Only this run (report: that run's results, from the journal)."
     case .funnel: "The invitation funnel: invited, joined, pending, conversion and median days to join."
     case .acceptRate:
@@ -262,6 +268,7 @@ enum Option: String, CaseIterable, Sendable {
   var completion: ValueCompletion {
     switch self {
     case .apiKeyFile, .passwords, .state, .rawfile, .slurpfile, .fromFile: .file
+    case .libraryPath: .directory
     case .color: .choices(["auto", "always", "never"])
     case .status: .journalStates
     case .profile: .profiles

@@ -74,6 +74,8 @@ struct JQOptions: Sendable {
   var compact = false
   /// How `read` reads (`-R`, `-s`, `--stream`; the files are added by ``RunRequest``).
   var input = ReadInput()
+  /// `-L DIR`…, made absolute as jq makes them; nil: jq's default library directories.
+  var libraryPaths: [String]?
 
   init() {}
 
@@ -96,6 +98,10 @@ struct JQOptions: Sendable {
     input.slurp = options.has(.slurp)
     input.stream = options.has(.stream)
     if input.raw && input.stream { throw UsageError("-R and --stream do not go together: --stream reads JSON") }
+    let directories = options.occurrences.filter { $0.option == .libraryPath }.map(\.values[0])
+    if !directories.isEmpty {
+      libraryPaths = directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
     for (option, values) in options.occurrences {
       switch option {
       case .arg: named.append((values[0], .string(values[1])))
