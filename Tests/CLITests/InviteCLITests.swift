@@ -204,9 +204,17 @@ struct CommandLineTests {
 
   @Test("shell completion: the scripts ask the binary, which completes options, subcommands, help names and values")
   func completionScripts() throws {
+    let directory = temporaryDirectory("completion")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     for shell in ["bash", "zsh", "fish"] {
       let output = try Binary.run(["--generate-completion-script", shell])
       #expect(output.status == 0 && output.stdout.contains("nwsh --complete"))
+      // Each shell reads its script without a syntax error (-n: parse only; scripts/test
+      // installs zsh and fish).
+      let file = directory + "/nwsh." + shell
+      try output.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+      let parsed = try Binary.run(["-n", file], executable: "/usr/bin/\(shell)")
+      #expect(parsed.status == 0, "\(shell) -n: \(parsed.stderr)")
     }
     func complete(_ words: String...) throws -> [String] {
       try Binary.run(["--complete", String(words.count - 1)] + words).stdout.split(separator: "\n").map(String.init)

@@ -201,3 +201,36 @@ struct InterruptTests {
     #expect(String(decoding: bytes.withLock { $0 }, as: UTF8.self) == "1\n")
   }
 }
+
+/// `input` and `inputs` over a pipe: the cursor reads ahead while the program runs, and not a
+/// byte after it ends (in the shell, the next line typed is the shell's).
+@Suite("input over a pipe")
+struct InputCursorTests {
+  @Test("after a program that called input ends, what is written to its pipe is still there to read")
+  func nothingReadAfterTheRun() throws {
+    var ends: [Int32] = [0, 0]
+    try #require(pipe(&ends) == 0)
+    defer {
+      close(ends[0])
+      close(ends[1])
+    }
+    func send(_ text: String) { _ = text.withCString { write(ends[1], $0, strlen($0)) } }
+    send("1\n")
+    var bytes: [UInt8] = []
+    let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in })
+    let descriptor = ends[0]
+    session.standardInput = { FileDescriptorSource(fileDescriptor: descriptor) }
+    #expect(session.run("input", name: "<test>") == .success)
+    #expect(String(decoding: bytes, as: UTF8.self) == "1\n")
+    // The run is over: the cursor's thread has stopped, so the next line is ours.
+    send("2\n")
+    var ready = [pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)]
+    guard poll(&ready, 1, 5000) == 1 else {
+      Issue.record("the line written after the run was taken by the run's reader")
+      return
+    }
+    var buffer = [UInt8](repeating: 0, count: 16)
+    let got = read(ends[0], &buffer, 16)
+    #expect(got == 2 && buffer[0] == UInt8(ascii: "2"))
+  }
+}

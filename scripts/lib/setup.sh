@@ -10,7 +10,8 @@ nwsh_as_root() {
 
 # Debian packages: libedit for the line editor, pkg-config to find it, curl for the sandbox tests,
 # jq for the differential tests, hyperfine and GNU time for measuring, the PostgreSQL server for
-# the tests of shared state (each starts a throwaway cluster of its own).
+# the tests of shared state (each starts a throwaway cluster of its own), zsh and fish to check
+# that the completion scripts nwsh generates for them parse.
 nwsh_ensure_system_packages() {
   local missing=()
   pkg-config --exists libedit 2>/dev/null || missing+=(libedit-dev)
@@ -18,6 +19,8 @@ nwsh_ensure_system_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   command -v hyperfine >/dev/null || missing+=(hyperfine)
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
   [ -x /usr/bin/time ] || missing+=(time)
   [ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)

@@ -14,11 +14,16 @@ public protocol ByteSource {
   /// can be read ahead on another thread and abandoned at any point; false for terminals and
   /// pipes, which are read only on demand.
   var neverBlocks: Bool { get }
+  /// A descriptor that is readable when a read would not block, so a reader can wait on it
+  /// together with a signal to give up (nil when there is none to wait on).
+  var waitDescriptor: Int32? { get }
 }
 
 extension ByteSource {
   /// Assume a read may block.
   public var neverBlocks: Bool { false }
+  /// No descriptor to wait on.
+  public var waitDescriptor: Int32? { nil }
 }
 
 /// Reads a file descriptor (stdin is 0).
@@ -38,6 +43,9 @@ public struct FileDescriptorSource: ByteSource {
 
   /// True for a regular file.
   public let neverBlocks: Bool
+
+  /// The descriptor itself.
+  public var waitDescriptor: Int32? { fileDescriptor }
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
     if let interruption, !neverBlocks {
@@ -77,6 +85,7 @@ struct OpenedFileSource: ByteSource {
   }
 
   var neverBlocks: Bool { descriptor.neverBlocks }
+  var waitDescriptor: Int32? { descriptor.waitDescriptor }
 
   mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
     try descriptor.read(into: &buffer, count: count)

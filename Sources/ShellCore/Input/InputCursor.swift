@@ -11,9 +11,10 @@ import Foundation
 ///
 /// A push reader cannot be paused, so it runs on a thread of its own and hands values over
 /// through a small bounded queue: a value is parsed only shortly before it is asked for. The
-/// thread ends when the input does, or when the run ends (a source that never blocks is
-/// abandoned at once; one that may block, a pipe or a terminal, is left to end with the
-/// process, never waited for).
+/// thread ends when the input does, or when the run ends: it waits for a pipe or a terminal
+/// together with the cursor's own stop signal, so closing the cursor ends it at once and it
+/// reads nothing more (in the shell, the next line typed is the shell's). Only a source an
+/// embedder made without a descriptor to wait on is left to end with the process.
 /// Sendable because every field below `condition` is read and written only with it locked.
 final class InputCursor: @unchecked Sendable {
   private let condition = NSCondition()
@@ -27,6 +28,8 @@ final class InputCursor: @unchecked Sendable {
   private var thread: pthread_t?
   private var mayBlock = false
 
+  /// Set by ``close()``: a read waiting on a pipe or a terminal gives up.
+  private let stop = Interruption()
   private let sources: [(name: String, make: () throws -> any ByteSource)]
   private let mode: ReadInput
   private let limits: InputLimits
@@ -72,6 +75,7 @@ final class InputCursor: @unchecked Sendable {
   /// Stops reading: the thread ends at its next value (or with the process, if it is waiting
   /// on a pipe or a terminal).
   func close() {
+    stop.set()
     condition.lock()
     cancelled = true
     condition.broadcast()
@@ -86,38 +90,20 @@ final class InputCursor: @unchecked Sendable {
   private func startReading() {
     let cursor = self
     // Made on this thread and used only by the reading thread from here on.
-    let (sources, mode, limits) = (UncheckedSendable(self.sources), self.mode, self.limits)
+    let (sources, mode, limits, stop) = (UncheckedSendable(self.sources), self.mode, self.limits, self.stop)
     thread = startThread {
       do {
         // -s gathers the values of every source into one; --stream turns each into its events.
-        var slurped: [Value] = []
-        var first: Origin?
-        let emit: (Item) throws -> Void = { item in
-          guard case .row(let row) = item, mode.slurp || mode.stream else { return try cursor.put(item) }
-          if mode.slurp {
-            slurped.append(row.value)
-            first = first ?? row.origin
-          } else {
-            for event in row.value.streamEvents() {
-              try cursor.put(.row(Row(value: event, number: row.number, origin: row.origin)))
-            }
-          }
-        }
+        let shaper = InputShaper(mode)
         for (name, make) in sources.body {
-          var source = try make()
-          cursor.noteBlocking(!source.neverBlocks)
-          if mode.raw {
-            try RawLineReader(sourceName: name, slurp: mode.slurp).read(&source, emit)
-          } else {
-            var reader = JSONRowReader(sourceName: name, limits: limits)
-            reader.unpacksSingleArray = false
-            try reader.read(&source, emit)
-          }
+          let source = StoppableSource(base: try make(), stop: stop)
+          cursor.noteBlocking(!source.neverBlocks && source.base.waitDescriptor == nil)
+          // As jq's input: a top-level array is one value.
+          try ReaderSource.reading(
+            source, name: name, format: .jsonl, limits: limits, demand: .all, mode: mode, unpacksSingleArray: false
+          ).body { item in try shaper.pass(item, to: cursor.put) }
         }
-        if mode.slurp {
-          let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
-          try cursor.put(.row(Row(value: value, number: 1, origin: first ?? Origin(source: "<stdin>", line: 1))))
-        }
+        try shaper.finish(source: "<stdin>", to: cursor.put)
         cursor.finish(nil)
       } catch is StopInput {
         cursor.finish(nil)
@@ -152,5 +138,26 @@ final class InputCursor: @unchecked Sendable {
     failure = error
     condition.broadcast()
     condition.unlock()
+  }
+}
+
+/// A source whose reads of a pipe or a terminal wait on its descriptor and on `stop` together:
+/// once `stop` is set, the input ends (nothing more is read).
+private struct StoppableSource: ByteSource {
+  var base: any ByteSource
+  let stop: Interruption
+
+  var neverBlocks: Bool { base.neverBlocks }
+
+  mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    if let descriptor = base.waitDescriptor, !base.neverBlocks {
+      var waiting = [
+        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: stop.readableDescriptor, events: Int16(POLLIN), revents: 0),
+      ]
+      while !stop.isSet && poll(&waiting, 2, -1) < 0 && errno == EINTR {}
+    }
+    if stop.isSet { return 0 }
+    return try base.read(into: &buffer, count: count)
   }
 }

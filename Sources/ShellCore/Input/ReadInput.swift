@@ -16,6 +16,37 @@ public struct ReadInput: Sendable, Equatable {
   public init() {}
 }
 
+/// jq's `-s` and `--stream` applied to the rows a reader gives, for `read` and for `input`:
+/// with `--stream` each row becomes its stream events; with `-s` the rows are gathered and
+/// given as one (an array, or with `-R` one string) by ``finish(source:to:)``.
+final class InputShaper {
+  let mode: ReadInput
+  private var slurped: [Value] = []
+  private var firstOrigin: Origin?
+
+  init(_ mode: ReadInput) { self.mode = mode }
+
+  /// Passes `item` on to `emit`, shaped.
+  func pass(_ item: Item, to emit: (Item) throws -> Void) throws {
+    guard case .row(let row) = item, mode.slurp || mode.stream else { return try emit(item) }
+    if mode.slurp {
+      slurped.append(row.value)
+      firstOrigin = firstOrigin ?? row.origin
+    } else {
+      for event in row.value.streamEvents() {
+        try emit(.row(Row(value: event, number: row.number, origin: row.origin)))
+      }
+    }
+  }
+
+  /// With `-s`, the one row of everything read (its origin the first value's, else `source`).
+  func finish(source: String, to emit: (Item) throws -> Void) throws {
+    guard mode.slurp else { return }
+    let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
+    try emit(.row(Row(value: value, number: 1, origin: firstOrigin ?? Origin(source: source, line: 1))))
+  }
+}
+
 /// Reads lines as string rows (jq's `-R`): without their line feed, a last line without one
 /// included; or, slurping, everything as one string.
 struct RawLineReader {

@@ -235,19 +235,7 @@ public struct JSONWriter {
         guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
         if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
         runStart = index + 1
-        switch byte {
-        case 0x22: append("\\\"")
-        case 0x5C: append("\\\\")
-        case 0x0A: append("\\n")
-        case 0x09: append("\\t")
-        case 0x0D: append("\\r")
-        case 0x08: append("\\b")
-        case 0x0C: append("\\f")
-        default:
-          append("\\u00")
-          bytes.append(Self.hex[Int(byte >> 4)])
-          bytes.append(Self.hex[Int(byte & 0xF)])
-        }
+        appendEscape(byte)
       }
       if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
     }
@@ -261,13 +249,7 @@ public struct JSONWriter {
     for scalar in string.unicodeScalars {
       let value = scalar.value
       switch value {
-      case 0x22: append("\\\"")
-      case 0x5C: append("\\\\")
-      case 0x0A: append("\\n")
-      case 0x09: append("\\t")
-      case 0x0D: append("\\r")
-      case 0x08: append("\\b")
-      case 0x0C: append("\\f")
+      case 0..<0x20, 0x22, 0x5C, 0x7F: appendEscape(UInt8(value))
       case 0x20..<0x7F: bytes.append(UInt8(value))
       case 0x10000...:
         let offset = value - 0x10000
@@ -277,6 +259,24 @@ public struct JSONWriter {
       }
     }
     bytes.append(0x22)
+  }
+
+  /// The escape of an ASCII byte JSON text cannot hold as is (as jq writes it): `\"`, `\\`, the
+  /// short forms of the common controls, else `\u00XX` (the other controls and DEL).
+  private mutating func appendEscape(_ byte: UInt8) {
+    switch byte {
+    case 0x22: append("\\\"")
+    case 0x5C: append("\\\\")
+    case 0x0A: append("\\n")
+    case 0x09: append("\\t")
+    case 0x0D: append("\\r")
+    case 0x08: append("\\b")
+    case 0x0C: append("\\f")
+    default:
+      append("\\u00")
+      bytes.append(Self.hex[Int(byte >> 4)])
+      bytes.append(Self.hex[Int(byte & 0xF)])
+    }
   }
 
   private mutating func appendUnicodeEscape(_ value: UInt32) {

@@ -34,20 +34,8 @@ final class ReaderSource: SourceStage {
   func run() throws {
     let interruption = context.interruption
     var hinted = false
-    var slurped: [Value] = []
-    var slurpOrigin: Origin?
-    let (mode, context, next) = (mode, context, next)
-    let pass: (Item) throws -> Void = { item in
-      guard case .row(let row) = item, mode.slurp || mode.stream else { return try next.push(item) }
-      if mode.slurp {
-        slurped.append(row.value)
-        slurpOrigin = slurpOrigin ?? row.origin
-      } else {
-        for event in row.value.streamEvents() {
-          try next.push(.row(Row(value: event, number: row.number, origin: row.origin)))
-        }
-      }
-    }
+    let shaper = InputShaper(mode)
+    let (context, next) = (context, next)
     let inputs: [(name: String, make: () throws -> any ByteSource)] = [(name, { self.makeSource() })] + more
     for (name, makeSource) in inputs {
       let source = try makeSource()
@@ -57,26 +45,27 @@ final class ReaderSource: SourceStage {
           hinted = true
           context.diagnose("nwsh: read \(name): \(hint)")
         }
-        try pass(item)
+        try shaper.pass(item, to: next.push)
       }
-      let read = reading(source, name: name)
+      let read = Self.reading(
+        source, name: name, format: format, limits: limits, separator: separator, demand: next.demand, mode: mode,
+        unpacksSingleArray: true)
       // A file is parsed ahead on a second thread while this one runs the stages.
       let aheadOnAnotherThread = source.neverBlocks ? try Conveyor().run(reading: read, consuming: deliver) : false
       if !aheadOnAnotherThread { try read.body(deliver) }
     }
-    if mode.slurp {
-      let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
-      try next.push(.row(Row(value: value, number: 1, origin: slurpOrigin ?? Origin(source: name, line: 1))))
-    }
+    try shaper.finish(source: name, to: next.push)
     try next.finish()
   }
 
-  /// The whole read of `source` as one closure, to run here or on the reading thread.
-  private func reading(_ source: any ByteSource, name: String) -> UncheckedSendable<
-    (_ emit: (Item) throws -> Void) throws -> Void
-  > {
+  /// The whole read of `source` as one closure, to run here or on a reading thread: CSV, JSON
+  /// (only the members `demand` names built; an input that is one array unpacked when
+  /// `unpacksSingleArray` and neither `-s` nor `--stream` is given) or `-R` lines.
+  static func reading(
+    _ source: any ByteSource, name: String, format: Format, limits: InputLimits, separator: UInt8? = nil,
+    demand: FieldDemand, mode: ReadInput, unpacksSingleArray: Bool
+  ) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
     var source = source
-    let (format, limits, separator, demand, mode) = (format, limits, separator, next.demand, mode)
     return UncheckedSendable { emit in
       if mode.raw {
         return try RawLineReader(sourceName: name, slurp: mode.slurp).read(&source, emit)
@@ -89,7 +78,7 @@ final class ReaderSource: SourceStage {
         try reader.read(&source, emit)
       case .jsonl, .json:
         var reader = JSONRowReader(sourceName: name, limits: limits)
-        reader.unpacksSingleArray = !mode.slurp && !mode.stream
+        reader.unpacksSingleArray = unpacksSingleArray && !mode.slurp && !mode.stream
         if case .fields(let names) = demand, !mode.slurp, !mode.stream { reader.projection = Projection(names) }
         try reader.read(&source, emit)
       }
