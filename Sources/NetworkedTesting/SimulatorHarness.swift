@@ -1,5 +1,5 @@
 import Foundation
-public import NetworkedAPI
+import NetworkedAPI
 public import NetworkedCommands
 public import NetworkedSimulator
 public import ShellCore

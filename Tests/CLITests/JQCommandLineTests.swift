@@ -72,6 +72,79 @@ struct JQCommandLineTests {
         """, "\(stream.stdout)")
   }
 
+  @Test("jq's option table, side by side with the installed jq on the same inputs: same output, same exit status")
+  func optionsAgainstJQ() throws {
+    let home = temporaryDirectory("jqcli")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try Self.write(#"{"a":1}"# + "\n" + #"{"a":"x"}"# + "\n", to: home + "/p.jsonl")
+    try Self.write(#"{"a":3}"# + "\n", to: home + "/q.jsonl")
+    try Self.write("[1,2]\n3\n", to: home + "/values.json")
+    try Self.write("line one\nline two\n", to: home + "/text.txt")
+    try Self.write("[inputs | .a + 1]\n", to: home + "/prog.jq")
+    let objects = #"{"a":1} {"a":"x"}"#
+    // (options, program, input, files); nil program: -f gives it. jq runs the program on each
+    // input; nwsh reads with `read` (a program starts on null, as jq -n), except under -n.
+    let cases: [(options: [String], program: String?, input: String, files: [String])] = [
+      ([], ".a", objects, []),
+      (["-r"], ".a", objects, []),
+      (["-j"], ".a", objects, []),
+      (["-a"], ".", #""é😀 \u0001""#, []),
+      (["-S"], ".", #"{"b":1,"a":{"d":2,"c":3}}"#, []),
+      (["-e"], ".a", #"{"a":false}"#, []),
+      (["-e"], ".a", #"{"a":null}"#, []),
+      (["-e"], ".a", #"{"a":0}"#, []),
+      (["-e"], "empty", "1", []),
+      (["-n"], "[inputs]", "1 2 3", []),
+      (["-n"], "input", "1 2", []),
+      (["-n"], "[., input]", "1 2", []),
+      (["-s"], ".", "1 2 3", []),
+      (["-s"], "length", "", []),
+      (["-R"], ".", "a b\nc\n", []),
+      (["-R"], "length", "no newline at the end", []),
+      (["-Rs"], ".", "a\nb\n", []),
+      (["-nR"], "[inputs]", "a\nb", []),
+      (["--stream"], ".", #"{"a":[1,{"b":2}],"c":[]}"#, []),
+      (["--seq"], ".", "1 [2]", []),
+      (["--seq"], ".", "\u{1E}1\n\u{1E}[2]\n\u{1E}{\"a\":3}\n", []),
+      (["--seq"], ".a", "ignored \u{1E}{\"a\":1}\n", []),
+      (["--tab"], ".", #"{"a":[1,{"b":null}]}"#, []),
+      (["--indent", "1"], ".", #"{"a":[1]}"#, []),
+      (["--indent", "0"], ".", #"{"a":[1]}"#, []),
+      (["-M"], ".", #"{"a":[1,"x",null,true]}"#, []),
+      (["--arg", "x", "1"], "[$x, $ARGS.named]", "null", []),
+      (["--argjson", "x", #"{"a":1}"#], "$x.a", "null", []),
+      (["--slurpfile", "v", "values.json"], "$v", "null", []),
+      (["--rawfile", "t", "text.txt"], "$t", "null", []),
+      (["-n", "--args"], "$ARGS.positional", "", ["a", "b"]),
+      (["-n", "--jsonargs"], "$ARGS.positional", "", ["1", #"{"a":2}"#]),
+      (["-n", "-f", "prog.jq"], nil, "", ["q.jsonl", "q.jsonl"]),
+      ([], "[.a, input_filename]", "", ["p.jsonl", "q.jsonl"]),
+      (["-s"], "map(.a)", "", ["p.jsonl", "q.jsonl"]),
+      (["-n"], "[inputs.a]", "", ["p.jsonl", "q.jsonl"]),
+      (["-nr"], #""\(1 + 1)""#, "", []),
+      (["-rS"], "{b: .a, a: .a}", "{\"a\":1}", []),
+    ]
+    for (options, program, input, files) in cases {
+      let layout = options.contains("--tab") || options.contains("--indent")
+      // jq indents by default and nwsh writes lines in a pipe: jq gets -c unless indenting.
+      var jq = (layout ? [] : ["-c"]) + options
+      var mine = options
+      if let program {
+        jq.append(program)
+        mine += ["-c", options.contains(where: { $0.hasPrefix("-n") }) ? program : "read | " + program]
+      }
+      jq += files
+      mine += files
+      let theirs = try Binary.run(
+        ["-c", "cd \"$0\" && exec jq \"$@\"", home] + jq, executable: "/bin/sh", stdin: input)
+      let ours = try Self.nwsh(mine, stdin: input, in: home)
+      #expect(
+        ours.stdout == theirs.stdout && ours.status == theirs.status,
+        "\(options) \(program ?? "") \(files): nwsh \(ours.status) \(ours.stdout.debugDescription) \(ours.stderr), jq \(theirs.status) \(theirs.stdout.debugDescription)"
+      )
+    }
+  }
+
   @Test("-e, -S, -a, --tab, --indent, --seq, --raw-output0, -C, -M, --compact-output: as in jq")
   func outputOptions() throws {
     let home = temporaryDirectory("jqcli")

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where the state lives, from `--state`, `NWSH_STATE` or the profile: a SQLite file, or a
 /// PostgreSQL database, with the parameters every store shares (the claim lease).

@@ -11,6 +11,10 @@ public struct ReadInput: Sendable, Equatable {
   public var slurp = false
   /// Each value becomes its stream events, `[path, leaf]` and `[path]` (jq's `--stream`).
   public var stream = false
+  /// JSON texts come as RFC 7464 records, each after an ASCII record separator (jq's `--seq`,
+  /// which shapes input as well as output): text before the first separator is ignored, and a
+  /// truncated record is one bad row, reading resuming at the next.
+  public var seq = false
 
   /// Standard input, read as rows.
   public init() {}
@@ -44,6 +48,36 @@ final class InputShaper {
     guard mode.slurp else { return }
     let value: Value = mode.raw ? .string(slurped.compactMap(\.stringValue).joined()) : .array(slurped)
     try emit(.row(Row(value: value, number: 1, origin: firstOrigin ?? Origin(source: source, line: 1))))
+  }
+}
+
+/// jq's `--seq` input: bytes before the first record separator are dropped, and each separator
+/// becomes a line break, so the JSON reader sees one record per stretch and resumes after a
+/// bad one at the next.
+struct RecordSeparatedSource: ByteSource {
+  var base: any ByteSource
+  private var started = false
+
+  init(_ base: any ByteSource) { self.base = base }
+
+  var neverBlocks: Bool { base.neverBlocks }
+  var waitDescriptor: Int32? { base.waitDescriptor }
+
+  mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
+    var chunk: [UInt8] = []
+    while true {
+      chunk.removeAll(keepingCapacity: true)
+      guard try base.read(into: &chunk, count: count) > 0 else { return 0 }
+      var start = chunk.startIndex
+      if !started {
+        guard let separator = chunk.firstIndex(of: 0x1E) else { continue }
+        started = true
+        start = separator
+      }
+      let records = chunk[start...]
+      buffer.append(contentsOf: records.lazy.map { $0 == 0x1E ? 0x0A : $0 })
+      return records.count
+    }
   }
 }
 

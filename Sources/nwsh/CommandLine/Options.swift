@@ -238,7 +238,8 @@ enum Option: String, CaseIterable, Sendable {
     case .compactOutput: "One value per line even on a terminal (jq's -c; nwsh's -c is the program)."
     case .tab: "Indent with a tab per level, in a pipe too (jq's --tab)."
     case .indent: "Indent N spaces per level (0 to 7), in a pipe too (jq's --indent N)."
-    case .seq: "Write an ASCII record separator before each value (jq's --seq)."
+    case .seq:
+      "Write an ASCII record separator before each value, and read input as such records (jq's --seq)."
     case .libraryPath:
       "Look for modules (import, include) in DIR; repeatable, also -LDIR (jq's -L; default: ~/.jq, "
         + "$ORIGIN/../lib/jq, $ORIGIN/../lib)."

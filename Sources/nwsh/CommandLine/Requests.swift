@@ -97,6 +97,7 @@ struct JQOptions: Sendable {
     input.raw = options.has(.rawInput)
     input.slurp = options.has(.slurp)
     input.stream = options.has(.stream)
+    input.seq = seq
     if input.raw && input.stream { throw UsageError("-R and --stream do not go together: --stream reads JSON") }
     let directories = options.occurrences.filter { $0.option == .libraryPath }.map(\.values[0])
     if !directories.isEmpty {

@@ -65,7 +65,7 @@ final class ReaderSource: SourceStage {
     _ source: any ByteSource, name: String, format: Format, limits: InputLimits, separator: UInt8? = nil,
     demand: FieldDemand, mode: ReadInput, unpacksSingleArray: Bool
   ) -> UncheckedSendable<(_ emit: (Item) throws -> Void) throws -> Void> {
-    var source = source
+    var source: any ByteSource = mode.seq && !mode.raw ? RecordSeparatedSource(source) : source
     return UncheckedSendable { emit in
       if mode.raw {
         return try RawLineReader(sourceName: name, slurp: mode.slurp).read(&source, emit)
