@@ -60,6 +60,9 @@ struct JQCommandLineTests {
     #expect(try Self.nwsh(["-R", "-c", "read"], stdin: "a b\n{x\n", in: home).stdout == "\"a b\"\n\"{x\"\n")
     #expect(try Self.nwsh(["-Rs", "-c", "read"], stdin: "a\nb\n", in: home).stdout == "\"a\\nb\\n\"\n")
     #expect(try Self.nwsh(["-nR", "-c", "[inputs]"], stdin: "a\nb", in: home).stdout == "[\"a\",\"b\"]\n")
+    // -s with --stream gathers the events (jq 1.8; jq 1.6 garbles this).
+    #expect(
+      try Self.nwsh(["-s", "--stream", "-c", "read"], stdin: "1 [2]", in: home).stdout == "[[[],1],[[0],2],[[0]]]\n")
     let stream = try Self.nwsh(["--stream", "-c", "read"], stdin: #"{"a":[1,{"b":2}]}"#, in: home)
     #expect(
       stream.stdout == """

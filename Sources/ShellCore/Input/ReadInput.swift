@@ -30,15 +30,16 @@ final class InputShaper {
 
   init(_ mode: ReadInput) { self.mode = mode }
 
-  /// Passes `item` on to `emit`, shaped.
+  /// Passes `item` on to `emit`, shaped (with both `-s` and `--stream`, the events are what is
+  /// gathered, as in jq 1.8).
   func pass(_ item: Item, to emit: (Item) throws -> Void) throws {
     guard case .row(let row) = item, mode.slurp || mode.stream else { return try emit(item) }
-    if mode.slurp {
-      slurped.append(row.value)
-      firstOrigin = firstOrigin ?? row.origin
-    } else {
-      for event in row.value.streamEvents() {
-        try emit(.row(Row(value: event, number: row.number, origin: row.origin)))
+    for value in mode.stream ? row.value.streamEvents() : [row.value] {
+      if mode.slurp {
+        slurped.append(value)
+        firstOrigin = firstOrigin ?? row.origin
+      } else {
+        try emit(.row(Row(value: value, number: row.number, origin: row.origin)))
       }
     }
   }
