@@ -216,20 +216,37 @@ final class Compiler {
       return new
     }
     func binder(_ pattern: Pattern) throws -> Binder {
-      switch pattern {
-      case .variable(let name): return .slot(slot(name))
-      case .array(let items): return .array(try items.map(binder))
-      case .object(let entries):
-        return .object(
-          try entries.map { entry in
-            let key: BinderKey
+      if case .variable(let name) = pattern { return .slot(slot(name)) }
+      // Depth first, left to right, each value reached kept in a register of its own.
+      var steps: [BindingSteps.Step] = []
+      var registers = 1
+      func walk(_ pattern: Pattern, at register: Int) throws {
+        switch pattern {
+        case .variable(let name): steps.append(.assign(slot: slot(name), from: register))
+        case .array(let items):
+          for (index, item) in items.enumerated() {
+            let target = registers
+            registers += 1
+            steps.append(.element(from: register, index: index, to: target))
+            try walk(item, at: target)
+          }
+        case .object(let entries):
+          for entry in entries {
+            let target = registers
+            registers += 1
             switch entry.key {
-            case .variable(let name): key = .variable(name, slot(name))
-            case .expression(let expr): key = .expression(try compile(expr, scope, level))
+            case .variable(let name):
+              steps.append(.member(from: register, key: name, to: target))
+              steps.append(.assign(slot: slot(name), from: target))
+            case .expression(let expr):
+              steps.append(.computedMember(from: register, key: try compile(expr, scope, level), to: target))
             }
-            return (key: key, pattern: try entry.pattern.map(binder))
-          })
+            if let sub = entry.pattern { try walk(sub, at: target) }
+          }
+        }
       }
+      try walk(pattern, at: 0)
+      return .steps(BindingSteps(steps, registers: registers))
     }
     let compiled = try patterns.map(binder)
     var inner = scope

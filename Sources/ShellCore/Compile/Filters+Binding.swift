@@ -1,11 +1,9 @@
 /// A destructuring pattern with its variables resolved to slots of the current frame.
-indirect enum Binder {
+enum Binder {
   /// `$name`.
   case slot(Int)
-  /// `[p, q, …]`.
-  case array([Binder])
-  /// `{key: p, $name, …}`.
-  case object([(key: BinderKey, pattern: Binder?)])
+  /// `[p, q, …]` or `{key: p, $name, …}`, as steps.
+  case steps(BindingSteps)
 
   /// Binds `value` into `frame`, then runs `body` once per way of binding (an object pattern
   /// with a generator as key binds several times).
@@ -20,71 +18,92 @@ indirect enum Binder {
       frame.slots[slot] = .value(value)
       defer { frame.slots[slot] = saved }
       try body()
-    case .array(let items):
-      try bindElements(items[...], value, input, frame, c, body)
-    case .object(let entries):
-      try bindMembers(entries[...], value, input, frame, c, body)
-    }
-  }
-
-  private func bindElements(
-    _ items: ArraySlice<Binder>, _ value: Value, _ input: Value, _ frame: Frame, _ c: Interpreter,
-    _ body: () throws -> Void
-  ) throws {
-    guard let first = items.first else { return try body() }
-    let index = items.startIndex
-    let element: Value
-    switch value {
-    case .array(let array): element = index < array.count ? array[index] : .null
-    case .null: element = .null
-    default: throw JQError("Cannot index \(value.typeName) with number")
-    }
-    try first.bind(element, input, frame, c) { try bindElements(items.dropFirst(), value, input, frame, c, body) }
-  }
-
-  private func bindMembers(
-    _ entries: ArraySlice<(key: BinderKey, pattern: Binder?)>, _ value: Value, _ input: Value, _ frame: Frame,
-    _ c: Interpreter,
-    _ body: () throws -> Void
-  ) throws {
-    guard let entry = entries.first else { return try body() }
-    func member(_ key: Value) throws -> Value {
-      guard case .string(let name) = key else { throw JQError("Cannot index \(value.typeName) with \(key.typeName)") }
-      switch value {
-      case .object(let object): return object[name] ?? .null
-      case .null: return .null
-      default: throw JQError("Cannot index \(value.typeName) with string (\(errorText(key)))")
-      }
-    }
-    let rest = entries.dropFirst()
-    switch entry.key {
-    case .variable(let name, let slot):
-      let element = try member(.string(name))
-      let saved = frame.slots[slot]
-      frame.slots[slot] = .value(element)
-      defer { frame.slots[slot] = saved }
-      if let sub = entry.pattern {
-        try sub.bind(element, input, frame, c) { try bindMembers(rest, value, input, frame, c, body) }
-      } else {
-        try bindMembers(rest, value, input, frame, c, body)
-      }
-    case .expression(let key):
-      try key.run(input, frame, c) { keyValue in
-        guard case .string = keyValue else { throw JQError("Cannot index \(value.typeName) with \(keyValue.typeName)") }
-        try entry.pattern!.bind(try member(keyValue), input, frame, c) {
-          try bindMembers(rest, value, input, frame, c, body)
-        }
-      }
+    case .steps(let steps):
+      var registers = [Value](repeating: .null, count: steps.registers)
+      registers[0] = value
+      try steps.run(from: 0, &registers, input, frame, c, body)
     }
   }
 }
 
-/// The key of an object pattern entry.
-enum BinderKey {
-  /// `$name`: key "name", also bound.
-  case variable(String, Int)
-  /// A computed key.
-  case expression(Filter)
+/// A destructuring pattern as a flat list of steps, in the order jq binds (depth first, left to
+/// right): each takes an element or a member of a value already reached (register 0 is the
+/// whole value) into a register, or binds a slot to one.
+///
+/// It replaced three functions that called each other with the rest of the pattern as a
+/// closure: the optimizer specialized each of them for each closure it could receive,
+/// recursively, and this one file became 37 MB of machine code and most of a release build's
+/// time. Here only a computed key, which may give several keys, runs the rest of the steps from
+/// inside its generator.
+final class BindingSteps {
+  enum Step {
+    /// `registers[to] = registers[from][index]` (an array pattern's element).
+    case element(from: Int, index: Int, to: Int)
+    /// `registers[to] = registers[from][key]` (an object pattern's `$name` or `name:`).
+    case member(from: Int, key: String, to: Int)
+    /// For each key `key` gives (on the input, with what is bound so far), `registers[to] =
+    /// registers[from][key]`, then the rest of the steps.
+    case computedMember(from: Int, key: Filter, to: Int)
+    /// Binds `slot` to `registers[from]`.
+    case assign(slot: Int, from: Int)
+  }
+
+  let steps: [Step]
+  /// How many values the steps keep (the whole value and each one reached).
+  let registers: Int
+
+  init(_ steps: [Step], registers: Int) {
+    self.steps = steps
+    self.registers = registers
+  }
+
+  /// Runs the steps from `start`, then `body`; puts back every slot it bound when done.
+  func run(
+    from start: Int, _ registers: inout [Value], _ input: Value, _ frame: Frame, _ c: Interpreter,
+    _ body: () throws -> Void
+  ) throws {
+    var saved: [(slot: Int, value: Frame.Slot)] = []
+    defer { for (slot, value) in saved.reversed() { frame.slots[slot] = value } }
+    var index = start
+    while index < steps.count {
+      switch steps[index] {
+      case .element(let from, let position, let to):
+        let value = registers[from]
+        switch value {
+        case .array(let array): registers[to] = position < array.count ? array[position] : .null
+        case .null: registers[to] = .null
+        default: throw JQError("Cannot index \(value.typeName) with number")
+        }
+      case .member(let from, let key, let to):
+        registers[to] = try Self.member(registers[from], .string(key))
+      case .assign(let slot, let from):
+        saved.append((slot, frame.slots[slot]))
+        frame.slots[slot] = .value(registers[from])
+      case .computedMember(let from, let key, let to):
+        let rest = index + 1
+        try key.run(input, frame, c) { keyValue in
+          let value = registers[from]
+          guard case .string = keyValue else {
+            throw JQError("Cannot index \(value.typeName) with \(keyValue.typeName)")
+          }
+          registers[to] = try Self.member(value, keyValue)
+          try run(from: rest, &registers, input, frame, c, body)
+        }
+        return
+      }
+      index += 1
+    }
+    try body()
+  }
+
+  private static func member(_ value: Value, _ key: Value) throws -> Value {
+    guard case .string(let name) = key else { throw JQError("Cannot index \(value.typeName) with \(key.typeName)") }
+    switch value {
+    case .object(let object): return object[name] ?? .null
+    case .null: return .null
+    default: throw JQError("Cannot index \(value.typeName) with string (\(errorText(key)))")
+    }
+  }
 }
 
 /// `source as $p | body`, and `?//` alternatives: the first pattern that binds (and whose body
