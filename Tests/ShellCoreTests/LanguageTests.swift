@@ -319,3 +319,21 @@ extension LanguageTests {
     #expect(!runProgram("read | ascii_downcase", input: "[1]").lines.joined().contains("hint"))
   }
 }
+
+extension LanguageTests {
+  @Test("as, def and label bind over the rest after a comma, as in jq's grammar; comments continue after a backslash")
+  func grammarAfterComma() {
+    func one(_ program: String) -> String { runProgram(program).lines.joined(separator: " ") }
+    #expect(one("[1, 2 as $x | $x * 10]") == "[1,20]")
+    #expect(one("[1 + 2 as $x | $x]") == "[3]")
+    #expect(one("[1, 2 as $x | $x, 3]") == "[1,2,3]")
+    #expect(one("[1, def g: 2; g, 3]") == "[1,2,3]")
+    #expect(one("[1, label $out | 2, break $out, 3]") == "[1,2]")
+    // gojq's case: a def whose body has a def and an `as` after commas.
+    #expect(
+      one("[0, def f: 1, def g: 2; g, 3 as $x | def h: $x + 1; h * g; f, f + 1, 5]") == "[0,1,2,8,2,3,9,5]")
+    // jq 1.8: a backslash before the line break continues a comment; `\\` does not.
+    #expect(one("[1, # one \\\n  still a comment\n2, # two \\\\\n3]") == "[1,2,3]")
+    #expect(one("[1, # dos \\\r\n  comment\r\n2]") == "[1,2]")
+  }
+}

@@ -85,7 +85,22 @@ package struct Lexer {
           position += 1
           spaced = true
         } else if byte == UInt8(ascii: "#") {
-          while position < end && bytes[position] != 0x0A { position += 1 }
+          // To the end of the line; as in jq 1.8, a backslash before the line break continues
+          // the comment on the next line, and `\\` is a backslash that does not.
+          while position < end && bytes[position] != 0x0A {
+            if bytes[position] == UInt8(ascii: "\\"), position + 1 < end {
+              let next = bytes[position + 1]
+              if next == UInt8(ascii: "\\") || next == 0x0A {
+                position += 2
+                continue
+              }
+              if next == 0x0D, position + 2 < end, bytes[position + 2] == 0x0A {
+                position += 3
+                continue
+              }
+            }
+            position += 1
+          }
           spaced = true
         } else {
           break

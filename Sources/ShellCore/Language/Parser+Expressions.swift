@@ -26,24 +26,32 @@ extension Parser {
         tail = .label(name, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
         break
       }
-      let lhs = allowComma ? try parseComma() : try parseAlternative()
-      if current.isWord("as") {
-        // jq 1.8: `E as $x | body` binds the whole expression before it: `1 + 2 as $x` is 3.
-        index += 1
-        var patterns = [try parsePattern()]
-        while current.is("?//") {
+      // The items of `a, b, …`. As in jq 1.8's grammar, an item followed by `as` (`E as $x |
+      // body`, E any expression but a comma or a pipe: `1 + 2 as $x` binds 3) or an item that
+      // is a `def` or a `label` binds over everything after it, later commas and pipes
+      // included: `1, 2 as $x | $x, 3` is `1, (2 as $x | ($x, 3))`.
+      var items: [Expr] = []
+      var binding: Expr?
+      repeat {
+        if !items.isEmpty && (current.isWord("def") || current.isWord("label")) {
+          binding = try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma)
+          break
+        }
+        let item = try parseAlternative()
+        if current.isWord("as") {
+          binding = try parseBinding(of: item, allowCommandStages: allowCommandStages, allowComma: allowComma)
+          break
+        }
+        items.append(item)
+      } while allowComma && current.is(",")
+        && {
           index += 1
-          patterns.append(try parsePattern())
-        }
-        try expect("|", "after the pattern of 'as'")
-        if allowCommandStages, let (signature, _) = command(at: index) {
-          // jq's `as` binds over the rest of the expression; a command cannot be part of it.
-          throw Diagnostic(
-            .syntax, "'\(signature.name)' is a command: it cannot be inside the expression that `as` binds over",
-            at: current.range,
-            hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
-        }
-        tail = .bind(lhs, patterns, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
+          return true
+        }()
+      var lhs = binding ?? items.removeLast()
+      while let previous = items.popLast() { lhs = .comma(previous, lhs) }
+      if binding != nil {
+        tail = lhs
         break
       }
       terms.append(lhs)
@@ -54,6 +62,27 @@ extension Parser {
     var result = tail ?? terms.removeLast()
     while let previous = terms.popLast() { result = .pipe(previous, result) }
     return result
+  }
+
+  /// `source as $p ?// … | body`, `as` being the current token.
+  private mutating func parseBinding(of source: Expr, allowCommandStages: Bool, allowComma: Bool) throws(Diagnostic)
+    -> Expr
+  {
+    index += 1
+    var patterns = [try parsePattern()]
+    while current.is("?//") {
+      index += 1
+      patterns.append(try parsePattern())
+    }
+    try expect("|", "after the pattern of 'as'")
+    if allowCommandStages, let (signature, _) = command(at: index) {
+      // jq's `as` binds over the rest of the expression; a command cannot be part of it.
+      throw Diagnostic(
+        .syntax, "'\(signature.name)' is a command: it cannot be inside the expression that `as` binds over",
+        at: current.range,
+        hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+    }
+    return .bind(source, patterns, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
   }
 
   /// The deepest nesting of expressions accepted: deeper is a syntax error, not a crash.
