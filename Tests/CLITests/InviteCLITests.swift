@@ -228,6 +228,7 @@ struct CommandLineTests {
     // A script path: the shell completes file names.
     #expect(try complete("").contains("__files__") && complete("").contains("reconcile"))
     #expect(try complete("--state", "").contains("__files__"))
+    #expect(try complete("-L", "").contains("__files__"))
   }
 
   @Test("the man page is generated from the program: every option, subcommand, pipeline command and exit status")

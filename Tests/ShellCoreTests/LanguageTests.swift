@@ -274,7 +274,7 @@ struct ModuleTests {
 
   @Test("directives are statements: what they bring lasts for the session; include brings plain names")
   func statements() throws {
-    let library = try Self.library(["lib/util.jq": "def double: . * 2;\n", "cfg.json": #"{"rate": 3}"#])
+    let library = try Self.library(["lib/util.jq": "def double: . * 2;\ndef helo: 5;\n", "cfg.json": #"{"rate": 3}"#])
     defer { try? FileManager.default.removeItem(atPath: library) }
     let program = """
       import "lib/util" as u
@@ -283,6 +283,27 @@ struct ModuleTests {
       4 | [u::double, double, $cfg[0].rate, $cfg::cfg[0].rate]
       """
     #expect(Self.run(program, library: library).lines == [#"[8,8,3,3]"#])
+    // A name an include brings, alone as a stage (near no command or near one), is a call.
+    #expect(Self.run("include \"lib/util\"\nhelo", library: library).lines == ["5"])
+  }
+
+  @Test("$__loc__ in a module names its file; get_search_list is -L's; ~/.jq, a file, is every program's")
+  func whereThingsAre() throws {
+    let library = try Self.library(["loc.jq": "def here: $__loc__.file;\n", "home/.jq": "def hello: \"from ~/.jq\";\n"])
+    defer { try? FileManager.default.removeItem(atPath: library) }
+    #expect(Self.run(#"import "loc" as l; l::here"#, library: library).lines == [#""\#(library)/loc.jq""#])
+    #expect(Self.run("get_search_list", library: library).lines == [#"["\#(library)"]"#])
+    var bytes: [UInt8] = []
+    let session = Session(
+      output: OutputSink { bytes += $0 }, diagnostics: { _ in }, processEnvironment: ["HOME": library + "/home"])
+    #expect(session.includeHomeLibrary() == nil)
+    _ = session.run("hello", name: "<test>")  // alone, near `help`: still the function
+    #expect(String(decoding: bytes, as: UTF8.self) == "\"from ~/.jq\"\n")
+    // A ~/.jq that does not load is said, and the session goes on without it.
+    try Data("def broken: ;\n".utf8).write(to: URL(fileURLWithPath: library + "/home/.jq"))
+    let fresh = Session(
+      output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: ["HOME": library + "/home"])
+    #expect(fresh.includeHomeLibrary() != nil)
   }
 
   @Test("a cycle, a missing module, a module with a main expression, metadata that is not constant: clear errors")
@@ -335,5 +356,32 @@ extension LanguageTests {
     // jq 1.8: a backslash before the line break continues a comment; `\\` does not.
     #expect(one("[1, # one \\\n  still a comment\n2, # two \\\\\n3]") == "[1,2,3]")
     #expect(one("[1, # dos \\\r\n  comment\r\n2]") == "[1,2]")
+    // jq takes a trailing comma in an object, and module metadata in a program (it changes nothing).
+    #expect(one("{a: 1,}") == #"{"a":1}"#)
+    #expect(one("module {name: \"x\"}; 1") == "1")
+    // A function the program defines is called by its name alone, even one near a command's.
+    #expect(one("def hello: 1;\nhello") == "1")
+  }
+
+  @Test("fromjson's errors are jq's words, line and column (the installed jq 1.6 says the same)")
+  func fromjsonInJQsWords() {
+    let cases: [(text: String, message: String)] = [
+      (#"{"a":1,}"#, "Expected another key-value pair at line 1, column 8"),
+      ("[1,2", "Unfinished JSON term at EOF at line 1, column 4"),
+      ("1 2", "Unexpected extra JSON values"),
+      ("tru", "Invalid literal at EOF at line 1, column 3"),
+      (#"{1:2}"#, "Object keys must be strings at line 1, column 3"),
+      ("[1,\n2,\n]", "Expected another array element at line 3, column 1"),
+      (#""\u12""#, "Invalid \\uXXXX escape at line 1, column 6"),
+      ("", "Expected JSON value"),
+    ]
+    for (text, message) in cases {
+      var bytes: [UInt8] = []
+      let session = Session(output: OutputSink { bytes += $0 }, diagnostics: { _ in })
+      session.bind("t", to: .string(text))
+      _ = session.run("$t | try fromjson catch .", name: "<test>")
+      let expected = JSONWriter.compact(.string("\(message) (while parsing '\(text)')"))
+      #expect(String(decoding: bytes, as: UTF8.self) == expected + "\n", "\(text)")
+    }
   }
 }

@@ -124,4 +124,8 @@ package struct CommandTable: Sendable {
 
   /// Every name, sorted.
   package var names: [String] { signatures.keys.sorted() }
+
+  /// Functions the session defines (`def`, `include`, `~/.jq`), by name: a stage that is one
+  /// of them alone is a call, never taken for a mistyped command.
+  package var functions: Set<String> = []
 }

@@ -26,6 +26,17 @@ extension ByteSource {
   public var waitDescriptor: Int32? { nil }
 }
 
+/// Waits until `descriptor` has something to read (or its end) or `interruption` is set;
+/// false when it was interrupted.
+func waitUntilReadable(_ descriptor: Int32, or interruption: Interruption) -> Bool {
+  var waiting = [
+    pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+    pollfd(fd: interruption.readableDescriptor, events: Int16(POLLIN), revents: 0),
+  ]
+  while !interruption.isSet && poll(&waiting, 2, -1) < 0 && errno == EINTR {}
+  return !interruption.isSet
+}
+
 /// Reads a file descriptor (stdin is 0).
 public struct FileDescriptorSource: ByteSource {
   /// The descriptor.
@@ -48,14 +59,7 @@ public struct FileDescriptorSource: ByteSource {
   public var waitDescriptor: Int32? { fileDescriptor }
 
   public mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
-    if let interruption, !neverBlocks {
-      var waiting = [
-        pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
-        pollfd(fd: interruption.readableDescriptor, events: Int16(POLLIN), revents: 0),
-      ]
-      while !interruption.isSet && poll(&waiting, 2, -1) < 0 && errno == EINTR {}
-      if interruption.isSet { return 0 }
-    }
+    if let interruption, !neverBlocks, !waitUntilReadable(fileDescriptor, or: interruption) { return 0 }
     var got = 0
     // Read into scratch space and append only what arrived (a copy, cheap even unoptimized).
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { scratch in

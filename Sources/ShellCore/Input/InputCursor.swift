@@ -72,8 +72,8 @@ final class InputCursor: @unchecked Sendable {
     return nil
   }
 
-  /// Stops reading: the thread ends at its next value (or with the process, if it is waiting
-  /// on a pipe or a terminal).
+  /// Stops reading: the thread ends at its next value, or at once if it is waiting on a pipe or
+  /// a terminal (only a source without a descriptor to wait on is left to end with the process).
   func close() {
     stop.set()
     condition.lock()
@@ -150,13 +150,7 @@ private struct StoppableSource: ByteSource {
   var neverBlocks: Bool { base.neverBlocks }
 
   mutating func read(into buffer: inout [UInt8], count: Int) throws -> Int {
-    if let descriptor = base.waitDescriptor, !base.neverBlocks {
-      var waiting = [
-        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-        pollfd(fd: stop.readableDescriptor, events: Int16(POLLIN), revents: 0),
-      ]
-      while !stop.isSet && poll(&waiting, 2, -1) < 0 && errno == EINTR {}
-    }
+    if let descriptor = base.waitDescriptor, !base.neverBlocks, !waitUntilReadable(descriptor, or: stop) { return 0 }
     if stop.isSet { return 0 }
     return try base.read(into: &buffer, count: count)
   }

@@ -29,6 +29,29 @@ package struct JSONRowReader {
 
   private static let blockSize = 1 << 20
 
+  /// A value in a file that is not JSON: the `error` object of its invalid-row report.
+  package struct MalformedValue: Error {
+    /// `{code, message, line, column}`.
+    package var error: Value
+  }
+
+  /// Every JSON value of `bytes`, in order, an array among them kept whole: what jq's
+  /// `--slurpfile` and `import "data" as $d;` read. The first value that is not JSON is thrown
+  /// as ``MalformedValue``.
+  package static func values(in bytes: [UInt8], sourceName: String) throws -> [Value] {
+    var values: [Value] = []
+    var source = BytesSource(bytes)
+    var reader = JSONRowReader(sourceName: sourceName)
+    reader.unpacksSingleArray = false  // jq: [[1,2]] for a file holding [1,2]
+    try reader.read(&source) { item in
+      switch item {
+      case .row(let row): values.append(row.value)
+      case .report(let report): throw MalformedValue(error: report["error"] ?? .null)
+      }
+    }
+    return values
+  }
+
   /// Reads everything, calling `emit` with a row or an invalid-result item for each value.
   package func read(_ source: inout some ByteSource, _ emit: (Item) throws -> Void) throws {
     var buffer: [UInt8] = []

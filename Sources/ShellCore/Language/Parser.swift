@@ -9,6 +9,10 @@ package struct Parser {
   let source: Source
   /// The module file being read, if it is one (`$__loc__` names it).
   var moduleFile: String?
+  /// Functions this program defined at statement level so far, by name.
+  var definedHere: Set<String> = []
+  /// Whether this program has an `include` (whose names are known only when it runs).
+  var includesHere = false
 
   /// A parser for `source`; `commands` says which names are commands, and how they are called.
   package init(_ source: Source, commands: CommandTable = CommandTable()) throws(Diagnostic) {
@@ -106,7 +110,11 @@ package struct Parser {
 
   mutating func parseStatement() throws(Diagnostic) -> Statement {
     let start = current.range
-    if atModuleDirective { return .module(try parseModuleDirective(statement: true)) }
+    if atModuleDirective {
+      let directive = try parseModuleDirective(statement: true)
+      if directive.kind == .include { includesHere = true }
+      return .module(directive)
+    }
     if current.isWord("module"), nextToken.is("{") {
       index += 1
       let metadata = try parsePipe(allowCommandStages: false)
@@ -125,6 +133,7 @@ package struct Parser {
     }
     if current.isWord("def") {
       let definition = try parseFunctionDefinition()
+      definedHere.insert(definition.name)
       if current.kind == .newline || current.kind == .end || current.is(";") { return .definition(definition) }
       // `def f: …; expression` — the definition scopes over what follows.
       let rest = try parsePipe(allowCommandStages: true)
@@ -199,9 +208,10 @@ package struct Parser {
       !first || nextToken.kind == .newline
         || nextToken.kind == .end || nextToken.is("|")
     {
-      // Probably a mistyped command: suggest the nearest one.
-      if commands[name] == nil, let suggestion = nearestName(to: name, in: commands.names),
-        !JQBuiltinNames.contains(name)
+      // Probably a mistyped command: suggest the nearest one (unless the name is a function
+      // the session or this program defines, or one an `include` before it may bring).
+      if commands[name] == nil, !commands.functions.contains(name), !definedHere.contains(name), !includesHere,
+        let suggestion = nearestName(to: name, in: commands.names), !JQBuiltinNames.contains(name)
       {
         throw Diagnostic(.usage, "unknown command '\(name)'", at: current.range, hint: "did you mean '\(suggestion)'?")
       }

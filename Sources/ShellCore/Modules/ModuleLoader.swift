@@ -24,8 +24,13 @@ package final class ModuleLoader {
   /// The directory of the program being run (a script's, else the working directory): what `.`
   /// means in a program's directives, and `get_prog_origin`.
   package var programOrigin: String
-  /// The directory of the running executable: `$ORIGIN`, and `get_jq_origin`.
-  package var executableDirectory: String
+  /// The directory of the running executable: `$ORIGIN`, and `get_jq_origin` (looked up when
+  /// first needed, not at start-up).
+  package lazy var executableDirectory: String = {
+    let path =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return (path as NSString).deletingLastPathComponent
+  }()
   private var nextID = 0
 
   /// What linking a program's directives gives it, in order.
@@ -40,31 +45,28 @@ package final class ModuleLoader {
   package init(directory: String, home: String?) {
     programOrigin = directory
     self.home = home
-    executableDirectory = (Self.executablePath() as NSString).deletingLastPathComponent
   }
 
   /// The library directories, expanded: what `get_search_list` gives.
-  package var searchList: [String] {
-    (libraryPaths ?? Self.defaultLibraryPaths).compactMap { expand($0, from: programOrigin) }
-  }
+  package var searchList: [String] { searchList(from: programOrigin) }
 
   /// What `directives` (at the top of a program in `origin`, by default ``programOrigin``) bring
   /// into it.
   package func link(_ directives: [ModuleDirective], from origin: String? = nil) throws(Diagnostic) -> [Item] {
-    let programOrigin = origin ?? programOrigin
+    let origin = origin ?? programOrigin
     var linking = Linking(loader: self)
     for directive in directives {
       switch directive.kind {
       case .data(let alias):
-        let value = try linking.data(directive, from: programOrigin)
+        let value = try linking.data(directive, from: origin)
         linking.items.append(.value(alias, value))
         linking.items.append(.value("\(alias)::\(alias)", value))
       case .module(let alias):
-        for (key, hidden) in try linking.module(directive, from: programOrigin) {
+        for (key, hidden) in try linking.module(directive, from: origin) {
           linking.items.append(.function(Self.forwarding("\(alias)::", key, to: hidden, at: directive.range)))
         }
       case .include:
-        for (key, hidden) in try linking.module(directive, from: programOrigin) {
+        for (key, hidden) in try linking.module(directive, from: origin) {
           linking.items.append(.function(Self.forwarding("", key, to: hidden, at: directive.range)))
         }
       }
@@ -123,8 +125,7 @@ package final class ModuleLoader {
       }
       search.append(".")
     }
-    let directories =
-      search.compactMap { expand($0, from: origin) } + (defaultsOnly ? searchList : searchList(from: origin))
+    let directories = search.compactMap { expand($0, from: origin) } + searchList(from: origin)
     let base = components.last.map(String.init) ?? path
     for directory in directories {
       for candidate in ["\(path)\(suffix)", "\(path)/jq/main\(suffix)", "\(path)/\(base)\(suffix)"] {
@@ -158,10 +159,6 @@ package final class ModuleLoader {
     if entry == "." { return origin }
     if entry.hasPrefix("/") { return entry }
     return (origin as NSString).appendingPathComponent(entry)
-  }
-
-  private static func executablePath() -> String {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
   }
 
   // MARK: Reading
@@ -229,20 +226,13 @@ private struct Linking {
     guard let bytes = FileManager.default.contents(atPath: file) else {
       throw Diagnostic(.usage, "error loading data file \(file): cannot read it", at: directive.range)
     }
-    let parsed = bytes.withUnsafeBytes { raw -> Result<[Value], JSONParser.SyntaxError> in
-      var parser = JSONParser(raw.bindMemory(to: UInt8.self))
-      var values: [Value] = []
-      do throws(JSONParser.SyntaxError) {
-        while parser.skipWhitespace() { values.append(try parser.parseValue()) }
-      } catch {
-        return .failure(error)
-      }
-      return .success(values)
-    }
-    switch parsed {
-    case .success(let values): return .array(values)
-    case .failure(let error):
-      throw Diagnostic(.usage, "error loading data file \(file): \(error.message)", at: directive.range)
+    do {
+      return .array(try JSONRowReader.values(in: Array(bytes), sourceName: file))
+    } catch let malformed as JSONRowReader.MalformedValue {
+      let message = malformed.error["message"]?.stringValue ?? "not JSON"
+      throw Diagnostic(.usage, "error loading data file \(file): \(message)", at: directive.range)
+    } catch {
+      throw Diagnostic(.usage, "error loading data file \(file): \(error)", at: directive.range)
     }
   }
 

@@ -26,8 +26,11 @@ public final class Session: @unchecked Sendable {
   /// What `read` reads instead of standard input, and how (jq's file arguments, `-R`, `-s`,
   /// `--stream`).
   public var readInput = ReadInput()
-  /// The directory relative paths (`open`, `source`, `save`) start from.
-  public var workingDirectory: String
+  /// The directory relative paths (`open`, `source`, `save`) start from, and what `.` means in
+  /// a `-c` program's `import` (`get_prog_origin`).
+  public var workingDirectory: String {
+    didSet { interpreter.modules.programOrigin = workingDirectory }
+  }
   /// nwsh's state directory (`$XDG_STATE_HOME/nwsh`), where `save` remembers the files it
   /// wrote (so it may replace them); nil: it remembers nothing, and replaces only with --force.
   public var stateDirectory: String?
@@ -120,6 +123,7 @@ public final class Session: @unchecked Sendable {
     var table = CommandTable()
     for command in commands.values { table.add(command.signature) }
     for (name, target) in commandAliases { table.alias(name, to: target) }
+    table.functions = Set(definedFunctions.map { String($0.prefix { $0 != "/" }) })
     return table
   }
 
@@ -468,7 +472,10 @@ public final class Session: @unchecked Sendable {
     var evaluator = try RowEvaluator(
       interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range, op: "map",
       hint: Self.pipeHint(after: previous, range))
-    if case .command(let call) = previous, call.name == "read", call.flags.isEmpty, !readInput.slurp {
+    // Only read's own way unpacks an array: not with -s, --stream or -R.
+    if case .command(let call) = previous, call.name == "read", call.flags.isEmpty, !readInput.slurp,
+      !readInput.stream, !readInput.raw
+    {
       evaluator.afterRead = true
     }
     return evaluator

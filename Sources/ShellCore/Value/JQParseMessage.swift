@@ -127,13 +127,13 @@ enum JQParseMessage {
             break
           case UInt8(ascii: "u"):
             guard index + 4 <= token.count else { throw Failure(message: "Invalid \\uXXXX escape") }
-            guard let unit = Self.hex4(token[index..<(index + 4)]) else {
+            guard let unit = hex4(at: index) else {
               throw Failure(message: "Invalid characters in \\uXXXX escape")
             }
             index += 4
             if (0xD800...0xDBFF).contains(unit) {
               guard index + 6 <= token.count, token[index] == UInt8(ascii: "\\"), token[index + 1] == UInt8(ascii: "u"),
-                let low = Self.hex4(token[(index + 2)..<(index + 6)]), (0xDC00...0xDFFF).contains(low)
+                let low = hex4(at: index + 2), (0xDC00...0xDFFF).contains(low)
               else { throw Failure(message: "Invalid \\uXXXX\\uXXXX surrogate pair escape") }
               index += 6
             }
@@ -147,13 +147,12 @@ enum JQParseMessage {
       token = []
     }
 
-    static func hex4(_ digits: ArraySlice<UInt8>) -> Int? {
-      var result = 0
-      for digit in digits {
-        guard let value = Int(String(UnicodeScalar(digit)), radix: 16) else { return nil }
-        result = result << 4 | value
+    /// The four hex digits at `index`, or nil.
+    func hex4(at index: Int) -> UInt32? {
+      token.withUnsafeBufferPointer { bytes in
+        var position = index
+        return JSONEscape.hex4(bytes, &position)
       }
-      return result
     }
 
     mutating func checkLiteral() throws(Failure) {
@@ -176,20 +175,12 @@ enum JQParseMessage {
       token = []
     }
 
-    /// A number as decNumber reads one: a sign, digits with an optional point, an exponent; or
-    /// NaN or Infinity in any case (without a payload, which jq refuses).
+    /// A number as decNumber reads one: what `tonumber` reads (a sign, digits with an optional
+    /// point, an exponent), or NaN or Infinity in any case (without a payload, which jq refuses).
     static func isNumber(_ text: String) -> Bool {
-      var rest = Substring(text)
-      if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
-      if ["nan", "inf", "infinity"].contains(rest.lowercased()) { return true }
-      let mantissa = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-      guard mantissa.filter({ $0 == "." }).count <= 1, mantissa.contains(where: \.isNumber) else { return false }
-      rest = rest.dropFirst(mantissa.count)
-      if rest.isEmpty { return true }
-      guard rest.first == "e" || rest.first == "E" else { return false }
-      rest = rest.dropFirst()
-      if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
-      return !rest.isEmpty && rest.allSatisfy { $0.isASCII && $0.isNumber }
+      var bare = Substring(text)
+      if bare.first == "+" || bare.first == "-" { bare = bare.dropFirst() }
+      return ["nan", "inf", "infinity"].contains(bare.lowercased()) || Builtins.parseNumberText(text) != nil
     }
 
     mutating func structure(_ byte: UInt8) throws(Failure) {

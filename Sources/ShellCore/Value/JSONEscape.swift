@@ -45,7 +45,7 @@ enum JSONEscape {
   }
 
   /// Four hex digits at `position`; on a bad digit `position` stays on it and nil is returned.
-  private static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, _ position: inout Int) -> UInt32? {
+  static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, _ position: inout Int) -> UInt32? {
     guard bytes.count - position >= 4 else { return nil }
     var value: UInt32 = 0
     for _ in 0..<4 {

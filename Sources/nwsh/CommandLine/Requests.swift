@@ -127,24 +127,13 @@ struct JQOptions: Sendable {
   }
 
   private static func values(in data: Data, option: Option, name: String, path: String) throws(UsageError) -> [Value] {
-    var values: [Value] = []
-    var source = BytesSource(Array(data))
     do {
-      var reader = JSONRowReader(sourceName: path)
-      reader.unpacksSingleArray = false  // jq: [[1,2]] for a file holding [1,2]
-      try reader.read(&source) { item in
-        switch item {
-        case .row(let row): values.append(row.value)
-        case .report(let report):
-          throw UsageError("\(option.rawValue) \(name): \(path): \(JSONWriter.compact(report["error"] ?? .null))")
-        }
-      }
-    } catch let error as UsageError {
-      throw error
+      return try JSONRowReader.values(in: Array(data), sourceName: path)
+    } catch let malformed as JSONRowReader.MalformedValue {
+      throw UsageError("\(option.rawValue) \(name): \(path): \(JSONWriter.compact(malformed.error))")
     } catch {
       throw UsageError("\(option.rawValue) \(name): \(path): \(error)")
     }
-    return values
   }
 
   /// `words` as `$ARGS.positional`: JSON after `--jsonargs`, strings otherwise.
