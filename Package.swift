@@ -124,7 +124,8 @@ let package = Package(
     // forkpty for the terminal tests (C: Swift cannot fork safely).
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
     .testTarget(
-      name: "PostgresStateTests", dependencies: ["PostgresState", "NetworkedCommands", "TestSupport"],
+      name: "PostgresStateTests",
+      dependencies: ["PostgresState", "NetworkedCommands", "NetworkedTesting", "TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",

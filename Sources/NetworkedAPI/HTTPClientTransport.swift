@@ -70,7 +70,14 @@ public final class HTTPClientTransport: HTTPTransport {
     var outgoing = HTTPClientRequest(url: baseURL.string + request.target)
     outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
     for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-    if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+    if let body = request.body {
+      if let gate = request.gate {
+        // The last byte waits for the gate: a request it holds back never has a whole body.
+        outgoing.body = .stream(GatedBody(bytes: body, gate: gate), length: .known(Int64(body.count)))
+      } else {
+        outgoing.body = .bytes(ByteBuffer(bytes: body))
+      }
+    }
     let limit = request.deadline ?? deadline
     let due = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
     do {
@@ -102,6 +109,9 @@ public final class HTTPClientTransport: HTTPTransport {
   /// refused) proves it did not.
   static func classify(_ error: any Error, deadline: Double) -> NetworkedAPIError {
     if let error = error as? NetworkedAPIError { return error }
+    if error is SendGate.Closed {
+      return .withheld("held back before its body was complete: the server cannot have acted on it")
+    }
     if error is CancellationError { return .transport(sent: true, reason: "cancelled", cancelled: true) }
     if let error = error as? HTTPClientError {
       switch error {
@@ -134,4 +144,35 @@ public final class HTTPClientTransport: HTTPTransport {
   static func seconds(_ value: Double) -> String {
     value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
   }
+}
+
+/// A body sent in two parts: everything but its last byte, then — once the gate is asked and
+/// allows it — the last byte. A closed gate ends the body with ``SendGate/Closed``, and the
+/// transport abandons the request with the body one byte short.
+struct GatedBody: AsyncSequence, Sendable {
+  typealias Element = ByteBuffer
+  let bytes: [UInt8]
+  let gate: SendGate
+
+  struct AsyncIterator: AsyncIteratorProtocol {
+    let bytes: [UInt8]
+    let gate: SendGate
+    var step = 0
+
+    mutating func next() async throws -> ByteBuffer? {
+      switch step {
+      case 0 where bytes.count > 1:
+        step = 1
+        return ByteBuffer(bytes: bytes.dropLast())
+      case 0, 1:
+        step = 2
+        guard gate.allows() else { throw SendGate.Closed() }
+        return bytes.isEmpty ? nil : ByteBuffer(bytes: bytes.suffix(1))
+      default:
+        return nil
+      }
+    }
+  }
+
+  func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes, gate: gate) }
 }

@@ -64,11 +64,14 @@ public struct HTTPRequest: Sendable, Hashable {
   /// the entire response (nil: the transport's default). A server that trickles its answer
   /// cannot hold a run past it; a request cut off by it is in doubt.
   public var deadline: Double?
+  /// Asked just before the body's last byte is written; when it says no, the request is
+  /// abandoned with its body incomplete (``NetworkedAPIError/Code/withheld``).
+  public var gate: SendGate?
 
   /// Creates a request.
   public init(
     method: HTTPMethod, path: String, query: [QueryItem] = [], headers: HTTPHeaders = HTTPHeaders(),
-    body: [UInt8]? = nil, deadline: Double? = nil
+    body: [UInt8]? = nil, deadline: Double? = nil, gate: SendGate? = nil
   ) {
     self.method = method
     self.path = path
@@ -76,6 +79,7 @@ public struct HTTPRequest: Sendable, Hashable {
     self.headers = headers
     self.body = body
     self.deadline = deadline
+    self.gate = gate
   }
 
   /// The path with its percent-encoded query string.

@@ -7,7 +7,7 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
   public struct Code: Sendable, Hashable, CustomStringConvertible {
     private enum Base: String, Sendable, Hashable {
       case unauthorized, forbidden, rateLimited, payloadTooLarge, badRequest, conflict, notFound,
-        serverError, unexpectedStatus, rejected, decoding, transport, invalidBaseURL
+        serverError, unexpectedStatus, rejected, decoding, transport, invalidBaseURL, withheld
     }
     private let base: Base
     private init(_ base: Base) { self.base = base }
@@ -38,6 +38,8 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
     public static let transport = Code(.transport)
     /// The base URL is not acceptable (not https, and not loopback).
     public static let invalidBaseURL = Code(.invalidBaseURL)
+    /// The request's ``SendGate`` closed before its body was complete: certainly not carried out.
+    public static let withheld = Code(.withheld)
 
     /// The code's name, e.g. `rateLimited`.
     public var description: String { base.rawValue }
@@ -81,6 +83,12 @@ public struct NetworkedAPIError: Error, Sendable, Hashable, CustomStringConverti
   ) -> NetworkedAPIError {
     NetworkedAPIError(
       code: .transport, message: reason, requestWasSent: sent, timedOut: timedOut, cancelled: cancelled)
+  }
+
+  /// A request its ``SendGate`` held back: the body was never completed, so the server cannot
+  /// have acted on it.
+  public static func withheld(_ reason: String) -> NetworkedAPIError {
+    NetworkedAPIError(code: .withheld, message: reason, requestWasSent: false)
   }
 
   /// The same error with the secrets `redactor` knows scrubbed from its texts.

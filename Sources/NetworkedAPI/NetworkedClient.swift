@@ -35,13 +35,14 @@ public struct NetworkedClient: Sendable {
   ///
   /// The call succeeds as a whole even when some emails fail; each requested row gets an
   /// ``InviteOutcome``, matched by email, in request order.
-  public func invite(_ users: [Invitee], planIds: [String]? = nil) async throws(NetworkedAPIError)
-    -> InviteBatchResult
+  /// A `gate`, when given, is asked just before the request's body is complete (``SendGate``).
+  public func invite(_ users: [Invitee], planIds: [String]? = nil, gate: SendGate? = nil)
+    async throws(NetworkedAPIError) -> InviteBatchResult
   {
     let body = try encodeJSON(InviteRequestBody(users: users, monetizationPlanIds: planIds))
     let request = HTTPRequest(
       method: .post, path: Paths.invites, headers: HTTPHeaders([("Content-Type", "application/json")]),
-      body: body)
+      body: body, gate: gate)
     let (data, message) = try await call(request, expecting: InviteResponseData.self)
     guard let data else {
       throw .decoding("invites response has no data", body: [], status: 200)
@@ -49,12 +50,15 @@ public struct NetworkedClient: Sendable {
     return InviteBatchResult(users: users, data: data, message: message)
   }
 
-  /// `POST /api/v1/admin/community/addExternalUsers`: invites or directly adds one user.
-  public func addUser(_ user: AddUserRequest) async throws(NetworkedAPIError) -> AddUserResult {
+  /// `POST /api/v1/admin/community/addExternalUsers`: invites or directly adds one user. A
+  /// `gate`, when given, is asked just before the request's body is complete (``SendGate``).
+  public func addUser(_ user: AddUserRequest, gate: SendGate? = nil) async throws(NetworkedAPIError)
+    -> AddUserResult
+  {
     let request = HTTPRequest(
       method: .post, path: Paths.addUser,
       headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
-      body: Array(FormEncoding.encode(user.formFields).utf8))
+      body: Array(FormEncoding.encode(user.formFields).utf8), gate: gate)
     let (data, message) = try await call(request, expecting: JSONValue.self)
     if AddUserResult.saysAlreadyDone(message), let message { return .alreadyDone(message: message) }
     switch user.method {

@@ -36,8 +36,9 @@ public enum PostgresStore {
 ///
 /// A transaction takes a transaction-scoped advisory lock when the store names one (a scope
 /// for reservations, a person for claims: `SELECT … FOR UPDATE` could not stop another host's
-/// *insert*), reads the database's clock (each host translates by the offset it measures, so
-/// hosts whose clocks disagree agree on windows and leases), and commits durably.
+/// *insert*), reads the database's clock, `clock_timestamp()`, inside every transaction (each
+/// host translates by that transaction's offset, so hosts whose clocks disagree agree on
+/// windows and leases), and commits durably.
 ///
 /// When the connection is lost, a transaction reconnects with back-off and runs again (every
 /// body is safe to repeat), for up to the address's `reconnect` seconds; then it throws, and
@@ -62,8 +63,12 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   private var gaveUp = false
   private let host: String
   private let port: Int
-  /// The database's clock minus this host's, and when (local time) it was measured.
-  private var offset: (seconds: Double, measured: Double)?
+  /// Whose clock a transaction's `now` is: the database's (`clock_timestamp()`, read inside
+  /// every transaction), or, for tests that move time, the caller's.
+  package enum TimeSource: Sendable {
+    case database, caller
+  }
+  private let timeSource: TimeSource
   let logger = Logger(label: "nwsh.state") { _ in SwiftLogNoOpLogHandler() }
 
   /// The schema version this build creates and expects.
@@ -71,10 +76,10 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   /// How long one statement may take before its connection is given up (locks are held for
   /// milliseconds; nothing nwsh runs takes longer).
   static let statementLimit = 15.0
-  /// How long an offset between the clocks is trusted before it is measured again.
-  static let offsetLifetime = 60.0
-
-  init(address: PostgresAddress, password: String?, interruption: Interruption) throws {
+  package init(
+    address: PostgresAddress, password: String?, interruption: Interruption, time: TimeSource = .database
+  ) throws {
+    self.timeSource = time
     let user = address.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
     // The server's certificate is always verified (name and chain), against the system's roots
     // or `sslrootcert=PATH` (a CA file, as libpq names it).
@@ -169,25 +174,25 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
     }
   }
 
-  /// The database's now for a transaction: read with the lock when it takes one (one round
-  /// trip), read on its own when the offset is old, else translated by the known offset.
+  /// The database's now for a transaction, read inside it with `clock_timestamp()` (with the
+  /// lock, when it takes one: one round trip): leases and windows are stamped on the one clock
+  /// every host shares, never on an offset measured earlier.
   private func clock(_ statements: Statements, lock name: String?, localNow: Double) throws -> Double {
-    let wallNow = Date().timeIntervalSince1970
-    let now: Double
+    let now: String = timeSource == .caller ? "\(localNow)::float8" : "extract(epoch from clock_timestamp())::float8"
     if let name {
-      now = try statements.rows(
-        """
-        SELECT extract(epoch from clock_timestamp())::float8
-        FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))) AS locked
-        """
+      return try statements.rows(
+        PostgresQuery(
+          unsafeSQL: "SELECT \(now) FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked",
+          binds: try Self.binds(name))
       ).first!.decode(Double.self)
-    } else if let offset, wallNow - offset.measured < Self.offsetLifetime {
-      return localNow + offset.seconds
-    } else {
-      now = try statements.rows("SELECT extract(epoch from clock_timestamp())::float8").first!.decode(Double.self)
     }
-    offset = (now - localNow, wallNow)
-    return now
+    return try statements.rows(PostgresQuery(unsafeSQL: "SELECT \(now)")).first!.decode(Double.self)
+  }
+
+  private static func binds(_ text: String) throws -> PostgresBindings {
+    var binds = PostgresBindings()
+    binds.append(text)
+    return binds
   }
 
   private func connected() throws -> PostgresConnection {

@@ -134,19 +134,20 @@ struct PostgresTransaction: StateTransaction {
       """) == 1
   }
 
-  func extendLeases(_ ids: [Int64], until: Double) throws {
-    guard !ids.isEmpty else { return }
-    try statements.rows("UPDATE nwsh_journal SET lease_until = \(until) WHERE id = ANY(\(ids))")
-  }
-
   func markJoined(_ ids: [Int64], at time: Double) throws {
     guard !ids.isEmpty else { return }
     try statements.rows("UPDATE nwsh_journal SET joined = \(time) WHERE joined IS NULL AND id = ANY(\(ids))")
   }
 
-  func delete(_ ids: [Int64]) throws {
-    guard !ids.isEmpty else { return }
-    try statements.rows("DELETE FROM nwsh_journal WHERE id = ANY(\(ids))")
+  func delete(_ entries: [JournalEntry]) throws -> Int {
+    guard !entries.isEmpty else { return 0 }
+    let ids = entries.map(\.id)
+    let versions = entries.map(\.version)
+    return try statements.changes(
+      """
+      DELETE FROM nwsh_journal USING unnest(\(ids)::bigint[], \(versions)::integer[]) AS judged(id, version)
+      WHERE nwsh_journal.id = judged.id AND nwsh_journal.version = judged.version
+      """)
   }
 
   func forget(scope: String) throws -> Int {

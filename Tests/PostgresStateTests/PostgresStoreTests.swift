@@ -1,8 +1,11 @@
 import Foundation
 import NetworkedCommands
-import PostgresState
+import NetworkedTesting
+import ShellCore
 import TestSupport
 import Testing
+
+@testable import PostgresState
 
 /// The PostgreSQL store itself, against a real throwaway server: the rules every store keeps,
 /// and the clock: hosts whose clocks disagree by an hour still share windows and leases.
@@ -91,8 +94,11 @@ struct PostgresStoreTests {
       }
       #expect(again == id)
       // Intent, outcome: the person is settled for everyone.
-      #expect(try first.intend([id], request: 1, owner: elsewhere, now: now - 3600) == [id])
-      try first.record([JournalOutcome(id: id, state: .invited, inviteId: "i1")], scope: "s", at: now - 3600)
+      #expect(try first.intend([id], request: 1, owner: elsewhere, now: now - 3600).moved == [id])
+      let conflicts = try first.record(
+        [StateStore.Record(JournalOutcome(id: id, state: .invited, inviteId: "i1"), operation: Self.operation, row: 1)],
+        scope: "s", owner: elsewhere, request: 1, at: now - 3600)
+      #expect(conflicts.isEmpty)
       guard
         case .settled(let entry) = try second.standing(scope: "s", email: "ada@example.net", reinvite: false, now: now)
       else {
@@ -117,5 +123,28 @@ struct PostgresStoreTests {
           """)
       }
     }
+  }
+}
+
+/// The store rules, as two hosts would meet them, on PostgreSQL: the suite SQLite passes too,
+/// here with the other host's step also between any two writes of a transaction.
+@Suite("the store's rules on PostgreSQL: every rule, with another host's step between any two")
+struct PostgresStoreRulesTests {
+  @Test("StoreConformance passes on PostgreSQL, every scenario in every schedule")
+  func postgres() throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    guard case .postgres(let address) = try StateLocation(parsing: server.url()).kind else {
+      Issue.record("not a PostgreSQL URL: \(server.url())")
+      return
+    }
+    let password = server.password
+    let report = try StoreConformance.run(
+      StoreConformance.Subject(interleavesWithinTransactions: true) {
+        try PostgresDatabase(address: address, password: password, interruption: Interruption(), time: .caller)
+      })
+    #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "\n"))")
+    #expect(report.schedules.count == 11 && report.schedules.values.allSatisfy { $0 >= 2 }, "\(report.schedules)")
+    print("PostgreSQL schedules: \(report.schedules.sorted { $0.key < $1.key })")
   }
 }

@@ -44,6 +44,7 @@ extension ErrorCode {
   static let notSent = ErrorCode(rawValue: "not_sent")
   static let apiError = ErrorCode(rawValue: "api_error")
   static let journalError = ErrorCode(rawValue: "journal_error")
+  static let journalConflict = ErrorCode(rawValue: "journal_conflict")
   static let interrupted = ErrorCode(rawValue: "interrupted")
 
   // The request may have been acted on (status `unknown`).
@@ -76,9 +77,12 @@ extension SkipReason {
   static let alreadyMember = SkipReason(rawValue: "already_member")
   /// The key was refused earlier in the run; nothing more is sent.
   static let authenticationFailed = SkipReason(rawValue: "authentication_failed")
+  /// The run was stopped past its lease and its claim was judged by another run meanwhile;
+  /// nothing was sent by this run.
+  static let leaseLost = SkipReason(rawValue: "lease_lost")
 
   /// Not settled by this run and not free to send: the run ends in doubt (exit 2).
-  var leavesRunInDoubt: Bool { self == .claimed || self == .inDoubt }
+  var leavesRunInDoubt: Bool { self == .claimed || self == .inDoubt || self == .leaseLost }
 }
 
 extension NetworkedCommands {

@@ -105,6 +105,11 @@ public enum ErrorCatalog {
       meaning: "the server refused the re-send in a way that does not say whether the first request worked",
       advice: .reconcile),
     .init(
+      code: .journalConflict, status: .unknown,
+      meaning: "answered while this run was stopped past its lease, after another run had taken the person over: "
+        + "both answers are journalled (error.answer holds this one)",
+      advice: .reconcile),
+    .init(
       code: .interrupted, status: .unknown,
       meaning: "reconcile was interrupted before its re-send left: still in doubt",
       advice: .reconcile),

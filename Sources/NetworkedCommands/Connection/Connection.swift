@@ -135,6 +135,12 @@ public final class NetworkedConnection: @unchecked Sendable {
     try open().client
   }
 
+  /// What this process may still send (the lease keeper's fence); opens the state.
+  func fence() throws -> Fence {
+    _ = try open()
+    return leaseKeeper!.fence
+  }
+
   /// The pacer; opening it needs the state database but not a key.
   public func pacer() throws -> Pacer {
     try open().pacer

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The only ways a test can change how nwsh behaves from outside, in one place.
 ///
@@ -6,6 +7,9 @@ import Foundation
 ///   second); `NWSH_TEST_CLOCK=scaled:EPOCH:FACTOR`: a ``ScaledClock`` several processes share.
 /// - `NWSH_TEST_CRASH_AT=after-intent|after-send|after-outcome`: die at that point of the send
 ///   path as `kill -9` would, to prove the journal keeps every acknowledged fact.
+/// - `NWSH_TEST_STOP_AT=after-intent|after-send|after-outcome`: stop there (`SIGSTOP`, as a
+///   laptop's lid or a frozen VM would), the first time only, until a `SIGCONT`: to prove a
+///   process that wakes past its lease sends nobody another process took over.
 ///
 /// They take effect only when the API is a local simulator (the sandbox, or a base URL on a
 /// loopback address): against any other server they are ignored, so a stray variable can
@@ -15,6 +19,9 @@ public struct TestHooks: Sendable {
   public var clock: (any PacingClock)?
   /// The point to die at.
   public var crashPoint: CrashPoint?
+  /// The point to stop at (once).
+  public var stopPoint: CrashPoint?
+  private let stopped = Stopped()
   /// The variables that were set but ignored (the API is not local), for a warning.
   public var ignored: [String] = []
 
@@ -35,10 +42,12 @@ public struct TestHooks: Sendable {
   public init(_ variables: [String: String], apiIsLocal: Bool) {
     let clockSpec = variables["NWSH_TEST_CLOCK"].flatMap { $0.isEmpty ? nil : $0 }
     let crashSpec = variables["NWSH_TEST_CRASH_AT"].flatMap { $0.isEmpty ? nil : $0 }
+    let stopSpec = variables["NWSH_TEST_STOP_AT"].flatMap { $0.isEmpty ? nil : $0 }
     guard apiIsLocal else {
-      ignored = [clockSpec.map { _ in "NWSH_TEST_CLOCK" }, crashSpec.map { _ in "NWSH_TEST_CRASH_AT" }].compactMap {
-        $0
-      }
+      ignored = [
+        clockSpec.map { _ in "NWSH_TEST_CLOCK" }, crashSpec.map { _ in "NWSH_TEST_CRASH_AT" },
+        stopSpec.map { _ in "NWSH_TEST_STOP_AT" },
+      ].compactMap { $0 }
       return
     }
     if let clockSpec {
@@ -47,14 +56,27 @@ public struct TestHooks: Sendable {
         ? VirtualClock(start: Date().timeIntervalSince1970) : ScaledClock(specification: clockSpec)
     }
     crashPoint = crashSpec.flatMap(CrashPoint.init(rawValue:))
+    stopPoint = stopSpec.flatMap(CrashPoint.init(rawValue:))
   }
 
   /// A clock several processes can share (a scaled one), if one is set.
   public var sharedClock: ScaledClock? { clock as? ScaledClock }
 
-  /// Dies at once, without cleanup, if `point` is the armed one.
+  /// Dies at once, without cleanup, if `point` is the armed one; stops until continued, the
+  /// first time, if it is the stop point.
   func reach(_ point: CrashPoint) {
-    guard crashPoint == point else { return }
-    kill(getpid(), SIGKILL)
+    if crashPoint == point { kill(getpid(), SIGKILL) }
+    if stopPoint == point, stopped.first() { kill(getpid(), SIGSTOP) }
+  }
+
+  /// Whether the stop point was reached before.
+  private final class Stopped: Sendable {
+    private let reached = Mutex(false)
+    func first() -> Bool {
+      reached.withLock { was in
+        defer { was = true }
+        return !was
+      }
+    }
   }
 }

@@ -2,7 +2,8 @@ import Foundation
 public import ShellCore
 import Synchronization
 
-/// The time the pacer reads and waits on, in seconds since the Unix epoch.
+/// The time the pacer reads and waits on, in seconds since the Unix epoch, and the time that
+/// passes for this process (its leases' fence).
 ///
 /// Production uses ``SystemClock``; tests inject a ``VirtualClock`` (waiting moves time forward
 /// at once, so hours of rate windows run in milliseconds) or a ``ScaledClock`` shared by several
@@ -10,15 +11,89 @@ import Synchronization
 public protocol PacingClock: Sendable {
   /// The current time.
   var now: Double { get }
+  /// Seconds on a clock that never steps and counts time the machine spent suspended (Linux's
+  /// `CLOCK_BOOTTIME`, for the system clock): how long this process has been away, whatever
+  /// the wall clock did meanwhile. Only differences mean anything.
+  var elapsed: Double { get }
   /// How many of its seconds pass in a second of real time (1 for the system clock).
   var speed: Double { get }
   /// Blocks this thread until `deadline`; throws `Interrupted` as soon as `interruption` is
   /// set.
   func wait(until deadline: Double, interruption: Interruption) throws
+  /// Calls `body` every `interval` of ``elapsed`` seconds (from a thread of its own, or, for a
+  /// ``VirtualClock``, as its time moves) until the returned ticker is stopped.
+  func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker
 }
 
 extension PacingClock {
   public var speed: Double { 1 }
+
+  public var elapsed: Double { BootClock.now * speed }
+
+  public func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
+    ClockTicker.thread(every: interval / max(1, speed), name: name, body)
+  }
+}
+
+/// Linux's `CLOCK_BOOTTIME`: monotonic, never stepped, and counting the time the machine was
+/// suspended (which `CLOCK_MONOTONIC` leaves out).
+public enum BootClock {
+  /// Seconds since boot.
+  public static var now: Double {
+    var time = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+  }
+}
+
+/// Something ``PacingClock/every(_:name:_:)`` calls again and again; ``stop()`` ends it.
+public final class ClockTicker: Sendable {
+  private let stopping: @Sendable () -> Void
+
+  init(stop: @escaping @Sendable () -> Void) { stopping = stop }
+
+  /// Stops the calls (a call under way finishes).
+  public func stop() { stopping() }
+
+  /// Calls `body` every `interval` seconds of `CLOCK_BOOTTIME` from a thread of its own. The
+  /// thread sleeps in `poll`, whose timeouts run on `CLOCK_MONOTONIC` (a stepped wall clock
+  /// cannot stretch them), at most a second at a time, and reads `CLOCK_BOOTTIME` on each wake:
+  /// after a machine's suspension it is due within a second of waking.
+  static func thread(every interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
+    var descriptors: [Int32] = [-1, -1]
+    guard pipe(&descriptors) == 0 else { return ClockTicker(stop: {}) }
+    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    let (read, write) = (descriptors[0], descriptors[1])
+    let thread = Thread {
+      var due = BootClock.now + interval
+      while true {
+        let left = due - BootClock.now
+        if left <= 0 {
+          body()
+          due = BootClock.now + interval
+          continue
+        }
+        var stop = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+        if poll(&stop, 1, Int32(min(left, 1) * 1000) + 1) > 0 { break }
+      }
+      close(read)
+    }
+    thread.name = name
+    thread.stackSize = 1 << 18
+    thread.start()
+    let stopped = Mutex(false)
+    return ClockTicker {
+      guard
+        !stopped.withLock({ was in
+          defer { was = true }
+          return was
+        })
+      else { return }
+      var byte: UInt8 = 1
+      _ = Glibc.write(write, &byte, 1)
+      close(write)
+    }
+  }
 }
 
 /// Wall-clock time.
@@ -35,23 +110,66 @@ public struct SystemClock: PacingClock {
 
 /// A clock that only moves when someone waits on it (or ``advance(by:)`` is called): a wait
 /// returns at once with the time set to its deadline.
+///
+/// Its ``elapsed`` time is its own time. What runs ``every(_:name:_:)`` runs as time moves: a
+/// wait or an advance of an hour with a ticker every 150 s moves in 150 s steps, calling the
+/// ticker at each, as a process alive through that hour would have (a lease keeper renews).
 public final class VirtualClock: PacingClock {
-  private let seconds: Mutex<Double>
+  private let state: Mutex<(seconds: Double, tickers: [Int: Ticker], next: Int)>
+  /// Serializes movers, so tickers run in time order.
+  private let moving = NSLock()
+
+  private struct Ticker {
+    var interval: Double
+    var due: Double
+    var body: @Sendable () -> Void
+  }
 
   /// A clock starting at `start` (seconds since the epoch).
-  public init(start: Double = 1_763_800_000) { seconds = Mutex(start) }
+  public init(start: Double = 1_763_800_000) { state = Mutex((start, [:], 0)) }
 
-  public var now: Double { seconds.withLock { $0 } }
+  public var now: Double { state.withLock { $0.seconds } }
+
+  public var elapsed: Double { now }
 
   /// The time in whole milliseconds (what the simulator reads).
   public var milliseconds: Int64 { Int64((now * 1000).rounded(.down)) }
 
   /// Moves time forward.
-  public func advance(by interval: Double) { seconds.withLock { $0 += max(0, interval) } }
+  public func advance(by interval: Double) { move(to: now + max(0, interval)) }
 
   public func wait(until deadline: Double, interruption: Interruption) throws {
     if interruption.isSet { throw Interrupted() }
-    seconds.withLock { $0 = max($0, deadline) }
+    move(to: deadline)
+  }
+
+  public func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
+    let id = state.withLock { state in
+      let id = state.next
+      state.next += 1
+      state.tickers[id] = Ticker(interval: max(interval, 1e-3), due: state.seconds + interval, body: body)
+      return id
+    }
+    return ClockTicker { [weak self] in _ = self?.state.withLock { $0.tickers.removeValue(forKey: id) } }
+  }
+
+  /// Moves to `target` (never back), stopping at each ticker's due time to call it.
+  private func move(to target: Double) {
+    moving.lock()
+    defer { moving.unlock() }
+    while true {
+      let due: (id: Int, at: Double, body: @Sendable () -> Void)? = state.withLock { state in
+        guard let (id, ticker) = state.tickers.min(by: { $0.value.due < $1.value.due }), ticker.due <= target else {
+          state.seconds = max(state.seconds, target)
+          return nil
+        }
+        state.seconds = max(state.seconds, ticker.due)
+        state.tickers[id]?.due = ticker.due + ticker.interval
+        return (id, ticker.due, ticker.body)
+      }
+      guard let due else { return }
+      due.body()
+    }
   }
 }
 
@@ -82,6 +200,8 @@ public struct ScaledClock: PacingClock {
   public var now: Double { epoch + (Date().timeIntervalSince1970 - epoch) * factor }
 
   public var speed: Double { factor }
+
+  public var elapsed: Double { BootClock.now * factor }
 
   public func wait(until deadline: Double, interruption: Interruption) throws {
     guard interruption.sleep(seconds: (deadline - now) / factor) else { throw Interrupted() }

@@ -21,6 +21,7 @@ enum APIFailure {
     case .serverError: return (.unknown, .inDoubt)
     case .decoding: return (.unknown, .inDoubt)
     case .transport: return error.requestWasSent ? (.unknown, .inDoubt) : (.failed, .notSent)
+    case .withheld: return (.failed, .notSent)
     default: return (.failed, .apiError)
     }
   }

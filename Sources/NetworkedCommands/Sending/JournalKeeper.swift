@@ -1,3 +1,4 @@
+import NetworkedAPI
 import ShellCore
 
 /// A run's side of the journal: claims each person when their row is accepted (so no other run
@@ -10,6 +11,9 @@ final class JournalKeeper {
   let owner: ClaimOwner
   /// Claims made and not yet sent or given back.
   private var open: Set<Int64> = []
+  /// Each claim's person and input row, for an answer the journal must hold on an entry of its
+  /// own (its intent was taken over).
+  private var people: [Int64: (operation: JournalOperation, row: Int)] = [:]
 
   init(connection: NetworkedConnection, reinvite: Bool, run: String) {
     self.connection = connection
@@ -42,6 +46,7 @@ final class JournalKeeper {
       {
       case .claimed(let id):
         open.insert(id)
+        people[id] = (operation, row)
         return .claimed(id)
       case .refused(let standing):
         return .skip(Self.skip(standing) ?? Skip(reason: .inDoubt))
@@ -102,43 +107,85 @@ final class JournalKeeper {
   }
 
   /// Turns claims into intents, durably, just before their request leaves; returns those that
-  /// are still this run's to send.
+  /// are still this run's to send, each confirmed in the fence from a reading taken before the
+  /// transaction. A claim whose lease ran out while the process was stopped, and that nobody
+  /// took over meanwhile, is taken back first (as any process could take it), then intended.
   func intend(_ ids: [Int64], request: Int) throws -> Set<Int64> {
     let (store, _) = try connection.journal()
-    let moved = try store.intend(ids, request: request, owner: owner, now: now)
-    open.subtract(moved)
-    if !moved.isEmpty { connection.journalledRun = owner.run }
-    return moved
+    let fence = try connection.fence()
+    var stamp = fence.stamp()
+    var intents = try store.intend(ids, request: request, owner: owner, now: now)
+    if !intents.expired.isEmpty {
+      let taken = try store.reclaim(Array(intents.expired), owner: owner, now: now)
+      if !taken.isEmpty {
+        fence.confirm(intents.moved, from: stamp)
+        stamp = fence.stamp()
+        let again = try store.intend(Array(taken), request: request, owner: owner, now: now)
+        intents.moved.formUnion(again.moved)
+      }
+    }
+    fence.confirm(intents.moved, from: stamp)
+    open.subtract(intents.moved)
+    if !intents.moved.isEmpty { connection.journalledRun = owner.run }
+    return intents.moved
   }
 
-  /// Takes intents back to claims (their request certainly did not reach the server).
-  func withdraw(_ ids: [Int64]) throws {
+  /// Takes intents back to claims (their request certainly did not reach the server); returns
+  /// those that are this run's claims again (another process may have judged the rest).
+  func withdraw(_ ids: [Int64]) throws -> Set<Int64> {
     let (store, _) = try connection.journal()
-    let moved = try store.withdraw(ids, owner: owner, now: now)
-    open.formUnion(moved)
+    try connection.fence().drop(ids)
+    let kept = try store.withdraw(ids, owner: owner, now: now)
+    open.formUnion(kept)
+    return kept
   }
 
-  /// Why `email` could not be moved to an intent: the person's standing now, as skip fields.
+  /// Whether the people of `ids` are still this process's to send, on its fence (asked at the
+  /// last moment before a request's body is complete).
+  func gate(_ ids: [Int64]) -> SendGate {
+    guard let fence = try? connection.fence() else { return SendGate { false } }
+    return SendGate { fence.holds(ids) }
+  }
+
+  /// Why `email` could not be moved to an intent (or its intent was lost): the person's
+  /// standing now, as skip fields.
   func lostClaim(email: String) -> Skip {
     guard let (store, scope) = try? connection.journal(),
       let standing = try? store.standing(scope: scope, email: email, reinvite: reinvite, now: now),
       let skip = Self.skip(standing)
-    else { return Skip(reason: .claimed, details: [("hint", .string("another run took this email over"))]) }
+    else {
+      return Skip(
+        reason: .leaseLost,
+        details: [
+          (
+            "hint",
+            .string(
+              "this run was stopped or suspended past its lease and another run judged its claim meanwhile; "
+                + "nothing was sent to this email by this run: run again to send it")
+          )
+        ])
+    }
     return skip
   }
 
-  /// Records outcomes, durably, before their results are printed.
-  func record(_ outcomes: [JournalOutcome]) throws {
-    guard !outcomes.isEmpty else { return }
+  /// Records the outcomes of request `request`, durably, before their results are printed;
+  /// returns the claims whose intent another process had taken over (their answers are
+  /// journalled on entries of their own: ``StateStore/record(_:scope:owner:request:at:)``).
+  func record(_ outcomes: [JournalOutcome], request: Int) throws -> Set<Int64> {
+    guard !outcomes.isEmpty else { return [] }
     let (store, scope) = try connection.journal()
-    try store.record(outcomes, scope: scope, at: now)
+    try connection.fence().drop(outcomes.map(\.id))
+    let records = outcomes.compactMap { outcome in
+      people[outcome.id].map { StateStore.Record(outcome, operation: $0.operation, row: $0.row) }
+    }
+    return try store.record(records, scope: scope, owner: owner, request: request, at: now)
   }
 
   /// Gives back claims that will not be sent (interrupted, refused key, a row given up).
   func release(_ ids: [Int64]) {
     let mine = ids.filter { open.contains($0) }
     guard !mine.isEmpty, let (store, _) = try? connection.journal() else { return }
-    try? store.release(mine, now: now)
+    try? store.release(mine, owner: owner, now: now)
     open.subtract(mine)
   }
 

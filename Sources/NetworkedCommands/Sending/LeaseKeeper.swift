@@ -1,39 +1,29 @@
-import Foundation
-
 /// Renews the lease on everything this process holds in the journal (claims and intents),
-/// every quarter of the lease, from a thread of its own: a run that waits an hour for a rate
+/// every quarter of the lease, on the clock's elapsed time (`CLOCK_BOOTTIME`: neither a stepped
+/// wall clock nor a suspended machine stops it unnoticed): a run that waits an hour for a rate
 /// window, or for a `Retry-After`, keeps its people, whatever its pipeline is doing. A process
 /// that dies stops renewing, and its holdings are free (or in doubt) once the lease runs out.
+///
+/// A renewal acts only on entries still this process's whose lease is running (a
+/// compare-and-set on each): what it finds gone — taken over while the process was stopped
+/// past its lease — the ``fence`` forgets, so those people are never sent. A renewal that
+/// fails (the database away) confirms nothing, and the fence runs out on its own.
 final class LeaseKeeper: Sendable {
-  private let stopped = NSCondition()
-  private let state = Locked<Bool>(false)
+  /// What this process may still send.
+  let fence: Fence
+  private let ticker: ClockTicker
 
-  /// Starts renewing in `store` for this process, on `clock`'s time (a sped-up test clock
-  /// renews as often in its own seconds).
+  /// Starts renewing in `store` for this process, on `clock`'s elapsed time.
   init(store: StateStore, clock: any PacingClock, process: ProcessIdentity = .current) {
-    let interval = store.lease / 4 / max(1, clock.speed)
-    let thread = Thread { [stopped, state] in
-      while true {
-        stopped.lock()
-        if !state.value { _ = stopped.wait(until: Date().addingTimeInterval(interval)) }
-        let done = state.value
-        stopped.unlock()
-        if done { return }
-        // A renewal that fails (the database away) is tried again next time; a lease is
-        // several renewals long.
-        _ = try? store.renew(process: process, now: clock.now)
-      }
+    let fence = Fence(clock: clock, lease: store.lease)
+    self.fence = fence
+    ticker = clock.every(store.lease / 4, name: "nwsh lease keeper") {
+      let stamp = fence.stamp()
+      guard let renewed = try? store.renew(process: process, now: clock.now) else { return }
+      fence.renewed(renewed, from: stamp)
     }
-    thread.name = "nwsh lease keeper"
-    thread.stackSize = 1 << 18
-    thread.start()
   }
 
-  /// Stops renewing (the thread ends at its next wake-up, at once if it is waiting).
-  func stop() {
-    stopped.lock()
-    state.value = true
-    stopped.broadcast()
-    stopped.unlock()
-  }
+  /// Stops renewing.
+  func stop() { ticker.stop() }
 }

@@ -4,11 +4,14 @@ import ShellCore
 /// The rules of one journalled send, without any I/O: after each event, what to do next.
 ///
 /// The order is fixed: reserve a slot in the rate windows → wait for it → write the intent
-/// (only the people whose claims are still this run's) → send at once → record the answer →
-/// finish. Nobody is `pending` while a window or a `Retry-After` is waited for: an answer that
-/// says nothing was carried out (429, 503, a connection that never opened) takes the intents
-/// back to claims first, and the loop starts again from the reservation. The ``Sender`` carries
-/// the actions out; `invite`, `add-users` and `reconcile` only hand it operations.
+/// (only the people whose claims are still this run's) → send at once, through the fence →
+/// record the answer → finish. Nobody is `pending` while a window or a `Retry-After` is waited
+/// for: an answer that says nothing was carried out (429, 503, a connection that never opened)
+/// takes the intents back to claims first, and the loop starts again from the reservation. A
+/// request held back at its fence (the process was stopped past its lease between the intent
+/// and the request) is such an answer too: the intents go back to claims where nobody else
+/// judged them meanwhile, and the others are lost — never sent by this run. The ``Sender``
+/// carries the actions out; `invite`, `add-users` and `reconcile` only hand it operations.
 struct SendMachine {
   /// Where the send is.
   enum State: Equatable {
@@ -31,6 +34,9 @@ struct SendMachine {
     case backOff(until: Double)
     /// The server found the request too large: send its people in halves.
     case split
+    /// The request was held back at its fence: confirm the people again (a new intent) and
+    /// send at once.
+    case reconfirm
   }
 
   /// What the ``Sender`` tells the machine.
@@ -40,9 +46,12 @@ struct SendMachine {
     case slotReached
     case intended(moved: Set<Int64>)
     case answered(Answer, at: Double)
-    case withdrawn
+    /// The intents that are this run's claims again (the rest were judged by another process).
+    case withdrawn(kept: Set<Int64>)
     case retryReady
-    case recorded
+    /// The outcomes are recorded; those of these claims on entries of their own (their intents
+    /// had been taken over).
+    case recorded(conflicts: Set<Int64>)
     /// The step failed: the state could not be reached or written, or an interrupt came.
     case failed(Failure)
   }
@@ -70,7 +79,7 @@ struct SendMachine {
     case withdraw([Int64])
     case pause(until: Double, reason: String)
     case wait(until: Double, reason: String)
-    case record([PersonOutcome])
+    case record([PersonOutcome], request: Int)
     /// Give the slot back (nobody is sent with it), then finish.
     case cancel(StateReservation, Conclusion)
     case finish(Conclusion)
@@ -83,13 +92,16 @@ struct SendMachine {
     case answered([PersonOutcome], lost: [Int64], stop: StopReason?)
     /// Nothing was sent: every person's claim is still held (the caller gives them back).
     case notSent(NotSent)
-    /// The people went back to claims: send them in smaller requests.
-    case split(largest: Int)
+    /// The people went back to claims: send those still held in smaller requests (the others
+    /// were lost meanwhile).
+    case split(largest: Int, held: [Int64], lost: [Int64])
   }
 
   private(set) var state = State.start
   /// The people of the operation, by claim.
   let people: [Int64]
+  /// The people still this run's (claims, or intents while a request is out), in order.
+  private var held: [Int64]
   /// The number the run gave this request.
   let number: Int
   /// When to try again.
@@ -106,6 +118,7 @@ struct SendMachine {
   init(operation: SendOperation, number: Int, retry: RetryRule) {
     self.operation = operation
     self.people = operation.claims
+    self.held = operation.claims
     self.number = number
     self.retry = retry
   }
@@ -123,11 +136,12 @@ struct SendMachine {
 
     case (.waitingForSlot(let reservation), .slotReached):
       state = .intending(reservation)
-      return .intend(people)
+      return .intend(held)
 
     case (.intending(let reservation), .intended(let moved)):
-      sending = people.filter { moved.contains($0) }
-      lost = people.filter { !moved.contains($0) }
+      sending = held.filter { moved.contains($0) }
+      lost += held.filter { !moved.contains($0) }
+      held = sending
       guard !sending.isEmpty else {
         state = .finished
         return .cancel(reservation, .answered([], lost: lost, stop: nil))
@@ -138,7 +152,13 @@ struct SendMachine {
     case (.sending, .answered(let answer, let now)):
       return read(answer, now: now)
 
-    case (.withdrawing(let retry), .withdrawn):
+    case (.withdrawing(let retry), .withdrawn(let kept)):
+      lost += sending.filter { !kept.contains($0) }
+      held = sending.filter { kept.contains($0) }
+      guard !held.isEmpty else {
+        state = .finished
+        return .finish(.answered([], lost: lost, stop: stop))
+      }
       switch retry {
       case .pause(let until):
         state = .waitingToRetry
@@ -148,12 +168,17 @@ struct SendMachine {
         return .wait(until: until, reason: "could not connect")
       case .split:
         state = .finished
-        return .finish(.split(largest: max(1, (sending.count + 1) / 2)))
+        return .finish(.split(largest: max(1, (held.count + 1) / 2), held: held, lost: lost))
+      case .reconfirm:
+        state = .reserving
+        return .reserve
       }
 
-    case (.recording, .recorded):
+    case (.recording, .recorded(let conflicts)):
       state = .finished
-      return .finish(.answered(outcomes, lost: lost, stop: stop))
+      return .finish(
+        .answered(
+          outcomes.map { conflicts.contains($0.claim) ? $0.takenOver() : $0 }, lost: lost, stop: stop))
 
     // Failures, step by step.
     case (.reserving, .failed(let failure)), (.waitingToRetry, .failed(let failure)):
@@ -200,7 +225,16 @@ struct SendMachine {
       let sent = Set(sending)
       outcomes = all.filter { sent.contains($0.claim) }
       state = .recording
-      return .record(outcomes)
+      return .record(outcomes, request: number)
+    case .withheld:
+      attempts += 1
+      guard attempts <= retry.policy.attemptsPerRequest else {
+        return read(
+          Answer.exhausted(.withheld("held back at its fence on every try"), to: operation, number: number),
+          now: now)
+      }
+      state = .withdrawing(then: .reconfirm)
+      return .withdraw(sending)
     case .tooLarge:
       state = .withdrawing(then: .split)
       return .withdraw(sending)

@@ -46,11 +46,11 @@ struct SendOperation: Sendable {
   }
 
   /// Sends it once, with `client` (which adds the key and nothing else: pacing and retries are
-  /// the sender's).
-  func send(with client: NetworkedClient) async throws(NetworkedAPIError) -> Response {
+  /// the sender's); the request's body is completed only if `gate` allows it then.
+  func send(with client: NetworkedClient, gate: SendGate) async throws(NetworkedAPIError) -> Response {
     switch request {
-    case .invite(let invitees, let planIds): .invite(try await client.invite(invitees, planIds: planIds))
-    case .add(let user): .add(try await client.addUser(user))
+    case .invite(let invitees, let planIds): .invite(try await client.invite(invitees, planIds: planIds, gate: gate))
+    case .add(let user): .add(try await client.addUser(user, gate: gate))
     }
   }
 
@@ -89,10 +89,29 @@ struct PersonOutcome {
     doubt.fields.append(("error", .error(code: .journalError, message: message, [("answer", answer)])))
     return doubt
   }
+
+  /// This outcome when its intent had been taken over by another process before the answer
+  /// could be recorded (this one was stopped past its lease): in doubt, with the answer, which
+  /// the journal holds on an entry of its own.
+  func takenOver() -> PersonOutcome {
+    var doubt = self
+    doubt.status = .unknown
+    let said: [(String, Value)] = fields.filter { $0.0 != "resolution" && $0.0 != "request" }
+    let answer = Value.object(JSONObject([("status", .string(status.name))] + said))
+    let message =
+      "the server answered (\(status.name)), but this run had been stopped past its lease and another run had "
+      + "taken this person over meanwhile (it may have sent to them too); both answers are in the journal"
+    doubt.fields = fields.filter { $0.0 == "request" }
+    doubt.fields.append(("error", .error(code: .journalConflict, message: message, [("answer", answer)])))
+    doubt.journal.error = .journalConflict
+    return doubt
+  }
 }
 
 /// How the sender reads an answer (or a failure) for an operation.
 enum Answer {
+  /// The request was held back at its fence: its body never complete, nothing carried out.
+  case withheld
   /// The server carried out nothing (a 429 or 503, or a connection that never opened): it may
   /// be tried again (``RetryRule``).
   case notCarriedOut(NetworkedAPIError)
@@ -104,6 +123,10 @@ enum Answer {
   /// Reads `result`, the answer to `operation` sent as request `number`.
   init(_ result: Result<SendOperation.Response, NetworkedAPIError>, to operation: SendOperation, number: Int) {
     if case .failure(let error) = result {
+      if error.code == .withheld {
+        self = .withheld
+        return
+      }
       if error.code == .rateLimited || (error.code == .serverError && error.status == 503) {
         self = .notCarriedOut(error)
         return

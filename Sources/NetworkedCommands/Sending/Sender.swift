@@ -80,16 +80,16 @@ final class Sender {
       case .send(let reservation, let claims):
         hooks.reach(.afterIntent)
         let carried = operation.only(claims)
+        let gate = journal.gate(claims)
         let result = Result { () throws(NetworkedAPIError) in
-          try Blocking.run { () async throws(NetworkedAPIError) in try await carried.send(with: client) }
+          try Blocking.run { () async throws(NetworkedAPIError) in try await carried.send(with: client, gate: gate) }
         }
         hooks.reach(.afterSend)
         pacer.complete(reservation, status: Self.status(of: result))
         event = .answered(Answer(result, to: carried, number: number), at: clock.now)
       case .withdraw(let claims):
         do {
-          try journal.withdraw(claims)
-          event = .withdrawn
+          event = .withdrawn(kept: try journal.withdraw(claims))
         } catch {
           event = .failed(Self.failure(error))
         }
@@ -106,10 +106,9 @@ final class Sender {
         } catch {
           event = .failed(.interrupted)
         }
-      case .record(let outcomes):
+      case .record(let outcomes, let request):
         do {
-          try journal.record(outcomes.map(\.journal))
-          event = .recorded
+          event = .recorded(conflicts: try journal.record(outcomes.map(\.journal), request: request))
         } catch {
           event = .failed(Self.failure(error))
         }
@@ -135,7 +134,7 @@ final class Sender {
     case .notSent(let why):
       numbering.release()
       return SendResult(notSent: operation.claims.map { ($0, why) })
-    case .split(let largest):
+    case .split(let largest, let held, let lost):
       // Too large, and not carried out: the people are claims again; remember what the server
       // takes and send them in halves.
       numbering.release()
@@ -143,15 +142,16 @@ final class Sender {
       run.diagnose(
         "nwsh: invite: the server refused \(operation.count) invitees in one request (413); sending at most "
           + "\(largest) per request from now on")
-      var result = SendResult()
+      var result = SendResult(lost: lost)
+      let remaining = operation.only(held)
       var start = 0
-      while start < operation.count {
+      while start < remaining.count {
         // What the server takes, as learned so far (a half may have been refused too).
-        let end = min(operation.count, start + min(largest, connection.learnedInviteLimit ?? largest))
+        let end = min(remaining.count, start + min(largest, connection.learnedInviteLimit ?? largest))
         if let stop = result.stop ?? (run.interruption.isSet ? .interrupted : nil) {
-          result.notSent += operation.claims[start..<end].map { ($0, .stopped(stop)) }
+          result.notSent += remaining.claims[start..<end].map { ($0, .stopped(stop)) }
         } else {
-          result.merge(try send(operation.subset(start..<end)))
+          result.merge(try send(remaining.subset(start..<end)))
         }
         start = end
       }

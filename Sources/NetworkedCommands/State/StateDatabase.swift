@@ -67,19 +67,19 @@ package protocol StateTransaction {
   func entries(ids: [Int64]) throws -> [JournalEntry]
   /// The entries `process` holds in `states`.
   func entries(heldBy process: ProcessIdentity, states: [JournalState]) throws -> [JournalEntry]
-  /// Inserts `entry` (its id is ignored) for `scope`; returns the new id.
+  /// Inserts `entry` (its id is ignored) for `scope`; returns the new id, which is never one
+  /// an entry had before (ids are not reused: a stale id can never name another's entry).
   func insert(_ entry: JournalEntry, scope: String) throws -> Int64
-  /// Writes `entry`'s changeable fields (state, request, receipt, error, updated, lease,
-  /// owner) and increments its version, if its version is still `entry.version`; returns
-  /// whether it did (a compare-and-set: someone else may have changed it since it was read).
+  /// Writes `entry`'s changeable fields (state, request, receipt, error, updated, lease) and
+  /// increments its version, if its version is still `entry.version`; returns whether it did
+  /// (a compare-and-set: someone else may have changed it since it was read).
   func update(_ entry: JournalEntry) throws -> Bool
-  /// Sets the lease of the entries `ids` to `until`.
-  func extendLeases(_ ids: [Int64], until: Double) throws
   /// Records `time` as when the people of entries `ids` were first seen members, where no time
   /// is recorded yet.
   func markJoined(_ ids: [Int64], at time: Double) throws
-  /// Deletes the entries `ids`.
-  func delete(_ ids: [Int64]) throws
+  /// Deletes each of `entries` whose version is still the one it was read at (a
+  /// compare-and-set); returns how many it deleted.
+  func delete(_ entries: [JournalEntry]) throws -> Int
   /// Deletes everything kept for `scope` (journal, request log, pause); returns how many
   /// journal entries went.
   func forget(scope: String) throws -> Int

@@ -16,9 +16,12 @@
 ///   inserts the claim under the person's lock, and at most one entry per (scope, email) is
 ///   claimed or pending (a unique index stands behind the lock): two processes never both send
 ///   to one person;
-/// - ``intend(_:request:owner:now:)`` and ``record(_:scope:at:)`` are durable before they
-///   return: nothing is sent that the journal does not hold as pending, and no result is printed
-///   that the journal does not hold.
+/// - every change of a journal entry is a compare-and-set on the version it read: a change
+///   another process made meanwhile is never undone, and an entry is never deleted after it
+///   moved on;
+/// - ``intend(_:request:owner:now:)`` and ``record(_:scope:owner:request:at:)`` are durable
+///   before they return: nothing is sent that the journal does not hold as pending, and no
+///   result is printed that the journal does not hold.
 public final class StateStore: Sendable {
   package let database: any StateDatabase
   /// How long a claim or an intent stands for other hosts without being renewed (seconds).
@@ -118,9 +121,11 @@ public final class StateStore: Sendable {
   // MARK: The journal
 
   /// Claims `operation`'s person for `owner` when they are free (or, for `reconcile`, in doubt
-  /// with `supersedes` the entry being re-sent). Claims whose holder is gone are dropped on the
-  /// way (nothing was sent for them); intents whose holder is gone become in doubt. Claiming
-  /// again what `owner` already holds for `row` returns that claim (a retried call is harmless).
+  /// with `supersedes` the entry being re-sent). Claims whose holder is gone are taken over on
+  /// the way (deleted at the version judged: nothing was sent for them); intents whose holder is
+  /// gone become in doubt (at the version judged). Should another process change one of them
+  /// between the read and the write, the person is read and judged again. Claiming again what
+  /// `owner` already holds for `row` returns that claim (a retried call is harmless).
   public func claim(
     scope: String, _ operation: JournalOperation, row: Int, owner: ClaimOwner, now: Double, reinvite: Bool,
     supersedes: Int64? = nil
@@ -129,23 +134,28 @@ public final class StateStore: Sendable {
     return try database.transaction(lock: "person:\(scope)\n\(emailKey)", durable: false, localNow: now) {
       transaction in
       let now = transaction.now
-      let decision = JournalRules.ClaimDecision(
-        entries: try transaction.entries(scope: scope, emailKey: emailKey), row: row, owner: owner, now: now,
-        reinvite: reinvite, supersedes: supersedes)
-      try transaction.delete(decision.stale.map(\.id))
-      for var orphan in decision.orphaned {
-        // A request whose process died before recording the answer is in doubt: say so, which
-        // also frees the person's claim slot for the reconcile that will settle them.
-        orphan.state = .unknown
-        orphan.error = orphan.error ?? .inDoubt
-        orphan.updated = now
-        _ = try transaction.update(orphan)
+      for _ in 0..<Self.attempts {
+        let decision = JournalRules.ClaimDecision(
+          entries: try transaction.entries(scope: scope, emailKey: emailKey), row: row, owner: owner, now: now,
+          reinvite: reinvite, supersedes: supersedes)
+        var judged = try transaction.delete(decision.stale) == decision.stale.count
+        for var orphan in decision.orphaned {
+          // A request whose process died before recording the answer is in doubt: say so, which
+          // also frees the person's claim slot for the reconcile that will settle them.
+          orphan.state = .unknown
+          orphan.error = orphan.error ?? .inDoubt
+          orphan.updated = now
+          judged = try transaction.update(orphan) && judged
+        }
+        // Something moved on since it was read (its holder woke, say): judge the person again.
+        guard judged else { continue }
+        if let answer = decision.answer { return Self.shifted(answer, by: -transaction.offset) }
+        let entry = JournalEntry(
+          id: 0, run: owner.run, operation: operation, row: row, request: 0, state: .claimed, created: now,
+          updated: now, owner: owner, leaseUntil: now + lease, supersedes: supersedes)
+        return .claimed(try transaction.insert(entry, scope: scope))
       }
-      if let answer = decision.answer { return Self.shifted(answer, by: -transaction.offset) }
-      let entry = JournalEntry(
-        id: 0, run: owner.run, operation: operation, row: row, request: 0, state: .claimed, created: now,
-        updated: now, owner: owner, leaseUntil: now + lease, supersedes: supersedes)
-      return .claimed(try transaction.insert(entry, scope: scope))
+      throw StateConflict(what: "claiming \(operation.email)")
     }
   }
 
@@ -158,59 +168,125 @@ public final class StateStore: Sendable {
     }
   }
 
-  /// Turns claims still held by `owner` into intents (`pending`, with their request number),
-  /// durably, just before the request leaves. Returns the ids that moved: only those are sent.
-  public func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Set<Int64> {
+  /// What ``intend(_:request:owner:now:)`` did.
+  public struct Intents: Sendable, Equatable {
+    /// The claims that became intents: only those are sent.
+    public var moved: Set<Int64> = []
+    /// Claims still `owner`'s and untouched, but whose lease ran out (the process was stopped
+    /// or asleep): no intent is written on a lease that ran out; ``reclaim(_:owner:now:)`` may
+    /// take them over first, as any process could.
+    public var expired: Set<Int64> = []
+  }
+
+  /// Turns claims still held by `owner`, their leases running, into intents (`pending`, with
+  /// their request number), durably, just before the request leaves; each a compare-and-set.
+  public func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Intents {
     try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
-      var moved = Set<Int64>()
+      var result = Intents()
       for var entry in try transaction.entries(ids: ids) where entry.owner == owner {
-        if entry.state == .pending && entry.request == request {
-          moved.insert(entry.id)  // this very call, run again after a lost connection
+        let running = (entry.leaseUntil ?? 0) > transaction.now
+        if entry.state == .pending && entry.request == request && running {
+          result.moved.insert(entry.id)  // this very call, run again after a lost connection
           continue
         }
         guard entry.state == .claimed else { continue }
+        guard running else {
+          result.expired.insert(entry.id)
+          continue
+        }
         entry.state = .pending
         entry.request = request
         entry.updated = transaction.now
         entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { moved.insert(entry.id) }
+        if try transaction.update(entry) { result.moved.insert(entry.id) }
       }
-      return moved
+      return result
     }
   }
 
-  /// Takes intents back to claims: their request certainly did not reach the server (a 429,
-  /// a 503, a failed connection) and will be tried again. Returns the ids that moved back.
+  /// Takes over claims of `owner`'s own whose lease ran out while nobody else touched them (a
+  /// claim over a stale one, as any process may make, at the version it read): they stand
+  /// again, with a new lease. Returns those it took.
+  public func reclaim(_ ids: [Int64], owner: ClaimOwner, now: Double) throws -> Set<Int64> {
+    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
+      var taken = Set<Int64>()
+      for var entry in try transaction.entries(ids: ids) where entry.owner == owner && entry.state == .claimed {
+        entry.updated = transaction.now
+        entry.leaseUntil = transaction.now + lease
+        if try transaction.update(entry) { taken.insert(entry.id) }
+      }
+      return taken
+    }
+  }
+
+  /// Takes intents back to claims, with a new lease: their request certainly did not reach the
+  /// server (a 429, a 503, a failed connection, a request held back at its fence) and will be
+  /// tried again. Only `owner`'s own, at the version read: an intent another process has judged
+  /// meanwhile stays as it judged it. Returns the ids that are claims of `owner`'s now.
   public func withdraw(_ ids: [Int64], owner: ClaimOwner, now: Double) throws -> Set<Int64> {
     try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
-      var moved = Set<Int64>()
-      for var entry in try transaction.entries(ids: ids) where entry.owner == owner {
-        if entry.state == .claimed {
-          moved.insert(entry.id)  // run again after a lost connection
-          continue
-        }
-        guard entry.state == .pending else { continue }
+      var kept = Set<Int64>()
+      for var entry in try transaction.entries(ids: ids) where entry.owner == owner && entry.state.isHeldState {
         entry.state = .claimed
         entry.request = 0
         entry.updated = transaction.now
         entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { moved.insert(entry.id) }
+        if try transaction.update(entry) { kept.insert(entry.id) }
       }
-      return moved
+      return kept
     }
   }
 
-  /// Records outcomes durably (before their results are printed). A re-send with an answer
-  /// retires the in-doubt entries it re-sent.
-  public func record(_ outcomes: [JournalOutcome], scope: String, at time: Double) throws {
-    guard !outcomes.isEmpty else { return }
-    try database.transaction(lock: nil, durable: true, localNow: time) { transaction in
-      for outcome in outcomes {
-        // Whatever happened to the entry meanwhile (another host may have judged it in doubt),
-        // the answer is the truth: written over it.
+  /// What to record: an answer for one of `owner`'s intents, and the person's operation (should
+  /// the intent be gone, the answer is journalled on an entry of its own).
+  public struct Record: Sendable {
+    /// The outcome.
+    public var outcome: JournalOutcome
+    /// The person, as sent.
+    public var operation: JournalOperation
+    /// The input row.
+    public var row: Int
+
+    /// Creates a record.
+    public init(_ outcome: JournalOutcome, operation: JournalOperation, row: Int) {
+      self.outcome = outcome
+      self.operation = operation
+      self.row = row
+    }
+  }
+
+  /// Records outcomes of `owner`'s request `request` durably (before their results are
+  /// printed), each on its intent at the version read. A re-send with an answer retires the
+  /// in-doubt entries it re-sent.
+  ///
+  /// An intent that is no longer `owner`'s pending one (another process judged it in doubt
+  /// while this one was stopped past its lease, and may have re-sent it) is not written over:
+  /// the answer gets an entry of its own (error `journal_conflict`), and its id is returned, so
+  /// the result says the person is in doubt rather than what this process alone was told.
+  public func record(_ records: [Record], scope: String, owner: ClaimOwner, request: Int, at time: Double) throws
+    -> Set<Int64>
+  {
+    guard !records.isEmpty else { return [] }
+    return try database.transaction(lock: nil, durable: true, localNow: time) { transaction in
+      var conflicts = Set<Int64>()
+      for record in records {
+        let outcome = record.outcome
         var written: JournalEntry?
-        for _ in 0..<8 where written == nil {
-          guard var entry = try transaction.entries(ids: [outcome.id]).first else { break }
+        var taken = false
+        for _ in 0..<Self.attempts where written == nil && !taken {
+          guard var entry = try transaction.entries(ids: [outcome.id]).first, entry.owner == owner else {
+            taken = true
+            break
+          }
+          if entry.state != .pending {
+            // This very call, run again after a lost connection, finds its own answer written.
+            if entry.state == outcome.state && entry.request == request && entry.error == outcome.error {
+              written = entry
+            } else {
+              taken = true
+            }
+            break
+          }
           entry.state = outcome.state
           entry.inviteId = outcome.inviteId ?? entry.inviteId
           entry.userId = outcome.userId ?? entry.userId
@@ -218,6 +294,11 @@ public final class StateStore: Sendable {
           entry.error = outcome.error
           entry.updated = transaction.now
           if try transaction.update(entry) { written = entry }
+        }
+        if taken || written == nil {
+          conflicts.insert(outcome.id)
+          try journalConflict(record, request: request, owner: owner, scope: scope, in: transaction)
+          continue
         }
         guard let entry = written else { continue }
         let person = try transaction.entries(scope: scope, emailKey: entry.email.lowercased())
@@ -227,14 +308,36 @@ public final class StateStore: Sendable {
           _ = try transaction.update(retired)
         }
       }
+      return conflicts
     }
   }
 
-  /// Gives up claims that were never sent.
-  public func release(_ ids: [Int64], now: Double) throws {
+  /// Journals an answer whose intent was taken over, on an entry of its own (once).
+  private func journalConflict(
+    _ record: Record, request: Int, owner: ClaimOwner, scope: String, in transaction: any StateTransaction
+  ) throws {
+    let person = try transaction.entries(scope: scope, emailKey: record.operation.email.lowercased())
+    guard
+      !person.contains(where: {
+        $0.run == owner.run && $0.row == record.row && $0.request == request && $0.error == .journalConflict
+      })
+    else { return }
+    let outcome = record.outcome
+    _ = try transaction.insert(
+      JournalEntry(
+        id: 0, run: owner.run, operation: record.operation, row: record.row, request: request, state: outcome.state,
+        inviteId: outcome.inviteId, userId: outcome.userId, timeStamp: outcome.timeStamp, error: .journalConflict,
+        created: transaction.now, updated: transaction.now),
+      scope: scope)
+  }
+
+  /// Gives up claims of `owner`'s that were never sent (each at the version read: a claim that
+  /// has moved on is another's now, and stays).
+  public func release(_ ids: [Int64], owner: ClaimOwner, now: Double) throws {
     guard !ids.isEmpty else { return }
     try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
-      try transaction.delete(try transaction.entries(ids: ids).filter { $0.state == .claimed }.map(\.id))
+      _ = try transaction.delete(
+        try transaction.entries(ids: ids).filter { $0.state == .claimed && $0.owner == owner })
     }
   }
 
@@ -242,16 +345,22 @@ public final class StateStore: Sendable {
   public func release(owner: ClaimOwner, now: Double) throws {
     try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
       let held = try transaction.entries(heldBy: owner.process, states: [.claimed])
-      try transaction.delete(held.filter { $0.owner == owner }.map(\.id))
+      _ = try transaction.delete(held.filter { $0.owner == owner })
     }
   }
 
-  /// Renews the lease on everything `process` holds (claims and intents); returns how many.
-  @discardableResult public func renew(process: ProcessIdentity, now: Double) throws -> Int {
+  /// Renews the lease on what `process` holds (claims and intents) whose lease is still running,
+  /// each at the version read; returns the ids renewed. An entry whose lease ran out is left as
+  /// it is: another process may be judging it (``reclaim(_:owner:now:)`` takes a claim back).
+  @discardableResult public func renew(process: ProcessIdentity, now: Double) throws -> Set<Int64> {
     try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
-      let held = try transaction.entries(heldBy: process, states: [.claimed, .pending]).map(\.id)
-      try transaction.extendLeases(held, until: transaction.now + lease)
-      return held.count
+      var renewed = Set<Int64>()
+      for var entry in try transaction.entries(heldBy: process, states: [.claimed, .pending])
+      where (entry.leaseUntil ?? 0) > transaction.now {
+        entry.leaseUntil = transaction.now + lease
+        if try transaction.update(entry) { renewed.insert(entry.id) }
+      }
+      return renewed
     }
   }
 
@@ -284,6 +393,9 @@ public final class StateStore: Sendable {
     }
   }
 
+  /// How often a rule reads and judges again when what it read moved on before it wrote.
+  static let attempts = 8
+
   // MARK: Clocks
 
   private static func shifted(_ result: ClaimResult, by seconds: Double) -> ClaimResult {
@@ -299,6 +411,14 @@ public final class StateStore: Sendable {
     case .held(let entry): .held(entry.shifted(by: seconds))
     }
   }
+}
+
+/// The journal kept changing under a transaction, however often it read again.
+public struct StateConflict: Error, CustomStringConvertible {
+  /// What was being done.
+  public var what: String
+  /// The message.
+  public var description: String { "the journal kept changing while \(what); try again" }
 }
 
 /// A reserved send slot.

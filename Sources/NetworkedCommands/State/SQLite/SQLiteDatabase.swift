@@ -228,13 +228,6 @@ struct SQLiteTransaction: StateTransaction {
     return db.changesCount == 1
   }
 
-  func extendLeases(_ ids: [Int64], until: Double) throws {
-    guard !ids.isEmpty else { return }
-    try db.execute(
-      sql: "UPDATE journal SET lease_until = ? WHERE id IN (\(ids.map(String.init).joined(separator: ",")))",
-      arguments: [until])
-  }
-
   func markJoined(_ ids: [Int64], at time: Double) throws {
     guard !ids.isEmpty else { return }
     try db.execute(
@@ -243,9 +236,14 @@ struct SQLiteTransaction: StateTransaction {
       arguments: [time])
   }
 
-  func delete(_ ids: [Int64]) throws {
-    guard !ids.isEmpty else { return }
-    try db.execute(sql: "DELETE FROM journal WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+  func delete(_ entries: [JournalEntry]) throws -> Int {
+    var deleted = 0
+    for entry in entries {
+      try db.execute(
+        sql: "DELETE FROM journal WHERE id = ? AND version = ?", arguments: [entry.id, entry.version])
+      deleted += db.changesCount
+    }
+    return deleted
   }
 
   func forget(scope: String) throws -> Int {

@@ -85,6 +85,37 @@ extension SQLiteDatabase {
       // When an invited person was first seen a member (the funnel's days to join).
       try db.execute(sql: "ALTER TABLE journal ADD COLUMN joined REAL")
     }
+    migrator.registerMigration("v6-ids-never-reused") { db in
+      // A plain INTEGER PRIMARY KEY gives a deleted row's id to the next insert: a process
+      // stopped past its lease could then release, by its old id, the claim another run has
+      // just made. AUTOINCREMENT never hands out an id twice. SQLite cannot add it to a table,
+      // so the journal is copied into a new one.
+      let columns = """
+        id, run, scope, op, email, email_key, name, role_id, note, row, request, state, invite_id, user_id,
+        time_stamp, error, created, updated, host, pid, pid_start, lease_until, plan_ids, plan_id, method,
+        password_set, supersedes, machine, pid_ns, version, joined
+        """
+      try db.execute(
+        sql: """
+          CREATE TABLE journal_v6 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL, scope TEXT NOT NULL, op TEXT NOT NULL, email TEXT NOT NULL,
+            email_key TEXT NOT NULL, name TEXT NOT NULL, role_id TEXT NOT NULL, note TEXT,
+            row INTEGER NOT NULL, request INTEGER NOT NULL, state TEXT NOT NULL, invite_id TEXT, user_id TEXT,
+            time_stamp INTEGER, error TEXT, created REAL NOT NULL, updated REAL NOT NULL, host TEXT, pid INTEGER,
+            pid_start INTEGER, lease_until REAL, plan_ids TEXT, plan_id TEXT, method INTEGER,
+            password_set INTEGER NOT NULL DEFAULT 0, supersedes INTEGER, machine TEXT, pid_ns TEXT,
+            version INTEGER NOT NULL DEFAULT 0, joined REAL
+          );
+          INSERT INTO journal_v6 (\(columns)) SELECT \(columns) FROM journal;
+          DROP TABLE journal;
+          ALTER TABLE journal_v6 RENAME TO journal;
+          CREATE INDEX journal_by_email ON journal(scope, email_key);
+          CREATE INDEX journal_by_run ON journal(scope, run);
+          CREATE UNIQUE INDEX journal_claim ON journal(scope, email_key) WHERE state IN ('claimed', 'pending');
+          CREATE INDEX journal_by_holder ON journal(pid, host) WHERE state IN ('claimed', 'pending');
+          """)
+    }
     return migrator
   }
 }

@@ -1,0 +1,490 @@
+import Foundation
+package import NetworkedCommands
+import ShellCore
+import Synchronization
+
+/// The rules every state store keeps, tried as two processes would use one store: each rule
+/// (claim, takeover, intent, withdraw, renew, record, release, orphan, slots), and the
+/// interleavings that once sent someone twice, as deterministic schedules — two owners on two
+/// handles of the one database, a clock the suite moves, and the other owner's step placed at
+/// every point of the first owner's work in turn (before each of its transactions and, where
+/// the database lets another connection act meanwhile, before each write inside one).
+///
+/// After every schedule: nobody was sent while the journal did not hold them for the sender
+/// (checked at the moment each request would leave, through the sender's own ``Fence``), every
+/// answer is in the journal, and what each scenario promises holds. The project runs it against
+/// SQLite and PostgreSQL alike.
+package enum StoreConformance {
+  /// A database to try.
+  package struct Subject: Sendable {
+    /// Opens a new handle (a connection of its own) on the one database every handle shares.
+    /// Its transactions must take their `now` from the caller (`localNow`): the suite moves time.
+    package var open: @Sendable () throws -> any StateDatabase
+    /// Whether another handle can act while a transaction is open (PostgreSQL can; SQLite's
+    /// writes take the whole file, so only the points between transactions are tried).
+    package var interleavesWithinTransactions: Bool
+
+    /// A subject.
+    package init(interleavesWithinTransactions: Bool, open: @escaping @Sendable () throws -> any StateDatabase) {
+      self.open = open
+      self.interleavesWithinTransactions = interleavesWithinTransactions
+    }
+  }
+
+  /// What a run found: the failures, and how many schedules each scenario was tried in.
+  package struct Report: Sendable {
+    package var failures: [String] = []
+    package var schedules: [String: Int] = [:]
+  }
+
+  /// Runs every scenario in every schedule.
+  package static func run(_ subject: Subject) throws -> Report {
+    let handles = try Handles(subject)
+    var report = Report()
+    for scenario in Scenario.all {
+      var point = 0
+      var seen = 0
+      repeat {
+        let world = World(handles: handles, scenario: scenario.name, schedule: point)
+        scenario.setup(world)
+        let other = Interjection(at: point) { scenario.other(world) }
+        world.a.database.hook = { other.point() }
+        scenario.first(world)
+        world.a.database.hook = nil
+        seen = other.points
+        other.finish()
+        for failure in world.failures + scenario.check(world) {
+          report.failures.append("\(scenario.name), the other step at point \(point) of \(seen): \(failure)")
+        }
+        point += 1
+      } while point <= seen
+      report.schedules[scenario.name] = point
+    }
+    return report
+  }
+
+  /// The handles every schedule uses: one per owner, and one to look.
+  final class Handles: Sendable {
+    let a: InterleavingDatabase
+    let b: InterleavingDatabase
+    let observer: any StateDatabase
+
+    init(_ subject: Subject) throws {
+      a = InterleavingDatabase(try subject.open(), withinTransactions: subject.interleavesWithinTransactions)
+      b = InterleavingDatabase(try subject.open(), withinTransactions: false)
+      observer = try subject.open()
+    }
+  }
+
+  /// One schedule: a scope of its own, a clock of its own, the two owners and what happened.
+  final class World: Sendable {
+    static let lease = 60.0
+    let clock = VirtualClock(start: 1_900_000_000)
+    let scope: String
+    let email = "person@example.org"
+    let a: Owner
+    let b: Owner
+    let observer: StateStore
+    private let log = Mutex<(sends: [String], failures: [String])>(([], []))
+
+    init(handles: Handles, scenario: String, schedule: Int) {
+      scope = "conformance \(scenario) \(schedule) \(UUID().uuidString)"
+      observer = StateStore(database: handles.observer, lease: Self.lease)
+      let tag = UUID().uuidString.prefix(8)
+      a = Owner(name: "A", host: "host-A-\(tag)", database: handles.a)
+      b = Owner(name: "B", host: "host-B-\(tag)", database: handles.b)
+      a.world = self
+      b.world = self
+    }
+
+    var sends: [String] { log.withLock { $0.sends } }
+    var failures: [String] { log.withLock { $0.failures } }
+    func sent(by name: String) { log.withLock { $0.sends.append(name) } }
+    func fail(_ message: String) { log.withLock { $0.failures.append(message) } }
+
+    /// The person's entries, as a process that only reads sees them.
+    var entries: [JournalEntry] {
+      (try? observer.journalEntries(scope: scope, now: clock.now))?.filter { $0.email == email } ?? []
+    }
+  }
+
+  /// One process: its identity (another host each, so each judges the other by its lease), its
+  /// handle, its fence, and the journal entry it is working on.
+  final class Owner: @unchecked Sendable {
+    // Threading: each owner's steps run on one thread at a time (the schedule's, or the
+    // interjection's for the other owner), so its fields need no lock.
+    let name: String
+    let owner: ClaimOwner
+    let database: InterleavingDatabase
+    let store: StateStore
+    weak var world: World!
+    private(set) var fence: Fence!
+    var entry: Int64?
+    var conflicts: Set<Int64> = []
+    var renewed: Set<Int64>?
+
+    init(name: String, host: String, database: InterleavingDatabase) {
+      self.name = name
+      self.database = database
+      let process = ProcessIdentity(
+        host: host, machine: "machine-\(name)", pidNamespace: "pid:[\(name)]", pid: 4242, start: 1)
+      owner = ClaimOwner(run: "run-\(name)", process: process)
+      store = StateStore(database: database, lease: World.lease)
+    }
+
+    private var now: Double { world.clock.now }
+    private var operation: JournalOperation {
+      JournalOperation(kind: .invite, email: world.email, name: "Person", roleId: "role")
+    }
+
+    private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
+      do { return try body() } catch {
+        world.fail("\(name) \(what): \(error)")
+        return nil
+      }
+    }
+
+    /// Claims the person (over the in-doubt entry `supersedes`, for a reconcile).
+    @discardableResult func claim(supersedes: Int64? = nil) -> Bool {
+      if fence == nil { fence = Fence(clock: world.clock, lease: World.lease) }
+      guard
+        case .claimed(let id)? = attempt(
+          "claim",
+          {
+            try store.claim(
+              scope: world.scope, operation, row: 1, owner: owner, now: now, reinvite: supersedes != nil,
+              supersedes: supersedes)
+          })
+      else { return false }
+      entry = id
+      return true
+    }
+
+    /// Writes the intent, taking back first a claim of its own whose lease ran out untouched (as
+    /// the sender does); confirms the fence from a reading taken before.
+    @discardableResult func intend(request: Int = 1) -> Bool {
+      guard let id = entry else { return false }
+      let stamp = fence.stamp()
+      guard var intents = attempt("intend", { try store.intend([id], request: request, owner: owner, now: now) })
+      else { return false }
+      if !intents.expired.isEmpty,
+        let taken = attempt("reclaim", { try store.reclaim([id], owner: owner, now: now) }), !taken.isEmpty,
+        let again = attempt("intend", { try store.intend([id], request: request, owner: owner, now: now) })
+      {
+        intents.moved.formUnion(again.moved)
+      }
+      fence.confirm(intents.moved, from: stamp)
+      return intents.moved.contains(id)
+    }
+
+    /// The request would leave now: only if the fence holds, and then the journal must hold the
+    /// person for this owner, pending, its lease running.
+    @discardableResult func send() -> Bool {
+      guard let id = entry, fence.holds([id]) else { return false }
+      let held = world.entries.first { $0.id == id }
+      if held?.state != .pending || held?.owner != owner || (held?.leaseUntil ?? 0) <= now {
+        world.fail(
+          "\(name) sent while the journal held \(held.map { "\($0.state) for \($0.owner?.run ?? "nobody")" } ?? "nothing")"
+        )
+      }
+      world.sent(by: name)
+      return true
+    }
+
+    /// Takes the intent back to a claim (its request was held back or not carried out).
+    @discardableResult func withdraw() -> Bool {
+      guard let id = entry else { return false }
+      fence.drop([id])
+      return attempt("withdraw", { try store.withdraw([id], owner: owner, now: now) })?.contains(id) ?? false
+    }
+
+    /// Records the answer `state`.
+    func record(_ state: JournalState, request: Int = 1) {
+      guard let id = entry else { return }
+      fence.drop([id])
+      let record = StateStore.Record(
+        JournalOutcome(id: id, state: state, inviteId: "invite-\(name)"), operation: operation, row: 1)
+      conflicts =
+        attempt(
+          "record",
+          {
+            try store.record([record], scope: world.scope, owner: owner, request: request, at: now)
+          }) ?? []
+    }
+
+    /// Gives the claim back.
+    func release() {
+      guard let id = entry else { return }
+      _ = attempt("release", { try store.release([id], owner: owner, now: now) })
+    }
+
+    /// Renews what this owner's process holds.
+    func renew() {
+      let stamp = fence.stamp()
+      renewed = attempt("renew", { try store.renew(process: owner.process, now: now) })
+      if let renewed { fence.renewed(renewed, from: stamp) }
+    }
+
+    /// A whole run for the person: claim, intent, send, record.
+    func job() {
+      guard claim(), intend(), send() else {
+        release()
+        return
+      }
+      record(.invited)
+    }
+
+    /// A reconcile: the person, if in doubt, re-sent once.
+    func reconcile() {
+      guard let doubts = attempt("inDoubt", { try store.inDoubt(scope: world.scope, now: now) }) else { return }
+      for case .inDoubt(let doubt) in doubts where doubt.email == world.email {
+        guard claim(supersedes: doubt.id), intend(), send() else {
+          release()
+          continue
+        }
+        record(.invited)
+      }
+    }
+  }
+
+  /// Two owners' work on one person: the setup, the first owner's steps (interrupted at each
+  /// point in turn), the other owner's step, and what must hold afterwards.
+  struct Scenario: Sendable {
+    let name: String
+    let setup: @Sendable (World) -> Void
+    let first: @Sendable (World) -> Void
+    let other: @Sendable (World) -> Void
+    let check: @Sendable (World) -> [String]
+
+    static let lease = World.lease
+
+    static let all: [Scenario] = [
+      Scenario(
+        name: "two claims at once",
+        setup: { _ in },
+        first: { $0.a.claim() },
+        other: { $0.b.claim() },
+        check: { world in
+          let held = world.entries.filter { $0.state == .claimed }
+          return held.count == 1 ? [] : ["\(held.count) claims stand, not one"]
+        }),
+      Scenario(
+        name: "a claim taken back after sleeping past its lease, against a takeover",
+        setup: { world in
+          world.a.claim()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { world in
+          if world.a.intend(), world.a.send() { world.a.record(.invited) } else { world.a.release() }
+        },
+        other: { $0.b.job() },
+        check: { world in
+          var failures = exactlyOnce(world)
+          if world.entries.contains(where: { $0.state.isHeld }) { failures.append("a claim or intent is left") }
+          return failures
+        }),
+      Scenario(
+        name: "a takeover, against a claim taken back by its holder waking past its lease",
+        setup: { world in
+          world.b.claim()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { $0.a.job() },
+        other: { world in
+          if world.b.intend(), world.b.send() { world.b.record(.invited) } else { world.b.release() }
+        },
+        check: { world in
+          var failures = exactlyOnce(world)
+          if world.entries.contains(where: { $0.state.isHeld }) { failures.append("a claim or intent is left") }
+          return failures
+        }),
+      Scenario(
+        name: "a reconcile, against a holder woken between its intent and its request",
+        setup: { world in
+          world.b.claim()
+          world.b.intend()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { $0.a.reconcile() },
+        other: { world in
+          if world.b.send() {
+            world.b.record(.invited)
+          } else if world.b.withdraw(), world.b.intend(request: 2), world.b.send() {
+            world.b.record(.invited, request: 2)
+          } else {
+            world.b.release()
+          }
+        },
+        check: { exactlyOnce($0) }),
+      Scenario(
+        name: "woken between intent and request, against a reconcile",
+        setup: { world in
+          world.a.claim()
+          world.a.intend()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { world in
+          if world.a.send() {
+            world.a.record(.invited)
+          } else if world.a.withdraw(), world.a.intend(request: 2), world.a.send() {
+            world.a.record(.invited, request: 2)
+          } else {
+            world.a.release()
+          }
+        },
+        other: { $0.b.reconcile() },
+        check: { world in
+          var failures = exactlyOnce(world)
+          if world.sends.contains("A") && world.sends.count == 1 && !world.a.conflicts.isEmpty {
+            failures.append("A's answer was journalled as a conflict though nobody else sent")
+          }
+          return failures
+        }),
+      Scenario(
+        name: "a release after another process took the claim over",
+        setup: { world in
+          world.a.claim()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { $0.a.release() },
+        other: { $0.b.claim() },
+        check: { world in
+          guard let id = world.b.entry else { return ["B could not claim a person whose claim had run out"] }
+          var failures: [String] = []
+          if id == world.a.entry { failures.append("B's claim got A's old id \(id)") }
+          let entry = world.entries.first { $0.id == id }
+          if entry?.state != .claimed || entry?.owner != world.b.owner {
+            failures.append("A's release removed or changed B's claim: \(String(describing: entry?.state))")
+          }
+          if !world.b.intend() { failures.append("B's claim could not become an intent") }
+          return failures
+        }),
+      Scenario(
+        name: "an answer recorded after sleeping past the lease, against a reconcile",
+        setup: { world in
+          world.a.claim()
+          world.a.intend()
+          world.a.send()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { $0.a.record(.invited) },
+        other: { $0.b.reconcile() },
+        check: { world in
+          var failures: [String] = []
+          let entries = world.entries
+          if !entries.contains(where: { $0.run == "run-A" && $0.state == .invited && $0.inviteId == "invite-A" }) {
+            failures.append("A's answer is not in the journal: \(entries.map { "\($0.run) \($0.state)" })")
+          }
+          let resent = world.sends.filter { $0 == "B" }.count
+          if resent == 1 {
+            if world.a.conflicts.isEmpty { failures.append("A's answer was written over B's re-send without a word") }
+            if !entries.contains(where: { $0.run == "run-A" && $0.error?.rawValue == "journal_conflict" }) {
+              failures.append("no journal_conflict entry for A's answer")
+            }
+          } else if resent > 1 {
+            failures.append("B re-sent \(resent) times")
+          }
+          if !entries.contains(where: { $0.state == .invited && $0.error == nil }) && resent == 0 {
+            failures.append("the person is not settled")
+          }
+          return failures
+        }),
+      Scenario(
+        name: "a renewal after the lease ran out, against a takeover",
+        setup: { world in
+          world.a.claim()
+          world.clock.advance(by: lease + 1)
+        },
+        first: { $0.a.renew() },
+        other: { $0.b.claim() },
+        check: { world in
+          var failures: [String] = []
+          if let id = world.a.entry, world.a.renewed?.contains(id) == true {
+            failures.append("a lease that had run out was renewed")
+          }
+          if world.b.entry == nil { failures.append("B could not take over a claim whose lease ran out") }
+          if let id = world.a.entry, world.a.fence.holds([id]) { failures.append("A's fence still holds") }
+          return failures
+        }),
+      Scenario(
+        name: "a renewal while the lease runs, against a takeover",
+        setup: { world in
+          world.a.claim()
+          world.clock.advance(by: lease / 2)
+        },
+        first: { world in
+          world.a.renew()
+          world.clock.advance(by: lease * 3 / 4)
+        },
+        other: { $0.b.claim() },
+        check: { world in
+          var failures: [String] = []
+          if let id = world.a.entry, world.a.renewed?.contains(id) != true {
+            failures.append("a running lease was not renewed")
+          }
+          if world.b.entry != nil { failures.append("B took over a claim whose lease was renewed") }
+          return failures
+        }),
+      Scenario(
+        name: "an intent withdrawn after a 429 and sent again, against a job",
+        setup: { world in
+          world.a.claim()
+          world.a.intend()
+        },
+        first: { world in
+          world.a.withdraw()
+          if world.a.intend(request: 2), world.a.send() { world.a.record(.invited, request: 2) }
+        },
+        other: { $0.b.job() },
+        check: { world in
+          var failures = exactlyOnce(world)
+          if world.sends != ["A"] { failures.append("A held the person throughout, but the sends were \(world.sends)") }
+          return failures
+        }),
+      Scenario(
+        name: "slots reserved by two processes at once",
+        setup: { _ in },
+        first: { world in reserve(world.a, in: world) },
+        other: { world in reserve(world.b, in: world) },
+        check: { world in
+          guard
+            let times = try? world.observer.sendTimes(scope: world.scope, now: world.clock.now + 3600, horizon: 7200)
+          else { return ["the slots cannot be read"] }
+          var failures: [String] = []
+          if times.count != 8 { failures.append("\(times.count) slots, not 8") }
+          for (index, time) in times.enumerated() where index + 2 < times.count && times[index + 2] < time + 10 - 1e-6 {
+            failures.append("three slots within 10 s: \(times.map { $0 - world.clock.now })")
+          }
+          return failures
+        }),
+    ]
+
+    /// Someone sent the person exactly once, and the journal says they are settled.
+    static func exactlyOnce(_ world: World) -> [String] {
+      var failures: [String] = []
+      if world.sends.count != 1 { failures.append("sent \(world.sends.count) times: \(world.sends)") }
+      if !world.entries.contains(where: { $0.state == .invited }) {
+        failures.append("not settled: \(world.entries.map { "\($0.run) \($0.state)" })")
+      }
+      return failures
+    }
+
+    /// Four slots under two requests per 10 s, each logged as used.
+    static func reserve(_ owner: Owner, in world: World) {
+      let schedule = RateSchedule(limits: [RateLimit(limit: 2, seconds: 10)], margin: 0)
+      for _ in 0..<4 {
+        do {
+          _ = try owner.store.reserve(
+            scope: world.scope, schedule: schedule, now: world.clock.now, method: "POST", path: "/x")
+        } catch {
+          world.fail("\(owner.name) reserve: \(error)")
+        }
+      }
+    }
+  }
+}
+
+extension JournalState {
+  /// Claimed or pending.
+  fileprivate var isHeld: Bool { self == .claimed || self == .pending }
+}
