@@ -93,9 +93,21 @@ public struct Credentials: Sendable {
   public static func resolve(
     environment: [String: String], profile: String?, apiKeyFile: String?
   ) throws -> KeySource {
-    let name = profile ?? environment["NWSH_PROFILE"] ?? "default"
+    let named = profile ?? environment["NWSH_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    let name = named ?? "default"
     let credentials = Credentials(path: defaultPath(environment: environment))
-    let stored = credentials.profiles()[name]
+    let all = credentials.profiles()
+    let stored = all[name]
+    // A profile asked for by name must exist, whatever else holds a key: a typo (or an empty
+    // $PROFILE that took the next word) must not run against another key or state.
+    if let named, stored == nil {
+      let from = profile != nil ? "--profile" : "NWSH_PROFILE"
+      let known = all.keys.sorted()
+      throw CredentialsError(
+        "no profile \"\(named)\" (\(from)) in \(credentials.path)"
+          + (known.isEmpty ? "" : " (profiles: \(known.joined(separator: ", ")))")
+          + "; store one with: nwsh login --profile \(named)")
+    }
     if let apiKeyFile {
       var info = stat()
       guard stat(apiKeyFile, &info) == 0 else { throw CredentialsError("cannot read the key file \(apiKeyFile)") }

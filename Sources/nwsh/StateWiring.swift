@@ -24,7 +24,7 @@ enum StateWiring {
     }
     let location: StateLocation
     do {
-      location = try StateLocation(parsing: given.text)
+      location = try StateLocation(parsing: given.text, home: variables["HOME"])
     } catch {
       throw UsageError("\(given.origin): \(error.message)")
     }

@@ -30,8 +30,12 @@ struct HostsTests {
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts nwsh with `arguments`; `isolated: false` runs it as a plain child of the test.
+    /// Isolated, nwsh is its namespace's first process (pid 1), as a container's main process
+    /// is, unless `asInit` is false: a namespace's pid 1 cannot stop itself (`SIGSTOP` from
+    /// inside its namespace is ignored), so a test that stops nwsh at a hook starts it second.
     init(
-      host: String?, isolated: Bool = true, _ arguments: [String], stdin: String = "", environment: [String: String]
+      host: String?, isolated: Bool = true, asInit: Bool = true, _ arguments: [String], stdin: String = "",
+      environment: [String: String]
     ) throws {
       if isolated {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
@@ -39,7 +43,8 @@ struct HostsTests {
         let privileges = getuid() == 0 ? [] : ["--user", "--map-root-user"]
         process.arguments =
           privileges + [
-            "--uts", "--pid", "--mount-proc", "--kill-child=SIGKILL", "/bin/sh", "-c", rename + "exec \"$@\"", "sh",
+            "--uts", "--pid", "--mount-proc", "--kill-child=SIGKILL", "/bin/sh", "-c",
+            rename + (asInit ? "exec \"$@\"" : "\"$@\""), "sh",
           ] + [Binary.path] + arguments
       } else {
         process.executableURL = URL(fileURLWithPath: Binary.path)
@@ -79,6 +84,41 @@ struct HostsTests {
     /// What it has written to stderr so far.
     var stderr: String { String(decoding: collected.withLock { $0.err }, as: UTF8.self) }
 
+    /// What it has written to stdout so far.
+    var stdout: String { String(decoding: collected.withLock { $0.out }, as: UTF8.self) }
+
+    /// The nwsh process itself, as this test's namespace numbers it (the process started, or
+    /// the nwsh below it in its namespace).
+    var nwsh: pid_t? {
+      var next = [process.processIdentifier]
+      while let pid = next.popLast() {
+        if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("nwsh") == true { return pid }
+        next += Self.children(of: pid)
+      }
+      return nil
+    }
+
+    /// Whether nwsh is stopped (`T` in `/proc/PID/stat`).
+    var isStopped: Bool {
+      guard let pid = nwsh, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return false }
+      return stat[stat.index(close, offsetBy: 2)] == "T"
+    }
+
+    /// Sends `signal` to nwsh itself.
+    func signal(_ signal: Int32) {
+      if let pid = nwsh { kill(pid, signal) }
+    }
+
+    private static func children(of pid: pid_t) -> [pid_t] {
+      let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+      return tasks.flatMap { task in
+        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+          .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+      }
+    }
+
     /// Waits for it to end; what it printed and its status.
     func finish() -> Captured {
       done.wait()
@@ -90,10 +130,10 @@ struct HostsTests {
     }
 
     /// Runs one command to its end.
-    static func run(host: String?, _ arguments: [String], stdin: String = "", environment: [String: String]) throws
-      -> Captured
-    {
-      try Host(host: host, arguments, stdin: stdin, environment: environment).finish()
+    static func run(
+      host: String?, isolated: Bool = true, _ arguments: [String], stdin: String = "", environment: [String: String]
+    ) throws -> Captured {
+      try Host(host: host, isolated: isolated, arguments, stdin: stdin, environment: environment).finish()
     }
   }
 

@@ -168,8 +168,21 @@ struct OptionsTests {
       ("postgres://nwsh:\(password)@127.0.0.1:5543/postgres?sslmod=require", "unknown parameter sslmod"),
       ("postgres://nwsh:\(password)@127.0.0.1:5543/postgres?lease=soon", "lease=soon"),
       ("postgress://nwsh:\(password)@127.0.0.1:5543/postgres", "unsupported scheme"),
-      ("postgres:nwsh:\(password)@127.0.0.1/postgres", "without its //"),
+      ("postgres:nwsh:\(password)@127.0.0.1/postgres", "looks like a PostgreSQL URL"),
       ("file://relative/state.sqlite", "file:///"),
+      // Attempts at a URL are never file names: a missing colon, a near miss of a scheme, a
+      // password and a host without any scheme.
+      ("postgres//nwsh:\(password)@127.0.0.1:5432/db", "looks like a PostgreSQL URL"),
+      ("postgresql//nwsh:\(password)@127.0.0.1/db", "looks like a PostgreSQL URL"),
+      ("postgre:/nwsh:\(password)@127.0.0.1/db", "looks like a PostgreSQL URL"),
+      ("postgers://nwsh:\(password)@127.0.0.1/db", "unsupported scheme"),
+      ("nwsh:\(password)@127.0.0.1:5432/db", "looks like a PostgreSQL URL"),
+      ("file:/tmp/state.sqlite", "looks like a file URL"),
+      ("sqlite:/tmp/state.sqlite", "looks like a file URL"),
+      ("fiel:///tmp/state.sqlite", "unsupported scheme"),
+      // A password's own % must be encoded (%25).
+      ("postgres://nwsh:\(password)%@127.0.0.1:5432/db", "% that is not percent-encoded"),
+      ("postgres://nwsh:\(password)%zz@127.0.0.1:5432/db", "% that is not percent-encoded"),
     ]
     for (url, says) in cases {
       for command in [["state", "check"], ["-c", "1"], ["journal"]] {
@@ -186,5 +199,140 @@ struct OptionsTests {
     // On the command line a password is refused outright, without being shown.
     let argv = try Binary.run(["--state", "postgres://nwsh:\(password)@127.0.0.1:1/x", "state", "check"])
     #expect(argv.status == 64 && !argv.stderr.contains(password) && argv.stderr.contains("PGPASSWORD"))
+  }
+}
+
+/// No option can swallow another: a value-taking option followed by one of nwsh's options is
+/// refused (an empty `$PROFILE` in a script must not turn `--dry-run` into a profile's name and
+/// send for real), and so is an option written with a dash a word processor made.
+@Suite("options nothing can swallow (binary)")
+struct SwallowingTests {
+  /// Runs every argument list, two at a time, and returns what each printed.
+  static func runAll(_ runs: [[String]], environment: [String: String]) -> [Binary.Output] {
+    let outputs = Locked<[Int: Binary.Output]>([:])
+    DispatchQueue.concurrentPerform(iterations: 2) { worker in
+      for index in stride(from: worker, to: runs.count, by: 2) {
+        let output = try? Binary.run(runs[index], environment: environment)
+        outputs.withLock { $0[index] = output }
+      }
+    }
+    return runs.indices.map { outputs.withLock { $0 }[$0] ?? Binary.Output(status: -1, stdout: "", stderr: "") }
+  }
+
+  @Test(
+    "every value-taking option, at each of its values, followed by every option: refused (64), naming both, nothing run"
+  )
+  func valueOptionsFollowedByOptions() throws {
+    let home = temporaryDirectory("swallow")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let script = home + "/show.nw"
+    try "$ARGS.positional\n".write(toFile: script, atomically: true, encoding: .utf8)
+    let options = try OptionsTests.allOptions()
+    // Which spellings take values: the ones the sweep gives values to.
+    let valueTaking = options.filter { !OptionsTests.values(for: $0, script: script, home: home).isEmpty }
+    #expect(valueTaking.count >= 20, "\(valueTaking)")
+    var runs: [[String]] = []
+    var cases: [(option: String, next: String)] = []
+    for option in valueTaking {
+      let values = OptionsTests.values(for: option, script: script, home: home)
+      for position in values.indices {
+        for next in options {
+          runs.append([option] + values.prefix(position) + [next])
+          cases.append((option, next))
+        }
+      }
+    }
+    let environment = [
+      "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config", "NETWORKED_API_KEY": "k",
+      "NWSH_STATE": "",
+    ]
+    let outputs = Self.runAll(runs, environment: environment)
+    var wrong: [String] = []
+    for ((option, next), output) in zip(cases, outputs) {
+      let named = output.stderr.contains(option) && output.stderr.contains("next word is")
+      if output.status != 64 || !named || !output.stdout.isEmpty {
+        wrong.append("\(option) … \(next): \(output.status) \(output.stderr)")
+      }
+    }
+    #expect(wrong.isEmpty, "\(wrong.count) of \(runs.count): \(wrong.prefix(10).joined(separator: "\n"))")
+    #expect(runs.count > 1_000)
+    #expect(!FileManager.default.fileExists(atPath: home + "/state"), "nothing was opened")
+  }
+
+  @Test("every option written with each lookalike dash (em, en, minus, …): refused (64) with 'did you mean'")
+  func lookalikeDashes() throws {
+    let options = try OptionsTests.allOptions()
+    let dashes = [
+      "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{FE58}", "\u{FE63}",
+      "\u{FF0D}",
+    ]
+    var runs: [[String]] = []
+    var meant: [String] = []
+    for option in options {
+      let name = option.drop { $0 == "-" }
+      for dash in dashes {
+        // One dash as a word processor makes of two, or the two as two lookalikes; after a
+        // script name, as a script's argument would stand.
+        let written = option.hasPrefix("--") ? [dash + name, dash + dash + name] : [dash + name]
+        for word in written {
+          runs.append(["job.nw", "rows.csv", word])
+          meant.append(option)
+        }
+      }
+    }
+    let outputs = SwallowingTests.runAll(runs, environment: ["NETWORKED_API_KEY": "k"])
+    var wrong: [String] = []
+    for ((run, option), output) in zip(zip(runs, meant), outputs)
+    where output.status != 64 || !output.stderr.contains("did you mean \(option)?") {
+      wrong.append("\(run.last!): \(output.status) \(output.stderr)")
+    }
+    #expect(wrong.isEmpty, "\(wrong.count) of \(runs.count): \(wrong.prefix(10).joined(separator: "\n"))")
+    #expect(runs.count >= 900)
+  }
+
+  @Test("an empty variable before --dry-run sends nothing; a deliberate value is written so")
+  func emptyVariables() throws {
+    try withSandboxHome { home, environment in
+      // nwsh --profile $PROFILE --dry-run job.nw, with PROFILE empty (the shell drops the word).
+      let swallowed = try Binary.run(["--profile", "--dry-run", "-c", "1"], environment: environment)
+      #expect(swallowed.status == 64 && swallowed.stderr.contains("--profile=--dry-run"), "\(swallowed.stderr)")
+      let argument = try Binary.run(["-c", "$x", "--arg", "x", "--dry-run"], environment: environment)
+      #expect(argument.status == 64 && argument.stderr.contains(#"--argjson x '"--dry-run"'"#), "\(argument.stderr)")
+      // Written on purpose, the value is taken.
+      let deliberate = try Binary.run(["-c", "$x", "--argjson", "x", #""--dry-run""#], environment: environment)
+      #expect(deliberate.status == 0 && deliberate.stdout == "\"--dry-run\"\n", "\(deliberate.stderr)")
+      let inline = try Binary.run(["--profile=--dry-run", "-c", "1"], environment: environment)
+      #expect(inline.status == 64 && inline.stderr.contains(#"no profile "--dry-run""#), "\(inline.stderr)")
+    }
+  }
+
+  @Test("a profile named explicitly that does not exist is an error, whatever NETWORKED_API_KEY holds")
+  func missingProfile() throws {
+    try withSandboxHome { home, environment in
+      var environment = environment
+      environment["NETWORKED_API_KEY"] = "a-key-that-would-work-0001"
+      let named = try Binary.run(["--profile", "wrok", "-c", "roles"], environment: environment)
+      #expect(named.status == 64 && named.stderr.contains(#"no profile "wrok" (--profile)"#), "\(named.stderr)")
+      #expect(named.stderr.contains("nwsh login --profile wrok"))
+      environment["NWSH_PROFILE"] = "wrok"
+      let variable = try Binary.run(["whoami"], environment: environment)
+      #expect(variable.status == 64 && variable.stderr.contains("(NWSH_PROFILE)"), "\(variable.stderr)")
+      // An empty NWSH_PROFILE names none: the default applies.
+      environment["NWSH_PROFILE"] = ""
+      let unnamed = try Binary.run(["whoami"], environment: environment)
+      #expect(unnamed.status == 0, "\(unnamed.stderr)")
+    }
+  }
+
+  /// A temporary home with config and state directories of its own.
+  func withSandboxHome(_ body: (String, [String: String]) throws -> Void) throws {
+    let home = temporaryDirectory("profiles")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    try body(
+      home,
+      [
+        "HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config", "NWSH_STATE": "",
+        "NETWORKED_API_KEY": "",
+      ])
   }
 }

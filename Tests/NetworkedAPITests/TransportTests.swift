@@ -1,6 +1,7 @@
 import Foundation
 import NetworkedAPI
 import NetworkedSimulator
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -67,6 +68,61 @@ struct TransportTests {
       #expect(error.code == .transport)
       #expect(!error.requestWasSent, "\(error.message)")
       #expect(!error.timedOut)
+    }
+  }
+}
+
+/// The gate: the last check before a request may reach the server.
+@Suite("send gate (real transport, simulator)")
+struct SendGateTests {
+  static func invitee(_ index: Int) -> Invitee {
+    Invitee(name: "P \(index)", email: "p\(index)@example.org", tagId: "69baa36beddb9f0012fdf101")
+  }
+
+  @Test("closed: asked once, the body never completes, the server acts on nothing, and the call is withheld, not sent")
+  func closed() async throws {
+    try await Sandbox.run { sandbox in
+      let asked = Mutex(0)
+      let gate = SendGate {
+        asked.withLock { $0 += 1 }
+        return false
+      }
+      do {
+        _ = try await sandbox.client.invite([Self.invitee(0)], gate: gate)
+        Issue.record("a request whose gate was closed was sent")
+      } catch let error as NetworkedAPIError {
+        #expect(error.code == .withheld && !error.requestWasSent, "\(error)")
+      }
+      #expect(asked.withLock { $0 } == 1)
+      #expect(sandbox.simulator.ledger.isEmpty)
+      // The server saw a head and all but one byte of a body, and never a whole request.
+      #expect(sandbox.simulator.requestCount == 0)
+      // The connection is not reused half-written: the next request goes through whole.
+      _ = try await sandbox.client.invite([Self.invitee(1)], gate: SendGate { true })
+      #expect(sandbox.simulator.ledger.map(\.email) == ["p1@example.org"])
+    }
+  }
+
+  @Test(
+    "open: the time from the gate's answer to the server's whole answer, on loopback (what the fence's margin covers)")
+  func window() async throws {
+    try await Sandbox.run(configure: { $0.rateWindows = [] }) { sandbox in
+      var gaps: [Duration] = []
+      for index in 0..<200 {
+        let asked = Mutex<ContinuousClock.Instant?>(nil)
+        _ = try await sandbox.client.invite(
+          [Self.invitee(index)],
+          gate: SendGate {
+            asked.withLock { $0 = .now }
+            return true
+          })
+        if let asked = asked.withLock({ $0 }) { gaps.append(.now - asked) }
+      }
+      #expect(gaps.count == 200 && sandbox.simulator.ledger.count == 200)
+      let sorted = gaps.sorted()
+      print(
+        "gate to answer, 200 invites on loopback: median \(sorted[100]), 99th percentile \(sorted[197]), "
+          + "longest \(sorted[199])")
     }
   }
 }

@@ -58,16 +58,20 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// `postgres://user@host:port/database?sslmode=…&sslrootcert=…&reconnect=…&lease=…`
   /// (`postgresql://` too). Throws, naming the problem without any password, for a URL that
   /// does not parse, an unsupported scheme, an unknown or malformed parameter, or a password
-  /// whose reserved characters are not percent-encoded.
-  public init(parsing text: String) throws(StateLocationError) {
+  /// whose reserved characters are not percent-encoded — and for anything that looks like an
+  /// attempt at a URL (a scheme's name, or a near miss of one, before `:` or `//`; or text with
+  /// both `@` and `:`), which is never taken for a file name. A leading `~/` is the home
+  /// directory (`home`, by default `$HOME`).
+  public init(parsing text: String, home: String? = nil) throws(StateLocationError) {
     guard !text.isEmpty else { throw StateLocationError(message: "the state location is empty") }
     let lowered = text.lowercased()
     guard let separator = text.range(of: "://") else {
-      if lowered.hasPrefix("postgres:") || lowered.hasPrefix("postgresql:") || lowered.hasPrefix("file:") {
+      if let scheme = Self.attemptedScheme(text) {
         throw StateLocationError(
-          message: "\(Self.masked(text)) looks like a URL without its //: write postgres://user@host:port/database")
+          message: "\(Self.masked(text)) looks like a \(scheme) URL, but it is not one (a URL is "
+            + "postgres://user@host:port/database, or file:///absolute/path); nothing was opened or created")
       }
-      self = .file(text)
+      self = .file(try Self.expandingHome(text, home: home))
       return
     }
     let scheme = lowered[..<separator.lowerBound]
@@ -80,6 +84,51 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
         message: "\(shown): unsupported scheme \(scheme)://; the state is a SQLite file (a path or file://) "
           + "or a PostgreSQL database (postgres://user@host:port/database)")
     }
+  }
+
+  /// The schemes a state URL may have, and names people try.
+  private static let schemes = ["postgres", "postgresql", "file", "sqlite"]
+
+  /// What kind of URL `text` (which has no `://`) looks like an attempt at, or nil for a path:
+  /// a scheme's name (or one edit from one) followed by `:`, `//` or `:/`; or text holding
+  /// both `@` and `:`, as only a URL with a password does.
+  static func attemptedScheme(_ text: String) -> String? {
+    let word = text.prefix { $0.isLetter }.lowercased()
+    let rest = text.dropFirst(word.count)
+    if rest.hasPrefix(":") || rest.hasPrefix("//"),
+      let scheme = schemes.first(where: { editDistance($0, word) <= 1 })
+    {
+      return scheme == "postgresql" || scheme == "postgres" ? "PostgreSQL" : "file"
+    }
+    if text.contains("@") && text.contains(":") { return "PostgreSQL" }
+    return nil
+  }
+
+  /// `~/path` with the home directory; `~user/…` is refused (nwsh does not look users up).
+  static func expandingHome(_ path: String, home: String?) throws(StateLocationError) -> String {
+    guard path.hasPrefix("~") else { return path }
+    guard path == "~" || path.hasPrefix("~/") else {
+      throw StateLocationError(message: "\(path): a ~user path is not expanded here; write the whole path")
+    }
+    guard let home = home ?? ProcessInfo.processInfo.environment["HOME"], home.hasPrefix("/") else {
+      throw StateLocationError(message: "\(path): HOME is not set, so ~ cannot be expanded; write the whole path")
+    }
+    return home + path.dropFirst()
+  }
+
+  /// Levenshtein distance, for near misses of a scheme's name.
+  private static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+      var current = [i + 1]
+      for (j, y) in b.enumerated() {
+        current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+      }
+      previous = current
+    }
+    return previous[b.count]
   }
 
   private init(file text: String, shown: String) throws(StateLocationError) {
@@ -107,6 +156,11 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     if afterScheme[authorityEnd...].contains("@") || authority.filter({ $0 == "@" }).count > 1 {
       throw StateLocationError(message: "\(shown): the URL has an @ where its host should be; \(hint)")
     }
+    // A % that does not start an escape (%40) is a password's own %, left unencoded.
+    let userInfo = authority.split(separator: "@", omittingEmptySubsequences: false).dropLast().joined(separator: "@")
+    if Self.hasBarePercent(userInfo) {
+      throw StateLocationError(message: "\(shown): the password has a % that is not percent-encoded; \(hint)")
+    }
     guard let components = URLComponents(string: text) else {
       let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
       if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
@@ -117,9 +171,11 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       }
       throw StateLocationError(message: "\(shown): not a valid URL (\(hint))")
     }
-    guard let host = components.host, !host.isEmpty else {
+    guard var host = components.host, !host.isEmpty else {
       throw StateLocationError(message: "\(shown): the URL names no host (postgres://user@host:port/database)")
     }
+    // An IPv6 address is bracketed in the URL only: [::1] is the host ::1.
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     if let port = components.port, !(1...65535).contains(port) {
       throw StateLocationError(message: "\(shown): the port \(port) is out of range")
     }
@@ -144,6 +200,16 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       reconnect: try parameters.seconds("reconnect", least: 0) ?? PostgresAddress.defaultReconnect)
     self.init(kind: .postgres(address), lease: try parameters.lease())
     try parameters.finish()
+  }
+
+  /// Whether `text` has a `%` not followed by two hex digits.
+  static func hasBarePercent(_ text: String) -> Bool {
+    let characters = Array(text)
+    for (index, character) in characters.enumerated() where character == "%" {
+      guard index + 2 < characters.count, characters[index + 1].isHexDigit, characters[index + 2].isHexDigit
+      else { return true }
+    }
+    return false
   }
 
   /// For messages: the path, or the URL with any password shown as `***`.
@@ -176,10 +242,12 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   public static func masked(_ text: String) -> String {
     guard let at = text.range(of: "@", options: .backwards) else { return text }
     guard let separator = text.range(of: "://"), at.lowerBound >= separator.upperBound else {
-      // `scheme:user:password@host` (the // forgotten): everything between the scheme and the @.
-      guard let colon = text.firstIndex(of: ":"), colon < at.lowerBound,
-        text[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
-      else { return text }
+      // Not a URL, but it may be an attempt at one (`postgres//user:password@host`): everything
+      // from the colon that starts a password to the last @.
+      let head = text[..<at.lowerBound]
+      let colon =
+        head.lastIndex(of: "/").flatMap { slash in head[slash...].firstIndex(of: ":") } ?? head.firstIndex(of: ":")
+      guard let colon else { return text }
       return text[...colon] + "***" + text[at.lowerBound...]
     }
     let userInfo = text[separator.upperBound..<at.lowerBound]

@@ -36,6 +36,9 @@ struct Invocation: Sendable {
     while index < arguments.count {
       let argument = arguments[index]
       index += 1
+      if !literal, let meant = Self.lookalikeOption(argument) {
+        throw UsageError.lookalike(argument, meant: meant)
+      }
       if literal || !Self.looksLikeOption(argument) {
         words.append(Word(text: argument, mode: mode, literal: literal))
         continue
@@ -77,6 +80,12 @@ struct Invocation: Sendable {
           guard index < arguments.count else {
             throw UsageError("\(option.rawValue) needs a value: \(option.label)", hint: "missing \(valueName)")
           }
+          // An option where a value should be is almost always a value left out (an empty
+          // $PROFILE in a script): taking it as the value would drop the option it is.
+          if let swallowed = Self.optionNamed(by: arguments[index]) {
+            throw UsageError.swallowing(
+              option, written: name, value: arguments[index], option: swallowed, valueName: valueName, given: values)
+          }
           values.append(arguments[index])
           index += 1
         }
@@ -105,6 +114,38 @@ struct Invocation: Sendable {
       letters.dropLast().allSatisfy({ Option.named($0)?.valueNames.isEmpty == true })
     else { return nil }
     return letters
+  }
+
+  /// The dashes a word processor, a chat or a PDF puts where `-` or `--` was typed: hyphen,
+  /// non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus sign, small and
+  /// full-width hyphen-minus.
+  static let lookalikeDashes: Set<Character> = [
+    "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{FE58}", "\u{FE63}",
+    "\u{FF0D}",
+  ]
+
+  /// For a word that starts with a lookalike dash followed by a letter (`—dry-run`, `−−sandbox`),
+  /// the option it was meant to be (or the nearest one), else nil.
+  static func lookalikeOption(_ word: String) -> String? {
+    guard let first = word.first, lookalikeDashes.contains(first) else { return nil }
+    let rest = word.drop { $0 == "-" || lookalikeDashes.contains($0) }
+    guard let letter = rest.first, letter.isLetter else { return nil }
+    let name = String(rest.prefix { $0 != "=" })
+    if let option = Option.named("--" + name) { return option.rawValue }
+    if name.count == 1, Option.named("-" + name) != nil { return "-" + name }
+    return nearestName(to: "--" + name, in: Option.spellings.filter { $0.hasPrefix("--") }) ?? "--" + name
+  }
+
+  /// The option `word` names, when it is one of nwsh's own (`--dry-run`, `--state=x`, `-n`,
+  /// `-nr`), looks like a long option (`--anything`), or is one written with a lookalike dash.
+  static func optionNamed(by word: String) -> String? {
+    if let meant = lookalikeOption(word) { return meant }
+    guard looksLikeOption(word), word != "--" else { return nil }
+    let name = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : word
+    if let option = Option.named(name) { return option.rawValue }
+    if bundledSwitches(word) != nil { return word }
+    if word.hasPrefix("--"), word.dropFirst(2).first?.isLetter == true { return name }
+    return nil
   }
 
   /// Whether `argument` is read as an option: it starts with `-`, and is not `-` alone (stdin)
@@ -165,6 +206,39 @@ struct UsageError: Error, Sendable, CustomStringConvertible {
     return UsageError(
       "unknown option \(name)" + (nearest.map { " (did you mean \($0)?)" } ?? ""),
       hint: "to pass it to a script as an argument, write it after --: nwsh SCRIPT -- \(name)")
+  }
+
+  /// A word written with a lookalike dash (`—dry-run`, pasted from a chat).
+  static func lookalike(_ word: String, meant: String) -> UsageError {
+    let code = word.unicodeScalars.first.map { String($0.value, radix: 16, uppercase: true) } ?? ""
+    let dash = "U+" + String(repeating: "0", count: max(0, 4 - code.count)) + code
+    return UsageError(
+      "\(word) is not an option: it starts with a dash that is not - (\(dash), as a word processor or chat writes "
+        + "one); did you mean \(meant)?",
+      hint: "retype the dashes as -; a script's argument that really starts so goes after --: nwsh SCRIPT -- \(word)")
+  }
+
+  /// A value-taking option followed by another option where its value should be (`given`:
+  /// the values it took before that one).
+  static func swallowing(
+    _ option: Option, written: String, value: String, option swallowed: String, valueName: String, given: [String]
+  ) -> UsageError {
+    let what = swallowed == value ? "the option \(value)" : "\(value) (the option \(swallowed))"
+    let deliberate: String
+    switch option {
+    case .arg where !given.isEmpty:
+      deliberate = "--argjson \(given[0]) '\"\(value)\"' (the same text, as a JSON string)"
+    case .arg, .argjson, .rawfile, .slurpfile:
+      deliberate = valueName == "NAME" ? "nothing: a name is a word like x or rows" : "'\"\(value)\"' (a JSON string)"
+    case .fromFile, .apiKeyFile, .passwords, .state, .libraryPath:
+      deliberate = "\(written) ./\(value)"
+    case .program: deliberate = "-f FILE, with the program in FILE"
+    default: deliberate = "\(option.rawValue)=\(value)"
+    }
+    return UsageError(
+      "\(written) needs its \(valueName), but the next word is \(what): the \(valueName) is missing "
+        + "(an empty variable in a script?); nothing was run",
+      hint: "to give \(value) as the \(valueName) on purpose, write \(deliberate)")
   }
 
   /// An option given to a subcommand it does not apply to.
