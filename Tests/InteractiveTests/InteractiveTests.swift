@@ -128,6 +128,17 @@ struct CredentialsTests {
     let fromFile = try Credentials.resolve(
       environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: nil, apiKeyFile: keyFile)
     #expect(fromFile.key?.secret == "file-key-9012")
-    #expect(try Credentials.resolve(environment: environment, profile: "nobody", apiKeyFile: nil).key == nil)
+    // No profile named and none stored as default: no key. A profile named that does not exist
+    // is an error, whatever else holds a key.
+    #expect(try Credentials.resolve(environment: environment, profile: nil, apiKeyFile: nil).key == nil)
+    #expect(throws: CredentialsError.self) {
+      try Credentials.resolve(
+        environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: "nobody",
+        apiKeyFile: nil)
+    }
+    #expect(throws: CredentialsError.self) {
+      try Credentials.resolve(
+        environment: environment.merging(["NWSH_PROFILE": "nobody"]) { $1 }, profile: nil, apiKeyFile: keyFile)
+    }
   }
 }
