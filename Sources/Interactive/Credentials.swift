@@ -89,11 +89,26 @@ public struct Credentials: Sendable {
     guard rename(temporary, path) == 0 else { throw CredentialsError("cannot replace \(path)") }
   }
 
+  /// The profile named by `--profile` (`option`), else by a non-empty `NWSH_PROFILE`, or nil;
+  /// an empty `--profile ""` is refused.
+  public static func explicitProfile(option: String?, environment: [String: String]) throws -> String? {
+    if let option {
+      guard !option.isEmpty else { throw CredentialsError("--profile needs a name (it was given an empty one)") }
+      return option
+    }
+    return environment["NWSH_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// The profile in use: the one named (``explicitProfile(option:environment:)``), else `default`.
+  public static func profileName(option: String?, environment: [String: String]) throws -> String {
+    try explicitProfile(option: option, environment: environment) ?? "default"
+  }
+
   /// Finds the key for `profile` (or `$NWSH_PROFILE`, or `default`).
   public static func resolve(
     environment: [String: String], profile: String?, apiKeyFile: String?
   ) throws -> KeySource {
-    let named = profile ?? environment["NWSH_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    let named = try explicitProfile(option: profile, environment: environment)
     let name = named ?? "default"
     let credentials = Credentials(path: defaultPath(environment: environment))
     let all = credentials.profiles()

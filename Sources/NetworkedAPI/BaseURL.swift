@@ -4,16 +4,23 @@
 /// and `localhost` (the sandbox and tests).
 public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
   /// The production API.
-  public static let production = BaseURL(validated: "https://backend.networked.co", host: "backend.networked.co")
+  public static let production = BaseURL(
+    validated: "https://backend.networked.co", host: "backend.networked.co",
+    identity: "https://backend.networked.co")
 
   /// The URL without a trailing slash, e.g. `https://backend.networked.co`.
   public let string: String
   /// The host name or address.
   public let host: String
+  /// Which API this is, however it was spelled: the scheme, the host in lower case (any name of
+  /// this machine as `localhost`), the port unless it is the scheme's own, the path. Two spellings
+  /// of one API share it, and so share their rate budget and journal.
+  public let identity: String
 
-  private init(validated string: String, host: String) {
+  private init(validated string: String, host: String, identity: String) {
     self.string = string
     self.host = host
+    self.identity = identity
   }
 
   /// Validates `text`; throws ``NetworkedAPIError/Code/invalidBaseURL`` with the reason.
@@ -45,14 +52,16 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     if path.contains("?") || path.contains("#") { throw invalid("must not have a query or fragment") }
     if authority.contains(where: { $0 == " " || $0 == "\t" }) { throw invalid("has spaces in the host") }
     let host: Substring
+    var port: Substring = ""
     if authority.hasPrefix("[") {
       guard let close = authority.firstIndex(of: "]") else { throw invalid("has an unclosed IPv6 bracket") }
       host = authority[authority.index(after: authority.startIndex)..<close]
-      let after = authority[authority.index(after: close)...]
-      if !after.isEmpty && !Self.isPort(after) { throw invalid("has a bad port") }
+      port = authority[authority.index(after: close)...]
+      if !port.isEmpty && !Self.isPort(port) { throw invalid("has a bad port") }
     } else if let colon = authority.lastIndex(of: ":") {
       host = authority[..<colon]
-      if !Self.isPort(authority[colon...]) { throw invalid("has a bad port") }
+      port = authority[colon...]
+      if !Self.isPort(port) { throw invalid("has a bad port") }
     } else {
       host = authority
     }
@@ -60,7 +69,13 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     if !secure && !Self.isLoopback(String(host)) {
       throw invalid("plain http:// is refused except to loopback addresses (it would send the API key in clear text)")
     }
-    self.init(validated: (secure ? "https://" : "http://") + String(rest), host: String(host).lowercased())
+    let scheme = secure ? "https://" : "http://"
+    let lowered = String(host).lowercased()
+    let shownHost = Self.isLoopback(lowered) ? "localhost" : lowered.contains(":") ? "[\(lowered)]" : lowered
+    let ownPort = Int(port.dropFirst()).map { $0 == (secure ? 443 : 80) } ?? true
+    self.init(
+      validated: scheme + String(rest), host: lowered,
+      identity: scheme + shownHost + (ownPort ? "" : String(port)) + String(path))
   }
 
   /// `text` fit to show: credentials in the authority (`user:secret@`) and any query or

@@ -70,8 +70,12 @@ public final class HTTPClientTransport: HTTPTransport {
     var outgoing = HTTPClientRequest(url: baseURL.string + request.target)
     outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
     for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+    if let gate = request.gate, request.body?.isEmpty ?? true {
+      // Nothing to hold back but the whole request: ask now.
+      guard gate.allows() else { throw Self.withheld }
+    }
     if let body = request.body {
-      if let gate = request.gate {
+      if let gate = request.gate, !body.isEmpty {
         // The last byte waits for the gate: a request it holds back never has a whole body.
         outgoing.body = .stream(GatedBody(bytes: body, gate: gate), length: .known(Int64(body.count)))
       } else {
@@ -109,9 +113,7 @@ public final class HTTPClientTransport: HTTPTransport {
   /// refused) proves it did not.
   static func classify(_ error: any Error, deadline: Double) -> NetworkedAPIError {
     if let error = error as? NetworkedAPIError { return error }
-    if error is SendGate.Closed {
-      return .withheld("held back before its body was complete: the server cannot have acted on it")
-    }
+    if error is SendGate.Closed { return withheld }
     if error is CancellationError { return .transport(sent: true, reason: "cancelled", cancelled: true) }
     if let error = error as? HTTPClientError {
       switch error {
@@ -141,36 +143,43 @@ public final class HTTPClientTransport: HTTPTransport {
     return .transport(sent: true, reason: String(describing: error))
   }
 
+  /// A request its gate held back.
+  static let withheld = NetworkedAPIError.withheld(
+    "held back before its body was complete: the server cannot have acted on it")
+
   static func seconds(_ value: Double) -> String {
     value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
   }
 }
 
-/// A body sent in two parts: everything but its last byte, then — once the gate is asked and
-/// allows it — the last byte. A closed gate ends the body with ``SendGate/Closed``, and the
-/// transport abandons the request with the body one byte short.
+/// A body sent in parts: everything but its last byte, in chunks of at most 16 KiB (so that
+/// AsyncHTTPClient, which waits for a writable channel between parts, asks for the last part
+/// only once the rest is on its way), then — once the gate is asked and allows it — the last
+/// byte. A closed gate ends the body with ``SendGate/Closed``, and the transport abandons the
+/// request with the body one byte short.
 struct GatedBody: AsyncSequence, Sendable {
   typealias Element = ByteBuffer
   let bytes: [UInt8]
   let gate: SendGate
+  static let chunk = 16 << 10
 
   struct AsyncIterator: AsyncIteratorProtocol {
     let bytes: [UInt8]
     let gate: SendGate
-    var step = 0
+    var offset = 0
+    var done = false
 
     mutating func next() async throws -> ByteBuffer? {
-      switch step {
-      case 0 where bytes.count > 1:
-        step = 1
-        return ByteBuffer(bytes: bytes.dropLast())
-      case 0, 1:
-        step = 2
-        guard gate.allows() else { throw SendGate.Closed() }
-        return bytes.isEmpty ? nil : ByteBuffer(bytes: bytes.suffix(1))
-      default:
-        return nil
+      guard !done else { return nil }
+      let last = bytes.count - 1
+      if offset < last {
+        let end = Swift.min(last, offset + GatedBody.chunk)
+        defer { offset = end }
+        return ByteBuffer(bytes: bytes[offset..<end])
       }
+      done = true
+      guard gate.allows() else { throw SendGate.Closed() }
+      return ByteBuffer(bytes: bytes[last...])
     }
   }
 

@@ -68,6 +68,21 @@ public struct HTTPRequest: Sendable, Hashable {
   /// abandoned with its body incomplete (``NetworkedAPIError/Code/withheld``).
   public var gate: SendGate?
 
+  /// Requests are equal when they send the same thing; their gates take no part.
+  public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
+    lhs.method == rhs.method && lhs.path == rhs.path && lhs.query == rhs.query && lhs.headers == rhs.headers
+      && lhs.body == rhs.body && lhs.deadline == rhs.deadline
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(method)
+    hasher.combine(path)
+    hasher.combine(query)
+    hasher.combine(headers)
+    hasher.combine(body)
+    hasher.combine(deadline)
+  }
+
   /// Creates a request.
   public init(
     method: HTTPMethod, path: String, query: [QueryItem] = [], headers: HTTPHeaders = HTTPHeaders(),

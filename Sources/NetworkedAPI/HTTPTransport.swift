@@ -6,7 +6,10 @@ public protocol HTTPTransport: Sendable {
   /// Sends `request` to `baseURL` and returns the whole response.
   ///
   /// Throws ``NetworkedAPIError`` with code ``NetworkedAPIError/Code/transport`` on failure,
-  /// recording in ``NetworkedAPIError/requestWasSent`` whether the request may have left.
+  /// recording in ``NetworkedAPIError/requestWasSent`` whether the request may have left. A
+  /// transport must honour the request's ``HTTPRequest/gate``: ask it as late as it can before
+  /// the request is whole, and, when it says no, throw ``NetworkedAPIError/Code/withheld``
+  /// without letting the request complete.
   func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse
 }
 
@@ -19,8 +22,12 @@ public struct ClosureTransport: HTTPTransport {
     self.body = body
   }
 
+  /// Asks the request's gate first: a closed one withholds the request, as every transport must.
   public func send(_ request: HTTPRequest, baseURL: BaseURL) async throws -> HTTPResponse {
-    try await body(request, baseURL)
+    if let gate = request.gate, !gate.allows() {
+      throw NetworkedAPIError.withheld("held back: the closure was not called")
+    }
+    return try await body(request, baseURL)
   }
 }
 

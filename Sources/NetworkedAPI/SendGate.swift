@@ -1,5 +1,3 @@
-import Foundation
-
 /// The last check before a request may reach the server, asked just before the final byte of
 /// its body is written.
 ///
@@ -8,8 +6,7 @@ import Foundation
 /// ``NetworkedAPIError/Code/withheld`` (certainly not carried out). A sender that may send a
 /// person only while it provably holds them (`NetworkedCommands`' fence) checks that here, as
 /// late as the transport allows.
-public struct SendGate: Sendable, Hashable {
-  private let id = UUID()
+public struct SendGate: Sendable {
   private let isOpen: @Sendable () -> Bool
 
   /// A gate that lets the request out when `isOpen` returns true at the last moment.
@@ -17,9 +14,6 @@ public struct SendGate: Sendable, Hashable {
 
   /// Asks the gate now.
   public func allows() -> Bool { isOpen() }
-
-  public static func == (lhs: SendGate, rhs: SendGate) -> Bool { lhs.id == rhs.id }
-  public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
   /// Thrown by a body whose gate closed: the request was abandoned before its body was complete.
   struct Closed: Error {}

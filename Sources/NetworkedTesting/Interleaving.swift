@@ -15,10 +15,13 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
   private let hookBox = Mutex<(@Sendable () -> Void)?>(nil)
   /// Whether points inside transactions are offered.
   let withinTransactions: Bool
+  /// Whether each transaction is committed, then run again (its result is the second run's).
+  let repeating: Bool
 
-  init(_ base: any StateDatabase, withinTransactions: Bool) {
+  init(_ base: any StateDatabase, withinTransactions: Bool, repeating: Bool = false) {
     self.base = base
     self.withinTransactions = withinTransactions
+    self.repeating = repeating
   }
 
   var location: String { base.location }
@@ -33,6 +36,9 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
     throws -> T
   {
     hook?()
+    if repeating {
+      _ = try base.transaction(lock: lock, durable: durable, localNow: localNow, body)
+    }
     return try base.transaction(lock: lock, durable: durable, localNow: localNow) { transaction in
       try body(withinTransactions ? Pausing(base: transaction, point: { [self] in hook?() }) : transaction)
     }
@@ -93,6 +99,12 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
     func update(_ entry: JournalEntry) throws -> Bool {
       point()
       return try base.update(entry)
+    }
+    func extendLeases(heldBy process: ProcessIdentity, states: [JournalState], runningAt: Double, until: Double)
+      throws -> Set<Int64>
+    {
+      point()
+      return try base.extendLeases(heldBy: process, states: states, runningAt: runningAt, until: until)
     }
     func markJoined(_ ids: [Int64], at time: Double) throws { try base.markJoined(ids, at: time) }
     func delete(_ entries: [JournalEntry]) throws -> Int {

@@ -134,8 +134,10 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
           // connection runs them in order, and its answer is checked before COMMIT.
           let begun = connection.query("BEGIN", logger: logger)
           do {
-            let now = try clock(statements, lock: name, localNow: localNow)
-            let result = try body(PostgresTransaction(statements: statements, now: now, offset: now - localNow))
+            // A run again after a reconnect is later than the caller's now by the time spent.
+            let local = localNow + (timeSource == .caller ? 0 : Date().timeIntervalSince1970 - started)
+            let now = try clock(statements, lock: name, localNow: local)
+            let result = try body(PostgresTransaction(statements: statements, now: now, offset: now - local))
             _ = try wait(for: begun, limit: Self.statementLimit)
             try statements.run("COMMIT")
             gaveUp = false
@@ -178,21 +180,22 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   /// lock, when it takes one: one round trip): leases and windows are stamped on the one clock
   /// every host shares, never on an offset measured earlier.
   private func clock(_ statements: Statements, lock name: String?, localNow: Double) throws -> Double {
-    let now: String = timeSource == .caller ? "\(localNow)::float8" : "extract(epoch from clock_timestamp())::float8"
-    if let name {
-      return try statements.rows(
-        PostgresQuery(
-          unsafeSQL: "SELECT \(now) FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked",
-          binds: try Self.binds(name))
-      ).first!.decode(Double.self)
-    }
-    return try statements.rows(PostgresQuery(unsafeSQL: "SELECT \(now)")).first!.decode(Double.self)
-  }
-
-  private static func binds(_ text: String) throws -> PostgresBindings {
     var binds = PostgresBindings()
-    binds.append(text)
-    return binds
+    let now: String
+    if timeSource == .caller {
+      binds.append(localNow)
+      now = "$1::float8"
+    } else {
+      now = "extract(epoch from clock_timestamp())::float8"
+    }
+    let sql: String
+    if let name {
+      binds.append(name)
+      sql = "SELECT \(now) FROM (SELECT pg_advisory_xact_lock(hashtextextended($\(binds.count), 0))) AS locked"
+    } else {
+      sql = "SELECT \(now)"
+    }
+    return try statements.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first!.decode(Double.self)
   }
 
   private func connected() throws -> PostgresConnection {
@@ -201,6 +204,12 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
     let connection = try wait(
       for: PostgresConnection.connect(
         on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: connections, logger: logger),
+      limit: Self.statementLimit)
+    // A process stopped in the middle of a transaction (SIGSTOP, a laptop's lid) would hold its
+    // locks, and every other host would wait; the server ends such a session instead, and the
+    // process, when it wakes, reconnects and runs its (repeatable) transaction again.
+    _ = try wait(
+      for: connection.query("SET idle_in_transaction_session_timeout = '10s'", logger: logger),
       limit: Self.statementLimit)
     self.connection = connection
     everConnected = true
@@ -252,7 +261,8 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
     case .server:
       // 08: connection exceptions; 57: the server is shutting down, restarting or starting.
       let state = error.serverInfo?[.sqlState] ?? ""
-      return state.hasPrefix("08") || state.hasPrefix("57")
+      // 25P03: the server ended a transaction left idle too long (this process was stopped).
+      return state.hasPrefix("08") || state.hasPrefix("57") || state == "25P03"
     case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
     default: return false
     }

@@ -134,6 +134,22 @@ struct PostgresTransaction: StateTransaction {
       """) == 1
   }
 
+  func extendLeases(heldBy process: ProcessIdentity, states: [JournalState], runningAt: Double, until: Double) throws
+    -> Set<Int64>
+  {
+    let states = states.map(\.rawValue)
+    return Set(
+      try statements.rows(
+        """
+        UPDATE nwsh_journal SET lease_until = \(until), version = version + 1
+        WHERE pid = \(Int(process.pid)) AND host = \(process.host) AND machine IS NOT DISTINCT FROM \(process.machine)
+          AND pid_ns IS NOT DISTINCT FROM \(process.pidNamespace) AND pid_start IS NOT DISTINCT FROM \(process.start)
+          AND lease_until > \(runningAt) AND state = ANY(\(states))
+        RETURNING id
+        """
+      ).map { try $0.decode(Int64.self) })
+  }
+
   func markJoined(_ ids: [Int64], at time: Double) throws {
     guard !ids.isEmpty else { return }
     try statements.rows("UPDATE nwsh_journal SET joined = \(time) WHERE joined IS NULL AND id = ANY(\(ids))")

@@ -22,6 +22,13 @@ extension RunRequest {
       (text, name) = (Script.strippingShebang(contents), script)
     } else if !interactive {
       (text, name) = (String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self), "<stdin>")
+      // An empty program does nothing: almost always a script's name or -c lost (an empty
+      // variable before it took it as an option's value), which must not look like success.
+      if text.allSatisfy(\.isWhitespace) {
+        throw UsageError(
+          "no program: standard input was empty, and no -c PROGRAM or script was given",
+          hint: "nwsh -c PROGRAM, nwsh SCRIPT, or a program on standard input")
+      }
     } else {
       (text, name) = ("", "<repl>")
     }

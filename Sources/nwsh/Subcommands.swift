@@ -19,7 +19,7 @@ enum LoginCommand {
     }
     let hooks = TestHooks(variables, apiIsLocal: url.isLoopback)
     _ = try Login.store(
-      profile: options.value(.profile) ?? variables["NWSH_PROFILE"] ?? "default", baseURL: url,
+      profile: try Credentials.profileName(option: options.value(.profile), environment: variables), baseURL: url,
       verify: !options.has(.noVerify), clock: hooks.clock ?? SystemClock())
     return 0
   }

@@ -287,7 +287,7 @@ struct SwallowingTests {
       wrong.append("\(run.last!): \(output.status) \(output.stderr)")
     }
     #expect(wrong.isEmpty, "\(wrong.count) of \(runs.count): \(wrong.prefix(10).joined(separator: "\n"))")
-    #expect(runs.count >= 900)
+    #expect(runs.count >= 1_100)
   }
 
   @Test("an empty variable before --dry-run sends nothing; a deliberate value is written so")
@@ -303,6 +303,34 @@ struct SwallowingTests {
       #expect(deliberate.status == 0 && deliberate.stdout == "\"--dry-run\"\n", "\(deliberate.stderr)")
       let inline = try Binary.run(["--profile=--dry-run", "-c", "1"], environment: environment)
       #expect(inline.status == 64 && inline.stderr.contains(#"no profile "--dry-run""#), "\(inline.stderr)")
+    }
+  }
+
+  @Test("an empty program (a script's name lost to an empty variable) is an error, not a quiet success")
+  func emptyProgram() throws {
+    try withSandboxHome { home, environment in
+      let lost = try Binary.run(["--arg", "x", "./job.nw"], environment: environment)
+      #expect(lost.status == 64 && lost.stderr.contains("no program"), "\(lost.stderr)")
+    }
+  }
+
+  @Test("a state location that is a directory or a file not a database is refused and left as it is")
+  func stateLeftAlone() throws {
+    try withSandboxHome { home, environment in
+      let script = home + "/job.nw"
+      try "1\n".write(toFile: script, atomically: true, encoding: .utf8)
+      chmod(script, 0o755)
+      chmod(home, 0o755)
+      for location in [home, home + "/", script, "~", "~/"] {
+        var environment = environment
+        environment["NETWORKED_API_KEY"] = "a-key-0001"
+        let run = try Binary.run(["--state", location, "-c", "journal"], environment: environment)
+        #expect(run.status == 64, "\(location): \(run.status) \(run.stderr)")
+      }
+      let homeMode = try FileManager.default.attributesOfItem(atPath: home)[.posixPermissions] as? Int
+      let scriptMode = try FileManager.default.attributesOfItem(atPath: script)[.posixPermissions] as? Int
+      #expect(homeMode == 0o755 && scriptMode == 0o755)
+      #expect(try String(contentsOfFile: script, encoding: .utf8) == "1\n")
     }
   }
 

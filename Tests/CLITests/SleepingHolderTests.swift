@@ -41,13 +41,14 @@ struct SleepingHolderTests {
     }
   }
 
-  /// Each printed result line agrees with the journal: a line that says invited has an entry of
-  /// its run and row that says so; a line in doubt has one in doubt (or one journalling the
-  /// answer as a conflict).
+  /// Each printed result line agrees with the journal (every entry of its run and row): a line
+  /// that says invited has an entry that says so; a line in doubt has one in doubt (or the
+  /// entry journalling its answer as a conflict); a failed line has nothing sent; a skipped line
+  /// has nothing its run holds or settled.
   static func disagreements(_ outputs: [String], journal: [[String: Any]]) -> [String] {
-    var entries: [String: [String: Any]] = [:]
+    var entries: [String: [[String: Any]]] = [:]
     for entry in journal {
-      entries["\(entry["run"] as? String ?? "") \(entry["row"] as? Int ?? 0)"] = entry
+      entries["\(entry["run"] as? String ?? "") \(entry["row"] as? Int ?? 0)", default: []].append(entry)
     }
     var found: [String] = []
     for output in outputs {
@@ -56,14 +57,20 @@ struct SleepingHolderTests {
           continue
         }
         let status = result["status"] as? String ?? ""
-        let key = "\(result["run"] as? String ?? "") \(result["row"] as? Int ?? 0)"
-        let state = entries[key]?["status"] as? String
+        let code = (result["error"] as? [String: Any])?["code"] as? String
+        let mine = entries["\(result["run"] as? String ?? "") \(result["row"] as? Int ?? 0)"] ?? []
+        let states = mine.map { $0["status"] as? String ?? "" }
+        let codes = mine.compactMap { ($0["error"] as? [String: Any])?["code"] as? String ?? $0["error"] as? String }
+        let agrees: Bool
         switch status {
-        case "invited" where state != "invited",
-          "unknown" where !["unknown", "pending", "invited"].contains(state ?? ""):
-          found.append("printed \(status), journal \(state ?? "nothing"): \(line)")
-        default: break
+        case "invited": agrees = states.contains("invited")
+        case "unknown" where code == "journal_conflict": agrees = codes.contains("journal_conflict")
+        case "unknown": agrees = states.contains { ["unknown", "pending"].contains($0) }
+        case "failed": agrees = states.allSatisfy { ["failed", "not_sent"].contains($0) }
+        case "skipped": agrees = !states.contains { ["claimed", "pending", "invited", "added"].contains($0) }
+        default: agrees = true
         }
+        if !agrees { found.append("printed \(status) \(code ?? ""), journal \(states) \(codes): \(line)") }
       }
     }
     return found
@@ -180,10 +187,11 @@ struct SleepingHolderTests {
           environment: t.environment)
         // Wake A once B has claimed some of them (a different number each trial).
         let some = trial * 5
-        _ = waitUntil(timeout: 30) {
-          let claimed = (try? server.sql("SELECT count(*) FROM nwsh_journal WHERE host = 'host-b'")) ?? ""
-          return (Int(claimed.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= some || !b.process.isRunning
-        }
+        #expect(
+          waitUntil(timeout: 30) {
+            let claimed = (try? server.sql("SELECT count(*) FROM nwsh_journal WHERE host = 'host-b'")) ?? ""
+            return (Int(claimed.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= some || !b.process.isRunning
+          }, "trial \(trial): B claims \(some) before A wakes")
         a.signal(SIGCONT)
         let first = a.finish()
         let second = b.finish()

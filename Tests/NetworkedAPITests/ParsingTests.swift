@@ -74,3 +74,23 @@ struct ParsingTests {
     #expect(APIKey("") == nil)
   }
 }
+
+@Suite("base URLs: one identity however spelled")
+struct BaseURLIdentityTests {
+  @Test("the host's case, the default port, a trailing slash and this machine's names do not change which API it is")
+  func identity() throws {
+    let production = try BaseURL("https://backend.networked.co").identity
+    for spelling in [
+      "https://BACKEND.networked.co", "https://backend.networked.co:443", "HTTPS://backend.networked.co/",
+    ] {
+      #expect(try BaseURL(spelling).identity == production, "\(spelling)")
+    }
+    #expect(try BaseURL("https://backend.networked.co:8443").identity != production)
+    let local = try BaseURL("http://localhost:8090").identity
+    for spelling in ["http://127.0.0.1:8090", "http://LOCALHOST:8090/", "http://[::1]:8090"] {
+      #expect(try BaseURL(spelling).identity == local, "\(spelling)")
+    }
+    #expect(try BaseURL("http://127.0.0.1:8091").identity != local)
+    #expect(production == BaseURL.production.identity)
+  }
+}

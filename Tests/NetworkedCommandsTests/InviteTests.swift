@@ -306,6 +306,10 @@ final class InterruptingClock: PacingClock, @unchecked Sendable {
   var interruption: Interruption?
   init(base: VirtualClock) { self.base = base }
   var now: Double { base.now }
+  var elapsed: Double { base.elapsed }
+  func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
+    base.every(interval, name: name, body)
+  }
   func wait(until deadline: Double, interruption: Interruption) throws {
     self.interruption?.set()
     try base.wait(until: deadline, interruption: interruption)

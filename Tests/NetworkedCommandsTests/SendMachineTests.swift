@@ -64,9 +64,17 @@ struct SendMachineTests {
     switch conclusion {
     case .answered(let outcomes, let lost, let stop):
       "answered(\(text(outcomes)), lost: \(lost)" + (stop.map { ", stop: \($0)" } ?? "") + ")"
-    case .notSent(.stopped(let reason)): "notSent(stopped: \(reason))"
-    case .notSent(.stateFailed): "notSent(stateFailed)"
+    case .notSent(let why, let held, let lost):
+      "notSent(\(text(why)), held: \(held)" + (lost.isEmpty ? "" : ", lost: \(lost)") + ")"
     case .split(let largest, let held, let lost): "split(largest: \(largest), held: \(held), lost: \(lost))"
+    }
+  }
+
+  static func text(_ why: SendMachine.NotSent) -> String {
+    switch why {
+    case .stopped(let reason): "stopped: \(reason)"
+    case .stateFailed: "stateFailed"
+    case .withheld: "withheld"
     }
   }
 
@@ -138,17 +146,28 @@ struct SendMachineTests {
     #expect(machine.state == .finished)
   }
 
-  @Test("held back on every try: the last is a final failure, not sent")
+  @Test("held back on every try: the intents go back to claims, and nothing is recorded as answered")
   func withheldEveryTime() {
-    var machine = Self.machine(people: [1], attempts: 2)
-    var actions = Self.walk(&machine, Self.toTheRequest + [.intended(moved: [1])])
+    var machine = Self.machine(people: [1, 2], attempts: 2)
+    var actions = Self.walk(&machine, Self.toTheRequest + [.intended(moved: [1, 2])])
     for _ in 0..<2 {
       actions += Self.walk(
-        &machine, [.answered(.withheld, at: 100), .withdrawn(kept: [1]), .reserved(Self.slot), .slotReached])
-      actions += Self.walk(&machine, [.intended(moved: [1])])
+        &machine, [.answered(.withheld, at: 100), .withdrawn(kept: [1, 2]), .reserved(Self.slot), .slotReached])
+      actions += Self.walk(&machine, [.intended(moved: [1, 2])])
     }
-    actions += Self.walk(&machine, [.answered(.withheld, at: 100)])
-    #expect(actions.last == "record([1: failed not_sent], request: 4)")
+    actions += Self.walk(&machine, [.answered(.withheld, at: 100), .withdrawn(kept: [2])])
+    #expect(actions.suffix(2) == ["withdraw([1, 2])", "finish(notSent(withheld, held: [2], lost: [1]))"])
+  }
+
+  @Test("a failure after some were lost: the lost are reported lost, only the held as not sent")
+  func failureAfterPartialLoss() {
+    var machine = Self.machine()
+    let actions = Self.walk(
+      &machine,
+      Self.toTheRequest + [
+        .intended(moved: [1, 2, 3]), .answered(.withheld, at: 100), .withdrawn(kept: [1]), .failed(.interrupted),
+      ])
+    #expect(actions.last == "finish(notSent(stopped: interrupted, held: [1], lost: [2, 3]))")
   }
 
   @Test("429: withdraw, pause the key, then from the reservation again; 503 the same")
@@ -213,13 +232,14 @@ struct SendMachineTests {
   func failures() {
     let failure = SendMachine.Event.failed(.state(StateConflict(what: "testing")))
     var reserving = Self.machine()
-    #expect(Self.walk(&reserving, [.begin, failure]).last == "finish(notSent(stateFailed))")
+    #expect(Self.walk(&reserving, [.begin, failure]).last == "finish(notSent(stateFailed, held: [1, 2, 3]))")
     var waiting = Self.machine()
     #expect(
       Self.walk(&waiting, [.begin, .reserved(Self.slot), .failed(.interrupted)]).last
-        == "cancel(7, notSent(stopped: interrupted))")
+        == "cancel(7, notSent(stopped: interrupted, held: [1, 2, 3]))")
     var intending = Self.machine()
-    #expect(Self.walk(&intending, Self.toTheRequest + [failure]).last == "cancel(7, notSent(stateFailed))")
+    #expect(
+      Self.walk(&intending, Self.toTheRequest + [failure]).last == "cancel(7, notSent(stateFailed, held: [1, 2, 3]))")
     var withdrawing = Self.machine()
     #expect(
       Self.walk(
@@ -234,7 +254,7 @@ struct SendMachineTests {
           .intended(moved: [1, 2, 3]), .answered(.notCarriedOut(Self.refused), at: 100), .withdrawn(kept: [1, 2, 3]),
           .failed(.interrupted),
         ]
-      ).last == "finish(notSent(stopped: interrupted))")
+      ).last == "finish(notSent(stopped: interrupted, held: [1, 2, 3]))")
     var recording = Self.machine()
     #expect(
       Self.walk(

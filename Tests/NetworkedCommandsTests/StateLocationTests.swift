@@ -28,7 +28,15 @@ struct StateLocationTests {
     "text that looks like an attempt at a URL is refused, never a file; its password never shown",
     arguments: [
       "postgres//nwsh:PW@db:5432/x", "postgres:/nwsh:PW@db/x", "postgresq:nwsh:PW@db/x", "postgress//nwsh:PW@db/x",
-      "nwsh:PW@db:5432/x", "file:/tmp/x", "sqlite:/tmp/x", "sqlit://x",
+      "nwsh:PW@db:5432/x", "file:/tmp/x", "sqlite:/tmp/x", "sqlit://x", "postgres//nwsh:P/W:PW@db/x",
+      "postgres:/nwsh:P:PW@db/x", "postgres//nwsh/PW@db/x", "postgres;//nwsh:PW@db/x", "postgres.//nwsh@db/x",
+      "nwsh@db.internal/nwsh", "db.internal:5432/nwsh", "localhost:5432/nwsh", "postgres/db/nwsh",
+      "postgres\u{FF1A}//x", "//nwsh@db.internal/nwsh", "state.sqlite?lease=2", "postgres//nwsh:PW",
+      "postgres:nwsh:PW",
+      // URLs whose password a careless parser would show.
+      "postgres://nwsh:PW/nwsh", "postgres://nwsh:PW", "postgres://nwsh:PW:host/db", "postgres://nwsh%3APW@host/db",
+      "postgres://u@host:99999999999999999999/db", "postgres://u@host:/db", "postgres://u@h/db#sslmode=require",
+      "postgres://u:PW@::1:5432/db",
     ])
   func attempts(_ text: String) {
     #expect(throws: StateLocationError.self) { try StateLocation(parsing: text) }
@@ -37,10 +45,12 @@ struct StateLocationTests {
     } catch {
       #expect(!error.message.contains("PW"), "\(error.message)")
     }
+    #expect(!StateLocation.masked(text).contains("PW"), "\(StateLocation.masked(text))")
   }
 
   @Test(
-    "ordinary paths stay paths", arguments: ["state.sqlite", "/var/lib/nwsh/state.sqlite", "./postgres", "file", "a@b"])
+    "ordinary paths stay paths",
+    arguments: ["state.sqlite", "/var/lib/nwsh/state.sqlite", "./postgres", "file", "./a@b", "../postgres//x"])
   func paths(_ text: String) throws {
     #expect(try StateLocation(parsing: text).path == text)
   }

@@ -39,7 +39,10 @@ struct Funnel {
     let now = connection.configuration.clock.now
     var byEmail: [String: Person] = [:]
     var order: [String] = []
-    for entry in try store.journalEntries(scope: scope, states: [.invited], now: now) {
+    // An answer journalled on an entry of its own (journal_conflict) is a second account of an
+    // invitation another entry records: not an invitation of its own.
+    for entry in try store.journalEntries(scope: scope, states: [.invited], now: now)
+    where entry.error != .journalConflict {
       let key = entry.email.lowercased()
       let sent = entry.timeStamp.map { Double($0) / 1000 } ?? entry.created
       if var person = byEmail[key] {

@@ -49,7 +49,7 @@ enum JournalCommands {
           if perRun {
             for value in runSummaries(entries) { try emit(value) }
           } else if results {
-            for entry in entries { try emit(result(entry, now: now, roles: roles)) }
+            for entry in printed(entries) { try emit(result(entry, now: now, roles: roles)) }
           } else {
             for entry in entries { try emit(describe(entry, now: now, roles: roles)) }
           }
@@ -118,11 +118,38 @@ enum JournalCommands {
     return .object(JSONObject(fields))
   }
 
+  /// The entries whose result lines their runs printed: one per run and row — where a run's
+  /// answer was journalled on an entry of its own (`journal_conflict`), that one, not the intent
+  /// another run took over.
+  static func printed(_ entries: [JournalEntry]) -> [JournalEntry] {
+    let conflicted = Set(entries.filter { $0.error == .journalConflict }.map { "\($0.run)\n\($0.row)" })
+    return entries.filter { $0.error == .journalConflict || !conflicted.contains("\($0.run)\n\($0.row)") }
+  }
+
   /// An entry as the result line its run printed for it (or would have, had the output been
   /// writable): `{"row", "op", "status", "email", "name", …, "run"}`.
   static func result(_ entry: JournalEntry, now: Double, roles: [NetworkedAPIRole]?) -> Value {
     let status: ResultStatus
     var fields: [(String, Value)] = entry.operation.resultFields(roles: roles)
+    if entry.error == .journalConflict {
+      // Printed in doubt, with the answer it could not write over another run's entry.
+      var answer: [(String, Value)] = [("status", .string(entry.state.rawValue))]
+      if let id = entry.inviteId { answer.append(("inviteId", .string(id))) }
+      if let id = entry.userId { answer.append(("userId", .string(id))) }
+      fields.append(
+        (
+          "error",
+          .error(
+            code: .journalConflict, message: ErrorCode.journalConflict.meaning,
+            [("answer", .object(JSONObject(answer)))])
+        ))
+      if entry.request > 0 { fields.append(("request", .number(entry.request))) }
+      var record = ResultRecord(
+        row: entry.row, op: entry.operation.kind.rawValue, status: .unknown, [("email", .string(entry.email))])
+      for (key, value) in fields { record.add(key, value) }
+      record.add("run", entry.run)
+      return record.value
+    }
     switch entry.state {
     case .invited where entry.saidDoneAlready, .added where entry.saidDoneAlready:
       // The server said it was done already: nothing to do, as the run printed it.

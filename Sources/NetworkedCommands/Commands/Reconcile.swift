@@ -209,6 +209,10 @@ final class ReconcileSource: SourceStage {
         try emit(
           entry, .unknown,
           [("resolution", .string("not_sent")), ("error", .error(code: .journalError, message: message))])
+      case .withheld:
+        try emit(
+          entry, .unknown,
+          [("resolution", .string("not_sent")), ("error", .error(code: .notSent, message: NotSentText.withheld))])
       }
     }
     try context.checkpoint()

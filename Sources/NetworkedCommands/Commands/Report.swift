@@ -257,7 +257,7 @@ final class ReportStage: SourceStage {
       let entries = try store.journalEntries(scope: scope, run: journalRun, now: now)
       // The journal keeps role ids; one request for the roles' names (counts by id without it).
       let roles = entries.isEmpty ? nil : try? connection.roles()
-      for entry in entries { tally.add(JournalCommands.result(entry, now: now, roles: roles)) }
+      for entry in JournalCommands.printed(entries) { tally.add(JournalCommands.result(entry, now: now, roles: roles)) }
     }
     try finish()
   }

@@ -36,7 +36,7 @@ public struct NetworkedConfiguration: Sendable {
 
   /// The scope (key and place fingerprinted) this configuration's state is kept under.
   public var scope: String? {
-    key.map { Fingerprint.of(key: $0.secret, baseURL: scopeName ?? baseURL.string) }
+    key.map { Fingerprint.of(key: $0.secret, baseURL: scopeName ?? baseURL.identity) }
   }
 
   /// A configuration for `baseURL` with the system clock, the default state database and the
@@ -161,7 +161,7 @@ public final class NetworkedConnection: @unchecked Sendable {
         status: .usage, message: "nwsh: cannot open the state database \(configuration.state.description): \(error)")
     }
     let pacer = Pacer(
-      scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.string),
+      scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.identity),
       store: store,
       clock: configuration.clock, schedule: RateSchedule(limits: session.value(of: NetworkedSettings.rateLimits)))
     pacer.observe { [progress] event in progress.pacer(event) }

@@ -41,6 +41,9 @@ public struct TracingTransport: HTTPTransport {
       if !response.body.isEmpty { text += "\n  " + Self.excerpt(response.body, form: false) }
       write(scrub(text) + "\n")
       return response
+    } catch let error as NetworkedAPIError where error.code == .withheld {
+      write("← withheld at the fence: the body's last byte never went, so the server cannot act on it\n")
+      throw error
     } catch {
       write(scrub("← failed: \(error)") + "\n")
       throw error

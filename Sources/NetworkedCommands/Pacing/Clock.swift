@@ -28,8 +28,6 @@ public protocol PacingClock: Sendable {
 extension PacingClock {
   public var speed: Double { 1 }
 
-  public var elapsed: Double { BootClock.now * speed }
-
   public func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
     ClockTicker.thread(every: interval / max(1, speed), name: name, body)
   }
@@ -46,53 +44,71 @@ public enum BootClock {
   }
 }
 
-/// Something ``PacingClock/every(_:name:_:)`` calls again and again; ``stop()`` ends it.
+/// Something ``PacingClock/every(_:name:_:)`` calls again and again; ``stop()`` ends it (as
+/// does letting it go).
 public final class ClockTicker: Sendable {
   private let stopping: @Sendable () -> Void
+  private let stopped = Atomic<Bool>(false)
+  /// Signalled once its thread has ended (never, for a ticker without one).
+  let ended: DispatchSemaphore
 
-  init(stop: @escaping @Sendable () -> Void) { stopping = stop }
+  init(ended: DispatchSemaphore = DispatchSemaphore(value: 0), stop: @escaping @Sendable () -> Void) {
+    self.ended = ended
+    stopping = stop
+  }
+
+  deinit { stop() }
 
   /// Stops the calls (a call under way finishes).
-  public func stop() { stopping() }
+  public func stop() {
+    guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    stopping()
+  }
 
   /// Calls `body` every `interval` seconds of `CLOCK_BOOTTIME` from a thread of its own. The
   /// thread sleeps in `poll`, whose timeouts run on `CLOCK_MONOTONIC` (a stepped wall clock
   /// cannot stretch them), at most a second at a time, and reads `CLOCK_BOOTTIME` on each wake:
-  /// after a machine's suspension it is due within a second of waking.
+  /// after a machine's suspension it is due within a second of waking. ``stop()`` wakes it
+  /// through a pipe (or, should no pipe be had, within that second).
   static func thread(every interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
     var descriptors: [Int32] = [-1, -1]
-    guard pipe(&descriptors) == 0 else { return ClockTicker(stop: {}) }
-    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-    let (read, write) = (descriptors[0], descriptors[1])
+    // Close-on-exec from the start would need pipe2, which Glibc's module leaves out; nwsh
+    // starts no program while a ticker is being made.
+    let piped = pipe(&descriptors) == 0
+    if piped { for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) } }
+    let (read, write) = piped ? (descriptors[0], descriptors[1]) : (Int32(-1), Int32(-1))
+    let done = Done()
+    let ended = DispatchSemaphore(value: 0)
     let thread = Thread {
+      defer { ended.signal() }
       var due = BootClock.now + interval
-      while true {
+      while !done.flag.load(ordering: .acquiring) {
         let left = due - BootClock.now
         if left <= 0 {
           body()
           due = BootClock.now + interval
           continue
         }
-        var stop = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
-        if poll(&stop, 1, Int32(min(left, 1) * 1000) + 1) > 0 { break }
+        var wake = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+        if poll(&wake, 1, Int32(min(left, 1) * 1000) + 1) > 0 { break }
       }
-      close(read)
+      if read >= 0 { close(read) }
     }
     thread.name = name
     thread.stackSize = 1 << 18
     thread.start()
-    let stopped = Mutex(false)
-    return ClockTicker {
-      guard
-        !stopped.withLock({ was in
-          defer { was = true }
-          return was
-        })
-      else { return }
+    return ClockTicker(ended: ended) {
+      done.flag.store(true, ordering: .releasing)
+      guard write >= 0 else { return }
       var byte: UInt8 = 1
       _ = Glibc.write(write, &byte, 1)
       close(write)
     }
+  }
+
+  /// A flag a ticker's thread and its stopper share.
+  private final class Done: Sendable {
+    let flag = Atomic<Bool>(false)
   }
 }
 
@@ -102,6 +118,8 @@ public struct SystemClock: PacingClock {
   public init() {}
 
   public var now: Double { Date().timeIntervalSince1970 }
+
+  public var elapsed: Double { BootClock.now }
 
   public func wait(until deadline: Double, interruption: Interruption) throws {
     guard interruption.sleep(seconds: deadline - now) else { throw Interrupted() }
@@ -114,6 +132,8 @@ public struct SystemClock: PacingClock {
 /// Its ``elapsed`` time is its own time. What runs ``every(_:name:_:)`` runs as time moves: a
 /// wait or an advance of an hour with a ticker every 150 s moves in 150 s steps, calling the
 /// ticker at each, as a process alive through that hour would have (a lease keeper renews).
+/// The tickers run on the thread that moves the clock, one move at a time: a ticker must not
+/// wait on, or advance, its own clock.
 public final class VirtualClock: PacingClock {
   private let state: Mutex<(seconds: Double, tickers: [Int: Ticker], next: Int)>
   /// Serializes movers, so tickers run in time order.
@@ -136,11 +156,12 @@ public final class VirtualClock: PacingClock {
   public var milliseconds: Int64 { Int64((now * 1000).rounded(.down)) }
 
   /// Moves time forward.
-  public func advance(by interval: Double) { move(to: now + max(0, interval)) }
+  public func advance(by interval: Double) { move { $0 + max(0, interval) } }
 
   public func wait(until deadline: Double, interruption: Interruption) throws {
     if interruption.isSet { throw Interrupted() }
-    move(to: deadline)
+    move(interruption: interruption) { _ in deadline }
+    if interruption.isSet { throw Interrupted() }
   }
 
   public func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
@@ -153,11 +174,13 @@ public final class VirtualClock: PacingClock {
     return ClockTicker { [weak self] in _ = self?.state.withLock { $0.tickers.removeValue(forKey: id) } }
   }
 
-  /// Moves to `target` (never back), stopping at each ticker's due time to call it.
-  private func move(to target: Double) {
+  /// Moves to the time `target` gives for the time the move starts at (never back), stopping
+  /// at each ticker's due time to call it; an interrupt ends the move there.
+  private func move(interruption: Interruption? = nil, to target: (Double) -> Double) {
     moving.lock()
     defer { moving.unlock() }
-    while true {
+    let target = target(now)
+    while interruption?.isSet != true {
       let due: (id: Int, at: Double, body: @Sendable () -> Void)? = state.withLock { state in
         guard let (id, ticker) = state.tickers.min(by: { $0.value.due < $1.value.due }), ticker.due <= target else {
           state.seconds = max(state.seconds, target)

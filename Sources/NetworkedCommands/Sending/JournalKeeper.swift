@@ -108,26 +108,17 @@ final class JournalKeeper {
 
   /// Turns claims into intents, durably, just before their request leaves; returns those that
   /// are still this run's to send, each confirmed in the fence from a reading taken before the
-  /// transaction. A claim whose lease ran out while the process was stopped, and that nobody
-  /// took over meanwhile, is taken back first (as any process could take it), then intended.
+  /// transaction (``StateStore/intend(_:request:owner:now:)``: a claim whose lease ran out while
+  /// the process was stopped, and that nobody took over meanwhile, is taken back first).
   func intend(_ ids: [Int64], request: Int) throws -> Set<Int64> {
     let (store, _) = try connection.journal()
     let fence = try connection.fence()
-    var stamp = fence.stamp()
-    var intents = try store.intend(ids, request: request, owner: owner, now: now)
-    if !intents.expired.isEmpty {
-      let taken = try store.reclaim(Array(intents.expired), owner: owner, now: now)
-      if !taken.isEmpty {
-        fence.confirm(intents.moved, from: stamp)
-        stamp = fence.stamp()
-        let again = try store.intend(Array(taken), request: request, owner: owner, now: now)
-        intents.moved.formUnion(again.moved)
-      }
-    }
-    fence.confirm(intents.moved, from: stamp)
-    open.subtract(intents.moved)
-    if !intents.moved.isEmpty { connection.journalledRun = owner.run }
-    return intents.moved
+    let stamp = fence.stamp()
+    let moved = try store.intend(ids, request: request, owner: owner, now: now)
+    fence.confirm(moved, from: stamp)
+    open.subtract(moved)
+    if !moved.isEmpty { connection.journalledRun = owner.run }
+    return moved
   }
 
   /// Takes intents back to claims (their request certainly did not reach the server); returns
@@ -175,10 +166,14 @@ final class JournalKeeper {
     guard !outcomes.isEmpty else { return [] }
     let (store, scope) = try connection.journal()
     try connection.fence().drop(outcomes.map(\.id))
-    let records = outcomes.compactMap { outcome in
-      people[outcome.id].map { StateStore.Record(outcome, operation: $0.operation, row: $0.row) }
+    let records = outcomes.map { outcome in
+      // Every outcome is of a claim this keeper made.
+      let person = people[outcome.id]!
+      return StateStore.Record(outcome, operation: person.operation, row: person.row)
     }
-    return try store.record(records, scope: scope, owner: owner, request: request, at: now)
+    let conflicts = try store.record(records, scope: scope, owner: owner, request: request, at: now)
+    for outcome in outcomes { people[outcome.id] = nil }
+    return conflicts
   }
 
   /// Gives back claims that will not be sent (interrupted, refused key, a row given up).
@@ -187,6 +182,7 @@ final class JournalKeeper {
     guard !mine.isEmpty, let (store, _) = try? connection.journal() else { return }
     try? store.release(mine, owner: owner, now: now)
     open.subtract(mine)
+    for id in mine { people[id] = nil }
   }
 
   /// Gives back every claim not sent: the stage is done.

@@ -35,8 +35,10 @@ struct SendMachine {
     /// The server found the request too large: send its people in halves.
     case split
     /// The request was held back at its fence: confirm the people again (a new intent) and
-    /// send at once.
+    /// send at the next slot.
     case reconfirm
+    /// Held back at its fence on every try: give up, nothing sent.
+    case exhausted
   }
 
   /// What the ``Sender`` tells the machine.
@@ -68,6 +70,8 @@ struct SendMachine {
     case stopped(StopReason)
     /// The state could not be reached or written (the message says why).
     case stateFailed(String)
+    /// Held back at its fence on every try (the process kept being stopped past its lease).
+    case withheld
   }
 
   /// What the ``Sender`` must do next.
@@ -90,16 +94,15 @@ struct SendMachine {
     /// Each person's outcome, as the journal has it (those no longer this run's are `lost`),
     /// and whether nothing more may be sent.
     case answered([PersonOutcome], lost: [Int64], stop: StopReason?)
-    /// Nothing was sent: every person's claim is still held (the caller gives them back).
-    case notSent(NotSent)
+    /// Nothing was sent: the claims `held` are still this run's (the caller gives them back);
+    /// those `lost` were taken over meanwhile.
+    case notSent(NotSent, held: [Int64], lost: [Int64])
     /// The people went back to claims: send those still held in smaller requests (the others
     /// were lost meanwhile).
     case split(largest: Int, held: [Int64], lost: [Int64])
   }
 
   private(set) var state = State.start
-  /// The people of the operation, by claim.
-  let people: [Int64]
   /// The people still this run's (claims, or intents while a request is out), in order.
   private var held: [Int64]
   /// The number the run gave this request.
@@ -117,7 +120,6 @@ struct SendMachine {
 
   init(operation: SendOperation, number: Int, retry: RetryRule) {
     self.operation = operation
-    self.people = operation.claims
     self.held = operation.claims
     self.number = number
     self.retry = retry
@@ -172,6 +174,9 @@ struct SendMachine {
       case .reconfirm:
         state = .reserving
         return .reserve
+      case .exhausted:
+        state = .finished
+        return .finish(.notSent(.withheld, held: held, lost: lost))
       }
 
     case (.recording, .recorded(let conflicts)):
@@ -228,12 +233,7 @@ struct SendMachine {
       return .record(outcomes, request: number)
     case .withheld:
       attempts += 1
-      guard attempts <= retry.policy.attemptsPerRequest else {
-        return read(
-          Answer.exhausted(.withheld("held back at its fence on every try"), to: operation, number: number),
-          now: now)
-      }
-      state = .withdrawing(then: .reconfirm)
+      state = .withdrawing(then: attempts <= retry.policy.attemptsPerRequest ? .reconfirm : .exhausted)
       return .withdraw(sending)
     case .tooLarge:
       state = .withdrawing(then: .split)
@@ -254,8 +254,9 @@ struct SendMachine {
 
   private func notSent(_ failure: Failure) -> Conclusion {
     switch failure {
-    case .interrupted: .notSent(.stopped(.interrupted))
-    case .state(let error): .notSent(.stateFailed("not sent: the journal could not be written (\(error))"))
+    case .interrupted: .notSent(.stopped(.interrupted), held: held, lost: lost)
+    case .state(let error):
+      .notSent(.stateFailed("not sent: the journal could not be written (\(error))"), held: held, lost: lost)
     }
   }
 }

@@ -131,9 +131,9 @@ final class Sender {
         run.diagnose("nwsh: the API refused the key; no more requests will be sent in this pipeline")
       }
       return SendResult(answered: outcomes, lost: lost, stop: stop)
-    case .notSent(let why):
+    case .notSent(let why, let held, let lost):
       numbering.release()
-      return SendResult(notSent: operation.claims.map { ($0, why) })
+      return SendResult(lost: lost, notSent: held.map { ($0, why) })
     case .split(let largest, let held, let lost):
       // Too large, and not carried out: the people are claims again; remember what the server
       // takes and send them in halves.

@@ -1,6 +1,14 @@
 import NetworkedAPI
 import ShellCore
 
+/// Messages for people not sent.
+enum NotSentText {
+  /// Held back at the fence on every try.
+  static let withheld =
+    "not sent: the request was held back at this process's fence on every try (it kept being stopped or suspended "
+    + "past its lease, or the lease is too short for the way to the server); nothing reached the server: a re-run sends"
+}
+
 /// What `invite` and `add` share while they send: the sender, the stop state (interrupt,
 /// refused key), the result records and their counts, request numbering, dry-run slots and the
 /// summary line.
@@ -58,6 +66,9 @@ final class SendingRun {
         lines.append((row, { try self.skip(row, person, Skip(reason: reason.reason)) }))
       case .stateFailed(let message):
         let error = Value.error(code: .journalError, message: message)
+        lines.append((row, { try self.emit(row, .failed, person, [("error", error)]) }))
+      case .withheld:
+        let error = Value.error(code: .notSent, message: NotSentText.withheld)
         lines.append((row, { try self.emit(row, .failed, person, [("error", error)]) }))
       }
     }

@@ -31,7 +31,7 @@ public enum JournalState: String, Sendable, CaseIterable, Codable {
   /// The states that settle a person.
   var settles: Bool { self == .invited || self == .added }
   /// The states of an entry someone holds (while its holder lives).
-  var isHeldState: Bool { self == .claimed || self == .pending }
+  package var isHeldState: Bool { self == .claimed || self == .pending }
 }
 
 /// Which endpoint an entry's request went to.

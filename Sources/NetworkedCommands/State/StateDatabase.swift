@@ -74,6 +74,13 @@ package protocol StateTransaction {
   /// increments its version, if its version is still `entry.version`; returns whether it did
   /// (a compare-and-set: someone else may have changed it since it was read).
   func update(_ entry: JournalEntry) throws -> Bool
+  /// Sets the lease of every entry `process` holds in `states` whose lease runs past
+  /// `runningAt` to `until`, and changes each one's version, in one statement; returns their
+  /// ids. (One statement: each entry's holder, state and running lease are the condition, so no
+  /// version need be read first, and a renewal never fails because the same process moved an
+  /// entry on another connection.)
+  func extendLeases(heldBy process: ProcessIdentity, states: [JournalState], runningAt: Double, until: Double) throws
+    -> Set<Int64>
   /// Records `time` as when the people of entries `ids` were first seen members, where no time
   /// is recorded yet.
   func markJoined(_ ids: [Int64], at time: Double) throws

@@ -69,7 +69,8 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       if let scheme = Self.attemptedScheme(text) {
         throw StateLocationError(
           message: "\(Self.masked(text)) looks like a \(scheme) URL, but it is not one (a URL is "
-            + "postgres://user@host:port/database, or file:///absolute/path); nothing was opened or created")
+            + "postgres://user@host:port/database, or file:///absolute/path?lease=SECONDS; a file whose name "
+            + "looks so is written ./NAME); nothing was opened or created")
       }
       self = .file(try Self.expandingHome(text, home: home))
       return
@@ -90,17 +91,33 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   private static let schemes = ["postgres", "postgresql", "file", "sqlite"]
 
   /// What kind of URL `text` (which has no `://`) looks like an attempt at, or nil for a path:
-  /// a scheme's name (or one edit from one) followed by `:`, `//` or `:/`; or text holding
-  /// both `@` and `:`, as only a URL with a password does.
+  /// a scheme's name (or one edit from one) followed by `:`, `//` (or a stray mark, then `//`:
+  /// `postgres;//`), or `/` when the word is the scheme's own; `host:port`; text with an `@` (a
+  /// user and a host); or a path carrying a URL's `?lease=`.
   static func attemptedScheme(_ text: String) -> String? {
+    // ./NAME and ../NAME are paths, whatever they look like.
+    if text.hasPrefix("./") || text.hasPrefix("../") { return nil }
     let word = text.prefix { $0.isLetter }.lowercased()
     let rest = text.dropFirst(word.count)
-    if rest.hasPrefix(":") || rest.hasPrefix("//"),
-      let scheme = schemes.first(where: { editDistance($0, word) <= 1 })
-    {
-      return scheme == "postgresql" || scheme == "postgres" ? "PostgreSQL" : "file"
+    let scheme = word.isEmpty ? nil : schemes.first { editDistance($0, word) <= 1 }
+    let name: (String) -> String = { $0.hasPrefix("postgres") ? "PostgreSQL" : "file" }
+    if let scheme {
+      let afterMark = rest.first.map { $0.isLetter || $0.isNumber || $0 == "/" } == false ? rest.dropFirst() : rest
+      if rest.hasPrefix(":") || rest.hasPrefix("//") || afterMark.hasPrefix("//") { return name(scheme) }
+      if schemes.contains(word) && rest.hasPrefix("/") { return name(word) }
     }
-    if text.contains("@") && text.contains(":") { return "PostgreSQL" }
+    if text.contains("@") { return "PostgreSQL" }
+    let hostPort = text.prefix { $0 != "/" }
+    if let colon = hostPort.firstIndex(of: ":"), colon != hostPort.startIndex,
+      hostPort[hostPort.index(after: colon)...].allSatisfy(\.isDigitASCII)
+    {
+      return "PostgreSQL"
+    }
+    if let query = text.firstIndex(of: "?"),
+      ["lease=", "reconnect=", "sslmode=", "sslrootcert="].contains(where: { text[query...].contains($0) })
+    {
+      return "file"
+    }
     return nil
   }
 
@@ -161,23 +178,65 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     if Self.hasBarePercent(userInfo) {
       throw StateLocationError(message: "\(shown): the password has a % that is not percent-encoded; \(hint)")
     }
-    guard let components = URLComponents(string: text) else {
-      let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
-      if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
-        let port = hostPort[hostPort.index(after: colon)...]
-        if port.isEmpty || !port.allSatisfy(\.isNumber) {
-          throw StateLocationError(message: "\(shown): the port \"\(port)\" is not a number")
-        }
-      }
-      throw StateLocationError(message: "\(shown): not a valid URL (\(hint))")
+    if text.contains("#") {
+      throw StateLocationError(message: "\(shown): a state URL has no #fragment; its parameters go after ?")
     }
-    guard var host = components.host, !host.isEmpty else {
+    let hostPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+    var host: Substring
+    var portText: Substring?
+    if hostPort.hasPrefix("[") {
+      // An IPv6 address is bracketed in the URL only: [::1] is the host ::1.
+      guard let close = hostPort.firstIndex(of: "]") else {
+        throw StateLocationError(message: "\(shown): an IPv6 address's [ is not closed")
+      }
+      host = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
+      let after = hostPort[hostPort.index(after: close)...]
+      if !after.isEmpty {
+        guard after.first == ":" else { throw StateLocationError(message: "\(shown): text after the IPv6 address") }
+        portText = after.dropFirst()
+      }
+    } else if hostPort.filter({ $0 == ":" }).count > 1 {
+      throw StateLocationError(
+        message: "\(shown): an IPv6 address is written in brackets (postgres://user@[::1]:5432/db); \(hint)")
+    } else if let colon = hostPort.firstIndex(of: ":") {
+      host = hostPort[..<colon]
+      portText = hostPort[hostPort.index(after: colon)...]
+    } else {
+      host = hostPort
+    }
+    var port = 5432
+    if let portText {
+      // Without an @, what follows the colon may be a password: it is never shown.
+      guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isDigitASCII), let number = Int(portText)
+      else {
+        throw StateLocationError(
+          message: "\(shown): the port after \(host.isEmpty || !authority.contains("@") ? "the host" : String(host)) "
+            + "is not a number")
+      }
+      guard (1...65535).contains(number) else {
+        throw StateLocationError(message: "\(shown): the port \(number) is out of range")
+      }
+      port = number
+    }
+    guard !host.isEmpty else {
       throw StateLocationError(message: "\(shown): the URL names no host (postgres://user@host:port/database)")
     }
-    // An IPv6 address is bracketed in the URL only: [::1] is the host ::1.
-    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    if let port = components.port, !(1...65535).contains(port) {
-      throw StateLocationError(message: "\(shown): the port \(port) is out of range")
+    // The query and the path, read from the URL with its authority set aside.
+    guard let components = URLComponents(string: text[..<authority.startIndex] + "host" + text[authority.endIndex...])
+    else {
+      throw StateLocationError(message: "\(shown): not a valid URL (\(hint))")
+    }
+    let credentials = authority.contains("@") ? authority[..<authority.lastIndex(of: "@")!] : ""
+    let userText = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    let passwordText = credentials.firstIndex(of: ":").map { credentials[credentials.index(after: $0)...] }
+    guard let user = String(userText).removingPercentEncoding,
+      let password = passwordText.map({ String($0).removingPercentEncoding }) ?? .some(nil)
+    else {
+      throw StateLocationError(message: "\(shown): not a valid URL (\(hint))")
+    }
+    if user.contains(":") {
+      throw StateLocationError(
+        message: "\(shown): the user name holds an encoded : (a password goes after the first :)")
     }
     let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
     if database.contains("/") {
@@ -194,8 +253,9 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       throw StateLocationError(message: "\(shown): sslmode=\(other): use disable, prefer or require")
     }
     let address = PostgresAddress(
-      host: host, port: components.port ?? 5432, user: components.user.flatMap { $0.isEmpty ? nil : $0 },
-      password: components.password, database: database.isEmpty ? nil : database, sslMode: sslMode,
+      host: String(host), port: port, user: user.isEmpty ? nil : user,
+      password: password, database: database.isEmpty ? nil : database.removingPercentEncoding ?? database,
+      sslMode: sslMode,
       sslRootCertificate: parameters.take("sslrootcert"),
       reconnect: try parameters.seconds("reconnect", least: 0) ?? PostgresAddress.defaultReconnect)
     self.init(kind: .postgres(address), lease: try parameters.lease())
@@ -240,23 +300,33 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// between the user name and the last `@` (so an unencoded `@` or `/` in a password
   /// shows no part of it). Text without `://` is returned as it is.
   public static func masked(_ text: String) -> String {
-    guard let at = text.range(of: "@", options: .backwards) else { return text }
-    guard let separator = text.range(of: "://"), at.lowerBound >= separator.upperBound else {
-      // Not a URL, but it may be an attempt at one (`postgres//user:password@host`): everything
-      // from the colon that starts a password to the last @.
-      let head = text[..<at.lowerBound]
-      let colon =
-        head.lastIndex(of: "/").flatMap { slash in head[slash...].firstIndex(of: ":") } ?? head.firstIndex(of: ":")
-      guard let colon else { return text }
-      return text[...colon] + "***" + text[at.lowerBound...]
-    }
-    let userInfo = text[separator.upperBound..<at.lowerBound]
-    guard let colon = userInfo.firstIndex(of: ":") else {
-      // No colon: a user name only, unless it is a password with a / in it.
-      if userInfo.contains("/") { return text[..<separator.upperBound] + "***" + text[at.lowerBound...] }
+    // Where a password could start: after the scheme (`postgres://`, or the `postgres//`,
+    // `postgres:` of an attempt), the first colon of the user's part.
+    let scheme = text.prefix { $0.isLetter || $0.isNumber || "+-.".contains($0) }
+    let separator = text[scheme.endIndex...].prefix { $0 == ":" || $0 == "/" }
+    // A word before a lone colon is a scheme only when it is (nearly) one: `user:password@…`.
+    let isScheme =
+      separator.contains("/") || schemes.contains { editDistance($0, scheme.lowercased()) <= 1 }
+    let start = separator.isEmpty || !isScheme ? text.startIndex : separator.endIndex
+    let rest = text[start...]
+    if let at = rest.lastIndex(of: "@") {
+      // User-info ends at the last @ (an unencoded @ or / in a password stays hidden).
+      let userInfo = rest[..<at]
+      if let colon = userInfo.firstIndex(of: ":") { return text[...colon] + "***" + text[at...] }
+      // A colon written %3A still starts a password.
+      if let colon = userInfo.range(of: "%3a", options: .caseInsensitive) {
+        return text[..<colon.upperBound] + "***" + text[at...]
+      }
+      if userInfo.contains("/") { return text[..<start] + "***" + text[at...] }
       return text
     }
-    return text[..<colon] + ":***" + text[at.lowerBound...]
+    // No @: a colon followed by anything but a port may be a password with no host after it;
+    // everything from there on is hidden.
+    let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+    guard let colon = authority.firstIndex(of: ":") else { return text }
+    let after = authority[authority.index(after: colon)...]
+    if !after.isEmpty && after.allSatisfy(\.isDigitASCII) { return text }
+    return text[...colon] + "***"
   }
 
   /// The URL's query parameters, each taken once; anything not taken is an error.
@@ -353,4 +423,9 @@ public struct StateLocationError: Error, CustomStringConvertible {
   public init(message: String) { self.message = message }
   /// The message.
   public var description: String { message }
+}
+
+extension Character {
+  /// 0 to 9, and nothing else that Unicode calls a number.
+  fileprivate var isDigitASCII: Bool { isASCII && isNumber }
 }

@@ -168,54 +168,23 @@ public final class StateStore: Sendable {
     }
   }
 
-  /// What ``intend(_:request:owner:now:)`` did.
-  public struct Intents: Sendable, Equatable {
-    /// The claims that became intents: only those are sent.
-    public var moved: Set<Int64> = []
-    /// Claims still `owner`'s and untouched, but whose lease ran out (the process was stopped
-    /// or asleep): no intent is written on a lease that ran out; ``reclaim(_:owner:now:)`` may
-    /// take them over first, as any process could.
-    public var expired: Set<Int64> = []
-  }
-
-  /// Turns claims still held by `owner`, their leases running, into intents (`pending`, with
-  /// their request number), durably, just before the request leaves; each a compare-and-set.
-  public func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Intents {
+  /// Turns claims still held by `owner` into intents (`pending`, with their request number),
+  /// durably, just before the request leaves, each a compare-and-set on the version read; returns
+  /// the ids that moved: only those are sent. An intent is written on a running lease only: a
+  /// claim of `owner`'s own whose lease ran out while its process was stopped or asleep is first
+  /// taken over, as any process may take a stale claim — at the version read, which proves nobody
+  /// else has judged it meanwhile — in the same transaction.
+  public func intend(_ ids: [Int64], request: Int, owner: ClaimOwner, now: Double) throws -> Set<Int64> {
     try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
-      var result = Intents()
-      for var entry in try transaction.entries(ids: ids) where entry.owner == owner {
-        let running = (entry.leaseUntil ?? 0) > transaction.now
-        if entry.state == .pending && entry.request == request && running {
-          result.moved.insert(entry.id)  // this very call, run again after a lost connection
-          continue
-        }
-        guard entry.state == .claimed else { continue }
-        guard running else {
-          result.expired.insert(entry.id)
-          continue
-        }
+      try Self.rewrite(ids, owner: owner, in: transaction) { entry in
+        if entry.state == .pending && entry.request == request { return .done }  // run again after a lost connection
+        guard entry.state == .claimed else { return .lost }
         entry.state = .pending
         entry.request = request
         entry.updated = transaction.now
         entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { result.moved.insert(entry.id) }
+        return .write
       }
-      return result
-    }
-  }
-
-  /// Takes over claims of `owner`'s own whose lease ran out while nobody else touched them (a
-  /// claim over a stale one, as any process may make, at the version it read): they stand
-  /// again, with a new lease. Returns those it took.
-  public func reclaim(_ ids: [Int64], owner: ClaimOwner, now: Double) throws -> Set<Int64> {
-    try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
-      var taken = Set<Int64>()
-      for var entry in try transaction.entries(ids: ids) where entry.owner == owner && entry.state == .claimed {
-        entry.updated = transaction.now
-        entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { taken.insert(entry.id) }
-      }
-      return taken
     }
   }
 
@@ -225,16 +194,48 @@ public final class StateStore: Sendable {
   /// meanwhile stays as it judged it. Returns the ids that are claims of `owner`'s now.
   public func withdraw(_ ids: [Int64], owner: ClaimOwner, now: Double) throws -> Set<Int64> {
     try database.transaction(lock: nil, durable: true, localNow: now) { transaction in
-      var kept = Set<Int64>()
-      for var entry in try transaction.entries(ids: ids) where entry.owner == owner && entry.state.isHeldState {
+      try Self.rewrite(ids, owner: owner, in: transaction) { entry in
+        guard entry.state.isHeldState else { return .lost }
         entry.state = .claimed
         entry.request = 0
         entry.updated = transaction.now
         entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { kept.insert(entry.id) }
+        return .write
       }
-      return kept
     }
+  }
+
+  /// What a rule does with one of its owner's entries, read in its transaction.
+  private enum Rewrite {
+    /// Write the changed entry (a compare-and-set).
+    case write
+    /// Nothing to write: the entry already is what the rule makes it.
+    case done
+    /// Not the owner's to change any more.
+    case lost
+  }
+
+  /// Applies `change` to each of `owner`'s entries among `ids`, writing each at the version read;
+  /// an entry that moved on meanwhile (a renewal by this process's lease keeper on another
+  /// connection) is read and judged again. Returns the ids changed (or already so).
+  private static func rewrite(
+    _ ids: [Int64], owner: ClaimOwner, in transaction: any StateTransaction, _ change: (inout JournalEntry) -> Rewrite
+  ) throws -> Set<Int64> {
+    var changed = Set<Int64>()
+    var pending = ids
+    for _ in 0..<attempts where !pending.isEmpty {
+      var again: [Int64] = []
+      for var entry in try transaction.entries(ids: pending) where entry.owner == owner {
+        switch change(&entry) {
+        case .done: changed.insert(entry.id)
+        case .lost: break
+        case .write:
+          if try transaction.update(entry) { changed.insert(entry.id) } else { again.append(entry.id) }
+        }
+      }
+      pending = again
+    }
+    return changed
   }
 
   /// What to record: an answer for one of `owner`'s intents, and the person's operation (should
@@ -259,10 +260,11 @@ public final class StateStore: Sendable {
   /// printed), each on its intent at the version read. A re-send with an answer retires the
   /// in-doubt entries it re-sent.
   ///
-  /// An intent that is no longer `owner`'s pending one (another process judged it in doubt
-  /// while this one was stopped past its lease, and may have re-sent it) is not written over:
-  /// the answer gets an entry of its own (error `journal_conflict`), and its id is returned, so
-  /// the result says the person is in doubt rather than what this process alone was told.
+  /// An intent that another process judged in doubt while this one was stopped past its lease
+  /// gets the answer all the same (it is the truth), unless a re-send has taken the doubt over
+  /// meanwhile (a `reconcile` may have sent to the person too): then the answer is journalled on
+  /// an entry of its own (error `journal_conflict`), and its id is returned, so that the result
+  /// says the person is in doubt rather than what this process alone was told.
   public func record(_ records: [Record], scope: String, owner: ClaimOwner, request: Int, at time: Double) throws
     -> Set<Int64>
   {
@@ -274,18 +276,25 @@ public final class StateStore: Sendable {
         var written: JournalEntry?
         var taken = false
         for _ in 0..<Self.attempts where written == nil && !taken {
-          guard var entry = try transaction.entries(ids: [outcome.id]).first, entry.owner == owner else {
+          guard var entry = try transaction.entries(ids: [outcome.id]).first, entry.owner == owner,
+            entry.request == request
+          else {
             taken = true
             break
           }
-          if entry.state != .pending {
-            // This very call, run again after a lost connection, finds its own answer written.
-            if entry.state == outcome.state && entry.request == request && entry.error == outcome.error {
-              written = entry
-            } else {
-              taken = true
-            }
+          let person = try transaction.entries(scope: scope, emailKey: entry.email.lowercased())
+          switch entry.state {
+          case .pending:
             break
+          case .unknown where entry.error == .inDoubt && !person.contains(where: { $0.supersedes == entry.id }):
+            break  // judged in doubt meanwhile, and nobody re-sent: the answer is still the truth
+          case outcome.state
+          where entry.error == outcome.error && entry.inviteId == (outcome.inviteId ?? entry.inviteId):
+            written = entry  // this very call, run again after a lost connection
+            continue
+          default:
+            taken = true
+            continue
           }
           entry.state = outcome.state
           entry.inviteId = outcome.inviteId ?? entry.inviteId
@@ -295,20 +304,29 @@ public final class StateStore: Sendable {
           entry.updated = transaction.now
           if try transaction.update(entry) { written = entry }
         }
-        if taken || written == nil {
+        guard let entry = written, !taken else {
           conflicts.insert(outcome.id)
           try journalConflict(record, request: request, owner: owner, scope: scope, in: transaction)
           continue
         }
-        guard let entry = written else { continue }
-        let person = try transaction.entries(scope: scope, emailKey: entry.email.lowercased())
-        for var retired in JournalRules.retired(by: entry, among: person) {
-          retired.state = .reconciled
-          retired.updated = transaction.now
-          _ = try transaction.update(retired)
-        }
+        try retire(by: entry, scope: scope, in: transaction)
       }
       return conflicts
+    }
+  }
+
+  /// Marks the earlier doubts `entry` (a re-send, just answered) takes over as reconciled, each
+  /// at the version read (read again if it moved on).
+  private func retire(by entry: JournalEntry, scope: String, in transaction: any StateTransaction) throws {
+    for _ in 0..<Self.attempts {
+      let person = try transaction.entries(scope: scope, emailKey: entry.email.lowercased())
+      var settled = true
+      for var retired in JournalRules.retired(by: entry, among: person) {
+        retired.state = .reconciled
+        retired.updated = transaction.now
+        settled = try transaction.update(retired) && settled
+      }
+      if settled { return }
     }
   }
 
@@ -350,17 +368,14 @@ public final class StateStore: Sendable {
   }
 
   /// Renews the lease on what `process` holds (claims and intents) whose lease is still running,
-  /// each at the version read; returns the ids renewed. An entry whose lease ran out is left as
-  /// it is: another process may be judging it (``reclaim(_:owner:now:)`` takes a claim back).
+  /// in one statement that changes each entry's version (so a process judging the old lease
+  /// meanwhile finds the entry moved on); returns the ids renewed. An entry whose lease ran out
+  /// is left as it is: another process may be judging it; its holder takes it back, if nobody
+  /// did, when it next writes its intent.
   @discardableResult public func renew(process: ProcessIdentity, now: Double) throws -> Set<Int64> {
     try database.transaction(lock: nil, durable: false, localNow: now) { transaction in
-      var renewed = Set<Int64>()
-      for var entry in try transaction.entries(heldBy: process, states: [.claimed, .pending])
-      where (entry.leaseUntil ?? 0) > transaction.now {
-        entry.leaseUntil = transaction.now + lease
-        if try transaction.update(entry) { renewed.insert(entry.id) }
-      }
-      return renewed
+      try transaction.extendLeases(
+        heldBy: process, states: [.claimed, .pending], runningAt: transaction.now, until: transaction.now + lease)
     }
   }
 

@@ -116,30 +116,40 @@ struct Invocation: Sendable {
     return letters
   }
 
-  /// The dashes a word processor, a chat or a PDF puts where `-` or `--` was typed: hyphen,
-  /// non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus sign, small and
-  /// full-width hyphen-minus.
-  static let lookalikeDashes: Set<Character> = [
-    "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{FE58}", "\u{FE63}",
-    "\u{FF0D}",
-  ]
+  /// Whether `scalar` is a dash other than `-`: one Unicode calls a dash (hyphens, en and em
+  /// dashes, the minus sign, their small and full-width forms, …), or one that only looks like
+  /// one (heavy minus, modifier minus, hyphen bullet).
+  static func isLookalikeDash(_ scalar: Unicode.Scalar) -> Bool {
+    scalar != "-" && (scalar.properties.isDash || ["\u{2796}", "\u{02D7}", "\u{2043}", "\u{30FC}"].contains(scalar))
+  }
 
-  /// For a word that starts with a lookalike dash followed by a letter (`—dry-run`, `−−sandbox`),
-  /// the option it was meant to be (or the nearest one), else nil.
-  static func lookalikeOption(_ word: String) -> String? {
-    guard let first = word.first, lookalikeDashes.contains(first) else { return nil }
-    let rest = word.drop { $0 == "-" || lookalikeDashes.contains($0) }
-    guard let letter = rest.first, letter.isLetter else { return nil }
-    let name = String(rest.prefix { $0 != "=" })
-    if let option = Option.named("--" + name) { return option.rawValue }
-    if name.count == 1, Option.named("-" + name) != nil { return "-" + name }
-    return nearestName(to: "--" + name, in: Option.spellings.filter { $0.hasPrefix("--") }) ?? "--" + name
+  /// Whether `scalar` is invisible before a word: a format character (zero-width space, byte
+  /// order mark, soft hyphen) or a space other than the ASCII one (no-break space).
+  static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.generalCategory == .format
+      || (scalar.properties.generalCategory == .spaceSeparator && scalar != " ")
+  }
+
+  /// For a word that starts with a dash other than `-`, or with an invisible character before
+  /// its dashes (`—dry-run`, `−−sandbox`, a no-break space then `--dry-run`), followed by a
+  /// letter: the option it was most likely meant to be (nil when none is near). Such a word,
+  /// pasted from a chat or a document, is never an argument by accident.
+  static func lookalikeOption(_ word: String) -> String?? {
+    let scalars = word.unicodeScalars
+    let lead = scalars.prefix { $0 == "-" || isLookalikeDash($0) || isInvisible($0) }
+    guard lead.contains(where: { $0 != "-" }), lead.contains(where: { $0 == "-" || isLookalikeDash($0) }),
+      let letter = scalars.dropFirst(lead.count).first, letter.properties.isAlphabetic
+    else { return nil }
+    let name = String(String.UnicodeScalarView(scalars.dropFirst(lead.count))).prefix { $0 != "=" }
+    if let option = Option.named("--" + name) { return .some(option.rawValue) }
+    if name.count == 1, Option.named("-" + name) != nil { return .some("-" + name) }
+    return .some(nearestName(to: "--" + name, in: Option.spellings.filter { $0.hasPrefix("--") }))
   }
 
   /// The option `word` names, when it is one of nwsh's own (`--dry-run`, `--state=x`, `-n`,
   /// `-nr`), looks like a long option (`--anything`), or is one written with a lookalike dash.
   static func optionNamed(by word: String) -> String? {
-    if let meant = lookalikeOption(word) { return meant }
+    if let meant = lookalikeOption(word) { return meant ?? word }
     guard looksLikeOption(word), word != "--" else { return nil }
     let name = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : word
     if let option = Option.named(name) { return option.rawValue }
@@ -209,12 +219,16 @@ struct UsageError: Error, Sendable, CustomStringConvertible {
   }
 
   /// A word written with a lookalike dash (`—dry-run`, pasted from a chat).
-  static func lookalike(_ word: String, meant: String) -> UsageError {
-    let code = word.unicodeScalars.first.map { String($0.value, radix: 16, uppercase: true) } ?? ""
-    let dash = "U+" + String(repeating: "0", count: max(0, 4 - code.count)) + code
+  static func lookalike(_ word: String, meant: String?) -> UsageError {
+    let first = word.unicodeScalars.first { $0 != "-" } ?? " "
+    let code = String(first.value, radix: 16, uppercase: true)
+    let character = "U+" + String(repeating: "0", count: max(0, 4 - code.count)) + code
+    let what =
+      Invocation.isInvisible(first)
+      ? "an invisible character (\(character)) before its dash" : "a dash that is not - (\(character))"
     return UsageError(
-      "\(word) is not an option: it starts with a dash that is not - (\(dash), as a word processor or chat writes "
-        + "one); did you mean \(meant)?",
+      "\(word) is not an option: it starts with \(what), as a word processor or a chat makes"
+        + (meant.map { "; did you mean \($0)?" } ?? ""),
       hint: "retype the dashes as -; a script's argument that really starts so goes after --: nwsh SCRIPT -- \(word)")
   }
 
@@ -223,7 +237,10 @@ struct UsageError: Error, Sendable, CustomStringConvertible {
   static func swallowing(
     _ option: Option, written: String, value: String, option swallowed: String, valueName: String, given: [String]
   ) -> UsageError {
-    let what = swallowed == value ? "the option \(value)" : "\(value) (the option \(swallowed))"
+    let what =
+      Invocation.lookalikeOption(value) != nil
+      ? "\(value), which starts with a dash other than - (\(swallowed == value ? "an option?" : swallowed + "?"))"
+      : swallowed == value ? "the option \(value)" : "\(value) (the option \(swallowed))"
     let deliberate: String
     switch option {
     case .arg where !given.isEmpty:

@@ -22,8 +22,13 @@ package final class SQLiteDatabase: StateDatabase {
   ///
   /// The file and SQLite's `-wal` and `-shm` files beside it are 0600 whatever the umask, and
   /// the directory is made 0700 when this user owns it: the journal holds names and emails.
-  package init(path: String) throws {
+  package init(path given: String) throws {
+    // A relative path is the working directory's.
+    let path = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
     self.path = path
+    // Nothing that is not an SQLite database (a directory, a script, a home) is opened, made
+    // private or written: a state location given by mistake must change nothing on disk.
+    try Self.checkIsDatabase(path)
     let directory = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -57,6 +62,29 @@ package final class SQLiteDatabase: StateDatabase {
     Self.makePrivate(directory: directory, database: path)
   }
 
+  /// Throws unless `path` is free, or an SQLite database file (or an empty file, as a database
+  /// just created is).
+  static func checkIsDatabase(_ path: String) throws {
+    var status = stat()
+    guard lstat(path, &status) == 0 else {
+      guard errno == ENOENT else { throw SQLiteStateError("\(path): \(String(cString: strerror(errno)))") }
+      return
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+      let what = status.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+      throw SQLiteStateError("\(path) is \(what), not a state database: name a file, such as \(path)/state.sqlite")
+    }
+    guard status.st_size > 0 else { return }
+    let header = Array("SQLite format 3\0".utf8)
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw SQLiteStateError("\(path): \(String(cString: strerror(errno)))")
+    }
+    defer { try? handle.close() }
+    guard (try? handle.read(upToCount: header.count)).map(Array.init) == header else {
+      throw SQLiteStateError("\(path) is not an SQLite database; nwsh leaves it as it is (name another file)")
+    }
+  }
+
   /// Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm`
   /// files the database's mode), and tightens existing files and a directory we own.
   static func makePrivate(directory: String, database: String) {
@@ -73,7 +101,10 @@ package final class SQLiteDatabase: StateDatabase {
     let descriptor = open(database, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     if descriptor >= 0 { close(descriptor) }
     for file in [database, database + "-wal", database + "-shm", database + "-journal"] {
-      if stat(file, &status) == 0 && status.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+      // Regular files only (lstat: a link is not followed to whatever it names).
+      if lstat(file, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_mode & 0o077 != 0 {
+        chmod(file, 0o600)
+      }
     }
   }
 
@@ -103,6 +134,12 @@ package final class SQLiteDatabase: StateDatabase {
       _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
     }
   }
+}
+
+/// A state file nwsh will not open.
+struct SQLiteStateError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
 
 /// One SQLite transaction's statements. SQLite has no clock of its own here: the caller's is
@@ -226,6 +263,25 @@ struct SQLiteTransaction: StateTransaction {
         entry.updated, entry.leaseUntil, entry.id, entry.version,
       ])
     return db.changesCount == 1
+  }
+
+  func extendLeases(heldBy process: ProcessIdentity, states: [JournalState], runningAt: Double, until: Double) throws
+    -> Set<Int64>
+  {
+    var arguments: StatementArguments = [
+      until, Int(process.pid), process.host, process.machine, process.pidNamespace, process.start, runningAt,
+    ]
+    for state in states { arguments += [state.rawValue] }
+    let marks = states.map { _ in "?" }.joined(separator: ",")
+    return Set(
+      try Int64.fetchAll(
+        db,
+        sql: """
+          UPDATE journal SET lease_until = ?, version = version + 1
+          WHERE pid = ? AND host = ? AND machine IS ? AND pid_ns IS ? AND pid_start IS ? AND lease_until > ?
+            AND state IN (\(marks))
+          RETURNING id
+          """, arguments: arguments))
   }
 
   func markJoined(_ ids: [Int64], at time: Double) throws {
