@@ -115,6 +115,16 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     return !digits.isEmpty && digits.count <= 5 && digits.allSatisfy(\.isASCIIDigit) && Int(digits)! <= 65535
   }
 
+  /// `host:port` (the scheme's port when none is written), for messages.
+  public var authority: String {
+    let rest = string.drop { $0 != "/" }.dropFirst(2)
+    let hostPort = rest.prefix { $0 != "/" }
+    if hostPort.hasSuffix("]") || !hostPort.contains(":") {
+      return String(hostPort) + (string.hasPrefix("https://") ? ":443" : ":80")
+    }
+    return String(hostPort)
+  }
+
   /// True when requests go to this machine (the sandbox or a test server).
   public var isLoopback: Bool { Self.isLoopback(host) }
 

@@ -104,22 +104,27 @@ public final class HTTPClientTransport: HTTPTransport {
       }
       return HTTPResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
     } catch {
-      throw Self.classify(error, deadline: limit)
+      throw Self.classify(error, deadline: limit, server: baseURL.authority)
     }
   }
 
   /// Maps a failure to a transport error, deciding whether the request may have left: only a
   /// connection that never came up (refused, unreachable, timed out, no such host, TLS
   /// refused) proves it did not.
-  static func classify(_ error: any Error, deadline: Double) -> NetworkedAPIError {
+  /// `server` (`host:port`) names where the connection was to go, in a connection's failure.
+  static func classify(_ error: any Error, deadline: Double, server: String = "the server") -> NetworkedAPIError {
+    func notConnected(_ why: String) -> NetworkedAPIError {
+      .transport(sent: false, reason: "cannot connect to \(server): \(why)")
+    }
     if let error = error as? NetworkedAPIError { return error }
     if error is SendGate.Closed { return withheld }
     if error is CancellationError { return .transport(sent: true, reason: "cancelled", cancelled: true) }
     if let error = error as? HTTPClientError {
       switch error {
-      case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost,
-        .emptyScheme, .alreadyShutdown:
-        return .transport(sent: false, reason: "could not connect: \(error)")
+      case .connectTimeout, .getConnectionFromPoolTimeout: return notConnected("timed out")
+      case .tlsHandshakeTimeout: return notConnected("the TLS handshake timed out")
+      case .invalidURL, .emptyHost, .emptyScheme: return notConnected("the address is not valid")
+      case .alreadyShutdown: return notConnected("the client was shut down")
       case .deadlineExceeded:
         return .transport(
           sent: true, reason: "no complete answer within the \(seconds(deadline)) deadline", timedOut: true)
@@ -131,16 +136,31 @@ public final class HTTPClientTransport: HTTPTransport {
         return .transport(sent: true, reason: "\(error)")
       }
     }
-    if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
-      return .transport(sent: false, reason: "could not connect: \(error)")
+    if let error = error as? IOError, let why = Self.connectFailure(error.errnoCode) { return notConnected(why) }
+    if let error = error as? NIOConnectionError {
+      // Each address tried failed; say why the first one did, in a word.
+      let errno = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }.first
+      if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
+        return notConnected("no such host")
+      }
+      return notConnected(errno.flatMap(Self.connectFailure) ?? "the connection failed")
     }
-    if error is NIOConnectionError || error is SocketAddressError {
-      return .transport(sent: false, reason: "could not connect: \(error)")
-    }
+    if error is SocketAddressError { return notConnected("no such host") }
     if let error = error as? NIOSSLError, case .handshakeFailed = error {
-      return .transport(sent: false, reason: "TLS handshake failed: \(error)")
+      return notConnected("the TLS handshake failed (\(error))")
     }
     return .transport(sent: true, reason: String(describing: error))
+  }
+
+  /// Why a connection could not be made, in a word, for the errors that mean it never was.
+  static func connectFailure(_ code: Int32) -> String? {
+    switch code {
+    case ECONNREFUSED: "connection refused (nothing listens there)"
+    case ENETUNREACH: "the network is unreachable"
+    case EHOSTUNREACH: "no route to the host"
+    case ETIMEDOUT: "timed out"
+    default: nil
+    }
   }
 
   /// A request its gate held back.

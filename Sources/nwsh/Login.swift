@@ -35,6 +35,9 @@ enum Login {
       let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
       do {
         try NetworkedCommands.register(in: session, configuration: environment).checkKey()
+      } catch let error as NetworkedAPIError where error.code == .unauthorized || error.code == .forbidden {
+        throw CommandFailure(
+          status: .authentication, message: "the API refused the key (HTTP \(error.status ?? 401)): nothing was stored")
       } catch {
         throw UsageError("the API did not accept the key: \(error)")
       }

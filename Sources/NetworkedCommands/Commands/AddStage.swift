@@ -39,8 +39,7 @@ final class AddStage: RowStage {
       request = try Self.request(
         row, method: method, roles: run.connection.knownRoles, plans: run.connection.knownPlans)
     } catch {
-      return try run.emit(
-        row, .invalid, email: row.value.text("email"), [("error", .error(code: error.code, message: error.message))])
+      return try run.invalid(row, error)
     }
     let operation = JournalOperation(
       kind: .add, email: request.email, name: request.name, roleId: request.roleId, planId: request.planId,

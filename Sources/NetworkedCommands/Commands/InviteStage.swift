@@ -86,7 +86,7 @@ final class InviteStage: Stage {
         }
       }
     } catch let problem as Validation.Problem {
-      return try invalid(row, problem)
+      return try run.invalid(row, problem)
     }
     let operation = JournalOperation(
       kind: .invite, email: invitee.email, name: invitee.name, roleId: invitee.tagId, note: invitee.note,
@@ -120,11 +120,6 @@ final class InviteStage: Stage {
     }
     let people = waiting.reduce(0) { $0 + $1.people.count }
     connection.progress.setPendingRequests((people + requestSize - 1) / requestSize)
-  }
-
-  private func invalid(_ row: Row, _ problem: Validation.Problem) throws {
-    try run.emit(
-      row, .invalid, email: row.value.text("email"), [("error", .error(code: problem.code, message: problem.message))])
   }
 
   // MARK: Requests

@@ -21,6 +21,9 @@ public enum NetworkedCommands {
   public static func register(in session: Session, configuration: NetworkedConfiguration) -> NetworkedConnection {
     let connection = NetworkedConnection(configuration: configuration, session: session)
     for setting in NetworkedSettings.all { session.define(setting) }
+    // `now` reads the clock the commands pace and journal by (a sandbox's, moved on, or a test's).
+    let clock = configuration.clock
+    session.interpreter.clock = { clock.now }
     session.register(commands(connection), group: "The Networked API")
     session.register(
       JournalCommands.definitions(connection) + FunnelCommands.definitions(connection)
@@ -38,6 +41,9 @@ public enum NetworkedCommands {
     )
     session.atEndOfEveryRun { [weak connection] run, status in
       guard let connection else { return }
+      // However the run ended (Ctrl-C included), no live progress line is left for the next
+      // statement's results to run into.
+      connection.progress.clear()
       connection.releaseClaims(of: run)
       // Results that could not be written are in the journal: say where.
       if status == .outputFailed || status == .outputClosed, connection.hasJournal(run) {
@@ -201,7 +207,7 @@ public enum NetworkedCommands {
   /// without case; the plans are fetched once per session. An unknown name is an error naming
   /// those that exist; once fetched, `invite --plans` and `planId` are checked against them.
   static func definePlanFunction(_ session: Session, _ connection: NetworkedConnection) {
-    defineNameLookup(session, function: "plan", plural: "plans") {
+    defineNameLookup(session, connection, function: "plan", plural: "plans") {
       try connection.plans().compactMap { plan in plan.id.map { (plan.name ?? "", $0) } }
     }
   }
@@ -209,15 +215,17 @@ public enum NetworkedCommands {
   /// `role("Member")`: the `tagId` of the role with that name, matched trimmed and without case;
   /// the roles are fetched once per session. An unknown name is an error naming those that exist.
   static func defineRoleFunction(_ session: Session, _ connection: NetworkedConnection) {
-    defineNameLookup(session, function: "role", plural: "roles") {
+    defineNameLookup(session, connection, function: "role", plural: "roles") {
       try connection.roles().map { ($0.name, $0.tagId) }
     }
   }
 
   /// Defines `function(name)`: the id of the entry `fetch` lists under that name, compared
-  /// trimmed and without case (the docs show a role named `"Architect "`). A failed fetch or an unknown name is an error at the call.
+  /// trimmed and without case (the docs show a role named `"Architect "`). A failed fetch or an
+  /// unknown name is an error at the call — but a refused key, or an API that cannot be reached,
+  /// stops the run (``Stops``): the row gets the run's stop result, not an error of its own.
   private static func defineNameLookup(
-    _ session: Session, function: String, plural: String,
+    _ session: Session, _ connection: NetworkedConnection, function: String, plural: String,
     fetch: @escaping @Sendable () throws -> [(name: String, id: String)]
   ) {
     @Sendable func normalized(_ name: String) -> String {
@@ -232,6 +240,7 @@ public enum NetworkedCommands {
         do {
           entries = try fetch()
         } catch let error as NetworkedAPIError {
+          if connection.stops.refusal != nil || connection.stops.unreachable { throw EvaluationInterrupted() }
           throw JQError("\(function)(\"\(text)\"): could not fetch the \(plural): \(error)", at: range)
         }
         let wanted = normalized(text)

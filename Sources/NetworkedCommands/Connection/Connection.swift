@@ -96,6 +96,22 @@ public final class NetworkedConnection: @unchecked Sendable {
   private let processStamp: String
   /// The last run that wrote an intent to the journal.
   var journalledRun: String?
+  /// A refused key, an API that cannot be reached: what stops runs from sending.
+  let stops = Stops()
+
+  /// The run in progress in this connection's session, if any.
+  var runInProgress: RunContext? { session.runInProgress }
+
+  /// The key was refused: later requests fail at once, and the run in progress stops (77).
+  func keyRefused(_ error: NetworkedAPIError) {
+    stops.keyRefused(error, keySource: configuration.keySource, run: runInProgress)
+  }
+
+  /// A connection to the API could not be made; true when the API now counts as unreachable
+  /// (the run in progress stops).
+  func couldNotConnect(_ error: NetworkedAPIError) -> Bool {
+    stops.couldNotConnect(at: configuration.clock.now, error, baseURL: configuration.baseURL, run: runInProgress)
+  }
 
   /// Whether `run` has sent anything (so the journal holds its results).
   func hasJournal(_ run: RunContext) -> Bool { journalledRun == runID(of: run) }

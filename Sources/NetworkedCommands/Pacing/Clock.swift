@@ -196,6 +196,33 @@ public final class VirtualClock: PacingClock {
   }
 }
 
+/// Another clock moved on by a fixed number of seconds: the sandbox's, after `nwsh sandbox
+/// --advance 8d` (a week later, rehearsed). Waits and elapsed time are the other clock's.
+public struct OffsetClock: PacingClock {
+  /// The clock moved on.
+  public let base: any PacingClock
+  /// By how many seconds.
+  public let offset: Double
+
+  /// `base` moved on by `offset` seconds.
+  public init(_ base: any PacingClock, offset: Double) {
+    self.base = base
+    self.offset = offset
+  }
+
+  public var now: Double { base.now + offset }
+  public var elapsed: Double { base.elapsed }
+  public var speed: Double { base.speed }
+
+  public func wait(until deadline: Double, interruption: Interruption) throws {
+    try base.wait(until: deadline - offset, interruption: interruption)
+  }
+
+  public func every(_ interval: Double, name: String, _ body: @escaping @Sendable () -> Void) -> ClockTicker {
+    base.every(interval, name: name, body)
+  }
+}
+
 /// Real time sped up by `factor` from `epoch`: `now = epoch + (wall − epoch) × factor`. Several
 /// processes given the same epoch and factor agree on the time, so a test can run two nwsh
 /// processes against one simulator through an hour of rate windows in seconds.

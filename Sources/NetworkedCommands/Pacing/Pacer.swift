@@ -21,8 +21,8 @@ public final class Pacer: Sendable {
   public enum Event: Sendable {
     /// A request has to wait for a window (or a server-imposed pause) until `until`.
     case waiting(until: Double, method: String, path: String)
-    /// A request went out.
-    case sent(method: String, path: String)
+    /// A request went out (and was answered, or failed after leaving).
+    case sent
     /// The server asked for a pause (429 or 503) until `until`.
     case paused(until: Double, reason: String)
     /// A connection failure before sending; retrying at `at`.
@@ -64,7 +64,6 @@ public final class Pacer: Sendable {
       notify(.waiting(until: reservation.at, method: method, path: path))
       try clock.wait(until: reservation.at, interruption: interruption)
     }
-    notify(.sent(method: method, path: path))
   }
 
   /// Gives back a slot that was never used.
@@ -72,9 +71,12 @@ public final class Pacer: Sendable {
     try? store.cancel(reservation, now: clock.now)
   }
 
-  /// Records that a request finished (with `status`, or nil when no response came).
+  /// Records that a request finished (with `status`, or nil when no response came): it went out,
+  /// and counts against the windows. (One that never connected is given back with
+  /// ``cancel(_:)`` instead: it costs nothing.)
   public func complete(_ reservation: StateReservation, status: Int?) {
     try? store.complete(reservation, at: clock.now, status: status)
+    notify(.sent)
   }
 
   /// Pauses every request in this scope until `time`.

@@ -18,6 +18,8 @@ enum PacedCall {
     let clock = connection.configuration.clock
     var attempt = 0
     while true {
+      // A key already refused is not tried again; nor is an API found unreachable.
+      if let refusal = connection.stops.refusal { throw refusal }
       let reservation: StateReservation
       do {
         reservation = try pacer.reserve(method: method, path: path)
@@ -36,9 +38,22 @@ enum PacedCall {
       switch result {
       case .success(let value):
         pacer.complete(reservation, status: 200)
+        connection.stops.answered()
         return value
       case .failure(let error):
-        pacer.complete(reservation, status: error.status)
+        let neverConnected = error.code == .transport && !error.requestWasSent && !error.cancelled
+        if neverConnected {
+          // Nothing reached the server: the slot costs nothing.
+          pacer.cancel(reservation)
+          if connection.couldNotConnect(error) { throw error }
+        } else {
+          pacer.complete(reservation, status: error.status)
+          connection.stops.answered()
+        }
+        if error.code == .unauthorized || error.code == .forbidden {
+          connection.keyRefused(error)
+          throw error
+        }
         attempt += 1
         switch connection.retryRule.decide(error, attempt: attempt, now: clock.now) {
         case .giveUp:

@@ -54,6 +54,11 @@ final class Sender {
     let interruption = run.interruption
     let number = numbering.take()
     var machine = SendMachine(operation: operation, number: number, retry: connection.retryRule)
+    // A key refused earlier, an API found unreachable: nothing is tried.
+    if connection.stops.refusal != nil || connection.stops.unreachable {
+      numbering.release()
+      return SendResult(notSent: operation.claims.map { ($0, .stopped(.interrupted)) })
+    }
     var action = machine.next(.begin)
     while true {
       let event: SendMachine.Event
@@ -85,8 +90,24 @@ final class Sender {
           try Blocking.run { () async throws(NetworkedAPIError) in try await carried.send(with: client, gate: gate) }
         }
         hooks.reach(.afterSend)
-        pacer.complete(reservation, status: Self.status(of: result))
-        event = .answered(Answer(result, to: carried, number: number), at: clock.now)
+        var answer = Answer(result, to: carried, number: number)
+        switch result {
+        case .failure(let error) where error.code == .transport && !error.requestWasSent && !error.cancelled:
+          // Nothing reached the server: the slot costs nothing. An API that cannot be reached
+          // at all stops the run; this request is then final, not sent.
+          pacer.cancel(reservation)
+          if connection.couldNotConnect(error) { answer = .exhausted(error, to: carried, number: number) }
+        case .failure(let error) where error.code == .unauthorized || error.code == .forbidden:
+          pacer.complete(reservation, status: error.status)
+          connection.keyRefused(error)
+        default:
+          pacer.complete(reservation, status: Self.status(of: result))
+          if case .failure(let error) = result, error.code == .withheld {
+            break  // the request did not reach the server whole: it says nothing of the API
+          }
+          connection.stops.answered()
+        }
+        event = .answered(answer, at: clock.now)
       case .withdraw(let claims):
         do {
           event = .withdrawn(kept: try journal.withdraw(claims))
@@ -127,9 +148,6 @@ final class Sender {
     switch conclusion {
     case .answered(let outcomes, let lost, let stop):
       if outcomes.isEmpty { numbering.release() }
-      if stop == .authenticationFailed {
-        run.diagnose("nwsh: the API refused the key; no more requests will be sent in this pipeline")
-      }
       return SendResult(answered: outcomes, lost: lost, stop: stop)
     case .notSent(let why, let held, let lost):
       numbering.release()

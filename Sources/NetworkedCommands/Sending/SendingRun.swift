@@ -63,7 +63,7 @@ final class SendingRun {
       switch why {
       case .stopped(let reason):
         if reason == .interrupted { stopped = stopped ?? .interrupted }
-        lines.append((row, { try self.skip(row, person, Skip(reason: reason.reason)) }))
+        lines.append((row, { try self.unfinished(row, email: person.email, person: person, reason) }))
       case .stateFailed(let message):
         let error = Value.error(code: .journalError, message: message)
         lines.append((row, { try self.emit(row, .failed, person, [("error", error)]) }))
@@ -92,9 +92,15 @@ final class SendingRun {
     _ row: Row, _ status: ResultStatus, _ person: JournalOperation, _ fields: [(String, Value)],
     severity: Severity? = nil
   ) throws {
-    try emit(
-      row, status, email: person.email, person.resultFields(roles: connection.knownRoles) + fields,
-      severity: severity)
+    var described = person.resultFields(roles: connection.knownRoles)
+    // A row from a results file (a retry) names its role already: keep it, whether or not this
+    // run fetched the roles.
+    if !described.contains(where: { $0.0 == "role" }), let role = row.value.text("role"),
+      let position = described.firstIndex(where: { $0.0 == "tagId" || $0.0 == "roleId" })
+    {
+      described.insert(("role", .string(role)), at: position + 1)
+    }
+    try emit(row, status, email: person.email, described + fields, severity: severity)
   }
 
   /// Pushes a result row `{row, op, status, email, …fields, source, line, run}` downstream,
@@ -110,7 +116,11 @@ final class SendingRun {
     for (key, value) in fields {
       record.add(key, key == "error" && status == .failed ? ErrorCatalog.markRetryable(value) : value)
     }
-    if row.origin.line > 0 {
+    // Where the row came from: a results file's row (a retry) says where it first came from.
+    if case .string(let source)? = row.value["source"], case .number(let line)? = row.value["line"] {
+      record.add("source", .string(source))
+      record.add("line", .number(line))
+    } else if row.origin.line > 0 {
       record.add("source", row.origin.source)
       record.add("line", .number(row.origin.line))
     }
@@ -119,6 +129,47 @@ final class SendingRun {
     connection.progress.rowsFinished(1)
     let value = try run.count(record)
     try next.push(.row(Row(value: value, number: row.number, origin: row.origin)))
+  }
+
+  /// An `invalid` result for a row that cannot be sent as it is. A row without its email (or
+  /// name) while the rows read had a column of a near name gets a hint naming that column: the
+  /// expression that made the row may have misspelled it (`.emial`), or missed its case.
+  func invalid(_ row: Row, _ problem: Validation.Problem) throws {
+    var details: [(String, Value)] = []
+    let field = problem.code == .missingEmail ? "email" : problem.code == .missingName ? "name" : nil
+    if let field, let column = Self.nearColumn(to: field, in: run.inputColumns) {
+      let hint =
+        column == field
+        ? "the rows read have a column \"\(field)\": check the expression that made this row (a misspelt field "
+          + "name, such as .\(field == "email" ? "emial" : "nmae")?)"
+        : "the rows read have a column \"\(column)\": write \(Self.path(column)) (or {\(field): \(Self.path(column))})"
+      details.append(("hint", .string(hint)))
+      if !hintedColumn {
+        hintedColumn = true
+        run.diagnose("nwsh: \(op): row \(row.number) has no \(field); \(hint)")
+      }
+    }
+    try emit(
+      row, .invalid, email: row.value.text("email"),
+      [("error", .error(code: problem.code, message: problem.message, details))])
+  }
+
+  /// Whether the missing-field hint was said on stderr (once a run).
+  private var hintedColumn = false
+
+  /// The column among `columns` most like `field`: itself, or one whose letters, in lower case,
+  /// are it or start with it (`Email`, `E-mail`, `Email Address`), or within two edits of it.
+  static func nearColumn(to field: String, in columns: [String]) -> String? {
+    let letters: (String) -> String = { $0.lowercased().filter(\.isLetter) }
+    return columns.first { $0 == field }
+      ?? columns.first { letters($0) == field || letters($0).hasPrefix(field) }
+      ?? columns.first { nearestName(to: field, in: [letters($0)]) != nil }
+  }
+
+  /// `.name`, or `."Name with spaces"`.
+  static func path(_ column: String) -> String {
+    column.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && column.first?.isNumber == false
+      ? "." + column : ".\"" + column + "\""
   }
 
   /// A `skipped` result for a person whose operation is known; one the run cannot settle (in
@@ -139,11 +190,25 @@ final class SendingRun {
     try next.push(.report(record))
   }
 
-  /// `skipped` with the stop reason, when sending has stopped; true if it emitted.
+  /// The result of a row not sent because sending stopped, when it has; true if it emitted.
   func skipIfStopped(_ row: Row, email: String?) throws -> Bool {
     guard let reason = stopReason else { return false }
-    try skip(row, email: email, Skip(reason: reason.reason))
+    try unfinished(row, email: email, person: nil, reason)
     return true
+  }
+
+  /// A row not sent because sending stopped: `skipped` as `authentication_failed` after a
+  /// refused key, else what the run's stop gives its unfinished rows (`skipped`, interrupted, on
+  /// Ctrl-C; `failed`, not sent, when the API could not be reached).
+  private func unfinished(_ row: Row, email: String?, person: JournalOperation?, _ reason: StopReason) throws {
+    let (status, fields) =
+      reason == .authenticationFailed ? (.skipped, [Value.reason(.authenticationFailed)]) : run.unfinishedRowResult
+    let severity: Severity? = status == .skipped ? .ok : nil
+    if let person {
+      try emit(row, status, person, fields, severity: severity)
+    } else {
+      try emit(row, status, email: email, fields, severity: severity)
+    }
   }
 
   /// Numbers the next request (1, 2, …).

@@ -22,6 +22,21 @@ public final class RunContext {
   private(set) var rowsWritten = 0
   /// Who reads the program's input: `read`, or `input`/`inputs` (never both).
   package let input = RunInput()
+  /// Why the run stopped before its input ended, when something other than Ctrl-C stopped it.
+  public private(set) var stop: RunStop?
+  /// The columns (keys) of the first rows `read` or `open` read, in order: a command that finds
+  /// a field missing can name the column the user probably meant.
+  public private(set) var inputColumns: [String] = []
+  private var rowsNoted = 0
+
+  /// Notes the keys of a row just read (the first 16 rows', at most 200 keys).
+  package func noteColumns(of value: Value) {
+    guard rowsNoted < 16, inputColumns.count < 200, case .object(let object) = value else { return }
+    rowsNoted += 1
+    for key in object.orderedKeys where !inputColumns.contains(key) && inputColumns.count < 200 {
+      inputColumns.append(key)
+    }
+  }
 
   init(session: Session, number: Int) {
     self.session = session
@@ -64,6 +79,9 @@ public final class RunContext {
     return json
   }
 
+  /// Makes the run end with `status` at least (a failure that is not a result record's).
+  public func fail(with status: ExitStatus) { worst = ExitStatus.worst(worst, status) }
+
   /// How many records of each status were counted.
   public var statusCounts: [ResultStatus: Int] { counts }
 
@@ -94,6 +112,21 @@ public final class RunContext {
 
   func noteRowWritten() { rowsWritten += 1 }
 
+  /// Stops the run as Ctrl-C would — every wait ends, no more rows are read, rows read and not
+  /// finished are finished with `stop`'s result — and makes it end with `stop`'s status. The
+  /// first stop of a run is the one that counts; its message is said once.
+  public func stop(_ stop: RunStop) {
+    guard self.stop == nil else { return }
+    self.stop = stop
+    diagnose(stop.message)
+    interruption.set()
+  }
+
+  /// The result a row read but not finished gets: the stop's, else `skipped` as interrupted.
+  public var unfinishedRowResult: (status: ResultStatus, fields: [(String, Value)]) {
+    stop.map { ($0.result, $0.fields) } ?? (.skipped, [Value.reason(.interrupted)])
+  }
+
   // MARK: How it ends
 
   /// The status the run ends with: `stopped` (an error that ended it) if any, else interrupted
@@ -104,7 +137,31 @@ public final class RunContext {
       return session.outputStopped(failure)
     }
     if let stopped { return stopped }
+    if let stop { return ExitStatus.worst(stop.status, worst) }
     return interruption.isSet ? .interrupted : worst
+  }
+}
+
+/// Why a run stops before its input ends, other than Ctrl-C: a refused key, an API that
+/// cannot be reached. Rows read but not finished get ``result`` with ``fields``, and so does
+/// every row still to be read (nothing else is done with them), so every input row has its
+/// line; the run ends with ``status`` (or a worse one it counted).
+public struct RunStop: Sendable {
+  /// The exit status.
+  public var status: ExitStatus
+  /// The status of rows read but not finished.
+  public var result: ResultStatus
+  /// Their fields (`reason`, or `error`).
+  public var fields: [(String, Value)]
+  /// What to tell the user, once.
+  public var message: String
+
+  /// Creates a stop.
+  public init(status: ExitStatus, result: ResultStatus, fields: [(String, Value)], message: String) {
+    self.status = status
+    self.result = result
+    self.fields = fields
+    self.message = message
   }
 }
 
