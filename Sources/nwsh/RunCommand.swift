@@ -17,7 +17,7 @@ extension RunRequest {
       (text, name) = (program, programName)
     } else if let script {
       guard let contents = try? String(contentsOfFile: script, encoding: .utf8) else {
-        throw UsageError("cannot read script \(script)")
+        throw UsageError(FileProblem.message("cannot read the script", script))
       }
       (text, name) = (Script.strippingShebang(contents), script)
     } else if !interactive {
@@ -39,6 +39,9 @@ extension RunRequest {
     session.output.flushesEachValue = isatty(1) == 1
     wiring.register(in: session)
     session.readInput = jq.input
+    // As jq: a -c or -f program with input (files, or standard input that is not a terminal)
+    // runs on each value, unless -n.
+    session.runsOnEachInput = program != nil && !jq.nullInput && (!jq.input.files.isEmpty || isatty(0) == 0)
     session.libraryPaths = jq.libraryPaths
     if let problem = session.includeHomeLibrary() {
       FileHandle.standardError.write(Data("nwsh: ~/.jq is not loaded: \(problem)\n".utf8))
@@ -83,6 +86,9 @@ extension RunRequest {
     let repl = REPL(
       session: session, reader: reader, history: HistoryStore(path: HistoryStore.defaultPath(environment: environment)),
       label: wiring.label, currentKey: { state.wiring.keySource.key?.secret })
+    if !noPager && isatty(1) == 1 && environment["TERM"] != "dumb" {
+      repl.pagerCommand = environment["PAGER"].flatMap { $0.isEmpty ? nil : $0 } ?? "less -R"
+    }
     repl.login = { profile in
       guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring)
       else { return }
@@ -106,7 +112,10 @@ extension RunRequest {
 
   private func outputStyle() -> OutputSink.Style {
     let terminal = isatty(1) != 0
-    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    // NO_COLOR, or a terminal that says it shows none (TERM=dumb), turns color off.
+    let noColor =
+      (ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false)
+      || ProcessInfo.processInfo.environment["TERM"] == "dumb"
     var style: OutputSink.Style
     switch color {
     case .always: style = OutputSink.Style(indent: terminal ? 2 : 0, color: true)

@@ -187,7 +187,8 @@ struct SmallSafetyTests {
     let home = temporaryDirectory("cli")
     defer { try? FileManager.default.removeItem(atPath: home) }
     let process = try CrashTests.start(
-      ["-c", "1 | debug | last(range(1e12)), (0 | until(. < 0; . + 1))"], stdin: "", environment: [:], directory: home)
+      ["-n", "-c", "1 | debug | last(range(1e12)), (0 | until(. < 0; . + 1))"], stdin: "", environment: [:],
+      directory: home)
     #expect(waitUntil { (try? String(contentsOfFile: home + "/err", encoding: .utf8))?.contains("DEBUG") == true })
     let signalled = Date()
     kill(process.processIdentifier, SIGTERM)

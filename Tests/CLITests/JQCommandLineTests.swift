@@ -31,7 +31,7 @@ struct JQCommandLineTests {
     let missing = try Self.nwsh(["-c", "read", "nope.jsonl"], in: home)
     #expect(missing.status == 64 && missing.stderr.contains("cannot read nope.jsonl"), "\(missing.stderr)")
     // --args still makes them arguments.
-    let args = try Self.nwsh(["-c", "$ARGS.positional", "--args", "a", "b"], in: home)
+    let args = try Self.nwsh(["-n", "-c", "$ARGS.positional", "--args", "a", "b"], in: home)
     #expect(args.stdout == "[\"a\",\"b\"]\n")
     // -f: the program from a file, the words after it are input files.
     try Self.write("read | .id * 10\n", to: home + "/prog.jq")
@@ -45,7 +45,7 @@ struct JQCommandLineTests {
     defer { try? FileManager.default.removeItem(atPath: home) }
     let values = "1 2\n3\n"
     #expect(try Self.nwsh(["-n", "-c", "[inputs]"], stdin: values, in: home).stdout == "[1,2,3]\n")
-    #expect(try Self.nwsh(["-c", "input, input"], stdin: values, in: home).stdout == "1\n2\n")
+    #expect(try Self.nwsh(["-c", "input, input"], stdin: values, in: home).stdout == "2\n3\n")
     #expect(try Self.nwsh(["-nc", "reduce inputs as $x (0; . + $x)"], stdin: values, in: home).stdout == "6\n")
     let none = try Self.nwsh(["-n", "-c", "input"], stdin: "", in: home)
     #expect(none.status != 0 && none.stderr.contains("No more inputs"), "\(none.stderr)")
@@ -56,7 +56,7 @@ struct JQCommandLineTests {
     #expect(try Self.nwsh(["-s", "-c", "read"], stdin: "[1,2]", in: home).stdout == "[[1,2]]\n")
     #expect(try Self.nwsh(["-c", "read"], stdin: "[1,2]", in: home).stdout == "1\n2\n")
     try Self.write("[1,2]", to: home + "/a.json")
-    #expect(try Self.nwsh(["-c", "$a", "--slurpfile", "a", "a.json"], in: home).stdout == "[[1,2]]\n")
+    #expect(try Self.nwsh(["-n", "-c", "$a", "--slurpfile", "a", "a.json"], in: home).stdout == "[[1,2]]\n")
     #expect(try Self.nwsh(["-R", "-c", "read"], stdin: "a b\n{x\n", in: home).stdout == "\"a b\"\n\"{x\"\n")
     #expect(try Self.nwsh(["-Rs", "-c", "read"], stdin: "a\nb\n", in: home).stdout == "\"a\\nb\\n\"\n")
     #expect(try Self.nwsh(["-nR", "-c", "[inputs]"], stdin: "a\nb", in: home).stdout == "[\"a\",\"b\"]\n")
@@ -152,22 +152,22 @@ struct JQCommandLineTests {
   func outputOptions() throws {
     let home = temporaryDirectory("jqcli")
     defer { try? FileManager.default.removeItem(atPath: home) }
-    #expect(try Self.nwsh(["-e", "-c", "1, true"], in: home).status == 0)
-    #expect(try Self.nwsh(["-e", "-c", "1, null"], in: home).status == 1)
-    #expect(try Self.nwsh(["-e", "-c", "false"], in: home).status == 1)
-    #expect(try Self.nwsh(["-e", "-c", "empty"], in: home).status == 4)
+    #expect(try Self.nwsh(["-n", "-e", "-c", "1, true"], in: home).status == 0)
+    #expect(try Self.nwsh(["-n", "-e", "-c", "1, null"], in: home).status == 1)
+    #expect(try Self.nwsh(["-n", "-e", "-c", "false"], in: home).status == 1)
+    #expect(try Self.nwsh(["-n", "-e", "-c", "empty"], in: home).status == 4)
     #expect(
-      try Self.nwsh(["-S", "-c", #"{"b":1,"a":{"d":2,"c":3}}"#], in: home).stdout == #"{"a":{"c":3,"d":2},"b":1}"#
+      try Self.nwsh(["-n", "-S", "-c", #"{"b":1,"a":{"d":2,"c":3}}"#], in: home).stdout == #"{"a":{"c":3,"d":2},"b":1}"#
         + "\n")
-    #expect(try Self.nwsh(["-a", "-c", #""é😀\"""#], in: home).stdout == #""\u00e9\ud83d\ude00\"""# + "\n")
-    #expect(try Self.nwsh(["--tab", "-c", "{a:[1]}"], in: home).stdout == "{\n\t\"a\": [\n\t\t1\n\t]\n}\n")
-    #expect(try Self.nwsh(["--indent", "1", "-c", "[1]"], in: home).stdout == "[\n 1\n]\n")
-    #expect(try Self.nwsh(["--indent", "9", "-c", "1"], in: home).status == 64)
-    #expect(try Self.nwsh(["--seq", "-c", "1, 2"], in: home).stdout == "\u{1E}1\n\u{1E}2\n")
-    #expect(try Self.nwsh(["--raw-output0", "-c", #""a", "b""#], in: home).stdout == "a\u{0}b\u{0}")
-    #expect(try Self.nwsh(["-C", "-c", "null"], in: home).stdout.contains("\u{1B}["))
-    #expect(!(try Self.nwsh(["-M", "-c", "null"], in: home).stdout.contains("\u{1B}[")))
-    #expect(try Self.nwsh(["--compact-output", "-c", "{a:1}"], in: home).stdout == #"{"a":1}"# + "\n")
+    #expect(try Self.nwsh(["-n", "-a", "-c", #""é😀\"""#], in: home).stdout == #""\u00e9\ud83d\ude00\"""# + "\n")
+    #expect(try Self.nwsh(["-n", "--tab", "-c", "{a:[1]}"], in: home).stdout == "{\n\t\"a\": [\n\t\t1\n\t]\n}\n")
+    #expect(try Self.nwsh(["-n", "--indent", "1", "-c", "[1]"], in: home).stdout == "[\n 1\n]\n")
+    #expect(try Self.nwsh(["-n", "--indent", "9", "-c", "1"], in: home).status == 64)
+    #expect(try Self.nwsh(["-n", "--seq", "-c", "1, 2"], in: home).stdout == "\u{1E}1\n\u{1E}2\n")
+    #expect(try Self.nwsh(["-n", "--raw-output0", "-c", #""a", "b""#], in: home).stdout == "a\u{0}b\u{0}")
+    #expect(try Self.nwsh(["-n", "-C", "-c", "null"], in: home).stdout.contains("\u{1B}["))
+    #expect(!(try Self.nwsh(["-n", "-M", "-c", "null"], in: home).stdout.contains("\u{1B}[")))
+    #expect(try Self.nwsh(["-n", "--compact-output", "-c", "{a:1}"], in: home).stdout == #"{"a":1}"# + "\n")
     // Bundled switches, and a bundle with an unknown letter is an unknown option.
     #expect(try Self.nwsh(["-nr", "-c", #""x""#], in: home).stdout == "x\n")
     let bad = try Self.nwsh(["-nq", "-c", "1"], in: home)
@@ -261,7 +261,7 @@ struct JQCommandLineTests {
         "\(body): nwsh \(mine.stdout) \(mine.stderr) jq \(theirs.stdout)")
     }
     // `.` in a program file's imports is the file's directory.
-    let fromFile = try Self.nwsh(["-f", "prog/main.jq"], in: home)
+    let fromFile = try Self.nwsh(["-n", "-f", "prog/main.jq"], in: home)
     #expect(fromFile.stdout == "\"beside the program\"\n", "\(fromFile.stderr)")
     // A module's own definitions stay its own: helper is not the importer's.
     let hidden = try Self.nwsh(["-L", "lib", "-c", #"import "util" as u; [helper]"#], in: home)

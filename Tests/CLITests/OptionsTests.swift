@@ -299,7 +299,7 @@ struct SwallowingTests {
       let argument = try Binary.run(["-c", "$x", "--arg", "x", "--dry-run"], environment: environment)
       #expect(argument.status == 64 && argument.stderr.contains(#"--argjson x '"--dry-run"'"#), "\(argument.stderr)")
       // Written on purpose, the value is taken.
-      let deliberate = try Binary.run(["-c", "$x", "--argjson", "x", #""--dry-run""#], environment: environment)
+      let deliberate = try Binary.run(["-n", "-c", "$x", "--argjson", "x", #""--dry-run""#], environment: environment)
       #expect(deliberate.status == 0 && deliberate.stdout == "\"--dry-run\"\n", "\(deliberate.stderr)")
       let inline = try Binary.run(["--profile=--dry-run", "-c", "1"], environment: environment)
       #expect(inline.status == 64 && inline.stderr.contains(#"no profile "--dry-run""#), "\(inline.stderr)")

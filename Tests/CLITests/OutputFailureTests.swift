@@ -70,7 +70,8 @@ struct OutputFailureTests {
     }
     // Without the API: a long listing into head stops as soon as head is gone.
     let listing = try runProcess(
-      "/bin/bash", ["-c", "\"$0\" -c 'range(100000000)' | head -1; echo \"status ${PIPESTATUS[0]}\" >&2", Binary.path])
+      "/bin/bash",
+      ["-c", "\"$0\" -n -c 'range(100000000)' | head -1; echo \"status ${PIPESTATUS[0]}\" >&2", Binary.path])
     #expect(listing.stdout == "0\n" && listing.stderr.contains("status 141"), "\(listing.stderr)")
   }
 
@@ -78,7 +79,7 @@ struct OutputFailureTests {
   func saveFails() throws {
     let output = try Binary.run(["-c", "range(100000) | save /dev/full"])
     #expect(output.status == 74 && output.stderr.contains("save: cannot write /dev/full"), "\(output.stderr)")
-    let plain = try runProcess("/bin/sh", ["-c", "exec \"$0\" -c 'range(200000)' > /dev/full", Binary.path])
+    let plain = try runProcess("/bin/sh", ["-c", "exec \"$0\" -n -c 'range(200000)' > /dev/full", Binary.path])
     #expect(plain.status == 74 && plain.stderr.contains("No space left on device"), "\(plain.stderr)")
   }
 }

@@ -98,7 +98,6 @@ struct PeerTests {
     var options: [String] = []
     var query: String?
     var files: [String] = []
-    var nullInput = false
     var layout = false
     var positional = false
     var queue = args[...]
@@ -120,7 +119,6 @@ struct PeerTests {
         options.append("--compact-output")
         layout = true
       case "-n", "--null-input":
-        nullInput = true
         options.append("-n")
       case "-r", "--raw-output", "-j", "--join-output", "-a", "--ascii-output", "-s", "--slurp", "-R", "--raw-input",
         "-e", "--exit-status", "-C", "--color-output", "-M", "--monochrome-output", "-S", "--sort-keys", "--seq",
@@ -157,19 +155,9 @@ struct PeerTests {
       }
     }
     guard let query else { return nil }
-    // jq runs the query on each input, and indents by default.
-    // Module directives stay at the start, before the `inputs |` that wraps the rest.
-    let (directives, body) = Self.splitDirectives(query)
-    let program = nullInput ? query : directives + "inputs | (\n\(body)\n)"
+    // nwsh runs a jq program on each input as jq does (-n kept as given); jq indents by default.
     if !layout { options += ["--indent", "2"] }
-    return ["-c", program] + files + options
-  }
-
-  /// `import "a" as b; include "c" {…}; rest` as its directives and the rest.
-  static func splitDirectives(_ query: String) -> (String, String) {
-    let pattern = #/^\s*((?:(?:import|include)\s+"[^"]*"(?:\s+as\s+\$?\w+)?\s*(?:\{[^}]*\})?\s*;\s*)+)/#
-    guard let match = query.prefixMatch(of: pattern) else { return ("", query) }
-    return (String(match.1), String(query[match.range.upperBound...]))
+    return ["-c", query] + files + options
   }
 
   struct NotJSON: Error {}

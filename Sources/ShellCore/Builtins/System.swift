@@ -34,7 +34,7 @@ extension Builtins {
       interpreter.debugOutput(JSONWriter.compact(input))
       try emit(input)
     }
-    t.unary("now/0") { _, _ in .number(Number(Date().timeIntervalSince1970)) }
+    t["now/0"] = { interpreter, _, _, _, _, emit in try emit(.number(Number(interpreter.clock()))) }
     t["modulemeta/0"] = { interpreter, _, input, _, range, emit in
       guard case .string(let name) = input else {
         throw JQError("modulemeta input module name must be a string", at: range)

@@ -60,6 +60,8 @@ public struct RowEvaluator {
       return false
     } catch is EvaluationInterrupted {
       try interrupted(row, next)
+      // A stop (not Ctrl-C) accounts for every row: the rows after this one get its result too.
+      if run.stop != nil { return false }
       throw StopInput()
     }
   }
@@ -91,16 +93,17 @@ public struct RowEvaluator {
       return .reported
     } catch is EvaluationInterrupted {
       try interrupted(row, next)
+      if run.stop != nil { return .reported }
       throw StopInput()
     }
     return result.map(FirstOutput.value) ?? .none
   }
 
-  /// The row whose evaluation an interrupt cut short still gets its result.
+  /// The row whose evaluation an interrupt (or a stop of the run) cut short still gets its
+  /// result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
-    try next.push(
-      .report(
-        ResultRecord(row: row.number, op: op, status: .skipped, Self.email(row) + [Value.reason(.interrupted)])))
+    let (status, fields) = run.unfinishedRowResult
+    try next.push(.report(ResultRecord(row: row.number, op: op, status: status, Self.email(row) + fields)))
   }
 
   /// The hint for `error`: the one given, or for a stage after `read` that failed to iterate or

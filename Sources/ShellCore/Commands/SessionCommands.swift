@@ -53,7 +53,8 @@ enum SessionCommands {
         let given = try context.path(0)!
         let path = run.resolvePath(given)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-          throw Diagnostic(.usage, "cannot read \(given)", at: context.range(ofArgument: 0))
+          throw Diagnostic(
+            .usage, FileProblem.message("cannot read", given, path: path), at: context.range(ofArgument: 0))
         }
         return ActionSource(next: context.next) {
           try session.runStatements(Script.strippingShebang(text), name: given, in: run)

@@ -31,6 +31,9 @@ public final class Interpreter: @unchecked Sendable {
   private var counter = 0
   /// Sink for `debug` and `stderr`.
   public var debugOutput: (String) -> Void = { _ in }
+  /// What `now` reads: seconds since the epoch (the system's clock, unless an embedder's —
+  /// a sandbox whose clock was moved on — says otherwise).
+  public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
   /// The row being evaluated: its input line (`input_line_number`) and source
   /// (`input_filename`), set by ``RowEvaluator`` before each row.
   package var currentOrigin = Origin(source: "", line: 0)

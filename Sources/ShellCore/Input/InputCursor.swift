@@ -64,12 +64,24 @@ final class InputCursor: @unchecked Sendable {
       switch item {
       case .row(let row): return (row.value, row.origin)
       case .report(let report):
-        let message = report["error"]?["message"]?.stringValue ?? "malformed input"
-        throw JQError(message, at: nil)
+        throw JQError(Self.describe(report), at: nil)
       }
     }
     if let failure { throw failure }
     return nil
+  }
+
+  /// A malformed value's report as one message: where, what, and the reader's hint.
+  static func describe(_ report: ResultRecord) -> String {
+    let error = report["error"]
+    var place = report["source"]?.stringValue ?? "<stdin>"
+    if let line = error?["line"]?.doubleValue ?? report["line"]?.doubleValue {
+      place += ":\(Int(line))"
+      if let column = error?["column"]?.doubleValue { place += ":\(Int(column))" }
+    }
+    var text = "malformed input at \(place): " + (error?["message"]?.stringValue ?? "not a JSON value")
+    if let hint = error?["hint"]?.stringValue { text += "; \(hint)" }
+    return text
   }
 
   /// Stops reading: the thread ends at its next value, or at once if it is waiting on a pipe or

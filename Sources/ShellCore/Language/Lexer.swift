@@ -1,7 +1,8 @@
 /// Splits program text into tokens.
 ///
 /// A newline is a token (it ends a statement) only outside brackets, `if … end` and
-/// `def …;`, and not right after a token that needs more (`|`, `,`, an operator, `as`, …).
+/// `def …;`, not right after a token that needs more (`|`, `,`, an operator, `as`, …), and not
+/// before a line that starts with `|`.
 package struct Lexer {
   private let source: Source
   private let bytes: [UInt8]
@@ -106,7 +107,12 @@ package struct Lexer {
           break
         }
       }
-      if sawNewline && !nested && openers.isEmpty, let last = tokens.last, last.kind != .newline,
+      // A line that starts with `|` goes on with the statement before it (the pipe at the front,
+      // as many write a long pipeline).
+      let continues =
+        position < end && bytes[position] == UInt8(ascii: "|")
+        && !(position + 1 < end && bytes[position + 1] == UInt8(ascii: "="))
+      if sawNewline && !nested && openers.isEmpty && !continues, let last = tokens.last, last.kind != .newline,
         !Lexer.expectsMore(last)
       {
         tokens.append(Token(kind: .newline, range: SourceRange(source, position - 1, position), spaceBefore: true))

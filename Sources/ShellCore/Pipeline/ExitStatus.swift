@@ -38,10 +38,14 @@ public struct ExitStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
   /// Some rows' outcome is unknown (in doubt): look at them before re-running.
   public static let someUnknown = ExitStatus(
     2, meaning: "some rows are in doubt (status unknown): check them before re-running", rank: 2)
+  /// jq's status for a program that failed on some of its input values.
+  public static let evaluationError = ExitStatus(
+    5, meaning: "a jq program failed on some of its input values (as jq, without -n)", rank: 1)
   /// The command line or the program is wrong (syntax, unknown command or flag).
   public static let usage = ExitStatus(64, meaning: "usage or script error")
-  /// Bad input under `--strict`: stopped at the first malformed row.
-  public static let dataError = ExitStatus(65, meaning: "stopped at malformed input under --strict")
+  /// Malformed input under `--strict`, or in the input of a jq program run on each value: stopped.
+  public static let dataError = ExitStatus(
+    65, meaning: "stopped at malformed input (under --strict, or in a jq program's input)")
   /// The results could not be written (a full disk, an I/O error): stopped.
   public static let outputFailed = ExitStatus(
     74, meaning: "the results could not be written (a full disk, an I/O error): stopped")
@@ -54,7 +58,8 @@ public struct ExitStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
 
   /// The statuses ShellCore itself ends runs with.
   public static let core: [ExitStatus] = [
-    .success, .someFailed, .someUnknown, .usage, .dataError, .outputFailed, .interrupted, .outputClosed,
+    .success, .someFailed, .someUnknown, .evaluationError, .usage, .dataError, .outputFailed, .interrupted,
+    .outputClosed,
   ]
 
   /// The worse of two statuses (the first of two equally bad ones).

@@ -31,6 +31,11 @@ public final class Session: @unchecked Sendable {
   public var workingDirectory: String {
     didSet { interpreter.modules.programOrigin = workingDirectory }
   }
+  /// Whether a program that is a jq expression alone — no command, not even `read` — runs once
+  /// for each value of its input (``readInput``'s files, else standard input), as jq runs a
+  /// program without `-n`: `.email` over a file of rows prints each row's email. Off (the
+  /// default, and jq's `-n`), every program starts on null, and rows come from `read`.
+  public var runsOnEachInput = false
   /// nwsh's state directory (`$XDG_STATE_HOME/nwsh`), where `save` remembers the files it
   /// wrote (so it may replace them); nil: it remembers nothing, and replaces only with --force.
   public var stateDirectory: String?
@@ -46,10 +51,15 @@ public final class Session: @unchecked Sendable {
 
   /// Field names seen in the rows of the last pipeline (for completion).
   package private(set) var recentFields: Set<String> = []
+  /// The columns of the rows the last run that read any read (`open`, `read`: for completion,
+  /// even when what the run printed were results).
+  package private(set) var recentInputColumns: [String] = []
   /// How many times ``run(_:name:)`` has started (1 during the first).
   package private(set) var runNumber = 0
   /// The run in progress, if one is.
   private(set) var currentRun: RunContext?
+  /// The run in progress, if one is (for a native function that must stop it).
+  public var runInProgress: RunContext? { currentRun }
   private var runEndHandlers: [(RunContext, ExitStatus) -> Void] = []
   /// Set from a signal handler to stop the running pipeline at the next row.
   public let interruption = Interruption()
@@ -62,7 +72,7 @@ public final class Session: @unchecked Sendable {
   ) {
     self.interpreter = Interpreter(processEnvironment: processEnvironment ?? ProcessInfo.processInfo.environment)
     self.output = output
-    self.diagnostics = diagnostics ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    self.diagnostics = diagnostics ?? { StandardError.write($0 + "\n") }
     let interruption = self.interruption
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0, interruption: interruption) }
     self.workingDirectory = FileManager.default.currentDirectoryPath
@@ -261,6 +271,7 @@ public final class Session: @unchecked Sendable {
     }
     output.flush()
     let status = run.exitStatus(stopped: stopped)
+    if !run.inputColumns.isEmpty { recentInputColumns = run.inputColumns }
     for handler in runEndHandlers { handler(run, status) }
     return status
   }
@@ -278,8 +289,10 @@ public final class Session: @unchecked Sendable {
       return (
         given,
         {
-          guard let file = OpenedFileSource(path: path, interruption: interruption) else {
-            throw PipelineStop(status: .usage, message: "nwsh: read: cannot open \(given): no such readable file")
+          guard FileProblem.reading(path) == nil, let file = OpenedFileSource(path: path, interruption: interruption)
+          else {
+            throw PipelineStop(
+              status: .usage, message: "nwsh: read: " + FileProblem.message("cannot open", given, path: path))
           }
           return file
         }
@@ -289,6 +302,12 @@ public final class Session: @unchecked Sendable {
 
   /// `input`: the next value of the program's input, through the run's cursor.
   private func nextInput(of run: RunContext) throws -> Value? {
+    try nextValue(of: run)?.value
+  }
+
+  /// The next value of the program's input and where it was, through the run's cursor (shared
+  /// by `input`, `inputs` and a program run on each input).
+  private func nextValue(of run: RunContext) throws -> (value: Value, origin: Origin)? {
     if run.input.claimedByRead {
       throw JQError(
         "input and inputs read the program's input, which read is reading in this program: use one or the other "
@@ -299,7 +318,7 @@ public final class Session: @unchecked Sendable {
     }
     guard let (value, origin) = try run.input.cursor!.next() else { return nil }
     interpreter.currentOrigin = origin  // input_filename and input_line_number: the value's
-    return value
+    return (value, origin)
   }
 
   /// The end of a run whose output could not be written: quietly when the reader went away
@@ -435,12 +454,16 @@ public final class Session: @unchecked Sendable {
           CommandContext(call: call, session: self, run: run, next: next, position: position, count: stages.count))
       case .expression(let expr, let range):
         try check(expr)
-        next =
-          position == 0
-          ? ExpressionSource(
-            evaluator: try RowEvaluator(interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range),
-            next: next)
-          : MapStage(evaluator: try mapEvaluator(expr, range, after: stages[position - 1], in: run), next: next)
+        if position == 0 {
+          let evaluator = try RowEvaluator(
+            interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range)
+          next =
+            runsOnEachInput && stages.count == 1
+            ? EachInputSource(evaluator: evaluator, next: next) { [unowned self] in try self.nextValue(of: run) }
+            : ExpressionSource(evaluator: evaluator, next: next)
+        } else {
+          next = MapStage(evaluator: try mapEvaluator(expr, range, after: stages[position - 1], in: run), next: next)
+        }
       }
       built.append(next)
     }

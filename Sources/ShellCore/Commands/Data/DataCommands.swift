@@ -65,10 +65,19 @@ enum DataCommands {
       role: .source
     ) { context in
       let given = try context.path(0)!
+      if given == "-" {
+        // Standard input, as `read` reads it, but with open's formats (CSV by --format csv).
+        let standardInput = context.session.standardInput
+        return ReaderSource(
+          run: context.run, limits: context.session.inputLimits, format: try Format.resolve(context, path: "-"),
+          separator: try Format.separator(context), name: "<stdin>", next: context.next
+        ) { standardInput() }
+      }
       let path = context.run.resolvePath(given)
       let format = try Format.resolve(context, path: path)
-      guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw Diagnostic(.usage, "cannot open \(given): no such readable file", at: context.range(ofArgument: 0))
+      guard FileProblem.reading(path) == nil, let handle = FileHandle(forReadingAtPath: path) else {
+        throw Diagnostic(
+          .usage, FileProblem.message("cannot open", given, path: path), at: context.range(ofArgument: 0))
       }
       let interruption = context.run.interruption
       return ReaderSource(

@@ -40,7 +40,15 @@ final class ReaderSource: SourceStage {
     for (name, makeSource) in inputs {
       let source = try makeSource()
       let deliver: (Item) throws -> Void = { item in
-        if interruption.isSet { throw StopInput() }
+        if interruption.isSet {
+          // Stopped by a refused key or an API that cannot be reached: each row still read gets
+          // the stop's result, and nothing else happens to it. Ctrl-C stops reading.
+          guard let stop = context.stop, case .row(let row) = item else { throw StopInput() }
+          return try next.push(
+            .report(
+              ResultRecord(row: row.number, op: "read", status: stop.result, RowEvaluator.email(row) + stop.fields)))
+        }
+        if case .row(let row) = item { context.noteColumns(of: row.value) }
         if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
           hinted = true
           context.diagnose("nwsh: read \(name): \(hint)")
@@ -120,6 +128,54 @@ final class ExpressionSource: SourceStage {
     } catch var error as JQError {
       if error.range == nil { error.range = evaluator.range }
       throw error
+    }
+    try next.finish()
+  }
+}
+
+/// A program that is a jq expression alone, run as jq runs one without `-n`: once for each value
+/// of the input, which is `.`; `input` and `inputs` take the values after it. An error on one
+/// value is said on stderr, as jq says it, and the next value goes on; the run then ends with
+/// status 5, as jq's does. Malformed input is said with its place and ends the input (status
+/// 65, nwsh's for malformed input; jq's is 2, which in nwsh means rows in doubt).
+final class EachInputSource: SourceStage {
+  let evaluator: RowEvaluator
+  let next: any Stage
+  let input: () throws -> (value: Value, origin: Origin)?
+
+  init(evaluator: RowEvaluator, next: any Stage, input: @escaping () throws -> (value: Value, origin: Origin)?) {
+    self.evaluator = evaluator
+    self.next = next
+    self.input = input
+  }
+
+  func push(_ item: Item) throws { try next.push(item) }
+  func finish() throws { try next.finish() }
+
+  func run() throws {
+    let run = evaluator.run
+    var number = 0
+    while true {
+      let got: (value: Value, origin: Origin)?
+      do {
+        got = try input()
+      } catch let error as JQError {
+        // Malformed input ends the input, as in jq (whose parser cannot find the next value).
+        run.diagnose("nwsh: error: \(error.message)")
+        run.fail(with: .dataError)
+        break
+      }
+      guard let (value, origin) = got else { break }
+      if run.interruption.isSet { throw StopInput() }
+      do {
+        try evaluator.compiled.run(value) { output in
+          number += 1
+          try next.push(.row(Row(value: output, number: number, origin: origin)))
+        }
+      } catch let error as JQError {
+        run.diagnose("nwsh: error (at \(origin.source):\(origin.line)): \(error.message)")
+        run.fail(with: .evaluationError)
+      }
     }
     try next.finish()
   }
