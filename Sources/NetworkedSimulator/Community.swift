@@ -26,16 +26,78 @@ struct Community: Codable {
   }
 
   var roles: [Role] = []
-  var members: [Member] = []
-  var invites: [String: Invite] = [:]  // by lower-cased email
+  private(set) var members: [Member] = []
+  private(set) var invites: [String: Invite] = [:]  // by lower-cased email
   /// The plans (not persisted: the seeded ones are the same every time).
   var plans: [[String: Any]] = []
-  var ledger: [LedgerEntry] = []
+  private(set) var ledger: [LedgerEntry] = []
   /// Who joins by themselves (stored, so a sandbox keeps it between runs).
-  var acceptance: Acceptance?
+  private(set) var acceptance: Acceptance?
+  /// How far the sandbox's clock was moved on (`nwsh sandbox --advance`), in milliseconds.
+  private(set) var clockOffset: Int64 = 0
   private var counter: UInt64 = 0
+  /// Members by lower-cased email (their positions), kept beside the list.
+  private var memberIndex: [String: Int] = [:]
+  /// The changes made since ``takeChanges()`` last took them: what a persisted community appends
+  /// to its log instead of writing itself whole.
+  private(set) var changes: [Change] = []
 
-  private enum CodingKeys: String, CodingKey { case roles, members, invites, ledger, acceptance, counter }
+  /// One change to the community, as its log keeps it.
+  enum Change: Codable {
+    case invite(Invite)
+    case uninvite(String)
+    case member(Member)
+    case ledger(LedgerEntry)
+    case counter(UInt64)
+    case acceptance(Acceptance?)
+    case clockOffset(Int64)
+  }
+
+  /// Makes `change` (and notes it, unless it is being replayed from the log).
+  mutating func apply(_ change: Change, replaying: Bool = false) {
+    switch change {
+    case .invite(let invite): invites[invite.email.lowercased()] = invite
+    case .uninvite(let key): invites[key] = nil
+    case .member(let member):
+      memberIndex[member.email.lowercased()] = members.count
+      members.append(member)
+    case .ledger(let entry): ledger.append(entry)
+    case .counter(let value): counter = value
+    case .acceptance(let value): acceptance = value
+    case .clockOffset(let value): clockOffset = value
+    }
+    if !replaying { changes.append(change) }
+  }
+
+  /// The changes made since last time, handed over (and forgotten here).
+  mutating func takeChanges() -> [Change] {
+    defer { changes = [] }
+    return changes
+  }
+
+  mutating func setInvite(_ invite: Invite) { apply(.invite(invite)) }
+  mutating func removeInvite(email: String) { apply(.uninvite(email.lowercased())) }
+  mutating func addMember(_ member: Member) { apply(.member(member)) }
+  mutating func setAcceptance(_ value: Acceptance?) { if acceptance != value { apply(.acceptance(value)) } }
+  mutating func moveClock(by milliseconds: Int64) { apply(.clockOffset(clockOffset + milliseconds)) }
+
+  private enum CodingKeys: String, CodingKey {
+    case roles, members, invites, ledger, acceptance, counter, clockOffset
+  }
+
+  init() {}
+
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    roles = try container.decode([Role].self, forKey: .roles)
+    members = try container.decode([Member].self, forKey: .members)
+    invites = try container.decode([String: Invite].self, forKey: .invites)
+    ledger = try container.decode([LedgerEntry].self, forKey: .ledger)
+    acceptance = try container.decodeIfPresent(Acceptance.self, forKey: .acceptance)
+    counter = try container.decode(UInt64.self, forKey: .counter)
+    clockOffset = try container.decodeIfPresent(Int64.self, forKey: .clockOffset) ?? 0
+    for (position, member) in members.enumerated() { memberIndex[member.email.lowercased()] = position }
+  }
 
   /// Makes members of the invitees whose acceptance is due by `now`, in the order they were
   /// invited.
@@ -43,9 +105,9 @@ struct Community: Codable {
     guard let acceptance, acceptance.rate > 0 else { return }
     let due = invites.values.filter { now >= $0.timeStamp + acceptance.after && acceptance.accepts($0.email) }
     for invite in due.sorted(by: { ($0.timeStamp, $0.email) < ($1.timeStamp, $1.email) }) {
-      invites[invite.email.lowercased()] = nil
+      removeInvite(email: invite.email)
       if member(invite.email) == nil {
-        members.append(Member(userId: invite.userId, name: invite.name, email: invite.email, roleId: invite.roleId))
+        addMember(Member(userId: invite.userId, name: invite.name, email: invite.email, roleId: invite.roleId))
       }
     }
   }
@@ -64,7 +126,7 @@ struct Community: Codable {
       Role(tagId: "69baa36beddb9f0012fdf101", name: "Member", type: 5),
       Role(tagId: "69baa36beddb9f0012fdf102", name: "Alumni", type: 6),
     ]
-    community.members = [
+    for member in [
       Member(
         userId: "6836fc8db386c90012787b60", name: "Olivia Owner", email: "owner@example.com",
         roleId: "67959032bc6bea0012fdc675"),
@@ -77,7 +139,10 @@ struct Community: Codable {
       Member(
         userId: "6836fc8db386c90012787b6b", name: "Alan Turing", email: "alan@example.com",
         roleId: "67959032bc6bea0012fdc678"),
-    ]
+    ] {
+      community.addMember(member)
+    }
+    _ = community.takeChanges()
     community.plans = [
       [
         "planId": "6801f0c2a1b2c3d4e5f60001", "name": "Supporter (monthly)", "amount": 900, "currency": "usd",
@@ -93,7 +158,7 @@ struct Community: Codable {
 
   /// A 24-hex id like the API's: 8 hex digits of seconds, then a counter.
   mutating func nextId(now: Int64) -> String {
-    counter += 1
+    apply(.counter(counter + 1))
     let seconds = String(UInt32(truncatingIfNeeded: now / 1000), radix: 16)
     let count = String(counter, radix: 16)
     return String(repeating: "0", count: 8 - seconds.count) + seconds
@@ -101,7 +166,7 @@ struct Community: Codable {
   }
 
   func role(_ tagId: String) -> Role? { roles.first { $0.tagId == tagId } }
-  func member(_ email: String) -> Member? { members.first { $0.email.lowercased() == email.lowercased() } }
+  func member(_ email: String) -> Member? { memberIndex[email.lowercased()].map { members[$0] } }
   func hasPlan(_ id: String) -> Bool { plans.contains { $0["planId"] as? String == id } }
 
   /// A syntactic check, like a server's: one `@`, a local part and a dotted domain.

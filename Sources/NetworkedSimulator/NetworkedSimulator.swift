@@ -77,7 +77,9 @@ public final class NetworkedSimulator: Sendable {
   }
 
   /// Every invite and add the simulator accepted, oldest first, as JSON objects.
-  public var ledger: [LedgerEntry] { state.withLock { $0.community.ledger } }
+  public var ledger: [LedgerEntry] {
+    file?.peek(\.ledger) ?? state.withLock { $0.community.ledger }
+  }
 
   /// How many TCP connections clients opened to it.
   public var connectionCount: Int { server.withLock { $0?.acceptedConnections ?? 0 } }
@@ -163,10 +165,10 @@ public final class NetworkedSimulator: Sendable {
     // A persisted community: read back, handled, written back, all under the file's lock.
     let seeded = configuration.seeded
     return file.transaction(initial: { seeded ? .seeded() : Community() }) { stored in
-      state.withLock { $0.community.take(stored) }
-      let response = routeInMemory(request, now: now)
-      stored = state.withLock { $0.community }
-      return response
+      // Moved in and out (swapped), never copied: a request costs what it changes.
+      state.withLock { swap(&$0.community, &stored) }
+      defer { state.withLock { swap(&$0.community, &stored) } }
+      return routeInMemory(request, now: now)
     }
   }
 
@@ -175,9 +177,25 @@ public final class NetworkedSimulator: Sendable {
     CommunityFile(path: path).reset()
   }
 
+  /// How far a persisted community's clock was moved on, in milliseconds (0 when it never was,
+  /// or there is no community yet).
+  public static func clockOffset(communityFile path: String) -> Int64 {
+    CommunityFile(path: path).transaction(initial: { .seeded() }) { $0.clockOffset }
+  }
+
+  /// Moves a persisted community's clock on by `milliseconds` (`nwsh sandbox --advance`);
+  /// returns the offset now.
+  @discardableResult
+  public static func advanceClock(communityFile path: String, by milliseconds: Int64) -> Int64 {
+    CommunityFile(path: path).transaction(initial: { .seeded() }) { community in
+      community.moveClock(by: max(0, milliseconds))
+      return community.clockOffset
+    }
+  }
+
   private func routeInMemory(_ request: WireRequest, now: Int64) -> WireResponse {
     state.withLock { state in
-      if let acceptance = configuration.acceptance { state.community.acceptance = acceptance }
+      if let acceptance = configuration.acceptance { state.community.setAcceptance(acceptance) }
       state.community.admitAccepted(now: now)
     }
     switch (request.method, request.path) {
@@ -262,7 +280,7 @@ public final class NetworkedSimulator: Sendable {
             invite.userId = earlier.userId
             invite.lastSent = now
           }
-          state.community.invites[email.lowercased()] = invite
+          state.community.setInvite(invite)
           state.community.appendLedger(
             LedgerEntry(
               seq: 0, op: "invite", email: email, name: invite.name, roleId: tagId, note: user["note"] as? String,
@@ -324,7 +342,7 @@ public final class NetworkedSimulator: Sendable {
         let invite = Community.Invite(
           inviteId: state.community.nextId(now: now), email: email, name: fields["name"]!, roleId: role.tagId,
           timeStamp: now, userId: state.community.nextId(now: now))
-        state.community.invites[email.lowercased()] = invite
+        state.community.setInvite(invite)
         entry.inviteId = invite.inviteId
         entry.userId = invite.userId
         state.community.appendLedger(entry)
@@ -332,8 +350,8 @@ public final class NetworkedSimulator: Sendable {
           ["email": email, "inviteId": invite.inviteId, "timeStamp": now], message: "Operation completed successfully")
       }
       let userId = state.community.nextId(now: now)
-      state.community.invites[email.lowercased()] = nil
-      state.community.members.append(.init(userId: userId, name: fields["name"]!, email: email, roleId: role.tagId))
+      state.community.removeInvite(email: email)
+      state.community.addMember(.init(userId: userId, name: fields["name"]!, email: email, roleId: role.tagId))
       entry.userId = userId
       state.community.appendLedger(entry)
       return Self.json(200, ["error": false, "message": "Operation completed successfully"])
@@ -434,7 +452,7 @@ extension Community {
   mutating func appendLedger(_ entry: LedgerEntry) {
     var entry = entry
     entry.seq = ledger.count + 1
-    ledger.append(entry)
+    apply(.ledger(entry))
   }
 }
 

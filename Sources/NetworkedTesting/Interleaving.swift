@@ -49,6 +49,8 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
     return try base.read(localNow: localNow, body)
   }
 
+  func check() throws -> (schema: Int, server: String) { try base.check() }
+
   /// A transaction that stops before each write.
   private struct Pausing: StateTransaction {
     let base: any StateTransaction
@@ -61,9 +63,11 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
       try base.requests(scope: scope, since: since)
     }
     func latestSlot(scope: String) throws -> Double { try base.latestSlot(scope: scope) }
-    func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64 {
+    func logRequest(scope: String, at: Double, reserved: Double, method: String, path: String, process: ProcessIdentity)
+      throws -> Int64
+    {
       point()
-      return try base.logRequest(scope: scope, at: at, method: method, path: path, process: process)
+      return try base.logRequest(scope: scope, at: at, reserved: reserved, method: method, path: path, process: process)
     }
     func finishRequest(id: Int64, at: Double, status: Int?) throws {
       point()
@@ -75,9 +79,13 @@ final class InterleavingDatabase: StateDatabase, @unchecked Sendable {
     }
     func deleteRequests(before time: Double) throws { try base.deleteRequests(before: time) }
     func pausedUntil(scope: String) throws -> Double { try base.pausedUntil(scope: scope) }
-    func setPause(scope: String, until time: Double, reason: String) throws {
+    func setPause(scope: String, until time: Double, since: Double, reason: String) throws {
       point()
-      try base.setPause(scope: scope, until: time, reason: reason)
+      try base.setPause(scope: scope, until: time, since: since, reason: reason)
+    }
+    func dropFuture(scope: String, after time: Double) throws -> Int {
+      point()
+      return try base.dropFuture(scope: scope, after: time)
     }
     func entries(scope: String, emailKey: String) throws -> [JournalEntry] {
       try base.entries(scope: scope, emailKey: emailKey)

@@ -24,11 +24,6 @@ public enum PostgresStore {
       lease: lease)
   }
 
-  /// The schema version and the server's version string of `store`'s database, or nil when it
-  /// is not PostgreSQL.
-  public static func check(_ store: StateStore) throws -> (schema: Int, server: String)? {
-    try (store.database as? PostgresDatabase)?.check()
-  }
 }
 
 /// A PostgreSQL database as a ``StateDatabase``: one connection per process, one transaction
@@ -72,7 +67,7 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   let logger = Logger(label: "nwsh.state") { _ in SwiftLogNoOpLogHandler() }
 
   /// The schema version this build creates and expects.
-  static let schemaVersion = 3
+  static let schemaVersion = 4
   /// How long one statement may take before its connection is given up (locks are held for
   /// milliseconds; nothing nwsh runs takes longer).
   static let statementLimit = 15.0
@@ -346,7 +341,7 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   }
 
   /// The schema version the database is at, and the server's version string.
-  func check() throws -> (schema: Int, server: String) {
+  package func check() throws -> (schema: Int, server: String) {
     try run(lock: nil, localNow: Date().timeIntervalSince1970) { transaction in
       let statements = transaction.statements
       let schema = try statements.rows("SELECT coalesce(max(version), 0) FROM nwsh_schema").first!.decode(Int.self)

@@ -37,5 +37,11 @@ enum PostgresSchema {
       // When an invited person was first seen a member (the funnel's days to join).
       "ALTER TABLE nwsh_journal ADD COLUMN joined float8"
     ],
+    [
+      // When each request was reserved, and each pause set: what a clock that was ahead
+      // stamped in the future can be told apart and dropped.
+      "ALTER TABLE nwsh_request_log ADD COLUMN reserved float8",
+      "ALTER TABLE nwsh_pause ADD COLUMN since float8",
+    ],
   ]
 }

@@ -25,11 +25,13 @@ struct PostgresTransaction: StateTransaction {
       Double.self)
   }
 
-  func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64 {
+  func logRequest(scope: String, at: Double, reserved: Double, method: String, path: String, process: ProcessIdentity)
+    throws -> Int64
+  {
     try statements.rows(
       """
-      INSERT INTO nwsh_request_log (scope, at, method, path, host, pid)
-      VALUES (\(scope), \(at), \(method), \(path), \(process.host), \(Int(process.pid))) RETURNING id
+      INSERT INTO nwsh_request_log (scope, at, reserved, method, path, host, pid)
+      VALUES (\(scope), \(at), \(reserved), \(method), \(path), \(process.host), \(Int(process.pid))) RETURNING id
       """
     ).first!.decode(Int64.self)
   }
@@ -50,12 +52,22 @@ struct PostgresTransaction: StateTransaction {
     try statements.rows("SELECT until FROM nwsh_pause WHERE scope = \(scope)").first?.decode(Double.self) ?? 0
   }
 
-  func setPause(scope: String, until time: Double, reason: String) throws {
+  func setPause(scope: String, until time: Double, since: Double, reason: String) throws {
     try statements.rows(
       """
-      INSERT INTO nwsh_pause (scope, until, reason) VALUES (\(scope), \(time), \(reason))
-      ON CONFLICT (scope) DO UPDATE SET until = excluded.until, reason = excluded.reason
+      INSERT INTO nwsh_pause (scope, until, since, reason) VALUES (\(scope), \(time), \(since), \(reason))
+      ON CONFLICT (scope) DO UPDATE SET until = excluded.until, since = excluded.since, reason = excluded.reason
       """)
+  }
+
+  func dropFuture(scope: String, after time: Double) throws -> Int {
+    let dropped = try statements.changes(
+      """
+      DELETE FROM nwsh_request_log
+      WHERE scope = \(scope) AND (reserved > \(time) OR (reserved IS NULL AND at > \(time + 7200)))
+      """)
+    try statements.rows("DELETE FROM nwsh_pause WHERE scope = \(scope) AND since > \(time)")
+    return dropped
   }
 
   // MARK: The journal

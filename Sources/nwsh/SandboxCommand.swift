@@ -21,6 +21,7 @@ enum SandboxCommand {
     let options = invocation.options
     let variables = ProcessInfo.processInfo.environment
     if options.has(.reset) { return try reset(variables) }
+    if let text = options.value(.advance) { return try advance(text, variables) }
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
     if !options.has(.fresh) { configuration.communityFile = communityFile(variables) }
     if options.has(.noLimits) { configuration.rateWindows = [] }
@@ -41,10 +42,10 @@ enum SandboxCommand {
       }
       port = number
     }
-    if let clock = TestHooks(variables, apiIsLocal: true).sharedClock {
-      // Only a scaled clock can be shared with other processes; a virtual one cannot.
-      configuration.now = { Int64((clock.now * 1000).rounded(.down)) }
-    }
+    // The sandbox's clock: the system's (or a test's shared one), moved on as --advance moved it.
+    let base: any PacingClock = TestHooks(variables, apiIsLocal: true).sharedClock ?? SystemClock()
+    let offset = configuration.communityFile.map { NetworkedSimulator.clockOffset(communityFile: $0) } ?? 0
+    configuration.now = { Int64((base.now * 1000).rounded(.down)) + offset }
     let simulator = NetworkedSimulator(configuration)
     do {
       try simulator.start(port: port)
@@ -56,6 +57,25 @@ enum SandboxCommand {
     FileHandle.standardError.write(Data("nwsh sandbox: serving on \(simulator.baseURL); Ctrl-C stops it\n".utf8))
     waitForTermination()
     simulator.shutdown()
+    return 0
+  }
+
+  /// `--advance DURATION`: moves the sandbox's own clock on (kept in its community, so every
+  /// later `--sandbox` run and `nwsh sandbox` sees it): "a week later", rehearsed.
+  private static func advance(_ text: String, _ variables: [String: String]) throws -> Int32 {
+    guard let seconds = TimeSpan.seconds(text), seconds > 0 else {
+      throw UsageError("--advance takes a length of time such as 8d, 36h or 90m (got \(text))")
+    }
+    let offset = NetworkedSimulator.advanceClock(
+      communityFile: communityFile(variables), by: Int64((seconds * 1000).rounded()))
+    let now = Date().timeIntervalSince1970 + Double(offset) / 1000
+    FileHandle.standardOutput.write(
+      Data(
+        #"{"advanced":"\#(text)","now":"\#(ISO8601.format(now))","offsetSeconds":\#(offset / 1000)}"#.utf8 + [0x0A]))
+    FileHandle.standardError.write(
+      Data(
+        ("nwsh sandbox: the sandbox's clock is now \(TimeSpan.text(Double(offset / 1000))) ahead; "
+          + "every --sandbox run and nwsh sandbox uses it (nwsh sandbox --reset sets it back)\n").utf8))
     return 0
   }
 

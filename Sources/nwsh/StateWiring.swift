@@ -65,11 +65,9 @@ enum StateCommand {
     var fields: [(String, Value)] = [("state", .string(environment.state.description))]
     do {
       let store = try environment.openState(environment.state, nil)
-      if let (schema, server) = try PostgresStore.check(store) {
-        fields += [("kind", .string("postgresql")), ("schema", .number(Double(schema))), ("server", .string(server))]
-      } else {
-        fields += [("kind", .string("sqlite"))]
-      }
+      let (schema, server) = try store.check()
+      let kind = environment.state.path == nil ? "postgresql" : "sqlite"
+      fields += [("kind", .string(kind)), ("schema", .number(Double(schema))), ("server", .string(server))]
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
       fields.append(("ms", .number((elapsed * 10).rounded() / 10)))
       print(redactor.scrub(JSONWriter.compact(.object(JSONObject(fields)))))

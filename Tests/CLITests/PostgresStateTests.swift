@@ -225,9 +225,9 @@ struct PostgresStateTests {
     let outputs = try Self.concurrently(hosts.map { (["state", "check"], "", $0) })
     for output in outputs {
       #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
-      #expect(output.stdout.contains(#""kind":"postgresql","schema":3"#), "\(output.stdout)")
+      #expect(output.stdout.contains(#""kind":"postgresql","schema":4"#), "\(output.stdout)")
     }
-    #expect(try server.sql("SELECT count(*) || ' ' || max(version) FROM nwsh_schema", database: "fresh") == "3 3")
+    #expect(try server.sql("SELECT count(*) || ' ' || max(version) FROM nwsh_schema", database: "fresh") == "4 4")
   }
 
   @Test("TLS when the URL asks: verified against sslrootcert; refused without it, and by a TLS-only server in plain")
@@ -238,7 +238,7 @@ struct PostgresStateTests {
     let base = server.url() + "?sslmode=require"
     let verified = try Binary.run(
       ["state", "check"], environment: server.environment.merging(["NWSH_STATE": base + "&sslrootcert=\(ca)"]) { $1 })
-    #expect(verified.status == 0 && verified.stdout.contains(#""schema":3"#), "\(verified.stdout) \(verified.stderr)")
+    #expect(verified.status == 0 && verified.stdout.contains(#""schema":4"#), "\(verified.stdout) \(verified.stderr)")
     // The system's roots do not know this CA: the certificate is checked, not just accepted.
     let unverified = try Binary.run(
       ["state", "check"], environment: server.environment.merging(["NWSH_STATE": base]) { $1 })

@@ -172,9 +172,16 @@ struct SleepingHolderTests {
             "--base-url", simulator.baseURL, "-c",
             "set rate-limits 1/6s; roles | take 0; read | invite --batch-size 100",
           ], stdin: rows, environment: t.environment)
-        #expect(waitUntil(timeout: 30) { a.stderr.contains("waiting") }, "trial \(trial): A waits: \(a.stderr)")
+        // A holds all 100 and waits for its rate slot (about 6 s after the roles request).
+        #expect(
+          waitUntil(timeout: 30) {
+            let claimed = try? server.sql(
+              "SELECT count(*) FROM nwsh_journal WHERE host = 'host-a' AND state = 'claimed'")
+            return claimed?.trimmingCharacters(in: .whitespacesAndNewlines) == "100"
+          }, "trial \(trial): A claims its 100: \(a.stderr)")
         a.signal(SIGSTOP)
         #expect(waitUntil(timeout: 30) { a.isStopped })
+        #expect(simulator.ledger.isEmpty, "trial \(trial): A was stopped before it sent")
         // Once a dry run on another host would send them all, A's leases have run out.
         #expect(
           waitUntil(timeout: 30) {

@@ -56,6 +56,8 @@ final class FaultyDatabase: StateDatabase, @unchecked Sendable {
     return try base.read(localNow: localNow, body)
   }
 
+  func check() throws -> (schema: Int, server: String) { try base.check() }
+
   struct SplitMix {
     var state: UInt64
     mutating func unit() -> Double {

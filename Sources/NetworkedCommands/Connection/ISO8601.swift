@@ -3,7 +3,7 @@ import NetworkedAPI
 import ShellCore
 
 /// UTC timestamps without Foundation's formatters (which load ICU data, megabytes of it).
-enum ISO8601 {
+public enum ISO8601 {
   private static func fields(_ epoch: Double) -> tm {
     var seconds = time_t(epoch.rounded(.down))
     var parts = tm()
@@ -17,7 +17,7 @@ enum ISO8601 {
   }
 
   /// `2026-11-22T05:03:40Z`.
-  static func format(_ epoch: Double) -> String {
+  public static func format(_ epoch: Double) -> String {
     let t = fields(epoch)
     return pad(t.tm_year + 1900, 4) + "-" + pad(t.tm_mon + 1, 2) + "-" + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
       + ":"
@@ -25,7 +25,7 @@ enum ISO8601 {
   }
 
   /// `20261122T050340`.
-  static func compact(_ epoch: Double) -> String {
+  public static func compact(_ epoch: Double) -> String {
     let t = fields(epoch)
     return pad(t.tm_year + 1900, 4) + pad(t.tm_mon + 1, 2) + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2)
       + pad(t.tm_min, 2)

@@ -4,7 +4,9 @@ import Synchronization
 /// The only ways a test can change how nwsh behaves from outside, in one place.
 ///
 /// - `NWSH_TEST_CLOCK=virtual`: a ``VirtualClock`` (waits move it: hours of rate windows in a
-///   second); `NWSH_TEST_CLOCK=scaled:EPOCH:FACTOR`: a ``ScaledClock`` several processes share.
+///   second); `NWSH_TEST_CLOCK=scaled:EPOCH:FACTOR`: a ``ScaledClock`` several processes share;
+///   `NWSH_TEST_CLOCK=offset:SECONDS`: the system clock, that far ahead (negative: behind), as a
+///   machine whose clock is wrong, or was stepped, would have it.
 /// - `NWSH_TEST_CRASH_AT=after-intent|after-send|after-outcome`: die at that point of the send
 ///   path as `kill -9` would, to prove the journal keeps every acknowledged fact.
 /// - `NWSH_TEST_STOP_AT=after-intent|after-send|after-outcome`: stop there (`SIGSTOP`, as a
@@ -51,9 +53,13 @@ public struct TestHooks: Sendable {
       return
     }
     if let clockSpec {
-      clock =
-        clockSpec == "virtual"
-        ? VirtualClock(start: Date().timeIntervalSince1970) : ScaledClock(specification: clockSpec)
+      if clockSpec == "virtual" {
+        clock = VirtualClock(start: Date().timeIntervalSince1970)
+      } else if clockSpec.hasPrefix("offset:"), let seconds = Double(clockSpec.dropFirst(7)) {
+        clock = OffsetClock(SystemClock(), offset: seconds)
+      } else {
+        clock = ScaledClock(specification: clockSpec)
+      }
     }
     crashPoint = crashSpec.flatMap(CrashPoint.init(rawValue:))
     stopPoint = stopSpec.flatMap(CrashPoint.init(rawValue:))

@@ -27,6 +27,10 @@ package protocol StateDatabase: AnyObject, Sendable {
 
   /// Opens a transaction for reading only.
   func read<T>(localNow: Double, _ body: (any StateTransaction) throws -> T) throws -> T
+
+  /// The schema version the database is at, and what the database is (`SQLite 3.40.1`,
+  /// `PostgreSQL 15.18 …`).
+  func check() throws -> (schema: Int, server: String)
 }
 
 /// One transaction's reads and writes. Times are on the database's clock (``now``).
@@ -42,8 +46,9 @@ package protocol StateTransaction {
   func requests(scope: String, since: Double) throws -> [(at: Double, completed: Double?)]
   /// The latest slot handed out in `scope` (0 when none).
   func latestSlot(scope: String) throws -> Double
-  /// Logs a request slotted at `at`; returns its id.
-  func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64
+  /// Logs a request slotted at `at`, reserved at `reserved` (now); returns its id.
+  func logRequest(scope: String, at: Double, reserved: Double, method: String, path: String, process: ProcessIdentity)
+    throws -> Int64
   /// Records when request `id` finished, and its HTTP status.
   func finishRequest(id: Int64, at: Double, status: Int?) throws
   /// Deletes request `id` (a slot never used).
@@ -52,8 +57,12 @@ package protocol StateTransaction {
   func deleteRequests(before time: Double) throws
   /// Until when `scope` is paused (0 when it is not).
   func pausedUntil(scope: String) throws -> Double
-  /// Pauses `scope` until `time` (replacing any pause).
-  func setPause(scope: String, until time: Double, reason: String) throws
+  /// Pauses `scope` until `time` (replacing any pause), as of `since` (now).
+  func setPause(scope: String, until time: Double, since: Double, reason: String) throws
+  /// Deletes what `scope`'s log and pause say was done after `time` (by a clock that was ahead,
+  /// or is behind now): requests reserved then (or, logged before reservations were stamped,
+  /// slotted more than two hours after it), and a pause set then. Returns how many requests.
+  func dropFuture(scope: String, after time: Double) throws -> Int
 
   // MARK: The journal
 

@@ -36,6 +36,9 @@ public final class StateStore: Sendable {
   /// Where it is, for messages: a path, or a URL without its password.
   public var location: String { database.location }
 
+  /// The schema version its database is at, and what the database is (`SQLite 3.40.1`).
+  public func check() throws -> (schema: Int, server: String) { try database.check() }
+
   /// Opens the SQLite file a location names (an embedder's default). A PostgreSQL location needs
   /// a program built with the `PostgresState` module, as nwsh is.
   @Sendable public static func open(_ location: StateLocation) throws -> StateStore {
@@ -53,6 +56,7 @@ public final class StateStore: Sendable {
   {
     try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
       let now = transaction.now
+      try Self.dropFuture(transaction, scope: scope)
       let sends = try RequestLogRules.effectiveTimes(
         transaction, scope: scope, now: now, horizon: schedule.horizon,
         keep: schedule.limits.map(\.limit).max() ?? 0)
@@ -61,7 +65,8 @@ public final class StateStore: Sendable {
       let latest = schedule.limits.isEmpty ? now : try transaction.latestSlot(scope: scope)
       let start = max(now, try transaction.pausedUntil(scope: scope), latest)
       let at = schedule.earliest(now: start, after: sends)
-      let id = try transaction.logRequest(scope: scope, at: at, method: method, path: path, process: .current)
+      let id = try transaction.logRequest(
+        scope: scope, at: at, reserved: now, method: method, path: path, process: .current)
       return StateReservation(id: id, at: at - transaction.offset)
     }
   }
@@ -83,15 +88,17 @@ public final class StateStore: Sendable {
   public func pause(scope: String, until time: Double, reason: String, now: Double) throws {
     try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
       let until = time + transaction.offset
+      try Self.dropFuture(transaction, scope: scope)
       if try transaction.pausedUntil(scope: scope) < until {
-        try transaction.setPause(scope: scope, until: until, reason: reason)
+        try transaction.setPause(scope: scope, until: until, since: transaction.now, reason: reason)
       }
     }
   }
 
   /// Until when `scope` is paused (0 when it is not), on the caller's clock.
   public func pausedUntil(scope: String, now: Double) throws -> Double {
-    try database.read(localNow: now) { transaction in
+    try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
+      try Self.dropFuture(transaction, scope: scope)
       let until = try transaction.pausedUntil(scope: scope)
       return until == 0 ? 0 : until - transaction.offset
     }
@@ -99,8 +106,9 @@ public final class StateStore: Sendable {
 
   /// The times that count against the windows in `scope` at `now`, ascending.
   public func sendTimes(scope: String, now: Double, horizon: Double) throws -> [Double] {
-    try database.read(localNow: now) { transaction in
-      try RequestLogRules.effectiveTimes(transaction, scope: scope, now: transaction.now, horizon: horizon)
+    try database.transaction(lock: "scope:" + scope, durable: false, localNow: now) { transaction in
+      try Self.dropFuture(transaction, scope: scope)
+      return try RequestLogRules.effectiveTimes(transaction, scope: scope, now: transaction.now, horizon: horizon)
         .map { $0 - transaction.offset }
     }
   }
@@ -406,6 +414,16 @@ public final class StateStore: Sendable {
         Self.shifted($0, by: -transaction.offset)
       }
     }
+  }
+
+  /// How far ahead of now a request may have been reserved, or a pause set, before it counts as
+  /// stamped by a clock that was ahead (a test clock, a clock stepped back since): then it is
+  /// dropped, and never holds a run back.
+  static let futureTolerance = 60.0
+
+  /// Drops what a clock ahead of this one stamped in `scope`.
+  private static func dropFuture(_ transaction: any StateTransaction, scope: String) throws {
+    _ = try transaction.dropFuture(scope: scope, after: transaction.now + futureTolerance)
   }
 
   /// How often a rule reads and judges again when what it read moved on before it wrote.

@@ -127,6 +127,14 @@ package final class SQLiteDatabase: StateDatabase {
     try queue.read { db in try body(SQLiteTransaction(db: db, now: localNow)) }
   }
 
+  package func check() throws -> (schema: Int, server: String) {
+    try queue.read { db in
+      let schema = try Self.migrator.appliedMigrations(db).count
+      let version = try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?"
+      return (schema, "SQLite " + version)
+    }
+  }
+
   /// Makes every later write fail as on a full disk (tests of what nwsh does then).
   package func simulateFullDisk() throws {
     try queue.writeWithoutTransaction { db in
@@ -160,10 +168,12 @@ struct SQLiteTransaction: StateTransaction {
     try Double.fetchOne(db, sql: "SELECT max(at) FROM request_log WHERE scope = ?", arguments: [scope]) ?? 0
   }
 
-  func logRequest(scope: String, at: Double, method: String, path: String, process: ProcessIdentity) throws -> Int64 {
+  func logRequest(scope: String, at: Double, reserved: Double, method: String, path: String, process: ProcessIdentity)
+    throws -> Int64
+  {
     try db.execute(
-      sql: "INSERT INTO request_log (scope, at, method, path, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
-      arguments: [scope, at, method, path, Int(process.pid), process.host])
+      sql: "INSERT INTO request_log (scope, at, reserved, method, path, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      arguments: [scope, at, reserved, method, path, Int(process.pid), process.host])
     return db.lastInsertedRowID
   }
 
@@ -183,9 +193,20 @@ struct SQLiteTransaction: StateTransaction {
     try Double.fetchOne(db, sql: "SELECT until FROM pause WHERE scope = ?", arguments: [scope]) ?? 0
   }
 
-  func setPause(scope: String, until time: Double, reason: String) throws {
+  func setPause(scope: String, until time: Double, since: Double, reason: String) throws {
     try db.execute(
-      sql: "INSERT OR REPLACE INTO pause (scope, until, reason) VALUES (?, ?, ?)", arguments: [scope, time, reason])
+      sql: "INSERT OR REPLACE INTO pause (scope, until, since, reason) VALUES (?, ?, ?, ?)",
+      arguments: [scope, time, since, reason])
+  }
+
+  func dropFuture(scope: String, after time: Double) throws -> Int {
+    try db.execute(
+      sql: """
+        DELETE FROM request_log WHERE scope = ? AND (reserved > ? OR (reserved IS NULL AND at > ?))
+        """, arguments: [scope, time, time + 7200])
+    let dropped = db.changesCount
+    try db.execute(sql: "DELETE FROM pause WHERE scope = ? AND since > ?", arguments: [scope, time])
+    return dropped
   }
 
   func entries(scope: String, emailKey: String) throws -> [JournalEntry] {

@@ -116,6 +116,12 @@ extension SQLiteDatabase {
           CREATE INDEX journal_by_holder ON journal(pid, host) WHERE state IN ('claimed', 'pending');
           """)
     }
+    migrator.registerMigration("v7-reserved") { db in
+      // When each request was reserved, and each pause set: what a clock ahead (or stepped back
+      // since) stamped in the future can be told apart and dropped.
+      try db.execute(sql: "ALTER TABLE request_log ADD COLUMN reserved REAL")
+      try db.execute(sql: "ALTER TABLE pause ADD COLUMN since REAL")
+    }
     return migrator
   }
 }
