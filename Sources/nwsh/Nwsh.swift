@@ -61,10 +61,19 @@ enum Main {
       case .journal: return try JournalCommand.run(invocation)
       case .reconcile: return try ReconcileCommand.run(invocation)
       case .report: return try ReportCommand.run(invocation)
+      case .pending:
+        return try runAsShellCommand("pending", invocation, flags: [.olderThan], switches: [])
+      case .funnel:
+        try invocation.noWords()
+        let table = isatty(1) == 1 || invocation.options.has(.table) ? ["table"] : []
+        return try runCommand(CommandCall("funnel", switches: table), ConnectionOptions(invocation.options)).rawValue
       case .state: return try StateCommand.run(invocation)
       }
     } catch let error as UsageError {
       return report(error)
+    } catch let failure as CommandFailure {
+      FileHandle.standardError.write(Data("nwsh: \(failure.message)\n".utf8))
+      return failure.status.rawValue
     } catch {
       FileHandle.standardError.write(Data("nwsh: \(error)\n".utf8))
       return 1
@@ -103,4 +112,10 @@ enum HelpCommand {
       "no command, function or subcommand named \(name)" + (nearest.map { " (did you mean \($0)?)" } ?? ""),
       hint: "nwsh -c help lists the pipeline commands; nwsh -c builtins lists jq's functions")
   }
+}
+
+/// A command that failed with an exit status of its own (a refused key: 77) and a message.
+struct CommandFailure: Error {
+  var status: ExitStatus
+  var message: String
 }

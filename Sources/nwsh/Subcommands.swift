@@ -57,7 +57,7 @@ enum ReconcileCommand {
 enum ReportCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     let options = invocation.options
-    let table = isatty(1) == 1 ? ["table"] : []
+    let table = isatty(1) == 1 || options.has(.table) ? ["table"] : []
     let files = invocation.words.map(\.text)
     if options.has(.funnel) {
       try invocation.noWords()
@@ -80,7 +80,7 @@ enum ReportCommand {
 
 /// Runs the shell command `name` with the options in `flags` (with their values) and `switches`
 /// that were given, under the same names without their dashes (`--run ID` is `journal --run ID`).
-private func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: [Option], switches: [Option]) throws
+func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: [Option], switches: [Option]) throws
   -> Int32
 {
   try invocation.noWords()

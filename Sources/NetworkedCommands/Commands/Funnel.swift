@@ -83,6 +83,8 @@ struct Funnel {
 
   /// Every member's email, lower-cased, from every page of the members list.
   static func memberEmails(_ connection: NetworkedConnection) throws -> Set<String> {
+    let cache = MembersCache(connection)
+    if let emails = cache.read() { return emails }
     var emails: Set<String> = []
     var start: Int? = 0
     while let from = start {
@@ -92,9 +94,17 @@ struct Funnel {
           async throws(NetworkedAPIError) in
         try await client.membersPage(start: from, count: 100, query: [QueryItem("showInActive", "true")])
       }
+      if from == 0, let total = page.total, total > 100 {
+        // Say what the list will cost before it is spent: a page per request, under the windows.
+        let pages = (total + 99) / 100
+        connection.runInProgress?.diagnose(
+          "nwsh: the members list: \(total) members, \(pages) pages (\(pages) requests, paced); kept for "
+            + "\(Int(MembersCache.lifetime / 60)) minutes")
+      }
       for member in page.members { if let email = member.email { emails.insert(email.lowercased()) } }
       start = page.nextStart
     }
+    cache.write(emails)
     return emails
   }
 
@@ -105,6 +115,7 @@ struct Funnel {
     people.filter { !$0.isMember && now - $0.lastInvited >= olderThan }.map { person in
       var fields: [(String, Value)] = [("email", .string(person.email))]
       fields += person.operation.resultFields(roles: roles).filter { $0.0 != "note" }
+      if person.operation.planIds == nil { fields.append(("planIds", .array([]))) }
       fields += [
         ("invitedAt", .string(ISO8601.format(person.firstInvited))),
         ("lastInvitedAt", .string(ISO8601.format(person.lastInvited))),

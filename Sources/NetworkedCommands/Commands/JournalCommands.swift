@@ -204,7 +204,7 @@ enum JournalCommands {
 enum PasswordFile {
   static func read(_ path: String, range: SourceRange?) throws -> [String: String] {
     guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw Diagnostic(.usage, "cannot open \(path): no such readable file", at: range)
+      throw Diagnostic(.usage, FileProblem.message("cannot open", path), at: range)
     }
     defer { try? handle.close() }
     var source = FileDescriptorSource(fileDescriptor: handle.fileDescriptor)

@@ -13,6 +13,8 @@ struct ResultTally {
   private var byRole: [String: [String: Int]] = [:]
   private var runs: [String] = []
   private var requests: Set<String> = []
+  /// The people: distinct emails, compared as the journal compares them.
+  private var people: Set<String> = []
 
   /// Counts one result line (a value without a `status` is counted as not a result).
   mutating func add(_ value: Value) {
@@ -22,6 +24,7 @@ struct ResultTally {
       return
     }
     byStatus[status, default: 0] += 1
+    if let email = value.text("email") { people.insert(email.trimmingCharacters(in: .whitespaces).lowercased()) }
     if case .string(let op)? = value["op"] { byOp[op, default: 0] += 1 }
     if case .string(let reason)? = value["reason"] { byReason[reason, default: 0] += 1 }
     if case .string(let code)? = value["error"]?["code"] { byError[code, default: 0] += 1 }
@@ -34,7 +37,7 @@ struct ResultTally {
     }
   }
 
-  /// The report as one object: `{rows, requests, runs, status, op, reason, error, role}`, each
+  /// The report as one object: `{rows, people, requests, runs, status, op, reason, error, role}`, each
   /// count table with the largest first (statuses in their usual order).
   var value: Value {
     let order = Dictionary(
@@ -47,7 +50,8 @@ struct ResultTally {
       return .object(JSONObject(sorted.map { ($0.key, .number($0.value)) }))
     }
     var fields: [(String, Value)] = [
-      ("rows", .number(rows)), ("requests", .number(requests.count)), ("runs", .array(runs.map(Value.string))),
+      ("rows", .number(rows)), ("people", .number(people.count)), ("requests", .number(requests.count)),
+      ("runs", .array(runs.map(Value.string))),
       ("status", counts(byStatus, byStatusOrder: true)), ("op", counts(byOp)), ("reason", counts(byReason)),
       ("error", counts(byError)),
     ]
@@ -68,6 +72,9 @@ public enum ReportText {
     let rows = report["rows"]?.doubleValue.map { Int($0) } ?? 0
     let requests = report["requests"]?.doubleValue.map { Int($0) } ?? 0
     var head = "\(rows) result\(rows == 1 ? "" : "s")"
+    if let people = report["people"]?.doubleValue.map({ Int($0) }), people != rows {
+      head += " · \(people) \(people == 1 ? "person" : "people")"
+    }
     if requests > 0 { head += " · \(requests) request\(requests == 1 ? "" : "s")" }
     if case .array(let runs)? = report["runs"], !runs.isEmpty {
       head += " · run\(runs.count == 1 ? "" : "s") " + runs.compactMap(\.stringValue).joined(separator: ", ")
@@ -237,11 +244,12 @@ final class ReportStage: SourceStage {
   /// Reads the rows of its own (files, or a run from the journal), then finishes.
   func run() throws {
     for file in files {
-      let path = context.resolvePath(file)
-      guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw PipelineStop(status: .usage, message: "nwsh: report: cannot open \(file): no such readable file")
+      // `-` is standard input.
+      let path = file == "-" ? "/dev/stdin" : context.resolvePath(file)
+      guard file == "-" || FileProblem.reading(path) == nil, let handle = FileHandle(forReadingAtPath: path) else {
+        throw PipelineStop(status: .usage, message: "nwsh: report: " + FileProblem.message("cannot open", file))
       }
-      defer { try? handle.close() }
+      defer { if file != "-" { try? handle.close() } }
       var source = FileDescriptorSource(fileDescriptor: handle.fileDescriptor, interruption: context.interruption)
       try JSONRowReader(sourceName: file).read(&source) { item in
         if context.interruption.isSet { throw StopInput() }

@@ -13,13 +13,13 @@ enum HelpText {
     ("nwsh -f PROGRAM.jq [FILE...]", "the same, the program from a file (jq's -f)"),
     ("nwsh SCRIPT.nw [ARGS]", "run a script ($ARGS.positional)"),
     ("nwsh --sandbox ...", "against a built-in simulator of the API"),
-    ("nwsh COMMAND ...", "sandbox, login, whoami, journal, reconcile, report, state check"),
+    ("nwsh COMMAND ...", "sandbox, login, whoami, journal, reconcile, report, pending, funnel, state check"),
     ("nwsh help NAME", "help for a pipeline command, a function or a subcommand"),
   ]
 
   /// The option groups of the default command, as help shows them.
   static let runGroups: [(title: String, options: [Option])] = [
-    ("Running a program", [.program, .strict, .dryRun, .color, .norc]),
+    ("Running a program", [.program, .strict, .dryRun, .color, .norc, .noPager]),
     (
       "Where the API is, which key, where the state lives (also for whoami, journal, reconcile, state)",
       [.sandbox, .baseURL, .profile, .apiKeyFile, .trace, .state]

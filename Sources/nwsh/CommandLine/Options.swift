@@ -1,6 +1,6 @@
 /// nwsh's subcommands. `run` is the default: `nwsh -c …`, `nwsh SCRIPT`, `nwsh` alone.
 enum Subcommand: String, CaseIterable, Sendable {
-  case run, sandbox, login, whoami, journal, reconcile, report, state, help
+  case run, sandbox, login, whoami, journal, reconcile, report, pending, funnel, state, help
 
   /// One line for help and the man page.
   var abstract: String {
@@ -13,6 +13,9 @@ enum Subcommand: String, CaseIterable, Sendable {
     case .reconcile: "Settle invitees left in doubt by an earlier run (see `help reconcile`)."
     case .report:
       "Summarise results: result files, a run from the journal (--run ID), standard input, or the funnel (--funnel)."
+    case .pending:
+      "Who was invited and has not joined (--older-than 7d: invited at least that long ago), as JSON lines."
+    case .funnel: "The invitation funnel: invited, joined, pending, conversion and days to join, by role and run."
     case .state: "Check where the rate budget and the journal are kept: nwsh state check."
     case .help: "Help for a pipeline command, a function or a subcommand: nwsh help NAME."
     }
@@ -41,7 +44,7 @@ enum Subcommand: String, CaseIterable, Sendable {
     case .state:
       """
       nwsh state check opens the state (creating or migrating its schema) and prints one JSON line:
-        {"state":"postgres://nwsh@db.internal:5432/nwsh","kind":"postgresql","schema":3,"server":"PostgreSQL 15…","ms":4.1}
+        {"state":"postgres://nwsh@db.internal:5432/nwsh","kind":"postgresql","schema":4,"server":"PostgreSQL 15…","ms":4.1}
       Exit 0 when it is usable; 69 with {"error":…} when it cannot be reached or is newer than this nwsh.
       """
     default: nil
@@ -71,6 +74,7 @@ enum Option: String, CaseIterable, Sendable {
   case dryRun = "--dry-run"
   case color = "--color"
   case norc = "--norc"
+  case noPager = "--no-pager"
   // Where the API is and which key to use.
   case sandbox = "--sandbox"
   case baseURL = "--base-url"
@@ -111,12 +115,15 @@ enum Option: String, CaseIterable, Sendable {
   case passwords = "--passwords"
   case again = "--again"
   case funnel = "--funnel"
+  case olderThan = "--older-than"
+  case table = "--table"
   case noVerify = "--no-verify"
   case port = "--port"
   case rateLimits = "--rate-limits"
   case noLimits = "--no-limits"
   case fresh = "--fresh"
   case reset = "--reset"
+  case advance = "--advance"
   case acceptRate = "--accept-rate"
   case acceptAfter = "--accept-after"
   // Anywhere.
@@ -163,7 +170,7 @@ enum Option: String, CaseIterable, Sendable {
     case .port: ["port"]
     case .rateLimits: ["windows"]
     case .acceptRate: ["rate"]
-    case .acceptAfter: ["duration"]
+    case .acceptAfter, .advance, .olderThan: ["duration"]
     default: []
     }
   }
@@ -179,20 +186,23 @@ enum Option: String, CaseIterable, Sendable {
   /// The subcommands it applies to.
   var subcommands: Set<Subcommand> {
     switch self {
-    case .program, .strict, .color, .norc, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput,
+    case .program, .strict, .color, .norc, .noPager, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput,
       .joinOutput, .rawOutput0, .nullInput, .rawInput, .slurp, .stream, .fromFile, .exitStatus, .sortKeys, .colorOutput,
       .monochrome, .asciiOutput, .compactOutput, .tab, .indent, .seq, .libraryPath:
       [.run]
     case .dryRun: [.run, .reconcile]
-    case .sandbox, .apiKeyFile, .trace, .state: [.run, .whoami, .journal, .reconcile, .report, .state]
-    case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .report, .state, .login]
+    case .sandbox, .apiKeyFile, .trace, .state:
+      [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state]
+    case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state, .login]
     case .run: [.journal, .report]
     case .status, .runs, .results: [.journal]
     case .funnel: [.report]
+    case .olderThan: [.pending]
+    case .table: [.report, .funnel]
     case .acceptRate, .acceptAfter: [.sandbox, .run, .report]
     case .passwords, .again: [.reconcile]
     case .noVerify: [.login]
-    case .port, .rateLimits, .noLimits, .fresh, .reset: [.sandbox]
+    case .port, .rateLimits, .noLimits, .fresh, .reset, .advance: [.sandbox]
     case .help, .version: Set(Subcommand.allCases)
     }
   }
@@ -205,6 +215,7 @@ enum Option: String, CaseIterable, Sendable {
     case .dryRun: "Plan every invite and add without sending (same as `set dry-run on`); reconcile: send nothing."
     case .color: "Color results: auto, always or never (NO_COLOR also turns it off)."
     case .norc: "Do not run the startup file (~/.config/nwsh/init.nw) in the interactive shell."
+    case .noPager: "In the interactive shell, print long results straight to the terminal, not through $PAGER."
     case .sandbox:
       "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked."
     case .baseURL:
@@ -225,7 +236,7 @@ enum Option: String, CaseIterable, Sendable {
     case .joinOutput: "As -r, with no newline after each value (jq's -j)."
     case .rawOutput0: "As -r, with a NUL after each value (jq's --raw-output0)."
     case .nullInput:
-      "Start on null (jq's -n; nwsh always does: rows come from read, input or inputs, never by themselves)."
+      "Start on null (jq's -n): a program that is a jq expression alone otherwise runs on each input value, as in jq."
     case .rawInput: "read gives each line as a string, not JSON (jq's -R); with -s, the whole input as one string."
     case .slurp: "read gives all the values as one array (jq's -s)."
     case .stream: "read gives each value as its stream events, [path, leaf] and [path] (jq's --stream)."
@@ -245,6 +256,8 @@ enum Option: String, CaseIterable, Sendable {
         + "$ORIGIN/../lib/jq, $ORIGIN/../lib)."
     case .run: "Only this run (report: that run's results, from the journal)."
     case .funnel: "The invitation funnel: invited, joined, pending, conversion and median days to join."
+    case .olderThan: "Only those whose latest invite is at least this old: 7d, 36h, 90m."
+    case .table: "Aligned tables, in a pipe too (the default on a terminal)."
     case .acceptRate:
       "Sandbox: the share of invitees (0 to 1, decided by email) who join by themselves, to rehearse the funnel."
     case .acceptAfter: "Sandbox: how long after their invite they join (e.g. 2d, 36h; default 0: at once)."
@@ -260,6 +273,8 @@ enum Option: String, CaseIterable, Sendable {
     case .noLimits: "Serve without rate windows (as --rate-limits none)."
     case .fresh: "Serve a new community in memory, forgotten at exit."
     case .reset: "Forget the sandbox's community and its journal, then exit."
+    case .advance:
+      "Move the sandbox's own clock on by DURATION (e.g. 8d) and exit: every later --sandbox run sees it (a week later, rehearsed)."
     case .help: "Show help."
     case .version: "Show the version."
     }

@@ -76,6 +76,9 @@ struct JQOptions: Sendable {
   var input = ReadInput()
   /// `-L DIR`…, made absolute as jq makes them; nil: jq's default library directories.
   var libraryPaths: [String]?
+  /// `-n`: start on null even when there is input (a program that is a jq expression alone
+  /// otherwise runs once for each input value, as in jq).
+  var nullInput = false
 
   init() {}
 
@@ -90,6 +93,7 @@ struct JQOptions: Sendable {
     tab = options.has(.tab)
     seq = options.has(.seq)
     compact = options.has(.compactOutput)
+    nullInput = options.has(.nullInput)
     if let text = options.value(.indent) {
       guard let n = Int(text), (0...7).contains(n) else { throw UsageError("--indent takes 0 to 7 (got \(text))") }
       indent = n
@@ -114,7 +118,7 @@ struct JQOptions: Sendable {
         }
       case .rawfile, .slurpfile:
         guard let data = FileManager.default.contents(atPath: values[1]) else {
-          throw UsageError("\(option.rawValue) \(values[0]): cannot read \(values[1])")
+          throw UsageError("\(option.rawValue) \(values[0]): " + FileProblem.message("cannot read", values[1]))
         }
         if option == .rawfile {
           named.append((values[0], .string(String(decoding: data, as: UTF8.self))))
@@ -166,6 +170,8 @@ struct RunRequest: Sendable {
   var connection = ConnectionOptions()
   var dryRun = false
   var norc = false
+  /// `--no-pager`: the shell prints long results straight to the terminal.
+  var noPager = false
   var script: String?
   /// `$ARGS.positional`: the script's arguments, or the words after `--args`/`--jsonargs`.
   var positional: [Value] = []
@@ -178,7 +184,7 @@ struct RunRequest: Sendable {
     if let file = options.value(.fromFile) {
       if program != nil { throw UsageError("give either -c PROGRAM or -f FILE, not both") }
       guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-        throw UsageError("-f: cannot read \(file)")
+        throw UsageError("-f: " + FileProblem.message("cannot read", file))
       }
       program = Script.strippingShebang(text)
       programName = file
@@ -186,6 +192,7 @@ struct RunRequest: Sendable {
     strict = options.has(.strict)
     dryRun = options.has(.dryRun)
     norc = options.has(.norc)
+    noPager = options.has(.noPager)
     if let text = options.value(.color) {
       guard let choice = ColorChoice(rawValue: text) else {
         throw UsageError("--color must be auto, always or never (got \(text))")
@@ -203,7 +210,7 @@ struct RunRequest: Sendable {
       jq.input.files = words.filter { $0.mode == nil && !$0.literal }.map(\.text)
       for file in jq.input.files where !FileManager.default.isReadableFile(atPath: file) {
         throw UsageError(
-          "cannot read \(file): the words after -c PROGRAM are input files for read",
+          FileProblem.message("cannot read", file) + " (the words after -c PROGRAM are input files for read)",
           hint: "to give the program arguments instead, write them after --args or --")
       }
       words.removeAll { $0.mode == nil && !$0.literal }
