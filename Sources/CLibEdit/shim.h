@@ -34,6 +34,8 @@ static inline void nwsh_el_bind(EditLine *e, const char *key, const char *functi
 }
 /// Replaces how libedit reads a character (a wide character; 1 read, 0 end, -1 error).
 static inline void nwsh_el_set_read_char(EditLine *e, el_rfunc_t reader) { el_set(e, EL_GETCFN, reader); }
+/// Redraws the prompt and the line now (from inside a bound function).
+static inline void nwsh_el_refresh(EditLine *e) { el_set(e, EL_REFRESH); }
 /// Reads ~/.editrc (or $EDITRC) like other libedit programs.
 static inline void nwsh_el_source_editrc(EditLine *e) { el_source(e, NULL); }
 

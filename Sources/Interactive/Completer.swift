@@ -41,7 +41,9 @@ public struct Completer {
     {
       return completePath(word)
     } else if word.hasPrefix(".") {
-      candidates = session.recentFields.map { Self.isIdentifier($0) ? "." + $0 : ".\"" + $0 + "\"" }
+      candidates = (session.recentFields.union(session.recentInputColumns)).map {
+        Self.isIdentifier($0) ? "." + $0 : ".\"" + $0 + "\""
+      }
     } else {
       return .none
     }

@@ -45,6 +45,9 @@ public final class REPL {
   public var currentKey: () -> String?
   /// Handles `login [PROFILE]` typed at the prompt (reads the key itself; never recorded).
   public var login: ((_ profile: String?) -> Void)?
+  /// The pager for results longer than the screen (`$PAGER`, else `less -R`); nil: none
+  /// (`--no-pager`, or standard output not a terminal).
+  public var pagerCommand: String?
   private let write: (String) -> Void
 
   /// A REPL over `session` reading from `reader`; `history` nil keeps no file.
@@ -61,6 +64,7 @@ public final class REPL {
     if let history {
       for entry in history.load() { reader.remember(Self.recallForm(entry)) }
     }
+    session.define(Self.pagerSetting)
   }
 
   /// The prompt for a new statement.
@@ -104,12 +108,31 @@ public final class REPL {
           login(words.count > 1 ? String(words[1]) : nil)
           continue
         }
-        let status = session.run(entry, name: "<repl>")
+        let status = runPaged(entry)
         if status == .interrupted {
           write("nwsh: interrupted; the results above are for the rows finished before it\n")
         }
       }
     }
+  }
+
+  /// Runs `entry`, its results through the pager when they are longer than the screen.
+  private func runPaged(_ entry: String) -> ExitStatus {
+    guard let pagerCommand, session.value(of: Self.pagerSetting), let rows = Pager.terminalRows() else {
+      return session.run(entry, name: "<repl>")
+    }
+    let pager = Pager(command: pagerCommand, rows: rows)
+    let terminal = session.output
+    session.output = OutputSink(style: terminal.style) { pager.write($0) }
+    session.output.flushesEachValue = true
+    StandardError.divert { pager.standardError($0, $1) }
+    defer {
+      session.output.flush()
+      StandardError.restore()
+      pager.finish()
+      session.output = terminal
+    }
+    return session.run(entry, name: "<repl>")
   }
 
   private func record(_ entry: String) {

@@ -36,6 +36,8 @@ public final class LineEditor {
   private let history: OpaquePointer
   private var promptStorage: UnsafeMutablePointer<CChar>
   private var cancelled = false
+  /// Every line remembered, oldest first (what the reverse search looks through).
+  private var entries: [String] = []
   /// Called on TAB with the text before the cursor.
   public var complete: ((String) -> Completion)?
   /// A descriptor that becomes readable when the line must be cancelled (an interrupt), waited
@@ -72,7 +74,11 @@ public final class LineEditor {
       guard let editLine, let out, let data = nwsh_el_get_client_data(editLine) else { return -1 }
       return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().readCharacter(into: out)
     }
-    nwsh_el_bind(editLine, "^R", "em-inc-search-prev")
+    nwsh_el_add_function(editLine, "nwsh-search", "search the history backwards as you type") { editLine, _ in
+      guard let editLine, let data = nwsh_el_get_client_data(editLine) else { return UInt8(CC_ERROR) }
+      return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().reverseSearch()
+    }
+    nwsh_el_bind(editLine, "^R", "nwsh-search")
     nwsh_el_source_editrc(editLine)
   }
 
@@ -114,6 +120,83 @@ public final class LineEditor {
   /// Adds `entry` to the in-memory history (up arrow, Ctrl-R).
   public func remember(_ entry: String) {
     nwsh_history_enter(history, entry)
+    if entries.last != entry { entries.append(entry) }
+  }
+
+  /// The text of the line being edited.
+  private var currentLine: String {
+    guard let info = el_line(editLine) else { return "" }
+    let start = UnsafeRawPointer(info.pointee.buffer).assumingMemoryBound(to: UInt8.self)
+    return String(
+      decoding: UnsafeBufferPointer(start: start, count: info.pointee.lastchar - info.pointee.buffer), as: UTF8.self)
+  }
+
+  /// Replaces the line being edited with `text`, the cursor at its end.
+  private func replaceLine(with text: String) {
+    guard let info = el_line(editLine) else { return }
+    _ = el_cursor(editLine, Int32(info.pointee.lastchar - info.pointee.cursor))
+    el_deletestr(editLine, Int32(currentLine.unicodeScalars.count))
+    el_insertstr(editLine, text)
+  }
+
+  /// Ctrl-R: search the history backwards as you type, as bash and readline do, with their
+  /// prompt — `(reverse-i-search)'TEXT': MATCH`. Ctrl-R again looks further back, Backspace takes
+  /// a character off, Enter runs the match, Ctrl-G or Escape puts the line back as it was, and
+  /// any other key keeps the match for editing.
+  private func reverseSearch() -> UInt8 {
+    let original = currentLine
+    let savedPrompt = prompt
+    var query = ""
+    var position = entries.count
+    var found = original
+    func show(failing: Bool = false) {
+      prompt = "(\(failing ? "failing " : "")reverse-i-search)'\(query)': "
+      replaceLine(with: found)
+      nwsh_el_refresh(editLine)
+    }
+    func search(from start: Int) -> Bool {
+      guard !query.isEmpty else { return true }
+      var index = min(start, entries.count) - 1
+      while index >= 0 {
+        if entries[index].contains(query) {
+          position = index
+          found = entries[index]
+          return true
+        }
+        index -= 1
+      }
+      return false
+    }
+    show()
+    while true {
+      var character: wchar_t = 0
+      guard el_wgetc(editLine, &character) == 1, !cancelled else {
+        prompt = savedPrompt
+        replaceLine(with: original)
+        return UInt8(CC_REDISPLAY)
+      }
+      switch character {
+      case 0x12:  // Ctrl-R: further back
+        show(failing: !search(from: position))
+      case 0x7F, 0x08:  // Backspace
+        if !query.isEmpty { query.removeLast() }
+        position = entries.count
+        show(failing: !search(from: position))
+      case 0x0D, 0x0A:  // Enter: run the match
+        prompt = savedPrompt
+        return UInt8(CC_NEWLINE)
+      case 0x07, 0x1B:  // Ctrl-G, Escape: as it was
+        prompt = savedPrompt
+        replaceLine(with: original)
+        return UInt8(CC_REDISPLAY)
+      case let key where key < 0x20:  // any other control key: keep the match, edit it
+        prompt = savedPrompt
+        return UInt8(CC_REDISPLAY)
+      default:
+        query.unicodeScalars.append(Unicode.Scalar(UInt32(character)) ?? " ")
+        show(failing: !search(from: position + 1))
+      }
+    }
   }
 
   /// Reads one UTF-8 encoded character from standard input.

@@ -35,9 +35,13 @@ struct Wiring {
       if options.baseURL != nil { throw UsageError("give either --sandbox or --base-url, not both") }
       let hooks = TestHooks(variables, apiIsLocal: true)
       let key = APIKey(NetworkedSimulator.demoKey)
+      // The sandbox's clock, moved on as `nwsh sandbox --advance` moved it ("a week later").
+      let community = SandboxCommand.communityFile(variables)
+      let offset = Double(NetworkedSimulator.clockOffset(communityFile: community)) / 1000
+      let clock: any PacingClock = OffsetClock(hooks.clock ?? SystemClock(), offset: offset)
       // The base URL is the simulator's, known once it listens (start()).
       var configuration = NetworkedConfiguration(
-        baseURL: try! BaseURL("http://127.0.0.1"), key: key, keySource: "sandbox", clock: hooks.clock ?? SystemClock())
+        baseURL: try! BaseURL("http://127.0.0.1"), key: key, keySource: "sandbox", clock: clock)
       configuration.scopeName = SandboxCommand.scopeName
       configuration.testHooks = hooks
       if options.trace { configuration.transport = Self.traced(configuration.transport, key: key?.secret) }
@@ -45,11 +49,10 @@ struct Wiring {
       configuration.state = state.location
       configuration.openState = StateWiring.opener(password: state.password)
       var simulator = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
-      let clock = configuration.clock
       simulator.now = { Int64((clock.now * 1000).rounded(.down)) }
       // The sandbox remembers its community between runs, like the real API: a re-run skips
       // those invited before, and reconcile has something to check against.
-      simulator.communityFile = SandboxCommand.communityFile(variables)
+      simulator.communityFile = community
       simulator.acceptance = options.acceptance
       return Wiring(
         configuration: configuration,
@@ -125,7 +128,7 @@ struct Wiring {
   /// Scrubs the key in use from everything `session` prints on stderr.
   func guardSecrets(of session: Session) {
     let redactor = Redactor(secrets: secrets)
-    session.diagnostics = { text in FileHandle.standardError.write(Data((redactor.scrub(text) + "\n").utf8)) }
+    session.diagnostics = { text in StandardError.write(redactor.scrub(text) + "\n") }
   }
 
   /// Adds the API commands and `whoami` to `session`.

@@ -11,8 +11,12 @@ struct TerminalTests {
     return path
   }
 
-  static func environment(_ home: String) -> [String: String] {
-    ["HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config"]
+  /// A home of its own; `PAGER=cat`, so that what a test sees does not hang on how fast results
+  /// came (the pager's own tests leave PAGER unset: `less`).
+  static func environment(_ home: String, pager: String? = "cat") -> [String: String] {
+    var environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config"]
+    environment["PAGER"] = pager
+    return environment
   }
 
   @Test("a multi-line pipeline, recalled with the up arrow; non-ASCII survives; Ctrl-D exits 0")
@@ -82,7 +86,8 @@ struct TerminalTests {
   func interruptPipeline() throws {
     let home = Self.home()
     defer { try? FileManager.default.removeItem(atPath: home) }
-    let shell = try Terminal(["--sandbox"], environment: Self.environment(home))
+    // The default pager (less): a run that shows progress streams its results, unpaged.
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home, pager: nil))
     try shell.expect("nwsh sandbox> ")
     let mark = shell.mark
     // Ten requests go at once (the role lookup is one of them); the next must wait a minute.
@@ -94,6 +99,10 @@ struct TerminalTests {
     #expect(output.components(separatedBy: "\"status\": \"invited\"").count - 1 == 9)
     #expect(output.contains("\"reason\": \"interrupted\""))
     #expect(output.contains("interrupted; the results above"))
+    // The live progress line is wiped before the next result is written.
+    let afterWaiting = output.components(separatedBy: "waiting for the rate window").last ?? ""
+    let beforeResult = afterWaiting.prefix { $0 != "{" }
+    #expect(beforeResult.contains("\r\u{1B}[2K"), "\(beforeResult.debugDescription)")
     try shell.waitUntilEditing()
     shell.type("\u{4}")
     #expect(try shell.waitForExit() == 0)
@@ -149,5 +158,92 @@ struct TerminalTests {
     #expect(
       (try FileManager.default.attributesOfItem(atPath: home + "/state/nwsh/history")[.posixPermissions] as? Int)
         == 0o600)
+  }
+
+  @Test(
+    "results longer than the screen go through less; q returns to the prompt; set pager off and --no-pager print them")
+  func pager() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home, pager: nil))
+    try shell.expect("nwsh sandbox> ")
+    try shell.waitUntilEditing()
+    // One value of 62 lines on a 30-row screen: written at once, so paged whatever the timing.
+    var mark = shell.mark
+    shell.type("[range(60)]\r")
+    let paged = try shell.expect("\r\n:", after: mark)
+    #expect(paged.contains("27") && !paged.contains("59"), "\(paged)")
+    mark = shell.mark
+    shell.type("G")  // the end
+    try shell.expect("59", after: mark)
+    mark = shell.mark
+    shell.type("q")
+    try shell.expect("nwsh sandbox> ", after: mark)
+    try shell.waitUntilEditing()
+    mark = shell.mark
+    shell.type("set pager off\r")
+    try shell.expect("nwsh sandbox> ", after: mark)
+    mark = shell.mark
+    shell.type("[range(60)]\r")
+    let whole = try shell.expect(inOrder: ["59\r\n]", "nwsh sandbox> "], after: mark)
+    #expect(whole.contains("  0,"))
+    try shell.waitUntilEditing()
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+
+    let unpaged = try Terminal(["--sandbox", "--no-pager"], environment: Self.environment(home, pager: nil))
+    try unpaged.expect("nwsh sandbox> ")
+    mark = unpaged.mark
+    unpaged.type("[range(60)]\r")
+    try unpaged.expect(inOrder: ["59\r\n]", "nwsh sandbox> "], after: mark)
+    try unpaged.waitUntilEditing()
+    unpaged.type("\u{4}")
+    #expect(try unpaged.waitForExit() == 0)
+  }
+
+  @Test("TAB completes a quoted column name; Ctrl-R searches the history")
+  func quotedColumnAndSearch() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home))
+    try shell.expect("nwsh sandbox> ")
+    var mark = shell.mark
+    shell.type("{\"First Name\": \"Ada\", \"Last Name\": \"Lovelace\"}\r")
+    try shell.expect(inOrder: ["Lovelace\"\r\n}", "nwsh sandbox> "], after: mark)
+    try shell.waitUntilEditing()
+    mark = shell.mark
+    shell.type("{\"First Name\": \"Grace\"} | .\"Fi\t\r")
+    // Completed, the line runs: the value alone (an unclosed `."Fi` would wait for more).
+    try shell.expect(inOrder: ["\r\n\"Grace\"\r\n", "nwsh sandbox> "], after: mark)
+    try shell.waitUntilEditing()
+    mark = shell.mark
+    shell.type("\u{12}")  // Ctrl-R
+    try shell.expect("(reverse-i-search)", after: mark)
+    mark = shell.mark
+    shell.type("Grace")
+    try shell.expect("First Name", after: mark)
+    mark = shell.mark
+    shell.type("\r")
+    try shell.expect(inOrder: ["\"Grace\"", "nwsh sandbox> "], after: mark)
+    try shell.waitUntilEditing()
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+  }
+
+  @Test("TERM=dumb: plain lines, no color, no escape sequences")
+  func dumbTerminal() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    var environment = Self.environment(home)
+    environment["TERM"] = "dumb"
+    environment["NO_COLOR"] = ""
+    let shell = try Terminal(["--sandbox"], environment: environment)
+    let mark = shell.mark
+    shell.type("{a: 1, b: \"x\"}\r")
+    let output = try shell.expect("\"b\": \"x\"", after: mark)
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+    #expect(!shell.screen.contains("\u{1B}"), "\(shell.screen.debugDescription)")
+    #expect(output.contains("\"a\": 1"))
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShellCore
 import Synchronization
 
 /// Where progress goes: a live, rewritten line on a terminal; occasional plain lines otherwise.
@@ -16,15 +17,7 @@ public struct ProgressOutput: Sendable {
 
   /// Standard error, live when it is a terminal.
   public static var standardError: ProgressOutput {
-    ProgressOutput(isTerminal: isatty(2) == 1) { text in
-      var bytes = Array(text.utf8)
-      var offset = 0
-      while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { Foundation.write(2, $0.baseAddress! + offset, $0.count - offset) }
-        if written <= 0 { break }
-        offset += written
-      }
-    }
+    ProgressOutput(isTerminal: isatty(2) == 1) { StandardError.write($0, .transient) }
   }
 
   /// Nowhere.
@@ -73,7 +66,13 @@ final class ProgressReporter: Sendable {
     let now = clock.now
     switch event {
     case .sent:
-      state.withLock { $0.requestsSent += 1 }
+      let first = state.withLock { state -> Bool in
+        state.requestsSent += 1
+        return state.requestsSent == 1
+      }
+      // A run that sends is one to watch: whoever holds the terminal (the shell's pager) hears
+      // so before its first result, and lets the results stream, unpaged.
+      if first && output.isTerminal { output.write("") }
       refreshLiveLine()
     case .waiting(let until, _, _):
       let wait = until - now
