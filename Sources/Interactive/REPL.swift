@@ -123,7 +123,7 @@ public final class REPL {
     }
     let pager = Pager(command: pagerCommand, rows: rows)
     let terminal = session.output
-    session.output = OutputSink(style: terminal.style) { pager.write($0) }
+    session.output = OutputSink.failing(style: terminal.style) { pager.write($0) }
     session.output.flushesEachValue = true
     StandardError.divert { pager.standardError($0, $1) }
     defer {

@@ -136,7 +136,12 @@ public final class HTTPClientTransport: HTTPTransport {
         return .transport(sent: true, reason: "\(error)")
       }
     }
-    if let error = error as? IOError, let why = Self.connectFailure(error.errnoCode) { return notConnected(why) }
+    // A refusal can only answer a connect; the other errors below may also come from a
+    // connection already open (a retransmission timing out after the request went), so they
+    // prove nothing was sent only inside a failed connect (NIOConnectionError).
+    if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
+      return notConnected(Self.connectFailure(ECONNREFUSED)!)
+    }
     if let error = error as? NIOConnectionError {
       // Each address tried failed; say why the first one did, in a word.
       let errno = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }.first

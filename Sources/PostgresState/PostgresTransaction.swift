@@ -66,7 +66,13 @@ struct PostgresTransaction: StateTransaction {
       DELETE FROM nwsh_request_log
       WHERE scope = \(scope) AND (reserved > \(time) OR (reserved IS NULL AND at > \(time + 7200)))
       """)
-    try statements.rows("DELETE FROM nwsh_pause WHERE scope = \(scope) AND since > \(time)")
+    // A pause from before `since` was kept: dropped when it ends further ahead than any
+    // Retry-After nwsh accepts (an hour) could have set.
+    try statements.rows(
+      """
+      DELETE FROM nwsh_pause
+      WHERE scope = \(scope) AND (since > \(time) OR (since IS NULL AND until > \(time + 7200)))
+      """)
     return dropped
   }
 

@@ -87,7 +87,7 @@ extension RunRequest {
       session: session, reader: reader, history: HistoryStore(path: HistoryStore.defaultPath(environment: environment)),
       label: wiring.label, currentKey: { state.wiring.keySource.key?.secret })
     if !noPager && isatty(1) == 1 && environment["TERM"] != "dumb" {
-      repl.pagerCommand = environment["PAGER"].flatMap { $0.isEmpty ? nil : $0 } ?? "less -R"
+      repl.pagerCommand = REPL.pagerCommand(from: environment["PAGER"])
     }
     repl.login = { profile in
       guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring)

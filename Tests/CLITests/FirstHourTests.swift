@@ -86,6 +86,11 @@ struct FirstHourTests {
       lines.allSatisfy {
         $0["status"] as? String == "failed" && ($0["error"] as? [String: Any])?["code"] as? String == "not_sent"
       }, "\(down.stdout)")
+    // Every line says a re-run may send it, and where its row came from (line 1 of stdin …).
+    #expect(
+      lines.allSatisfy { ($0["error"] as? [String: Any])?["retryable"] as? Bool == true && $0["line"] is Int },
+      "\(down.stdout)")
+    #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...6), "\(down.stdout)")
     #expect(down.stderr.contains("cannot reach the API at http://127.0.0.1:\(port)"), "\(down.stderr)")
     #expect(down.stderr.contains("cannot connect to 127.0.0.1:\(port): connection refused"), "\(down.stderr)")
     #expect(down.stderr.components(separatedBy: "cannot reach the API").count == 2, "said once")

@@ -133,6 +133,14 @@ struct ReadmeTests {
       if !condition { failures.append("\(block): \(message())") }
     }
     var lastRun: Captured?
+    // The README's prose, its lines joined: a summary it quotes must be what nwsh says.
+    let prose = try String(contentsOfFile: repositoryPath("README.md"), encoding: .utf8)
+      .replacingOccurrences(of: "\n", with: " ")
+    func says(_ run: Captured, _ summary: String, _ block: Block) {
+      check(run.stderr.contains(summary), block, "stderr: \(run.stderr)")
+      check(prose.contains(summary), block, "the README does not quote \(summary.debugDescription)")
+      outputLines += 1
+    }
     for block in blocks {
       let first = block.lines.first ?? ""
       switch (block.info, first) {
@@ -148,13 +156,10 @@ struct ReadmeTests {
         let run = try workspace.sh("nwsh --sandbox examples/onboard.nw")
         check(run.status == 1, block, "onboard.nw exited \(run.status): \(run.stderr)")
         lastRun = run
-        check(
-          run.stderr.contains("nwsh: invite: 53 rows (49 invited, 2 skipped, 2 invalid) in 2 requests"), block,
-          "stderr: \(run.stderr)")
+        says(run, "53 rows (49 invited, 2 skipped, 2 invalid) in 2 requests", block)
         let again = try workspace.sh("nwsh --sandbox examples/onboard.nw")
-        check(again.stderr.contains("53 rows (51 skipped, 2 invalid), nothing to send"), block, again.stderr)
+        says(again, "53 rows (51 skipped, 2 invalid), nothing to send", block)
         check(again.status == 1, block, "the re-run exits 1 (two invalid rows)")
-        outputLines += 2
       case ("json", _):
         guard let run = lastRun else {
           failures.append("\(block): no command before it")
@@ -182,18 +187,13 @@ struct ReadmeTests {
         // After recipe 1: everyone it settled is skipped, nothing planned.
         let after = try workspace.sh(line)
         check(after.status == 0 && after.stdout.isEmpty, block, "exit \(after.status): \(after.stdout)")
-        check(
-          after.stderr.contains("53 rows (51 skipped, 2 invalid); dry run: would take 0 requests"), block,
-          after.stderr)
+        says(after, "53 rows (51 skipped, 2 invalid); dry run: would take 0 requests", block)
         // On a sandbox that has not seen them (a state of its own, as after sandbox --reset).
         let fresh = Workspace(sharing: workspace)
         let run = try fresh.sh(line)
         check(run.status == 0, block, "exit \(run.status): \(run.stderr)")
         check(run.stdout.split(separator: "\n").count == 50, block, "50 planned rows: \(run.stdout)")
-        check(
-          run.stderr.contains("53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 2 requests"), block,
-          run.stderr)
-        outputLines += 2
+        says(run, "53 rows (50 planned, 1 skipped, 2 invalid); dry run: would take 2 requests", block)
       case ("sh", "nwsh report results.jsonl"):
         let report = try workspace.sh("nwsh report results.jsonl")
         check(report.status == 0 && report.stdout.contains(#""rows":53"#), block, report.stdout + report.stderr)

@@ -246,4 +246,54 @@ struct TerminalTests {
     #expect(!shell.screen.contains("\u{1B}"), "\(shell.screen.debugDescription)")
     #expect(output.contains("\"a\": 1"))
   }
+
+  @Test("a refused key stops each statement that would send, saying so each time (the REPL goes on)")
+  func refusedKeyInTheShell() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let sandbox = try SandboxProcess()
+    defer { _ = sandbox.stop() }
+    var environment = Self.environment(home)
+    environment["NETWORKED_API_KEY"] = "a-wrong-key-0000"
+    let shell = try Terminal(["--base-url", sandbox.url], environment: environment)
+    try shell.expect("nwsh 127.0.0.1> ")
+    try shell.waitUntilEditing()
+    var mark = shell.mark
+    shell.type("roles | count\r")
+    try shell.expect(inOrder: ["refused the key", "nwsh 127.0.0.1> "], after: mark)
+    try shell.waitUntilEditing()
+    // Later statements send nothing either, and say why: role() makes no request …
+    mark = shell.mark
+    shell.type(#"range(3) | {name: "P\(.)", email: "p\(.)@example.org", tagId: role("member")} | invite"# + "\r")
+    try shell.expect(inOrder: ["refused the key", "nwsh 127.0.0.1> "], after: mark)
+    try shell.waitUntilEditing()
+    // … and rows give a result each, skipped (authentication_failed).
+    mark = shell.mark
+    shell.type(
+      #"range(3) | {name: "P\(.)", email: "p\(.)@example.org", tagId: "69baa36beddb9f0012fdf101"} | invite"# + "\r")
+    let third = try shell.expect(inOrder: ["refused the key", "nwsh 127.0.0.1> "], after: mark)
+    #expect(third.components(separatedBy: "authentication_failed").count - 1 == 3, "\(third)")
+    // The server heard one request in all: the first, refused.
+    #expect(try InviteCLITests.serverLog(sandbox).times.count == 1)
+    try shell.waitUntilEditing()
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+    #expect(!shell.screen.contains("a-wrong-key"))
+  }
+
+  @Test("a PAGER that cannot run: the results are shown here, with a word about it")
+  func brokenPager() throws {
+    let home = Self.home()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let shell = try Terminal(["--sandbox"], environment: Self.environment(home, pager: "no-such-pager-x"))
+    try shell.expect("nwsh sandbox> ")
+    try shell.waitUntilEditing()
+    let mark = shell.mark
+    shell.type("[range(60)]\r")
+    let output = try shell.expect(inOrder: ["59\r\n]", "nwsh sandbox> "], after: mark)
+    #expect(output.contains("  0,\r\n") && output.contains("could not run"), "\(output)")
+    try shell.waitUntilEditing()
+    shell.type("\u{4}")
+    #expect(try shell.waitForExit() == 0)
+  }
 }

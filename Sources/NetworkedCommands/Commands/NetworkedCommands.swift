@@ -240,7 +240,7 @@ public enum NetworkedCommands {
         do {
           entries = try fetch()
         } catch let error as NetworkedAPIError {
-          if connection.stops.refusal != nil || connection.stops.unreachable { throw EvaluationInterrupted() }
+          if connection.sendingForbidden { throw EvaluationInterrupted() }
           throw JQError("\(function)(\"\(text)\"): could not fetch the \(plural): \(error)", at: range)
         }
         let wanted = normalized(text)

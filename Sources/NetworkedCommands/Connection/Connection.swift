@@ -102,6 +102,10 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// The run in progress in this connection's session, if any.
   var runInProgress: RunContext? { session.runInProgress }
 
+  /// Whether the run in progress may not send: the key was refused in this session (the run
+  /// stops so, if it has not), or the API was found unreachable during this run.
+  var sendingForbidden: Bool { stops.forbid(runInProgress, keySource: configuration.keySource) }
+
   /// The key was refused: later requests fail at once, and the run in progress stops (77).
   func keyRefused(_ error: NetworkedAPIError) {
     stops.keyRefused(error, keySource: configuration.keySource, run: runInProgress)

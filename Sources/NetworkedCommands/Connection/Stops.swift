@@ -7,7 +7,14 @@ import Synchronization
 /// not being reachable at all. Each stops the run (``RunContext/stop(_:)``) once, with one
 /// message, and every later request of the session fails at once, without spending a slot.
 final class Stops: Sendable {
-  private let state = Mutex<(refusal: NetworkedAPIError?, failures: [Double])>((nil, []))
+  private struct State {
+    var refusal: NetworkedAPIError?
+    /// Connection failures in a row, and the run they were counted in (each run gives the API a
+    /// fresh chance: the user may have started the server again).
+    var failures: [Double] = []
+    var failingRun: ObjectIdentifier?
+  }
+  private let state = Mutex(State())
   /// Connection failures in a row (each at least `minimumSpan` seconds' worth apart in all)
   /// after which the API counts as unreachable.
   static let failuresToTrip = 5
@@ -16,24 +23,33 @@ final class Stops: Sendable {
   /// The refusal of the key, once one came.
   var refusal: NetworkedAPIError? { state.withLock { $0.refusal } }
 
-  /// Whether the API has counted as unreachable since the last answer.
-  var unreachable: Bool {
-    state.withLock { state in
-      guard state.failures.count >= Self.failuresToTrip, let first = state.failures.first,
-        let last = state.failures.last
-      else { return false }
-      return last - first >= Self.minimumSpan
+  private static func identity(_ run: RunContext?) -> ObjectIdentifier? { run.map(ObjectIdentifier.init) }
+
+  private static func tripped(_ state: State) -> Bool {
+    guard state.failures.count >= failuresToTrip, let first = state.failures.first, let last = state.failures.last
+    else { return false }
+    return last - first >= minimumSpan
+  }
+
+  /// Whether nothing more may be sent in `run`: the key was refused (in this session; `run`,
+  /// if not stopped yet, stops with that, so a later statement says so too), or the API was
+  /// found unreachable during `run` (which stopped it then).
+  func forbid(_ run: RunContext?, keySource: String) -> Bool {
+    let (refusal, unreachable) = state.withLock { state in
+      (state.refusal, state.failingRun == Self.identity(run) && Self.tripped(state))
     }
+    if let refusal {
+      keyRefused(refusal, keySource: keySource, run: run)
+      return true
+    }
+    return unreachable
   }
 
   /// The key was refused (401 or 403): every later request fails at once, and `run` (if any)
   /// stops with exit 77, its rows not sent `skipped` (`authentication_failed`).
   func keyRefused(_ error: NetworkedAPIError, keySource: String, run: RunContext?) {
-    let first = state.withLock { state -> Bool in
-      defer { state.refusal = state.refusal ?? error }
-      return state.refusal == nil
-    }
-    guard first || run?.stop == nil, let run else { return }
+    state.withLock { state in state.refusal = state.refusal ?? error }
+    guard let run, run.stop == nil else { return }
     run.stop(
       RunStop(
         status: .authentication, result: .skipped, fields: [Value.reason(.authenticationFailed)],
@@ -48,9 +64,14 @@ final class Stops: Sendable {
   /// unreachable: `run` (if any) then stops, its rows not sent `failed` (`not_sent`).
   @discardableResult
   func couldNotConnect(at now: Double, _ error: NetworkedAPIError, baseURL: BaseURL, run: RunContext?) -> Bool {
-    let failures = state.withLock { state -> [Double] in
+    let (failures, unreachable) = state.withLock { state -> ([Double], Bool) in
+      if state.failingRun != Self.identity(run) {
+        state.failingRun = Self.identity(run)
+        state.failures = []
+      }
       state.failures.append(now)
-      return state.failures
+      if state.failures.count > Self.failuresToTrip * 4 { state.failures.removeFirst() }
+      return (state.failures, Self.tripped(state))
     }
     guard unreachable, let run, run.stop == nil, let first = failures.first else { return unreachable }
     let span = ProgressReporter.duration(now - first)
@@ -61,12 +82,13 @@ final class Stops: Sendable {
           (
             "error",
             .error(
-              code: .notSent, message: "not sent: the API at \(baseURL.string) could not be reached (\(error.message))")
+              code: .notSent, message: "not sent: the API at \(baseURL.string) could not be reached (\(error.message))",
+              [("retryable", .bool(true))])
           )
         ],
         message: "nwsh: cannot reach the API at \(baseURL.string): \(error.message) — \(failures.count) tries over "
           + "\(span); stopping, nothing more is sent. The rows not sent are failed (not_sent): once the API is back, "
-          + "run the same job again (or retry the failed rows) and they go at once"))
+          + "run the same job again: they go at once, and those already settled are skipped"))
     return true
   }
 }

@@ -18,8 +18,11 @@ enum PacedCall {
     let clock = connection.configuration.clock
     var attempt = 0
     while true {
-      // A key already refused is not tried again; nor is an API found unreachable.
-      if let refusal = connection.stops.refusal { throw refusal }
+      // A key already refused is not tried again; nor is an API found unreachable in this run.
+      if connection.sendingForbidden {
+        throw connection.stops.refusal
+          ?? .transport(sent: false, reason: "not sent: the API could not be reached (stopped trying)")
+      }
       let reservation: StateReservation
       do {
         reservation = try pacer.reserve(method: method, path: path)
@@ -48,7 +51,8 @@ enum PacedCall {
           if connection.couldNotConnect(error) { throw error }
         } else {
           pacer.complete(reservation, status: error.status)
-          connection.stops.answered()
+          // Only an answer proves the API reachable (not a request cancelled or held back).
+          if error.status != nil { connection.stops.answered() }
         }
         if error.code == .unauthorized || error.code == .forbidden {
           connection.keyRefused(error)

@@ -55,7 +55,7 @@ final class Sender {
     let number = numbering.take()
     var machine = SendMachine(operation: operation, number: number, retry: connection.retryRule)
     // A key refused earlier, an API found unreachable: nothing is tried.
-    if connection.stops.refusal != nil || connection.stops.unreachable {
+    if connection.sendingForbidden {
       numbering.release()
       return SendResult(notSent: operation.claims.map { ($0, .stopped(.interrupted)) })
     }

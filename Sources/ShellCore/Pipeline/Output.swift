@@ -18,7 +18,7 @@ public final class OutputSink: @unchecked Sendable {
   // Ctrl-C); `style` and `flushesEachValue` are set before a run and only read during it.
   private var writer = JSONWriter(capacity: 1 << 17)
   private let lock = NSLock()
-  private let write: ([UInt8]) -> OutputFailure?
+  private var write: ([UInt8]) -> OutputFailure?
   private var failed: OutputFailure?
   /// How results are laid out.
   public var style: Style
@@ -70,6 +70,14 @@ public final class OutputSink: @unchecked Sendable {
       body(bytes)
       return nil
     }
+  }
+
+  /// Hands each block of bytes to `body`, which says how writing it failed, if it did (the
+  /// reader went away: `EPIPE`); nothing is written after a failure.
+  public static func failing(style: Style = .lines, _ body: @escaping ([UInt8]) -> OutputFailure?) -> OutputSink {
+    let sink = OutputSink(style: style) { _ in }
+    sink.write = body
+    return sink
   }
 
   /// The first write that failed, if one did (nothing is written after it).
@@ -146,6 +154,9 @@ public final class OutputSink: @unchecked Sendable {
 public struct OutputFailure: Error, Sendable, Equatable, CustomStringConvertible {
   /// The system's error number.
   public var code: Int32
+
+  /// A failure with the system's error number `code`.
+  public init(code: Int32) { self.code = code }
 
   /// Whether the reader went away (`EPIPE`: `nwsh … | head` once `head` has enough): the
   /// output is no longer wanted, which is not an error to report.

@@ -44,9 +44,13 @@ final class ReaderSource: SourceStage {
           // Stopped by a refused key or an API that cannot be reached: each row still read gets
           // the stop's result, and nothing else happens to it. Ctrl-C stops reading.
           guard let stop = context.stop, case .row(let row) = item else { throw StopInput() }
-          return try next.push(
-            .report(
-              ResultRecord(row: row.number, op: "read", status: stop.result, RowEvaluator.email(row) + stop.fields)))
+          var record = ResultRecord(
+            row: row.number, op: "read", status: stop.result, RowEvaluator.email(row) + stop.fields)
+          if row.origin.line > 0 {
+            record.add("source", row.origin.source)
+            record.add("line", .number(row.origin.line))
+          }
+          return try next.push(.report(record))
         }
         if case .row(let row) = item { context.noteColumns(of: row.value) }
         if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
