@@ -242,7 +242,9 @@ struct SQLiteTransaction: StateTransaction {
 
   func entries(ids: [Int64]) throws -> [JournalEntry] {
     guard !ids.isEmpty else { return [] }
-    return try fetch("WHERE id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id", [])
+    // One statement whatever the ids (they come as one JSON array), so it is prepared once.
+    let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+    return try fetch("WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", [list])
   }
 
   func entries(heldBy process: ProcessIdentity, states: [JournalState]) throws -> [JournalEntry] {
@@ -336,17 +338,30 @@ struct SQLiteTransaction: StateTransaction {
   }
 
   private func fetch(_ clause: String, _ arguments: StatementArguments) throws -> [JournalEntry] {
-    try db.rows(sql: "SELECT * FROM journal " + clause, arguments: arguments).map {
-      try JournalColumns.entry(Columns(row: $0))
-    }
+    let rows = try db.rows(sql: "SELECT * FROM journal " + clause, arguments: arguments)
+    guard let first = rows.first else { return [] }
+    // Columns by position, looked up by name once per query (GRDB's lookup by name folds case
+    // on every read).
+    let positions = Dictionary(first.columnNames.enumerated().map { ($1, $0) }) { earlier, _ in earlier }
+    return try rows.map { try JournalColumns.entry(Columns(row: $0, positions: positions)) }
   }
 
   /// A GRDB row, read by column name.
   private struct Columns: JournalRowReading {
     let row: GRDB.Row
-    func text(_ column: String) -> String? { row[column] }
-    func integer(_ column: String) -> Int64? { row[column] }
-    func real(_ column: String) -> Double? { row[column] }
+    let positions: [String: Int]
+    func text(_ column: String) -> String? {
+      guard let position = positions[column] else { return nil }
+      return row[position]
+    }
+    func integer(_ column: String) -> Int64? {
+      guard let position = positions[column] else { return nil }
+      return row[position]
+    }
+    func real(_ column: String) -> Double? {
+      guard let position = positions[column] else { return nil }
+      return row[position]
+    }
   }
 }
 
