@@ -194,4 +194,39 @@ struct FirstHourTests {
     let tooOld = try Binary.run(["--sandbox", "pending", "--older-than", "9d"], environment: environment)
     #expect(Self.results(tooOld.stdout).isEmpty, "\(tooOld.stdout)")
   }
+
+  @Test(
+    "small things: a misspelt field hinted, open - and report -, people counted, report --table, file errors in the system's words"
+  )
+  func smallThings() throws {
+    let home = temporaryDirectory("first-hour")
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let environment = Self.environment(home)
+    // Two people, one of them twice (case and a space apart).
+    let rows =
+      #"{"name":"A","email":"a@example.net"}"# + "\n" + #"{"name":"B","email":"b@example.net"}"# + "\n"
+      + #"{"name":"B2","email":"B@example.net "}"# + "\n"
+    let typo = try Binary.run(
+      ["--sandbox", "-c", #"read | map {name, email: .emial, tagId: "69baa36beddb9f0012fdf101"} | invite --dry-run"#],
+      stdin: rows, environment: environment)
+    #expect(
+      typo.stderr.contains(#"the rows read have a column "email""#) && typo.stderr.contains(".emial"), "\(typo.stderr)")
+    #expect(Self.results(typo.stdout).count == 3)
+    let opened = try Binary.run(["-c", "open - | .email"], stdin: rows, environment: environment)
+    #expect(opened.stdout == "\"a@example.net\"\n\"b@example.net\"\n\"B@example.net \"\n", "\(opened.stdout)")
+    let planned = try Binary.run(["--sandbox", "-c", "read | invite --dry-run"], stdin: rows, environment: environment)
+    let report = try Binary.run(["report", "-"], stdin: planned.stdout, environment: environment)
+    let summary = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+    #expect(summary?["rows"] as? Int == 3 && summary?["people"] as? Int == 2, "\(report.stdout) \(report.stderr)")
+    let table = try Binary.run(["report", "--table"], stdin: planned.stdout, environment: environment)
+    #expect(table.status == 0 && table.stdout.contains("3 results · 2 people"), "\(table.stdout) \(table.stderr)")
+    // Files that cannot be read: named, with the system's reason.
+    let missing = try Binary.run(["-c", "open \(home)/nowhere.csv"], environment: environment)
+    #expect(
+      missing.status == 64 && missing.stderr.contains("cannot open \(home)/nowhere.csv: no such file or directory"))
+    let directory = try Binary.run(["-c", "open \(home)"], environment: environment)
+    #expect(directory.stderr.contains("cannot open \(home): is a directory"), "\(directory.stderr)")
+    let script = try Binary.run(["\(home)/missing.nw"], environment: environment)
+    #expect(script.status == 64 && script.stderr.contains("cannot read the script \(home)/missing.nw: no such file"))
+  }
 }

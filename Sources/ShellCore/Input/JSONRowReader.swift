@@ -17,6 +17,9 @@ package struct JSONRowReader {
   /// When set, object rows get only these members (see ``FieldDemand``); everything is still
   /// checked, so the same rows are rejected with the same messages.
   package var projection: Projection?
+  /// How many values are parsed whole before ``projection`` applies (so the columns of the first
+  /// rows are all known: a hint can name the one a misspelt field meant).
+  package var wholeValuesFirst = 0
   /// Whether an input that is one array gives its elements as the rows (`read`'s way); false
   /// reads it as one value, as jq does (`-s`, `--stream`, `--slurpfile`).
   package var unpacksSingleArray = true
@@ -158,7 +161,7 @@ package struct JSONRowReader {
         var parser = JSONParser(bytes, position: start, limits: parserLimits)
         do throws(JSONParser.SyntaxError) {
           let value: Value
-          if let projection {
+          if let projection, rowNumber >= wholeValuesFirst {
             value = try parser.parseValue(keeping: projection)
           } else {
             value = try parser.parseValue()

@@ -29,9 +29,12 @@ public final class RunContext {
   public private(set) var inputColumns: [String] = []
   private var rowsNoted = 0
 
+  /// How many rows' keys ``noteColumns(of:)`` notes.
+  package static let columnsNoted = 16
+
   /// Notes the keys of a row just read (the first 16 rows', at most 200 keys).
   package func noteColumns(of value: Value) {
-    guard rowsNoted < 16, inputColumns.count < 200, case .object(let object) = value else { return }
+    guard rowsNoted < Self.columnsNoted, inputColumns.count < 200, case .object(let object) = value else { return }
     rowsNoted += 1
     for key in object.orderedKeys where !inputColumns.contains(key) && inputColumns.count < 200 {
       inputColumns.append(key)

@@ -91,7 +91,10 @@ final class ReaderSource: SourceStage {
       case .jsonl, .json:
         var reader = JSONRowReader(sourceName: name, limits: limits)
         reader.unpacksSingleArray = unpacksSingleArray && !mode.slurp && !mode.stream
-        if case .fields(let names) = demand, !mode.slurp, !mode.stream { reader.projection = Projection(names) }
+        if case .fields(let names) = demand, !mode.slurp, !mode.stream {
+          reader.projection = Projection(names)
+          reader.wholeValuesFirst = RunContext.columnsNoted
+        }
         try reader.read(&source, emit)
       }
     }
