@@ -85,7 +85,9 @@ struct RecipesTests {
     #expect(first.status == 1 && Self.statuses(first) == ["failed": 3], "\(first.stdout)")
     #expect(Self.lines(first).allSatisfy { ($0["error"] as? [String: Any])?["retryable"] as? Bool == true })
     let results = state + "/results.jsonl"
-    try Data(first.stdout.utf8).write(to: URL(fileURLWithPath: results))
+    // As a run whose script named roles writes them: each result with its role's name.
+    let named = first.stdout.replacingOccurrences(of: #","request":"#, with: #","role":"Member","request":"#)
+    try Data(named.utf8).write(to: URL(fileURLWithPath: results))
     let retry = try Self.nwsh(["--sandbox", "examples/recipes/retry-failed.nw", results], state: state)
     #expect(retry.status == 0 && Self.statuses(retry) == ["invited": 3], "\(retry.stdout) \(retry.stderr)")
     // What was sent is what the first run meant to send: the same names, roles and notes.
@@ -96,6 +98,11 @@ struct RecipesTests {
       "\($0["email"] ?? "") \($0["name"] ?? "") \($0["tagId"] ?? "") \($0["note"] ?? "")"
     }
     #expect(sent == meant && sent.allSatisfy { $0.contains(" Hi ") }, "\(sent)")
+    // Each says where its row first came from (not the results file), and its role by name.
+    let places = Self.lines(retry).map { "\($0["source"] ?? "") \($0["line"] ?? "")" }
+    #expect(places == Self.lines(first).map { "\($0["source"] ?? "") \($0["line"] ?? "")" }, "\(places)")
+    #expect(places.allSatisfy { $0.hasPrefix("<stdin> ") }, "\(places)")
+    #expect(Self.lines(retry).allSatisfy { $0["role"] as? String == "Member" }, "\(retry.stdout)")
     // Run again: all settled, nothing sent.
     let again = try Self.nwsh(["--sandbox", "examples/recipes/retry-failed.nw", results], state: state)
     #expect(Self.statuses(again) == ["skipped": 3] && again.stderr.contains("nothing to send"), "\(again.stderr)")
