@@ -29,7 +29,9 @@ struct FirstHourTests {
     }
   }
 
-  @Test("a refused key with role() in the script: one request, every row skipped as authentication_failed, exit 77")
+  @Test(
+    "a refused key with role() in the script: one request, the row read skipped as authentication_failed, reading stops, exit 77"
+  )
   func refusedKeyWithRole() async throws {
     let home = temporaryDirectory("first-hour")
     defer { try? FileManager.default.removeItem(atPath: home) }
@@ -42,7 +44,9 @@ struct FirstHourTests {
       #expect(run.status == 77, "\(run.stderr)")
       #expect(simulator.requestCount == 1, "one refused request, not one per row")
       let lines = Self.results(run.stdout)
-      #expect(lines.count == 5, "every row has its line: \(run.stdout)")
+      // The row read has its line; reading stops there, as at Ctrl-C (a take or where after it
+      // might not have wanted the rest).
+      #expect(lines.count == 1 && lines.first?["line"] as? Int == 1, "\(run.stdout)")
       #expect(
         lines.allSatisfy { $0["status"] as? String == "skipped" && $0["reason"] as? String == "authentication_failed" })
       #expect(run.stderr.components(separatedBy: "refused the key").count == 2, "said once: \(run.stderr)")
@@ -65,7 +69,7 @@ struct FirstHourTests {
   }
 
   @Test(
-    "an API that cannot be reached: no slot spent on attempts that never connected, the run stops, every row failed not_sent, exit 1"
+    "an API that cannot be reached: no slot spent on attempts that never connected, the run stops, the rows read failed not_sent (retryable), exit 1"
   )
   func outage() async throws {
     let home = temporaryDirectory("first-hour")
@@ -81,7 +85,8 @@ struct FirstHourTests {
       environment: environment)
     #expect(down.status == 1, "\(down.stderr)")
     let lines = Self.results(down.stdout)
-    #expect(lines.count == 6, "\(down.stdout)")
+    // The rows read have their lines (a batch at least); reading stops there.
+    #expect(lines.count >= 2 && lines.count < 6, "\(down.stdout)")
     #expect(
       lines.allSatisfy {
         $0["status"] as? String == "failed" && ($0["error"] as? [String: Any])?["code"] as? String == "not_sent"
@@ -90,7 +95,7 @@ struct FirstHourTests {
     #expect(
       lines.allSatisfy { ($0["error"] as? [String: Any])?["retryable"] as? Bool == true && $0["line"] is Int },
       "\(down.stdout)")
-    #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...6), "\(down.stdout)")
+    #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...max(1, lines.count)), "\(down.stdout)")
     #expect(down.stderr.contains("cannot reach the API at http://127.0.0.1:\(port)"), "\(down.stderr)")
     #expect(down.stderr.contains("cannot connect to 127.0.0.1:\(port): connection refused"), "\(down.stderr)")
     #expect(down.stderr.components(separatedBy: "cannot reach the API").count == 2, "said once")

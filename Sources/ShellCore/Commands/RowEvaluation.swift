@@ -103,7 +103,12 @@ public struct RowEvaluator {
   /// result.
   private func interrupted(_ row: Row, _ next: any Stage) throws {
     let (status, fields) = run.unfinishedRowResult
-    try next.push(.report(ResultRecord(row: row.number, op: op, status: status, Self.email(row) + fields)))
+    var record = ResultRecord(row: row.number, op: op, status: status, Self.email(row) + fields)
+    if row.origin.line > 0 {
+      record.add("source", row.origin.source)
+      record.add("line", .number(row.origin.line))
+    }
+    try next.push(.report(record))
   }
 
   /// The hint for `error`: the one given, or for a stage after `read` that failed to iterate or

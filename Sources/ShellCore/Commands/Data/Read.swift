@@ -40,18 +40,10 @@ final class ReaderSource: SourceStage {
     for (name, makeSource) in inputs {
       let source = try makeSource()
       let deliver: (Item) throws -> Void = { item in
-        if interruption.isSet {
-          // Stopped by a refused key or an API that cannot be reached: each row still read gets
-          // the stop's result, and nothing else happens to it. Ctrl-C stops reading.
-          guard let stop = context.stop, case .row(let row) = item else { throw StopInput() }
-          var record = ResultRecord(
-            row: row.number, op: "read", status: stop.result, RowEvaluator.email(row) + stop.fields)
-          if row.origin.line > 0 {
-            record.add("source", row.origin.source)
-            record.add("line", .number(row.origin.line))
-          }
-          return try next.push(.report(record))
-        }
+        // Ctrl-C, a refused key, an API that cannot be reached: reading stops. (Rows read and
+        // not finished get their results from the stages; a row never read has none: the
+        // pipeline's take or where might not have wanted it.)
+        if interruption.isSet { throw StopInput() }
         if case .row(let row) = item { context.noteColumns(of: row.value) }
         if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
           hinted = true
