@@ -30,7 +30,7 @@ struct FirstHourTests {
   }
 
   @Test(
-    "a refused key with role() in the script: one request, the row read skipped as authentication_failed, reading stops, exit 77"
+    "a refused key with role() in the script: one request, every row skipped as authentication_failed (take and where as always), exit 77"
   )
   func refusedKeyWithRole() async throws {
     let home = temporaryDirectory("first-hour")
@@ -44,14 +44,22 @@ struct FirstHourTests {
       #expect(run.status == 77, "\(run.stderr)")
       #expect(simulator.requestCount == 1, "one refused request, not one per row")
       let lines = Self.results(run.stdout)
-      // The row read has its line; reading stops there, as at Ctrl-C (a take or where after it
-      // might not have wanted the rest).
-      #expect(lines.count == 1 && lines.first?["line"] as? Int == 1, "\(run.stdout)")
+      #expect(lines.count == 5, "every row has its line: \(run.stdout)")
+      #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...5), "each with its line: \(run.stdout)")
       #expect(
         lines.allSatisfy { $0["status"] as? String == "skipped" && $0["reason"] as? String == "authentication_failed" })
       #expect(run.stderr.components(separatedBy: "refused the key").count == 2, "said once: \(run.stderr)")
       #expect(run.stderr.contains("NETWORKED_API_KEY"), "says where the key came from: \(run.stderr)")
       #expect(!run.stderr.contains("a-wrong-key"))
+      // A take after the stage that gave the stop's result, and a where before it, as always.
+      let taken = try Binary.run(
+        [
+          "--base-url", simulator.baseURL, "-c",
+          #"read | where .email != "p1@example.net" | map {name, email, tagId: role("Member")} | take 3 | invite"#,
+        ], stdin: Self.rows(5), environment: Self.environment(home, key: "a-wrong-key-0000"))
+      let emails = Self.results(taken.stdout).compactMap { $0["email"] as? String }
+      #expect(emails == ["p0@example.net", "p2@example.net", "p3@example.net"], "\(taken.stdout)")
+      #expect(taken.status == 77)
     }
   }
 
@@ -69,7 +77,7 @@ struct FirstHourTests {
   }
 
   @Test(
-    "an API that cannot be reached: no slot spent on attempts that never connected, the run stops, the rows read failed not_sent (retryable), exit 1"
+    "an API that cannot be reached: no slot spent on attempts that never connected, the run stops, every row failed not_sent (retryable), exit 1"
   )
   func outage() async throws {
     let home = temporaryDirectory("first-hour")
@@ -85,8 +93,7 @@ struct FirstHourTests {
       environment: environment)
     #expect(down.status == 1, "\(down.stderr)")
     let lines = Self.results(down.stdout)
-    // The rows read have their lines (a batch at least); reading stops there.
-    #expect(lines.count >= 2 && lines.count < 6, "\(down.stdout)")
+    #expect(lines.count == 6, "\(down.stdout)")
     #expect(
       lines.allSatisfy {
         $0["status"] as? String == "failed" && ($0["error"] as? [String: Any])?["code"] as? String == "not_sent"
@@ -95,7 +102,7 @@ struct FirstHourTests {
     #expect(
       lines.allSatisfy { ($0["error"] as? [String: Any])?["retryable"] as? Bool == true && $0["line"] is Int },
       "\(down.stdout)")
-    #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...max(1, lines.count)), "\(down.stdout)")
+    #expect(Set(lines.compactMap { $0["line"] as? Int }) == Set(1...6), "\(down.stdout)")
     #expect(down.stderr.contains("cannot reach the API at http://127.0.0.1:\(port)"), "\(down.stderr)")
     #expect(down.stderr.contains("cannot connect to 127.0.0.1:\(port): connection refused"), "\(down.stderr)")
     #expect(down.stderr.components(separatedBy: "cannot reach the API").count == 2, "said once")
@@ -129,6 +136,9 @@ struct FirstHourTests {
     #expect(array.stdout == "1\n", "an array is one value, as in jq: \(array.stdout)")
     let inputs = try Binary.run(["-c", "[., input]"], stdin: "1 2 3 4", environment: environment)
     #expect(inputs.stdout == "[1,2]\n[3,4]\n", "\(inputs.stdout)")
+    // `-` among the files is standard input, as in jq.
+    let dash = try Binary.run(["-c", ".email", file, "-"], stdin: Self.rows(1), environment: environment)
+    #expect(dash.status == 0 && dash.stdout.hasSuffix("\"p2@example.net\"\n\"p0@example.net\"\n"), "\(dash.stdout)")
     let null = try Binary.run(["-n", "-c", "."], stdin: "1", environment: environment)
     #expect(null.stdout == "null\n")
     let failing = try Binary.run(["-c", ".a"], stdin: "{\"a\":1}\n\"s\"\n{\"a\":3}\n", environment: environment)

@@ -5,6 +5,7 @@ import ShellCore
 /// A source that emits rows fetched from the API; `fetch` calls `emit` for each value.
 final class FetchSource: SourceStage {
   private let interruption: Interruption
+  private let context: RunContext
   private let next: any Stage
   private let origin: Origin
   private let fetch: (_ emit: (Value) throws -> Void) throws -> Void
@@ -13,6 +14,7 @@ final class FetchSource: SourceStage {
     run: RunContext, name: String, next: any Stage, fetch: @escaping (_ emit: (Value) throws -> Void) throws -> Void
   ) {
     self.interruption = run.interruption
+    self.context = run
     self.next = next
     self.origin = Origin(source: name, line: 0)
     self.fetch = fetch
@@ -30,6 +32,8 @@ final class FetchSource: SourceStage {
         try next.push(.row(Row(value: value, number: number, origin: origin)))
       }
     } catch let error as NetworkedAPIError {
+      // A refusal that stopped the run has been said (once, naming the key's source).
+      if context.stop != nil { throw StopInput() }
       if error.code == .unauthorized || error.code == .forbidden {
         throw PipelineStop(
           status: .authentication, message: "nwsh: \(origin.source): the API refused the key: \(error)")

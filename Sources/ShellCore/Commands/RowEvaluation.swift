@@ -104,6 +104,7 @@ public struct RowEvaluator {
   private func interrupted(_ row: Row, _ next: any Stage) throws {
     let (status, fields) = run.unfinishedRowResult
     var record = ResultRecord(row: row.number, op: op, status: status, Self.email(row) + fields)
+    record.standsForRow = true
     if row.origin.line > 0 {
       record.add("source", row.origin.source)
       record.add("line", .number(row.origin.line))

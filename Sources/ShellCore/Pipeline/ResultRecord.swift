@@ -14,6 +14,9 @@ public struct ResultRecord: Sendable {
   public var severity: Severity
   /// The other fields, in order (after `row`, `op`, `status`).
   public private(set) var fields: [(String, Value)]
+  /// Whether this result stands for a row a stopped run could take no further: `take N` after
+  /// the stage that gave it counts it as one of its N rows.
+  public var standsForRow = false
 
   /// A record for `row`, made by `op`, with `fields` after `row`, `op` and `status`.
   public init(row: Int, op: String, status: ResultStatus, severity: Severity? = nil, _ fields: [(String, Value)] = []) {

@@ -284,7 +284,9 @@ public final class Session: @unchecked Sendable {
       return [("<stdin>", { standardInput() })]
     }
     let interruption = run.interruption
+    let standardInput = self.standardInput
     return readInput.files.map { given in
+      if given == "-" { return ("<stdin>", { standardInput() }) }
       let path = resolvePath(given)
       return (
         given,

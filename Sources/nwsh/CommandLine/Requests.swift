@@ -208,7 +208,8 @@ struct RunRequest: Sendable {
     if program != nil {
       // As in jq: the words after the program (before --args, --jsonargs or --) are input files.
       jq.input.files = words.filter { $0.mode == nil && !$0.literal }.map(\.text)
-      for file in jq.input.files where !FileManager.default.isReadableFile(atPath: file) {
+      // `-` is standard input, as in jq.
+      for file in jq.input.files where file != "-" && !FileManager.default.isReadableFile(atPath: file) {
         throw UsageError(
           FileProblem.message("cannot read", file) + " (the words after -c PROGRAM are input files for read)",
           hint: "to give the program arguments instead, write them after --args or --")

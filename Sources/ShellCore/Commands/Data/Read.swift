@@ -40,10 +40,10 @@ final class ReaderSource: SourceStage {
     for (name, makeSource) in inputs {
       let source = try makeSource()
       let deliver: (Item) throws -> Void = { item in
-        // Ctrl-C, a refused key, an API that cannot be reached: reading stops. (Rows read and
-        // not finished get their results from the stages; a row never read has none: the
-        // pipeline's take or where might not have wanted it.)
-        if interruption.isSet { throw StopInput() }
+        // Ctrl-C stops reading. A run stopped otherwise (a refused key, an API that cannot be
+        // reached) reads on: each row goes through the pipeline's take and where as always, and
+        // gets the stop's result where it can go no further, so every row has its line.
+        if interruption.isSet && context.stop == nil { throw StopInput() }
         if case .row(let row) = item { context.noteColumns(of: row.value) }
         if !hinted, case .report(let report) = item, case .string(let hint)? = report["error"]?["hint"] {
           hinted = true

@@ -11,6 +11,14 @@ final class TakeStage: RowStage {
     try next.push(.row(row))
     if remaining == 0 { throw StopInput() }
   }
+  override func push(_ item: Item) throws {
+    // A result standing for a row (a stopped run's) is one of the N.
+    guard case .report(let record) = item, record.standsForRow else { return try super.push(item) }
+    guard remaining > 0 else { throw StopInput() }
+    remaining -= 1
+    try next.push(item)
+    if remaining == 0 { throw StopInput() }
+  }
   override var demand: FieldDemand { next.demand }
 }
 
