@@ -180,6 +180,14 @@ struct TerminalTests {
     shell.type("q")
     try shell.expect("nwsh sandbox> ", after: mark)
     try shell.waitUntilEditing()
+    // Quitting the pager ends the statement, as | head does: a billion values are not waited for.
+    mark = shell.mark
+    shell.type("range(1e9)\r")
+    try shell.expect("\r\n:", after: mark)
+    mark = shell.mark
+    shell.type("q")
+    try shell.expect("nwsh sandbox> ", after: mark)
+    try shell.waitUntilEditing()
     mark = shell.mark
     shell.type("set pager off\r")
     try shell.expect("nwsh sandbox> ", after: mark)
