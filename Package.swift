@@ -14,6 +14,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "nwsh", targets: ["nwsh"]),
+    .library(name: "JQ", targets: ["JQ"]),
     .library(name: "ShellCore", targets: ["ShellCore"]),
     .library(name: "NetworkedAPI", targets: ["NetworkedAPI"]),
     .library(name: "NetworkedSimulator", targets: ["NetworkedSimulator"]),
@@ -33,9 +34,12 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
-    // The language: values, JSON, lexer, parser, compiler, evaluator, commands. Knows nothing of
+    // The jq engine: values, JSON, lexer, parser, compiler, evaluator, builtins, modules. Knows
+    // nothing of the shell.
+    .target(name: "JQ", dependencies: ["CTime"], swiftSettings: swiftSettings),
+    // The pipeline shell: statements, commands, readers, results, the session. Knows nothing of
     // Networked.
-    .target(name: "ShellCore", dependencies: ["CTime"], swiftSettings: swiftSettings),
+    .target(name: "ShellCore", dependencies: ["JQ"], swiftSettings: swiftSettings),
     // strptime(3) for the date builtins: Swift's Glibc module leaves it out.
     .target(name: "CTime"),
     // Typed client for the documented Networked endpoints; transport behind a protocol.
@@ -52,27 +56,27 @@ let package = Package(
     // A local, faithful Networked API server for tests and `--sandbox`.
     .target(name: "NetworkedSimulator", swiftSettings: swiftSettings),
     // jq's own test cases run against ShellCore (scripts/jq-conformance and a test).
-    .target(name: "JQConformance", dependencies: ["ShellCore"], swiftSettings: swiftSettings),
+    .target(name: "JQConformance", dependencies: ["JQ"], swiftSettings: swiftSettings),
     .executableTarget(name: "jq-conformance", dependencies: ["JQConformance"], swiftSettings: swiftSettings),
     // The Networked commands (invite, add, roles, members, plans, api), the rate-window pacer
     // and the state database (SQLite via GRDB) under the XDG state directory.
     .target(
       name: "NetworkedCommands",
-      dependencies: ["ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: ["JQ", "ShellCore", "NetworkedAPI", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
     // For testing programs that embed the commands: the simulator on loopback, sessions wired to
     // it, a virtual clock they share (the project's own tests use it too).
     .target(
       name: "NetworkedTesting",
-      dependencies: ["NetworkedCommands", "NetworkedSimulator", "NetworkedAPI", "ShellCore"],
+      dependencies: ["NetworkedCommands", "NetworkedSimulator", "NetworkedAPI", "JQ", "ShellCore"],
       swiftSettings: swiftSettings
     ),
     // The same state in PostgreSQL, for several machines sharing one key (`--state postgres://…`).
     .target(
       name: "PostgresState",
       dependencies: [
-        "NetworkedCommands", "ShellCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+        "NetworkedCommands", "JQ", "ShellCore", .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -87,14 +91,14 @@ let package = Package(
     // credentials. Terminal-free logic, so tests can drive it.
     .target(
       name: "Interactive",
-      dependencies: ["ShellCore", "NetworkedAPI", "LineEditor"],
+      dependencies: ["JQ", "ShellCore", "NetworkedAPI", "LineEditor"],
       swiftSettings: swiftSettings
     ),
     // The thin executable: argument parsing and wiring.
     .executableTarget(
       name: "nwsh",
       dependencies: [
-        "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive", "PostgresState",
+        "JQ", "ShellCore", "NetworkedAPI", "NetworkedSimulator", "NetworkedCommands", "Interactive", "PostgresState",
       ],
       swiftSettings: swiftSettings
     ),
@@ -102,30 +106,32 @@ let package = Package(
     // What the test targets share: process runner, seeded generator, clocks, temp dirs.
     .target(name: "TestSupport", dependencies: ["PTYSupport"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
-      name: "ShellCoreTests", dependencies: ["ShellCore", "JQConformance", "TestSupport"],
+      name: "ShellCoreTests", dependencies: ["JQ", "ShellCore", "JQConformance", "TestSupport"],
       exclude: ["jq-tests", "differential-regressions.txt"],
       swiftSettings: swiftSettings),
+    // The engine's public API, as an embedder uses it.
+    .testTarget(name: "JQTests", dependencies: ["JQ"], swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedCommandsTests",
       dependencies: [
-        "NetworkedCommands", "NetworkedSimulator", "NetworkedTesting", "ShellCore", "NetworkedAPI", "TestSupport",
+        "NetworkedCommands", "NetworkedSimulator", "NetworkedTesting", "JQ", "ShellCore", "NetworkedAPI", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator", "ShellCore", "TestSupport"],
+      name: "CLITests", dependencies: ["nwsh", "PTYSupport", "NetworkedSimulator", "JQ", "ShellCore", "TestSupport"],
       exclude: ["gojq-tests", "jaq-tests"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "InteractiveTests",
-      dependencies: ["Interactive", "ShellCore", "LineEditor", "NetworkedAPI", "TestSupport"],
+      dependencies: ["Interactive", "JQ", "ShellCore", "LineEditor", "NetworkedAPI", "TestSupport"],
       swiftSettings: swiftSettings),
     // forkpty for the terminal tests (C: Swift cannot fork safely).
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
     .testTarget(
       name: "PostgresStateTests",
-      dependencies: ["PostgresState", "NetworkedCommands", "NetworkedTesting", "TestSupport"],
+      dependencies: ["PostgresState", "NetworkedCommands", "NetworkedTesting", "JQ", "TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",

@@ -1,5 +1,5 @@
 import Foundation
-public import ShellCore
+import ShellCore
 import Synchronization
 
 /// Long results through a pager, as git shows them: what a statement prints on a terminal is held

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 public import LineEditor
 public import ShellCore
 

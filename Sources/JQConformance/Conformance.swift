@@ -1,5 +1,5 @@
 import Foundation
-import ShellCore
+import JQ
 
 /// Runs jq's own test files (`jq.test`, `man.test`) against nwsh's expression engine.
 ///

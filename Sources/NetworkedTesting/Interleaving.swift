@@ -1,5 +1,5 @@
 import Foundation
-package import NetworkedCommands
+import NetworkedCommands
 import Synchronization
 
 /// A database handle that stops at each point of its owner's work — before each transaction

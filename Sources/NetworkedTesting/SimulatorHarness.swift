@@ -1,4 +1,5 @@
 import Foundation
+public import JQ
 import NetworkedAPI
 public import NetworkedCommands
 public import NetworkedSimulator

@@ -1,11 +1,12 @@
 import Foundation
+public import JQ
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 public import NetworkedCommands
 import PostgresNIO
-public import ShellCore
+import ShellCore
 
 /// The state in PostgreSQL, for several machines sharing one key
 /// (`--state postgres://user@host:port/database`).

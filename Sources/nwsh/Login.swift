@@ -1,5 +1,6 @@
 import Foundation
 import Interactive
+import JQ
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator

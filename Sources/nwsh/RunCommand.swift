@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Interactive
+import JQ
 import LineEditor
 import NetworkedAPI
 import NetworkedCommands

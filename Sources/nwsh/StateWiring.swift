@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JQ
 import NetworkedAPI
 import NetworkedCommands
 import NetworkedSimulator

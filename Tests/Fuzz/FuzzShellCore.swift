@@ -1,3 +1,5 @@
+import JQ
+
 // libFuzzer entry points for ShellCore, compiled by scripts/fuzz together with ShellCore's
 // sources (one module, -sanitize=fuzzer,address). NWSH_FUZZ_TARGET picks the target at build time.
 

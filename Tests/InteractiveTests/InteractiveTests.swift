@@ -1,5 +1,6 @@
 import Foundation
 import Interactive
+import JQ
 import LineEditor
 import NetworkedAPI
 import ShellCore

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import NetworkedAPI
 import NetworkedSimulator
 import NetworkedTesting

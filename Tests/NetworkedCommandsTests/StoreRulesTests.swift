@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import NetworkedTesting
 import ShellCore
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import NetworkedCommands
 import NetworkedTesting
 import PostgresState

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import ShellCore
 import TestSupport
 import Testing

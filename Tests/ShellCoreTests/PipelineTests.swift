@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import ShellCore
 import TestSupport
 import Testing
@@ -138,11 +139,10 @@ struct EmbeddingTests {
           CommandSignature("shout", summary: "Upper-cases a field.", parameters: [.init("FIELD", .word, "the field")]),
           role: .filter
         ) { context in ShoutStage(field: context.word(0)!, next: context.next) })
-      session.interpreter.define("hello", arity: 1) { interpreter, arguments, input, scope, _, emit in
-        try interpreter.evaluate(arguments[0], input, scope) { name in
-          try emit(.string("Hello, \(name.stringValue ?? "?")!"))
-        }
-      }
+      session.define(
+        JQFunction("hello", arity: 1) { _, arguments in
+          .string("Hello, \(arguments[0].stringValue ?? "?")!")
+        })
     }
     #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
   }

@@ -1,3 +1,4 @@
+import JQ
 import ShellCore
 import Testing
 

@@ -1,3 +1,4 @@
+import JQ
 public import ShellCore
 
 // The statuses, exit statuses, error codes and skip reasons the API commands produce, each

@@ -1,3 +1,4 @@
+import JQ
 public import ShellCore
 
 /// What sending the same row again would do, for a result's error code.

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import NetworkedAPI
 public import ShellCore
 
@@ -231,26 +232,25 @@ public enum NetworkedCommands {
     @Sendable func normalized(_ name: String) -> String {
       name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
-    session.interpreter.define(function, arity: 1) { interpreter, arguments, input, scope, range, emit in
-      try interpreter.evaluate(arguments[0], input, scope) { name in
-        guard case .string(let text) = name else {
-          throw JQError("\(function)(name) needs a string, got \(name.typeName)", at: range)
+    session.define(
+      JQFunction(function, arity: 1) { _, arguments in
+        guard case .string(let text) = arguments[0] else {
+          throw JQError("\(function)(name) needs a string, got \(arguments[0].typeName)")
         }
         let entries: [(name: String, id: String)]
         do {
           entries = try fetch()
         } catch let error as NetworkedAPIError {
           if connection.sendingForbidden { throw EvaluationInterrupted() }
-          throw JQError("\(function)(\"\(text)\"): could not fetch the \(plural): \(error)", at: range)
+          throw JQError("\(function)(\"\(text)\"): could not fetch the \(plural): \(error)")
         }
         let wanted = normalized(text)
         guard let entry = entries.first(where: { normalized($0.name) == wanted }) else {
           let names = entries.map { "\"\($0.name.trimmingCharacters(in: .whitespacesAndNewlines))\"" }
           let listed = names.isEmpty ? "(none)" : names.joined(separator: ", ")
-          throw JQError("no \(function) named \"\(text)\"; the \(plural) are: \(listed)", at: range)
+          throw JQError("no \(function) named \"\(text)\"; the \(plural) are: \(listed)")
         }
-        try emit(.string(entry.id))
-      }
-    }
+        return .string(entry.id)
+      })
   }
 }

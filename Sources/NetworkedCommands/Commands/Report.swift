@@ -1,5 +1,6 @@
 import Foundation
-public import ShellCore
+public import JQ
+import ShellCore
 
 /// What a set of result lines comes to: how many, by status, by op, by skip reason and error
 /// code, by role (each with its statuses), and over which runs and requests.

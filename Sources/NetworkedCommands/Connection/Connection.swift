@@ -1,4 +1,5 @@
 import Foundation
+public import JQ
 public import NetworkedAPI
 public import ShellCore
 import Synchronization

@@ -1,5 +1,6 @@
 import Foundation
-public import ShellCore
+public import JQ
+import ShellCore
 import Synchronization
 
 /// The time the pacer reads and waits on, in seconds since the Unix epoch, and the time that

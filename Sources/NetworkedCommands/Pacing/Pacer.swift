@@ -1,5 +1,6 @@
 import Foundation
-public import ShellCore
+public import JQ
+import ShellCore
 import Synchronization
 
 /// Sends each request at the earliest moment that keeps every rate window satisfied, across

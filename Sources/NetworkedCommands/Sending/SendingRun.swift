@@ -1,3 +1,4 @@
+import JQ
 import NetworkedAPI
 import ShellCore
 

@@ -1,3 +1,5 @@
+public import JQ
+
 /// A command nwsh (or a program embedding ShellCore) provides.
 ///
 /// ```swift

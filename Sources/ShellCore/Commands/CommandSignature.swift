@@ -1,3 +1,5 @@
+package import JQ
+
 /// What a command accepts, declared once: it drives parsing, `help` and completion.
 public struct CommandSignature: Sendable {
   /// How an argument or flag value is written.
@@ -101,8 +103,8 @@ public struct CommandSignature: Sendable {
   }
 }
 
-/// The commands a parser knows, by name.
-package struct CommandTable: Sendable {
+/// The commands a parser knows, by name: the stages jq's parser leaves to the shell.
+package struct CommandTable: ParserHost {
   private var signatures: [String: CommandSignature] = [:]
   private var aliases: [String: String] = [:]
 
@@ -128,4 +130,11 @@ package struct CommandTable: Sendable {
   /// Functions the session defines (`def`, `include`, `~/.jq`), by name: a stage that is one
   /// of them alone is a call, never taken for a mistyped command.
   package var functions: Set<String> = []
+}
+
+extension CommandTable {
+  /// The command that starts at token `position` of `parser` (see ``Parser/command(at:)``).
+  package func stage(at position: Int, in parser: Parser) -> (name: String, width: Int)? {
+    parser.command(at: position).map { ($0.signature.name, $0.width) }
+  }
 }

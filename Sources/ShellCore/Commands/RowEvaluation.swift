@@ -1,4 +1,5 @@
 import Foundation
+public import JQ
 
 /// Evaluating an expression on one row, turning its runtime errors into an `invalid` result
 /// for that row (reported in full on stderr the first time) instead of stopping the pipeline.

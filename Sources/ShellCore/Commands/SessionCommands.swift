@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 
 /// `help`, `set`, `source`: commands about the session itself.
 enum SessionCommands {

@@ -1,3 +1,5 @@
+import JQ
+
 /// Reads CSV (RFC 4180) with a header row into objects keyed by the header's names.
 ///
 /// Quoted fields may hold separators, doubled quotes and line breaks; CRLF and LF both end

@@ -1,3 +1,5 @@
+import JQ
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 
 /// Why a file cannot be read, in the system's own words (`strerror`), for messages that name
 /// the file and the reason: `cannot open rows.csv: no such file or directory`, `… is a

@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 
 #if canImport(Glibc)
   import Glibc

@@ -1,3 +1,5 @@
+package import JQ
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

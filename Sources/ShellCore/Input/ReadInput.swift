@@ -1,3 +1,5 @@
+import JQ
+
 /// What `read` reads and how, as jq's command line says it: the files given after the program
 /// (instead of standard input), and jq's `-R`, `-s` and `--stream`.
 public struct ReadInput: Sendable, Equatable {

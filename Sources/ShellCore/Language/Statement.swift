@@ -1,3 +1,5 @@
+package import JQ
+
 /// A statement of an nwsh program: a pipeline of commands, `let`, or `def`.
 package enum Statement: Sendable {
   /// `stage | stage | …`.

@@ -1,3 +1,5 @@
+import JQ
+
 /// How a run ends: the process's exit status, with what it means.
 ///
 /// An open set: ShellCore declares the statuses of any program (success, some rows failed or in

@@ -1,16 +1,4 @@
-/// Where a row came from: the input's name and the line its value starts on.
-public struct Origin: Sendable, Hashable {
-  /// `<stdin>`, a file path, or `<expression>`.
-  public var source: String
-  /// 1-based line of the value's first byte (0 when not from text).
-  public var line: Int
-
-  /// Creates an origin.
-  public init(source: String, line: Int) {
-    self.source = source
-    self.line = line
-  }
-}
+public import JQ
 
 /// One row flowing through a pipeline.
 public struct Row: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+public import JQ
 
 #if canImport(Glibc)
   import Glibc

@@ -1,3 +1,5 @@
+public import JQ
+
 /// A result record: `{"row", "op", "status", …}`, the final word on one input row.
 ///
 /// The one builder of result lines: reports from ShellCore's stages and an embedder's command

@@ -1,3 +1,5 @@
+import JQ
+
 /// How much a result weighs on the run's exit status.
 public enum Severity: Sendable, Hashable {
   /// Done, or deliberately not done: exit 0.

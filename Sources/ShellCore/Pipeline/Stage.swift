@@ -1,3 +1,5 @@
+public import JQ
+
 /// One step of a pipeline: receives items pushed from upstream and pushes its own downstream.
 ///
 /// Stages run synchronously on the pipeline's thread; a stage that talks to the network blocks

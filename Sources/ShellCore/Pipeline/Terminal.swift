@@ -1,3 +1,5 @@
+import JQ
+
 /// The end of a `let NAME = pipeline`: keeps the rows' values; reports go on to the output.
 final class Collector: Stage {
   let reports: any Stage

@@ -1,4 +1,5 @@
 import Dispatch
+import JQ
 import Synchronization
 
 /// The one bridge between nwsh's synchronous threads and work that completes elsewhere.

@@ -1,3 +1,5 @@
+import JQ
+
 /// The settings ShellCore itself defines.
 public enum CoreSettings {
   /// Stop at the first invalid row (exit 65) instead of reporting it and going on.

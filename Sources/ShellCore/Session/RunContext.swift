@@ -1,3 +1,5 @@
+public import JQ
+
 /// One run of a program (one ``Session/run(_:name:)``): what its stages use while it runs, and
 /// the one place its exit status is derived from.
 ///

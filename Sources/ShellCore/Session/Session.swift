@@ -1,4 +1,5 @@
 import Foundation
+public import JQ
 
 /// Runs nwsh programs: parses statements, keeps `let` bindings, `def`s and settings between
 /// them, and runs pipelines of registered commands from an input to an output.
@@ -15,8 +16,8 @@ import Foundation
 public final class Session: @unchecked Sendable {
   // Threading: one run at a time, on the thread `run` starts; between runs the owner's thread.
   // Other threads may only use `interruption` (atomic) and `output` (locked).
-  /// Evaluates expressions; embedders may add native functions to it.
-  public let interpreter: Interpreter
+  /// Evaluates expressions; embedders add functions with ``define(_:)-(JQFunction)``.
+  package let interpreter: Interpreter
   /// Where results go.
   public var output: OutputSink
   /// Where diagnostics and progress go (stderr by default).
@@ -176,7 +177,10 @@ public final class Session: @unchecked Sendable {
   }
 
   /// The scope expressions run in: `let` bindings and `def`s.
-  public var bindings: Bindings { scope }
+  package var bindings: Bindings { scope }
+
+  /// Makes `function` callable by every program of the session, like a builtin.
+  public func define(_ function: JQFunction) { interpreter.define(function) }
 
   /// Names of bound variables (for completion).
   package var variableNames: [String] { boundVariables.filter { !$0.contains("@") }.sorted() }

@@ -1,3 +1,5 @@
+import JQ
+
 /// A session setting (`set NAME VALUE`), declared once with its name, type, default and help;
 /// the session keeps its value typed, and code reads it through this declaration
 /// (``Session/value(of:)``, ``RunContext/value(of:)``), never by parsing text.

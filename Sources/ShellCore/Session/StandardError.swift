@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 import Synchronization
 
 /// Standard error, as the shell's diagnostics and progress write it: straight to file

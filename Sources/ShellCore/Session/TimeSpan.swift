@@ -1,3 +1,5 @@
+import JQ
+
 /// A length of time as people write it: a number and a unit, `90s`, `15m`, `36h`, `7d`, `2w`
 /// (a bare number is seconds). Used by command flags (`pending --older-than 7d`) and settings.
 public enum TimeSpan {

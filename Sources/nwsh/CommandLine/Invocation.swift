@@ -1,3 +1,4 @@
+import JQ
 import ShellCore
 
 /// A command line, read: which subcommand, the options given, and the other words.

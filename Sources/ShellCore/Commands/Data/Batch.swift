@@ -1,3 +1,5 @@
+import JQ
+
 /// `batch N`: rows grouped into array rows of N (the last may be shorter).
 final class BatchStage: RowStage {
   /// One row whose value is the array of the rows' values, numbered as its first member.

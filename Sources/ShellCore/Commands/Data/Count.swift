@@ -1,3 +1,5 @@
+import JQ
+
 /// `count`: the number of rows, as one row at the end.
 final class CountStage: RowStage {
   var count = 0

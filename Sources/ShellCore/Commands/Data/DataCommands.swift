@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 
 /// `read`, `open`, `map`, `where`, `dedupe`, `take`, `skip`, `batch`, `unbatch`, `count`,
 /// `emit`, `save`.

@@ -1,3 +1,5 @@
+import JQ
+
 /// `dedupe [EXPR]`: a later row with a key already seen is reported as a duplicate.
 final class DedupeStage: RowStage {
   let evaluator: RowEvaluator

@@ -1,3 +1,5 @@
+import JQ
+
 /// `emit --raw`: writes rows itself, strings as their text; reports go on.
 final class RawEmitStage: RowStage {
   let output: OutputSink

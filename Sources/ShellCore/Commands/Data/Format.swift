@@ -1,4 +1,5 @@
 import Foundation
+import JQ
 
 /// Input and output file formats.
 enum Format: String {

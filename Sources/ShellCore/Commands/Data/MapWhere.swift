@@ -1,3 +1,5 @@
+import JQ
+
 /// `map EXPR`: each row becomes the outputs of EXPR.
 final class MapStage: RowStage {
   let evaluator: RowEvaluator

@@ -1,3 +1,5 @@
+import JQ
+
 /// `read` and `open`: streams rows from bytes.
 final class ReaderSource: SourceStage {
   let context: RunContext

@@ -1,3 +1,5 @@
+import JQ
+
 /// Commands that look at many rows at once: `collect` and `join`.
 enum RowSetCommands {
   static let all: [CommandDefinition] = [

@@ -1,3 +1,5 @@
+import JQ
+
 /// `take N`: the first N rows, then reading stops.
 final class TakeStage: RowStage {
   var remaining: Int

@@ -1,12 +1,12 @@
 import Foundation
 
 /// The builtins implemented in Swift, by `name/arity`.
-enum Builtins {
+package enum Builtins {
   static func isBuiltinName(_ name: String) -> Bool {
     names.contains(name)
   }
 
-  static let names: Set<String> = Set(
+  package static let names: Set<String> = Set(
     (Array(table.keys) + Array(Prelude.definitions.keys)).map { String($0.prefix { $0 != "/" }) })
 
   /// `name/arity` for each form of builtin `name`, by arity.

@@ -14,26 +14,26 @@ import Foundation
 ///
 /// Threading: an interpreter (its caches, counters and the stack bound it measured) is used on
 /// one thread at a time, like the session that owns it.
-public final class Interpreter: @unchecked Sendable {
+package final class Interpreter: @unchecked Sendable {
   /// Receives one output.
-  public typealias Emit = (Value) throws -> Void
+  package typealias Emit = (Value) throws -> Void
 
   /// The process environment programs see as `$ENV` and `env` (secrets already hidden).
-  public var processEnvironment: [String: String] {
+  package var processEnvironment: [String: String] {
     didSet { cachedEnvironmentObject = nil }
   }
   /// Functions registered by an embedder: `name/arity` → implementation.
-  var natives: [String: NativeFunction] = [:]
+  package var natives: [String: NativeFunction] = [:]
   /// Builtins written in jq, compiled on first use.
   var preludeFunctions: [String: Function] = [:]
   /// Compiled regexes by pattern and flags (bounded; see `RegexBuiltins.compile`).
   var regexCache: [String: Regex<AnyRegexOutput>] = [:]
   private var counter = 0
   /// Sink for `debug` and `stderr`.
-  public var debugOutput: (String) -> Void = { _ in }
+  package var debugOutput: (String) -> Void = { _ in }
   /// What `now` reads: seconds since the epoch (the system's clock, unless an embedder's —
   /// a sandbox whose clock was moved on — says otherwise).
-  public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+  package var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
   /// The row being evaluated: its input line (`input_line_number`) and source
   /// (`input_filename`), set by ``RowEvaluator`` before each row.
   package var currentOrigin = Origin(source: "", line: 0)
@@ -42,7 +42,7 @@ public final class Interpreter: @unchecked Sendable {
   package var nextInput: (() throws -> Value?)?
   /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
-  public var interruption: Interruption?
+  package var interruption: Interruption?
   /// Finds and links the modules programs import (`-L` sets its library directories).
   package let modules: ModuleLoader
   /// A frame with nothing in it: the parent of builtins written in jq.
@@ -53,7 +53,7 @@ public final class Interpreter: @unchecked Sendable {
   private var stackThread: pthread_t?
 
   /// An interpreter whose programs see `processEnvironment` as `$ENV`.
-  public init(processEnvironment: [String: String] = [:]) {
+  package init(processEnvironment: [String: String] = [:]) {
     self.processEnvironment = processEnvironment
     self.modules = ModuleLoader(
       directory: FileManager.default.currentDirectoryPath, home: processEnvironment["HOME"])
@@ -64,7 +64,7 @@ public final class Interpreter: @unchecked Sendable {
     if let interruption, interruption.isSet { throw EvaluationInterrupted() }
   }
 
-  func freshID() -> Int {
+  package func freshID() -> Int {
     counter += 1
     return counter
   }
@@ -99,12 +99,12 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Runs a builtin's argument (a compiled filter) on `input` in the caller's `frame`.
-  public func evaluate(_ filter: Filter, _ input: Value, _ frame: Frame, _ emit: Emit) throws {
+  package func evaluate(_ filter: Filter, _ input: Value, _ frame: Frame, _ emit: Emit) throws {
     try filter.run(input, frame, self, emit)
   }
 
   /// All outputs of a builtin's argument on `input`.
-  public func evaluateAll(_ filter: Filter, input: Value, environment frame: Frame) throws -> [Value] {
+  package func evaluateAll(_ filter: Filter, input: Value, environment frame: Frame) throws -> [Value] {
     var outputs: [Value] = []
     try filter.run(input, frame, self) { outputs.append($0) }
     return outputs
@@ -269,7 +269,7 @@ package final class CompiledExpression {
   let filter: Filter
   let level: Level
   let bindings: Bindings
-  let interpreter: Interpreter
+  package let interpreter: Interpreter
   /// The frame of the last run, reused by the next (runs do not overlap, except re-entrantly).
   private var spare: Frame?
 

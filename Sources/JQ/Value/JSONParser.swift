@@ -67,6 +67,22 @@ public struct JSONParser {
     return try result.get()
   }
 
+  /// Every JSON value of `bytes`, in order (a byte order mark before them skipped), an array
+  /// among them kept whole: what `import "data" as $d;` reads.
+  public static func values(in bytes: [UInt8], limits: Limits = Limits()) throws(SyntaxError) -> [Value] {
+    let result = bytes.withUnsafeBufferPointer { buffer -> Result<[Value], SyntaxError> in
+      var parser = JSONParser(buffer, position: buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, limits: limits)
+      var values: [Value] = []
+      do throws(SyntaxError) {
+        while parser.skipWhitespace() { values.append(try parser.parseValue()) }
+        return .success(values)
+      } catch {
+        return .failure(error)
+      }
+    }
+    return try result.get()
+  }
+
   /// Parses one value that must be alone in the buffer (white space around it allowed).
   package mutating func parseOnly() throws(SyntaxError) -> Value {
     skipWhitespace()

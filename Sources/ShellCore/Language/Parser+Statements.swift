@@ -1,52 +1,13 @@
-/// Parses tokens into statements and jq expressions, following jq's precedence:
-/// `|` < `,` < `//` < assignment < `or` < `and` < comparison < `+ -` < `* / %` < unary < postfix.
-package struct Parser {
-  var tokens: [Token]
-  var index = 0
-  /// How deeply the expression being read is nested (see ``maxDepth``).
-  var depth = 0
-  let commands: CommandTable
-  let source: Source
-  /// The module file being read, if it is one (`$__loc__` names it).
-  var moduleFile: String?
-  /// Functions this program defined at statement level so far, by name.
-  var definedHere: Set<String> = []
-  /// Whether this program has an `include` (whose names are known only when it runs).
-  var includesHere = false
+package import JQ
 
-  /// A parser for `source`; `commands` says which names are commands, and how they are called.
-  package init(_ source: Source, commands: CommandTable = CommandTable()) throws(Diagnostic) {
-    self.source = source
-    self.tokens = try Lexer.tokenize(source)
-    self.commands = commands
+/// nwsh's statements and pipelines: jq's parser, hosting commands.
+extension Parser {
+  /// A parser for a program of statements; `commands` says which names are commands.
+  package init(_ source: Source, commands: CommandTable) throws(Diagnostic) {
+    try self.init(source, host: commands)
   }
 
-  init(tokens: [Token], source: Source, commands: CommandTable) {
-    self.tokens = tokens
-    self.source = source
-    self.commands = commands
-  }
-
-  /// Parses one jq program (no statements, no commands), e.g. for jq compatibility.
-  package static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
-    var parser = try Parser(source)
-    parser.skipNewlines()
-    let expr = try parser.parsePipe(allowCommandStages: false)
-    parser.skipNewlines()
-    try parser.expectEnd()
-    return expr
-  }
-
-  /// Parses one jq program with its `module`, `import` and `include` header.
-  package static func parseJQProgram(_ source: Source) throws(Diagnostic) -> (ModuleHeader, Expr) {
-    var parser = try Parser(source)
-    let header = try parser.parseModuleHeader(allowModule: true)
-    parser.skipNewlines()
-    let expr = try parser.parsePipe(allowCommandStages: false)
-    parser.skipNewlines()
-    try parser.expectEnd()
-    return (header, expr)
-  }
+  var commands: CommandTable { host as? CommandTable ?? CommandTable() }
 
   /// Parses a whole program into statements.
   package mutating func parseProgram() throws(Diagnostic) -> [Statement] {
@@ -61,50 +22,6 @@ package struct Parser {
     }
     return statements
   }
-
-  // MARK: Tokens
-
-  var current: Token { tokens[index] }
-  var nextToken: Token { tokens[min(index + 1, tokens.count - 1)] }
-
-  mutating func advance() -> Token {
-    let token = tokens[index]
-    if index < tokens.count - 1 { index += 1 }
-    return token
-  }
-
-  mutating func skipNewlines() { while current.kind == .newline { index += 1 } }
-
-  func describe(_ token: Token) -> String {
-    switch token.kind {
-    case .end: return "end of input"
-    case .newline: return "end of line"
-    default: return "'\(token.range.text)'"
-    }
-  }
-
-  func unexpected(_ expectation: String, hint: String? = nil) -> Diagnostic {
-    Diagnostic(.syntax, "unexpected \(describe(current)); \(expectation)", at: current.range, hint: hint)
-  }
-
-  mutating func expect(_ symbol: String, _ context: String) throws(Diagnostic) {
-    guard current.is(symbol) else { throw unexpected("expected '\(symbol)' \(context)") }
-    index += 1
-  }
-
-  mutating func expectWord(_ word: String, _ context: String) throws(Diagnostic) {
-    guard current.isWord(word) else { throw unexpected("expected '\(word)' \(context)") }
-    index += 1
-  }
-
-  func expectEnd() throws(Diagnostic) {
-    guard current.kind == .end else { throw unexpected("expected the end of the program") }
-  }
-
-  static let keywords: Set<String> = [
-    "def", "if", "then", "elif", "else", "end", "as", "reduce", "foreach", "try", "catch", "label", "import", "include",
-    "and", "or", "__loc__",
-  ]
 
   // MARK: Statements
 
@@ -196,8 +113,6 @@ package struct Parser {
       return after.spaceBefore ? (signature, size) : nil
     }
   }
-
-  func isCommandStart(at position: Int) -> Bool { command(at: position) != nil }
 
   mutating func parseStage(first: Bool) throws(Diagnostic) -> StageSyntax {
     if let (signature, width) = command(at: index) {
@@ -328,10 +243,4 @@ package struct Parser {
       return .word(range.text, range)
     }
   }
-
-}
-
-/// Names of jq builtins, so that a bare builtin is not mistaken for a mistyped command.
-enum JQBuiltinNames {
-  static func contains(_ name: String) -> Bool { Builtins.isBuiltinName(name) }
 }

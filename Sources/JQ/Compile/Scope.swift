@@ -90,19 +90,19 @@ final class Scope {
 /// a new slot), so compiled expressions stay valid as the session goes on.
 ///
 /// Threading: owned by its session; used on one thread at a time.
-public final class Bindings {
+package final class Bindings {
   let level = Level(depth: 0)
   let frame = Frame(parent: nil, size: 0)
   var scope = Scope.empty
 
   /// An environment with nothing bound.
-  public init() {}
+  package init() {}
 
   /// A new environment with nothing bound (for one-shot evaluation).
-  public static var empty: Bindings { Bindings() }
+  package static var empty: Bindings { Bindings() }
 
   /// Binds `$name` to `value` (shadowing an earlier binding of the name).
-  public func bind(_ value: Value, to name: String) {
+  package func bind(_ value: Value, to name: String) {
     let slot = level.allocate()
     frame.reserve(level.slotCount)
     frame.slots[slot] = .value(value)

@@ -5,7 +5,8 @@
 #endif
 
 /// Runs `body` on a thread with a 64 MiB stack (reserved, not used) and waits for it: the
-/// thread every ``Session/run(_:name:)`` uses; embedders evaluating directly may use it too.
+/// thread every run of a program uses (the shell's sessions too); embedders evaluating directly
+/// may use it as well.
 ///
 /// Evaluation itself needs little stack: generators, tail calls, `recurse`, `..`, the JSON
 /// reader and writer all keep their depth on the heap, and a recursion too deep for the stack

@@ -28,7 +28,7 @@ extension Parser {
     return .ifThen(condition, then, nil)
   }
 
-  mutating func parseFunctionDefinition() throws(Diagnostic) -> FunctionDefinition {
+  package mutating func parseFunctionDefinition() throws(Diagnostic) -> FunctionDefinition {
     let start = advance().range  // def
     guard case .identifier(let name) = current.kind, !Parser.keywords.contains(name) else {
       throw unexpected("expected a function name after 'def'")
@@ -159,7 +159,7 @@ extension Parser {
       switch part {
       case .text(let text): segments.append(.text(text))
       case .interpolation(let innerTokens):
-        var inner = Parser(tokens: innerTokens, source: source, commands: CommandTable())
+        var inner = Parser(tokens: innerTokens, source: source, host: nil)
         inner.moduleFile = moduleFile
         inner.skipNewlines()
         let expr = try inner.parsePipe(allowCommandStages: false)

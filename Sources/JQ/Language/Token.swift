@@ -39,6 +39,13 @@ package struct Token: Sendable {
   /// Whether white space (or a comment) comes right before it.
   package let spaceBefore: Bool
 
+  /// A token of `kind` at `range`.
+  package init(kind: Kind, range: SourceRange, spaceBefore: Bool) {
+    self.kind = kind
+    self.range = range
+    self.spaceBefore = spaceBefore
+  }
+
   /// Whether this is the symbol `text`.
   package func `is`(_ text: String) -> Bool {
     if case .symbol(let symbol) = kind { return symbol == text }

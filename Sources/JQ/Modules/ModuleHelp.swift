@@ -1,9 +1,9 @@
 /// `help modules` (also `help import`, `help include`): jq's module system as nwsh runs it.
-enum ModuleHelp {
+package enum ModuleHelp {
   /// The names that answer with ``text``.
-  static let names = ["modules", "import", "include", "modulemeta"]
+  package static let names = ["modules", "import", "include", "modulemeta"]
 
-  static let text = """
+  package static let text = """
     Modules, as in jq: a module is a file of definitions (def name: …;), name.jq.
       import "lib/util" as u      u::f calls util's f; nothing else of util is seen
       include "lib/util"          its definitions under their own names

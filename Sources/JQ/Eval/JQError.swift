@@ -29,11 +29,11 @@ public struct JQError: Error, Sendable, CustomStringConvertible {
   public var diagnostic: Diagnostic { Diagnostic(.runtime, message, at: range) }
 }
 
-/// Thrown when evaluation stops because the run was interrupted (Ctrl-C, SIGTERM); no `try`
-/// catches it.
-package struct EvaluationInterrupted: Error, Sendable {
+/// Thrown when evaluation stops because the run was interrupted (Ctrl-C, SIGTERM), or by a
+/// ``JQFunction`` to stop the whole run; no `try` catches it.
+public struct EvaluationInterrupted: Error, Sendable {
   /// Creates the signal.
-  package init() {}
+  public init() {}
 }
 
 /// Unwinds to a `label`.
@@ -42,8 +42,11 @@ struct BreakSignal: Error {
 }
 
 /// Stops a generator early (`first`, `limit`, `isempty`).
-struct StopSignal: Error {
-  let token: Int
+package struct StopSignal: Error {
+  package let token: Int
+
+  /// A signal for the `label` whose token is `token`.
+  package init(token: Int) { self.token = token }
 }
 
 /// How jq 1.8 abbreviates a value in an error message: whole up to 29 bytes; else a string

@@ -20,6 +20,14 @@ package struct ModuleDirective: Sendable {
   /// Where the directive is written.
   package var range: SourceRange
 
+  /// A directive as written at `range`.
+  package init(kind: Kind, path: String, metadata: JSONObject?, range: SourceRange) {
+    self.kind = kind
+    self.path = path
+    self.metadata = metadata
+    self.range = range
+  }
+
   /// The directive as `modulemeta` lists it: its metadata, then `as`, `is_data`, `relpath`.
   var description: Value {
     var object = metadata ?? JSONObject()
@@ -64,7 +72,7 @@ extension Parser {
   }
 
   /// Whether the next tokens are `import "…"` or `include "…"`.
-  var atModuleDirective: Bool {
+  package var atModuleDirective: Bool {
     guard current.isWord("import") || current.isWord("include") else { return false }
     if case .string = nextToken.kind { return true }
     return false
@@ -76,7 +84,7 @@ extension Parser {
 
   /// `import "path" as name [meta];`, `import "path" as $name [meta];` or `include "path" [meta];`.
   /// As a `statement`, the `;` (or the end of the line) is left to end the statement.
-  mutating func parseModuleDirective(statement: Bool) throws(Diagnostic) -> ModuleDirective {
+  package mutating func parseModuleDirective(statement: Bool) throws(Diagnostic) -> ModuleDirective {
     let keyword = advance()
     let pathToken = current
     let pathExpr = try parseStringLiteral(format: nil)
@@ -107,7 +115,7 @@ extension Parser {
     return ModuleDirective(kind: kind, path: path, metadata: metadata, range: range)
   }
 
-  func metadataObject(_ expr: Expr, at range: SourceRange) throws(Diagnostic) -> JSONObject {
+  package func metadataObject(_ expr: Expr, at range: SourceRange) throws(Diagnostic) -> JSONObject {
     guard let value = Parser.constant(expr) else {
       throw Diagnostic(.syntax, "Module metadata must be constant", at: range)
     }

@@ -32,6 +32,8 @@ package final class ModuleLoader {
     return (path as NSString).deletingLastPathComponent
   }()
   private var nextID = 0
+  /// The embedder's loader (``JQOptions/moduleLoader``), used instead of the file system.
+  package var custom: (any JQModuleLoader)?
 
   /// What linking a program's directives gives it, in order.
   package enum Item: Sendable {
@@ -53,7 +55,7 @@ package final class ModuleLoader {
   /// What `directives` (at the top of a program in `origin`, by default ``programOrigin``) bring
   /// into it.
   package func link(_ directives: [ModuleDirective], from origin: String? = nil) throws(Diagnostic) -> [Item] {
-    let origin = origin ?? programOrigin
+    let origin = origin ?? (custom == nil ? programOrigin : "")
     var linking = Linking(loader: self)
     for directive in directives {
       switch directive.kind {
@@ -88,8 +90,11 @@ package final class ModuleLoader {
   package func metadata(of path: String) throws -> Value {
     let directive = ModuleDirective(
       kind: .include, path: path, metadata: nil, range: SourceRange(Source(name: "<modulemeta>", text: ""), 0, 0))
-    let file = try find(directive, suffix: ".jq", from: programOrigin, defaultsOnly: true)
-    let module = try Self.parse(file)
+    let (file, text) =
+      custom == nil
+      ? (try find(directive, suffix: ".jq", from: programOrigin, defaultsOnly: true), nil)
+      : try locate(directive, from: "")
+    let module = try Self.parse(file, given: text)
     var object = module.header.metadata ?? JSONObject()
     object["deps"] = .array(module.header.directives.map(\.description))
     object["defs"] = .array(module.definitions.map { .string($0.key) })
@@ -97,6 +102,19 @@ package final class ModuleLoader {
   }
 
   // MARK: Finding
+
+  /// The module a directive names: its file, or its name and text from the embedder's loader.
+  func locate(_ directive: ModuleDirective, from origin: String) throws(Diagnostic) -> (String, String?) {
+    guard let custom else { return (try find(directive, suffix: ".jq", from: origin), nil) }
+    let found: (name: String, text: String)?
+    do {
+      found = try custom.module(directive.path, from: origin.isEmpty ? nil : origin)
+    } catch {
+      throw Diagnostic(.usage, "cannot load the module \(directive.path): \(error)", at: directive.range)
+    }
+    guard let found else { throw Diagnostic(.usage, "module not found: \(directive.path)", at: directive.range) }
+    return (found.name, found.text)
+  }
 
   /// The file a directive names, from a module (or program) in `origin`.
   func find(_ directive: ModuleDirective, suffix: String, from origin: String, defaultsOnly: Bool = false)
@@ -169,13 +187,19 @@ package final class ModuleLoader {
     var definitions: [FunctionDefinition]
   }
 
-  static func parse(_ file: String) throws(Diagnostic) -> ParsedModule {
+  static func parse(_ file: String, given: String? = nil) throws(Diagnostic) -> ParsedModule {
+    if let given { return try parse(file, text: given) }
     let text: String
     do {
       text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
       throw Diagnostic(.usage, "cannot read the module \(file): \(error.localizedDescription)", at: nil)
     }
+    return try parse(file, text: text)
+  }
+
+  /// The module `text`, named `file`, parsed.
+  static func parse(_ file: String, text: String) throws(Diagnostic) -> ParsedModule {
     var parser = try Parser(Source(name: file, text: text))
     parser.moduleFile = file
     let header = try parser.parseModuleHeader(allowModule: true)
@@ -222,17 +246,24 @@ private struct Linking {
 
   /// `import "path" as $name;`: every JSON value of the file, as an array.
   func data(_ directive: ModuleDirective, from origin: String) throws(Diagnostic) -> Value {
+    if let custom = loader.custom {
+      let found: [Value]?
+      do {
+        found = try custom.data(directive.path, from: origin.isEmpty ? nil : origin)
+      } catch {
+        throw Diagnostic(.usage, "error loading data file \(directive.path): \(error)", at: directive.range)
+      }
+      guard let found else { throw Diagnostic(.usage, "data file not found: \(directive.path)", at: directive.range) }
+      return .array(found)
+    }
     let file = try loader.find(directive, suffix: ".json", from: origin)
     guard let bytes = FileManager.default.contents(atPath: file) else {
       throw Diagnostic(.usage, "error loading data file \(file): cannot read it", at: directive.range)
     }
-    do {
-      return .array(try JSONRowReader.values(in: Array(bytes), sourceName: file))
-    } catch let malformed as JSONRowReader.MalformedValue {
-      let message = malformed.error["message"]?.stringValue ?? "not JSON"
-      throw Diagnostic(.usage, "error loading data file \(file): \(message)", at: directive.range)
+    do throws(JSONParser.SyntaxError) {
+      return .array(try JSONParser.values(in: Array(bytes)))
     } catch {
-      throw Diagnostic(.usage, "error loading data file \(file): \(error)", at: directive.range)
+      throw Diagnostic(.usage, "error loading data file \(file): \(error.message)", at: directive.range)
     }
   }
 
@@ -240,7 +271,7 @@ private struct Linking {
   mutating func module(_ directive: ModuleDirective, from origin: String) throws(Diagnostic) -> [(
     key: String, hidden: String
   )] {
-    let file = try loader.find(directive, suffix: ".jq", from: origin)
+    let (file, text) = try loader.locate(directive, from: origin)
     if let exports = modules[file] { return exports }
     if loading.contains(file) {
       throw Diagnostic(
@@ -248,8 +279,8 @@ private struct Linking {
     }
     loading.append(file)
     defer { loading.removeLast() }
-    let parsed = try ModuleLoader.parse(file)
-    let directory = (file as NSString).deletingLastPathComponent
+    let parsed = try ModuleLoader.parse(file, given: text)
+    let directory = loader.custom == nil ? (file as NSString).deletingLastPathComponent : file
     let id = loader.newID()
     var renaming = Renaming(functions: [:], variables: [:])
     var exports: [(key: String, hidden: String)] = []
