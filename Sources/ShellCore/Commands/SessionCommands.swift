@@ -138,7 +138,7 @@ extension Session {
 
   /// Every name ``helpText(for:)`` answers for: commands, documented functions, builtins.
   public var helpNames: [String] {
-    commandNames + documentedFunctions + Array(Builtins.names.subtracting(ModuleHelp.names)) + ModuleHelp.names
+    commandNames + registry.documentedFunctions + Array(Builtins.names.subtracting(ModuleHelp.names)) + ModuleHelp.names
   }
 
   /// Help for `name`: a command (its usage, flags, examples), a function an embedder
@@ -151,7 +151,7 @@ extension Session {
     } else if let target = commandTable.alias(name), let signature = command(named: target)?.signature {
       parts.append("\(name) with a flag is \(target):\n\n" + SessionCommands.text(of: signature))
     }
-    if let documented = functionHelp(name) { parts.append(documented) }
+    if let documented = registry.functionHelp(name) { parts.append(documented) }
     if ModuleHelp.names.contains(name) { parts.append(ModuleHelp.text) }
     if let builtin = BuiltinDocs.text(for: name) { parts.append((parts.isEmpty ? "" : "The jq builtin:\n") + builtin) }
     return parts.isEmpty ? nil : parts.joined(separator: "\n")

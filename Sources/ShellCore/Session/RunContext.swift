@@ -17,6 +17,8 @@ public final class RunContext {
   /// Ctrl-C or SIGTERM for this run.
   public let interruption: Interruption
   private let session: Session
+  /// The commands and settings as they were when the run started.
+  package let registry: Registry
   private var worst: ExitStatus = .success
   private var counts: [ResultStatus: Int] = [:]
   private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
@@ -43,9 +45,10 @@ public final class RunContext {
     }
   }
 
-  init(session: Session, number: Int) {
+  init(session: Session, number: Int, registry: Registry) {
     self.session = session
     self.number = number
+    self.registry = registry
     self.interruption = session.interruption
   }
 

@@ -41,17 +41,14 @@ public final class Session: @unchecked Sendable {
   /// wrote (so it may replace them); nil: it remembers nothing, and replaces only with --force.
   public var stateDirectory: String?
 
-  private var commands: [String: CommandDefinition] = [:]
-  private var commandAliases: [String: String] = [:]
-  private var functionDocs: [String: String] = [:]
-  private var settingDefinitions: [String: SettingDefinition] = [:]
+  /// The commands, settings and function help (each run keeps the one it started with).
+  package private(set) var registry = Registry()
   private var settingValues: [String: any Sendable] = [:]
-  private let scope = Bindings()
-  private var definedFunctions: Set<String> = []
-  private var boundVariables: Set<String> = []
+  /// What programs defined for the ones after them.
+  package let scope: SessionScope
 
   /// Field names seen in the rows of the last pipeline (for completion).
-  package private(set) var recentFields: Set<String> = []
+  package internal(set) var recentFields: Set<String> = []
   /// The columns of the rows the last run that read any read (`open`, `read`: for completion,
   /// even when what the run printed were results).
   package private(set) var recentInputColumns: [String] = []
@@ -72,6 +69,7 @@ public final class Session: @unchecked Sendable {
     processEnvironment: [String: String]? = nil
   ) {
     self.interpreter = Interpreter(processEnvironment: processEnvironment ?? ProcessInfo.processInfo.environment)
+    self.scope = SessionScope(interpreter: interpreter)
     self.output = output
     self.diagnostics = diagnostics ?? { StandardError.write($0 + "\n") }
     let interruption = self.interruption
@@ -90,12 +88,10 @@ public final class Session: @unchecked Sendable {
     for setting in CoreSettings.all { define(setting) }
   }
 
-  // MARK: Registration
+  // MARK: Registration (before a run: a run keeps the registry it started with)
 
   /// Adds a command (replacing one of the same name).
-  public func register(_ command: CommandDefinition) {
-    commands[command.signature.name] = command
-  }
+  public func register(_ command: CommandDefinition) { registry.register(command) }
 
   /// Registers `commands`, listed by `help` under `group`.
   public func register(_ commands: [CommandDefinition], group: String) {
@@ -106,48 +102,32 @@ public final class Session: @unchecked Sendable {
   }
 
   /// The command named `name`.
-  public func command(named name: String) -> CommandDefinition? { commands[name] }
+  public func command(named name: String) -> CommandDefinition? { registry.command(named: name) }
 
   /// Every command, by name.
-  public var commandNames: [String] { commands.keys.sorted() }
+  public var commandNames: [String] { registry.commandNames }
 
   /// Documents a function an embedder defined (`help role`): `summary` says what it takes and
   /// gives, e.g. `role(name): the tagId of the role with that name`.
-  public func document(function name: String, _ summary: String) {
-    functionDocs[name] = summary
-  }
-
-  /// The help an embedder gave for function `name`.
-  func functionHelp(_ name: String) -> String? { functionDocs[name].map { $0 + "\n" } }
-
-  /// Functions an embedder documented, by name.
-  var documentedFunctions: [String] { functionDocs.keys.sorted() }
+  public func document(function name: String, _ summary: String) { registry.document(function: name, summary) }
 
   /// Lets `name` stand for the command `target` where a flag follows it (a name kept for
   /// compatibility that is also a jq builtin: `add --method direct` for `add-users`).
-  public func alias(_ name: String, to target: String) {
-    commandAliases[name] = target
-  }
+  public func alias(_ name: String, to target: String) { registry.alias(name, to: target) }
 
-  /// The parser's view of the commands.
+  /// The parser's view of the commands (the run's, during a run).
   package var commandTable: CommandTable {
-    var table = CommandTable()
-    for command in commands.values { table.add(command.signature) }
-    for (name, target) in commandAliases { table.alias(name, to: target) }
-    table.functions = Set(definedFunctions.map { String($0.prefix { $0 != "/" }) })
-    return table
+    (currentRun?.registry ?? registry).commandTable(functions: scope.functionNames)
   }
 
   /// Declares a setting.
   public func define<T>(_ setting: Setting<T>) { define(setting.definition) }
 
   /// Declares a setting (without its type).
-  public func define(_ setting: SettingDefinition) {
-    settingDefinitions[setting.name] = setting
-  }
+  public func define(_ setting: SettingDefinition) { registry.define(setting) }
 
   /// Every setting, by name.
-  public var settings: [SettingDefinition] { settingDefinitions.values.sorted { $0.name < $1.name } }
+  public var settings: [SettingDefinition] { registry.settings }
 
   /// The value of `setting` now: what `set` gave it, else its default.
   public func value<T>(of setting: Setting<T>) -> T {
@@ -156,34 +136,26 @@ public final class Session: @unchecked Sendable {
 
   /// Setting `name`'s value as `set` shows it, if there is such a setting.
   public func setting(_ name: String) -> String? {
-    guard let definition = settingDefinitions[name] else { return nil }
+    guard let definition = registry.setting(named: name) else { return nil }
     return definition.describe(settingValues[name] ?? definition.defaultValue)
   }
 
   /// Changes a setting, checking the value.
   public func set(_ name: String, to value: String) throws {
-    guard let definition = settingDefinitions[name] else {
-      let hint = nearestName(to: name, in: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
-      throw SettingError(
-        "no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
-    }
-    settingValues[name] = try definition.parse(value)
+    settingValues[name] = try registry.requireSetting(name).parse(value)
   }
 
   /// Binds `$name` for the rest of the session.
-  public func bind(_ name: String, to value: Value) {
-    scope.bind(value, to: name)
-    boundVariables.insert(name)
-  }
+  public func bind(_ name: String, to value: Value) { scope.bind(name, to: value) }
 
   /// The scope expressions run in: `let` bindings and `def`s.
-  package var bindings: Bindings { scope }
+  package var bindings: Bindings { scope.bindings }
 
   /// Makes `function` callable by every program of the session, like a builtin.
   public func define(_ function: JQFunction) { interpreter.define(function) }
 
   /// Names of bound variables (for completion).
-  package var variableNames: [String] { boundVariables.filter { !$0.contains("@") }.sorted() }
+  package var variableNames: [String] { scope.variableNames }
 
   /// The limits for reading input, from the settings.
   package var inputLimits: InputLimits {
@@ -224,7 +196,7 @@ public final class Session: @unchecked Sendable {
   @discardableResult
   public func run(_ call: CommandCall) -> ExitStatus {
     runProgram { run in
-      guard let definition = commands[call.name] else {
+      guard let definition = registry.command(named: call.name) else {
         throw Diagnostic(.usage, "unknown command '\(call.name)'", at: call.range)
       }
       let known = Set(definition.signature.flags.map(\.name))
@@ -237,7 +209,7 @@ public final class Session: @unchecked Sendable {
 
   private func runProgram(_ body: (RunContext) throws -> Void) -> ExitStatus {
     runNumber += 1
-    let run = RunContext(session: self, number: runNumber)
+    let run = RunContext(session: self, number: runNumber, registry: registry)
     currentRun = run
     interpreter.nextInput = { [unowned self] in try self.nextInput(of: run) }
     defer {
@@ -280,53 +252,6 @@ public final class Session: @unchecked Sendable {
     return status
   }
 
-  /// What `read` reads, in order: the files of ``readInput`` (each opened when its turn comes),
-  /// else standard input.
-  func readSources(_ run: RunContext) -> [(name: String, make: () throws -> any ByteSource)] {
-    guard !readInput.files.isEmpty else {
-      let standardInput = self.standardInput
-      return [("<stdin>", { standardInput() })]
-    }
-    let interruption = run.interruption
-    let standardInput = self.standardInput
-    return readInput.files.map { given in
-      if given == "-" { return ("<stdin>", { standardInput() }) }
-      let path = resolvePath(given)
-      return (
-        given,
-        {
-          guard FileProblem.reading(path) == nil, let file = OpenedFileSource(path: path, interruption: interruption)
-          else {
-            throw PipelineStop(
-              status: .usage, message: "nwsh: read: " + FileProblem.message("cannot open", given, path: path))
-          }
-          return file
-        }
-      )
-    }
-  }
-
-  /// `input`: the next value of the program's input, through the run's cursor.
-  private func nextInput(of run: RunContext) throws -> Value? {
-    try nextValue(of: run)?.value
-  }
-
-  /// The next value of the program's input and where it was, through the run's cursor (shared
-  /// by `input`, `inputs` and a program run on each input).
-  private func nextValue(of run: RunContext) throws -> (value: Value, origin: Origin)? {
-    if run.input.claimedByRead {
-      throw JQError(
-        "input and inputs read the program's input, which read is reading in this program: use one or the other "
-          + "(read | collect gives every row as one array)")
-    }
-    if run.input.cursor == nil {
-      run.input.cursor = InputCursor(sources: readSources(run), mode: readInput, limits: inputLimits)
-    }
-    guard let (value, origin) = try run.input.cursor!.next() else { return nil }
-    interpreter.currentOrigin = origin  // input_filename and input_line_number: the value's
-    return (value, origin)
-  }
-
   /// The end of a run whose output could not be written: quietly when the reader went away
   /// (`| head`), else with a message.
   func outputStopped(_ failure: OutputFailure) -> ExitStatus {
@@ -347,39 +272,19 @@ public final class Session: @unchecked Sendable {
     }
   }
 
-  private func check(_ expr: Expr) throws {
-    try Checker(variables: boundVariables, functions: definedFunctions, natives: Set(interpreter.natives.keys)).check(
-      expr)
-  }
-
   /// Runs one statement of `run`.
   func execute(_ statement: Statement, in run: RunContext) throws {
     switch statement {
     case .binding(let name, let expr, let range):
-      try check(expr)
-      var values: [Value] = []
-      do {
-        try interpreter.evaluate(expr, .null, scope) { values.append($0) }
-      } catch var error as JQError {
-        if error.range == nil { error.range = range }
-        throw error
-      }
-      guard values.count == 1 else {
-        throw Diagnostic(
-          .runtime, "let \(name) needs exactly one value, got \(values.count)", at: range,
-          hint: values.isEmpty
-            ? nil
-            : "to bind all of them as an array, write let \(name) = [\(range.text.components(separatedBy: "=").dropFirst().joined(separator: "=").trimmingCharacters(in: .whitespaces))]"
-        )
-      }
-      bind(name, to: values[0])
+      try scope.bind(name, to: expr, at: range)
     case .definition(let definition):
-      try define(definition)
+      try scope.define(definition)
     case .module(let directive):
       // `.` in a script's directives is the script's directory, as jq's -f file's.
       let file = directive.range.source.name
       let path = file.hasPrefix("/") ? file : (workingDirectory as NSString).appendingPathComponent(file)
-      try link(directive, from: Self.isFile(path) ? (path as NSString).deletingLastPathComponent : workingDirectory)
+      try scope.link(
+        directive, from: SessionScope.isFile(path) ? (path as NSString).deletingLastPathComponent : workingDirectory)
     case .metadata: break
     case .pipeline(let stages):
       try runPipeline(stages, into: Terminal(session: self, run: run), in: run)
@@ -388,21 +293,6 @@ public final class Session: @unchecked Sendable {
       try runPipeline(stages, into: collector, in: run)
       bind(name, to: .array(collector.values))
     }
-  }
-
-  /// Makes what a directive brings (definitions, data) part of the session.
-  private func link(_ directive: ModuleDirective, from origin: String) throws {
-    for item in try interpreter.modules.link([directive], from: origin) {
-      switch item {
-      case .function(let definition): try define(definition)
-      case .value(let name, let value): bind(name, to: value)
-      }
-    }
-  }
-
-  private static func isFile(_ path: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
   }
 
   /// The directories `import` and `include` look for modules in, after the importer's own
@@ -414,121 +304,7 @@ public final class Session: @unchecked Sendable {
 
   /// As jq does: when `~/.jq` is a file, its definitions become the session's. Returns what
   /// went wrong, if anything (the session goes on without them).
-  public func includeHomeLibrary() -> String? {
-    guard let home = interpreter.modules.home, Self.isFile(home + "/.jq") else { return nil }
-    let source = Source(name: home + "/.jq", text: "")
-    let directive = ModuleDirective(
-      kind: .include, path: "", metadata: JSONObject([("search", .string(home))]), range: SourceRange(source, 0, 0))
-    do {
-      try link(directive, from: home)
-      return nil
-    } catch {
-      return (error as? Diagnostic)?.message ?? "\(error)"
-    }
-  }
-
-  /// Defines `definition` for the rest of the session.
-  private func define(_ definition: FunctionDefinition) throws {
-    try check(.functionDefinition(definition, .identity))
-    try interpreter.define(definition, in: scope)
-    definedFunctions.insert(definition.key)
-  }
-
-  private func runPipeline(_ stages: [StageSyntax], into terminal: any Stage, in run: RunContext) throws {
-    recentFields = []
-    // Build back to front: each stage gets the one after it.
-    var next: any Stage = terminal
-    var built: [any Stage] = []
-    for (position, syntax) in stages.enumerated().reversed() {
-      switch syntax {
-      case .command(let call):
-        guard let definition = commands[call.name] else {
-          throw Diagnostic(.usage, "unknown command '\(call.name)'", at: call.range)
-        }
-        if definition.role == .source && position > 0 {
-          throw Diagnostic(
-            .usage, "'\(call.name)' produces rows, so it must start the pipeline", at: call.range,
-            hint: "write it first: \(call.name) … | …")
-        }
-        for argument in call.arguments {
-          if case .expression(let expr, _) = argument { try check(expr) }
-        }
-        for argument in call.flags.values {
-          if case .expression(let expr, _) = argument { try check(expr) }
-        }
-        next = try definition.make(
-          CommandContext(call: call, session: self, run: run, next: next, position: position, count: stages.count))
-      case .expression(let expr, let range):
-        try check(expr)
-        if position == 0 {
-          let evaluator = try RowEvaluator(
-            interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range)
-          next =
-            runsOnEachInput && stages.count == 1
-            ? EachInputSource(evaluator: evaluator, next: next) { [unowned self] in try self.nextValue(of: run) }
-            : ExpressionSource(evaluator: evaluator, next: next)
-        } else {
-          next = MapStage(evaluator: try mapEvaluator(expr, range, after: stages[position - 1], in: run), next: next)
-        }
-      }
-      built.append(next)
-    }
-    guard let first = built.last else { return }
-    guard let source = first as? any SourceStage else {
-      if case .command(let call) = stages[0] {
-        throw Diagnostic(
-          .usage, "'\(call.name)' needs rows: start the pipeline with read, open or an expression", at: call.range,
-          hint: "read | \(call.name) …")
-      }
-      return
-    }
-    do {
-      try source.run()
-    } catch is StopInput {
-      try first.finish()
-    } catch is EvaluationInterrupted {
-      // Interrupted inside an expression: the stages still finish, so rows already read get
-      // their results (the API commands mark what they did not send as interrupted).
-      try first.finish()
-    }
-  }
-
-  /// The evaluator of an expression stage after `previous`, with the hints that may help when it
-  /// fails.
-  private func mapEvaluator(_ expr: Expr, _ range: SourceRange, after previous: StageSyntax, in run: RunContext)
-    throws -> RowEvaluator
-  {
-    var evaluator = try RowEvaluator(
-      interpreter: interpreter, bindings: scope, run: run, expr: expr, range: range, op: "map",
-      hint: Self.pipeHint(after: previous, range))
-    // Only read's own way unpacks an array: not with -s, --stream or -R.
-    if case .command(let call) = previous, call.name == "read", call.flags.isEmpty, !readInput.slurp,
-      !readInput.stream, !readInput.raw
-    {
-      evaluator.afterRead = true
-    }
-    return evaluator
-  }
-
-  /// When an expression stage follows a command whose last argument is an expression
-  /// (`where .x | test("a")`), the `|` ended that argument, which a jq habit may not expect:
-  /// a failure of the stage says how to write the longer argument.
-  static func pipeHint(after previous: StageSyntax, _ range: SourceRange) -> String? {
-    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(_, let argument) = last
-    else {
-      return nil
-    }
-    return
-      "the | after `\(call.name) \(argument.text)` ended its argument, so `\(range.text)` ran on each row as a stage of its own;"
-      + " to make it part of the argument, write: \(call.name) (\(argument.text) | \(range.text))"
-  }
-
-  /// Notes the keys of a row's value for completion (cheaply: objects only, the first rows'
-  /// first 1000 keys).
-  func noteFields(of value: Value, row: Int) {
-    guard row <= 64, recentFields.count < 1000, case .object(let object) = value else { return }
-    for key in object.orderedKeys where recentFields.count < 1000 { recentFields.insert(key) }
-  }
+  public func includeHomeLibrary() -> String? { scope.includeHomeLibrary() }
 }
 
 /// A request to stop the program with a status and a message (e.g. `--strict`).
