@@ -58,7 +58,7 @@ public struct Completer {
   }
 
   private func completePath(_ word: String) -> LineEditor.Completion {
-    let expanded = word.hasPrefix("~/") ? (ProcessInfo.processInfo.environment["HOME"] ?? "") + word.dropFirst() : word
+    let expanded = word.hasPrefix("~/") ? session.environment.expandingTilde(word) : word
     let slash = expanded.lastIndex(of: "/")
     let directoryPart = slash.map { String(expanded[...$0]) } ?? ""
     let directory = directoryPart.isEmpty ? session.workingDirectory : session.resolvePath(directoryPart)

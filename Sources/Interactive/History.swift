@@ -1,5 +1,6 @@
 import Foundation
 import NetworkedAPI
+public import ShellCore
 
 /// The REPL's history file: `$XDG_STATE_HOME/nwsh/history` (default
 /// `~/.local/state/nwsh/history`), mode 0600.
@@ -20,10 +21,9 @@ public struct HistoryStore: Sendable {
     self.limit = limit
   }
 
-  /// The default location for `environment`.
-  public static func defaultPath(environment: [String: String]) -> String {
-    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/nwsh/history" }
-    return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/nwsh/history"
+  /// The default location in `environment`: `history` in nwsh's state directory.
+  public static func defaultPath(environment: HostEnvironment) -> String {
+    (environment.stateDirectory ?? "/.local/state/nwsh") + "/history"
   }
 
   /// Whether `entry` may be written down: not when it starts with a space (the shell

@@ -13,6 +13,8 @@ final class Pager: Sendable {
   let command: String
   /// Lines that fit on the screen (with the prompt).
   let limit: Int
+  /// The variables the pager runs with (`LESS=FRX` added when unset).
+  let environment: [String: String]
   /// How long output is held before it is shown without a pager.
   static let patience = 0.3
 
@@ -34,9 +36,10 @@ final class Pager: Sendable {
   /// What the pager is given at most to keep a copy of.
   private static let copyLimit = 1 << 20
 
-  init(command: String, rows: Int) {
+  init(command: String, rows: Int, environment: [String: String]) {
     self.command = command
     self.limit = max(1, rows - 2)
+    self.environment = environment
   }
 
   /// The screen's rows, when standard output is a terminal.
@@ -180,9 +183,9 @@ final class Pager: Sendable {
     state.held = []
     // The pager runs in nwsh's own process group, as git's does, so that it may use the terminal
     // (a child in a group of its own would be stopped the moment it touched it).
-    var environment = ProcessInfo.processInfo.environment
-    if environment["LESS"] == nil { environment["LESS"] = "FRX" }
-    guard let (process, input) = Self.spawn(["/bin/sh", "-c", command], environment: environment) else {
+    var variables = environment
+    if variables["LESS"] == nil { variables["LESS"] = "FRX" }
+    guard let (process, input) = Self.spawn(["/bin/sh", "-c", command], environment: variables) else {
       // No pager to be had: print as if there were none.
       state.streaming = true
       return OutputFailure.writeAll(pending, to: 1)

@@ -122,7 +122,7 @@ public final class REPL {
     guard let pagerCommand, session.value(of: Self.pagerSetting), let rows = Pager.terminalRows() else {
       return session.run(entry, name: "<repl>")
     }
-    let pager = Pager(command: pagerCommand, rows: rows)
+    let pager = Pager(command: pagerCommand, rows: rows, environment: session.environment.variables)
     let terminal = session.output
     session.output = OutputSink.failing(style: terminal.style) { pager.write($0) }
     session.output.flushesEachValue = true

@@ -51,13 +51,15 @@ public enum Conformance {
   /// Features nwsh leaves out on purpose, by the name that reveals them.
   static let unsupported: [String: String] = [:]
 
-  /// Runs every case of `paths`, finding modules in `libraryPaths` (jq's `-L`).
-  public static func run(paths: [String], libraryPaths: [String] = []) throws -> ConformanceReport {
+  /// Runs every case of `paths`, finding modules in `libraryPaths` (jq's `-L`); `trace` writes
+  /// each case's location and program on stderr before it runs.
+  public static func run(paths: [String], libraryPaths: [String] = [], trace: Bool = false) throws
+    -> ConformanceReport
+  {
     var report = ConformanceReport()
     let libraryPaths = libraryPaths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     for path in paths {
       let text = try String(contentsOfFile: path, encoding: .utf8)
-      let trace = ProcessInfo.processInfo.environment["NWSH_CONFORMANCE_TRACE"] != nil
       for testCase in parse(text, file: (path as NSString).lastPathComponent) {
         if trace { FileHandle.standardError.write(Data("\(testCase.location): \(testCase.program)\n".utf8)) }
         onEvaluationThread { run(testCase, libraryPaths: libraryPaths, into: &report) }

@@ -89,7 +89,7 @@ public struct SimulatorHarness: Sendable {
       let (out, err, prog) = (self.out, self.err, self.prog)
       session = Session(
         output: OutputSink(style: .lines) { bytes in out.withLock { $0 += bytes } },
-        diagnostics: { text in err.withLock { $0 += text + "\n" } }, processEnvironment: [:])
+        diagnostics: { text in err.withLock { $0 += text + "\n" } }, environment: HostEnvironment())
       let bytes = Array(stdin.utf8)
       session.standardInput = { BytesSource(bytes) }
       var configuration = NetworkedConfiguration(

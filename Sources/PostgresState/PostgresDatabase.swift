@@ -13,15 +13,16 @@ import ShellCore
 public enum PostgresStore {
   /// Opens the database at `address` (creating or migrating nwsh's tables) as a
   /// ``NetworkedCommands/StateStore`` with claims leased for `lease` seconds. The password is
-  /// the address's, else `password` (`PGPASSWORD`). Waits for a database that is away end as
-  /// soon as `interruption` is set.
+  /// the address's, else `password` (`PGPASSWORD`); the user the address's, else `user` (as
+  /// libpq: `$USER`), else `postgres`. Waits for a database that is away end as soon as
+  /// `interruption` is set.
   public static func open(
-    _ address: PostgresAddress, password: String?, lease: Double = StateLocation.defaultLease,
+    _ address: PostgresAddress, password: String?, user: String? = nil, lease: Double = StateLocation.defaultLease,
     interruption: Interruption? = nil
   ) throws -> StateStore {
     StateStore(
       database: try PostgresDatabase(
-        address: address, password: password, interruption: interruption ?? Interruption()),
+        address: address, password: password, user: user, interruption: interruption ?? Interruption()),
       lease: lease)
   }
 
@@ -73,10 +74,11 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
   /// milliseconds; nothing nwsh runs takes longer).
   static let statementLimit = 15.0
   package init(
-    address: PostgresAddress, password: String?, interruption: Interruption, time: TimeSource = .database
+    address: PostgresAddress, password: String?, user defaultUser: String? = nil, interruption: Interruption,
+    time: TimeSource = .database
   ) throws {
     self.timeSource = time
-    let user = address.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+    let user = address.user ?? defaultUser ?? "postgres"
     // The server's certificate is always verified (name and chain), against the system's roots
     // or `sslrootcert=PATH` (a CA file, as libpq names it).
     var client = TLSConfiguration.makeClientConfiguration()

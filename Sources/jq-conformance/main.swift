@@ -2,7 +2,7 @@ import Foundation
 import JQConformance
 
 // Runs jq's test files against nwsh's expressions; see scripts/jq-conformance.
-// Usage: jq-conformance [--verbose] [-L DIR]… FILE…
+// Usage: jq-conformance [--verbose] [--trace] [-L DIR]… FILE…
 var arguments = Array(CommandLine.arguments.dropFirst())
 var libraryPaths: [String] = []
 while let index = arguments.firstIndex(of: "-L"), index + 1 < arguments.count {
@@ -12,7 +12,7 @@ while let index = arguments.firstIndex(of: "-L"), index + 1 < arguments.count {
 let verbose = arguments.contains("--verbose")
 let paths = arguments.filter { !$0.hasPrefix("--") }
 do {
-  let report = try Conformance.run(paths: paths, libraryPaths: libraryPaths)
+  let report = try Conformance.run(paths: paths, libraryPaths: libraryPaths, trace: arguments.contains("--trace"))
   var summary = report.summary
   if !verbose, report.failures.count > 40 {
     let lines = summary.components(separatedBy: "\n")

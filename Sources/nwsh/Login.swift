@@ -26,16 +26,18 @@ final class WhoamiSource: SourceStage {
 enum Login {
   /// Reads a key without echo, checks it against the API (one paced GET) unless told not to,
   /// and stores it with `baseURL` as `profile`. Returns a message or throws.
-  static func store(profile: String, baseURL: BaseURL, verify: Bool, clock: any PacingClock) throws -> APIKey {
+  static func store(
+    profile: String, baseURL: BaseURL, verify: Bool, clock: any PacingClock, environment: HostEnvironment
+  ) throws -> APIKey {
     guard let text = SecretPrompt.read("API key for profile \(profile) at \(baseURL.host) (input hidden): "),
       let key = APIKey(text)
     else { throw UsageError("no key entered") }
     if verify {
-      let environment = NetworkedConfiguration(
+      let configuration = NetworkedConfiguration(
         baseURL: baseURL, key: key, keySource: "login", clock: clock, progress: .silent)
-      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
+      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: environment)
       do {
-        try NetworkedCommands.register(in: session, configuration: environment).checkKey()
+        try NetworkedCommands.register(in: session, configuration: configuration).checkKey()
       } catch let error as NetworkedAPIError where error.code == .unauthorized || error.code == .forbidden {
         throw CommandFailure(
           status: .authentication, message: "the API refused the key (HTTP \(error.status ?? 401)): nothing was stored")
@@ -43,7 +45,7 @@ enum Login {
         throw UsageError("the API did not accept the key: \(error)")
       }
     }
-    let credentials = Credentials(path: Credentials.defaultPath(environment: ProcessInfo.processInfo.environment))
+    let credentials = Credentials(path: Credentials.defaultPath(environment: environment))
     try credentials.save(Credentials.Profile(baseURL: baseURL.string, key: key.secret), as: profile)
     FileHandle.standardError.write(
       Data("nwsh: saved profile \(profile) (\(baseURL.host), key \(key.masked)) in \(credentials.path)\n".utf8))
@@ -58,7 +60,8 @@ enum Login {
     }
     do {
       let key = try store(
-        profile: profile, baseURL: wiring.configuration.baseURL, verify: true, clock: wiring.configuration.clock)
+        profile: profile, baseURL: wiring.configuration.baseURL, verify: true, clock: wiring.configuration.clock,
+        environment: wiring.environment)
       var updated = wiring
       updated.configuration.key = key
       updated.configuration.keySource = "profile \(profile)"

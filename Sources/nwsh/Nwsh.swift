@@ -21,12 +21,12 @@ enum Main {
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     // A reader that goes away (`| head`) is an EPIPE to handle, not a death mid-run.
     signal(SIGPIPE, SIG_IGN)
-    let status = run(Array(CommandLine.arguments.dropFirst()))
+    let status = run(Array(CommandLine.arguments.dropFirst()), in: .current())
     exit(status)
   }
 
   /// Runs one command line; returns the exit status.
-  static func run(_ arguments: [String]) -> Int32 {
+  static func run(_ arguments: [String], in environment: HostEnvironment) -> Int32 {
     switch arguments.first {
     case "--generate-manual" where arguments.count == 1:
       print(ManualPage.render(), terminator: "")
@@ -39,12 +39,14 @@ enum Main {
       return 0
     case "--complete":
       // Shell completion: `nwsh --complete INDEX WORD…` prints the candidates for word INDEX.
-      for candidate in Completion.candidates(Array(arguments.dropFirst())) { print(candidate) }
+      for candidate in Completion.candidates(Array(arguments.dropFirst()), environment: environment) {
+        print(candidate)
+      }
       return 0
     default: break
     }
     do {
-      let invocation = try Invocation.read(arguments)
+      let invocation = try Invocation.read(arguments, environment: environment)
       if invocation.options.has(.version) {
         print(NetworkedClient.version)
         return 0
@@ -66,8 +68,8 @@ enum Main {
         return try runAsShellCommand("pending", invocation, flags: [.olderThan], switches: [])
       case .funnel:
         try invocation.noWords()
-        let table = isatty(1) == 1 || invocation.options.has(.table) ? ["table"] : []
-        return try runCommand(CommandCall("funnel", switches: table), ConnectionOptions(invocation.options)).rawValue
+        let table = invocation.environment.terminals.output || invocation.options.has(.table) ? ["table"] : []
+        return try runCommand(CommandCall("funnel", switches: table), invocation.connectionOptions()).rawValue
       case .state: return try StateCommand.run(invocation)
       }
     } catch let error as UsageError {

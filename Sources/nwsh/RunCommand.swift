@@ -37,18 +37,19 @@ extension RunRequest {
     try wiring.start()
     defer { wiring.stop() }
     let session = wiring.makeSession(output: OutputSink(fileDescriptor: 1, style: outputStyle()))
-    session.output.flushesEachValue = isatty(1) == 1
+    session.output.flushesEachValue = connection.environment.terminals.output
     wiring.register(in: session)
     session.readInput = jq.input
     // As jq: a -c or -f program with input (files, or standard input that is not a terminal)
     // runs on each value, unless -n.
-    session.runsOnEachInput = program != nil && !jq.nullInput && (!jq.input.files.isEmpty || isatty(0) == 0)
+    session.runsOnEachInput =
+      program != nil && !jq.nullInput && (!jq.input.files.isEmpty || !connection.environment.terminals.input)
     session.libraryPaths = jq.libraryPaths
     if let problem = session.includeHomeLibrary() {
       FileHandle.standardError.write(Data("nwsh: ~/.jq is not loaded: \(problem)\n".utf8))
     }
-    if strict { try session.set("strict", to: "on") }
-    if dryRun { try session.set("dry-run", to: "on") }
+    if strict { session.set(CoreSettings.strict, to: true) }
+    if dryRun { session.set(NetworkedSettings.dryRun, to: true) }
     // $ARGS as in jq: the script's arguments (or --args/--jsonargs ones), and --arg & co by name.
     for (name, value) in jq.named { session.bind(name, to: value) }
     session.bind(
@@ -73,9 +74,9 @@ extension RunRequest {
   /// The interactive shell: libedit on a terminal (plain lines when `TERM=dumb`), history,
   /// completion, the startup file, `login`.
   private func runShell(_ session: Session, _ wiring: Wiring) -> ExitStatus {
-    let environment = ProcessInfo.processInfo.environment
+    let environment = connection.environment
     let reader: any LineReading
-    if environment["TERM"] == "dumb" {
+    if environment.variable("TERM") == "dumb" {
       reader = PlainLineReader()
     } else {
       let editor = LineEditor(program: "nwsh")
@@ -87,8 +88,8 @@ extension RunRequest {
     let repl = REPL(
       session: session, reader: reader, history: HistoryStore(path: HistoryStore.defaultPath(environment: environment)),
       label: wiring.label, currentKey: { state.wiring.keySource.key?.secret })
-    if !noPager && isatty(1) == 1 && environment["TERM"] != "dumb" {
-      repl.pagerCommand = REPL.pagerCommand(from: environment["PAGER"])
+    if !noPager && environment.terminals.output && environment.variable("TERM") != "dumb" {
+      repl.pagerCommand = REPL.pagerCommand(from: environment.variable("PAGER"))
     }
     repl.login = { profile in
       guard let updated = Login.interactive(profile: profile ?? state.wiring.keySource.profile, wiring: state.wiring)
@@ -99,7 +100,7 @@ extension RunRequest {
       repl.label = updated.label
     }
     if !norc {
-      let path = Wiring.configDirectory(environment) + "/init.nw"
+      let path = environment.configDirectory + "/init.nw"
       if let text = try? String(contentsOfFile: path, encoding: .utf8) {
         session.run(Script.strippingShebang(text), name: path)
       }
@@ -112,11 +113,11 @@ extension RunRequest {
   }
 
   private func outputStyle() -> OutputSink.Style {
-    let terminal = isatty(1) != 0
+    let terminal = connection.environment.terminals.output
     // NO_COLOR, or a terminal that says it shows none (TERM=dumb), turns color off.
     let noColor =
-      (ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false)
-      || ProcessInfo.processInfo.environment["TERM"] == "dumb"
+      (connection.environment.variable("NO_COLOR").map { !$0.isEmpty } ?? false)
+      || connection.environment.variable("TERM") == "dumb"
     var style: OutputSink.Style
     switch color {
     case .always: style = OutputSink.Style(indent: terminal ? 2 : 0, color: true)

@@ -8,8 +8,8 @@ import Synchronization
 /// `nwsh sandbox`: the Networked API simulator, standalone.
 enum SandboxCommand {
   /// Where the sandbox's community is kept.
-  static func communityFile(_ variables: [String: String]) -> String {
-    ((StateLocation.defaultPath(environment: variables) as NSString).deletingLastPathComponent as NSString)
+  static func communityFile(_ environment: HostEnvironment) -> String {
+    ((StateLocation.defaultPath(environment: environment) as NSString).deletingLastPathComponent as NSString)
       .appendingPathComponent("sandbox.json")
   }
 
@@ -19,11 +19,12 @@ enum SandboxCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     try invocation.noWords()
     let options = invocation.options
-    let variables = ProcessInfo.processInfo.environment
-    if options.has(.reset) { return try reset(variables) }
-    if let text = options.value(.advance) { return try advance(text, variables) }
+    let environment = invocation.environment
+    let variables = environment.variables
+    if options.has(.reset) { return try reset(environment) }
+    if let text = options.value(.advance) { return try advance(text, environment) }
     var configuration = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
-    if !options.has(.fresh) { configuration.communityFile = communityFile(variables) }
+    if !options.has(.fresh) { configuration.communityFile = communityFile(environment) }
     if options.has(.noLimits) { configuration.rateWindows = [] }
     configuration.acceptance = try ConnectionOptions.acceptance(options)
     if let rateLimits = options.value(.rateLimits) {
@@ -62,12 +63,12 @@ enum SandboxCommand {
 
   /// `--advance DURATION`: moves the sandbox's own clock on (kept in its community, so every
   /// later `--sandbox` run and `nwsh sandbox` sees it): "a week later", rehearsed.
-  private static func advance(_ text: String, _ variables: [String: String]) throws -> Int32 {
+  private static func advance(_ text: String, _ environment: HostEnvironment) throws -> Int32 {
     guard let seconds = TimeSpan.seconds(text), seconds > 0 else {
       throw UsageError("--advance takes a length of time such as 8d, 36h or 90m (got \(text))")
     }
     let offset = NetworkedSimulator.advanceClock(
-      communityFile: communityFile(variables), by: Int64((seconds * 1000).rounded()))
+      communityFile: communityFile(environment), by: Int64((seconds * 1000).rounded()))
     let now = Date().timeIntervalSince1970 + Double(offset) / 1000
     FileHandle.standardOutput.write(
       Data(
@@ -81,13 +82,14 @@ enum SandboxCommand {
 
   /// `--reset`: forgets the community and the sandbox's journal, wherever this user's state
   /// lives (NWSH_STATE, else the file).
-  private static func reset(_ variables: [String: String]) throws -> Int32 {
-    NetworkedSimulator.reset(communityFile: communityFile(variables))
-    let state = try StateWiring.resolve(argument: nil, variables: variables, profile: nil)
+  private static func reset(_ environment: HostEnvironment) throws -> Int32 {
+    NetworkedSimulator.reset(communityFile: communityFile(environment))
+    let state = try StateWiring.resolve(argument: nil, environment: environment, profile: nil)
     var forgotten = 0
     if state.location.path.map({ FileManager.default.fileExists(atPath: $0) }) ?? true {
       let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: scopeName)
-      forgotten = try StateWiring.opener(password: state.password)(state.location, nil).forget(scope: scope)
+      forgotten = try StateWiring.opener(password: state.password, environment: environment)(state.location, nil)
+        .forget(scope: scope)
     }
     FileHandle.standardError.write(
       Data(

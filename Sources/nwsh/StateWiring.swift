@@ -14,18 +14,20 @@ import ShellCore
 enum StateWiring {
   /// The location and the database password, if any. A location that does not parse is a
   /// usage error naming the problem (never the password), and nothing is created.
-  static func resolve(argument: String?, variables: [String: String], profile: String?) throws -> (
+  static func resolve(argument: String?, environment: HostEnvironment, profile: String?) throws -> (
     location: StateLocation, password: String?
   ) {
     let given: (text: String, origin: String)? =
-      argument.map { ($0, "--state") } ?? variables["NWSH_STATE"].flatMap { $0.isEmpty ? nil : ($0, "NWSH_STATE") }
+      argument.map { ($0, "--state") } ?? environment.variable("NWSH_STATE").flatMap {
+        $0.isEmpty ? nil : ($0, "NWSH_STATE")
+      }
       ?? profile.map { ($0, "the profile's state") }
     guard let given else {
-      return (.file(StateLocation.defaultPath(environment: variables)), nil)
+      return (.file(StateLocation.defaultPath(environment: environment)), nil)
     }
     let location: StateLocation
     do {
-      location = try StateLocation(parsing: given.text, home: variables["HOME"])
+      location = try StateLocation(parsing: given.text, home: environment.home)
     } catch {
       throw UsageError("\(given.origin): \(error.message)")
     }
@@ -35,18 +37,22 @@ enum StateWiring {
         "--state: a password on the command line is visible to every user of this machine; "
           + "put it in PGPASSWORD, or the whole URL in NWSH_STATE")
     }
-    return (location, address.password ?? variables["PGPASSWORD"])
+    return (location, address.password ?? environment.variable("PGPASSWORD"))
   }
 
-  /// The opener for an environment: SQLite files, and PostgreSQL with `password`.
-  static func opener(password: String?) -> StateOpener {
-    { location, interruption in
-      switch location.kind {
-      case .sqlite: return try StateStore.open(location)
-      case .postgres(let address):
-        return try PostgresStore.open(address, password: password, lease: location.lease, interruption: interruption)
+  /// The opener for an environment: SQLite files, and PostgreSQL with `password` (as `$USER`
+  /// when the address names no user).
+  static func opener(password: String?, environment: HostEnvironment) -> StateOpener {
+    let user = environment.variable("USER")
+    return
+      { location, interruption in
+        switch location.kind {
+        case .sqlite: return try StateStore.open(location)
+        case .postgres(let address):
+          return try PostgresStore.open(
+            address, password: password, user: user, lease: location.lease, interruption: interruption)
+        }
       }
-    }
   }
 }
 
@@ -59,15 +65,16 @@ enum StateCommand {
         hint: "nwsh state check [--state PATH-OR-URL]")
     }
     // Opening the state needs no simulator: the sandbox is not started.
-    let wiring = try Wiring.make(try ConnectionOptions(invocation.options))
-    let environment = wiring.configuration
+    let wiring = try Wiring.make(try invocation.connectionOptions())
+    let configuration = wiring.configuration
+    let location = configuration.state ?? .file(StateLocation.defaultPath(environment: invocation.environment))
     let redactor = Redactor(secrets: wiring.secrets)
     let started = DispatchTime.now().uptimeNanoseconds
-    var fields: [(String, Value)] = [("state", .string(environment.state.description))]
+    var fields: [(String, Value)] = [("state", .string(location.description))]
     do {
-      let store = try environment.openState(environment.state, nil)
+      let store = try configuration.openState(location, nil)
       let (schema, server) = try store.check()
-      let kind = environment.state.path == nil ? "postgresql" : "sqlite"
+      let kind = location.path == nil ? "postgresql" : "sqlite"
       fields += [("kind", .string(kind)), ("schema", .number(Double(schema))), ("server", .string(server))]
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
       fields.append(("ms", .number((elapsed * 10).rounded() / 10)))

@@ -11,7 +11,7 @@ enum LoginCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     try invocation.noWords()
     let options = invocation.options
-    let variables = ProcessInfo.processInfo.environment
+    let variables = invocation.environment.variables
     let url: BaseURL
     do {
       url = try (options.value(.baseURL) ?? variables["NETWORKED_BASE_URL"]).map { try BaseURL($0) } ?? .production
@@ -20,8 +20,9 @@ enum LoginCommand {
     }
     let hooks = TestHooks(variables, apiIsLocal: url.isLoopback)
     _ = try Login.store(
-      profile: try Credentials.profileName(option: options.value(.profile), environment: variables), baseURL: url,
-      verify: !options.has(.noVerify), clock: hooks.clock ?? SystemClock())
+      profile: try Credentials.profileName(option: options.value(.profile), environment: invocation.environment),
+      baseURL: url, verify: !options.has(.noVerify), clock: hooks.clock ?? SystemClock(),
+      environment: invocation.environment)
     return 0
   }
 }
@@ -30,7 +31,7 @@ enum LoginCommand {
 enum WhoamiCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     try invocation.noWords()
-    var wiring = try Wiring.make(try ConnectionOptions(invocation.options))
+    var wiring = try Wiring.make(try invocation.connectionOptions())
     try wiring.start()
     defer { wiring.stop() }
     print(JSONWriter.compact(wiring.whoami))
@@ -58,22 +59,22 @@ enum ReconcileCommand {
 enum ReportCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     let options = invocation.options
-    let table = isatty(1) == 1 || options.has(.table) ? ["table"] : []
+    let table = invocation.environment.terminals.output || options.has(.table) ? ["table"] : []
     let files = invocation.words.map(\.text)
     if options.has(.funnel) {
       try invocation.noWords()
       if options.value(.run) != nil { throw UsageError("give either --funnel or --run, not both") }
-      return try runCommand(CommandCall("funnel", switches: table), try ConnectionOptions(options)).rawValue
+      return try runCommand(CommandCall("funnel", switches: table), try invocation.connectionOptions()).rawValue
     }
     var flags: [String: String] = [:]
     flags["run"] = options.value(.run)
     if files.isEmpty && flags.isEmpty {
       // Result lines on standard input: `nwsh -c '…' | nwsh report`.
-      return try runProgram("read | report" + (table.isEmpty ? "" : " --table"), try ConnectionOptions(options))
+      return try runProgram("read | report" + (table.isEmpty ? "" : " --table"), try invocation.connectionOptions())
         .rawValue
     }
     return try runCommand(
-      CommandCall("report", words: files, flags: flags, switches: table), try ConnectionOptions(options)
+      CommandCall("report", words: files, flags: flags, switches: table), try invocation.connectionOptions()
     )
     .rawValue
   }
@@ -91,7 +92,7 @@ func runAsShellCommand(_ name: String, _ invocation: Invocation, flags: [Option]
   for option in flags { values[word(option)] = options.value(option) }
   let given = switches.filter { options.has($0) }.map(word)
   let call = CommandCall(name, flags: values, switches: given)
-  return try runCommand(call, try ConnectionOptions(options)).rawValue
+  return try runCommand(call, try invocation.connectionOptions()).rawValue
 }
 
 /// Runs one command in a fresh session wired for `options`, through the library's API (its

@@ -16,6 +16,10 @@ struct Wiring {
   var simulator: NetworkedSimulator?
   /// The state database's password, kept out of every output like the key.
   var stateSecret: String?
+  /// The process's world the wiring was made in.
+  var environment: HostEnvironment
+  /// What ``start()`` tells the person before anything runs (``make(_:)`` only collects it).
+  var notices: [String] = []
 
   /// Every secret this process holds: the key, the database's password.
   var secrets: [String] { (keySource.key.map { [$0.secret] } ?? []) + (stateSecret.map { [$0] } ?? []) }
@@ -23,21 +27,17 @@ struct Wiring {
   /// `sandbox` or the API's host, for the prompt.
   var label: String { sandbox != nil ? "sandbox" : configuration.baseURL.host }
 
-  static func configDirectory(_ variables: [String: String]) -> String {
-    if let config = variables["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/nwsh" }
-    return (variables["HOME"] ?? NSHomeDirectory()) + "/.config/nwsh"
-  }
-
-  /// The wiring `options` ask for, resolved without side effects: no server is started and no
-  /// file is created (the state is opened on first use; the sandbox starts in ``start()``).
+  /// The wiring `options` ask for, resolved without side effects: no server is started, no file
+  /// is created and nothing is written (the state is opened on first use; the sandbox starts,
+  /// and ``notices`` are shown, in ``start()``).
   static func make(_ options: ConnectionOptions) throws -> Wiring {
-    let variables = ProcessInfo.processInfo.environment
+    let variables = options.environment.variables
     if options.sandbox {
       if options.baseURL != nil { throw UsageError("give either --sandbox or --base-url, not both") }
       let hooks = TestHooks(variables, apiIsLocal: true)
       let key = APIKey(NetworkedSimulator.demoKey)
       // The sandbox's clock, moved on as `nwsh sandbox --advance` moved it ("a week later").
-      let community = SandboxCommand.communityFile(variables)
+      let community = SandboxCommand.communityFile(options.environment)
       let offset = Double(NetworkedSimulator.clockOffset(communityFile: community)) / 1000
       let clock: any PacingClock = OffsetClock(hooks.clock ?? SystemClock(), offset: offset)
       // The base URL is the simulator's, known once it listens (start()).
@@ -46,9 +46,9 @@ struct Wiring {
       configuration.scopeName = SandboxCommand.scopeName
       configuration.testHooks = hooks
       if options.trace { configuration.transport = Self.traced(configuration.transport, key: key?.secret) }
-      let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: nil)
+      let state = try StateWiring.resolve(argument: options.state, environment: options.environment, profile: nil)
       configuration.state = state.location
-      configuration.openState = StateWiring.opener(password: state.password)
+      configuration.openState = StateWiring.opener(password: state.password, environment: options.environment)
       var simulator = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
       simulator.now = { Int64((clock.now * 1000).rounded(.down)) }
       // The sandbox remembers its community between runs, like the real API: a re-run skips
@@ -58,14 +58,15 @@ struct Wiring {
       return Wiring(
         configuration: configuration,
         keySource: KeySource(key: key, baseURL: nil, origin: "sandbox", profile: "sandbox"),
-        sandbox: simulator, stateSecret: state.password)
+        sandbox: simulator, stateSecret: state.password, environment: options.environment)
     }
     if options.acceptance != nil {
       throw UsageError("--accept-rate and --accept-after rehearse the funnel on the sandbox: add --sandbox")
     }
     let source: KeySource
     do {
-      source = try Credentials.resolve(environment: variables, profile: options.profile, apiKeyFile: options.apiKeyFile)
+      source = try Credentials.resolve(
+        environment: options.environment, profile: options.profile, apiKeyFile: options.apiKeyFile)
     } catch {
       throw UsageError("\(error)")
     }
@@ -78,25 +79,29 @@ struct Wiring {
       throw UsageError("\(error)")
     }
     let hooks = TestHooks(variables, apiIsLocal: url.isLoopback)
-    if !hooks.ignored.isEmpty {
-      FileHandle.standardError.write(
-        Data(
-          "nwsh: ignoring \(hooks.ignored.joined(separator: " and ")): test hooks act on a local simulator only\n".utf8)
-      )
-    }
     var configuration = NetworkedConfiguration(
       baseURL: url, key: source.key, keySource: source.origin, clock: hooks.clock ?? SystemClock())
     configuration.testHooks = hooks
     if options.trace { configuration.transport = Self.traced(configuration.transport, key: source.key?.secret) }
-    let state = try StateWiring.resolve(argument: options.state, variables: variables, profile: source.state)
+    let state = try StateWiring.resolve(
+      argument: options.state, environment: options.environment, profile: source.state)
     configuration.state = state.location
-    configuration.openState = StateWiring.opener(password: state.password)
-    return Wiring(configuration: configuration, keySource: source, sandbox: nil, stateSecret: state.password)
+    configuration.openState = StateWiring.opener(password: state.password, environment: options.environment)
+    var wiring = Wiring(
+      configuration: configuration, keySource: source, sandbox: nil, stateSecret: state.password,
+      environment: options.environment)
+    if !hooks.ignored.isEmpty {
+      wiring.notices.append(
+        "nwsh: ignoring \(hooks.ignored.joined(separator: " and ")): test hooks act on a local simulator only")
+    }
+    return wiring
   }
 
   /// Starts what the wiring needs running: the sandbox's simulator, whose address becomes the
   /// base URL. Nothing to do against a real API.
   mutating func start() throws {
+    for notice in notices { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+    notices = []
     guard let sandbox, simulator == nil else { return }
     let simulator = NetworkedSimulator(sandbox)
     do {
@@ -119,9 +124,9 @@ struct Wiring {
   /// A session writing results to `output`, that never shows the key: `$ENV` and `env` see
   /// secret variables as `<redacted>`, and every diagnostic is scrubbed of the key in any form.
   func makeSession(output: OutputSink) -> Session {
-    let session = Session(
-      output: output,
-      processEnvironment: Secrets.publicEnvironment(ProcessInfo.processInfo.environment, secrets: secrets))
+    var environment = self.environment
+    environment.variables = Secrets.publicEnvironment(environment.variables, secrets: secrets)
+    let session = Session(output: output, environment: environment)
     guardSecrets(of: session)
     return session
   }
@@ -152,7 +157,7 @@ struct Wiring {
   /// A session with every command registered, for describing them (`help`, the man page): its
   /// configuration has no key, so nothing it could run would reach the API.
   static func describingSession() -> Session {
-    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
+    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment())
     register(
       in: session, configuration: NetworkedConfiguration(baseURL: .production, key: nil, progress: .silent),
       whoami: .null)

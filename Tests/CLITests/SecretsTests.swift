@@ -109,7 +109,7 @@ struct SecretsTests {
         (
           [
             "--base-url", url, "--trace", "-c",
-            #"api POST /api/v1/admin/community/addExternalUsers --form --body {email: "x@example.net", name: "X", roleId: "69baa36beddb9f0012fdf101", method: 2, password: "pw-Secret-123"}"#,
+            #"api POST /api/v1/nowhere --form --body {email: "x@example.net", name: "X", roleId: "69baa36beddb9f0012fdf101", method: 2, password: "pw-Secret-123"}"#,
           ], ""
         ),
         (["--base-url", url, "--trace", "reconcile"], ""),

@@ -12,7 +12,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// The data and session commands' signatures, as the parser sees them in nwsh.
 nonisolated(unsafe) let commandTable = Session(
-  output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:]
+  output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment()
 )
 .commandTable
 

@@ -9,7 +9,7 @@ import Testing
 @Suite("completion")
 struct CompleterTests {
   static func session() -> Session {
-    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
+    let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment())
     session.bind("attendees", to: .null)
     return session
   }
@@ -98,48 +98,5 @@ struct HistoryTests {
     // Grown past twice the cap, the file is rewritten to the cap.
     let lines = try String(contentsOfFile: store.path, encoding: .utf8).split(separator: "\n")
     #expect(lines.count == 3)
-  }
-}
-
-@Suite("credentials")
-struct CredentialsTests {
-  @Test("key file, then NETWORKED_API_KEY, then the profile; a key file others can read is refused")
-  func order() throws {
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-cred-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: home) }
-    let environment = ["HOME": home]
-    let credentials = Credentials(path: Credentials.defaultPath(environment: environment))
-    try credentials.save(Credentials.Profile(baseURL: "http://127.0.0.1:9", key: "profile-key-1234"), as: "work")
-    #expect((try FileManager.default.attributesOfItem(atPath: credentials.path)[.posixPermissions] as? Int) == 0o600)
-
-    let fromProfile = try Credentials.resolve(environment: environment, profile: "work", apiKeyFile: nil)
-    #expect(fromProfile.key?.secret == "profile-key-1234" && fromProfile.baseURL == "http://127.0.0.1:9")
-    let fromEnvironment = try Credentials.resolve(
-      environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: "work", apiKeyFile: nil)
-    #expect(fromEnvironment.key?.secret == "env-key-5678" && fromEnvironment.origin == "NETWORKED_API_KEY")
-
-    let keyFile = home + "/key"
-    _ = FileManager.default.createFile(
-      atPath: keyFile, contents: Data("file-key-9012\n".utf8), attributes: [.posixPermissions: 0o644])
-    #expect(throws: CredentialsError.self) {
-      try Credentials.resolve(environment: environment, profile: nil, apiKeyFile: keyFile)
-    }
-    chmod(keyFile, 0o600)
-    let fromFile = try Credentials.resolve(
-      environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: nil, apiKeyFile: keyFile)
-    #expect(fromFile.key?.secret == "file-key-9012")
-    // No profile named and none stored as default: no key. A profile named that does not exist
-    // is an error, whatever else holds a key.
-    #expect(try Credentials.resolve(environment: environment, profile: nil, apiKeyFile: nil).key == nil)
-    #expect(throws: CredentialsError.self) {
-      try Credentials.resolve(
-        environment: environment.merging(["NETWORKED_API_KEY": "env-key-5678"]) { $1 }, profile: "nobody",
-        apiKeyFile: nil)
-    }
-    #expect(throws: CredentialsError.self) {
-      try Credentials.resolve(
-        environment: environment.merging(["NWSH_PROFILE": "nobody"]) { $1 }, profile: nil, apiKeyFile: keyFile)
-    }
   }
 }

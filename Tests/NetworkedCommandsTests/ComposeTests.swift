@@ -48,7 +48,7 @@ struct ComposeTests {
 
   @Test("every jq builtin name as a stage sends no request at all")
   func builtinNamesNeverCallTheAPI() async throws {
-    let names = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:]).interpreter
+    let names = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment()).interpreter
       .evaluateAllNames()
     #expect(names.count > 150 && names.contains("add") && names.contains("join") && names.contains("map"))
     try await Harness.run { h in

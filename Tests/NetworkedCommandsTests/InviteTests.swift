@@ -328,7 +328,7 @@ struct PacingDetailTests {
       let errors = Locked<String>("")
       let session = Session(
         output: OutputSink(style: .lines) { _ in }, diagnostics: { text in errors.withLock { $0 += text } },
-        processEnvironment: [:])
+        environment: HostEnvironment())
       let output = Locked<[UInt8]>([])
       session.output = OutputSink(style: .lines) { bytes in output.withLock { $0 += bytes } }
       session.standardInput = { BytesSource(inviteRows(2)) }
@@ -366,7 +366,8 @@ struct PacingDetailTests {
   func liveLine() async throws {
     try await Harness.run { h in
       let progress = Locked<String>("")
-      let session = Session(output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, processEnvironment: [:])
+      let session = Session(
+        output: OutputSink(style: .lines) { _ in }, diagnostics: { _ in }, environment: HostEnvironment())
       session.standardInput = { BytesSource(inviteRows(30)) }
       NetworkedCommands.register(
         in: session,

@@ -60,7 +60,7 @@ struct PropertyTests {
       }
       let input = rows.map(JSONWriter.compact).joined(separator: "\n") + "\n"
       let path = directory.appendingPathComponent("t\(UUID().uuidString).csv").path
-      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:])
+      let session = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment())
       session.standardInput = { BytesSource(input) }
       session.run("read | save \(path)", name: "<t>")
       let collected = Locked<[UInt8]>([])

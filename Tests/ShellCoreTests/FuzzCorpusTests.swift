@@ -25,7 +25,7 @@ struct FuzzCorpusTests {
 
   @Test("parser inputs end in a program or a diagnostic")
   func parser() {
-    let table = Session(output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: [:]).commandTable
+    let table = Session(output: OutputSink { _ in }, diagnostics: { _ in }, environment: HostEnvironment()).commandTable
     let cases = Self.inputs("parser")
     #expect(!cases.isEmpty)
     for (name, bytes) in cases {

@@ -9,7 +9,7 @@ struct HostileInputTests {
   static func run(_ program: String, _ input: [UInt8]) -> (status: ShellCore.ExitStatus, lines: [String]) {
     let collected = Collected()
     let session = Session(
-      output: OutputSink(style: .lines) { collected.append($0) }, diagnostics: { _ in }, processEnvironment: [:])
+      output: OutputSink(style: .lines) { collected.append($0) }, diagnostics: { _ in }, environment: HostEnvironment())
     session.standardInput = { BytesSource(input) }
     let status = session.run(program, name: "<test>")
     return (status, collected.lines)

@@ -296,14 +296,18 @@ struct ModuleTests {
     #expect(Self.run("get_search_list", library: library).lines == [#"["\#(library)"]"#])
     var bytes: [UInt8] = []
     let session = Session(
-      output: OutputSink { bytes += $0 }, diagnostics: { _ in }, processEnvironment: ["HOME": library + "/home"])
+      output: OutputSink { bytes += $0 }, diagnostics: { _ in },
+      environment: HostEnvironment(
+        variables: ["HOME": library + "/home"], workingDirectory: FileManager.default.currentDirectoryPath))
     #expect(session.includeHomeLibrary() == nil)
     _ = session.run("hello", name: "<test>")  // alone, near `help`: still the function
     #expect(String(decoding: bytes, as: UTF8.self) == "\"from ~/.jq\"\n")
     // A ~/.jq that does not load is said, and the session goes on without it.
     try Data("def broken: ;\n".utf8).write(to: URL(fileURLWithPath: library + "/home/.jq"))
     let fresh = Session(
-      output: OutputSink { _ in }, diagnostics: { _ in }, processEnvironment: ["HOME": library + "/home"])
+      output: OutputSink { _ in }, diagnostics: { _ in },
+      environment: HostEnvironment(
+        variables: ["HOME": library + "/home"], workingDirectory: FileManager.default.currentDirectoryPath))
     #expect(fresh.includeHomeLibrary() != nil)
   }
 

@@ -16,7 +16,8 @@ struct OutcomeTests {
   /// run with 77), counted by the run.
   static func session(_ output: Locked<[UInt8]>) -> Session {
     let session = Session(
-      output: OutputSink { bytes in output.withLock { $0 += bytes } }, diagnostics: { _ in }, processEnvironment: [:])
+      output: OutputSink { bytes in output.withLock { $0 += bytes } }, diagnostics: { _ in },
+      environment: HostEnvironment())
     session.register(
       CommandDefinition(
         CommandSignature(

@@ -11,7 +11,9 @@ func runProgram(_ program: String, input: String = "", configure: (Session) -> V
   var bytes: [UInt8] = []
   var diagnostics: [String] = []
   let session = Session(
-    output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) }, processEnvironment: ["HOME": "/tmp"])
+    output: OutputSink { bytes += $0 }, diagnostics: { diagnostics.append($0) },
+    environment: HostEnvironment(
+      variables: ["HOME": "/tmp"], workingDirectory: FileManager.default.currentDirectoryPath))
   session.standardInput = { BytesSource(input) }
   configure(session)
   let status = session.run(program, name: "<test>")
@@ -147,6 +149,25 @@ struct EmbeddingTests {
     #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
   }
 
+  @Test("a session lives in the world it is given: $ENV, relative paths, ~ and its state directory")
+  func givenWorld() throws {
+    let directory = temporaryDirectory("world")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try #"{"a":1}"#.write(toFile: directory + "/rows.jsonl", atomically: true, encoding: .utf8)
+    var output: [UInt8] = []
+    var diagnostics: [String] = []
+    let environment = HostEnvironment(variables: ["HOME": directory, "ONLY": "this"], workingDirectory: directory)
+    let session = Session(
+      output: OutputSink { output += $0 }, diagnostics: { diagnostics.append($0) }, environment: environment)
+    let status = session.run(#"open rows.jsonl | map {a, env: $ENV}; open "~/rows.jsonl" | count"#, name: "<world>")
+    #expect(status == .success, "\(diagnostics)")
+    #expect(
+      String(decoding: output, as: UTF8.self).split(separator: "\n")
+        == [#"{"a":1,"env":{"HOME":"\#(directory)","ONLY":"this"}}"#, "1"])
+    #expect(session.stateDirectory == directory + "/.local/state/nwsh")
+    #expect(session.workingDirectory == directory)
+  }
+
   @Test("a command built in Swift runs with its words as values; unknown commands and flags are usage errors")
   func aCommandCallRunsWithoutProgramText() throws {
     let directory = temporaryDirectory("call")
@@ -187,7 +208,7 @@ struct InterruptTests {
       first.signal()
     }
     output.flushesEachValue = true
-    let session = Session(output: output, diagnostics: { _ in }, processEnvironment: [:])
+    let session = Session(output: output, diagnostics: { _ in }, environment: HostEnvironment())
     let interruption = session.interruption
     session.standardInput = { [fds] in FileDescriptorSource(fileDescriptor: fds[0], interruption: interruption) }
     // Once the first row's result is out, the reader waits on the quiet pipe: Ctrl-C, as the

@@ -10,7 +10,7 @@
 ///
 /// Evaluation itself needs little stack: generators, tail calls, `recurse`, `..`, the JSON
 /// reader and writer all keep their depth on the heap, and a recursion too deep for the stack
-/// is an error (``Interpreter`` measures the thread's stack). What still recurses is Swift's
+/// is an error (the evaluator measures the thread's stack). What still recurses is Swift's
 /// freeing of a value nested tens of thousands of levels deep, which only a program that
 /// builds one makes (`reduce range(100000) as $i (null; [.])`, fine in jq too): the room here
 /// is for that, for jq's own 10,000-level limits on comparing and searching nested values, and

@@ -68,13 +68,13 @@ enum DirectorySources {
   /// `members`: the community's members as sent, a page at a time (the next page is requested
   /// only when the rows of the last one have gone downstream; `take` stops the paging).
   static func members(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
-    let pageSize = try context.flagInteger("page-size") ?? 100
+    let pageSize = try context.value(of: APIFlags.pageSize) ?? 100
     guard (1...1000).contains(pageSize) else {
       throw Diagnostic(.usage, "--page-size must be from 1 to 1000", at: context.call.range)
     }
     var query: [QueryItem] = []
-    if let keyword = context.flagWord("search") { query.append(QueryItem("keyword", keyword)) }
-    if context.flag("inactive") { query.append(QueryItem("showInActive", "true")) }
+    if let keyword = try context.value(of: APIFlags.search) { query.append(QueryItem("keyword", keyword)) }
+    if try context.value(of: APIFlags.inactive) { query.append(QueryItem("showInActive", "true")) }
     let finalQuery = query
     return FetchSource(run: context.run, name: "members", next: context.next) { emit in
       var start: Int? = 0
@@ -101,6 +101,28 @@ enum DirectorySources {
     }
   }
 
+  /// The journalled command that stands for `path` when it names an endpoint that emails or adds
+  /// people (`invite`, `add`), however it is spelled: case, percent-escapes, repeated or trailing
+  /// slashes, `.` and `..` segments, a query or fragment. Nil for any other path.
+  static func sendingCommand(for path: String) -> String? {
+    let bare = path.prefix { $0 != "?" && $0 != "#" }
+    let decoded = String(bare).removingPercentEncoding ?? String(bare)
+    var segments: [Substring] = []
+    for segment in decoded.lowercased().split(separator: "/", omittingEmptySubsequences: true) {
+      switch segment {
+      case ".": continue
+      case "..": _ = segments.popLast()
+      default: segments.append(segment)
+      }
+    }
+    let normalized = "/" + segments.joined(separator: "/")
+    switch normalized {
+    case NetworkedClient.Paths.invites.lowercased(): return "invite"
+    case NetworkedClient.Paths.addUser.lowercased(): return "add"
+    default: return nil
+    }
+  }
+
   /// `api METHOD PATH [--query EXPR] [--body EXPR] [--form]`: any documented endpoint, paced and
   /// authenticated like the rest; the response's JSON body is the one row.
   static func api(_ connection: NetworkedConnection, _ context: CommandContext) throws -> any Stage {
@@ -114,19 +136,30 @@ enum DirectorySources {
         .usage, "api needs a path starting with /, e.g. /api/v1/global/tags/community", at: context.range(ofArgument: 1)
       )
     }
+    if method != .get, let command = sendingCommand(for: path) {
+      // The two endpoints that email or add people go through the sender and its journal only:
+      // a request here would reach people nobody recorded, so a re-run could reach them again.
+      throw Diagnostic(
+        .usage, "api \(method.rawValue) \(path) would reach people outside the journal: use \(command)",
+        at: context.range(ofArgument: 1),
+        hint: command == "invite"
+          ? "read people.csv | invite   (each person once, recorded, paced, retried safely)"
+          : "read people.csv | add --method direct   (each person once, recorded, paced, retried safely)")
+    }
     if method != .get && context.run.value(of: NetworkedSettings.dryRun) {
       throw Diagnostic(.usage, "api \(method.rawValue) is not sent in a dry run", at: context.call.range)
     }
-    func single(_ flag: String) throws -> Value? {
-      guard let expr = context.flagExpression(flag) else { return nil }
+    func single(_ flag: CommandFlag<ShellCore.Expression?>) throws -> Value? {
+      guard let expr = try context.value(of: flag) else { return nil }
       let values = try context.evaluate(expr)
       guard values.count == 1 else {
-        throw Diagnostic(.usage, "--\(flag) must give exactly one value, got \(values.count)", at: context.call.range)
+        throw Diagnostic(
+          .usage, "--\(flag.name) must give exactly one value, got \(values.count)", at: context.range(of: flag))
       }
       return values[0]
     }
     var query: [QueryItem] = []
-    if let value = try single("query") {
+    if let value = try single(APIFlags.query) {
       guard case .object(let object) = value else {
         throw Diagnostic(.usage, "--query must be an object, e.g. {start: 0, count: 30}", at: context.call.range)
       }
@@ -136,8 +169,8 @@ enum DirectorySources {
     }
     var headers = HTTPHeaders()
     var body: [UInt8]?
-    if let value = try single("body") {
-      if context.flag("form") {
+    if let value = try single(APIFlags.body) {
+      if try context.value(of: APIFlags.form) {
         guard case .object(let object) = value else {
           throw Diagnostic(.usage, "--form needs --body to be an object", at: context.call.range)
         }

@@ -170,15 +170,17 @@ struct Funnel {
 
 /// `pending` and `funnel`: the sources that read the funnel.
 enum FunnelCommands {
+  static let olderThanFlag = CommandFlag.text(
+    "older-than", "only those whose latest invite is at least this old: 7d, 36h, 90m")
+  static let tableFlag = CommandFlag.toggle("table", "aligned text instead of one JSON object")
+
   static func definitions(_ connection: NetworkedConnection) -> [CommandDefinition] {
     [
       CommandDefinition(
         CommandSignature(
           "pending",
           summary: "Who this key invited and has not joined: one row each, ready for invite --reinvite.",
-          flags: [
-            .init("older-than", .word, "only those whose latest invite is at least this old: 7d, 36h, 90m")
-          ],
+          flags: [olderThanFlag.declaration],
           examples: ["pending", "pending --older-than 7d | invite --reinvite", "pending | count"],
           discussion: """
             Rows {email, name, tagId, role, planIds, invitedAt, lastInvitedAt, days, invites, run}: every \
@@ -188,13 +190,12 @@ enum FunnelCommands {
             """),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
         var olderThan = 0.0
-        if let text = try context.flagText("older-than") {
+        if let text = try context.value(of: olderThanFlag) {
           guard let seconds = TimeSpan.seconds(text) else {
             throw Diagnostic(
               .usage, "--older-than must be a length of time such as 7d, 36h or 90m, got \(text)",
-              at: context.call.flags["older-than"]?.range ?? context.call.range)
+              at: context.range(of: olderThanFlag))
           }
           olderThan = seconds
         }
@@ -207,7 +208,7 @@ enum FunnelCommands {
         CommandSignature(
           "funnel",
           summary: "Invited, joined, pending and conversion, with the median days to join, by role and by run.",
-          flags: [.init("table", nil, "aligned text instead of one JSON object")],
+          flags: [tableFlag.declaration],
           examples: ["funnel", "funnel | .byRole", "funnel --table"],
           discussion: """
             One row {invited, joined, pending, conversion, medianDaysToJoin, byRole, byRun} from the \
@@ -216,8 +217,7 @@ enum FunnelCommands {
             """),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
-        let table = context.flag("table")
+        let table = try context.value(of: tableFlag)
         return FetchSource(run: context.run, name: "funnel", next: context.next) { emit in
           let funnel = try Funnel.load(connection)
           let summary = funnel.summary(roles: try? connection.roles())

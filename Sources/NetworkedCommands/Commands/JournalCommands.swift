@@ -5,6 +5,22 @@ import ShellCore
 
 /// `journal` and `reconcile`.
 enum JournalCommands {
+  /// The flags of `journal` and `reconcile`.
+  enum Flags {
+    static let run = CommandFlag.word("run", "only this run")
+    static func status(_ states: String) -> CommandFlag<String?> {
+      CommandFlag.word("status", "only entries in this state (\(states))")
+    }
+    static let runs = CommandFlag.toggle("runs", "one row per run with its counts")
+    static let results = CommandFlag.toggle(
+      "results", "with --run: that run's results again, one line per person it sent")
+    static let dryRun = CommandFlag.toggle("dry-run", "list what would be re-sent, send nothing")
+    static let again = CommandFlag.toggle(
+      "again", "re-send once more people a reconcile already re-sent without a clear answer")
+    static let passwords = CommandFlag.path(
+      "passwords", "a file of {email, password} rows for direct adds that were sent with a password")
+  }
+
   static func definitions(_ connection: NetworkedConnection) -> [CommandDefinition] {
     let states = JournalState.allCases.map(\.rawValue).joined(separator: ", ")
     return [
@@ -13,10 +29,7 @@ enum JournalCommands {
           "journal",
           summary: "What invite and add did with this key, oldest first: one row per invitee, or per run with --runs.",
           flags: [
-            .init("run", .word, "only this run"),
-            .init("status", .word, "only entries in this state (\(states))"),
-            .init("runs", nil, "one row per run with its counts"),
-            .init("results", nil, "with --run: that run's results again, one line per person it sent"),
+            Flags.run.declaration, Flags.status(states).declaration, Flags.runs.declaration, Flags.results.declaration,
           ],
           examples: [
             "journal --status unknown", "journal --runs", "journal --run 20261122T101500-3f2-1 | save run.jsonl",
@@ -24,18 +37,18 @@ enum JournalCommands {
           ]),
         role: .source
       ) { context in
-        let run = context.flagWord("run")
+        let run = try context.value(of: Flags.run)
         var wanted: [JournalState]?
-        if let word = context.flagWord("status") {
+        if let word = try context.value(of: Flags.status(states)) {
           guard let state = JournalState(rawValue: word) else {
             throw Diagnostic(
               .usage, "no journal state '\(word)'; the states are: \(states)",
-              at: context.call.flags["status"]?.range ?? context.call.range)
+              at: context.range(of: Flags.status(states)))
           }
           wanted = [state]
         }
-        let perRun = context.flag("runs")
-        let results = context.flag("results")
+        let perRun = try context.value(of: Flags.runs)
+        let results = try context.value(of: Flags.results)
         if results && run == nil {
           throw Diagnostic(
             .usage, "--results prints one run's results: give the run with --run ID (journal --runs lists them)",
@@ -60,10 +73,7 @@ enum JournalCommands {
         CommandSignature(
           "reconcile", summary: "Settle invitees whose earlier request may or may not have reached the server.",
           flags: [
-            .init("dry-run", nil, "list what would be re-sent, send nothing"),
-            .init("again", nil, "re-send once more people a reconcile already re-sent without a clear answer"),
-            .init(
-              "passwords", .path, "a file of {email, password} rows for direct adds that were sent with a password"),
+            Flags.dryRun.declaration, Flags.again.declaration, Flags.passwords.declaration,
           ],
           examples: ["reconcile", "reconcile --dry-run", "reconcile --passwords vault.csv", "reconcile --again"],
           discussion: """
@@ -79,14 +89,13 @@ enum JournalCommands {
         role: .source
       ) { context in
         var passwords: [String: String] = [:]
-        if let given = try context.flagPath("passwords") {
-          passwords = try PasswordFile.read(
-            context.run.resolvePath(given), range: context.call.flags["passwords"]?.range)
+        if let given = try context.value(of: Flags.passwords) {
+          passwords = try PasswordFile.read(context.run.resolvePath(given), range: context.range(of: Flags.passwords))
         }
         return ReconcileSource(
           connection: connection, run: context.run, next: context.next,
-          dryRun: context.flag("dry-run") || context.run.value(of: NetworkedSettings.dryRun),
-          again: context.flag("again"),
+          dryRun: try context.value(of: Flags.dryRun) || context.run.value(of: NetworkedSettings.dryRun),
+          again: try context.value(of: Flags.again),
           passwords: passwords)
       },
     ]

@@ -25,10 +25,11 @@ public enum NetworkedCommands {
     // `now` reads the clock the commands pace and journal by (a sandbox's, moved on, or a test's).
     let clock = configuration.clock
     session.interpreter.clock = { clock.now }
-    session.register(commands(connection), group: "The Networked API")
+    session.register(commands(connection).map { refreshing($0, connection) }, group: "The Networked API")
     session.register(
-      JournalCommands.definitions(connection) + FunnelCommands.definitions(connection)
-        + [ReportStage.definition(connection)], group: "Journal, results and the funnel")
+      (JournalCommands.definitions(connection) + FunnelCommands.definitions(connection)
+        + [ReportStage.definition(connection)]).map { refreshing($0, connection) },
+      group: "Journal, results and the funnel")
     session.alias("add", to: "add-users")
     defineRoleFunction(session, connection)
     definePlanFunction(session, connection)
@@ -40,19 +41,6 @@ public enum NetworkedCommands {
       function: "plan",
       "plan(name): the id of the monetization plan with that name (trimmed, any case), for invite --plans or planId; fetched once per session; an unknown name is an error listing the names"
     )
-    session.atEndOfEveryRun { [weak connection] run, status in
-      guard let connection else { return }
-      // However the run ended (Ctrl-C included), no live progress line is left for the next
-      // statement's results to run into.
-      connection.progress.clear()
-      connection.releaseClaims(of: run)
-      // Results that could not be written are in the journal: say where.
-      if status == .outputFailed || status == .outputClosed, connection.hasJournal(run) {
-        run.diagnose(
-          "nwsh: every request this run sent is in the journal: nwsh journal --run \(connection.runID(of: run)) "
-            + "--results prints its results")
-      }
-    }
     return connection
   }
 
@@ -63,12 +51,8 @@ public enum NetworkedCommands {
           "invite",
           summary: "Invite rows {name, email, tagId, note?} by email, many per request, paced by the rate windows.",
           flags: [
-            .init(
-              "batch-size", .integer, "invitees per request (default: the batch-size setting, \(defaultBatchSize))"),
-            .init("plans", .expression, "monetization plan ids for every invitee: a string or an array"),
-            .init("note", .expression, "a note for rows that have none, e.g. \"Welcome, \\(.name)!\""),
-            .init("dry-run", nil, "plan the requests without sending them"),
-            .init("reinvite", nil, "send even to emails already invited in an earlier run"),
+            APIFlags.batchSize.declaration, APIFlags.plans.declaration, APIFlags.note.declaration,
+            APIFlags.dryRun.declaration, APIFlags.reinvite.declaration,
           ],
           examples: [
             "open people.csv | map {name, email, tagId: role(\"Member\")} | invite",
@@ -77,15 +61,14 @@ public enum NetworkedCommands {
           ]),
         role: .filter
       ) { context in
-        connection.refreshSettings(context.run)
-        let batchSize = try context.flagInteger("batch-size") ?? context.run.value(of: NetworkedSettings.batchSize)
+        let batchSize = try context.value(of: APIFlags.batchSize) ?? context.run.value(of: NetworkedSettings.batchSize)
         guard (1...1000).contains(batchSize) else {
           throw Diagnostic(
             .usage, "--batch-size must be from 1 to 1000",
-            at: context.call.flags["batch-size"]?.range ?? context.call.range)
+            at: context.range(of: APIFlags.batchSize))
         }
         var planIds: [String]?
-        if let expr = context.flagExpression("plans") {
+        if let expr = try context.value(of: APIFlags.plans) {
           let values = try context.evaluate(expr)
           planIds = try values.flatMap { value -> [String] in
             switch value {
@@ -95,7 +78,7 @@ public enum NetworkedCommands {
             default:
               throw Diagnostic(
                 .usage, "--plans must be plan ids (strings)",
-                at: context.call.flags["plans"]?.range ?? context.call.range)
+                at: context.range(of: APIFlags.plans))
             }
           }
           // Checked before anything is sent, once the plans are known (plan("…") fetches them).
@@ -105,25 +88,23 @@ public enum NetworkedCommands {
             let known = plans.map { "\($0.name ?? "?") (\($0.id ?? "?"))" }.joined(separator: ", ")
             throw Diagnostic(
               .usage, "--plans: no plan has id \(unknown); the plans are: \(known)",
-              at: context.call.flags["plans"]?.range ?? context.call.range)
+              at: context.range(of: APIFlags.plans))
           }
         }
-        let note = try context.flagExpression("note").map {
+        let note = try context.value(of: APIFlags.note).map {
           try context.rowEvaluator($0, op: "invite")
         }
         return InviteStage(
           run: context.run, connection: connection, next: context.next, batchSize: batchSize, planIds: planIds,
-          note: note, dryRun: context.run.value(of: NetworkedSettings.dryRun) || context.flag("dry-run"),
-          reinvite: context.run.value(of: NetworkedSettings.reinvite) || context.flag("reinvite"))
+          note: note, dryRun: try context.run.value(of: NetworkedSettings.dryRun) || context.value(of: APIFlags.dryRun),
+          reinvite: try context.run.value(of: NetworkedSettings.reinvite) || context.value(of: APIFlags.reinvite))
       },
       CommandDefinition(
         CommandSignature(
           "add-users",
           summary: "Add rows {name, email, roleId, planId?, password?} one request each: invite (default) or direct.",
           flags: [
-            .init("method", .word, "invite (1, the default) or direct (2: needs password)"),
-            .init("dry-run", nil, "plan the requests without sending them"),
-            .init("reinvite", nil, "send even to emails already invited or added in an earlier run"),
+            APIFlags.method.declaration, APIFlags.dryRun.declaration, APIFlags.addAgain.declaration,
           ],
           examples: [
             "open staff.csv | map {name, email, roleId: role(\"Moderator\")} | add-users",
@@ -135,20 +116,19 @@ public enum NetworkedCommands {
             """),
         role: .filter
       ) { context in
-        connection.refreshSettings(context.run)
         let method: AddMethod
-        switch context.flagWord("method")?.lowercased() {
+        switch try context.value(of: APIFlags.method)?.lowercased() {
         case nil, "invite", "1": method = .invite
         case "direct", "2": method = .direct
         case let other?:
           throw Diagnostic(
             .usage, "--method must be invite or direct, got \(other)",
-            at: context.call.flags["method"]?.range ?? context.call.range)
+            at: context.range(of: APIFlags.method))
         }
         return AddStage(
           run: context.run, connection: connection, next: context.next, method: method,
-          dryRun: context.run.value(of: NetworkedSettings.dryRun) || context.flag("dry-run"),
-          reinvite: context.run.value(of: NetworkedSettings.reinvite) || context.flag("reinvite"))
+          dryRun: try context.run.value(of: NetworkedSettings.dryRun) || context.value(of: APIFlags.dryRun),
+          reinvite: try context.run.value(of: NetworkedSettings.reinvite) || context.value(of: APIFlags.reinvite))
       },
       CommandDefinition(
         CommandSignature(
@@ -156,28 +136,23 @@ public enum NetworkedCommands {
           examples: ["roles", "roles | .name"]),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
         return try DirectorySources.roles(connection, context)
       },
       CommandDefinition(
         CommandSignature(
           "members", summary: "The community's members as rows, fetched a page at a time.",
           flags: [
-            .init("page-size", .integer, "members per request (default 100)"),
-            .init("search", .word, "only members whose name or email contains this"),
-            .init("inactive", nil, "include inactive members"),
+            APIFlags.pageSize.declaration, APIFlags.search.declaration, APIFlags.inactive.declaration,
           ],
           examples: ["members | .email", "members --search grace | take 1"]),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
         return try DirectorySources.members(connection, context)
       },
       CommandDefinition(
         CommandSignature("plans", summary: "The community's monetization plans as rows.", examples: ["plans"]),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
         return try DirectorySources.plans(connection, context)
       },
       CommandDefinition(
@@ -188,9 +163,7 @@ public enum NetworkedCommands {
             .init("PATH", .word, "e.g. /api/v1/global/tags/community"),
           ],
           flags: [
-            .init("query", .expression, "query parameters as an object"),
-            .init("body", .expression, "the request body (sent as JSON)"),
-            .init("form", nil, "send --body form-encoded instead of JSON"),
+            APIFlags.query.declaration, APIFlags.body.declaration, APIFlags.form.declaration,
           ],
           examples: [
             "api GET /api/v1/global/tags/community | .data[]",
@@ -198,10 +171,24 @@ public enum NetworkedCommands {
           ]),
         role: .source
       ) { context in
-        connection.refreshSettings(context.run)
         return try DirectorySources.api(connection, context)
       },
     ]
+  }
+
+  /// `definition`, joining the run to the connection as its stage is made (the run's settings
+  /// applied, its end handled: ``NetworkedConnection/enter(_:)``): the one place every command
+  /// that may call the API does so.
+  private static func refreshing(_ definition: CommandDefinition, _ connection: NetworkedConnection)
+    -> CommandDefinition
+  {
+    var definition = definition
+    let make = definition.make
+    definition.make = { context in
+      connection.enter(context.run)
+      return try make(context)
+    }
+    return definition
   }
 
   /// `plan("Supporter (monthly)")`: the id of the plan with that name, matched trimmed and
@@ -234,6 +221,7 @@ public enum NetworkedCommands {
     }
     session.define(
       JQFunction(function, arity: 1) { _, arguments in
+        if let run = connection.runInProgress { connection.enter(run) }
         guard case .string(let text) = arguments[0] else {
           throw JQError("\(function)(name) needs a string, got \(arguments[0].typeName)")
         }
@@ -253,4 +241,25 @@ public enum NetworkedCommands {
         return .string(entry.id)
       })
   }
+}
+
+/// The flags of the API commands, each declared once: the signatures list them, the commands
+/// read their values through them.
+enum APIFlags {
+  static let batchSize = CommandFlag.integer(
+    "batch-size", "invitees per request (default: the batch-size setting, \(NetworkedCommands.defaultBatchSize))")
+  static let plans = CommandFlag.expression(
+    "plans", "monetization plan ids for every invitee: a string or an array")
+  static let note = CommandFlag.expression("note", "a note for rows that have none, e.g. \"Welcome, \\(.name)!\"")
+  static let dryRun = CommandFlag.toggle("dry-run", "plan the requests without sending them")
+  static let reinvite = CommandFlag.toggle("reinvite", "send even to emails already invited in an earlier run")
+  static let addAgain = CommandFlag.toggle(
+    "reinvite", "send even to emails already invited or added in an earlier run")
+  static let method = CommandFlag.word("method", "invite (1, the default) or direct (2: needs password)")
+  static let pageSize = CommandFlag.integer("page-size", "members per request (default 100)")
+  static let search = CommandFlag.word("search", "only members whose name or email contains this")
+  static let inactive = CommandFlag.toggle("inactive", "include inactive members")
+  static let query = CommandFlag.expression("query", "query parameters as an object")
+  static let body = CommandFlag.expression("body", "the request body (sent as JSON)")
+  static let form = CommandFlag.toggle("form", "send --body form-encoded instead of JSON")
 }

@@ -195,6 +195,10 @@ final class ReportStage: SourceStage {
     try next.finish()
   }
 
+  static let runFlag = CommandFlag.word("run", "that run's results, from the journal")
+  static let tableFlag = CommandFlag.toggle(
+    "table", "aligned text instead of one JSON object (nwsh report does so on a terminal)")
+
   static func definition(_ connection: NetworkedConnection) -> CommandDefinition {
     CommandDefinition(
       CommandSignature(
@@ -204,8 +208,7 @@ final class ReportStage: SourceStage {
           .init("FILE", .path, "result files to read (JSON lines) instead of the rows", optional: true, repeats: true)
         ],
         flags: [
-          .init("run", .word, "that run's results, from the journal"),
-          .init("table", nil, "aligned text instead of one JSON object (nwsh report does so on a terminal)"),
+          runFlag.declaration, tableFlag.declaration,
         ],
         examples: [
           "read | invite | report", "report results.jsonl", "report --run 20261122T101500-3f2-1",
@@ -222,13 +225,13 @@ final class ReportStage: SourceStage {
       role: .filter
     ) { context in
       let files = (0..<context.call.arguments.count).compactMap { try? context.path($0) ?? nil }
-      let journalRun = context.flagWord("run")
+      let journalRun = try context.value(of: runFlag)
       if !context.startsPipeline && (!files.isEmpty || journalRun != nil) {
         throw Diagnostic(
           .usage, "report with files or --run reads its own rows, so it must start the pipeline",
           at: context.call.range, hint: "report FILE… | …, or … | report")
       }
-      if context.flag("table") && !context.endsPipeline {
+      if try context.value(of: tableFlag) && !context.endsPipeline {
         throw Diagnostic(.usage, "report --table writes text, so it must end the pipeline", at: context.call.range)
       }
       if context.startsPipeline && files.isEmpty && journalRun == nil {
@@ -238,7 +241,7 @@ final class ReportStage: SourceStage {
       }
       return ReportStage(
         run: context.run, next: context.next, files: files, journalRun: journalRun, connection: connection,
-        asTable: context.flag("table"))
+        asTable: try context.value(of: tableFlag))
     }
   }
 

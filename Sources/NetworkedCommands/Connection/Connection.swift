@@ -15,8 +15,9 @@ public struct NetworkedConfiguration: Sendable {
   public var keySource: String
   /// The clock the pacer reads and waits on.
   public var clock: any PacingClock
-  /// Where the rate budget and the journal are kept (`--state`).
-  public var state: StateLocation
+  /// Where the rate budget and the journal are kept (`--state`); nil: the default SQLite file
+  /// in the session's environment (``StateLocation/defaultPath(environment:)``).
+  public var state: StateLocation?
   /// Opens the store at a location (its waits cut short by the interruption given): SQLite
   /// files by default; nwsh adds PostgreSQL.
   public var openState: StateOpener
@@ -44,7 +45,7 @@ public struct NetworkedConfiguration: Sendable {
   /// AsyncHTTPClient transport.
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
-    clock: any PacingClock = SystemClock(), state: StateLocation = .file(StateLocation.defaultPath()),
+    clock: any PacingClock = SystemClock(), state: StateLocation? = nil,
     openState: @escaping StateOpener = { location, _ in try StateStore.open(location) },
     transport: any HTTPTransport = HTTPClientTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
     jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -95,8 +96,6 @@ public final class NetworkedConnection: @unchecked Sendable {
   var learnedInviteLimit: Int?
   /// Names this session's runs: start time and a random tag.
   private let processStamp: String
-  /// The last run that wrote an intent to the journal.
-  var journalledRun: String?
   /// A refused key, an API that cannot be reached: what stops runs from sending.
   let stops = Stops()
 
@@ -117,9 +116,6 @@ public final class NetworkedConnection: @unchecked Sendable {
   func couldNotConnect(_ error: NetworkedAPIError) -> Bool {
     stops.couldNotConnect(at: configuration.clock.now, error, baseURL: configuration.baseURL, run: runInProgress)
   }
-
-  /// Whether `run` has sent anything (so the journal holds its results).
-  func hasJournal(_ run: RunContext) -> Bool { journalledRun == runID(of: run) }
 
   init(configuration: NetworkedConfiguration, session: Session) {
     self.configuration = configuration
@@ -167,6 +163,11 @@ public final class NetworkedConnection: @unchecked Sendable {
     try open().pacer
   }
 
+  /// Where the state is: the configuration's, else the default file in the session's world.
+  private var stateLocation: StateLocation {
+    configuration.state ?? .file(StateLocation.defaultPath(environment: session.environment))
+  }
+
   private func open() throws -> (client: NetworkedClient, pacer: Pacer) {
     if let opened { return opened }
     guard let key = configuration.key else {
@@ -176,10 +177,10 @@ public final class NetworkedConnection: @unchecked Sendable {
     }
     let store: StateStore
     do {
-      store = try configuration.openState(configuration.state, interruption)
+      store = try configuration.openState(stateLocation, interruption)
     } catch {
       throw PipelineStop(
-        status: .usage, message: "nwsh: cannot open the state database \(configuration.state.description): \(error)")
+        status: .usage, message: "nwsh: cannot open the state database \(stateLocation.description): \(error)")
     }
     let pacer = Pacer(
       scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.identity),
@@ -199,6 +200,38 @@ public final class NetworkedConnection: @unchecked Sendable {
   /// When to try a request again (the configuration's policy, this session's budget).
   var retryRule: RetryRule {
     RetryRule(policy: configuration.retryPolicy, budget: budget, jitter: configuration.jitter)
+  }
+
+  /// What a run keeps of the connection: whether it joined it, whether it journalled anything,
+  /// the connection failures counted in it.
+  enum RunState: RunLocal {
+    struct Value {
+      var joined = false
+      var journalled = false
+      var connectionFailures: [Double] = []
+    }
+    static func initial() -> Value { Value() }
+  }
+
+  /// Joins `run` (as each of its stages that may call the API is made, and as a lookup function
+  /// is first called in it): applies its settings and, the first time, arranges its end.
+  func enter(_ run: RunContext) {
+    refreshSettings(run)
+    guard !run[RunState.self].joined else { return }
+    run[RunState.self].joined = true
+    run.atEnd { [weak self, unowned run] status in
+      guard let self else { return }
+      // However the run ended (Ctrl-C included), no live progress line is left for the next
+      // statement's results to run into.
+      self.progress.clear()
+      self.releaseClaims(of: run)
+      // Results that could not be written are in the journal: say where.
+      if status == .outputFailed || status == .outputClosed, run[RunState.self].journalled {
+        run.diagnose(
+          "nwsh: every request this run sent is in the journal: nwsh journal --run \(self.runID(of: run)) "
+            + "--results prints its results")
+      }
+    }
   }
 
   /// Applies `run`'s settings (`rate-limits`, `request-deadline`) to the pacer and the

@@ -8,27 +8,19 @@ import Synchronization
 /// not being reachable at all. Each stops the run (``RunContext/stop(_:)``) once, with one
 /// message, and every later request of the session fails at once, without spending a slot.
 final class Stops: Sendable {
-  private struct State {
-    var refusal: NetworkedAPIError?
-    /// Connection failures in a row, and the run they were counted in (each run gives the API a
-    /// fresh chance: the user may have started the server again).
-    var failures: [Double] = []
-    var failingRun: ObjectIdentifier?
-  }
-  private let state = Mutex(State())
+  private let refused = Mutex<NetworkedAPIError?>(nil)
   /// Connection failures in a row (each at least `minimumSpan` seconds' worth apart in all)
   /// after which the API counts as unreachable.
   static let failuresToTrip = 5
   static let minimumSpan = 30.0
 
   /// The refusal of the key, once one came.
-  var refusal: NetworkedAPIError? { state.withLock { $0.refusal } }
+  var refusal: NetworkedAPIError? { refused.withLock { $0 } }
 
-  private static func identity(_ run: RunContext?) -> ObjectIdentifier? { run.map(ObjectIdentifier.init) }
-
-  private static func tripped(_ state: State) -> Bool {
-    guard state.failures.count >= failuresToTrip, let first = state.failures.first, let last = state.failures.last
-    else { return false }
+  /// Whether the connection failures counted in a run (kept in the run: each run gives the API a
+  /// fresh chance, as the user may have started the server again) make the API unreachable.
+  private static func tripped(_ failures: [Double]) -> Bool {
+    guard failures.count >= failuresToTrip, let first = failures.first, let last = failures.last else { return false }
     return last - first >= minimumSpan
   }
 
@@ -36,9 +28,8 @@ final class Stops: Sendable {
   /// if not stopped yet, stops with that, so a later statement says so too), or the API was
   /// found unreachable during `run` (which stopped it then).
   func forbid(_ run: RunContext?, keySource: String) -> Bool {
-    let (refusal, unreachable) = state.withLock { state in
-      (state.refusal, state.failingRun == Self.identity(run) && Self.tripped(state))
-    }
+    let refusal = self.refusal
+    let unreachable = run.map { Self.tripped($0[NetworkedConnection.RunState.self].connectionFailures) } ?? false
     if let refusal {
       keyRefused(refusal, keySource: keySource, run: run)
       return true
@@ -49,7 +40,7 @@ final class Stops: Sendable {
   /// The key was refused (401 or 403): every later request fails at once, and `run` (if any)
   /// stops with exit 77, its rows not sent `skipped` (`authentication_failed`).
   func keyRefused(_ error: NetworkedAPIError, keySource: String, run: RunContext?) {
-    state.withLock { state in state.refusal = state.refusal ?? error }
+    refused.withLock { $0 = $0 ?? error }
     guard let run, run.stop == nil else { return }
     run.stop(
       RunStop(
@@ -58,23 +49,21 @@ final class Stops: Sendable {
           + ": \(error.message)); nothing more is sent. Check the key (nwsh whoami), then run again"))
   }
 
-  /// A request reached the server (whatever it answered): the API is reachable.
-  func answered() { state.withLock { $0.failures = [] } }
+  /// A request of `run` reached the server (whatever it answered): the API is reachable.
+  func answered(in run: RunContext?) { run?[NetworkedConnection.RunState.self].connectionFailures = [] }
 
   /// A connection to the API could not be made at `now`. Returns true when that makes it
   /// unreachable: `run` (if any) then stops, its rows not sent `failed` (`not_sent`).
   @discardableResult
   func couldNotConnect(at now: Double, _ error: NetworkedAPIError, baseURL: BaseURL, run: RunContext?) -> Bool {
-    let (failures, unreachable) = state.withLock { state -> ([Double], Bool) in
-      if state.failingRun != Self.identity(run) {
-        state.failingRun = Self.identity(run)
-        state.failures = []
-      }
-      state.failures.append(now)
-      if state.failures.count > Self.failuresToTrip * 4 { state.failures.removeFirst() }
-      return (state.failures, Self.tripped(state))
+    guard let run else { return false }
+    run[NetworkedConnection.RunState.self].connectionFailures.append(now)
+    if run[NetworkedConnection.RunState.self].connectionFailures.count > Self.failuresToTrip * 4 {
+      run[NetworkedConnection.RunState.self].connectionFailures.removeFirst()
     }
-    guard unreachable, let run, run.stop == nil, let first = failures.first else { return unreachable }
+    let failures = run[NetworkedConnection.RunState.self].connectionFailures
+    let unreachable = Self.tripped(failures)
+    guard unreachable, run.stop == nil, let first = failures.first else { return unreachable }
     let span = ProgressReporter.duration(now - first)
     run.stop(
       RunStop(

@@ -118,7 +118,7 @@ final class JournalKeeper {
     let moved = try store.intend(ids, request: request, owner: owner, now: now)
     fence.confirm(moved, from: stamp)
     open.subtract(moved)
-    if !moved.isEmpty { connection.journalledRun = owner.run }
+    if !moved.isEmpty { connection.runInProgress?[NetworkedConnection.RunState.self].journalled = true }
     return moved
   }
 

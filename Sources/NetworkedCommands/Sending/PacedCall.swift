@@ -41,7 +41,7 @@ enum PacedCall {
       switch result {
       case .success(let value):
         pacer.complete(reservation, status: 200)
-        connection.stops.answered()
+        connection.stops.answered(in: connection.runInProgress)
         return value
       case .failure(let error):
         let neverConnected = error.code == .transport && !error.requestWasSent && !error.cancelled
@@ -52,7 +52,7 @@ enum PacedCall {
         } else {
           pacer.complete(reservation, status: error.status)
           // Only an answer proves the API reachable (not a request cancelled or held back).
-          if error.status != nil { connection.stops.answered() }
+          if error.status != nil { connection.stops.answered(in: connection.runInProgress) }
         }
         if error.code == .unauthorized || error.code == .forbidden {
           connection.keyRefused(error)

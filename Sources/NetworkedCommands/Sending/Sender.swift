@@ -106,7 +106,7 @@ final class Sender {
           if case .failure(let error) = result, error.code == .withheld {
             break  // the request did not reach the server whole: it says nothing of the API
           }
-          connection.stops.answered()
+          connection.stops.answered(in: connection.runInProgress)
         }
         event = .answered(answer, at: clock.now)
       case .withdraw(let claims):

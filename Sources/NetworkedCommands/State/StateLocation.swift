@@ -1,4 +1,5 @@
 import Foundation
+public import ShellCore
 
 /// Where the state lives, from `--state`, `NWSH_STATE` or the profile: a SQLite file, or a
 /// PostgreSQL database, with the parameters every store shares (the claim lease).
@@ -28,13 +29,10 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// The shortest lease accepted: renewals every quarter of it must stay well apart.
   public static let minimumLease = 2.0
 
-  /// The default SQLite file: `$XDG_STATE_HOME/nwsh/state.sqlite`, else
-  /// `~/.local/state/nwsh/state.sqlite` (from `environment`, by default this process's).
-  public static func defaultPath(environment: [String: String]? = nil) -> String {
-    let environment = environment ?? ProcessInfo.processInfo.environment
-    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/nwsh/state.sqlite" }
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    return home + "/.local/state/nwsh/state.sqlite"
+  /// The default SQLite file in `environment`: `state.sqlite` in nwsh's state directory
+  /// (`$XDG_STATE_HOME/nwsh`, else `~/.local/state/nwsh`).
+  public static func defaultPath(environment: HostEnvironment) -> String {
+    (environment.stateDirectory ?? "/.local/state/nwsh") + "/state.sqlite"
   }
 
   /// A SQLite file at `path` with the default lease.
@@ -127,7 +125,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     guard path == "~" || path.hasPrefix("~/") else {
       throw StateLocationError(message: "\(path): a ~user path is not expanded here; write the whole path")
     }
-    guard let home = home ?? ProcessInfo.processInfo.environment["HOME"], home.hasPrefix("/") else {
+    guard let home, home.hasPrefix("/") else {
       throw StateLocationError(message: "\(path): HOME is not set, so ~ cannot be expanded; write the whole path")
     }
     return home + path.dropFirst()
@@ -371,47 +369,6 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
         throw StateLocationError(message: "\(shown): parameter \(name)= does not apply here")
       }
     }
-  }
-}
-
-/// A PostgreSQL server and database, as a state URL names them.
-public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
-  /// How the connection is encrypted (the certificate is always verified when TLS is used).
-  public enum SSLMode: String, Sendable, Equatable {
-    /// Plain TCP.
-    case disable
-    /// TLS when the server offers it.
-    case prefer
-    /// TLS or nothing.
-    case require
-  }
-
-  /// The server's host name or address.
-  public var host: String
-  /// Its port.
-  public var port: Int
-  /// The role to connect as (nil: the `USER` environment variable, else `postgres`).
-  public var user: String?
-  /// The password in the URL, percent-decoded (nil: `PGPASSWORD` or none).
-  public var password: String?
-  /// The database (nil: the user's name).
-  public var database: String?
-  /// TLS.
-  public var sslMode: SSLMode
-  /// A CA file to verify the server's certificate against, instead of the system's roots.
-  public var sslRootCertificate: String?
-  /// How long a run waits for a lost database before it gives up (`?reconnect=SECONDS`).
-  public var reconnect: Double
-
-  /// Thirty seconds.
-  public static let defaultReconnect = 30.0
-
-  /// `postgres://user:***@host:port/database`: never the password.
-  public var description: String {
-    var text = "postgres://"
-    if let user { text += user + (password != nil ? ":***" : "") + "@" }
-    let shownHost = host.contains(":") ? "[\(host)]" : host
-    return text + "\(shownHost):\(port)/" + (database ?? "")
   }
 }
 

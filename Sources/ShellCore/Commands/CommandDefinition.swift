@@ -105,14 +105,14 @@ public final class CommandContext {
   }
 
   /// The value of `--name` as a file path, resolved like ``path(_:)``.
-  public func flagPath(_ name: String) throws -> String? {
+  func flagPath(_ name: String) throws -> String? {
     guard let argument = call.flags[name] else { return nil }
     return try resolveText(argument, naming: "to name a file")
   }
 
   /// The value of `--name` as text: a word, or `$name` for a variable bound to a string
   /// (`let age = $ARGS.positional[0] // "7d"` then `--older-than $age`).
-  public func flagText(_ name: String) throws -> String? {
+  func flagText(_ name: String) throws -> String? {
     guard let argument = call.flags[name] else { return nil }
     return try resolveText(argument, naming: "for --\(name)")
   }
@@ -147,16 +147,16 @@ public final class CommandContext {
   }
 
   /// Whether `--name` was given.
-  public func flag(_ name: String) -> Bool { call.flags[name] != nil }
+  func flag(_ name: String) -> Bool { call.flags[name] != nil }
 
   /// The value of `--name` as a word.
-  public func flagWord(_ name: String) -> String? {
+  func flagWord(_ name: String) -> String? {
     if case .word(let text, _)? = call.flags[name] { return text }
     return nil
   }
 
   /// The value of `--name` as a whole number.
-  public func flagInteger(_ name: String) throws -> Int? {
+  func flagInteger(_ name: String) throws -> Int? {
     guard let text = flagWord(name) else { return nil }
     guard let value = Int(text), value >= 0 else {
       throw usage("--\(name) expects a whole number, got \(text)", at: call.flags[name]?.range)
@@ -165,7 +165,7 @@ public final class CommandContext {
   }
 
   /// The value of `--name` as an expression.
-  public func flagExpression(_ name: String) -> Expression? {
+  func flagExpression(_ name: String) -> Expression? {
     if case .expression(let expr, let range)? = call.flags[name] { return Expression(expr: expr, range: range) }
     return nil
   }

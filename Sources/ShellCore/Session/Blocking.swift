@@ -4,7 +4,7 @@ import Synchronization
 
 /// The one bridge between nwsh's synchronous threads and work that completes elsewhere.
 ///
-/// A program runs on its own thread (``onEvaluationThread(_:)``), where stages push rows
+/// A program runs on its own thread (`onEvaluationThread`, from the `JQ` library), where stages push rows
 /// synchronously. When a stage needs work that completes on another thread — an HTTP request
 /// (a task on Swift's cooperative pool), a database's answer (a SwiftNIO future, completed on
 /// its event loop) — it starts the work and waits here, on its own thread: never a thread of

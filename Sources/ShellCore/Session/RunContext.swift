@@ -21,7 +21,10 @@ public final class RunContext {
   package let registry: Registry
   private var worst: ExitStatus = .success
   private var counts: [ResultStatus: Int] = [:]
-  private var checkpointHandlers: [ObjectIdentifier: () throws -> Void] = [:]
+  private var checkpointHandlers: [(registration: CheckpointRegistration, body: () throws -> Void)] = []
+  private var nextRegistration = 0
+  private var locals: [ObjectIdentifier: Any] = [:]
+  private var endHandlers: [(ExitStatus) -> Void] = []
   /// Data rows written (not result records).
   private(set) var rowsWritten = 0
   /// Who reads the program's input: `read`, or `input`/`inputs` (never both).
@@ -98,19 +101,44 @@ public final class RunContext {
   /// survive a `kill -9` (an API answer that is journalled); when stdout is not a terminal
   /// results are otherwise written in large blocks.
   public func checkpoint() throws {
-    for handler in checkpointHandlers.values { try handler() }
+    for handler in checkpointHandlers { try handler.body() }
     output.flush()
     try checkOutput()
   }
 
-  /// Calls `body` at each ``checkpoint()`` while `owner` is in this run.
-  public func onCheckpoint(_ owner: AnyObject, _ body: @escaping () throws -> Void) {
-    checkpointHandlers[ObjectIdentifier(owner)] = body
+  /// Calls `body` at each ``checkpoint()`` of this run, until ``removeCheckpoint(_:)`` is given
+  /// what this returns.
+  public func onCheckpoint(_ body: @escaping () throws -> Void) -> CheckpointRegistration {
+    nextRegistration += 1
+    let registration = CheckpointRegistration(id: nextRegistration)
+    checkpointHandlers.append((registration, body))
+    return registration
   }
 
-  /// Stops calling `owner`'s checkpoint handler.
-  public func removeCheckpoint(_ owner: AnyObject) {
-    checkpointHandlers[ObjectIdentifier(owner)] = nil
+  /// Stops calling a checkpoint handler.
+  public func removeCheckpoint(_ registration: CheckpointRegistration) {
+    checkpointHandlers.removeAll { $0.registration == registration }
+  }
+
+  // MARK: What extensions keep in a run
+
+  /// The value an extension keeps in this run under `key` (made by `Key.initial()` the first
+  /// time it is read): it lives and ends with the run, as a request's context carries what
+  /// middleware put in it.
+  public subscript<Key: RunLocal>(_ key: Key.Type) -> Key.Value {
+    get { locals[ObjectIdentifier(key)] as? Key.Value ?? Key.initial() }
+    set { locals[ObjectIdentifier(key)] = newValue }
+  }
+
+  /// Calls `body` when this run ends, however it ends, with its exit status (after the output
+  /// is flushed): a command releasing what it holds, or saying where its results can be found.
+  public func atEnd(_ body: @escaping (ExitStatus) -> Void) { endHandlers.append(body) }
+
+  /// Runs the handlers ``atEnd(_:)`` gathered, once.
+  func end(with status: ExitStatus) {
+    let handlers = endHandlers
+    endHandlers = []
+    for handler in handlers { handler(status) }
   }
 
   /// Throws when the output could not be written: nothing more may happen that nobody sees.
@@ -181,4 +209,22 @@ package final class RunInput {
   var claimedByRead = false
   /// The cursor `input` and `inputs` read, once one has.
   var cursor: InputCursor?
+}
+
+/// A value an extension keeps in each run (``RunContext/subscript(_:)``), declared by a type:
+///
+/// ```swift
+/// enum RowsSent: RunLocal { static func initial() -> Int { 0 } }
+/// context.run[RowsSent.self] += 1
+/// ```
+public protocol RunLocal {
+  /// What is kept.
+  associatedtype Value
+  /// What a run starts with.
+  static func initial() -> Value
+}
+
+/// A handler given to ``RunContext/onCheckpoint(_:)``, to take it back.
+public struct CheckpointRegistration: Sendable, Hashable {
+  let id: Int
 }

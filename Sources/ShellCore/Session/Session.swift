@@ -40,6 +40,9 @@ public final class Session: @unchecked Sendable {
   /// nwsh's state directory (`$XDG_STATE_HOME/nwsh`), where `save` remembers the files it
   /// wrote (so it may replace them); nil: it remembers nothing, and replaces only with --force.
   public var stateDirectory: String?
+  /// The world the session was made in: its variables (as `$ENV` shows them), working
+  /// directory and terminals.
+  public let environment: HostEnvironment
 
   /// The commands, settings and function help (each run keeps the one it started with).
   package private(set) var registry = Registry()
@@ -58,29 +61,26 @@ public final class Session: @unchecked Sendable {
   private(set) var currentRun: RunContext?
   /// The run in progress, if one is (for a native function that must stop it).
   public var runInProgress: RunContext? { currentRun }
-  private var runEndHandlers: [(RunContext, ExitStatus) -> Void] = []
   /// Set from a signal handler to stop the running pipeline at the next row.
   public let interruption = Interruption()
 
-  /// A session writing to `output`, with the data commands; its programs see
-  /// `processEnvironment` (by default this process's) as `$ENV`.
+  /// A session writing to `output`, with the data commands, in `environment` (by default this
+  /// process's): its programs see its variables as `$ENV`, relative paths start from its working
+  /// directory, and `save` keeps its ledger in its state directory.
   public init(
     output: OutputSink = OutputSink(fileDescriptor: 1), diagnostics: ((String) -> Void)? = nil,
-    processEnvironment: [String: String]? = nil
+    environment: HostEnvironment = .current()
   ) {
-    self.interpreter = Interpreter(processEnvironment: processEnvironment ?? ProcessInfo.processInfo.environment)
+    self.environment = environment
+    self.interpreter = Interpreter(processEnvironment: environment.variables)
     self.scope = SessionScope(interpreter: interpreter)
+    interpreter.modules.programOrigin = environment.workingDirectory
     self.output = output
     self.diagnostics = diagnostics ?? { StandardError.write($0 + "\n") }
     let interruption = self.interruption
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0, interruption: interruption) }
-    self.workingDirectory = FileManager.default.currentDirectoryPath
-    let variables = processEnvironment ?? ProcessInfo.processInfo.environment
-    if let state = variables["XDG_STATE_HOME"], state.hasPrefix("/") {
-      stateDirectory = state + "/nwsh"
-    } else if let home = variables["HOME"], home.hasPrefix("/") {
-      stateDirectory = home + "/.local/state/nwsh"
-    }
+    self.workingDirectory = environment.workingDirectory
+    stateDirectory = environment.stateDirectory
     interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
     interpreter.interruption = interruption
     DataCommands.register(in: self)
@@ -140,7 +140,13 @@ public final class Session: @unchecked Sendable {
     return definition.describe(settingValues[name] ?? definition.defaultValue)
   }
 
-  /// Changes a setting, checking the value.
+  /// Gives `setting` a value, as `set` does with its text (the setting must be declared).
+  public func set<T>(_ setting: Setting<T>, to value: T) {
+    precondition(registry.setting(named: setting.name) != nil, "setting \(setting.name) is not declared")
+    settingValues[setting.name] = value
+  }
+
+  /// Changes a setting named by the person (`set NAME VALUE`), checking the value.
   public func set(_ name: String, to value: String) throws {
     settingValues[name] = try registry.requireSetting(name).parse(value)
   }
@@ -168,17 +174,11 @@ public final class Session: @unchecked Sendable {
   /// Resolves `path` against the working directory.
   public func resolvePath(_ path: String) -> String {
     if path.hasPrefix("/") { return path }
-    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { return home + path.dropFirst() }
+    if path.hasPrefix("~/") { return environment.expandingTilde(path) }
     return (workingDirectory as NSString).appendingPathComponent(path)
   }
 
   // MARK: Running
-
-  /// Calls `body` at the end of every run, however it ends, with the run and its exit status
-  /// (a command releasing what it holds, or saying where its results can be found again).
-  public func atEndOfEveryRun(_ body: @escaping (RunContext, ExitStatus) -> Void) {
-    runEndHandlers.append(body)
-  }
 
   /// Parses and runs `text`; reports problems on `diagnostics`; returns the exit status.
   ///
@@ -248,7 +248,7 @@ public final class Session: @unchecked Sendable {
     output.flush()
     let status = run.exitStatus(stopped: stopped)
     if !run.inputColumns.isEmpty { recentInputColumns = run.inputColumns }
-    for handler in runEndHandlers { handler(run, status) }
+    run.end(with: status)
     return status
   }
 

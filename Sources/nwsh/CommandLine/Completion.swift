@@ -11,7 +11,7 @@ enum Completion {
   static let filesMarker = "__files__"
 
   /// The candidates for word `INDEX` (0-based, after `nwsh`) of `WORD…`, one per line.
-  static func candidates(_ arguments: [String]) -> [String] {
+  static func candidates(_ arguments: [String], environment: HostEnvironment) -> [String] {
     guard let first = arguments.first, let index = Int(first), index >= 0 else { return [] }
     var words = Array(arguments.dropFirst())
     while words.count <= index { words.append("") }
@@ -21,7 +21,7 @@ enum Completion {
     if let previous = before.last, let option = Option.named(previous), option.valueNames.count == 1,
       option != .program
     {
-      return values(of: option, prefix: prefix)
+      return values(of: option, prefix: prefix, environment: environment)
     }
     // Inside the program of -c (shells keep a quoted program as one word): pipeline command
     // names, and a command's flags.
@@ -51,14 +51,14 @@ enum Completion {
     }
   }
 
-  private static func values(of option: Option, prefix: String) -> [String] {
+  private static func values(of option: Option, prefix: String, environment: HostEnvironment) -> [String] {
     switch option.completion {
     case .none: return []
     case .file, .directory: return [filesMarker]
     case .choices(let choices): return choices.filter { $0.hasPrefix(prefix) }.sorted()
     case .journalStates: return JournalState.allCases.map(\.rawValue).filter { $0.hasPrefix(prefix) }
     case .profiles:
-      let path = Credentials.defaultPath(environment: ProcessInfo.processInfo.environment)
+      let path = Credentials.defaultPath(environment: environment)
       return Credentials(path: path).profiles().keys.filter { $0.hasPrefix(prefix) }.sorted()
     }
   }

@@ -15,6 +15,8 @@ struct Invocation: Sendable {
   /// The words that are not options or their values, after the subcommand's name: for `run`,
   /// the script and its arguments; for `help`, the names; for `state`, `check`.
   var words: [Word]
+  /// The process's world, read once in `main`.
+  var environment = HostEnvironment()
 
   /// A word and how jq's `--args` / `--jsonargs` (whichever came last before it) say to read it.
   struct Word: Sendable, Equatable {
@@ -27,7 +29,7 @@ struct Invocation: Sendable {
   }
 
   /// Reads `arguments` (without the program's name).
-  static func read(_ arguments: [String]) throws(UsageError) -> Invocation {
+  static func read(_ arguments: [String], environment: HostEnvironment) throws(UsageError) -> Invocation {
     var arguments = arguments
     var options = ParsedOptions()
     var words: [Word] = []
@@ -103,7 +105,7 @@ struct Invocation: Sendable {
     for option in options.given where !option.subcommands.contains(subcommand) {
       throw UsageError.misplaced(option, in: subcommand)
     }
-    return Invocation(subcommand: subcommand, options: options, words: words)
+    return Invocation(subcommand: subcommand, options: options, words: words, environment: environment)
   }
 
   /// `-nr` as `["-n", "-r"]`: several one-letter options written together, each known; nil for
@@ -272,5 +274,12 @@ struct UsageError: Error, Sendable, CustomStringConvertible {
 
   private static func nearestSpelling(_ name: String) -> String? {
     nearestName(to: name, in: Option.spellings.filter { $0.hasPrefix("--") == name.hasPrefix("--") })
+  }
+}
+
+extension Invocation {
+  /// The connection the options ask for, in the invocation's environment.
+  func connectionOptions() throws(UsageError) -> ConnectionOptions {
+    try ConnectionOptions(options, environment: environment)
   }
 }

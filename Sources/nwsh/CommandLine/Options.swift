@@ -130,167 +130,226 @@ enum Option: String, CaseIterable, Sendable {
   case help = "--help"
   case version = "--version"
 
-  /// Other spellings (`-r` for `--raw-output`).
-  var aliases: [String] {
+  /// Everything about the option, declared in one place: the values it takes (none for a
+  /// switch), where it applies, its help, other spellings, whether it repeats and how a shell
+  /// completes its value. Every case states the first three; nothing falls to a default.
+  var declaration: OptionDeclaration {
     switch self {
-    case .rawOutput: ["-r"]
-    case .joinOutput: ["-j"]
-    case .nullInput: ["-n"]
-    case .rawInput: ["-R"]
-    case .slurp: ["-s"]
-    case .fromFile: ["-f"]
-    case .exitStatus: ["-e"]
-    case .sortKeys: ["-S"]
-    case .colorOutput: ["-C"]
-    case .monochrome: ["-M"]
-    case .asciiOutput: ["-a"]
-    case .help: ["-h"]
-    case .libraryPath: ["-L"]
-    default: []
+    case .program:
+      OptionDeclaration(
+        takes: ["program"], in: [.run],
+        help: "Run PROGRAM; files named after it are read's input (else standard input).")
+    case .strict:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Stop at the first invalid row (exit 65) instead of reporting it and going on.")
+    case .dryRun:
+      OptionDeclaration(
+        takes: [], in: [.run, .reconcile],
+        help: "Plan every invite and add without sending (same as `set dry-run on`); reconcile: send nothing.")
+    case .color:
+      OptionDeclaration(
+        takes: ["when"], in: [.run], help: "Color results: auto, always or never (NO_COLOR also turns it off).",
+        completion: .choices(["auto", "always", "never"]))
+    case .norc:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Do not run the startup file (~/.config/nwsh/init.nw) in the interactive shell.")
+    case .noPager:
+      OptionDeclaration(
+        takes: [], in: [.run],
+        help: "In the interactive shell, print long results straight to the terminal, not through $PAGER.")
+    case .sandbox:
+      OptionDeclaration(
+        takes: [], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state],
+        help: "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked.")
+    case .baseURL:
+      OptionDeclaration(
+        takes: ["url"], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state, .login],
+        help: "The API's base URL (default: $NETWORKED_BASE_URL, the profile's, else https://backend.networked.co).")
+    case .profile:
+      OptionDeclaration(
+        takes: ["name"], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state, .login],
+        help: "The credentials profile to use (default: $NWSH_PROFILE, else default).", completion: .profiles)
+    case .apiKeyFile:
+      OptionDeclaration(
+        takes: ["file"], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state],
+        help: "Read the API key from this file (it must not be readable by group or others).", completion: .file)
+    case .trace:
+      OptionDeclaration(
+        takes: [], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state],
+        help: "Show every HTTP exchange on stderr (the key and passwords redacted).")
+    case .state:
+      OptionDeclaration(
+        takes: ["path-or-url"], in: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state],
+        help: "Keep the rate budget and the journal here: a SQLite file, or postgres://user@host:port/db to share them "
+          + "between machines (default: $NWSH_STATE, the profile's, else $XDG_STATE_HOME/nwsh/state.sqlite).",
+        completion: .file)
+    case .arg:
+      OptionDeclaration(
+        takes: ["NAME", "VALUE"], in: [.run], help: "Bind $NAME to the string VALUE (jq's --arg).", repeatable: true)
+    case .argjson:
+      OptionDeclaration(
+        takes: ["NAME", "JSON"], in: [.run], help: "Bind $NAME to the JSON value (jq's --argjson).", repeatable: true)
+    case .rawfile:
+      OptionDeclaration(
+        takes: ["NAME", "FILE"], in: [.run], help: "Bind $NAME to FILE's text (jq's --rawfile).", repeatable: true,
+        completion: .file)
+    case .slurpfile:
+      OptionDeclaration(
+        takes: ["NAME", "FILE"], in: [.run], help: "Bind $NAME to an array of FILE's JSON values (jq's --slurpfile).",
+        repeatable: true, completion: .file)
+    case .args:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "The remaining arguments are $ARGS.positional strings (jq's --args).",
+        repeatable: true)
+    case .jsonargs:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "The remaining arguments are $ARGS.positional JSON values (jq's --jsonargs).",
+        repeatable: true)
+    case .rawOutput:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Write strings as their text, not as JSON (jq's -r).", aliases: ["-r"])
+    case .joinOutput:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "As -r, with no newline after each value (jq's -j).", aliases: ["-j"])
+    case .rawOutput0:
+      OptionDeclaration(takes: [], in: [.run], help: "As -r, with a NUL after each value (jq's --raw-output0).")
+    case .nullInput:
+      OptionDeclaration(
+        takes: [], in: [.run],
+        help:
+          "Start on null (jq's -n): a program that is a jq expression alone otherwise runs on each input value, as in jq.",
+        aliases: ["-n"])
+    case .rawInput:
+      OptionDeclaration(
+        takes: [], in: [.run],
+        help: "read gives each line as a string, not JSON (jq's -R); with -s, the whole input as one string.",
+        aliases: ["-R"])
+    case .slurp:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "read gives all the values as one array (jq's -s).", aliases: ["-s"])
+    case .stream:
+      OptionDeclaration(
+        takes: [], in: [.run],
+        help: "read gives each value as its stream events, [path, leaf] and [path] (jq's --stream).")
+    case .fromFile:
+      OptionDeclaration(
+        takes: ["file"], in: [.run],
+        help: "Run the program in FILE; the words after it are input files for read (jq's -f).", aliases: ["-f"],
+        completion: .file)
+    case .exitStatus:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Exit 1 if the last value written was false or null, 4 if none was (jq's -e).",
+        aliases: ["-e"])
+    case .sortKeys:
+      OptionDeclaration(takes: [], in: [.run], help: "Write object keys sorted (jq's -S).", aliases: ["-S"])
+    case .colorOutput:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Color the output even in a pipe (jq's -C; as --color always).", aliases: ["-C"])
+    case .monochrome:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Never color the output (jq's -M; as --color never).", aliases: ["-M"])
+    case .asciiOutput:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Escape every character outside ASCII as \\uXXXX (jq's -a).", aliases: ["-a"])
+    case .compactOutput:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "One value per line even on a terminal (jq's -c; nwsh's -c is the program).")
+    case .tab:
+      OptionDeclaration(takes: [], in: [.run], help: "Indent with a tab per level, in a pipe too (jq's --tab).")
+    case .indent:
+      OptionDeclaration(
+        takes: ["n"], in: [.run], help: "Indent N spaces per level (0 to 7), in a pipe too (jq's --indent N).")
+    case .seq:
+      OptionDeclaration(
+        takes: [], in: [.run],
+        help: "Write an ASCII record separator before each value, and read input as such records (jq's --seq).")
+    case .libraryPath:
+      OptionDeclaration(
+        takes: ["dir"], in: [.run],
+        help: "Look for modules (import, include) in DIR; repeatable, also -LDIR (jq's -L; default: ~/.jq, "
+          + "$ORIGIN/../lib/jq, $ORIGIN/../lib).", aliases: ["-L"], repeatable: true, completion: .directory)
+    case .run:
+      OptionDeclaration(
+        takes: ["id"], in: [.journal, .report], help: "Only this run (report: that run's results, from the journal).")
+    case .status:
+      OptionDeclaration(
+        takes: ["state"], in: [.journal], help: "Only entries in this state.", completion: .journalStates)
+    case .runs:
+      OptionDeclaration(takes: [], in: [.journal], help: "One line per run with its counts.")
+    case .results:
+      OptionDeclaration(
+        takes: [], in: [.journal], help: "With --run: that run's results again (one line per person it sent).")
+    case .passwords:
+      OptionDeclaration(
+        takes: ["file"], in: [.reconcile],
+        help: "A file of {email, password} rows for direct adds that were sent with a password.", completion: .file)
+    case .again:
+      OptionDeclaration(
+        takes: [], in: [.reconcile], help: "Re-send people a reconcile already re-sent once without a clear answer.")
+    case .funnel:
+      OptionDeclaration(
+        takes: [], in: [.report],
+        help: "The invitation funnel: invited, joined, pending, conversion and median days to join.")
+    case .olderThan:
+      OptionDeclaration(
+        takes: ["duration"], in: [.pending], help: "Only those whose latest invite is at least this old: 7d, 36h, 90m.")
+    case .table:
+      OptionDeclaration(
+        takes: [], in: [.report, .funnel], help: "Aligned tables, in a pipe too (the default on a terminal).")
+    case .noVerify:
+      OptionDeclaration(takes: [], in: [.login], help: "Store the key without checking it against the API.")
+    case .port:
+      OptionDeclaration(takes: ["port"], in: [.sandbox], help: "Port on 127.0.0.1 (0 picks a free one).")
+    case .rateLimits:
+      OptionDeclaration(
+        takes: ["windows"], in: [.sandbox],
+        help:
+          "Rate windows, LIMIT/SPAN,… (e.g. 4/2s,10/10s; none for none; default: the documented 10/1m,50/10m,120/1h).")
+    case .noLimits:
+      OptionDeclaration(takes: [], in: [.sandbox], help: "Serve without rate windows (as --rate-limits none).")
+    case .fresh:
+      OptionDeclaration(takes: [], in: [.sandbox], help: "Serve a new community in memory, forgotten at exit.")
+    case .reset:
+      OptionDeclaration(takes: [], in: [.sandbox], help: "Forget the sandbox's community and its journal, then exit.")
+    case .advance:
+      OptionDeclaration(
+        takes: ["duration"], in: [.sandbox],
+        help:
+          "Move the sandbox's own clock on by DURATION (e.g. 8d) and exit: every later --sandbox run sees it (a week later, rehearsed)."
+      )
+    case .acceptRate:
+      OptionDeclaration(
+        takes: ["rate"], in: [.sandbox, .run, .report],
+        help:
+          "Sandbox: the share of invitees (0 to 1, decided by email) who join by themselves, to rehearse the funnel.")
+    case .acceptAfter:
+      OptionDeclaration(
+        takes: ["duration"], in: [.sandbox, .run, .report],
+        help: "Sandbox: how long after their invite they join (e.g. 2d, 36h; default 0: at once).")
+    case .help:
+      OptionDeclaration(takes: [], in: Set(Subcommand.allCases), help: "Show help.", aliases: ["-h"])
+    case .version:
+      OptionDeclaration(takes: [], in: Set(Subcommand.allCases), help: "Show the version.")
     }
   }
+
+  /// Other spellings (`-r` for `--raw-output`).
+  var aliases: [String] { declaration.aliases }
 
   /// The names of the values it takes, in order; empty for a switch.
-  var valueNames: [String] {
-    switch self {
-    case .program: ["program"]
-    case .color: ["when"]
-    case .baseURL: ["url"]
-    case .profile: ["name"]
-    case .apiKeyFile, .passwords: ["file"]
-    case .state: ["path-or-url"]
-    case .arg: ["NAME", "VALUE"]
-    case .argjson: ["NAME", "JSON"]
-    case .rawfile, .slurpfile: ["NAME", "FILE"]
-    case .fromFile: ["file"]
-    case .indent: ["n"]
-    case .libraryPath: ["dir"]
-    case .run: ["id"]
-    case .status: ["state"]
-    case .port: ["port"]
-    case .rateLimits: ["windows"]
-    case .acceptRate: ["rate"]
-    case .acceptAfter, .advance, .olderThan: ["duration"]
-    default: []
-    }
-  }
+  var valueNames: [String] { declaration.valueNames }
 
   /// Whether giving it twice is meaningful (`--arg a 1 --arg b 2`).
-  var repeatable: Bool {
-    switch self {
-    case .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .libraryPath: true
-    default: false
-    }
-  }
+  var repeatable: Bool { declaration.repeatable }
 
   /// The subcommands it applies to.
-  var subcommands: Set<Subcommand> {
-    switch self {
-    case .program, .strict, .color, .norc, .noPager, .arg, .argjson, .rawfile, .slurpfile, .args, .jsonargs, .rawOutput,
-      .joinOutput, .rawOutput0, .nullInput, .rawInput, .slurp, .stream, .fromFile, .exitStatus, .sortKeys, .colorOutput,
-      .monochrome, .asciiOutput, .compactOutput, .tab, .indent, .seq, .libraryPath:
-      [.run]
-    case .dryRun: [.run, .reconcile]
-    case .sandbox, .apiKeyFile, .trace, .state:
-      [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state]
-    case .baseURL, .profile: [.run, .whoami, .journal, .reconcile, .report, .pending, .funnel, .state, .login]
-    case .run: [.journal, .report]
-    case .status, .runs, .results: [.journal]
-    case .funnel: [.report]
-    case .olderThan: [.pending]
-    case .table: [.report, .funnel]
-    case .acceptRate, .acceptAfter: [.sandbox, .run, .report]
-    case .passwords, .again: [.reconcile]
-    case .noVerify: [.login]
-    case .port, .rateLimits, .noLimits, .fresh, .reset, .advance: [.sandbox]
-    case .help, .version: Set(Subcommand.allCases)
-    }
-  }
+  var subcommands: Set<Subcommand> { declaration.subcommands }
 
   /// What it does, for help and the man page.
-  var help: String {
-    switch self {
-    case .program: "Run PROGRAM; files named after it are read's input (else standard input)."
-    case .strict: "Stop at the first invalid row (exit 65) instead of reporting it and going on."
-    case .dryRun: "Plan every invite and add without sending (same as `set dry-run on`); reconcile: send nothing."
-    case .color: "Color results: auto, always or never (NO_COLOR also turns it off)."
-    case .norc: "Do not run the startup file (~/.config/nwsh/init.nw) in the interactive shell."
-    case .noPager: "In the interactive shell, print long results straight to the terminal, not through $PAGER."
-    case .sandbox:
-      "Talk to a built-in simulator of the API (demo key, documented rate windows) instead of Networked."
-    case .baseURL:
-      "The API's base URL (default: $NETWORKED_BASE_URL, the profile's, else https://backend.networked.co)."
-    case .profile: "The credentials profile to use (default: $NWSH_PROFILE, else default)."
-    case .apiKeyFile: "Read the API key from this file (it must not be readable by group or others)."
-    case .trace: "Show every HTTP exchange on stderr (the key and passwords redacted)."
-    case .state:
-      "Keep the rate budget and the journal here: a SQLite file, or postgres://user@host:port/db to share them "
-        + "between machines (default: $NWSH_STATE, the profile's, else $XDG_STATE_HOME/nwsh/state.sqlite)."
-    case .arg: "Bind $NAME to the string VALUE (jq's --arg)."
-    case .argjson: "Bind $NAME to the JSON value (jq's --argjson)."
-    case .rawfile: "Bind $NAME to FILE's text (jq's --rawfile)."
-    case .slurpfile: "Bind $NAME to an array of FILE's JSON values (jq's --slurpfile)."
-    case .args: "The remaining arguments are $ARGS.positional strings (jq's --args)."
-    case .jsonargs: "The remaining arguments are $ARGS.positional JSON values (jq's --jsonargs)."
-    case .rawOutput: "Write strings as their text, not as JSON (jq's -r)."
-    case .joinOutput: "As -r, with no newline after each value (jq's -j)."
-    case .rawOutput0: "As -r, with a NUL after each value (jq's --raw-output0)."
-    case .nullInput:
-      "Start on null (jq's -n): a program that is a jq expression alone otherwise runs on each input value, as in jq."
-    case .rawInput: "read gives each line as a string, not JSON (jq's -R); with -s, the whole input as one string."
-    case .slurp: "read gives all the values as one array (jq's -s)."
-    case .stream: "read gives each value as its stream events, [path, leaf] and [path] (jq's --stream)."
-    case .fromFile: "Run the program in FILE; the words after it are input files for read (jq's -f)."
-    case .exitStatus: "Exit 1 if the last value written was false or null, 4 if none was (jq's -e)."
-    case .sortKeys: "Write object keys sorted (jq's -S)."
-    case .colorOutput: "Color the output even in a pipe (jq's -C; as --color always)."
-    case .monochrome: "Never color the output (jq's -M; as --color never)."
-    case .asciiOutput: "Escape every character outside ASCII as \\uXXXX (jq's -a)."
-    case .compactOutput: "One value per line even on a terminal (jq's -c; nwsh's -c is the program)."
-    case .tab: "Indent with a tab per level, in a pipe too (jq's --tab)."
-    case .indent: "Indent N spaces per level (0 to 7), in a pipe too (jq's --indent N)."
-    case .seq:
-      "Write an ASCII record separator before each value, and read input as such records (jq's --seq)."
-    case .libraryPath:
-      "Look for modules (import, include) in DIR; repeatable, also -LDIR (jq's -L; default: ~/.jq, "
-        + "$ORIGIN/../lib/jq, $ORIGIN/../lib)."
-    case .run: "Only this run (report: that run's results, from the journal)."
-    case .funnel: "The invitation funnel: invited, joined, pending, conversion and median days to join."
-    case .olderThan: "Only those whose latest invite is at least this old: 7d, 36h, 90m."
-    case .table: "Aligned tables, in a pipe too (the default on a terminal)."
-    case .acceptRate:
-      "Sandbox: the share of invitees (0 to 1, decided by email) who join by themselves, to rehearse the funnel."
-    case .acceptAfter: "Sandbox: how long after their invite they join (e.g. 2d, 36h; default 0: at once)."
-    case .status: "Only entries in this state."
-    case .runs: "One line per run with its counts."
-    case .results: "With --run: that run's results again (one line per person it sent)."
-    case .passwords: "A file of {email, password} rows for direct adds that were sent with a password."
-    case .again: "Re-send people a reconcile already re-sent once without a clear answer."
-    case .noVerify: "Store the key without checking it against the API."
-    case .port: "Port on 127.0.0.1 (0 picks a free one)."
-    case .rateLimits:
-      "Rate windows, LIMIT/SPAN,… (e.g. 4/2s,10/10s; none for none; default: the documented 10/1m,50/10m,120/1h)."
-    case .noLimits: "Serve without rate windows (as --rate-limits none)."
-    case .fresh: "Serve a new community in memory, forgotten at exit."
-    case .reset: "Forget the sandbox's community and its journal, then exit."
-    case .advance:
-      "Move the sandbox's own clock on by DURATION (e.g. 8d) and exit: every later --sandbox run sees it (a week later, rehearsed)."
-    case .help: "Show help."
-    case .version: "Show the version."
-    }
-  }
+  var help: String { declaration.help }
 
   /// How a shell completes its value.
-  var completion: ValueCompletion {
-    switch self {
-    case .apiKeyFile, .passwords, .state, .rawfile, .slurpfile, .fromFile: .file
-    case .libraryPath: .directory
-    case .color: .choices(["auto", "always", "never"])
-    case .status: .journalStates
-    case .profile: .profiles
-    default: .none
-    }
-  }
+  var completion: ValueCompletion { declaration.completion }
 
   /// `--state <path-or-url>`, `--arg NAME VALUE`, `-r, --raw-output`.
   var label: String {
@@ -306,4 +365,33 @@ enum Option: String, CaseIterable, Sendable {
 
   /// Every spelling, for suggestions and completion.
   static var spellings: [String] { allCases.flatMap { [$0.rawValue] + $0.aliases } }
+}
+
+/// One option's declaration (``Option/declaration``).
+struct OptionDeclaration: Sendable {
+  /// The names of the values it takes, in order; empty for a switch.
+  let valueNames: [String]
+  /// The subcommands it applies to.
+  let subcommands: Set<Subcommand>
+  /// What it does, for help and the man page.
+  let help: String
+  /// Other spellings.
+  let aliases: [String]
+  /// Whether giving it twice is meaningful.
+  let repeatable: Bool
+  /// How a shell completes its value.
+  let completion: ValueCompletion
+
+  /// A declaration: what the option takes, where it applies and what it does must be said.
+  init(
+    takes valueNames: [String], in subcommands: Set<Subcommand>, help: String, aliases: [String] = [],
+    repeatable: Bool = false, completion: ValueCompletion = .none
+  ) {
+    self.valueNames = valueNames
+    self.subcommands = subcommands
+    self.help = help
+    self.aliases = aliases
+    self.repeatable = repeatable
+    self.completion = completion
+  }
 }

@@ -14,10 +14,13 @@ struct ConnectionOptions: Sendable {
   var state: String?
   /// `--accept-rate`, `--accept-after`: who joins the sandbox's community by themselves.
   var acceptance: Acceptance?
+  /// The process's world: where the key, the state and the profiles are looked for.
+  var environment = HostEnvironment()
 
   init() {}
 
-  init(_ options: ParsedOptions) throws(UsageError) {
+  init(_ options: ParsedOptions, environment: HostEnvironment) throws(UsageError) {
+    self.environment = environment
     sandbox = options.has(.sandbox)
     baseURL = options.value(.baseURL)
     profile = options.value(.profile)
@@ -50,7 +53,7 @@ struct ConnectionOptions: Sendable {
 /// jq's variable, input and output options: `--arg`, `--argjson`, `--rawfile`, `--slurpfile`,
 /// `--args`/`--jsonargs` (their words are `$ARGS.positional`), `-R`, `-s`, `--stream`, `-r`,
 /// `-j`, `--raw-output0`, `-e`, `-S`, `-a`, `--tab`, `--indent N`, `--seq`, `--compact-output`.
-struct JQOptions: Sendable {
+struct JQCommandLine: Sendable {
   /// `$NAME` bindings, in order; all appear in `$ARGS.named`.
   var named: [(String, Value)] = []
   /// `-r`.
@@ -176,7 +179,7 @@ struct RunRequest: Sendable {
   var script: String?
   /// `$ARGS.positional`: the script's arguments, or the words after `--args`/`--jsonargs`.
   var positional: [Value] = []
-  var jq = JQOptions()
+  var jq = JQCommandLine()
 
   /// The request an invocation of `run` makes.
   init(_ invocation: Invocation) throws(UsageError) {
@@ -203,8 +206,8 @@ struct RunRequest: Sendable {
     if options.has(.colorOutput) && options.has(.monochrome) { throw UsageError("give either -C or -M, not both") }
     if options.has(.colorOutput) { color = .always }
     if options.has(.monochrome) { color = .never }
-    connection = try ConnectionOptions(options)
-    jq = try JQOptions(options)
+    connection = try invocation.connectionOptions()
+    jq = try JQCommandLine(options)
     var words = invocation.words
     if program != nil {
       // As in jq: the words after the program (before --args, --jsonargs or --) are input files.
@@ -220,6 +223,6 @@ struct RunRequest: Sendable {
       script = first.text
       words.removeFirst()
     }
-    positional = try JQOptions.positional(words)
+    positional = try JQCommandLine.positional(words)
   }
 }

@@ -14,19 +14,20 @@ enum DataCommands {
     }
   }
 
-  static let formatFlag = CommandSignature.Flag("format", .word, "jsonl, json, csv or tsv (default: by extension)")
-  static let delimiterFlag = CommandSignature.Flag(
-    "delimiter", .word,
+  static let formatFlag = CommandFlag.word("format", "jsonl, json, csv or tsv (default: by extension)")
+  static let delimiterFlag = CommandFlag.word(
+    "delimiter",
     "the CSV field separator: one character in quotes (\";\"), or comma, semicolon, pipe, tab (implies CSV)")
+  static let csvFlag = CommandFlag.toggle("csv", "the input is CSV with a header row")
+  static let tsvFlag = CommandFlag.toggle("tsv", "the input is tab-separated")
+  static let rawFlag = CommandFlag.toggle("raw", "write strings as their text, not as JSON (like jq -r)")
 
   static let all: [CommandDefinition] = [
     CommandDefinition(
       CommandSignature(
         "read", summary: "Read rows from standard input (JSON lines, JSON values, a JSON array, or CSV).",
         flags: [
-          .init("csv", nil, "the input is CSV with a header row"), .init("tsv", nil, "the input is tab-separated"),
-          formatFlag,
-          delimiterFlag,
+          csvFlag.declaration, tsvFlag.declaration, formatFlag.declaration, delimiterFlag.declaration,
         ],
         examples: [
           "read | where .consent == \"yes\"", "read --csv | map {email: .Email}",
@@ -61,7 +62,8 @@ enum DataCommands {
     CommandDefinition(
       CommandSignature(
         "open", summary: "Read rows from a file: JSON lines, JSON or CSV, by extension or --format.",
-        parameters: [.init("FILE", .path, "the file to read")], flags: [formatFlag, delimiterFlag],
+        parameters: [.init("FILE", .path, "the file to read")],
+        flags: [formatFlag.declaration, delimiterFlag.declaration],
         examples: ["open attendees.csv | map {name: .Name, email: .Email}", "open export.json --format json"]),
       role: .source
     ) { context in
@@ -168,13 +170,13 @@ enum DataCommands {
     CommandDefinition(
       CommandSignature(
         "emit", summary: "Write rows to standard output as JSON lines (the default end of a pipeline).",
-        flags: [.init("raw", nil, "write strings as their text, not as JSON (like jq -r)")],
+        flags: [rawFlag.declaration],
         examples: [
           "read | take 3 | emit", "read | .email | emit --raw", "read | @csv \"\\([.name, .email])\" | emit --raw",
         ]),
       role: .filter
     ) { context in
-      context.flag("raw")
+      try context.value(of: rawFlag)
         ? RawEmitStage(output: context.run.output, next: context.next) as any Stage : PassStage(next: context.next)
     },
     SaveCommand.definition,

@@ -18,14 +18,8 @@ enum RowSetCommands {
         "join", summary: "Match rows against an array by a key: keep or drop matches, or attach the match.",
         parameters: [.init("ARRAY", .expression, "the rows to match against, e.g. $members (evaluated once)")],
         flags: [
-          .init("on", .expression, "the key of a row (and of an array element unless --right-on)"),
-          .init(
-            "right-on", .expression,
-            "the key of an array element, when it differs (an element that is not an object is its own key)"),
-          .init("anti", nil, "keep only the rows with no match (unchanged)"),
-          .init("semi", nil, "keep only the rows with a match (unchanged)"),
-          .init("left", nil, "keep every row; attach the match, or null"),
-          .init("as", .word, "the field a match is attached as (default: match)"),
+          JoinFlags.on.declaration, JoinFlags.rightOn.declaration, JoinFlags.anti.declaration,
+          JoinFlags.semi.declaration, JoinFlags.left.declaration, JoinFlags.field.declaration,
         ],
         examples: [
           "read --csv | join $members --on (.email | ascii_downcase) --anti | invite",
@@ -38,11 +32,11 @@ enum RowSetCommands {
           """),
       role: .filter
     ) { context in
-      let modes = ["anti", "semi", "left"].filter(context.flag)
+      let modes = try [JoinFlags.anti, JoinFlags.semi, JoinFlags.left].filter { try context.value(of: $0) }.map(\.name)
       guard modes.count <= 1 else {
         throw Diagnostic(.usage, "give one of --anti, --semi or --left", at: context.call.range)
       }
-      guard let on = context.flagExpression("on") else {
+      guard let on = try context.value(of: JoinFlags.on) else {
         throw Diagnostic(
           .usage, "join needs --on EXPR: the key to match by", at: context.call.range,
           hint: "join $members --on .email --anti")
@@ -67,7 +61,7 @@ enum RowSetCommands {
       }
       // Without --right-on, an element that is an object is keyed by --on; any other element
       // (an email in a list of emails) is its own key.
-      let rightKey = context.flagExpression("right-on")
+      let rightKey = try context.value(of: JoinFlags.rightOn)
       var index: [Value: [Value]] = [:]
       do {
         for element in elements {
@@ -84,11 +78,12 @@ enum RowSetCommands {
       } catch let error as JQError {
         throw Diagnostic(
           .runtime, "join: the key of an element: \(error.message)",
-          at: context.call.flags["right-on"]?.range ?? context.call.flags["on"]?.range)
+          at: rightKey != nil ? context.range(of: JoinFlags.rightOn) : context.range(of: JoinFlags.on))
       }
       return JoinStage(
         evaluator: try context.rowEvaluator(on),
-        index: index, mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!, field: context.flagWord("as") ?? "match",
+        index: index, mode: JoinStage.Mode(rawValue: modes.first ?? "inner")!,
+        field: try context.value(of: JoinFlags.field) ?? "match",
         next: context.next)
     },
   ]
@@ -150,4 +145,15 @@ final class JoinStage: RowStage {
     object[field] = match
     return Row(value: .object(object), number: row.number, origin: row.origin)
   }
+}
+
+/// `join`'s flags.
+enum JoinFlags {
+  static let on = CommandFlag.expression("on", "the key of a row (and of an array element unless --right-on)")
+  static let rightOn = CommandFlag.expression(
+    "right-on", "the key of an array element, when it differs (an element that is not an object is its own key)")
+  static let anti = CommandFlag.toggle("anti", "keep only the rows with no match (unchanged)")
+  static let semi = CommandFlag.toggle("semi", "keep only the rows with a match (unchanged)")
+  static let left = CommandFlag.toggle("left", "keep every row; attach the match, or null")
+  static let field = CommandFlag.word("as", "the field a match is attached as (default: match)")
 }

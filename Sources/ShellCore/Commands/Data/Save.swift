@@ -19,6 +19,9 @@ import JQ
 ///   directory) or with `--force`: a file that is someone else's is not clobbered by accident.
 /// - `--append` adds to a file (a CSV header only when the file is empty).
 enum SaveCommand {
+  static let force = CommandFlag.toggle("force", "replace an existing file nwsh did not write")
+  static let append = CommandFlag.toggle("append", "add to the end of the file")
+
   static let definition = CommandDefinition(
     CommandSignature(
       "save",
@@ -26,9 +29,7 @@ enum SaveCommand {
         "Write rows to a file (JSON lines, JSON array, CSV or TSV), or - for stdout; reports still go to stdout.",
       parameters: [.init("FILE", .path, "the file to write, or - for standard output")],
       flags: [
-        DataCommands.formatFlag,
-        .init("force", nil, "replace an existing file nwsh did not write"),
-        .init("append", nil, "add to the end of the file"),
+        DataCommands.formatFlag.declaration, force.declaration, append.declaration,
       ],
       examples: [
         "open in.csv | map {email} | save emails.jsonl",
@@ -57,7 +58,7 @@ enum SaveCommand {
       let path = run.resolvePath(given)
       format = try Format.resolve(context, path: path)
       target = try SaveTarget.open(
-        path, shown: given, force: context.flag("force"), append: context.flag("append"),
+        path, shown: given, force: try context.value(of: force), append: try context.value(of: append),
         ledger: run.stateDirectory.map(SaveLedger.init(directory:)), range: context.range(ofArgument: 0))
     }
     return SaveStage(run: run, target: target, format: format, next: context.next)
@@ -192,6 +193,7 @@ final class SaveStage: RowStage {
   private var csvHeader: [String]?
   private var first = true
   private var finished = false
+  private var checkpoint: CheckpointRegistration?
 
   init(run: RunContext, target: SaveTarget, format: Format, next: any Stage) {
     self.run = run
@@ -206,7 +208,7 @@ final class SaveStage: RowStage {
         csvHeader = []
       }
     }
-    run.onCheckpoint(self) { [weak self] in try self?.flush() }
+    checkpoint = run.onCheckpoint { [weak self] in try self?.flush() }
   }
 
   deinit {
@@ -303,7 +305,7 @@ final class SaveStage: RowStage {
     if format == .json { writer.bytes += Array((first ? "]\n" : "\n]\n").utf8) }
     try flush()
     finished = true
-    run.removeCheckpoint(self)
+    if let checkpoint { run.removeCheckpoint(checkpoint) }
     let ledger = run.stateDirectory.map(SaveLedger.init(directory:))
     switch target {
     case .standardOutput: break

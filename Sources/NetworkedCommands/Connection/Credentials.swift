@@ -1,5 +1,6 @@
 import Foundation
 public import NetworkedAPI
+public import ShellCore
 
 /// Where the API key comes from, in order: `--api-key-file` (refused when group or others can
 /// read it), `NETWORKED_API_KEY`, then a profile in the credentials file written by `login`.
@@ -57,10 +58,9 @@ public struct Credentials: Sendable {
   /// The credentials at `path`.
   public init(path: String) { self.path = path }
 
-  /// The default location for `environment`.
-  public static func defaultPath(environment: [String: String]) -> String {
-    if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/nwsh/credentials" }
-    return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/nwsh/credentials"
+  /// The default location in `environment`: `credentials` in nwsh's configuration directory.
+  public static func defaultPath(environment: HostEnvironment) -> String {
+    environment.configDirectory + "/credentials"
   }
 
   /// The profiles stored.
@@ -91,22 +91,22 @@ public struct Credentials: Sendable {
 
   /// The profile named by `--profile` (`option`), else by a non-empty `NWSH_PROFILE`, or nil;
   /// an empty `--profile ""` is refused.
-  public static func explicitProfile(option: String?, environment: [String: String]) throws -> String? {
+  public static func explicitProfile(option: String?, environment: HostEnvironment) throws -> String? {
     if let option {
       guard !option.isEmpty else { throw CredentialsError("--profile needs a name (it was given an empty one)") }
       return option
     }
-    return environment["NWSH_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    return environment.variable("NWSH_PROFILE").flatMap { $0.isEmpty ? nil : $0 }
   }
 
   /// The profile in use: the one named (``explicitProfile(option:environment:)``), else `default`.
-  public static func profileName(option: String?, environment: [String: String]) throws -> String {
+  public static func profileName(option: String?, environment: HostEnvironment) throws -> String {
     try explicitProfile(option: option, environment: environment) ?? "default"
   }
 
   /// Finds the key for `profile` (or `$NWSH_PROFILE`, or `default`).
   public static func resolve(
-    environment: [String: String], profile: String?, apiKeyFile: String?
+    environment: HostEnvironment, profile: String?, apiKeyFile: String?
   ) throws -> KeySource {
     let named = try explicitProfile(option: profile, environment: environment)
     let name = named ?? "default"
@@ -135,7 +135,7 @@ public struct Credentials: Sendable {
       else { throw CredentialsError("the key file \(apiKeyFile) holds no key") }
       return KeySource(key: key, baseURL: nil, origin: "key file \(apiKeyFile)", profile: name, state: stored?.state)
     }
-    if let text = environment["NETWORKED_API_KEY"], let key = APIKey(text) {
+    if let text = environment.variable("NETWORKED_API_KEY"), let key = APIKey(text) {
       return KeySource(key: key, baseURL: nil, origin: "NETWORKED_API_KEY", profile: name, state: stored?.state)
     }
     if let stored, let key = APIKey(stored.key) {
