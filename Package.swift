@@ -55,7 +55,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     // A local, faithful Networked API server for tests and `--sandbox`.
     .target(name: "NetworkedSimulator", swiftSettings: swiftSettings),
-    // jq's own test cases run against ShellCore (scripts/jq-conformance and a test).
+    // jq's own test cases run against the engine (scripts/jq-conformance and a test).
     .target(name: "JQConformance", dependencies: ["JQ"], swiftSettings: swiftSettings),
     .executableTarget(name: "jq-conformance", dependencies: ["JQConformance"], swiftSettings: swiftSettings),
     // The Networked commands (invite, add, roles, members, plans, api), the rate-window pacer
@@ -87,8 +87,8 @@ let package = Package(
     .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     // A small owner of libedit's EditLine and History handles.
     .target(name: "LineEditor", dependencies: ["CLibEdit"], swiftSettings: swiftSettings),
-    // The REPL: prompt, continuation, completion from command signatures, history policy,
-    // credentials. Terminal-free logic, so tests can drive it.
+    // The REPL: prompt, continuation, completion from command signatures, history policy, the
+    // pager. Terminal-free logic, so tests can drive it.
     .target(
       name: "Interactive",
       dependencies: ["JQ", "ShellCore", "NetworkedAPI", "LineEditor"],

@@ -167,7 +167,10 @@ final class Pager: Sendable {
       while waitpid(process, &status, 0) == -1 && errno == EINTR {}
       state.process = nil
       if Self.couldNotRun(status) {
-        StandardError.write("nwsh: the pager (\(command)) could not run; showing the results here\n")
+        // Straight to the terminal: this runs under the pager's lock, and standard error is
+        // routed through the pager (which would take the lock again) while it is set.
+        _ = OutputFailure.writeAll(
+          Array("nwsh: the pager (\(command)) could not run; showing the results here\n".utf8), to: 2)
         state.streaming = true
         _ = OutputFailure.writeAll(state.sent + bytes, to: 1)
         state.sent = []

@@ -77,6 +77,14 @@ public struct SimulatorHarness: Sendable {
   public final class Run: @unchecked Sendable {
     /// The session.
     public let session: Session
+    /// The world a harness session sees: the process's working directory and terminals, and no
+    /// environment variables (so `$ENV` holds nothing of the machine running the tests).
+    static var world: HostEnvironment {
+      var world = HostEnvironment.current()
+      world.variables = [:]
+      world.home = nil
+      return world
+    }
     /// The commands' connection (its pacer, its state).
     public let connection: NetworkedConnection
     private let out = Box<[UInt8]>([])
@@ -89,7 +97,7 @@ public struct SimulatorHarness: Sendable {
       let (out, err, prog) = (self.out, self.err, self.prog)
       session = Session(
         output: OutputSink(style: .lines) { bytes in out.withLock { $0 += bytes } },
-        diagnostics: { text in err.withLock { $0 += text + "\n" } }, environment: HostEnvironment())
+        diagnostics: { text in err.withLock { $0 += text + "\n" } }, environment: Self.world)
       let bytes = Array(stdin.utf8)
       session.standardInput = { BytesSource(bytes) }
       var configuration = NetworkedConfiguration(

@@ -7,7 +7,7 @@ import ShellCore
 /// subcommand. The logic lives in the libraries; this target reads options and wires them.
 ///
 /// `main` is synchronous on purpose: a run's stages execute on their own thread
-/// (``ShellCore/onEvaluationThread(_:)``) while the main thread waits for it, so no thread of
+/// (`onEvaluationThread`, from the JQ library) while the main thread waits for it, so no thread of
 /// Swift's cooperative pool is ever blocked for the length of a run.
 @main
 enum Main {

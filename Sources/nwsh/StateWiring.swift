@@ -66,6 +66,7 @@ enum StateCommand {
     }
     // Opening the state needs no simulator: the sandbox is not started.
     let wiring = try Wiring.make(try invocation.connectionOptions())
+    for notice in wiring.notices { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
     let configuration = wiring.configuration
     let location = configuration.state ?? .file(StateLocation.defaultPath(environment: invocation.environment))
     let redactor = Redactor(secrets: wiring.secrets)

@@ -1,3 +1,4 @@
+import Foundation
 import NetworkedCommands
 import NetworkedSimulator
 import NetworkedTesting
@@ -15,13 +16,22 @@ struct ApiRefusalTests {
       ("/API/V1/admin/community/invites/emails/", "invite"),
       ("//api/v1/admin/./community//invites/emails?x=1", "invite"),
       ("/api/v1/admin/community/members/../invites/%65mails", "invite"),
+      ("/api/v1/admin/community/invites/emails;x=1", "invite"),
+      ("/api/v1/admin/community/invites/emails.json", "invite"),
+      ("/api/v1/admin/community\\invites\\emails", "invite"),
+      ("/api/v1/admin/community/invites/emails. ", "invite"),
+      ("/%ff/../api/v1/admin/community/invites/%65mails", "invite or add"),
+      ("/api/v1/admin/community/invites/%2565mails", "invite or add"),
       ("/api/v1/admin/community/addExternalUsers", "add"),
       ("/api/v1/admin/community/addexternalusers#top", "add"),
+      ("/api/v1/admin/community/addExternalUser", "add"),
     ]
     try await Harness.run { h in
       for (path, command) in spellings {
         for method in ["POST", "PUT", "patch"] {
-          let outcome = try await h.run(#"api \#(method) "\#(path)" --body {emails: ["a@example.org"]}"#)
+          // The path as a quoted word of the program (its backslashes escaped).
+          let quoted = path.replacingOccurrences(of: "\\", with: "\\\\")
+          let outcome = try await h.run(#"api \#(method) "\#(quoted)" --body {emails: ["a@example.org"]}"#)
           #expect(outcome.status == .usage, "\(method) \(path)")
           #expect(
             outcome.stderr.contains("outside the journal: use \(command)"), "\(method) \(path): \(outcome.stderr)")
@@ -29,7 +39,7 @@ struct ApiRefusalTests {
       }
       #expect(h.simulator.receivedRequests.isEmpty)
       // Other endpoints are still the api command's, POST included.
-      let other = try await h.run(#"api POST /api/v1/admin/community/invites/emailsx --body {}"#)
+      let other = try await h.run(#"api POST /api/v1/admin/community/users --body {}"#)
       #expect(!other.stderr.contains("outside the journal"))
       #expect(h.simulator.receivedRequests.count == 1)
     }

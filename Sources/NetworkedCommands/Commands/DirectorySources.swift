@@ -101,26 +101,31 @@ enum DirectorySources {
     }
   }
 
-  /// The journalled command that stands for `path` when it names an endpoint that emails or adds
-  /// people (`invite`, `add`), however it is spelled: case, percent-escapes, repeated or trailing
-  /// slashes, `.` and `..` segments, a query or fragment. Nil for any other path.
+  /// The journalled command that stands for `path` when it may reach an endpoint that emails
+  /// or adds people (`invite`, `add`), however it is spelled. It fails closed: the path is read
+  /// as the most lenient server would (case, percent-escapes, `\\` for `/`, repeated or trailing
+  /// slashes, `.` and `..`, `;params`, trailing dots and spaces, a query or fragment), anything
+  /// under `…/community/invites` or naming `addExternalUser…` counts, and a path whose escapes do
+  /// not decode, or decode to another escape, counts too. Nil for any other path.
   static func sendingCommand(for path: String) -> String? {
-    let bare = path.prefix { $0 != "?" && $0 != "#" }
-    let decoded = String(bare).removingPercentEncoding ?? String(bare)
+    let bare = String(path.prefix { $0 != "?" && $0 != "#" })
+    guard let decoded = bare.removingPercentEncoding, !decoded.contains("%") else { return "invite or add" }
     var segments: [Substring] = []
-    for segment in decoded.lowercased().split(separator: "/", omittingEmptySubsequences: true) {
+    for raw in decoded.lowercased().replacingOccurrences(of: "\\", with: "/").split(separator: "/") {
+      var segment = raw.prefix { $0 != ";" }
+      while let last = segment.last, last == "." || last == " " || last == "\t", segment != "." && segment != ".." {
+        segment = segment.dropLast()
+      }
       switch segment {
-      case ".": continue
+      case "", ".": continue
       case "..": _ = segments.popLast()
       default: segments.append(segment)
       }
     }
     let normalized = "/" + segments.joined(separator: "/")
-    switch normalized {
-    case NetworkedClient.Paths.invites.lowercased(): return "invite"
-    case NetworkedClient.Paths.addUser.lowercased(): return "add"
-    default: return nil
-    }
+    if normalized.contains("/community/invites") { return "invite" }
+    if normalized.contains("addexternaluser") { return "add" }
+    return nil
   }
 
   /// `api METHOD PATH [--query EXPR] [--body EXPR] [--form]`: any documented endpoint, paced and
@@ -142,9 +147,8 @@ enum DirectorySources {
       throw Diagnostic(
         .usage, "api \(method.rawValue) \(path) would reach people outside the journal: use \(command)",
         at: context.range(ofArgument: 1),
-        hint: command == "invite"
-          ? "read people.csv | invite   (each person once, recorded, paced, retried safely)"
-          : "read people.csv | add --method direct   (each person once, recorded, paced, retried safely)")
+        hint: "read people.csv | \(command == "add" ? "add --method direct" : "invite")"
+          + "   (each person once, recorded, paced, retried safely)")
     }
     if method != .get && context.run.value(of: NetworkedSettings.dryRun) {
       throw Diagnostic(.usage, "api \(method.rawValue) is not sent in a dry run", at: context.call.range)

@@ -128,7 +128,7 @@ public enum NetworkedCommands {
         return AddStage(
           run: context.run, connection: connection, next: context.next, method: method,
           dryRun: try context.run.value(of: NetworkedSettings.dryRun) || context.value(of: APIFlags.dryRun),
-          reinvite: try context.run.value(of: NetworkedSettings.reinvite) || context.value(of: APIFlags.reinvite))
+          reinvite: try context.run.value(of: NetworkedSettings.reinvite) || context.value(of: APIFlags.addAgain))
       },
       CommandDefinition(
         CommandSignature(

@@ -6,11 +6,13 @@ import Foundation
   import Darwin
 #endif
 
-/// What nwsh reads from the process it runs in: its environment variables, working directory
-/// and which of its standard streams are terminals.
+/// What nwsh reads from the process it runs in: its environment variables, working directory,
+/// home directory and which of its standard streams are terminals.
 ///
-/// Read once, where the program starts (``current()``: the only place nwsh reads them), and
-/// passed down to whatever needs a part of it; tests and embedders pass a world of their own.
+/// Read once, where the program starts (``current()``: the only place nwsh reads environment
+/// variables), and passed down to whatever needs a part of it; tests and embedders pass a world
+/// of their own. (Whether a descriptor is a terminal is still asked where it is about to be
+/// written to: the progress line, the pager's screen size.)
 public struct HostEnvironment: Sendable {
   /// The environment variables.
   public var variables: [String: String]
