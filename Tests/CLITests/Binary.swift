@@ -3,7 +3,7 @@ import TestSupport
 
 /// Runs the built `nwsh` binary, as a user would, and captures what it prints.
 enum Binary {
-  /// `.build/debug/nwsh` beside this package, or `$NWSH_BINARY`.
+  /// `.build/debug/nwsh` beside this package, or `$NWSH_BINARY` (scripts/test: the release build).
   static var path: String {
     ProcessInfo.processInfo.environment["NWSH_BINARY"] ?? repositoryPath(".build/debug/nwsh")
   }
