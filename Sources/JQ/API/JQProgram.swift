@@ -136,6 +136,8 @@ public struct JQFunction: Sendable {
   }
 
   /// A function with any number of outputs (none is jq's `empty`), each passed to `emit`.
+  /// Whatever `emit` throws must reach the caller unchanged (no `try?` around it): that is how
+  /// `first`, `limit` and `label`/`break` stop a generator early, and how later errors surface.
   public init(
     _ name: String, arity: Int = 0,
     generator body:
