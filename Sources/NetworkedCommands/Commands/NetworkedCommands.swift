@@ -221,7 +221,8 @@ public enum NetworkedCommands {
     }
     session.define(
       JQFunction(function, arity: 1) { _, arguments in
-        if let run = connection.runInProgress { connection.enter(run) }
+        // Once per run, not per row: a stage made later applies settings changed meanwhile.
+        if let run = connection.runInProgress, !run[NetworkedConnection.RunState.self].joined { connection.enter(run) }
         guard case .string(let text) = arguments[0] else {
           throw JQError("\(function)(name) needs a string, got \(arguments[0].typeName)")
         }
