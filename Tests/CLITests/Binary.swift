@@ -3,9 +3,12 @@ import TestSupport
 
 /// Runs the built `nwsh` binary, as a user would, and captures what it prints.
 enum Binary {
-  /// `.build/debug/nwsh` beside this package, or `$NWSH_BINARY` (scripts/test: the release build).
+  /// `$NWSH_BINARY`, or the `nwsh` the same build made: it sits beside the test bundle running
+  /// (`.build/<triple>/<debug|release>/`), so `swift test -c release` tests the release binary.
   static var path: String {
-    ProcessInfo.processInfo.environment["NWSH_BINARY"] ?? repositoryPath(".build/debug/nwsh")
+    if let given = ProcessInfo.processInfo.environment["NWSH_BINARY"] { return given }
+    let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    return runner.deletingLastPathComponent().appendingPathComponent("nwsh").path
   }
 
   typealias Output = Captured
