@@ -27,26 +27,26 @@ enum Main {
 
   /// Runs one command line; returns the exit status.
   static func run(_ arguments: [String], in environment: HostEnvironment) -> Int32 {
-    switch arguments.first {
-    case "--generate-manual" where arguments.count == 1:
-      print(ManualPage.render(), terminator: "")
-      return 0
-    case "--generate-completion-script":
-      guard arguments.count == 2, let script = Completion.script(for: arguments[1]) else {
-        return report(UsageError("--generate-completion-script takes one of bash, zsh, fish"))
-      }
-      print(script, terminator: "")
-      return 0
-    case "--complete":
-      // Shell completion: `nwsh --complete INDEX WORD…` prints the candidates for word INDEX.
-      for candidate in Completion.candidates(Array(arguments.dropFirst()), environment: environment) {
-        print(candidate)
-      }
-      return 0
-    default: break
-    }
     do {
       let invocation = try Invocation.read(arguments, environment: environment)
+      if invocation.options.has(.generateManual) {
+        print(ManualPage.render(), terminator: "")
+        return 0
+      }
+      if let shell = invocation.options.value(.generateCompletionScript) {
+        guard let script = Completion.script(for: shell) else {
+          throw UsageError("--generate-completion-script takes one of bash, zsh, fish (got \(shell))")
+        }
+        print(script, terminator: "")
+        return 0
+      }
+      if let index = invocation.options.value(.complete) {
+        // Shell completion: the candidates for word INDEX of the words after it.
+        for candidate in Completion.candidates([index] + invocation.words.map(\.text), environment: environment) {
+          print(candidate)
+        }
+        return 0
+      }
       if invocation.options.has(.version) {
         print(NetworkedClient.version)
         return 0

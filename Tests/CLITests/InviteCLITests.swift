@@ -229,6 +229,18 @@ struct CommandLineTests {
     #expect(try complete("").contains("__files__") && complete("").contains("reconcile"))
     #expect(try complete("--state", "").contains("__files__"))
     #expect(try complete("-L", "").contains("__files__"))
+    // The words to complete are taken as they are, options and `--` too.
+    #expect(try complete("--", "--sa") == ["__files__"])
+    #expect(try complete("--generate-completion-script", "") == ["bash", "fish", "zsh"])
+    // The packagers' options are read by the one reader: each stands alone, anywhere else refused.
+    for arguments in [
+      ["--generate-manual", "-c", "1"], ["-c", "1", "--generate-manual"], ["journal", "--generate-manual"],
+      ["--generate-completion-script", "tcsh"], ["--generate-completion-script"], ["--generate-manual", "x.nw"],
+    ] {
+      let refused = try Binary.run(arguments)
+      #expect(refused.status == 64 && refused.stdout.isEmpty, "\(arguments): \(refused.stderr)")
+    }
+    #expect(try Binary.run(["--", "--generate-manual"]).stderr.contains("cannot read the script"))
   }
 
   @Test("the man page is generated from the program: every option, subcommand, pipeline command and exit status")

@@ -41,6 +41,8 @@ struct OptionsTests {
     case "--indent": ["2"]
     case "--accept-rate": ["0.5"]
     case "--accept-after": ["1d"]
+    case "--generate-completion-script": ["bash"]
+    case "--complete": ["0"]
     default: []
     }
   }

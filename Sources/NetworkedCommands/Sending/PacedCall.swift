@@ -3,7 +3,7 @@ import ShellCore
 
 /// A request that changes nothing on the server (roles, members, plans, `api`): paced like
 /// every other request of the key, tried again when the server did not carry it out, and not
-/// journalled.
+/// journalled. The rules are ``CallMachine``'s; this carries its actions out.
 enum PacedCall {
   /// Runs `body` with the client once its slot comes; tries again after a 429, a 503 or a
   /// failed connection as ``RetryRule`` allows; throws the final failure (a
@@ -16,63 +16,71 @@ enum PacedCall {
     let client = try connection.client()
     let interruption = connection.interruption
     let clock = connection.configuration.clock
-    var attempt = 0
+    var machine = CallMachine(retry: connection.retryRule)
+    var value: T?
+    var action = machine.next(.begin(stopped: stopped(connection)))
     while true {
-      // A key already refused is not tried again; nor is an API found unreachable in this run.
-      if connection.sendingForbidden {
-        throw connection.stops.refusal
-          ?? .transport(sent: false, reason: "not sent: the API could not be reached (stopped trying)")
-      }
-      let reservation: StateReservation
-      do {
-        reservation = try pacer.reserve(method: method, path: path)
-      } catch {
-        throw NetworkedAPIError.transport(sent: false, reason: "the state database failed: \(error)")
-      }
-      do {
-        try pacer.wait(for: reservation, method: method, path: path, interruption: interruption)
-      } catch {
+      switch action {
+      case .reserve:
+        do {
+          action = machine.next(.reserved(try pacer.reserve(method: method, path: path)))
+        } catch {
+          action = machine.next(.stepFailed(.state(error)))
+        }
+      case .waitForSlot(let reservation):
+        do {
+          try pacer.wait(for: reservation, method: method, path: path, interruption: interruption)
+          action = machine.next(.slotReached)
+        } catch {
+          action = machine.next(.stepFailed(.interrupted))
+        }
+      case .call:
+        do throws(NetworkedAPIError) {
+          value = try Blocking.run { () async throws(NetworkedAPIError) in try await body(client) }
+          action = machine.next(.succeeded)
+        } catch {
+          action = machine.next(.failed(error, at: clock.now))
+        }
+      case .settle(let reservation, let settlement):
+        switch settlement.slot {
+        case .complete(let status): pacer.complete(reservation, status: status)
+        case .cancel: pacer.cancel(reservation)
+        }
+        if settlement.answered { connection.stops.answered(in: connection.runInProgress) }
+        var unreachable = false
+        if let failure = settlement.failure {
+          if settlement.keyRefused { connection.keyRefused(failure) }
+          if settlement.connectionFailed { unreachable = connection.couldNotConnect(failure) }
+        }
+        action = machine.next(.settled(unreachable: unreachable))
+      case .pause(let until, let reason):
+        try? pacer.pause(until: until, reason: reason)
+        action = machine.next(.retryReady(stopped: stopped(connection)))
+      case .wait(let until, let reason):
+        pacer.notify(.retrying(at: until, reason: reason))
+        do {
+          try clock.wait(until: until, interruption: interruption)
+          action = machine.next(.retryReady(stopped: stopped(connection)))
+        } catch {
+          action = machine.next(.stepFailed(.interrupted))
+        }
+      case .cancel(let reservation, let error):
         pacer.cancel(reservation)
-        throw NetworkedAPIError.transport(sent: false, reason: "interrupted before sending", cancelled: true)
-      }
-      let result = Result { () throws(NetworkedAPIError) in
-        try Blocking.run { () async throws(NetworkedAPIError) in try await body(client) }
-      }
-      switch result {
-      case .success(let value):
-        pacer.complete(reservation, status: 200)
-        connection.stops.answered(in: connection.runInProgress)
+        throw error
+      case .finish(let error?):
+        throw error
+      case .finish(nil):
+        guard let value else { preconditionFailure("paced call: finished without a value") }
         return value
-      case .failure(let error):
-        let neverConnected = error.code == .transport && !error.requestWasSent && !error.cancelled
-        if neverConnected {
-          // Nothing reached the server: the slot costs nothing.
-          pacer.cancel(reservation)
-          if connection.couldNotConnect(error) { throw error }
-        } else {
-          pacer.complete(reservation, status: error.status)
-          // Only an answer proves the API reachable (not a request cancelled or held back).
-          if error.status != nil { connection.stops.answered(in: connection.runInProgress) }
-        }
-        if error.code == .unauthorized || error.code == .forbidden {
-          connection.keyRefused(error)
-          throw error
-        }
-        attempt += 1
-        switch connection.retryRule.decide(error, attempt: attempt, now: clock.now) {
-        case .giveUp:
-          throw error
-        case .pause(let until):
-          try? pacer.pause(until: until, reason: "HTTP \(error.status.map(String.init) ?? "?")")
-        case .backOff(let until):
-          pacer.notify(.retrying(at: until, reason: error.message))
-          do {
-            try clock.wait(until: until, interruption: interruption)
-          } catch {
-            throw NetworkedAPIError.transport(sent: false, reason: "interrupted before sending", cancelled: true)
-          }
-        }
       }
     }
+  }
+
+  /// The error sending stopped with earlier in the run: a key already refused, or an API found
+  /// unreachable (not tried again in this run).
+  private static func stopped(_ connection: NetworkedConnection) -> NetworkedAPIError? {
+    guard connection.sendingForbidden else { return nil }
+    return connection.stops.refusal
+      ?? .transport(sent: false, reason: "not sent: the API could not be reached (stopped trying)")
   }
 }

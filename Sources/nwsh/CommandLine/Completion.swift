@@ -26,6 +26,8 @@ enum Completion {
     // Inside the program of -c (shells keep a quoted program as one word): pipeline command
     // names, and a command's flags.
     if before.last == "-c" { return pipelineCandidates(prefix) }
+    // After `--` every word is an argument: file names.
+    if before.contains("--") { return [filesMarker] }
     let subcommand = before.first { !$0.hasPrefix("-") }.flatMap(Subcommand.init(rawValue:))
     if prefix.hasPrefix("-") {
       let applicable = Option.allCases.filter { $0.subcommands.contains(subcommand ?? .run) }

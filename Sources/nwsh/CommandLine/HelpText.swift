@@ -33,6 +33,10 @@ enum HelpText {
       ]
     ),
     ("", [.help, .version]),
+    (
+      "For packagers and the completion scripts (each alone on the command line)",
+      [.generateManual, .generateCompletionScript, .complete]
+    ),
   ]
 
   /// `nwsh --help`.

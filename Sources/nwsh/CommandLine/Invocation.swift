@@ -95,12 +95,22 @@ struct Invocation: Sendable {
       }
       try options.add(option, values)
       if option == .args || option == .jsonargs { mode = option }
+      // `--complete INDEX WORD…`: the words are the command line being completed, options and all.
+      if option.takesTheRest != nil { literal = true }
     }
     // The subcommand: the first word, when it names one (a script by that name is ./NAME).
     var subcommand = Subcommand.run
     if let first = words.first, !first.literal, let named = Subcommand(rawValue: first.text) {
       subcommand = named
       words.removeFirst()
+    }
+    if let alone = options.given.first(where: \.standsAlone),
+      options.given.count > 1 || (alone.takesTheRest == nil && !words.isEmpty)
+    {
+      let others = options.given.filter { $0 != alone }.map(\.rawValue) + words.map(\.text)
+      throw UsageError(
+        "\(alone.rawValue) stands alone on the command line (got \(others.joined(separator: " ")) with it)",
+        hint: "nwsh \(alone.label)")
     }
     for option in options.given where !option.subcommands.contains(subcommand) {
       throw UsageError.misplaced(option, in: subcommand)

@@ -129,6 +129,10 @@ enum Option: String, CaseIterable, Sendable {
   // Anywhere.
   case help = "--help"
   case version = "--version"
+  // For packagers and the completion scripts: each stands alone on the command line.
+  case generateManual = "--generate-manual"
+  case generateCompletionScript = "--generate-completion-script"
+  case complete = "--complete"
 
   /// Everything about the option, declared in one place: the values it takes (none for a
   /// switch), where it applies, its help, other spellings, whether it repeats and how a shell
@@ -330,6 +334,19 @@ enum Option: String, CaseIterable, Sendable {
       OptionDeclaration(takes: [], in: Set(Subcommand.allCases), help: "Show help.", aliases: ["-h"])
     case .version:
       OptionDeclaration(takes: [], in: Set(Subcommand.allCases), help: "Show the version.")
+    case .generateManual:
+      OptionDeclaration(
+        takes: [], in: [.run], help: "Print the man page, nwsh.1 (roff), and exit; scripts/install installs it.",
+        standsAlone: true)
+    case .generateCompletionScript:
+      OptionDeclaration(
+        takes: ["shell"], in: [.run], help: "Print the completion script for bash, zsh or fish, and exit.",
+        completion: .choices(["bash", "zsh", "fish"]), standsAlone: true)
+    case .complete:
+      OptionDeclaration(
+        takes: ["index"], in: [.run],
+        help: "Print the completions of word INDEX (0 is the first after nwsh) of the WORDs after it, one per line "
+          + "(what the completion scripts ask).", standsAlone: true, takesTheRest: "WORD")
     }
   }
 
@@ -351,11 +368,18 @@ enum Option: String, CaseIterable, Sendable {
   /// How a shell completes its value.
   var completion: ValueCompletion { declaration.completion }
 
-  /// `--state <path-or-url>`, `--arg NAME VALUE`, `-r, --raw-output`.
+  /// Whether nothing else may be on the command line with it (`--generate-manual`).
+  var standsAlone: Bool { declaration.standsAlone }
+
+  /// For an option that takes every word after its values, literally (`--complete INDEX
+  /// WORD…`): the name of those words.
+  var takesTheRest: String? { declaration.takesTheRest }
+
+  /// `--state <path-or-url>`, `--arg NAME VALUE`, `-r, --raw-output`, `--complete <index> WORD…`.
   var label: String {
     let names = ([rawValue] + aliases).sorted { $0.count < $1.count }.joined(separator: ", ")
     let values = valueNames.map { $0.uppercased() == $0 ? $0 : "<\($0)>" }
-    return ([names] + values).joined(separator: " ")
+    return ([names] + values + (takesTheRest.map { ["\($0)…"] } ?? [])).joined(separator: " ")
   }
 
   /// The option spelled `name` (`--state`, `-r`).
@@ -381,11 +405,16 @@ struct OptionDeclaration: Sendable {
   let repeatable: Bool
   /// How a shell completes its value.
   let completion: ValueCompletion
+  /// Whether nothing else may be on the command line with it.
+  let standsAlone: Bool
+  /// The name of the words it takes after its values, all of them, literally; nil for none.
+  let takesTheRest: String?
 
   /// A declaration: what the option takes, where it applies and what it does must be said.
   init(
     takes valueNames: [String], in subcommands: Set<Subcommand>, help: String, aliases: [String] = [],
-    repeatable: Bool = false, completion: ValueCompletion = .none
+    repeatable: Bool = false, completion: ValueCompletion = .none, standsAlone: Bool = false,
+    takesTheRest: String? = nil
   ) {
     self.valueNames = valueNames
     self.subcommands = subcommands
@@ -393,5 +422,7 @@ struct OptionDeclaration: Sendable {
     self.aliases = aliases
     self.repeatable = repeatable
     self.completion = completion
+    self.standsAlone = standsAlone
+    self.takesTheRest = takesTheRest
   }
 }
