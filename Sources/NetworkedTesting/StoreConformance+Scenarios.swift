@@ -15,6 +15,15 @@ extension StoreConformance.Scenario {
         return held.count == 1 ? [] : ["\(held.count) claims stand, not one"]
       }),
     Self(
+      name: "two claims at once, the address written in two cases",
+      setup: { world in world.b.spelling = "Person@Example.ORG" },
+      first: { $0.a.claim() },
+      other: { $0.b.claim() },
+      check: { world in
+        let held = world.entries.filter { $0.state == .claimed }
+        return held.count == 1 ? [] : ["\(held.count) claims stand for one person, not one"]
+      }),
+    Self(
       name: "a claim taken back after sleeping past its lease, against a takeover",
       setup: { world in
         world.a.claim()
@@ -173,6 +182,23 @@ extension StoreConformance.Scenario {
           failures.append("a running lease was not renewed")
         }
         if world.b.entry != nil { failures.append("B took over a claim whose lease was renewed") }
+        return failures
+      }),
+    Self(
+      name: "a renewal by a process that holds nothing, against the holder's own renewal",
+      setup: { world in
+        world.b.claim()
+        world.clock.advance(by: lease / 2)
+      },
+      first: { $0.a.renew() },
+      other: { $0.b.renew() },
+      check: { world in
+        var failures: [String] = []
+        guard let id = world.b.entry else { return ["B could not claim the person"] }
+        if world.a.renewed?.contains(id) == true {
+          failures.append("A's renewal extended B's claim (a renewal touches only what its own process holds)")
+        }
+        if world.b.renewed?.contains(id) != true { failures.append("B's running lease was not renewed") }
         return failures
       }),
     Self(

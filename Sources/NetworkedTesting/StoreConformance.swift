@@ -1,5 +1,5 @@
 import Foundation
-package import NetworkedCommands
+public import NetworkedCommands
 import ShellCore
 import Synchronization
 
@@ -13,35 +13,38 @@ import Synchronization
 /// After every schedule: nobody was sent while the journal did not hold them for the sender
 /// (checked at the moment each request would leave, through the sender's own ``Fence``), every
 /// answer is in the journal, and what each scenario promises holds. The project runs it against
-/// SQLite and PostgreSQL alike.
-package enum StoreConformance {
+/// SQLite and PostgreSQL alike; the maker of another ``StateBackend`` runs it against theirs
+/// (`#expect(try StoreConformance.run(subject).failures.isEmpty)`).
+public enum StoreConformance {
   /// A database to try.
-  package struct Subject: Sendable {
+  public struct Subject: Sendable {
     /// Opens a new handle (a connection of its own) on the one database every handle shares.
     /// Its transactions must take their `now` from the caller (`localNow`): the suite moves time.
-    package var open: @Sendable () throws -> any StateDatabase
+    public var open: @Sendable () throws -> any StateDatabase
     /// Whether another handle can act while a transaction is open (PostgreSQL can; SQLite's
     /// writes take the whole file, so only the points between transactions are tried).
-    package var interleavesWithinTransactions: Bool
+    public var interleavesWithinTransactions: Bool
 
     /// A subject.
-    package init(interleavesWithinTransactions: Bool, open: @escaping @Sendable () throws -> any StateDatabase) {
+    public init(interleavesWithinTransactions: Bool, open: @escaping @Sendable () throws -> any StateDatabase) {
       self.open = open
       self.interleavesWithinTransactions = interleavesWithinTransactions
     }
   }
 
   /// What a run found: the failures, and how many schedules each scenario was tried in.
-  package struct Report: Sendable {
-    package var failures: [String] = []
-    package var schedules: [String: Int] = [:]
+  public struct Report: Sendable {
+    /// Each broken promise: the scenario, the schedule and what went wrong.
+    public var failures: [String] = []
+    /// For each scenario, how many schedules it was tried in.
+    public var schedules: [String: Int] = [:]
   }
 
   /// Runs every scenario in every schedule. With `repeating`, every transaction of the first
   /// owner is committed and then run again, as `PostgresDatabase` runs one again when its
   /// connection is lost before the commit is acknowledged: each rule must be safe to repeat
   /// (all but the slots, where a repeat costs a slot of the budget, never a person).
-  package static func run(_ subject: Subject, repeating: Bool = false) throws -> Report {
+  public static func run(_ subject: Subject, repeating: Bool = false) throws -> Report {
     let handles = try Handles(subject, repeating: repeating)
     var report = Report()
     for scenario in Scenario.all where !repeating || scenario.repeatable {
@@ -108,7 +111,7 @@ package enum StoreConformance {
 
     /// The person's entries, as a process that only reads sees them.
     var entries: [JournalEntry] {
-      (try? observer.journalEntries(scope: scope, now: clock.now))?.filter { $0.email == email } ?? []
+      (try? observer.journalEntries(scope: scope, now: clock.now))?.filter { $0.email.lowercased() == email } ?? []
     }
   }
 
@@ -124,6 +127,8 @@ package enum StoreConformance {
     weak var world: World!
     private(set) var fence: Fence!
     var entry: Int64?
+    /// How this owner writes the person's address (the world's, unless a scenario says).
+    var spelling: String?
     var conflicts: Set<Int64> = []
     var renewed: Set<Int64>?
 
@@ -138,7 +143,7 @@ package enum StoreConformance {
 
     private var now: Double { world.clock.now }
     private var operation: JournalOperation {
-      JournalOperation(kind: .invite, email: world.email, name: "Person", roleId: "role")
+      JournalOperation(kind: .invite, email: spelling ?? world.email, name: "Person", roleId: "role")
     }
 
     private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
@@ -216,8 +221,9 @@ package enum StoreConformance {
       _ = attempt("release", { try store.release([id], owner: owner, now: now) })
     }
 
-    /// Renews what this owner's process holds.
+    /// Renews what this owner's process holds (perhaps nothing yet).
     func renew() {
+      if fence == nil { fence = Fence(clock: world.clock, lease: World.lease) }
       let stamp = fence.stamp()
       renewed = attempt("renew", { try store.renew(process: owner.process, now: now) })
       if let renewed { fence.renewed(renewed, from: stamp) }
@@ -235,7 +241,7 @@ package enum StoreConformance {
     /// A reconcile: the person, if in doubt, re-sent once.
     func reconcile() {
       guard let doubts = attempt("inDoubt", { try store.inDoubt(scope: world.scope, now: now) }) else { return }
-      for case .inDoubt(let doubt) in doubts where doubt.email == world.email {
+      for case .inDoubt(let doubt) in doubts where doubt.email.lowercased() == world.email {
         guard claim(supersedes: doubt.id), intend(), send() else {
           release()
           continue

@@ -88,7 +88,7 @@ enum SandboxCommand {
     var forgotten = 0
     if state.location.path.map({ FileManager.default.fileExists(atPath: $0) }) ?? true {
       let scope = Fingerprint.of(key: NetworkedSimulator.demoKey, baseURL: scopeName)
-      forgotten = try StateWiring.opener(password: state.password, environment: environment)(state.location, nil)
+      forgotten = try StateWiring.opener(environment: environment)(state.location, nil)
         .forget(scope: scope)
     }
     FileHandle.standardError.write(

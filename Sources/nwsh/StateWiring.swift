@@ -12,8 +12,12 @@ import ShellCore
 /// shares them between machines; its password comes from `NWSH_STATE` or the profile (never
 /// from the command line, where every user of the machine could read it) or `PGPASSWORD`.
 enum StateWiring {
-  /// The location and the database password, if any. A location that does not parse is a
-  /// usage error naming the problem (never the password), and nothing is created.
+  /// The kinds of database the state can be in besides SQLite files. A third backend is a
+  /// target of its own, added here (and as a dependency of this target in Package.swift).
+  static let backends: [any StateBackend] = [PostgresBackend()]
+
+  /// The location and the database password, if any (for the redactor). A location that does
+  /// not parse is a usage error naming the problem (never the password), and nothing is created.
   static func resolve(argument: String?, environment: HostEnvironment, profile: String?) throws -> (
     location: StateLocation, password: String?
   ) {
@@ -27,32 +31,23 @@ enum StateWiring {
     }
     let location: StateLocation
     do {
-      location = try StateLocation(parsing: given.text, home: environment.home)
+      location = try StateLocation(parsing: given.text, home: environment.home, backends: backends)
     } catch {
       throw UsageError("\(given.origin): \(error.message)")
     }
-    guard case .postgres(let address) = location.kind else { return (location, nil) }
+    guard case .database(let address, let backend) = location.kind else { return (location, nil) }
     if argument != nil, address.password != nil {
       throw UsageError(
-        "--state: a password on the command line is visible to every user of this machine; "
-          + "put it in PGPASSWORD, or the whole URL in NWSH_STATE")
+        "--state: a password on the command line is visible to every user of this machine; put it in "
+          + (backend.passwordVariable.map { "\($0), or " } ?? "") + "the whole URL in NWSH_STATE")
     }
-    return (location, address.password ?? environment.variable("PGPASSWORD"))
+    return (location, location.password(in: environment))
   }
 
-  /// The opener for an environment: SQLite files, and PostgreSQL with `password` (as `$USER`
-  /// when the address names no user).
-  static func opener(password: String?, environment: HostEnvironment) -> StateOpener {
-    let user = environment.variable("USER")
-    return
-      { location, interruption in
-        switch location.kind {
-        case .sqlite: return try StateStore.open(location)
-        case .postgres(let address):
-          return try PostgresStore.open(
-            address, password: password, user: user, lease: location.lease, interruption: interruption)
-        }
-      }
+  /// The opener for an environment: SQLite files, and the backends' databases with the
+  /// environment's password variable (`PGPASSWORD`) and user (`$USER`).
+  static func opener(environment: HostEnvironment) -> StateOpener {
+    { location, interruption in try StateStore.open(location, environment: environment, interruption: interruption) }
   }
 }
 
@@ -75,8 +70,9 @@ enum StateCommand {
     do {
       let store = try configuration.openState(location, nil)
       let (schema, server) = try store.check()
-      let kind = location.path == nil ? "postgresql" : "sqlite"
-      fields += [("kind", .string(kind)), ("schema", .number(Double(schema))), ("server", .string(server))]
+      fields += [
+        ("kind", .string(location.kindName)), ("schema", .number(Double(schema))), ("server", .string(server)),
+      ]
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
       fields.append(("ms", .number((elapsed * 10).rounded() / 10)))
       print(redactor.scrub(JSONWriter.compact(.object(JSONObject(fields)))))

@@ -48,7 +48,7 @@ struct Wiring {
       if options.trace { configuration.transport = Self.traced(configuration.transport, key: key?.secret) }
       let state = try StateWiring.resolve(argument: options.state, environment: options.environment, profile: nil)
       configuration.state = state.location
-      configuration.openState = StateWiring.opener(password: state.password, environment: options.environment)
+      configuration.openState = StateWiring.opener(environment: options.environment)
       var simulator = SimulatorConfiguration(apiKey: NetworkedSimulator.demoKey)
       simulator.now = { Int64((clock.now * 1000).rounded(.down)) }
       // The sandbox remembers its community between runs, like the real API: a re-run skips
@@ -86,7 +86,7 @@ struct Wiring {
     let state = try StateWiring.resolve(
       argument: options.state, environment: options.environment, profile: source.state)
     configuration.state = state.location
-    configuration.openState = StateWiring.opener(password: state.password, environment: options.environment)
+    configuration.openState = StateWiring.opener(environment: options.environment)
     var wiring = Wiring(
       configuration: configuration, keySource: source, sandbox: nil, stateSecret: state.password,
       environment: options.environment)

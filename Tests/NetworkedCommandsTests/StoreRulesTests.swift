@@ -20,7 +20,7 @@ struct StoreRulesTests {
       StoreConformance.Subject(interleavesWithinTransactions: false) { try SQLiteDatabase(path: path) })
     #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "\n"))")
     // Every scenario ran in more than one schedule: the other step went somewhere each time.
-    #expect(report.schedules.count == 11 && report.schedules.values.allSatisfy { $0 >= 2 }, "\(report.schedules)")
+    #expect(report.schedules.count == 13 && report.schedules.values.allSatisfy { $0 >= 2 }, "\(report.schedules)")
     print("SQLite schedules: \(report.schedules.sorted { $0.key < $1.key })")
   }
 
@@ -34,7 +34,7 @@ struct StoreRulesTests {
       StoreConformance.Subject(interleavesWithinTransactions: false) { try SQLiteDatabase(path: path) },
       repeating: true)
     #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "\n"))")
-    #expect(report.schedules.count == 10, "\(report.schedules)")
+    #expect(report.schedules.count == 12, "\(report.schedules)")
   }
 }
 

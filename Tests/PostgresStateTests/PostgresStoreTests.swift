@@ -16,7 +16,11 @@ struct PostgresStoreTests {
     let server = try PostgresServer.start()
     defer { server.stop() }
     func store() throws -> StateStore {
-      guard case .postgres(let address) = try StateLocation(parsing: server.url()).kind else {
+      guard
+        case .database(let address as PostgresAddress, _) = try StateLocation(
+          parsing: server.url(), backends: [PostgresBackend()]
+        ).kind
+      else {
         throw StateLocationError(message: "not a PostgreSQL URL: \(server.url())")
       }
       return try PostgresStore.open(address, password: server.password)
@@ -134,7 +138,11 @@ struct PostgresStoreRulesTests {
   func postgres() throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    guard case .postgres(let address) = try StateLocation(parsing: server.url()).kind else {
+    guard
+      case .database(let address as PostgresAddress, _) = try StateLocation(
+        parsing: server.url(), backends: [PostgresBackend()]
+      ).kind
+    else {
       Issue.record("not a PostgreSQL URL: \(server.url())")
       return
     }
@@ -144,7 +152,7 @@ struct PostgresStoreRulesTests {
         try PostgresDatabase(address: address, password: password, interruption: Interruption(), time: .caller)
       })
     #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "\n"))")
-    #expect(report.schedules.count == 11 && report.schedules.values.allSatisfy { $0 >= 2 }, "\(report.schedules)")
+    #expect(report.schedules.count == 13 && report.schedules.values.allSatisfy { $0 >= 2 }, "\(report.schedules)")
     print("PostgreSQL schedules: \(report.schedules.sorted { $0.key < $1.key })")
     let repeated = try StoreConformance.run(
       StoreConformance.Subject(interleavesWithinTransactions: true) {

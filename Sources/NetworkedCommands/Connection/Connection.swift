@@ -18,8 +18,9 @@ public struct NetworkedConfiguration: Sendable {
   /// Where the rate budget and the journal are kept (`--state`); nil: the default SQLite file
   /// in the session's environment (``StateLocation/defaultPath(environment:)``).
   public var state: StateLocation?
-  /// Opens the store at a location (its waits cut short by the interruption given): SQLite
-  /// files by default; nwsh adds PostgreSQL.
+  /// Opens the store at a location (its waits cut short by the interruption given):
+  /// ``StateStore/open(_:environment:interruption:)`` with an empty environment by default;
+  /// nwsh passes its own.
   public var openState: StateOpener
   /// How requests go out.
   public var transport: any HTTPTransport
@@ -46,7 +47,9 @@ public struct NetworkedConfiguration: Sendable {
   public init(
     baseURL: BaseURL, key: APIKey?, keySource: String = "NETWORKED_API_KEY",
     clock: any PacingClock = SystemClock(), state: StateLocation? = nil,
-    openState: @escaping StateOpener = { location, _ in try StateStore.open(location) },
+    openState: @escaping StateOpener = { location, interruption in
+      try StateStore.open(location, interruption: interruption)
+    },
     transport: any HTTPTransport = HTTPClientTransport(), retryPolicy: RetryPolicy = RetryPolicy(),
     jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
     progress: ProgressOutput = .standardError

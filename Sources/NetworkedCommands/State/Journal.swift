@@ -116,8 +116,10 @@ public struct JournalEntry: Sendable, Hashable {
   /// When the person was first seen a member after this invite (`pending`, `funnel`), if they
   /// have been.
   public var joined: Double?
-  /// How many times the entry has changed (a store's compare-and-set checks it).
-  package var version: Int
+  /// How many times the entry has changed: a ``StateDatabase`` sets it (0 when inserted, one
+  /// more on every change) and checks it in ``StateTransaction/update(_:)`` and
+  /// ``StateTransaction/delete(_:)``, its compare-and-set.
+  public var version: Int
 
   /// The email.
   public var email: String { operation.email }

@@ -2,9 +2,10 @@
 /// decision of its own; the rules (slots, claims, intents, leases, doubts) are ``StateStore``'s
 /// and `JournalRules`', written once for every database.
 ///
-/// Two implementations: ``SQLiteDatabase`` (a file on this machine) and the PostgreSQL one in
-/// the `PostgresState` module (several machines).
-package protocol StateDatabase: AnyObject, Sendable {
+/// nwsh has two: SQLite (a file on this machine) and the PostgreSQL one in the `PostgresState`
+/// module (several machines). Another comes with a ``StateBackend`` and must pass the store
+/// rules, `StoreConformance.run` in `NetworkedTesting`.
+public protocol StateDatabase: AnyObject, Sendable {
   /// Where it is, for messages: a path, or a URL without its password.
   var location: String { get }
 
@@ -34,7 +35,7 @@ package protocol StateDatabase: AnyObject, Sendable {
 }
 
 /// One transaction's reads and writes. Times are on the database's clock (``now``).
-package protocol StateTransaction {
+public protocol StateTransaction {
   /// Now, on the database's clock.
   var now: Double { get }
   /// The database's clock minus the caller's.

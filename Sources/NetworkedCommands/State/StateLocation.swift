@@ -2,7 +2,8 @@ import Foundation
 public import ShellCore
 
 /// Where the state lives, from `--state`, `NWSH_STATE` or the profile: a SQLite file, or a
-/// PostgreSQL database, with the parameters every store shares (the claim lease).
+/// database of a ``StateBackend`` (PostgreSQL, in nwsh), with the parameters every store shares
+/// (the claim lease).
 ///
 /// Anything with `://` is a URL, and a URL that does not parse is an error, never a file name:
 /// `postgres://nwsh@db:5543x/nwsh` must not quietly become a SQLite file in the working
@@ -10,11 +11,11 @@ public import ShellCore
 /// did not parse), which never shows a password.
 public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// The kind of store and its address.
-  public enum Kind: Sendable, Equatable {
+  public enum Kind: Sendable {
     /// A SQLite database file.
     case sqlite(path: String)
-    /// A PostgreSQL database.
-    case postgres(PostgresAddress)
+    /// A database of `backend` (PostgreSQL, in nwsh) at `address`.
+    case database(any StateAddress, backend: any StateBackend)
   }
 
   /// The store and its address.
@@ -52,15 +53,36 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     return nil
   }
 
-  /// Reads a location: a path; `file:///path?lease=SECONDS`; or
-  /// `postgres://user@host:port/database?sslmode=…&sslrootcert=…&reconnect=…&lease=…`
-  /// (`postgresql://` too). Throws, naming the problem without any password, for a URL that
+  /// What kind of store it is: `sqlite`, or the backend's name (`postgresql`).
+  public var kindName: String {
+    switch kind {
+    case .sqlite: "sqlite"
+    case .database(_, let backend): backend.name
+    }
+  }
+
+  /// The password the store will use: the URL's, else the backend's variable in `environment`
+  /// (`PGPASSWORD`); nil for a file.
+  public func password(in environment: HostEnvironment) -> String? {
+    guard case .database(let address, let backend) = kind else { return nil }
+    return address.password ?? backend.passwordVariable.flatMap { environment.variable($0) }
+  }
+
+  /// Two locations are the same when they are shown the same and carry the same password.
+  public static func == (lhs: StateLocation, rhs: StateLocation) -> Bool {
+    lhs.description == rhs.description && lhs.kindName == rhs.kindName
+      && lhs.password(in: HostEnvironment()) == rhs.password(in: HostEnvironment())
+  }
+
+  /// Reads a location: a path; `file:///path?lease=SECONDS`; or a URL of one of `backends`
+  /// (`postgres://user@host:port/database?sslmode=…&sslrootcert=…&reconnect=…&lease=…`, with
+  /// nwsh's PostgreSQL backend). Throws, naming the problem without any password, for a URL that
   /// does not parse, an unsupported scheme, an unknown or malformed parameter, or a password
   /// whose reserved characters are not percent-encoded — and for anything that looks like an
   /// attempt at a URL (a scheme's name, or a near miss of one, before `:` or `//`; or text with
   /// both `@` and `:`), which is never taken for a file name. A leading `~/` is the home
   /// directory (`home`, by default `$HOME`).
-  public init(parsing text: String, home: String? = nil) throws(StateLocationError) {
+  public init(parsing text: String, home: String? = nil, backends: [any StateBackend] = []) throws(StateLocationError) {
     guard !text.isEmpty else { throw StateLocationError(message: "the state location is empty") }
     let lowered = text.lowercased()
     guard let separator = text.range(of: "://") else {
@@ -73,15 +95,16 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       self = .file(try Self.expandingHome(text, home: home))
       return
     }
-    let scheme = lowered[..<separator.lowerBound]
+    let scheme = String(lowered[..<separator.lowerBound])
     let shown = Self.masked(text)
-    switch scheme {
-    case "postgres", "postgresql": try self.init(postgres: text, shown: shown)
-    case "file": try self.init(file: text, shown: shown)
-    default:
+    if scheme == "file" {
+      try self.init(file: text, shown: shown)
+    } else if let backend = backends.first(where: { $0.schemes.contains(scheme) }) {
+      try self.init(url: text, shown: shown, backend: backend)
+    } else {
       throw StateLocationError(
-        message: "\(shown): unsupported scheme \(scheme)://; the state is a SQLite file (a path or file://) "
-          + "or a PostgreSQL database (postgres://user@host:port/database)")
+        message: "\(shown): unsupported scheme \(scheme)://; the state is a SQLite file (a path or file://)"
+          + backends.map { " or a \($0.name) database (\($0.form))" }.joined())
     }
   }
 
@@ -154,15 +177,22 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     guard path.hasPrefix("/"), path.count > 1 else {
       throw StateLocationError(message: "\(shown): a file URL needs an absolute path: file:///path/state.sqlite")
     }
-    var parameters = try Parameters(components, shown: shown, known: ["lease"])
+    var parameters = try StateURLParameters(Self.items(components), shown: shown, known: ["lease"])
     self.init(kind: .sqlite(path: path), lease: try parameters.lease())
     try parameters.finish()
   }
 
-  private init(postgres text: String, shown: String) throws(StateLocationError) {
+  private static func items(_ components: URLComponents) -> [(name: String, value: String?)] {
+    (components.queryItems ?? []).map { ($0.name, $0.value) }
+  }
+
+  /// A URL of `backend`'s: its parts read here, the same for every backend, and made an address
+  /// by the backend.
+  private init(url text: String, shown: String, backend: any StateBackend) throws(StateLocationError) {
     let hint =
-      "a password with @ / : ? # or % in it must be percent-encoded (%40 %2F %3A %3F %23 %25), "
-      + "or given in PGPASSWORD instead"
+      "a password with @ / : ? # or % in it must be percent-encoded (%40 %2F %3A %3F %23 %25)"
+      + (backend.passwordVariable.map { ", or given in \($0) instead" } ?? "")
+    let scheme = text[..<text.range(of: "://")!.lowerBound].lowercased()
     let afterScheme = text[text.range(of: "://")!.upperBound...]
     let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
     let authority = afterScheme[..<authorityEnd]
@@ -195,14 +225,14 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       }
     } else if hostPort.filter({ $0 == ":" }).count > 1 {
       throw StateLocationError(
-        message: "\(shown): an IPv6 address is written in brackets (postgres://user@[::1]:5432/db); \(hint)")
+        message: "\(shown): an IPv6 address is written in brackets (\(scheme)://user@[::1]:5432/db); \(hint)")
     } else if let colon = hostPort.firstIndex(of: ":") {
       host = hostPort[..<colon]
       portText = hostPort[hostPort.index(after: colon)...]
     } else {
       host = hostPort
     }
-    var port = 5432
+    var port: Int?
     if let portText {
       // Without an @, what follows the colon may be a password: it is never shown.
       guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isDigitASCII), let number = Int(portText)
@@ -217,7 +247,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       port = number
     }
     guard !host.isEmpty else {
-      throw StateLocationError(message: "\(shown): the URL names no host (postgres://user@host:port/database)")
+      throw StateLocationError(message: "\(shown): the URL names no host (\(backend.form))")
     }
     // The query and the path, read from the URL with its authority set aside.
     guard let components = URLComponents(string: text[..<authority.startIndex] + "host" + text[authority.endIndex...])
@@ -240,24 +270,14 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     if database.contains("/") {
       throw StateLocationError(message: "\(shown): the database name \"\(database)\" has a / in it; \(hint)")
     }
-    var parameters = try Parameters(
-      components, shown: shown, known: ["sslmode", "sslrootcert", "reconnect", "lease"])
-    let sslMode: PostgresAddress.SSLMode
-    switch parameters.take("sslmode") ?? "prefer" {
-    case "disable": sslMode = .disable
-    case "prefer", "allow": sslMode = .prefer
-    case "require", "verify-ca", "verify-full": sslMode = .require
-    case let other:
-      throw StateLocationError(message: "\(shown): sslmode=\(other): use disable, prefer or require")
-    }
-    let address = PostgresAddress(
-      host: String(host), port: port, user: user.isEmpty ? nil : user,
-      password: password, database: database.isEmpty ? nil : database.removingPercentEncoding ?? database,
-      sslMode: sslMode,
-      sslRootCertificate: parameters.take("sslrootcert"),
-      reconnect: try parameters.seconds("reconnect", least: 0) ?? PostgresAddress.defaultReconnect)
-    self.init(kind: .postgres(address), lease: try parameters.lease())
-    try parameters.finish()
+    var url = StateURL(
+      scheme: scheme, user: user.isEmpty ? nil : user, password: password, host: String(host), port: port,
+      database: database.isEmpty ? nil : database.removingPercentEncoding ?? database, shown: shown,
+      parameters: try StateURLParameters(Self.items(components), shown: shown, known: backend.parameters + ["lease"]))
+    let lease = try url.parameters.lease()
+    let address = try backend.address(&url)
+    try url.parameters.finish()
+    self.init(kind: .database(address, backend: backend), lease: lease)
   }
 
   /// Whether `text` has a `%` not followed by two hex digits.
@@ -278,19 +298,15 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     case .sqlite(let path):
       guard lease != Self.defaultLease else { return path }
       address = "file://" + path
-    case .postgres(let postgres):
-      address = postgres.description
-      if postgres.sslMode != .prefer { query.append("sslmode=\(postgres.sslMode.rawValue)") }
-      if let roots = postgres.sslRootCertificate { query.append("sslrootcert=\(roots)") }
-      if postgres.reconnect != PostgresAddress.defaultReconnect {
-        query.append("reconnect=\(Self.number(postgres.reconnect))")
-      }
+    case .database(let database, _):
+      address = database.description
     }
     if lease != Self.defaultLease { query.append("lease=\(Self.number(lease))") }
-    return query.isEmpty ? address : address + "?" + query.joined(separator: "&")
+    guard !query.isEmpty else { return address }
+    return address + (address.contains("?") ? "&" : "?") + query.joined(separator: "&")
   }
 
-  private static func number(_ value: Double) -> String {
+  static func number(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(value)
   }
 
@@ -325,50 +341,6 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     let after = authority[authority.index(after: colon)...]
     if !after.isEmpty && after.allSatisfy(\.isDigitASCII) { return text }
     return text[...colon] + "***"
-  }
-
-  /// The URL's query parameters, each taken once; anything not taken is an error.
-  private struct Parameters {
-    var values: [String: String] = [:]
-    let shown: String
-    let known: [String]
-
-    init(_ components: URLComponents, shown: String, known: [String]) throws(StateLocationError) {
-      self.shown = shown
-      self.known = known
-      for item in components.queryItems ?? [] {
-        guard known.contains(item.name) else {
-          throw StateLocationError(
-            message: "\(shown): unknown parameter \(item.name)=; the parameters are "
-              + known.joined(separator: ", "))
-        }
-        guard values[item.name] == nil else {
-          throw StateLocationError(message: "\(shown): \(item.name)= is given twice")
-        }
-        values[item.name] = item.value ?? ""
-      }
-    }
-
-    mutating func take(_ name: String) -> String? { values.removeValue(forKey: name) }
-
-    mutating func seconds(_ name: String, least: Double) throws(StateLocationError) -> Double? {
-      guard let text = take(name) else { return nil }
-      guard let value = Double(text), value.isFinite, value >= least else {
-        throw StateLocationError(
-          message: "\(shown): \(name)=\(text) must be a number of seconds, at least \(StateLocation.number(least))")
-      }
-      return value
-    }
-
-    mutating func lease() throws(StateLocationError) -> Double {
-      try seconds("lease", least: StateLocation.minimumLease) ?? StateLocation.defaultLease
-    }
-
-    func finish() throws(StateLocationError) {
-      if let name = values.keys.sorted().first {
-        throw StateLocationError(message: "\(shown): parameter \(name)= does not apply here")
-      }
-    }
   }
 }
 

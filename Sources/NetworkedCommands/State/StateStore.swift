@@ -1,3 +1,6 @@
+public import JQ
+public import ShellCore
+
 /// Where nwsh keeps what every run with one key shares: the log of requests the pacer sent
 /// (the rate budget) and the journal of people claimed, sent to and settled.
 ///
@@ -39,12 +42,18 @@ public final class StateStore: Sendable {
   /// The schema version its database is at, and what the database is (`SQLite 3.40.1`).
   public func check() throws -> (schema: Int, server: String) { try database.check() }
 
-  /// Opens the SQLite file a location names (an embedder's default). A PostgreSQL location needs
-  /// a program built with the `PostgresState` module, as nwsh is.
-  @Sendable public static func open(_ location: StateLocation) throws -> StateStore {
+  /// Opens the store a location names: a SQLite file, or a ``StateBackend``'s database with
+  /// its password (the URL's, else the backend's variable in `environment`), whose waits for a
+  /// database that is away end when `interruption` is set.
+  @Sendable public static func open(
+    _ location: StateLocation, environment: HostEnvironment = HostEnvironment(), interruption: Interruption? = nil
+  ) throws -> StateStore {
     switch location.kind {
     case .sqlite(let path): return StateStore(database: try SQLiteDatabase(path: path), lease: location.lease)
-    case .postgres: throw StateLocationError(message: "this program keeps its state in SQLite files only")
+    case .database(let address, let backend):
+      let database = try backend.open(
+        address, password: location.password(in: environment), environment: environment, interruption: interruption)
+      return StateStore(database: database, lease: location.lease)
     }
   }
 

@@ -1,0 +1,96 @@
+import NetworkedCommands
+import PostgresState
+import Testing
+
+/// Where the state lives, read from text: files, URLs, and the mistakes people make with them
+/// (with the PostgreSQL backend nwsh is built with: its URLs are read, and a mistake in one is
+/// refused for what it is, not for an unknown scheme).
+@Suite("state locations: paths, URLs and attempts at URLs")
+struct StateLocationTests {
+  static func parse(_ text: String, home: String? = nil) throws(StateLocationError) -> StateLocation {
+    try StateLocation(parsing: text, home: home, backends: [PostgresBackend()])
+  }
+
+  @Test("a PostgreSQL URL is the backend's: its parts, its parameters, shown without the password")
+  func postgres() throws {
+    let location = try Self.parse("postgresql://ada:s3cret@db.internal/nwsh?sslmode=require&reconnect=5&lease=60")
+    guard case .database(let address as PostgresAddress, let backend) = location.kind else {
+      Issue.record("not PostgreSQL: \(location)")
+      return
+    }
+    #expect(backend.name == "postgresql" && location.kindName == "postgresql")
+    #expect(address.host == "db.internal" && address.port == 5432 && address.user == "ada")
+    #expect(address.password == "s3cret" && address.database == "nwsh" && address.sslMode == .require)
+    #expect(location.lease == 60 && address.reconnect == 5)
+    #expect(location.description == "postgres://ada:***@db.internal:5432/nwsh?sslmode=require&reconnect=5&lease=60")
+    let unknown = #expect(throws: StateLocationError.self) { try Self.parse("postgres://ada@db/x?sslmod=require") }
+    #expect(unknown?.message.contains("the parameters are sslmode, sslrootcert, reconnect, lease") == true)
+    // Without the backend, the scheme is unknown: nothing is taken for a file.
+    let without = #expect(throws: StateLocationError.self) { try StateLocation(parsing: "postgres://ada@db/x") }
+    #expect(without?.message.contains("unsupported scheme postgres://") == true)
+  }
+
+  @Test("an IPv6 host is bracketed in the URL only: [::1] is ::1, shown as [::1] once")
+  func ipv6() throws {
+    let location = try Self.parse("postgres://nwsh@[::1]:5433/state")
+    guard case .database(let address as PostgresAddress, _) = location.kind else {
+      Issue.record("not PostgreSQL: \(location)")
+      return
+    }
+    #expect(address.host == "::1")
+    #expect(location.description == "postgres://nwsh@[::1]:5433/state")
+  }
+
+  @Test("a leading ~/ is the home directory; ~user is refused")
+  func home() throws {
+    #expect(try Self.parse("~/state.sqlite", home: "/home/ada").path == "/home/ada/state.sqlite")
+    #expect(try Self.parse("~", home: "/home/ada").path == "/home/ada")
+    #expect(throws: StateLocationError.self) { try Self.parse("~bob/state.sqlite", home: "/home/ada") }
+    #expect(try Self.parse("./~/state.sqlite", home: "/home/ada").path == "./~/state.sqlite")
+  }
+
+  @Test(
+    "text that looks like an attempt at a URL is refused, never a file; its password never shown",
+    arguments: [
+      "postgres//nwsh:PW@db:5432/x", "postgres:/nwsh:PW@db/x", "postgresq:nwsh:PW@db/x", "postgress//nwsh:PW@db/x",
+      "nwsh:PW@db:5432/x", "file:/tmp/x", "sqlite:/tmp/x", "sqlit://x", "postgres//nwsh:P/W:PW@db/x",
+      "postgres:/nwsh:P:PW@db/x", "postgres//nwsh/PW@db/x", "postgres;//nwsh:PW@db/x", "postgres.//nwsh@db/x",
+      "nwsh@db.internal/nwsh", "db.internal:5432/nwsh", "localhost:5432/nwsh", "postgres/db/nwsh",
+      "postgres\u{FF1A}//x", "//nwsh@db.internal/nwsh", "state.sqlite?lease=2", "postgres//nwsh:PW",
+      "postgres:nwsh:PW",
+      // URLs whose password a careless parser would show.
+      "postgres://nwsh:PW/nwsh", "postgres://nwsh:PW", "postgres://nwsh:PW:host/db", "postgres://nwsh%3APW@host/db",
+      "postgres://u@host:99999999999999999999/db", "postgres://u@host:/db", "postgres://u@h/db#sslmode=require",
+      "postgres://u:PW@::1:5432/db",
+    ])
+  func attempts(_ text: String) {
+    #expect(throws: StateLocationError.self) { try Self.parse(text) }
+    do {
+      _ = try Self.parse(text)
+    } catch {
+      #expect(!error.message.contains("PW"), "\(error.message)")
+    }
+    #expect(!StateLocation.masked(text).contains("PW"), "\(StateLocation.masked(text))")
+  }
+
+  @Test(
+    "ordinary paths stay paths",
+    arguments: ["state.sqlite", "/var/lib/nwsh/state.sqlite", "./postgres", "file", "./a@b", "../postgres//x"])
+  func paths(_ text: String) throws {
+    #expect(try Self.parse(text).path == text)
+  }
+
+  @Test("a % in a password must start an escape", arguments: ["pw%", "pw%z", "pw%2", "%g0pw"])
+  func barePercent(_ password: String) {
+    #expect(throws: StateLocationError.self) { try Self.parse("postgres://nwsh:\(password)@db/x") }
+  }
+
+  @Test("an encoded % is a %")
+  func encodedPercent() throws {
+    guard case .database(let address as PostgresAddress, _) = try Self.parse("postgres://nwsh:p%25w@db/x").kind else {
+      Issue.record("not PostgreSQL")
+      return
+    }
+    #expect(address.password == "p%w")
+  }
+}
