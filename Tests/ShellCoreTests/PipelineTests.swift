@@ -149,6 +149,30 @@ struct EmbeddingTests {
     #expect(result.lines == [#"{"name":"ZOË","greeting":"Hello, ZOË!"}"#])
   }
 
+  @Test("a run keeps the commands it started with: one registered while it runs is the next run's")
+  func aRunKeepsItsRegistry() {
+    var output: [UInt8] = []
+    var diagnostics: [String] = []
+    let session = Session(output: OutputSink { output += $0 }, diagnostics: { diagnostics.append($0) })
+    session.standardInput = { BytesSource(#"{"name":"zoë"}"#) }
+    // `teach` replaces `count` while the run is going (an embedder's command doing so, or
+    // another thread of the embedder's): the program goes on with the commands it started with.
+    let replacement = CommandDefinition(CommandSignature("count", summary: "Shouts instead."), role: .filter) {
+      context in ShoutStage(field: "name", next: context.next)
+    }
+    nonisolated(unsafe) let registering = session
+    session.register(
+      CommandDefinition(CommandSignature("teach", summary: "Replaces count."), role: .filter) { context in
+        registering.register(replacement)
+        return ShoutStage(field: "none", next: context.next)
+      })
+    #expect(session.run("read | teach | count; read | count", name: "<first>") == .success, "\(diagnostics)")
+    #expect(String(decoding: output, as: UTF8.self) == "1\n1\n", "both counts are the run's own")
+    output = []
+    #expect(session.run("read | count", name: "<second>") == .success, "\(diagnostics)")
+    #expect(String(decoding: output, as: UTF8.self) == #"{"name":"ZOË"}"# + "\n", "the next run has the new one")
+  }
+
   @Test("a session lives in the world it is given: $ENV, relative paths, ~ and its state directory")
   func givenWorld() throws {
     let directory = temporaryDirectory("world")

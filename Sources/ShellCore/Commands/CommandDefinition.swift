@@ -44,17 +44,14 @@ public final class CommandContext {
   public let run: RunContext
   /// The downstream stage.
   public let next: any Stage
-  /// The session (for the commands about the session itself: `set`, `source`, `help`).
-  package let session: Session
   /// Whether the command starts its pipeline (a command that can read rows of its own, like
   /// `report FILE`, does so only there).
   public let startsPipeline: Bool
   /// Whether the command ends its pipeline (its rows go straight to the output).
   public let endsPipeline: Bool
 
-  init(call: CommandCall, session: Session, run: RunContext, next: any Stage, position: Int, count: Int) {
+  init(call: CommandCall, run: RunContext, next: any Stage, position: Int, count: Int) {
     self.call = call
-    self.session = session
     self.run = run
     self.next = next
     self.startsPipeline = position == 0
@@ -67,14 +64,15 @@ public final class CommandContext {
   }
 
   func evaluate(_ expr: Expr) throws -> [Value] {
-    try session.interpreter.evaluateAll(expr, input: .null, bindings: session.bindings)
+    try run.evaluateAll(expr, input: .null)
   }
 
   /// An evaluator of `expression` for each row, whose failures become `invalid` results
   /// under `op`, with `hint`.
   public func rowEvaluator(_ expression: Expression, op: String = "map", hint: String? = nil) throws -> RowEvaluator {
-    try RowEvaluator(
-      interpreter: session.interpreter, bindings: session.bindings, run: run, expr: expression.expr,
+    let language = run.language
+    return try RowEvaluator(
+      interpreter: language.interpreter, bindings: language.bindings, run: run, expr: expression.expr,
       range: expression.range, op: op, hint: hint)
   }
 

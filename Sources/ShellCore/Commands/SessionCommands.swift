@@ -13,7 +13,7 @@ enum SessionCommands {
         role: .source
       ) { context in
         TextSource(next: context.next) {
-          try helpText(for: context.word(0), session: context.session, range: context.range(ofArgument: 0))
+          try context.run.helpText(for: context.word(0), at: context.range(ofArgument: 0))
         }
       })
     session.register(
@@ -26,18 +26,15 @@ enum SessionCommands {
           examples: ["set batch-size 50", "set strict on", "set"]),
         role: .source
       ) { context in
-        let session = context.session
+        let run = context.run
         guard let name = context.word(0) else {
-          return TextSource(next: context.next) {
-            session.settings.map { "\($0.name) = \(session.setting($0.name) ?? "")\n    \($0.summary)" }.joined(
-              separator: "\n") + "\n"
-          }
+          return TextSource(next: context.next) { run.settingsListing }
         }
         guard let value = context.word(1) else {
-          return TextSource(next: context.next) { "\(name) = \(session.setting(name) ?? "(no such setting)")\n" }
+          return TextSource(next: context.next) { "\(name) = \(run.setting(name) ?? "(no such setting)")\n" }
         }
         do {
-          try session.set(name, to: value)
+          try run.set(name, to: value)
         } catch {
           throw Diagnostic(.usage, "set \(name): \(error)", at: context.range(ofArgument: 0))
         }
@@ -50,7 +47,7 @@ enum SessionCommands {
           parameters: [.init("FILE", .path, "an nwsh script")], examples: ["source onboard.nw"]),
         role: .source
       ) { context in
-        let (session, run) = (context.session, context.run)
+        let run = context.run
         let given = try context.path(0)!
         let path = run.resolvePath(given)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -58,7 +55,7 @@ enum SessionCommands {
             .usage, FileProblem.message("cannot read", given, path: path), at: context.range(ofArgument: 0))
         }
         return ActionSource(next: context.next) {
-          try session.runStatements(Script.strippingShebang(text), name: given, in: run)
+          try run.runStatements(Script.strippingShebang(text), name: given)
         }
       })
     for name in ["help", "set", "source"] {

@@ -178,6 +178,54 @@ public final class RunContext {
   }
 }
 
+/// What the built-in commands read of their session, through the run they are part of: the
+/// language in force (a `let` earlier in the program counts), where `read` reads, and the
+/// session commands' own business (`help`, `set`, `source`). A command gets its
+/// ``CommandContext`` and this, never the session.
+extension RunContext {
+  /// Evaluates `expr` on `input` in the session's bindings now, every output.
+  package func evaluateAll(_ expr: Expr, input: Value) throws -> [Value] {
+    try session.interpreter.evaluateAll(expr, input: input, bindings: session.bindings)
+  }
+
+  /// The interpreter and the bindings in force now, for a stage that evaluates per row.
+  package var language: (interpreter: Interpreter, bindings: Bindings) { (session.interpreter, session.bindings) }
+
+  /// How `read` reads (`-R`, `-s`, `--stream`, `--seq`).
+  package var readInput: ReadInput { session.readInput }
+
+  /// What `read` reads, in turn: the files given on the command line, else standard input.
+  package func readSources() -> [(name: String, make: () throws -> any ByteSource)] { session.readSources(self) }
+
+  /// The reader's limits (the longest line, the deepest value).
+  package var inputLimits: InputLimits { session.inputLimits }
+
+  /// Standard input (`open -`).
+  package var standardInput: () -> any ByteSource { session.standardInput }
+
+  /// `help NAME`: a command's, a function's or a topic's help; the command listing without a name.
+  package func helpText(for name: String?, at range: SourceRange) throws -> String {
+    try SessionCommands.helpText(for: name, session: session, range: range)
+  }
+
+  /// `set`: every setting with its value and summary.
+  package var settingsListing: String {
+    session.settings.map { "\($0.name) = \(session.setting($0.name) ?? "")\n    \($0.summary)" }.joined(
+      separator: "\n") + "\n"
+  }
+
+  /// `set NAME`: the setting's value, if there is such a setting.
+  package func setting(_ name: String) -> String? { session.setting(name) }
+
+  /// `set NAME VALUE`: changes it for the rest of the program and the session.
+  package func set(_ name: String, to value: String) throws { try session.set(name, to: value) }
+
+  /// `source FILE`: runs a script's statements in this run; its lets and defs stay.
+  package func runStatements(_ text: String, name: String) throws {
+    try session.runStatements(text, name: name, in: self)
+  }
+}
+
 /// Why a run stops before its input ends, other than Ctrl-C: a refused key, an API that
 /// cannot be reached. Rows read but not finished get ``result`` with ``fields``, and so does
 /// every row still to be read (nothing else is done with them), so every input row has its

@@ -75,7 +75,7 @@ extension Session {
           if case .expression(let expr, _) = argument { try scope.check(expr) }
         }
         next = try definition.make(
-          CommandContext(call: call, session: self, run: run, next: next, position: position, count: stages.count))
+          CommandContext(call: call, run: run, next: next, position: position, count: stages.count))
       case .expression(let expr, let range):
         try scope.check(expr)
         if position == 0 {

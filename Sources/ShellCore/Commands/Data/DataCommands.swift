@@ -41,7 +41,7 @@ enum DataCommands {
       role: .source
     ) { context in
       let format = try Format.resolve(context, path: nil)
-      let input = context.session.readInput
+      let input = context.run.readInput
       if context.run.input.cursor != nil {
         throw Diagnostic(
           .usage, "read: input or inputs has already read this program's input; use one or the other",
@@ -49,10 +49,10 @@ enum DataCommands {
       }
       context.run.input.claimedByRead = true
       // Files given on the command line (`nwsh -c PROGRAM FILE…`) are read in turn, else stdin.
-      let sources = context.session.readSources(context.run)
+      let sources = context.run.readSources()
       let first = try sources[0].make()
       return ReaderSource(
-        run: context.run, limits: context.session.inputLimits, format: format,
+        run: context.run, limits: context.run.inputLimits, format: format,
         separator: try Format.separator(context), name: sources[0].name, next: context.next, mode: input,
         more: Array(sources.dropFirst())
       ) {
@@ -70,9 +70,9 @@ enum DataCommands {
       let given = try context.path(0)!
       if given == "-" {
         // Standard input, as `read` reads it, but with open's formats (CSV by --format csv).
-        let standardInput = context.session.standardInput
+        let standardInput = context.run.standardInput
         return ReaderSource(
-          run: context.run, limits: context.session.inputLimits, format: try Format.resolve(context, path: "-"),
+          run: context.run, limits: context.run.inputLimits, format: try Format.resolve(context, path: "-"),
           separator: try Format.separator(context), name: "<stdin>", next: context.next
         ) { standardInput() }
       }
@@ -84,7 +84,7 @@ enum DataCommands {
       }
       let interruption = context.run.interruption
       return ReaderSource(
-        run: context.run, limits: context.session.inputLimits, format: format,
+        run: context.run, limits: context.run.inputLimits, format: format,
         separator: try Format.separator(context), name: given, next: context.next
       ) {
         FileDescriptorSource(fileDescriptor: handle.fileDescriptor, interruption: interruption)

@@ -69,9 +69,7 @@ enum RowSetCommands {
             index[element, default: []].append(element)
             continue
           }
-          for key in try context.session.interpreter.evaluateAll(
-            expr.expr, input: element, bindings: context.session.bindings)
-          {
+          for key in try context.run.evaluateAll(expr.expr, input: element) {
             index[key, default: []].append(element)
           }
         }
