@@ -131,7 +131,7 @@ let package = Package(
     .target(name: "PTYSupport", path: "Tests/PTYSupport", linkerSettings: [.linkedLibrary("util")]),
     .testTarget(
       name: "PostgresStateTests",
-      dependencies: ["PostgresState", "NetworkedCommands", "NetworkedTesting", "JQ", "TestSupport"],
+      dependencies: ["PostgresState", "NetworkedCommands", "NetworkedTesting", "JQ", "ShellCore", "TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "NetworkedAPITests",

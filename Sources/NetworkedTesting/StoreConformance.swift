@@ -11,9 +11,9 @@ import Synchronization
 /// the database lets another connection act meanwhile, before each write inside one).
 ///
 /// After every schedule: nobody was sent while the journal did not hold them for the sender
-/// (checked at the moment each request would leave, through the sender's own ``Fence``), every
+/// (checked at the moment each request would leave, through the sender's own `Fence`), every
 /// answer is in the journal, and what each scenario promises holds. The project runs it against
-/// SQLite and PostgreSQL alike; the maker of another ``StateBackend`` runs it against theirs
+/// SQLite and PostgreSQL alike; the maker of another `StateBackend` runs it against theirs
 /// (`#expect(try StoreConformance.run(subject).failures.isEmpty)`).
 public enum StoreConformance {
   /// A database to try.

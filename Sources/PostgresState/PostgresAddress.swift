@@ -60,14 +60,22 @@ public struct PostgresAddress: StateAddress, Equatable {
     var text = "postgres://"
     if let user { text += user + (password != nil ? ":***" : "") + "@" }
     let shownHost = host.contains(":") ? "[\(host)]" : host
-    text += "\(shownHost):\(port)/" + (database ?? "")
+    // The database's name re-escaped where it would read as the URL's query or fragment.
+    text += "\(shownHost):\(port)/" + (database.map(Self.escaped) ?? "")
     var query: [String] = []
     if sslMode != .prefer { query.append("sslmode=\(sslMode.rawValue)") }
     if let sslRootCertificate { query.append("sslrootcert=\(sslRootCertificate)") }
     if reconnect != Self.defaultReconnect {
-      query.append("reconnect=" + (reconnect == reconnect.rounded() ? String(Int(reconnect)) : String(reconnect)))
+      let whole = reconnect == reconnect.rounded() && abs(reconnect) < 1e15
+      query.append("reconnect=" + (whole ? String(Int(reconnect)) : String(reconnect)))
     }
     return query.isEmpty ? text : text + "?" + query.joined(separator: "&")
+  }
+
+  private static func escaped(_ name: String) -> String {
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove(charactersIn: "?#%/")
+    return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
   }
 }
 
@@ -79,12 +87,19 @@ public struct PostgresBackend: StateBackend {
   /// The backend.
   public init() {}
 
+  /// `postgresql`, as `nwsh state check` says.
   public var name: String { "postgresql" }
+  /// `postgres://` and `postgresql://`.
   public var schemes: [String] { ["postgres", "postgresql"] }
+  /// TLS (`sslmode`: disable, prefer or require; `sslrootcert`: a CA file) and how long a run
+  /// waits for a database that went away (`reconnect`, seconds).
   public var parameters: [String] { ["sslmode", "sslrootcert", "reconnect"] }
+  /// `postgres://user@host:port/database`.
   public var form: String { "postgres://user@host:port/database" }
+  /// `PGPASSWORD`, as libpq reads it.
   public var passwordVariable: String? { "PGPASSWORD" }
 
+  /// A ``PostgresAddress``: port 5432 unless given; `sslmode` `prefer` unless given.
   public func address(_ url: inout StateURL) throws(StateLocationError) -> any StateAddress {
     let sslMode: PostgresAddress.SSLMode
     switch url.parameters.take("sslmode") ?? "prefer" {
@@ -100,6 +115,8 @@ public struct PostgresBackend: StateBackend {
       reconnect: try url.parameters.seconds("reconnect", least: 0) ?? PostgresAddress.defaultReconnect)
   }
 
+  /// Connects as the URL's user, else `$USER`, else `postgres`, and creates or migrates nwsh's
+  /// tables.
   public func open(
     _ address: any StateAddress, password: String?, environment: HostEnvironment, interruption: Interruption?
   ) throws -> any StateDatabase {

@@ -35,8 +35,8 @@ enum StateWiring {
     } catch {
       throw UsageError("\(given.origin): \(error.message)")
     }
-    guard case .database(let address, let backend) = location.kind else { return (location, nil) }
-    if argument != nil, address.password != nil {
+    guard case .database(_, let backend) = location.kind else { return (location, nil) }
+    if argument != nil, location.urlPassword != nil {
       throw UsageError(
         "--state: a password on the command line is visible to every user of this machine; put it in "
           + (backend.passwordVariable.map { "\($0), or " } ?? "") + "the whole URL in NWSH_STATE")

@@ -236,6 +236,7 @@ struct CommandLineTests {
     for arguments in [
       ["--generate-manual", "-c", "1"], ["-c", "1", "--generate-manual"], ["journal", "--generate-manual"],
       ["--generate-completion-script", "tcsh"], ["--generate-completion-script"], ["--generate-manual", "x.nw"],
+      ["x.nw", "--complete", "0", "y"],
     ] {
       let refused = try Binary.run(arguments)
       #expect(refused.status == 64 && refused.stdout.isEmpty, "\(arguments): \(refused.stderr)")

@@ -56,7 +56,7 @@ struct CallMachineTests {
   @Test("start → reserving → waiting for the slot → calling → settling → finished with the value")
   func happyPath() {
     var machine = Self.machine()
-    let actions = Self.walk(&machine, Self.toTheCall + [.succeeded, .settled(unreachable: false)])
+    let actions = Self.walk(&machine, Self.toTheCall + [.succeeded, .settled(unreachable: false, at: 100)])
     #expect(actions == ["reserve", "waitForSlot(7)", "call(7)", "settle(7, complete 200, answered)", "finish(value)"])
     #expect(machine.state == .finished)
   }
@@ -74,9 +74,10 @@ struct CallMachineTests {
     let actions = Self.walk(
       &machine,
       Self.toTheCall + [
-        .failed(Self.rateLimited, at: 100), .settled(unreachable: false), .retryReady(stopped: nil),
-        .reserved(Self.slot), .slotReached, .failed(Self.unavailable, at: 200), .settled(unreachable: false),
-        .retryReady(stopped: nil), .reserved(Self.slot), .slotReached, .succeeded, .settled(unreachable: false),
+        .failed(Self.rateLimited), .settled(unreachable: false, at: 100), .retryReady(stopped: nil),
+        .reserved(Self.slot), .slotReached, .failed(Self.unavailable), .settled(unreachable: false, at: 200),
+        .retryReady(stopped: nil), .reserved(Self.slot), .slotReached, .succeeded,
+        .settled(unreachable: false, at: 100),
       ])
     #expect(
       actions == [
@@ -86,14 +87,22 @@ struct CallMachineTests {
       ])
   }
 
+  @Test("the wait counts from when the slot was settled, however long settling took (a store reconnecting)")
+  func waitFromSettling() {
+    var machine = Self.machine()
+    let actions = Self.walk(
+      &machine, Self.toTheCall + [.failed(Self.rateLimited), .settled(unreachable: false, at: 175)])
+    #expect(actions.last == "pause(until: 205, HTTP 429)")
+  }
+
   @Test("no connection: the slot is given back, this request backs off (doubling); the API found unreachable stops it")
   func noConnection() {
     var machine = Self.machine()
     let actions = Self.walk(
       &machine,
       Self.toTheCall + [
-        .failed(Self.noConnection, at: 100), .settled(unreachable: false), .retryReady(stopped: nil),
-        .reserved(Self.slot), .slotReached, .failed(Self.noConnection, at: 200), .settled(unreachable: true),
+        .failed(Self.noConnection), .settled(unreachable: false, at: 100), .retryReady(stopped: nil),
+        .reserved(Self.slot), .slotReached, .failed(Self.noConnection), .settled(unreachable: true, at: 200),
       ])
     // Back-off 1 s, then 2 s, × (0.5 + 0.5 × jitter 0.5).
     #expect(
@@ -107,7 +116,7 @@ struct CallMachineTests {
   func refusedKey() {
     var machine = Self.machine()
     let actions = Self.walk(
-      &machine, Self.toTheCall + [.failed(Self.refusedKey, at: 100), .settled(unreachable: false)])
+      &machine, Self.toTheCall + [.failed(Self.refusedKey), .settled(unreachable: false, at: 100)])
     #expect(actions.suffix(2) == ["settle(7, complete 401, answered, key refused)", "finish(401)"])
   }
 
@@ -118,7 +127,7 @@ struct CallMachineTests {
       (Self.lostAnswer, "settle(7, complete no status)", "finish(connection reset)"),
     ] {
       var machine = Self.machine()
-      let actions = Self.walk(&machine, Self.toTheCall + [.failed(error, at: 100), .settled(unreachable: false)])
+      let actions = Self.walk(&machine, Self.toTheCall + [.failed(error), .settled(unreachable: false, at: 100)])
       #expect(actions.suffix(2) == [settled, finished])
     }
   }
@@ -129,12 +138,12 @@ struct CallMachineTests {
     let once = Self.walk(
       &limited,
       Self.toTheCall + [
-        .failed(Self.rateLimited, at: 100), .settled(unreachable: false), .retryReady(stopped: nil),
-        .reserved(Self.slot), .slotReached, .failed(Self.rateLimited, at: 130), .settled(unreachable: false),
+        .failed(Self.rateLimited), .settled(unreachable: false, at: 100), .retryReady(stopped: nil),
+        .reserved(Self.slot), .slotReached, .failed(Self.rateLimited), .settled(unreachable: false, at: 130),
       ])
     #expect(once.suffix(3) == ["call(7)", "settle(7, complete 429, answered)", "finish(429)"])
     var broke = Self.machine(budget: 0)
-    let none = Self.walk(&broke, Self.toTheCall + [.failed(Self.rateLimited, at: 100), .settled(unreachable: false)])
+    let none = Self.walk(&broke, Self.toTheCall + [.failed(Self.rateLimited), .settled(unreachable: false, at: 100)])
     #expect(none.last == "finish(429)")
   }
 
@@ -144,7 +153,7 @@ struct CallMachineTests {
     let actions = Self.walk(
       &machine,
       Self.toTheCall + [
-        .failed(Self.rateLimited, at: 100), .settled(unreachable: false), .retryReady(stopped: Self.refusedKey),
+        .failed(Self.rateLimited), .settled(unreachable: false, at: 100), .retryReady(stopped: Self.refusedKey),
       ])
     #expect(actions.last == "finish(401)")
   }
@@ -161,7 +170,7 @@ struct CallMachineTests {
     var backingOff = Self.machine()
     let interrupted = Self.walk(
       &backingOff,
-      Self.toTheCall + [.failed(Self.noConnection, at: 100), .settled(unreachable: false), .stepFailed(.interrupted)])
+      Self.toTheCall + [.failed(Self.noConnection), .settled(unreachable: false, at: 100), .stepFailed(.interrupted)])
     #expect(interrupted.last == "finish(interrupted before sending)")
     #expect(backingOff.state == .finished)
   }

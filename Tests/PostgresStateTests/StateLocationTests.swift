@@ -1,5 +1,6 @@
 import NetworkedCommands
 import PostgresState
+import ShellCore
 import Testing
 
 /// Where the state lives, read from text: files, URLs, and the mistakes people make with them
@@ -28,6 +29,32 @@ struct StateLocationTests {
     // Without the backend, the scheme is unknown: nothing is taken for a file.
     let without = #expect(throws: StateLocationError.self) { try StateLocation(parsing: "postgres://ada@db/x") }
     #expect(without?.message.contains("unsupported scheme postgres://") == true)
+  }
+
+  @Test("equal locations name the same store, with the same lease and password; a name's ? stays escaped")
+  func equality() throws {
+    let url = "postgres://ada:pw@db/nwsh?sslmode=require"
+    #expect(try Self.parse(url) == Self.parse(url))
+    #expect(try Self.parse(url) != Self.parse("postgres://ada:other@db/nwsh?sslmode=require"))
+    #expect(try Self.parse(url) != Self.parse(url + "&lease=60"))
+    #expect(try Self.parse("postgres://u@h/x%3Fsslmode%3Ddisable") != Self.parse("postgres://u@h/x?sslmode=disable"))
+    let escaped = try Self.parse("postgres://u@h/x%3Fsslmode%3Ddisable").description
+    #expect(escaped.hasPrefix("postgres://u@h:5432/x%3Fsslmode") && !escaped.contains("?"), "\(escaped)")
+    #expect(try Self.parse("/tmp/a.sqlite") == Self.parse("file:///tmp/a.sqlite"))
+    #expect(try Self.parse("/tmp/a.sqlite") != Self.parse("postgres://u@h/a"))
+    // A huge lease is shown, not a crash.
+    #expect(try Self.parse("postgres://u@h/x?lease=1e19").description.hasSuffix("lease=1e+19"))
+  }
+
+  @Test("the URL's password is the location's to keep, whatever the address keeps; a parsed URL shows masked")
+  func passwordKept() throws {
+    let location = try Self.parse("postgres://ada:s%40cret@db/nwsh")
+    #expect(location.urlPassword == "s@cret")
+    #expect(location.password(in: HostEnvironment(variables: ["PGPASSWORD": "env"])) == "s@cret")
+    let bare = try Self.parse("postgres://ada@db/nwsh")
+    #expect(bare.urlPassword == nil && bare.password(in: HostEnvironment(variables: ["PGPASSWORD": "env"])) == "env")
+    let url = try StateURL(scheme: "postgres", password: "s3cret", host: "db", shown: "postgres://ada:***@db")
+    #expect("\(url)" == "postgres://ada:***@db")
   }
 
   @Test("an IPv6 host is bracketed in the URL only: [::1] is ::1, shown as [::1] once")

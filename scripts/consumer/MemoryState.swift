@@ -9,6 +9,8 @@ import ShellCore
 
 /// Every row in this process's memory (`memory://NAME`), each name one database, one
 /// transaction at a time.
+/// Sendable because it keeps no state of its own but its name: every row is in `databases`,
+/// touched only under `lock`.
 public final class MemoryDatabase: StateDatabase, @unchecked Sendable {
   struct Request {
     var id: Int64, scope: String, at: Double, reserved: Double, completed: Double?, status: Int?
@@ -20,7 +22,8 @@ public final class MemoryDatabase: StateDatabase, @unchecked Sendable {
     var journal: [(scope: String, entry: JournalEntry)] = []
     var lastId: Int64 = 0
   }
-  /// The rows of every database of this process, by name; one lock for all (a transaction at a time).
+  /// The rows of every database of this process, by name; one lock for all (a transaction at a
+  /// time). Unsafe for the compiler only: read and written under `lock`, nowhere else.
   nonisolated(unsafe) private static var databases: [String: Rows] = [:]
   private static let lock = NSRecursiveLock()
 
@@ -203,9 +206,8 @@ final class MemoryTransaction: StateTransaction {
 
 /// `memory://NAME` as a place for the state.
 public struct MemoryBackend: StateBackend {
-  public struct Address: StateAddress {
+  public struct Address: StateAddress, Equatable {
     public var name: String
-    public var password: String? { nil }
     public var description: String { "memory://" + name }
   }
   public init() {}

@@ -18,8 +18,8 @@ struct CallMachine {
     case reserving
     case waitingForSlot(StateReservation)
     case calling(StateReservation)
-    /// The answer is being settled: nil for a value, else the failure and when it came.
-    case settling(NetworkedAPIError?, at: Double)
+    /// The answer is being settled: nil for a value, else the failure.
+    case settling(NetworkedAPIError?)
     case waitingToRetry
     case finished
   }
@@ -32,11 +32,12 @@ struct CallMachine {
     case slotReached
     /// The request returned a value.
     case succeeded
-    /// The request failed, at `now` (seconds since 1970).
-    case failed(NetworkedAPIError, at: Double)
-    /// The slot is settled; `unreachable` when the failure made the API count as unreachable
-    /// (the run stops trying).
-    case settled(unreachable: Bool)
+    /// The request failed.
+    case failed(NetworkedAPIError)
+    /// The slot is settled, at `now` (seconds since 1970: a wait for the answer's `Retry-After`
+    /// or back-off counts from here, after whatever settling took); `unreachable` when the
+    /// failure made the API count as unreachable (the run stops trying).
+    case settled(unreachable: Bool, at: Double)
     /// The wait before trying again is over, with the error sending stopped with meanwhile.
     case retryReady(stopped: NetworkedAPIError?)
     /// The step failed: the state could not be reached or written, or an interrupt came.
@@ -111,22 +112,22 @@ struct CallMachine {
       return .call(reservation)
 
     case (.calling(let reservation), .succeeded):
-      state = .settling(nil, at: 0)
+      state = .settling(nil)
       return .settle(reservation, Settlement(slot: .complete(status: 200), answered: true))
 
-    case (.calling(let reservation), .failed(let error, let now)):
+    case (.calling(let reservation), .failed(let error)):
       let neverConnected = error.code == .transport && !error.requestWasSent && !error.cancelled
       let settlement =
         neverConnected
         ? Settlement(slot: .cancel, answered: false, failure: error)
         : Settlement(slot: .complete(status: error.status), answered: error.status != nil, failure: error)
-      state = .settling(error, at: now)
+      state = .settling(error)
       return .settle(reservation, settlement)
 
-    case (.settling(nil, _), .settled):
+    case (.settling(nil), .settled):
       state = .finished
       return .finish(nil)
-    case (.settling(let error?, let now), .settled(let unreachable)):
+    case (.settling(let error?), .settled(let unreachable, let now)):
       let keyRefused = error.code == .unauthorized || error.code == .forbidden
       guard !unreachable, !keyRefused else {
         state = .finished

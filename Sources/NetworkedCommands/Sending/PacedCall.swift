@@ -39,7 +39,7 @@ enum PacedCall {
           value = try Blocking.run { () async throws(NetworkedAPIError) in try await body(client) }
           action = machine.next(.succeeded)
         } catch {
-          action = machine.next(.failed(error, at: clock.now))
+          action = machine.next(.failed(error))
         }
       case .settle(let reservation, let settlement):
         switch settlement.slot {
@@ -52,7 +52,7 @@ enum PacedCall {
           if settlement.keyRefused { connection.keyRefused(failure) }
           if settlement.connectionFailed { unreachable = connection.couldNotConnect(failure) }
         }
-        action = machine.next(.settled(unreachable: unreachable))
+        action = machine.next(.settled(unreachable: unreachable, at: clock.now))
       case .pause(let until, let reason):
         try? pacer.pause(until: until, reason: reason)
         action = machine.next(.retryReady(stopped: stopped(connection)))

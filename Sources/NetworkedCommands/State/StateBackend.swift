@@ -26,25 +26,33 @@ public protocol StateBackend: Sendable {
   /// `url.parameters`; throws naming the problem through `url.shown`, never with a password.
   func address(_ url: inout StateURL) throws(StateLocationError) -> any StateAddress
 
-  /// Opens the database at `address` with `password` (the URL's, else the environment's),
+  /// Opens the database at `address` with `password` (the URL's, else the environment's
+  /// ``passwordVariable``),
   /// creating or migrating its tables. Waits for a database that is away end when
   /// `interruption` is set.
   func open(_ address: any StateAddress, password: String?, environment: HostEnvironment, interruption: Interruption?)
     throws -> any StateDatabase
 }
 
-/// Where a ``StateBackend``'s database is.
+/// Where a ``StateBackend``'s database is. The URL's password is not its to keep:
+/// ``StateLocation`` keeps it (``StateLocation/urlPassword``) and hands it to
+/// ``StateBackend/open(_:password:environment:interruption:)``.
 public protocol StateAddress: Sendable, CustomStringConvertible {
-  /// The password written in the URL, if any (nwsh refuses one on its command line).
-  var password: String? { get }
-  /// The URL for messages: never the password; its parameters where they are not the defaults
+  /// The URL for messages: never a password; its parameters where they are not the defaults
   /// (`lease` is added by ``StateLocation``).
   var description: String { get }
+  /// Whether `other` names the same database (an `Equatable` address has this already).
+  func isEqual(to other: any StateAddress) -> Bool
+}
+
+extension StateAddress where Self: Equatable {
+  /// Equal when `other` is an address of this type and `==` says so.
+  public func isEqual(to other: any StateAddress) -> Bool { (other as? Self) == self }
 }
 
 /// A state URL read into its parts, percent-decoded, for a ``StateBackend`` to make an address
-/// of.
-public struct StateURL: Sendable {
+/// of. Shown (`"\(url)"`), it is ``shown``: the password masked.
+public struct StateURL: Sendable, CustomStringConvertible {
   /// The scheme, lower case.
   public var scheme: String
   /// The user name, if given.
@@ -61,6 +69,25 @@ public struct StateURL: Sendable {
   public var shown: String
   /// The query parameters the backend has not taken yet.
   public var parameters: StateURLParameters
+
+  /// A URL of these parts (a backend's tests make their own); `parameters` are the query's, of
+  /// which only `known` may be given.
+  public init(
+    scheme: String, user: String? = nil, password: String? = nil, host: String, port: Int? = nil,
+    database: String? = nil, shown: String, parameters: [(name: String, value: String?)] = [], known: [String] = []
+  ) throws(StateLocationError) {
+    self.scheme = scheme
+    self.user = user
+    self.password = password
+    self.host = host
+    self.port = port
+    self.database = database
+    self.shown = shown
+    self.parameters = try StateURLParameters(parameters, shown: shown, known: known)
+  }
+
+  /// The URL with any password masked.
+  public var description: String { shown }
 }
 
 /// A state URL's query parameters, each taken once; anything left untaken is an error.

@@ -61,17 +61,27 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
+  /// The password the URL carried, if any: kept here, whatever the backend's address keeps,
+  /// so that nwsh can refuse it on a command line and keep it out of everything it prints.
+  public private(set) var urlPassword: String?
+
   /// The password the store will use: the URL's, else the backend's variable in `environment`
   /// (`PGPASSWORD`); nil for a file.
   public func password(in environment: HostEnvironment) -> String? {
-    guard case .database(let address, let backend) = kind else { return nil }
-    return address.password ?? backend.passwordVariable.flatMap { environment.variable($0) }
+    guard case .database(_, let backend) = kind else { return nil }
+    return urlPassword ?? backend.passwordVariable.flatMap { environment.variable($0) }
   }
 
-  /// Two locations are the same when they are shown the same and carry the same password.
+  /// The same store (the same file, or the same backend's address as it judges), with the same
+  /// lease and password.
   public static func == (lhs: StateLocation, rhs: StateLocation) -> Bool {
-    lhs.description == rhs.description && lhs.kindName == rhs.kindName
-      && lhs.password(in: HostEnvironment()) == rhs.password(in: HostEnvironment())
+    guard lhs.lease == rhs.lease, lhs.urlPassword == rhs.urlPassword else { return false }
+    switch (lhs.kind, rhs.kind) {
+    case (.sqlite(let left), .sqlite(let right)): return left == right
+    case (.database(let left, let leftBackend), .database(let right, let rightBackend)):
+      return leftBackend.name == rightBackend.name && left.isEqual(to: right)
+    default: return false
+    }
   }
 
   /// Reads a location: a path; `file:///path?lease=SECONDS`; or a URL of one of `backends`
@@ -86,11 +96,12 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     guard !text.isEmpty else { throw StateLocationError(message: "the state location is empty") }
     let lowered = text.lowercased()
     guard let separator = text.range(of: "://") else {
-      if let scheme = Self.attemptedScheme(text) {
+      if let scheme = Self.attemptedScheme(text, backends: backends) {
+        let forms = backends.map(\.form) + ["file:///absolute/path?lease=SECONDS"]
         throw StateLocationError(
           message: "\(Self.masked(text)) looks like a \(scheme) URL, but it is not one (a URL is "
-            + "postgres://user@host:port/database, or file:///absolute/path?lease=SECONDS; a file whose name "
-            + "looks so is written ./NAME); nothing was opened or created")
+            + forms.joined(separator: ", or ") + "; a file whose name looks so is written ./NAME); nothing was "
+            + "opened or created")
       }
       self = .file(try Self.expandingHome(text, home: home))
       return
@@ -108,24 +119,30 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// The schemes a state URL may have, and names people try.
+  /// The schemes a state URL may have, and names people try, whatever backends a program has:
+  /// `postgres//host/db` is never a file name, even where PostgreSQL is not built in.
   private static let schemes = ["postgres", "postgresql", "file", "sqlite"]
 
   /// What kind of URL `text` (which has no `://`) looks like an attempt at, or nil for a path:
   /// a scheme's name (or one edit from one) followed by `:`, `//` (or a stray mark, then `//`:
   /// `postgres;//`), or `/` when the word is the scheme's own; `host:port`; text with an `@` (a
-  /// user and a host); or a path carrying a URL's `?lease=`.
-  static func attemptedScheme(_ text: String) -> String? {
+  /// user and a host); or a path carrying a URL's `?lease=` (or a backend's parameter). The
+  /// backends' schemes count as much as the well-known ones.
+  static func attemptedScheme(_ text: String, backends: [any StateBackend] = []) -> String? {
     // ./NAME and ../NAME are paths, whatever they look like.
     if text.hasPrefix("./") || text.hasPrefix("../") { return nil }
     let word = text.prefix { $0.isLetter }.lowercased()
     let rest = text.dropFirst(word.count)
-    let scheme = word.isEmpty ? nil : schemes.first { editDistance($0, word) <= 1 }
-    let name: (String) -> String = { $0.hasPrefix("postgres") ? "PostgreSQL" : "file" }
+    let known = schemes + backends.flatMap(\.schemes)
+    let scheme = word.isEmpty ? nil : known.first { editDistance($0, word) <= 1 }
+    let name: (String) -> String = { scheme in
+      if scheme.hasPrefix("postgres") { return "PostgreSQL" }
+      return backends.first { $0.schemes.contains(scheme) }?.name ?? "file"
+    }
     if let scheme {
       let afterMark = rest.first.map { $0.isLetter || $0.isNumber || $0 == "/" } == false ? rest.dropFirst() : rest
       if rest.hasPrefix(":") || rest.hasPrefix("//") || afterMark.hasPrefix("//") { return name(scheme) }
-      if schemes.contains(word) && rest.hasPrefix("/") { return name(word) }
+      if known.contains(word) && rest.hasPrefix("/") { return name(word) }
     }
     if text.contains("@") { return "PostgreSQL" }
     let hostPort = text.prefix { $0 != "/" }
@@ -135,7 +152,9 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       return "PostgreSQL"
     }
     if let query = text.firstIndex(of: "?"),
-      ["lease=", "reconnect=", "sslmode=", "sslrootcert="].contains(where: { text[query...].contains($0) })
+      (["lease", "reconnect", "sslmode", "sslrootcert"] + backends.flatMap(\.parameters)).contains(where: {
+        text[query...].contains($0 + "=")
+      })
     {
       return "file"
     }
@@ -225,7 +244,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
       }
     } else if hostPort.filter({ $0 == ":" }).count > 1 {
       throw StateLocationError(
-        message: "\(shown): an IPv6 address is written in brackets (\(scheme)://user@[::1]:5432/db); \(hint)")
+        message: "\(shown): an IPv6 address is written in brackets (\(scheme)://user@[::1]:PORT/…); \(hint)")
     } else if let colon = hostPort.firstIndex(of: ":") {
       host = hostPort[..<colon]
       portText = hostPort[hostPort.index(after: colon)...]
@@ -270,14 +289,15 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     if database.contains("/") {
       throw StateLocationError(message: "\(shown): the database name \"\(database)\" has a / in it; \(hint)")
     }
-    var url = StateURL(
+    var url = try StateURL(
       scheme: scheme, user: user.isEmpty ? nil : user, password: password, host: String(host), port: port,
       database: database.isEmpty ? nil : database.removingPercentEncoding ?? database, shown: shown,
-      parameters: try StateURLParameters(Self.items(components), shown: shown, known: backend.parameters + ["lease"]))
+      parameters: Self.items(components), known: backend.parameters + ["lease"])
     let lease = try url.parameters.lease()
     let address = try backend.address(&url)
     try url.parameters.finish()
     self.init(kind: .database(address, backend: backend), lease: lease)
+    urlPassword = password
   }
 
   /// Whether `text` has a `%` not followed by two hex digits.
@@ -307,7 +327,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   }
 
   static func number(_ value: Double) -> String {
-    value == value.rounded() ? String(Int(value)) : String(value)
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
 
   /// `text` with anything that may be a password shown as `***`: for a URL, everything

@@ -17,6 +17,8 @@ enum Completion {
     while words.count <= index { words.append("") }
     let prefix = words[index]
     let before = Array(words[..<index])
+    // After `--` every word is an argument: file names.
+    if before.contains("--") { return [filesMarker] }
     // The value of an option just before?
     if let previous = before.last, let option = Option.named(previous), option.valueNames.count == 1,
       option != .program
@@ -26,11 +28,10 @@ enum Completion {
     // Inside the program of -c (shells keep a quoted program as one word): pipeline command
     // names, and a command's flags.
     if before.last == "-c" { return pipelineCandidates(prefix) }
-    // After `--` every word is an argument: file names.
-    if before.contains("--") { return [filesMarker] }
     let subcommand = before.first { !$0.hasPrefix("-") }.flatMap(Subcommand.init(rawValue:))
     if prefix.hasPrefix("-") {
-      let applicable = Option.allCases.filter { $0.subcommands.contains(subcommand ?? .run) }
+      // The packagers' options are not offered: nobody types them at a prompt.
+      let applicable = Option.allCases.filter { $0.subcommands.contains(subcommand ?? .run) && !$0.standsAlone }
       return applicable.flatMap { [$0.rawValue] + $0.aliases }.filter { $0.hasPrefix(prefix) }.sorted()
     }
     let positional = before.enumerated().filter { position, word in

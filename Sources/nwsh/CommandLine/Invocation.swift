@@ -5,7 +5,8 @@ import ShellCore
 ///
 /// One reader for every form: `nwsh -c PROGRAM`, `nwsh SCRIPT ARGS…`, `nwsh COMMAND …`. An
 /// option is recognised wherever it stands before `--` (before or after a script name, before
-/// or after a subcommand) and must apply to the subcommand; everything after `--` is a word.
+/// or after a subcommand) and must apply to the subcommand; everything after `--` (or after
+/// `--complete INDEX`) is a word.
 /// Nothing here has side effects: reading files (`--rawfile`) and starting servers happen later.
 struct Invocation: Sendable {
   /// The subcommand (`run` unless a word names another).
@@ -24,7 +25,7 @@ struct Invocation: Sendable {
     var text: String
     /// nil before any `--args`/`--jsonargs`.
     var mode: Option?
-    /// Given after `--`: never an option, never a subcommand.
+    /// Given after `--` (or after `--complete INDEX`): never an option, never a subcommand.
     var literal = false
   }
 
@@ -92,6 +93,12 @@ struct Invocation: Sendable {
           values.append(arguments[index])
           index += 1
         }
+      }
+      if option.takesTheRest != nil, let before = words.first {
+        // `--complete INDEX WORD…`: the words it completes are the ones after it, all of them.
+        throw UsageError(
+          "\(option.rawValue) stands alone on the command line (got \(before.text) before it)",
+          hint: "nwsh \(option.label)")
       }
       try options.add(option, values)
       if option == .args || option == .jsonargs { mode = option }
