@@ -82,7 +82,12 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
     // The server's certificate is always verified (name and chain), against the system's roots
     // or `sslrootcert=PATH` (a CA file, as libpq names it).
     var client = TLSConfiguration.makeClientConfiguration()
-    if let roots = address.sslRootCertificate { client.trustRoots = .file(roots) }
+    if let roots = address.sslRootCertificate {
+      guard FileManager.default.isReadableFile(atPath: roots) else {
+        throw StateLocationError(message: "sslrootcert=\(roots): no such readable file (a CA certificate, PEM)")
+      }
+      client.trustRoots = .file(roots)
+    }
     let tls: PostgresConnection.Configuration.TLS
     switch address.sslMode {
     case .disable: tls = .disable
@@ -290,6 +295,9 @@ package final class PostgresDatabase: StateDatabase, @unchecked Sendable {
       return "cannot connect to \(host):\(port)" + (reason.map { " (\($0.lowercased()))" } ?? "")
     case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
     case .sslUnsupported: return "the server does not offer TLS (sslmode=require)"
+    case .authMechanismRequiresPassword:
+      return "\(host):\(port) asks for a password and none was given: set PGPASSWORD, or put the whole URL "
+        + "with its password in NWSH_STATE"
     default: return "\(error.code)"
     }
   }

@@ -29,23 +29,17 @@ enum Main {
   static func run(_ arguments: [String], in environment: HostEnvironment) -> Int32 {
     do {
       let invocation = try Invocation.read(arguments, environment: environment)
-      if invocation.options.has(.generateManual) {
-        print(ManualPage.render(), terminator: "")
-        return 0
-      }
+      if invocation.options.has(.generateManual) { return emit(ManualPage.render()) }
       if let shell = invocation.options.value(.generateCompletionScript) {
         guard let script = Completion.script(for: shell) else {
           throw UsageError("--generate-completion-script takes one of bash, zsh, fish (got \(shell))")
         }
-        print(script, terminator: "")
-        return 0
+        return emit(script)
       }
       if let index = invocation.options.value(.complete) {
         // Shell completion: the candidates for word INDEX of the words after it.
-        for candidate in Completion.candidates([index] + invocation.words.map(\.text), environment: environment) {
-          print(candidate)
-        }
-        return 0
+        let candidates = Completion.candidates([index] + invocation.words.map(\.text), environment: environment)
+        return emit(candidates.map { $0 + "\n" }.joined())
       }
       if invocation.options.has(.version) {
         print(NetworkedClient.version)
@@ -73,20 +67,41 @@ enum Main {
       case .state: return try StateCommand.run(invocation)
       }
     } catch let error as UsageError {
-      return report(error)
+      return report(error, in: environment)
     } catch let failure as CommandFailure {
-      FileHandle.standardError.write(Data("nwsh: \(failure.message)\n".utf8))
+      say("nwsh: \(failure.message)\n", in: environment)
       return failure.status.rawValue
     } catch {
-      FileHandle.standardError.write(Data("nwsh: \(error)\n".utf8))
+      say("nwsh: \(error)\n", in: environment)
       return 1
     }
   }
 
+  /// Writes `text` to standard output for a packager or a completion script: 0, or 74 with a
+  /// message when it could not be written (a full disk must not leave an empty man page behind
+  /// a success).
+  static func emit(_ text: String) -> Int32 {
+    do {
+      try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+      return 0
+    } catch {
+      FileHandle.standardError.write(Data("nwsh: cannot write the output: \(error.localizedDescription)\n".utf8))
+      return ExitStatus.outputFailed.rawValue
+    }
+  }
+
   /// Prints a usage error; exit 64.
-  static func report(_ error: UsageError) -> Int32 {
-    FileHandle.standardError.write(Data("nwsh: \(error)\nSee nwsh --help.\n".utf8))
+  static func report(_ error: UsageError, in environment: HostEnvironment = HostEnvironment()) -> Int32 {
+    say("nwsh: \(error)\nSee nwsh --help.\n", in: environment)
     return ExitStatus.usage.rawValue
+  }
+
+  /// Writes `text` to standard error without the secrets `environment` holds: a message that
+  /// echoes what the user typed (a URL, a value) may hold one by accident (`lease=` followed by
+  /// the database's password).
+  static func say(_ text: String, in environment: HostEnvironment) {
+    let secrets = ["NETWORKED_API_KEY", "PGPASSWORD"].compactMap { environment.variable($0) }.filter { !$0.isEmpty }
+    FileHandle.standardError.write(Data(Redactor(secrets: secrets).scrub(text).utf8))
   }
 }
 

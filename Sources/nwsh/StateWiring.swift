@@ -56,7 +56,8 @@ enum StateCommand {
   static func run(_ invocation: Invocation) throws -> Int32 {
     guard invocation.words.map(\.text) == ["check"] else {
       throw UsageError(
-        "nwsh state takes one word, check" + (invocation.words.isEmpty ? "" : " (got \(invocation.words[0].text))"),
+        "nwsh state takes one word, check"
+          + (invocation.words.isEmpty ? "" : " (got \(invocation.words.map(\.text).joined(separator: " ")))"),
         hint: "nwsh state check [--state PATH-OR-URL]")
     }
     // Opening the state needs no simulator: the sandbox is not started.

@@ -242,6 +242,14 @@ struct CommandLineTests {
       #expect(refused.status == 64 && refused.stdout.isEmpty, "\(arguments): \(refused.stderr)")
     }
     #expect(try Binary.run(["--", "--generate-manual"]).stderr.contains("cannot read the script"))
+    // An index past the words is the empty word after them, however large (no padding to it).
+    let huge = try Binary.run(["--complete", "9223372036854775807", "--sandbox"])
+    #expect(huge.status == 0 && huge.stdout.contains("journal"), "\(huge.stderr)")
+    // What a packager writes must be written: a full disk is exit 74, not an empty man page.
+    for options in ["--generate-manual", "--generate-completion-script bash", "--complete 0 --sa"] {
+      let full = try Binary.run(["-c", "\"$0\" \(options) > /dev/full", Binary.path], executable: "/bin/sh")
+      #expect(full.status == 74 && full.stderr.contains("cannot write"), "\(options): \(full.stderr)")
+    }
   }
 
   @Test("the man page is generated from the program: every option, subcommand, pipeline command and exit status")

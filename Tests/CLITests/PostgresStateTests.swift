@@ -258,6 +258,14 @@ struct PostgresStateTests {
     let argv = try Binary.run(
       ["state", "check", "--state", "postgres://nwsh:\(password)@127.0.0.1:\(server.port)/nwsh"])
     #expect(argv.status == 64 && argv.stderr.contains("PGPASSWORD") && !argv.stderr.contains(password))
+    // As a password= parameter, or typed where another value goes, it is not shown either.
+    for state in [
+      "postgres://nwsh@127.0.0.1:\(server.port)/nwsh?password=\(password)",
+      "postgres://nwsh@127.0.0.1:\(server.port)/nwsh?lease=\(password)",
+    ] {
+      let shown = try Binary.run(["state", "check", "--state", state], environment: server.environment)
+      #expect(shown.status == 64 && !shown.stderr.contains(password), "\(shown.stderr)")
+    }
     // In NWSH_STATE it works, and messages show the URL with *** for it.
     let url = "postgres://nwsh:\(password)@127.0.0.1:\(server.port)/nwsh"
     let check = try Binary.run(["state", "check"], environment: ["NWSH_STATE": url])

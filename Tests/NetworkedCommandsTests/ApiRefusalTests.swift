@@ -22,9 +22,9 @@ struct ApiRefusalTests {
       ("/api/v1/admin/community/invites/emails. ", "invite"),
       ("/%ff/../api/v1/admin/community/invites/%65mails", "invite or add"),
       ("/api/v1/admin/community/invites/%2565mails", "invite or add"),
-      ("/api/v1/admin/community/addExternalUsers", "add"),
-      ("/api/v1/admin/community/addexternalusers#top", "add"),
-      ("/api/v1/admin/community/addExternalUser", "add"),
+      ("/api/v1/admin/community/addExternalUsers", "add-users"),
+      ("/api/v1/admin/community/addexternalusers#top", "add-users"),
+      ("/api/v1/admin/community/addExternalUser", "add-users"),
     ]
     try await Harness.run { h in
       for (path, command) in spellings {

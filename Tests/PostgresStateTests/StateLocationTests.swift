@@ -89,6 +89,10 @@ struct StateLocationTests {
       "postgres://nwsh:PW/nwsh", "postgres://nwsh:PW", "postgres://nwsh:PW:host/db", "postgres://nwsh%3APW@host/db",
       "postgres://u@host:99999999999999999999/db", "postgres://u@host:/db", "postgres://u@h/db#sslmode=require",
       "postgres://u:PW@::1:5432/db",
+      // A password as a parameter; copy-and-paste spaces; URL parameters (or typos of them) on a
+      // path; a scheme's name alone.
+      "postgres://u@h/db?password=PW", "postgres://u@h/db?sslmode=require&PASSWORD=PW#x", "x.sqlite?leas=30",
+      "state.sqlite?", "postgres", "postgresql", " ", "postgres://u:PW@h/db ", "\tstate.sqlite",
     ])
   func attempts(_ text: String) {
     #expect(throws: StateLocationError.self) { try Self.parse(text) }

@@ -124,7 +124,7 @@ enum DirectorySources {
     }
     let normalized = "/" + segments.joined(separator: "/")
     if normalized.contains("/community/invites") { return "invite" }
-    if normalized.contains("addexternaluser") { return "add" }
+    if normalized.contains("addexternaluser") { return "add-users" }
     return nil
   }
 
@@ -147,7 +147,7 @@ enum DirectorySources {
       throw Diagnostic(
         .usage, "api \(method.rawValue) \(path) would reach people outside the journal: use \(command)",
         at: context.range(ofArgument: 1),
-        hint: "read people.csv | \(command == "add" ? "add --method direct" : "invite")"
+        hint: "read people.csv | \(command == "add-users" ? "add-users --method direct" : "invite")"
           + "   (each person once, recorded, paced, retried safely)")
     }
     if method != .get && context.run.value(of: NetworkedSettings.dryRun) {

@@ -94,6 +94,11 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// directory (`home`, by default `$HOME`).
   public init(parsing text: String, home: String? = nil, backends: [any StateBackend] = []) throws(StateLocationError) {
     guard !text.isEmpty else { throw StateLocationError(message: "the state location is empty") }
+    guard text.trimmingCharacters(in: .whitespacesAndNewlines) == text else {
+      throw StateLocationError(
+        message: "\"\(Self.masked(text))\" has a space or a line break at its start or end (a copy and paste?); "
+          + "write it without; nothing was opened or created")
+    }
     let lowered = text.lowercased()
     guard let separator = text.range(of: "://") else {
       if let scheme = Self.attemptedScheme(text, backends: backends) {
@@ -108,6 +113,11 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     }
     let scheme = String(lowered[..<separator.lowerBound])
     let shown = Self.masked(text)
+    if Self.passwordParameter(in: text) != nil {
+      throw StateLocationError(
+        message: "\(shown): a password goes in the URL's user part, percent-encoded (user:PASSWORD@host), "
+          + "or in the backend's variable (PGPASSWORD), never in password=")
+    }
     if scheme == "file" {
       try self.init(file: text, shown: shown)
     } else if let backend = backends.first(where: { $0.schemes.contains(scheme) }) {
@@ -132,8 +142,13 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     // ./NAME and ../NAME are paths, whatever they look like.
     if text.hasPrefix("./") || text.hasPrefix("../") { return nil }
     let word = text.prefix { $0.isLetter }.lowercased()
-    let rest = text.dropFirst(word.count)
+    // A scheme's name alone (`--state postgres`): a URL cut short, never a file in the working
+    // directory. (`file` alone stays a file name.)
     let known = schemes + backends.flatMap(\.schemes)
+    if word == text.lowercased(), word != "file", known.contains(word) {
+      return word.hasPrefix("postgres") ? "PostgreSQL" : backends.first { $0.schemes.contains(word) }?.name ?? "file"
+    }
+    let rest = text.dropFirst(word.count)
     let scheme = word.isEmpty ? nil : known.first { editDistance($0, word) <= 1 }
     let name: (String) -> String = { scheme in
       if scheme.hasPrefix("postgres") { return "PostgreSQL" }
@@ -151,12 +166,20 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     {
       return "PostgreSQL"
     }
-    if let query = text.firstIndex(of: "?"),
-      (["lease", "reconnect", "sslmode", "sslrootcert"] + backends.flatMap(\.parameters)).contains(where: {
-        text[query...].contains($0 + "=")
-      })
-    {
-      return "file"
+    // A `?` in the file's own name: a URL's parameters (`state.sqlite?lease=30`, or a typo of
+    // them, `?leas=30`), never part of a file name nwsh would create.
+    let fileName = text.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+    if fileName.contains("?") { return "file" }
+    return nil
+  }
+
+  /// The value of a `password=` query parameter, if `text` has one (refused: it would sit in
+  /// the URL's query, where every message shows it).
+  static func passwordParameter(in text: String) -> Substring? {
+    guard let query = text.firstIndex(of: "?") else { return nil }
+    for pair in text[text.index(after: query)...].split(separator: "&") {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      if parts[0].lowercased() == "password" { return parts.count > 1 ? parts[1] : "" }
     }
     return nil
   }
@@ -334,6 +357,21 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   /// between the user name and the last `@` (so an unencoded `@` or `/` in a password
   /// shows no part of it). Text without `://` is returned as it is.
   public static func masked(_ text: String) -> String {
+    maskedUserInfo(maskedPasswordParameter(text))
+  }
+
+  /// `text` with the value of any `password=` parameter shown as `***`.
+  private static func maskedPasswordParameter(_ text: String) -> String {
+    guard let query = text.firstIndex(of: "?") else { return text }
+    let pairs = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map {
+      pair -> String in
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      return parts[0].lowercased() == "password" && parts.count > 1 ? parts[0] + "=***" : String(pair)
+    }
+    return text[...query] + pairs.joined(separator: "&")
+  }
+
+  private static func maskedUserInfo(_ text: String) -> String {
     // Where a password could start: after the scheme (`postgres://`, or the `postgres//`,
     // `postgres:` of an attempt), the first colon of the user's part.
     let scheme = text.prefix { $0.isLetter || $0.isNumber || "+-.".contains($0) }

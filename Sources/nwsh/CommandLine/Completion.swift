@@ -12,9 +12,11 @@ enum Completion {
 
   /// The candidates for word `INDEX` (0-based, after `nwsh`) of `WORD…`, one per line.
   static func candidates(_ arguments: [String], environment: HostEnvironment) -> [String] {
-    guard let first = arguments.first, let index = Int(first), index >= 0 else { return [] }
+    guard let first = arguments.first, let given = Int(first), given >= 0 else { return [] }
     var words = Array(arguments.dropFirst())
-    while words.count <= index { words.append("") }
+    // An index past the last word is the empty word after it (however large the index).
+    let index = min(given, words.count)
+    if words.count == index { words.append("") }
     let prefix = words[index]
     let before = Array(words[..<index])
     // After `--` every word is an argument: file names.

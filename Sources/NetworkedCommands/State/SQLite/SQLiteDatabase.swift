@@ -65,14 +65,18 @@ package final class SQLiteDatabase: StateDatabase {
   /// Throws unless `path` is free, or an SQLite database file (or an empty file, as a database
   /// just created is).
   static func checkIsDatabase(_ path: String) throws {
+    // stat, not lstat: a symbolic link to a state database is that database.
     var status = stat()
-    guard lstat(path, &status) == 0 else {
+    guard stat(path, &status) == 0 else {
       guard errno == ENOENT else { throw SQLiteStateError("\(path): \(String(cString: strerror(errno)))") }
       return
     }
     guard status.st_mode & S_IFMT == S_IFREG else {
-      let what = status.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
-      throw SQLiteStateError("\(path) is \(what), not a state database: name a file, such as \(path)/state.sqlite")
+      if status.st_mode & S_IFMT == S_IFDIR {
+        throw SQLiteStateError(
+          "\(path) is a directory, not a state database: name a file, such as \(path)/state.sqlite")
+      }
+      throw SQLiteStateError("\(path) is not a regular file (a device, a pipe…), not a state database: name a file")
     }
     guard status.st_size > 0 else { return }
     let header = Array("SQLite format 3\0".utf8)
