@@ -41,8 +41,6 @@ struct OptionsTests {
     case "--indent": ["2"]
     case "--accept-rate": ["0.5"]
     case "--accept-after": ["1d"]
-    case "--generate-completion-script": ["bash"]
-    case "--complete": ["0"]
     default: []
     }
   }
@@ -329,6 +327,8 @@ struct SwallowingTests {
         let run = try Binary.run(["--state", location, "-c", "journal"], environment: environment)
         #expect(run.status == 64, "\(location): \(run.status) \(run.stderr)")
       }
+      let extra = try Binary.run(["state", "check", "x"], environment: environment)
+      #expect(extra.status == 64 && extra.stderr.contains("(got check x)"), "\(extra.stderr)")
       let homeMode = try FileManager.default.attributesOfItem(atPath: home)[.posixPermissions] as? Int
       let scriptMode = try FileManager.default.attributesOfItem(atPath: script)[.posixPermissions] as? Int
       #expect(homeMode == 0o755 && scriptMode == 0o755)

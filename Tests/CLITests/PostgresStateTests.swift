@@ -266,6 +266,9 @@ struct PostgresStateTests {
       let shown = try Binary.run(["state", "check", "--state", state], environment: server.environment)
       #expect(shown.status == 64 && !shown.stderr.contains(password), "\(shown.stderr)")
     }
+    // With no password anywhere, the server's demand for one says what to do.
+    let none = try Binary.run(["state", "check", "--state", server.url()])
+    #expect(none.status == 69 && none.stdout.contains("asks for a password") && none.stdout.contains("PGPASSWORD"))
     // In NWSH_STATE it works, and messages show the URL with *** for it.
     let url = "postgres://nwsh:\(password)@127.0.0.1:\(server.port)/nwsh"
     let check = try Binary.run(["state", "check"], environment: ["NWSH_STATE": url])

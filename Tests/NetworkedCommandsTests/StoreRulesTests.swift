@@ -10,6 +10,22 @@ import Testing
 /// PostgreSQL in PostgresStateTests).
 @Suite("the store's rules on SQLite: every rule, with another process's step between any two")
 struct StoreRulesTests {
+  @Test("a symbolic link to a state database is that database; a device is refused, named so")
+  func symbolicLinks() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-link-\(UUID().uuidString)")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let real = directory + "/real.sqlite"
+    let first = StateStore(database: try SQLiteDatabase(path: real), lease: 600)
+    #expect(try first.check().schema > 0)
+    try FileManager.default.createSymbolicLink(atPath: directory + "/link.sqlite", withDestinationPath: real)
+    let linked = StateStore(database: try SQLiteDatabase(path: directory + "/link.sqlite"), lease: 600)
+    #expect(try linked.check().schema == first.check().schema)
+    #expect {
+      try SQLiteDatabase(path: "/dev/null")
+    } throws: { "\($0)".contains("not a regular file") && !"\($0)".contains("/dev/null/state.sqlite") }
+  }
+
   @Test("StoreConformance passes on SQLite, every scenario in every schedule")
   func sqlite() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nwsh-rules-\(UUID().uuidString)")

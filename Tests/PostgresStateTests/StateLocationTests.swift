@@ -57,6 +57,14 @@ struct StateLocationTests {
     #expect("\(url)" == "postgres://ada:***@db")
   }
 
+  @Test("a CA file that is not there is named before any connection is tried")
+  func missingRootCertificate() throws {
+    let location = try Self.parse("postgres://u@127.0.0.1:9/db?sslmode=require&sslrootcert=/nonexistent/ca.pem")
+    #expect {
+      try StateStore.open(location)
+    } throws: { "\($0)".contains("sslrootcert=/nonexistent/ca.pem: no such readable file") }
+  }
+
   @Test("an IPv6 host is bracketed in the URL only: [::1] is ::1, shown as [::1] once")
   func ipv6() throws {
     let location = try Self.parse("postgres://nwsh@[::1]:5433/state")

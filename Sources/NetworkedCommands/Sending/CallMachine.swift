@@ -59,7 +59,7 @@ struct CallMachine {
     /// The failure, when the request failed.
     var failure: NetworkedAPIError?
     /// The key was refused (401, 403): every later request fails at once and the run stops.
-    var keyRefused: Bool { failure.map { $0.code == .unauthorized || $0.code == .forbidden } ?? false }
+    var keyRefused: Bool { failure.map(CallMachine.refusesKey) ?? false }
     /// No connection was made: whether the API now counts as unreachable is the connection's to say.
     var connectionFailed: Bool { slot == .cancel }
   }
@@ -128,8 +128,7 @@ struct CallMachine {
       state = .finished
       return .finish(nil)
     case (.settling(let error?), .settled(let unreachable, let now)):
-      let keyRefused = error.code == .unauthorized || error.code == .forbidden
-      guard !unreachable, !keyRefused else {
+      guard !unreachable, !Self.refusesKey(error) else {
         state = .finished
         return .finish(error)
       }
@@ -157,6 +156,11 @@ struct CallMachine {
     default:
       preconditionFailure("paced call: event \(event) in state \(state)")
     }
+  }
+
+  /// Whether `error` says the key was refused (401, 403): final, and every later request fails.
+  static func refusesKey(_ error: NetworkedAPIError) -> Bool {
+    error.code == .unauthorized || error.code == .forbidden
   }
 
   private static func error(_ failure: SendMachine.Failure) -> NetworkedAPIError {

@@ -113,7 +113,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     }
     let scheme = String(lowered[..<separator.lowerBound])
     let shown = Self.masked(text)
-    if Self.passwordParameter(in: text) != nil {
+    if Self.hasPasswordParameter(text) {
       throw StateLocationError(
         message: "\(shown): a password goes in the URL's user part, percent-encoded (user:PASSWORD@host), "
           + "or in the backend's variable (PGPASSWORD), never in password=")
@@ -131,7 +131,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
 
   /// The schemes a state URL may have, and names people try, whatever backends a program has:
   /// `postgres//host/db` is never a file name, even where PostgreSQL is not built in.
-  private static let schemes = ["postgres", "postgresql", "file", "sqlite"]
+  static let schemes = ["postgres", "postgresql", "file", "sqlite"]
 
   /// What kind of URL `text` (which has no `://`) looks like an attempt at, or nil for a path:
   /// a scheme's name (or one edit from one) followed by `:`, `//` (or a stray mark, then `//`:
@@ -173,17 +173,6 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
     return nil
   }
 
-  /// The value of a `password=` query parameter, if `text` has one (refused: it would sit in
-  /// the URL's query, where every message shows it).
-  static func passwordParameter(in text: String) -> Substring? {
-    guard let query = text.firstIndex(of: "?") else { return nil }
-    for pair in text[text.index(after: query)...].split(separator: "&") {
-      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      if parts[0].lowercased() == "password" { return parts.count > 1 ? parts[1] : "" }
-    }
-    return nil
-  }
-
   /// `~/path` with the home directory; `~user/…` is refused (nwsh does not look users up).
   static func expandingHome(_ path: String, home: String?) throws(StateLocationError) -> String {
     guard path.hasPrefix("~") else { return path }
@@ -197,7 +186,7 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// Levenshtein distance, for near misses of a scheme's name.
-  private static func editDistance(_ a: String, _ b: String) -> Int {
+  static func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a)
     let b = Array(b)
     var previous = Array(0...b.count)
@@ -352,54 +341,6 @@ public struct StateLocation: Sendable, Equatable, CustomStringConvertible {
   static func number(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
-
-  /// `text` with anything that may be a password shown as `***`: for a URL, everything
-  /// between the user name and the last `@` (so an unencoded `@` or `/` in a password
-  /// shows no part of it). Text without `://` is returned as it is.
-  public static func masked(_ text: String) -> String {
-    maskedUserInfo(maskedPasswordParameter(text))
-  }
-
-  /// `text` with the value of any `password=` parameter shown as `***`.
-  private static func maskedPasswordParameter(_ text: String) -> String {
-    guard let query = text.firstIndex(of: "?") else { return text }
-    let pairs = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map {
-      pair -> String in
-      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      return parts[0].lowercased() == "password" && parts.count > 1 ? parts[0] + "=***" : String(pair)
-    }
-    return text[...query] + pairs.joined(separator: "&")
-  }
-
-  private static func maskedUserInfo(_ text: String) -> String {
-    // Where a password could start: after the scheme (`postgres://`, or the `postgres//`,
-    // `postgres:` of an attempt), the first colon of the user's part.
-    let scheme = text.prefix { $0.isLetter || $0.isNumber || "+-.".contains($0) }
-    let separator = text[scheme.endIndex...].prefix { $0 == ":" || $0 == "/" }
-    // A word before a lone colon is a scheme only when it is (nearly) one: `user:password@…`.
-    let isScheme =
-      separator.contains("/") || schemes.contains { editDistance($0, scheme.lowercased()) <= 1 }
-    let start = separator.isEmpty || !isScheme ? text.startIndex : separator.endIndex
-    let rest = text[start...]
-    if let at = rest.lastIndex(of: "@") {
-      // User-info ends at the last @ (an unencoded @ or / in a password stays hidden).
-      let userInfo = rest[..<at]
-      if let colon = userInfo.firstIndex(of: ":") { return text[...colon] + "***" + text[at...] }
-      // A colon written %3A still starts a password.
-      if let colon = userInfo.range(of: "%3a", options: .caseInsensitive) {
-        return text[..<colon.upperBound] + "***" + text[at...]
-      }
-      if userInfo.contains("/") { return text[..<start] + "***" + text[at...] }
-      return text
-    }
-    // No @: a colon followed by anything but a port may be a password with no host after it;
-    // everything from there on is hidden.
-    let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-    guard let colon = authority.firstIndex(of: ":") else { return text }
-    let after = authority[authority.index(after: colon)...]
-    if !after.isEmpty && after.allSatisfy(\.isDigitASCII) { return text }
-    return text[...colon] + "***"
-  }
 }
 
 /// A state location that cannot be used.
@@ -414,5 +355,5 @@ public struct StateLocationError: Error, CustomStringConvertible {
 
 extension Character {
   /// 0 to 9, and nothing else that Unicode calls a number.
-  fileprivate var isDigitASCII: Bool { isASCII && isNumber }
+  var isDigitASCII: Bool { isASCII && isNumber }
 }
