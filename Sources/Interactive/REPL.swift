@@ -98,7 +98,7 @@ public final class REPL {
         write("^C\n")
       case .line(let line):
         pending += pending.isEmpty ? line : "\n" + line
-        if Lexer.needsMoreInput(Source(name: "<repl>", text: pending)) { continue }
+        if JQLanguage.needsMoreInput(pending) { continue }
         let entry = pending
         pending = ""
         if entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }

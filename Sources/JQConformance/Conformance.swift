@@ -108,14 +108,13 @@ public enum Conformance {
   }
 
   static func run(_ testCase: Case, libraryPaths: [String], into report: inout ConformanceReport) {
-    let source = Source(name: "<test>", text: testCase.program)
-    let interpreter = Interpreter(processEnvironment: ["PAGER": "less"])
-    interpreter.modules.libraryPaths = libraryPaths
-    let expr: Expr
+    let program: JQProgram
     do {
-      let (header, body) = try Parser.parseJQProgram(source)
-      expr = ModuleLoader.wrap(try interpreter.modules.link(header.directives), around: body)
-      try Checker().check(expr)
+      // jq's test runner has no further inputs: its `input` fails with "break".
+      program = try JQProgram(
+        testCase.program, name: "<test>",
+        options: JQOptions(
+          libraryPaths: libraryPaths, environment: ["PAGER": "less"], inputs: { throw JQError("break") }))
     } catch {
       if testCase.mustFail {
         report.passed += 1
@@ -143,12 +142,10 @@ public enum Conformance {
       report.outOfSubset["input or expected output is not JSON nwsh reads (NaN, comments)", default: 0] += 1
       return
     }
-    // jq's test runner has no further inputs: its `input` fails with "break".
-    interpreter.nextInput = { throw JQError("break") }
     var outputs: [Value] = []
     var failure: String?
     do {
-      try interpreter.evaluate(expr, input, .empty) { value in
+      try program.run(input) { value in
         outputs.append(value)
         if outputs.count > expected.count + 100 { throw JQError("too many outputs") }
       }

@@ -125,7 +125,7 @@ enum HelpCommand {
       return 0
     }
     let known = session.helpNames + Subcommand.allCases.map(\.rawValue)
-    let nearest = nearestName(to: name, in: known)
+    let nearest = Diagnostic.suggestion(for: name, among: known)
     throw UsageError(
       "no command, function or subcommand named \(name)" + (nearest.map { " (did you mean \($0)?)" } ?? ""),
       hint: "nwsh -c help lists the pipeline commands; nwsh -c builtins lists jq's functions")

@@ -416,10 +416,10 @@ extension PeerTests {
     for item in cases {
       var outputs: [Value] = []
       var ok = false
-      if let expr = try? Parser.parseExpression(Source(name: "jaq", text: item.filter)) {
+      if let program = try? JQProgram(item.filter, name: "jaq") {
         do {
           try onEvaluationThread {
-            try Interpreter().evaluate(expr, item.input, .empty) { value in
+            try program.run(item.input) { value in
               outputs.append(value)
               if outputs.count > item.outputs.count + 10 { throw JQError("too many outputs") }
             }

@@ -35,9 +35,9 @@ enum FuzzTargets {
   static func parser(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
     let table = commandTable
-    _ = Lexer.needsMoreInput(Source(name: "<fuzz>", text: text))
+    _ = JQLanguage.needsMoreInput(text)
     onEvaluationThread {
-      guard var parser = try? Parser(Source(name: "<fuzz>", text: text), commands: table) else { return }
+      guard var parser = try? StatementParser(Source(name: "<fuzz>", text: text), commands: table) else { return }
       _ = try? parser.parseProgram()
     }
   }

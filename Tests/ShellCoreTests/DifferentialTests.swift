@@ -136,14 +136,17 @@ struct DifferentialTests {
 
   /// nwsh's outcome for one case; nil when nwsh cannot parse the program.
   static func nwsh(_ program: String, _ input: String) -> Outcome? {
-    guard let expr = try? Parser.parseExpression(Source(name: "diff", text: program)),
-      let value = try? JSONParser.parse(input)
-    else { return nil }
-    let interpreter = Interpreter()
+    guard let value = try? JSONParser.parse(input) else { return nil }
+    let compiled: JQProgram
+    do {
+      compiled = try JQProgram(program, name: "diff")
+    } catch {
+      return error.kind == .syntax ? nil : Outcome(outputs: [], failed: true)
+    }
     var outputs: [Value] = []
     var failed = false
     do {
-      try onEvaluationThread { try interpreter.evaluate(expr, value, .empty) { outputs.append($0) } }
+      try onEvaluationThread { try compiled.run(value) { outputs.append($0) } }
     } catch {
       failed = true
     }

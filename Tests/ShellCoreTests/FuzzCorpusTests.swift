@@ -30,11 +30,11 @@ struct FuzzCorpusTests {
     #expect(!cases.isEmpty)
     for (name, bytes) in cases {
       let text = String(decoding: bytes, as: UTF8.self)
-      _ = Lexer.needsMoreInput(Source(name: "<fuzz>", text: text))
+      _ = JQLanguage.needsMoreInput(text)
       // On the evaluation thread, where a session parses.
       let error: (any Error)? = onEvaluationThread {
         do {
-          var parser = try Parser(Source(name: "<fuzz>", text: text), commands: table)
+          var parser = try StatementParser(Source(name: "<fuzz>", text: text), commands: table)
           _ = try parser.parseProgram()
           return nil
         } catch { return error }

@@ -107,10 +107,10 @@ struct PipelineTests {
 
   @Test func statementsContinueAfterATrailingPipeOrOpenBracket() {
     #expect(runProgram("[1,2,3] |\n  map map(. * 2) |\n  map [\n    .\n  ]").lines == ["[[2,4,6]]"])
-    #expect(Lexer.needsMoreInput(Source(name: "r", text: "read |")))
-    #expect(Lexer.needsMoreInput(Source(name: "r", text: "map {a:")))
-    #expect(Lexer.needsMoreInput(Source(name: "r", text: "map \"abc")))
-    #expect(!Lexer.needsMoreInput(Source(name: "r", text: "read | map .a")))
+    #expect(JQLanguage.needsMoreInput("read |"))
+    #expect(JQLanguage.needsMoreInput("map {a:"))
+    #expect(JQLanguage.needsMoreInput("map \"abc"))
+    #expect(!JQLanguage.needsMoreInput("read | map .a"))
   }
 }
 

@@ -61,7 +61,8 @@ struct ProjectionTests {
 
   @Test func whatAnExpressionReads() throws {
     func demand(_ text: String) throws -> FieldDemand {
-      FieldDemand.of(try Parser.parseExpression(Source(name: "<test>", text: text)))
+      var parser = try JQHostParser(Source(name: "<test>", text: text))
+      return try JQScope().compile(parser.parsePipe(stopsAtStages: false)).demand
     }
     #expect(
       try demand(#"{name: (.first_name + " " + .last_name), email: .email, tagId: "r1"}"#)

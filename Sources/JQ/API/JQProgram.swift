@@ -25,14 +25,7 @@ public final class JQProgram {
   /// - Throws: ``Diagnostic``, with its line and column, when the program is not valid jq or
   ///   names a function, variable or module that does not exist.
   public init(_ text: String, name: String = "<program>", options: JQOptions = JQOptions()) throws(Diagnostic) {
-    let interpreter = Interpreter(processEnvironment: options.environment)
-    if let clock = options.clock { interpreter.clock = clock }
-    interpreter.debugOutput = options.messages
-    interpreter.interruption = options.interruption
-    interpreter.modules.libraryPaths = options.libraryPaths
-    interpreter.modules.custom = options.moduleLoader
-    if let directory = options.workingDirectory { interpreter.modules.programOrigin = directory }
-    for function in options.functions { interpreter.define(function) }
+    let interpreter = Interpreter(options)
     let bindings = Bindings()
     for (name, value) in options.variables.sorted(by: { $0.key < $1.key }) { bindings.bind(value, to: name) }
     let (header, body) = try Parser.parseJQProgram(Source(name: name, text: text))
@@ -58,8 +51,6 @@ public final class JQProgram {
   public func run(_ input: Value, _ emit: (Value) throws -> Void) throws {
     do {
       try compiled.run(input, emit)
-    } catch let halt as HaltSignal {
-      throw JQHalt(status: halt.status, message: halt.message)
     } catch is BreakSignal {
       throw JQError("break")
     }
@@ -94,13 +85,17 @@ public struct JQOptions: Sendable {
   public var messages: @Sendable (String) -> Void
   /// When set (from any thread), a run stops soon after with ``EvaluationInterrupted``.
   public var interruption: Interruption?
+  /// The next value of the program's input, for `input` and `inputs` (nil: it has ended); nil:
+  /// there is none.
+  public var inputs: (@Sendable () throws -> Value?)?
 
   /// Options with the given parts; messages go nowhere unless given.
   public init(
     functions: [JQFunction] = [], variables: [String: Value] = [:], moduleLoader: (any JQModuleLoader)? = nil,
     libraryPaths: [String]? = nil, environment: [String: String] = [:], workingDirectory: String? = nil,
     clock: (@Sendable () -> Double)? = nil,
-    messages: @escaping @Sendable (String) -> Void = { _ in }, interruption: Interruption? = nil
+    messages: @escaping @Sendable (String) -> Void = { _ in }, interruption: Interruption? = nil,
+    inputs: (@Sendable () throws -> Value?)? = nil
   ) {
     self.functions = functions
     self.variables = variables
@@ -111,6 +106,7 @@ public struct JQOptions: Sendable {
     self.clock = clock
     self.messages = messages
     self.interruption = interruption
+    self.inputs = inputs
   }
 }
 
@@ -179,9 +175,22 @@ public struct JQHalt: Error, Sendable {
 }
 
 extension Interpreter {
+  /// An interpreter set up as `options` say (their variables are the caller's to bind).
+  convenience init(_ options: JQOptions) {
+    self.init(processEnvironment: options.environment)
+    if let clock = options.clock { self.clock = clock }
+    debugOutput = options.messages
+    interruption = options.interruption
+    nextInput = options.inputs
+    modules.libraryPaths = options.libraryPaths
+    modules.custom = options.moduleLoader
+    if let directory = options.workingDirectory { modules.programOrigin = directory }
+    for function in options.functions { define(function) }
+  }
+
   /// Registers `function` (see ``JQFunction``): its arguments are evaluated to values, and a
   /// ``JQError`` it throws without a location gets the call's.
-  package func define(_ function: JQFunction) {
+  func define(_ function: JQFunction) {
     let body = function.body
     define(function.name, arity: function.arity) { interpreter, arguments, input, frame, range, emit in
       try interpreter.withArguments(arguments, input, frame) { values in

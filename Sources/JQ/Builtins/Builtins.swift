@@ -1,12 +1,12 @@
 import Foundation
 
 /// The builtins implemented in Swift, by `name/arity`.
-package enum Builtins {
+enum Builtins {
   static func isBuiltinName(_ name: String) -> Bool {
     names.contains(name)
   }
 
-  package static let names: Set<String> = Set(
+  static let names: Set<String> = Set(
     (Array(table.keys) + Array(Prelude.definitions.keys)).map { String($0.prefix { $0 != "/" }) })
 
   /// `name/arity` for each form of builtin `name`, by arity.

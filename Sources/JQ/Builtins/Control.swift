@@ -9,19 +9,11 @@ extension Builtins {
     t["error/1"] = { interpreter, arguments, input, env, range, _ in
       try interpreter.evaluate(arguments[0], input, env) { throw JQError(value: $0, at: range) }
     }
-    t["halt/0"] = { _, _, _, _, _, _ in throw HaltSignal(status: 0, message: nil) }
+    t["halt/0"] = { _, _, _, _, _, _ in throw JQHalt(status: 0, message: nil) }
     t["halt_error/1"] = { interpreter, arguments, input, env, _, _ in
       try interpreter.evaluate(arguments[0], input, env) { code in
-        throw HaltSignal(status: Int32(code.doubleValue ?? 5), message: input)
+        throw JQHalt(status: Int32(code.doubleValue ?? 5), message: input)
       }
     }
   }
-}
-
-/// `halt` and `halt_error`: stop the program with an exit status.
-package struct HaltSignal: Error, Sendable {
-  /// The exit status.
-  package let status: Int32
-  /// What `halt_error` prints (strings raw, other values as JSON).
-  package let message: Value?
 }

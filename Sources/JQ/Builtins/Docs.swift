@@ -1,6 +1,6 @@
 /// One-line help for jq's builtins (`help select`), with their forms. nwsh's own functions
 /// (`role`, `plan`) are documented by whoever registers them (``Session/document(function:_:)``).
-package enum BuiltinDocs {
+enum BuiltinDocs {
   static let entries: [String: String] = [
     "IN":
       "IN(s): whether the input is one of the outputs of s; IN(source; s): whether any output of source is one of s",
@@ -117,7 +117,7 @@ package enum BuiltinDocs {
   ]
 
   /// Help for builtin `name`, when it is one.
-  package static func text(for name: String) -> String? {
+  static func text(for name: String) -> String? {
     guard Builtins.isBuiltinName(name) else { return nil }
     let forms = Builtins.names(of: name)
     let summary = entries[name] ?? "\(name): a jq builtin"

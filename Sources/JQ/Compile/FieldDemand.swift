@@ -25,7 +25,7 @@ public enum FieldDemand: Sendable, Equatable {
   /// never look at their input) makes the demand `.all`. A stage after a pipe sees only what
   /// the left side made, and that can be the row only through one of those forms.
   /// Definitions in `bindings` that shadow a builtin the walk trusts make it `.all`.
-  package static func of(_ expr: Expr, in bindings: Bindings? = nil) -> FieldDemand {
+  static func of(_ expr: Expr, in bindings: Bindings? = nil) -> FieldDemand {
     if let bindings, RowUse.blind.contains(where: bindings.defines) { return .all }
     var names = Set<String>()
     return RowUse.visit(expr, &names) ? .fields(names) : .all

@@ -12,7 +12,7 @@ typealias EmitPath = (_ path: [Value]?, _ value: Value) throws -> Void
 ///
 /// Threading: filters are immutable once compiled and may be shared; a run's state lives in its
 /// ``Frame``s.
-package class Filter {
+class Filter {
   /// Whether it always has exactly one output, which ``one(_:_:_:)`` gives.
   let isSingle: Bool
 

@@ -5,7 +5,7 @@
 /// name. A frame's parent is the frame its function was defined in (lexical scope).
 ///
 /// Threading: a frame belongs to the evaluation that made it, on one thread.
-package final class Frame {
+final class Frame {
   /// One slot: a `$variable`'s value, or a filter argument (an expression with the frame it
   /// runs in).
   enum Slot {

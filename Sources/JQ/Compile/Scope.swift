@@ -90,19 +90,19 @@ final class Scope {
 /// a new slot), so compiled expressions stay valid as the session goes on.
 ///
 /// Threading: owned by its session; used on one thread at a time.
-package final class Bindings {
+final class Bindings {
   let level = Level(depth: 0)
   let frame = Frame(parent: nil, size: 0)
   var scope = Scope.empty
 
   /// An environment with nothing bound.
-  package init() {}
+  init() {}
 
   /// A new environment with nothing bound (for one-shot evaluation).
-  package static var empty: Bindings { Bindings() }
+  static var empty: Bindings { Bindings() }
 
   /// Binds `$name` to `value` (shadowing an earlier binding of the name).
-  package func bind(_ value: Value, to name: String) {
+  func bind(_ value: Value, to name: String) {
     let slot = level.allocate()
     frame.reserve(level.slotCount)
     frame.slots[slot] = .value(value)
@@ -110,7 +110,7 @@ package final class Bindings {
   }
 
   /// The value of `$name`, if bound.
-  package func lookupVariable(_ name: String) -> Value? {
+  func lookupVariable(_ name: String) -> Value? {
     guard let (_, slot) = scope.variable(name), case .value(let value) = frame.slots[slot] else { return nil }
     return value
   }
@@ -119,5 +119,5 @@ package final class Bindings {
   func defines(_ key: String) -> Bool { scope.function(key) != nil }
 
   /// The variables bound, innermost first.
-  package var variableNames: [String] { scope.variableNames }
+  var variableNames: [String] { scope.variableNames }
 }

@@ -1,7 +1,7 @@
 /// A function implemented in Swift: gets its filter arguments (compiled; run them with
 /// ``Interpreter/evaluate(_:_:_:_:)-(Filter,_,_,_)`` in the caller's `frame`), the input, and
 /// emits its outputs.
-package typealias NativeFunction =
+typealias NativeFunction =
   @Sendable (
     _ interpreter: Interpreter, _ arguments: [Filter], _ input: Value, _ frame: Frame, _ range: SourceRange,
     _ emit: Interpreter.Emit
@@ -9,7 +9,7 @@ package typealias NativeFunction =
 
 extension Interpreter {
   /// Registers a native function `name` taking `arity` filter arguments (for embedders).
-  package func define(_ name: String, arity: Int, _ body: @escaping NativeFunction) {
+  func define(_ name: String, arity: Int, _ body: @escaping NativeFunction) {
     natives["\(name)/\(arity)"] = body
   }
 

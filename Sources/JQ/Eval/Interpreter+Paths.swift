@@ -59,7 +59,7 @@ extension Interpreter {
   }
 
   /// Every location `filter` denotes in `input`; an error if it yields something that is not one.
-  package func paths(_ filter: Filter, _ input: Value, _ frame: Frame, _ body: ([Value]) throws -> Void) throws {
+  func paths(_ filter: Filter, _ input: Value, _ frame: Frame, _ body: ([Value]) throws -> Void) throws {
     try filter.paths(input, [], frame, self) { path, value in
       guard let path else { throw JQError("Invalid path expression with result \(errorText(value))") }
       try body(path)

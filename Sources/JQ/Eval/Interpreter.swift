@@ -14,37 +14,37 @@ import Foundation
 ///
 /// Threading: an interpreter (its caches, counters and the stack bound it measured) is used on
 /// one thread at a time, like the session that owns it.
-package final class Interpreter: @unchecked Sendable {
+final class Interpreter: @unchecked Sendable {
   /// Receives one output.
-  package typealias Emit = (Value) throws -> Void
+  typealias Emit = (Value) throws -> Void
 
   /// The process environment programs see as `$ENV` and `env` (secrets already hidden).
-  package var processEnvironment: [String: String] {
+  var processEnvironment: [String: String] {
     didSet { cachedEnvironmentObject = nil }
   }
   /// Functions registered by an embedder: `name/arity` → implementation.
-  package var natives: [String: NativeFunction] = [:]
+  var natives: [String: NativeFunction] = [:]
   /// Builtins written in jq, compiled on first use.
   var preludeFunctions: [String: Function] = [:]
   /// Compiled regexes by pattern and flags (bounded; see `RegexBuiltins.compile`).
   var regexCache: [String: Regex<AnyRegexOutput>] = [:]
   private var counter = 0
   /// Sink for `debug` and `stderr`.
-  package var debugOutput: (String) -> Void = { _ in }
+  var debugOutput: (String) -> Void = { _ in }
   /// What `now` reads: seconds since the epoch (the system's clock, unless an embedder's —
   /// a sandbox whose clock was moved on — says otherwise).
-  package var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+  var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
   /// The row being evaluated: its input line (`input_line_number`) and source
   /// (`input_filename`), set by ``RowEvaluator`` before each row.
-  package var currentOrigin = Origin(source: "", line: 0)
+  var currentOrigin = Origin(source: "", line: 0)
   /// The next value of the program's input (`input`, `inputs`); nil when it has ended, or
   /// outside a run.
-  package var nextInput: (() throws -> Value?)?
+  var nextInput: (() throws -> Value?)?
   /// When set, evaluation stops (throwing `EvaluationInterrupted`) soon after it is: checked
   /// at every function call and every step of `range`, `reduce` and `foreach`.
-  package var interruption: Interruption?
+  var interruption: Interruption?
   /// Finds and links the modules programs import (`-L` sets its library directories).
-  package let modules: ModuleLoader
+  let modules: ModuleLoader
   /// A frame with nothing in it: the parent of builtins written in jq.
   let detachedFrame = Frame(parent: nil, size: 0)
   private var cachedEnvironmentObject: Value?
@@ -53,7 +53,7 @@ package final class Interpreter: @unchecked Sendable {
   private var stackThread: pthread_t?
 
   /// An interpreter whose programs see `processEnvironment` as `$ENV`.
-  package init(processEnvironment: [String: String] = [:]) {
+  init(processEnvironment: [String: String] = [:]) {
     self.processEnvironment = processEnvironment
     self.modules = ModuleLoader(
       directory: FileManager.default.currentDirectoryPath, home: processEnvironment["HOME"])
@@ -64,7 +64,7 @@ package final class Interpreter: @unchecked Sendable {
     if let interruption, interruption.isSet { throw EvaluationInterrupted() }
   }
 
-  package func freshID() -> Int {
+  func freshID() -> Int {
     counter += 1
     return counter
   }
@@ -73,38 +73,38 @@ package final class Interpreter: @unchecked Sendable {
 
   /// Compiles `expr` in `bindings` (its `let`s and `def`s); the result runs as often as
   /// needed.
-  package func compile(_ expr: Expr, in bindings: Bindings) throws -> CompiledExpression {
+  func compile(_ expr: Expr, in bindings: Bindings) throws -> CompiledExpression {
     let level = Level(depth: 1)
     let filter = try Compiler(interpreter: self).compile(expr, bindings.scope, level)
     return CompiledExpression(filter: filter, level: level, bindings: bindings, interpreter: self)
   }
 
   /// Defines `definition` in `bindings` for the rest of their life (a session's `def`).
-  package func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
+  func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
     let (_, scope) = try Compiler(interpreter: self).define(definition, bindings.scope, bindings.level)
     bindings.scope = scope
   }
 
   /// Calls `emit` with each output of `expr` applied to `input`, in jq's order (compiling it
   /// first: for one-shot use).
-  package func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
+  func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
     try compile(expr, in: bindings).run(input, emit)
   }
 
   /// All outputs of `expr` on `input`, collected (for tests and one-shot use).
-  package func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
+  func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
     var outputs: [Value] = []
     try evaluate(expr, input, bindings) { outputs.append($0) }
     return outputs
   }
 
   /// Runs a builtin's argument (a compiled filter) on `input` in the caller's `frame`.
-  package func evaluate(_ filter: Filter, _ input: Value, _ frame: Frame, _ emit: Emit) throws {
+  func evaluate(_ filter: Filter, _ input: Value, _ frame: Frame, _ emit: Emit) throws {
     try filter.run(input, frame, self, emit)
   }
 
   /// All outputs of a builtin's argument on `input`.
-  package func evaluateAll(_ filter: Filter, input: Value, environment frame: Frame) throws -> [Value] {
+  func evaluateAll(_ filter: Filter, input: Value, environment frame: Frame) throws -> [Value] {
     var outputs: [Value] = []
     try filter.run(input, frame, self) { outputs.append($0) }
     return outputs
@@ -265,11 +265,11 @@ struct Downstream: Error {
 /// An expression compiled for a session's bindings, ready to run on any number of inputs.
 ///
 /// Threading: run on one thread at a time.
-package final class CompiledExpression {
+final class CompiledExpression {
   let filter: Filter
   let level: Level
   let bindings: Bindings
-  package let interpreter: Interpreter
+  let interpreter: Interpreter
   /// The frame of the last run, reused by the next (runs do not overlap, except re-entrantly).
   private var spare: Frame?
 
@@ -281,7 +281,7 @@ package final class CompiledExpression {
   }
 
   /// Whether it always has exactly one output (then ``one(_:)`` gives it).
-  package var isSingle: Bool { filter.isSingle }
+  var isSingle: Bool { filter.isSingle }
 
   @inline(__always) private func takeFrame() -> Frame {
     if let frame = spare {
@@ -292,7 +292,7 @@ package final class CompiledExpression {
   }
 
   /// Calls `emit` with each output for `input`.
-  package func run(_ input: Value, _ emit: Interpreter.Emit) throws {
+  func run(_ input: Value, _ emit: Interpreter.Emit) throws {
     interpreter.prepareStack()
     let frame = takeFrame()
     defer { spare = frame }
@@ -300,7 +300,7 @@ package final class CompiledExpression {
   }
 
   /// The one output for `input` (only when ``isSingle``).
-  package func one(_ input: Value) throws -> Value {
+  func one(_ input: Value) throws -> Value {
     interpreter.prepareStack()
     let frame = takeFrame()
     defer { spare = frame }

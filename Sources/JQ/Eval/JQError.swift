@@ -42,11 +42,9 @@ struct BreakSignal: Error {
 }
 
 /// Stops a generator early (`first`, `limit`, `isempty`).
-package struct StopSignal: Error {
-  package let token: Int
-
-  /// A signal for the `label` whose token is `token`.
-  package init(token: Int) { self.token = token }
+struct StopSignal: Error {
+  /// Which generator it stops (a fresh interpreter ID).
+  let token: Int
 }
 
 /// How jq 1.8 abbreviates a value in an error message: whole up to 29 bytes; else a string

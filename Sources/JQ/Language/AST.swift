@@ -1,5 +1,5 @@
 /// A jq expression. Each case keeps the source range of the construct for error reports.
-package indirect enum Expr: Sendable {
+indirect enum Expr: Sendable {
   /// `.`
   case identity
   /// `..` — every value, recursively, parents first.
@@ -59,7 +59,7 @@ package indirect enum Expr: Sendable {
 }
 
 /// A piece of a string literal.
-package enum StringSegment: Sendable {
+enum StringSegment: Sendable {
   /// Literal text.
   case text(String)
   /// An interpolated expression.
@@ -67,15 +67,15 @@ package enum StringSegment: Sendable {
 }
 
 /// One `key: value` of an object construction.
-package struct ObjectEntry: Sendable {
+struct ObjectEntry: Sendable {
   /// The key: a constant, or an expression whose string outputs are used.
-  package var key: Expr
+  var key: Expr
   /// The value; nil for shorthand (`{a}` means `{a: .a}`, `{$x}` means `{x: $x}`).
-  package var value: Expr
+  var value: Expr
 }
 
 /// A binary operator.
-package enum BinaryOperator: String, Sendable {
+enum BinaryOperator: String, Sendable {
   case add = "+"
   case subtract = "-"
   case multiply = "*"
@@ -90,7 +90,7 @@ package enum BinaryOperator: String, Sendable {
 }
 
 /// A destructuring pattern: `$x`, `[$a, $b]`, `{key: $v, $name}`.
-package indirect enum Pattern: Sendable {
+indirect enum Pattern: Sendable {
   /// Binds the whole value.
   case variable(String)
   /// Binds elements by position.
@@ -99,7 +99,7 @@ package indirect enum Pattern: Sendable {
   case object([(key: PatternKey, pattern: Pattern?)])
 
   /// Every variable the pattern binds, in order.
-  package var variables: [String] {
+  var variables: [String] {
     switch self {
     case .variable(let name): return [name]
     case .array(let items): return items.flatMap(\.variables)
@@ -114,7 +114,7 @@ package indirect enum Pattern: Sendable {
 }
 
 /// The key part of an object pattern entry.
-package enum PatternKey: Sendable {
+enum PatternKey: Sendable {
   /// `$name`: key "name", also bound to `$name`.
   case variable(String)
   /// An expression giving the key (a plain name, a string, or `(e)`).
@@ -122,16 +122,16 @@ package enum PatternKey: Sendable {
 }
 
 /// `def name(params): body;`.
-package struct FunctionDefinition: Sendable {
+struct FunctionDefinition: Sendable {
   /// The name.
-  package var name: String
+  var name: String
   /// Parameter names; `$x` parameters are values, others are filters.
-  package var parameters: [String]
+  var parameters: [String]
   /// The body.
-  package var body: Expr
+  var body: Expr
   /// Where it is defined.
-  package var range: SourceRange
+  var range: SourceRange
 
   /// Name with arity, e.g. `map/1`.
-  package var key: String { "\(name)/\(parameters.count)" }
+  var key: String { "\(name)/\(parameters.count)" }
 }

@@ -1,15 +1,15 @@
 /// Static checks jq makes before running a program: every function and `$variable` must be
 /// defined, every `break` must have its `label`, and constant object keys must be strings.
-package struct Checker {
+struct Checker {
   /// Variables bound outside the program (`let` bindings, `$ENV`, `$ARGS`).
-  package var variables: Set<String>
+  var variables: Set<String>
   /// Functions defined outside the program (session `def`s), as `name/arity`.
-  package var functions: Set<String>
+  var functions: Set<String>
   /// Builtins an embedder registered, as `name/arity`.
-  package var natives: Set<String>
+  var natives: Set<String>
 
   /// A checker knowing `variables` and `functions` from the session.
-  package init(variables: Set<String> = [], functions: Set<String> = [], natives: Set<String> = []) {
+  init(variables: Set<String> = [], functions: Set<String> = [], natives: Set<String> = []) {
     self.variables = variables
     self.functions = functions
     self.natives = natives
@@ -22,13 +22,13 @@ package struct Checker {
   }
 
   /// Throws the first problem found.
-  package func check(_ expr: Expr) throws(Diagnostic) {
+  func check(_ expr: Expr) throws(Diagnostic) {
     try visit(
       expr, Scope(variables: variables.union(["ENV", "__loc__", "__prog_args"]), functions: functions, labels: []))
   }
 
   /// Whether `name/arity` is a builtin.
-  package static func isBuiltin(_ key: String) -> Bool {
+  static func isBuiltin(_ key: String) -> Bool {
     Builtins.table[key] != nil || Prelude.definitions[key] != nil
   }
 

@@ -44,7 +44,7 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
 }
 
 /// The closest of `candidates` to `word` by edit distance, if it is close enough to suggest.
-package func nearestName(to word: String, in candidates: some Sequence<String>) -> String? {
+func nearestName(to word: String, in candidates: some Sequence<String>) -> String? {
   let target = Array(word.lowercased().unicodeScalars)
   var best: (String, Int)?
   for candidate in candidates {

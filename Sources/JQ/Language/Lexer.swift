@@ -3,7 +3,7 @@
 /// A newline is a token (it ends a statement) only outside brackets, `if … end` and
 /// `def …;`, not right after a token that needs more (`|`, `,`, an operator, `as`, …), and not
 /// before a line that starts with `|`.
-package struct Lexer {
+struct Lexer {
   private let source: Source
   private let bytes: [UInt8]
   private var position: Int
@@ -13,14 +13,14 @@ package struct Lexer {
   private let nested: Bool
 
   /// Tokenizes all of `source`.
-  package static func tokenize(_ source: Source) throws(Diagnostic) -> [Token] {
+  static func tokenize(_ source: Source) throws(Diagnostic) -> [Token] {
     var lexer = Lexer(source: source, start: 0, end: source.bytes.count, nested: false)
     return try lexer.run()
   }
 
   /// Whether `source` stops in the middle of a statement: an open bracket, string, `if`, or
   /// a trailing `|`. The REPL then asks for another line.
-  package static func needsMoreInput(_ source: Source) -> Bool {
+  static func needsMoreInput(_ source: Source) -> Bool {
     var lexer = Lexer(source: source, start: 0, end: source.bytes.count, nested: false)
     do {
       let tokens = try lexer.run()

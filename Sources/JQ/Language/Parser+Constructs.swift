@@ -28,7 +28,7 @@ extension Parser {
     return .ifThen(condition, then, nil)
   }
 
-  package mutating func parseFunctionDefinition() throws(Diagnostic) -> FunctionDefinition {
+  mutating func parseFunctionDefinition() throws(Diagnostic) -> FunctionDefinition {
     let start = advance().range  // def
     guard case .identifier(let name) = current.kind, !Parser.keywords.contains(name) else {
       throw unexpected("expected a function name after 'def'")

@@ -4,7 +4,7 @@ extension Parser {
 
   /// `a | b`, right-associative, with `def`, `as` and `label` forms. With
   /// `allowCommandStages`, a `|` followed by a command name ends the expression.
-  package mutating func parsePipe(allowCommandStages: Bool, allowComma: Bool = true) throws(Diagnostic) -> Expr {
+  mutating func parsePipe(allowCommandStages: Bool, allowComma: Bool = true) throws(Diagnostic) -> Expr {
     try nested()
     defer { depth -= 1 }
     // `a | b | c` is read in a loop (a long pipe is not deep); `def`, `label` and `as` bind
@@ -75,7 +75,8 @@ extension Parser {
       patterns.append(try parsePattern())
     }
     try expect("|", "after the pattern of 'as'")
-    if allowCommandStages, let (name, _) = host?.stage(at: index, in: self) {
+    if allowCommandStages, let width = stageWidth(at: index) {
+      let name = current.range.through(tokens[min(index + width, tokens.count) - 1].range).text
       // jq's `as` binds over the rest of the expression; a command cannot be part of it.
       throw Diagnostic(
         .syntax, "'\(name)' is a command: it cannot be inside the expression that `as` binds over",
@@ -97,7 +98,7 @@ extension Parser {
   }
 
   /// An expression that stops at a top-level `|` (a command argument or a stage).
-  package mutating func parseCommaLevel() throws(Diagnostic) -> Expr {
+  mutating func parseCommaLevel() throws(Diagnostic) -> Expr {
     if current.isWord("def") || current.isWord("label") { return try parsePipe(allowCommandStages: true) }
     return try parseComma()
   }
@@ -195,7 +196,7 @@ extension Parser {
   }
 
   /// A term with its suffixes (`.a`, `[i]`, `[]`, `[a:b]`, `?`) and an optional `as` binding.
-  package mutating func parsePostfix() throws(Diagnostic) -> Expr {
+  mutating func parsePostfix() throws(Diagnostic) -> Expr {
     var term = try parseTerm()
     while true {
       if case .field(let name) = current.kind {

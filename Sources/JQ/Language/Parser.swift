@@ -1,36 +1,32 @@
 /// Parses tokens into statements and jq expressions, following jq's precedence:
 /// `|` < `,` < `//` < assignment < `or` < `and` < comparison < `+ -` < `* / %` < unary < postfix.
-package struct Parser {
-  package var tokens: [Token]
-  package var index = 0
+struct Parser {
+  var tokens: [Token]
+  var index = 0
   /// How deeply the expression being read is nested (see ``maxDepth``).
   var depth = 0
   /// The language hosting jq's expressions, if any: where its own stages start.
-  package let host: (any ParserHost)?
+  let host: (any JQStageBoundary)?
   let source: Source
   /// The module file being read, if it is one (`$__loc__` names it).
   var moduleFile: String?
-  /// Functions this program defined at statement level so far, by name.
-  package var definedHere: Set<String> = []
-  /// Whether this program has an `include` (whose names are known only when it runs).
-  package var includesHere = false
 
   /// A parser for `source`; `host`, when given, says where a stage of the hosting language
   /// starts (a `|` before it ends the jq expression).
-  package init(_ source: Source, host: (any ParserHost)? = nil) throws(Diagnostic) {
+  init(_ source: Source, host: (any JQStageBoundary)? = nil) throws(Diagnostic) {
     self.source = source
     self.tokens = try Lexer.tokenize(source)
     self.host = host
   }
 
-  init(tokens: [Token], source: Source, host: (any ParserHost)?) {
+  init(tokens: [Token], source: Source, host: (any JQStageBoundary)?) {
     self.tokens = tokens
     self.source = source
     self.host = host
   }
 
   /// Parses one jq program (no statements, no commands), e.g. for jq compatibility.
-  package static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
+  static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
     var parser = try Parser(source)
     parser.skipNewlines()
     let expr = try parser.parsePipe(allowCommandStages: false)
@@ -40,7 +36,7 @@ package struct Parser {
   }
 
   /// Parses one jq program with its `module`, `import` and `include` header.
-  package static func parseJQProgram(_ source: Source) throws(Diagnostic) -> (ModuleHeader, Expr) {
+  static func parseJQProgram(_ source: Source) throws(Diagnostic) -> (ModuleHeader, Expr) {
     var parser = try Parser(source)
     let header = try parser.parseModuleHeader(allowModule: true)
     parser.skipNewlines()
@@ -52,16 +48,16 @@ package struct Parser {
 
   // MARK: Tokens
 
-  package var current: Token { tokens[index] }
-  package var nextToken: Token { tokens[min(index + 1, tokens.count - 1)] }
+  var current: Token { tokens[index] }
+  var nextToken: Token { tokens[min(index + 1, tokens.count - 1)] }
 
-  package mutating func advance() -> Token {
+  mutating func advance() -> Token {
     let token = tokens[index]
     if index < tokens.count - 1 { index += 1 }
     return token
   }
 
-  package mutating func skipNewlines() { while current.kind == .newline { index += 1 } }
+  mutating func skipNewlines() { while current.kind == .newline { index += 1 } }
 
   func describe(_ token: Token) -> String {
     switch token.kind {
@@ -71,11 +67,11 @@ package struct Parser {
     }
   }
 
-  package func unexpected(_ expectation: String, hint: String? = nil) -> Diagnostic {
+  func unexpected(_ expectation: String, hint: String? = nil) -> Diagnostic {
     Diagnostic(.syntax, "unexpected \(describe(current)); \(expectation)", at: current.range, hint: hint)
   }
 
-  package mutating func expect(_ symbol: String, _ context: String) throws(Diagnostic) {
+  mutating func expect(_ symbol: String, _ context: String) throws(Diagnostic) {
     guard current.is(symbol) else { throw unexpected("expected '\(symbol)' \(context)") }
     index += 1
   }
@@ -89,26 +85,18 @@ package struct Parser {
     guard current.kind == .end else { throw unexpected("expected the end of the program") }
   }
 
-  package static let keywords: Set<String> = [
+  static let keywords: Set<String> = [
     "def", "if", "then", "elif", "else", "end", "as", "reduce", "foreach", "try", "catch", "label", "import", "include",
     "and", "or", "__loc__",
   ]
 
 }
 
-/// A language that hosts jq expressions (nwsh's pipelines): where its own stages begin.
-package protocol ParserHost: Sendable {
-  /// The name of the host's stage that starts at token `position` of `parser`, and how many
-  /// tokens that name takes, if one starts there.
-  func stage(at position: Int, in parser: Parser) -> (name: String, width: Int)?
-}
-
 extension Parser {
-  /// Whether a stage of the hosting language starts at token `position`.
-  func isCommandStart(at position: Int) -> Bool { host?.stage(at: position, in: self) != nil }
-}
+  /// How many tokens the name of a hosting language's stage at token `position` takes, if one
+  /// starts there.
+  func stageWidth(at position: Int) -> Int? { host?.stageWidth(at: position, in: JQHostParser(wrapping: self)) }
 
-/// Names of jq builtins, so that a bare builtin is not mistaken for a mistyped command.
-package enum JQBuiltinNames {
-  package static func contains(_ name: String) -> Bool { Builtins.isBuiltinName(name) }
+  /// Whether a stage of the hosting language starts at token `position`.
+  func isCommandStart(at position: Int) -> Bool { stageWidth(at: position) != nil }
 }

@@ -1,8 +1,8 @@
 /// `import "path" as name;`, `import "path" as $name;` or `include "path";`, with its optional
 /// constant metadata (`{search: "./lib"}`), as jq writes them.
-package struct ModuleDirective: Sendable {
+struct ModuleDirective: Sendable {
   /// What the directive brings in.
-  package enum Kind: Sendable, Equatable {
+  enum Kind: Sendable, Equatable {
     /// `import "path" as name;`: the module's functions, as `name::f`.
     case module(alias: String)
     /// `import "path" as $name;`: the JSON file's values (an array), as `$name` and `$name::name`.
@@ -12,16 +12,16 @@ package struct ModuleDirective: Sendable {
   }
 
   /// What the directive brings in.
-  package var kind: Kind
+  var kind: Kind
   /// The module's relative path, without `.jq` or `.json`.
-  package var path: String
+  var path: String
   /// The constant metadata object after the path (`search` says where to look), or nil.
-  package var metadata: JSONObject?
+  var metadata: JSONObject?
   /// Where the directive is written.
-  package var range: SourceRange
+  var range: SourceRange
 
   /// A directive as written at `range`.
-  package init(kind: Kind, path: String, metadata: JSONObject?, range: SourceRange) {
+  init(kind: Kind, path: String, metadata: JSONObject?, range: SourceRange) {
     self.kind = kind
     self.path = path
     self.metadata = metadata
@@ -44,11 +44,11 @@ package struct ModuleDirective: Sendable {
 
 /// A jq program as written at the top of a file or a `-c`: `module` metadata, directives, and
 /// what follows them.
-package struct ModuleHeader: Sendable {
+struct ModuleHeader: Sendable {
   /// `module {…};`: the module's own metadata.
-  package var metadata: JSONObject?
+  var metadata: JSONObject?
   /// The `import` and `include` directives, in order.
-  package var directives: [ModuleDirective] = []
+  var directives: [ModuleDirective] = []
 }
 
 extension Parser {
@@ -72,7 +72,7 @@ extension Parser {
   }
 
   /// Whether the next tokens are `import "…"` or `include "…"`.
-  package var atModuleDirective: Bool {
+  var atModuleDirective: Bool {
     guard current.isWord("import") || current.isWord("include") else { return false }
     if case .string = nextToken.kind { return true }
     return false
@@ -84,7 +84,7 @@ extension Parser {
 
   /// `import "path" as name [meta];`, `import "path" as $name [meta];` or `include "path" [meta];`.
   /// As a `statement`, the `;` (or the end of the line) is left to end the statement.
-  package mutating func parseModuleDirective(statement: Bool) throws(Diagnostic) -> ModuleDirective {
+  mutating func parseModuleDirective(statement: Bool) throws(Diagnostic) -> ModuleDirective {
     let keyword = advance()
     let pathToken = current
     let pathExpr = try parseStringLiteral(format: nil)
@@ -115,7 +115,7 @@ extension Parser {
     return ModuleDirective(kind: kind, path: path, metadata: metadata, range: range)
   }
 
-  package func metadataObject(_ expr: Expr, at range: SourceRange) throws(Diagnostic) -> JSONObject {
+  func metadataObject(_ expr: Expr, at range: SourceRange) throws(Diagnostic) -> JSONObject {
     guard let value = Parser.constant(expr) else {
       throw Diagnostic(.syntax, "Module metadata must be constant", at: range)
     }

@@ -1,9 +1,9 @@
 /// `help modules` (also `help import`, `help include`): jq's module system as nwsh runs it.
-package enum ModuleHelp {
+enum ModuleHelp {
   /// The names that answer with ``text``.
-  package static let names = ["modules", "import", "include", "modulemeta"]
+  static let names = ["modules", "import", "include", "modulemeta"]
 
-  package static let text = """
+  static let text = """
     Modules, as in jq: a module is a file of definitions (def name: …;), name.jq.
       import "lib/util" as u      u::f calls util's f; nothing else of util is seen
       include "lib/util"          its definitions under their own names

@@ -13,30 +13,30 @@ import Foundation
 /// The search path of a directive is its metadata's `search` (a string or an array), then `.`
 /// (the importing file's directory; for a program, where it was started), then the library
 /// directories (`-L`, else jq's `~/.jq`, `$ORIGIN/../lib/jq`, `$ORIGIN/../lib`).
-package final class ModuleLoader {
+final class ModuleLoader {
   /// jq's library directories when no `-L` is given.
-  package static let defaultLibraryPaths = ["~/.jq", "$ORIGIN/../lib/jq", "$ORIGIN/../lib"]
+  static let defaultLibraryPaths = ["~/.jq", "$ORIGIN/../lib/jq", "$ORIGIN/../lib"]
 
   /// Directories given with `-L`, in order; nil: ``defaultLibraryPaths``.
-  package var libraryPaths: [String]?
+  var libraryPaths: [String]?
   /// The home directory `~/` stands for.
-  package var home: String?
+  var home: String?
   /// The directory of the program being run (a script's, else the working directory): what `.`
   /// means in a program's directives, and `get_prog_origin`.
-  package var programOrigin: String
+  var programOrigin: String
   /// The directory of the running executable: `$ORIGIN`, and `get_jq_origin` (looked up when
   /// first needed, not at start-up).
-  package lazy var executableDirectory: String = {
+  lazy var executableDirectory: String = {
     let path =
       (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     return (path as NSString).deletingLastPathComponent
   }()
   private var nextID = 0
   /// The embedder's loader (``JQOptions/moduleLoader``), used instead of the file system.
-  package var custom: (any JQModuleLoader)?
+  var custom: (any JQModuleLoader)?
 
   /// What linking a program's directives gives it, in order.
-  package enum Item: Sendable {
+  enum Item: Sendable {
     /// A definition to make.
     case function(FunctionDefinition)
     /// A variable to bind (`$name`, without the `$`).
@@ -44,17 +44,17 @@ package final class ModuleLoader {
   }
 
   /// A loader with jq's default library directories, starting from `directory`.
-  package init(directory: String, home: String?) {
+  init(directory: String, home: String?) {
     programOrigin = directory
     self.home = home
   }
 
   /// The library directories, expanded: what `get_search_list` gives.
-  package var searchList: [String] { searchList(from: programOrigin) }
+  var searchList: [String] { searchList(from: programOrigin) }
 
   /// What `directives` (at the top of a program in `origin`, by default ``programOrigin``) bring
   /// into it.
-  package func link(_ directives: [ModuleDirective], from origin: String? = nil) throws(Diagnostic) -> [Item] {
+  func link(_ directives: [ModuleDirective], from origin: String? = nil) throws(Diagnostic) -> [Item] {
     let origin = origin ?? (custom == nil ? programOrigin : "")
     var linking = Linking(loader: self)
     for directive in directives {
@@ -77,7 +77,7 @@ package final class ModuleLoader {
   }
 
   /// `body` inside what `items` define and bind (for a program compiled on its own).
-  package static func wrap(_ items: [Item], around body: Expr) -> Expr {
+  static func wrap(_ items: [Item], around body: Expr) -> Expr {
     items.reversed().reduce(body) { rest, item in
       switch item {
       case .function(let definition): .functionDefinition(definition, rest)
@@ -87,7 +87,7 @@ package final class ModuleLoader {
   }
 
   /// `modulemeta`: the module's metadata with its `deps` (its directives) and `defs`.
-  package func metadata(of path: String) throws -> Value {
+  func metadata(of path: String) throws -> Value {
     let directive = ModuleDirective(
       kind: .include, path: path, metadata: nil, range: SourceRange(Source(name: "<modulemeta>", text: ""), 0, 0))
     let (file, text) =

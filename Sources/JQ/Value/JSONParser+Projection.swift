@@ -6,7 +6,7 @@ extension JSONParser {
   /// are checked exactly as ``parseValue()`` would check them (so the same text is rejected,
   /// with the same message) and skipped without building anything. Anything but an object is
   /// parsed whole.
-  package mutating func parseValue(keeping keys: Projection) throws(SyntaxError) -> Value {
+  public mutating func parseValue(keeping keys: Projection) throws(SyntaxError) -> Value {
     guard position < end, base[position] == UInt8(ascii: "{") else { return try parseValue() }
     let start = position
     do throws(SyntaxError) {
@@ -153,14 +153,14 @@ extension JSONParser {
 #endif
 
 /// The top-level keys a projected parse keeps (see ``JSONParser/parseValue(keeping:)``).
-package struct Projection: Sendable {
+public struct Projection: Sendable {
   /// The keys.
-  package let names: Set<String>
+  public let names: Set<String>
   private let bytes: [[UInt8]]
   private let strings: [String]
 
   /// Keeps `names`.
-  package init(_ names: Set<String>) {
+  public init(_ names: Set<String>) {
     self.names = names
     self.strings = names.sorted()
     self.bytes = strings.map { Array($0.utf8) }

@@ -24,12 +24,13 @@ public struct JSONParser {
   let base: UnsafePointer<UInt8>
   let end: Int
   /// The current byte offset.
-  package internal(set) var position: Int
+  public internal(set) var position: Int
   let limits: Limits
   var depth = 0
 
-  /// A parser over `buffer`, starting at `position`.
-  package init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
+  /// A parser over `buffer`, starting at `position` (a reader of many values moves on from
+  /// ``position`` after each; `buffer` must outlive the parser).
+  public init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
     // An empty buffer may have a nil base; point at a static byte instead.
     self.base = buffer.baseAddress ?? JSONParser.empty.pointer
     self.end = buffer.count
@@ -84,7 +85,7 @@ public struct JSONParser {
   }
 
   /// Parses one value that must be alone in the buffer (white space around it allowed).
-  package mutating func parseOnly() throws(SyntaxError) -> Value {
+  mutating func parseOnly() throws(SyntaxError) -> Value {
     skipWhitespace()
     let value = try parseValue()
     skipWhitespace()
@@ -106,7 +107,7 @@ public struct JSONParser {
   }
 
   /// Whether the parser has consumed the buffer.
-  package var atEnd: Bool { position >= end }
+  var atEnd: Bool { position >= end }
 
   func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: position) }
 
@@ -122,7 +123,7 @@ public struct JSONParser {
   static let recursionDepth = 64
 
   /// Parses one value at the current position (no leading white space skipped).
-  package mutating func parseValue() throws(SyntaxError) -> Value {
+  public mutating func parseValue() throws(SyntaxError) -> Value {
     guard position < end else { throw fail("unexpected end of input, expected a value") }
     switch base[position] {
     case UInt8(ascii: "{"): return depth < Self.recursionDepth ? try parseObject() : try parseValueIteratively()

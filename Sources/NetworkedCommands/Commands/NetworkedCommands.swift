@@ -24,7 +24,7 @@ public enum NetworkedCommands {
     for setting in NetworkedSettings.all { session.define(setting) }
     // `now` reads the clock the commands pace and journal by (a sandbox's, moved on, or a test's).
     let clock = configuration.clock
-    session.interpreter.clock = { clock.now }
+    session.jq.clock = { clock.now }
     session.register(commands(connection).map { refreshing($0, connection) }, group: "The Networked API")
     session.register(
       (JournalCommands.definitions(connection) + FunnelCommands.definitions(connection)

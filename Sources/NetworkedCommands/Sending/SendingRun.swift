@@ -164,7 +164,7 @@ final class SendingRun {
     let letters: (String) -> String = { $0.lowercased().filter(\.isLetter) }
     return columns.first { $0 == field }
       ?? columns.first { letters($0) == field || letters($0).hasPrefix(field) }
-      ?? columns.first { nearestName(to: field, in: [letters($0)]) != nil }
+      ?? columns.first { Diagnostic.suggestion(for: field, among: [letters($0)]) != nil }
   }
 
   /// `.name`, or `."Name with spaces"`.

@@ -60,20 +60,13 @@ public final class CommandContext {
 
   /// All outputs of `expression` on `null`, in the session's bindings (a flag's value).
   public func evaluate(_ expression: Expression) throws -> [Value] {
-    try evaluate(expression.expr)
-  }
-
-  func evaluate(_ expr: Expr) throws -> [Value] {
-    try run.evaluateAll(expr, input: .null)
+    try run.evaluateAll(expression, input: .null)
   }
 
   /// An evaluator of `expression` for each row, whose failures become `invalid` results
   /// under `op`, with `hint`.
   public func rowEvaluator(_ expression: Expression, op: String = "map", hint: String? = nil) throws -> RowEvaluator {
-    let language = run.language
-    return try RowEvaluator(
-      interpreter: language.interpreter, bindings: language.bindings, run: run, expr: expression.expr,
-      range: expression.range, op: op, hint: hint)
+    try RowEvaluator(scope: run.language, run: run, expression: expression, op: op, hint: hint)
   }
 
   private func usage(_ message: String, at range: SourceRange?) -> Diagnostic {
@@ -83,10 +76,10 @@ public final class CommandContext {
   /// Positional argument `index` as an expression, if given.
   public func expression(_ index: Int) throws -> Expression? {
     guard index < call.arguments.count else { return nil }
-    guard case .expression(let expr, let range) = call.arguments[index] else {
+    guard case .expression(let expression) = call.arguments[index] else {
       throw usage("expected an expression", at: call.arguments[index].range)
     }
-    return Expression(expr: expr, range: range)
+    return expression
   }
 
   /// Positional argument `index` as a word, if given.
@@ -120,10 +113,11 @@ public final class CommandContext {
     switch argument {
     case .word(let text, _): return text
     case .present: return nil
-    case .expression(let expr, let range):
+    case .expression(let expression):
+      let range = expression.range
       let values: [Value]
       do {
-        values = try evaluate(expr)
+        values = try evaluate(expression)
       } catch let error as JQError {
         throw usage("\(range.text): \(error.message)", at: range)
       }
@@ -164,13 +158,13 @@ public final class CommandContext {
 
   /// The value of `--name` as an expression.
   func flagExpression(_ name: String) -> Expression? {
-    if case .expression(let expr, let range)? = call.flags[name] { return Expression(expr: expr, range: range) }
+    if case .expression(let expression)? = call.flags[name] { return expression }
     return nil
   }
 
   /// `.` (the row itself), written where the command is: the default of an optional
   /// expression argument.
-  public var identity: Expression { Expression(expr: .identity, range: call.range) }
+  public var identity: Expression { .identity(at: call.range) }
 
   /// Where positional argument `index` (or the command name) is, for error reports.
   public func range(ofArgument index: Int) -> SourceRange {
@@ -180,14 +174,5 @@ public final class CommandContext {
 
 /// An expression a command was given (`map EXPR`, `--note EXPR`): opaque, evaluated through
 /// the ``CommandContext`` that handed it over (``CommandContext/evaluate(_:)``,
-/// ``CommandContext/rowEvaluator(_:op:hint:)``).
-public struct Expression: Sendable {
-  package let expr: Expr
-  /// Where it was written.
-  public let range: SourceRange
-
-  package init(expr: Expr, range: SourceRange) {
-    self.expr = expr
-    self.range = range
-  }
-}
+/// ``CommandContext/rowEvaluator(_:op:hint:)``), in the session's scope.
+public typealias Expression = JQExpression

@@ -104,7 +104,7 @@ public struct CommandSignature: Sendable {
 }
 
 /// The commands a parser knows, by name: the stages jq's parser leaves to the shell.
-package struct CommandTable: ParserHost {
+package struct CommandTable: Sendable {
   private var signatures: [String: CommandSignature] = [:]
   private var aliases: [String: String] = [:]
 
@@ -132,9 +132,39 @@ package struct CommandTable: ParserHost {
   package var functions: Set<String> = []
 }
 
-extension CommandTable {
-  /// The command that starts at token `position` of `parser` (see ``Parser/command(at:)``).
-  package func stage(at position: Int, in parser: Parser) -> (name: String, width: Int)? {
-    parser.command(at: position).map { ($0.signature.name, $0.width) }
+extension CommandTable: JQStageBoundary {
+  /// The command that starts at token `position`, and how many tokens its name takes, if one
+  /// does. A name may be hyphenated (`add-users`: three tokens written without spaces). A
+  /// command named like a jq builtin (`map`, `skip`, `join`) is the command only where jq could
+  /// not read it: followed by a flag, or by an argument after a space (`map .x`, `skip 2`);
+  /// `map(f)`, `join(", ")` and a bare `add` are jq's. Other commands may also be written with
+  /// their argument in parentheses (`where(.ok)`, `take(1)`).
+  func command(at position: Int, in parser: JQHostParser) -> (signature: CommandSignature, width: Int)? {
+    guard var name = parser.token(at: position).identifier else { return nil }
+    var width = 1
+    var longest: (String, Int)? = self[name] != nil || alias(name) != nil ? (name, 1) : nil
+    while parser.token(at: position + width).is("-"), !parser.token(at: position + width).spaceBefore,
+      !parser.token(at: position + width + 1).spaceBefore,
+      let part = parser.token(at: position + width + 1).identifier
+    {
+      name += "-" + part
+      width += 2
+      if self[name] != nil { longest = (name, width) }
+    }
+    guard let (found, size) = longest else { return nil }
+    let after = parser.token(at: position + size)
+    if after.flag != nil, let target = alias(found) { return self[target].map { ($0, size) } }
+    guard let signature = self[found] else { return nil }
+    guard size == 1 && JQLanguage.builtinNames.contains(found) else { return (signature, size) }
+    if after.flag != nil { return (signature, size) }
+    if after.isNewline || after.isEnd { return nil }
+    if after.is("|") || after.is(";") || after.is(")") || after.is(",") { return nil }
+    return after.spaceBefore ? (signature, size) : nil
+  }
+
+  /// How many tokens the command that starts at token `position` of `parser` takes, if one does:
+  /// jq's expression before it ends at the `|`.
+  package func stageWidth(at position: Int, in parser: JQHostParser) -> Int? {
+    command(at: position, in: parser)?.width
   }
 }

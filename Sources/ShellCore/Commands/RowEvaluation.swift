@@ -7,13 +7,12 @@ public import JQ
 /// Commands that take an expression (`map`, `where`, `invite --note`) evaluate it through one.
 public struct RowEvaluator {
   let run: RunContext
-  let expr: Expr
   let range: SourceRange
   /// Compiled once, when the stage is built; run for every row.
-  let compiled: CompiledExpression
+  let compiled: JQCompiledExpression
   private let reported = Counter()
   /// What the expression can observe of a row.
-  let demand: FieldDemand
+  var demand: FieldDemand { compiled.demand }
 
   /// A hint shown with a failure (how to write what was probably meant), if any.
   let hint: String?
@@ -23,20 +22,15 @@ public struct RowEvaluator {
   /// that is one array as rows: a failure to iterate or index a row then says so.
   var afterRead = false
 
-  /// An evaluator of `expr` (written at `range`) in `bindings`, for `run`; failures name `op`
-  /// and carry `hint`. (Commands get one from ``CommandContext/rowEvaluator(_:range:op:hint:)``.)
-  init(
-    interpreter: Interpreter, bindings: Bindings, run: RunContext, expr: Expr, range: SourceRange,
-    op: String = "map", hint: String? = nil
-  ) throws {
+  /// An evaluator of `expression`, compiled in `scope`, for `run`; failures name `op` and carry
+  /// `hint`. (Commands get one from ``CommandContext/rowEvaluator(_:op:hint:)``.)
+  init(scope: JQScope, run: RunContext, expression: JQExpression, op: String = "map", hint: String? = nil) throws {
     self.run = run
-    self.expr = expr
-    self.range = range
+    self.range = expression.range
     self.op = op
     self.hint = hint
-    self.demand = FieldDemand.of(expr, in: bindings)
     do {
-      compiled = try interpreter.compile(expr, in: bindings)
+      compiled = try scope.compile(expression)
     } catch let error as JQError {
       throw Diagnostic(.usage, error.message, at: error.range ?? range)
     }
@@ -48,13 +42,8 @@ public struct RowEvaluator {
 
   /// Calls `body` for each output; on an error, pushes an invalid result to `next` and returns false.
   public func each(_ row: Row, next: any Stage, _ body: (Value) throws -> Void) throws -> Bool {
-    compiled.interpreter.currentOrigin = row.origin
     do {
-      if compiled.isSingle {
-        try body(try compiled.one(row.value))
-      } else {
-        try compiled.run(row.value, body)
-      }
+      try compiled.run(row.value, from: row.origin, body)
       return true
     } catch let error as JQError {
       try report(error, row, next)
@@ -79,16 +68,8 @@ public struct RowEvaluator {
 
   /// The first output on `row`; on an error as ``each(_:next:_:)``.
   public func first(_ row: Row, next: any Stage) throws -> FirstOutput {
-    var result: Value?
-    let token = compiled.interpreter.freshID()
-    compiled.interpreter.currentOrigin = row.origin
     do {
-      if compiled.isSingle { return .value(try compiled.one(row.value)) }
-      try compiled.run(row.value) { value in
-        result = value
-        throw StopSignal(token: token)
-      }
-    } catch let stop as StopSignal where stop.token == token {
+      return try compiled.first(row.value, from: row.origin).map(FirstOutput.value) ?? .none
     } catch let error as JQError {
       try report(error, row, next)
       return .reported
@@ -97,7 +78,6 @@ public struct RowEvaluator {
       if run.stop != nil { return .reported }
       throw StopInput()
     }
-    return result.map(FirstOutput.value) ?? .none
   }
 
   /// The row whose evaluation an interrupt (or a stop of the run) cut short still gets its

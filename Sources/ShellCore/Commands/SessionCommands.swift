@@ -79,7 +79,7 @@ enum SessionCommands {
       let known = session.helpNames
       throw Diagnostic(
         .usage, "no command or function '\(name)'", at: range,
-        hint: nearestName(to: name, in: known).map { "did you mean '\($0)'?" })
+        hint: Diagnostic.suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
     }
     return text
   }
@@ -135,7 +135,8 @@ extension Session {
 
   /// Every name ``helpText(for:)`` answers for: commands, documented functions, builtins.
   public var helpNames: [String] {
-    commandNames + registry.documentedFunctions + Array(Builtins.names.subtracting(ModuleHelp.names)) + ModuleHelp.names
+    commandNames + registry.documentedFunctions + Array(JQLanguage.builtinNames.subtracting(JQLanguage.moduleTopics))
+      + JQLanguage.moduleTopics
   }
 
   /// Help for `name`: a command (its usage, flags, examples), a function an embedder
@@ -149,8 +150,10 @@ extension Session {
       parts.append("\(name) with a flag is \(target):\n\n" + SessionCommands.text(of: signature))
     }
     if let documented = registry.functionHelp(name) { parts.append(documented) }
-    if ModuleHelp.names.contains(name) { parts.append(ModuleHelp.text) }
-    if let builtin = BuiltinDocs.text(for: name) { parts.append((parts.isEmpty ? "" : "The jq builtin:\n") + builtin) }
+    if let modules = JQLanguage.moduleHelp(for: name) { parts.append(modules) }
+    if let builtin = JQLanguage.builtinHelp(for: name) {
+      parts.append((parts.isEmpty ? "" : "The jq builtin:\n") + builtin)
+    }
     return parts.isEmpty ? nil : parts.joined(separator: "\n")
   }
 }

@@ -5,14 +5,14 @@ package enum Statement: Sendable {
   /// `stage | stage | …`.
   case pipeline([StageSyntax])
   /// `let name = expr`.
-  case binding(String, Expr, SourceRange)
+  case binding(String, JQExpression, SourceRange)
   /// `let name = command | …`: binds the array of the pipeline's rows.
   case pipelineBinding(String, [StageSyntax], SourceRange)
   /// `def name(params): body;` at statement level: defined for the rest of the session.
-  case definition(FunctionDefinition)
+  case definition(JQDefinition)
   /// `import "path" as name`, `import "path" as $name` or `include "path"`: the module's
   /// functions (or the file's data) for the rest of the session.
-  case module(ModuleDirective)
+  case module(JQModuleDirective)
   /// `module {…}`: a module's metadata, which a program may carry too (as in jq, it changes
   /// nothing when the program runs).
   case metadata(JSONObject)
@@ -24,7 +24,7 @@ package enum StageSyntax: Sendable {
   case command(CommandCall)
   /// An expression: as the first stage, its outputs (on `null`) become the rows; later, it
   /// maps each row to its outputs, like `map`.
-  case expression(Expr, SourceRange)
+  case expression(JQExpression)
 }
 
 /// A command as written: its name, positional arguments and flags.
@@ -59,7 +59,7 @@ public struct CommandCall: Sendable {
 /// An argument as written.
 package enum CommandArgument: Sendable {
   /// An expression, evaluated by the command (per row, or once).
-  case expression(Expr, SourceRange)
+  case expression(JQExpression)
   /// A word: a bare name, a file path or a quoted string.
   case word(String, SourceRange)
   /// A flag given without a value.
@@ -68,7 +68,8 @@ package enum CommandArgument: Sendable {
   /// Where the argument is.
   package var range: SourceRange {
     switch self {
-    case .expression(_, let range), .word(_, let range), .present(let range): range
+    case .expression(let expression): expression.range
+    case .word(_, let range), .present(let range): range
     }
   }
 }

@@ -57,7 +57,7 @@ package struct Registry: Sendable {
   /// The setting `name`, or the error `set` gives for a name that is none.
   package func requireSetting(_ name: String) throws -> SettingDefinition {
     guard let definition = settingDefinitions[name] else {
-      let hint = nearestName(to: name, in: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
+      let hint = Diagnostic.suggestion(for: name, among: settingDefinitions.keys).map { " (did you mean \($0)?)" } ?? ""
       throw SettingError(
         "no setting '\(name)'\(hint); settings: \(settingDefinitions.keys.sorted().joined(separator: ", "))")
     }

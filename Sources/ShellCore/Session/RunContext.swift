@@ -183,13 +183,14 @@ public final class RunContext {
 /// session commands' own business (`help`, `set`, `source`). A command gets its
 /// ``CommandContext`` and this, never the session.
 extension RunContext {
-  /// Evaluates `expr` on `input` in the session's bindings now, every output.
-  package func evaluateAll(_ expr: Expr, input: Value) throws -> [Value] {
-    try session.interpreter.evaluateAll(expr, input: input, bindings: session.bindings)
+  /// Evaluates `expression` on `input` in the session's scope now, every output.
+  package func evaluateAll(_ expression: JQExpression, input: Value) throws -> [Value] {
+    try session.jq.evaluate(expression, input: input)
   }
 
-  /// The interpreter and the bindings in force now, for a stage that evaluates per row.
-  package var language: (interpreter: Interpreter, bindings: Bindings) { (session.interpreter, session.bindings) }
+  /// The session's scope (its bindings and definitions as they are now), for a stage that
+  /// evaluates per row.
+  package var language: JQScope { session.jq }
 
   /// How `read` reads (`-R`, `-s`, `--stream`, `--seq`).
   package var readInput: ReadInput { session.readInput }

@@ -48,7 +48,7 @@ extension Session {
       run.input.cursor = InputCursor(sources: readSources(run), mode: readInput, limits: inputLimits)
     }
     guard let (value, origin) = try run.input.cursor!.next() else { return nil }
-    interpreter.currentOrigin = origin  // input_filename and input_line_number: the value's
+    jq.inputOrigin = origin  // input_filename and input_line_number: the value's
     return (value, origin)
   }
 
@@ -69,24 +69,23 @@ extension Session {
             hint: "write it first: \(call.name) … | …")
         }
         for argument in call.arguments {
-          if case .expression(let expr, _) = argument { try scope.check(expr) }
+          if case .expression(let expression) = argument { try scope.check(expression) }
         }
         for argument in call.flags.values {
-          if case .expression(let expr, _) = argument { try scope.check(expr) }
+          if case .expression(let expression) = argument { try scope.check(expression) }
         }
         next = try definition.make(
           CommandContext(call: call, run: run, next: next, position: position, count: stages.count))
-      case .expression(let expr, let range):
-        try scope.check(expr)
+      case .expression(let expression):
+        try scope.check(expression)
         if position == 0 {
-          let evaluator = try RowEvaluator(
-            interpreter: interpreter, bindings: scope.bindings, run: run, expr: expr, range: range)
+          let evaluator = try RowEvaluator(scope: jq, run: run, expression: expression)
           next =
             runsOnEachInput && stages.count == 1
             ? EachInputSource(evaluator: evaluator, next: next) { [unowned self] in try self.nextValue(of: run) }
             : ExpressionSource(evaluator: evaluator, next: next)
         } else {
-          next = MapStage(evaluator: try mapEvaluator(expr, range, after: stages[position - 1], in: run), next: next)
+          next = MapStage(evaluator: try mapEvaluator(expression, after: stages[position - 1], in: run), next: next)
         }
       }
       built.append(next)
@@ -113,12 +112,11 @@ extension Session {
 
   /// The evaluator of an expression stage after `previous`, with the hints that may help when it
   /// fails.
-  func mapEvaluator(_ expr: Expr, _ range: SourceRange, after previous: StageSyntax, in run: RunContext)
+  func mapEvaluator(_ expression: JQExpression, after previous: StageSyntax, in run: RunContext)
     throws -> RowEvaluator
   {
     var evaluator = try RowEvaluator(
-      interpreter: interpreter, bindings: scope.bindings, run: run, expr: expr, range: range, op: "map",
-      hint: Self.pipeHint(after: previous, range))
+      scope: jq, run: run, expression: expression, op: "map", hint: Self.pipeHint(after: previous, expression.range))
     // Only read's own way unpacks an array: not with -s, --stream or -R.
     if case .command(let call) = previous, call.name == "read", call.flags.isEmpty, !readInput.slurp,
       !readInput.stream, !readInput.raw
@@ -132,10 +130,11 @@ extension Session {
   /// (`where .x | test("a")`), the `|` ended that argument, which a jq habit may not expect:
   /// a failure of the stage says how to write the longer argument.
   static func pipeHint(after previous: StageSyntax, _ range: SourceRange) -> String? {
-    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(_, let argument) = last
+    guard case .command(let call) = previous, let last = call.arguments.last, case .expression(let expression) = last
     else {
       return nil
     }
+    let argument = expression.range
     return
       "the | after `\(call.name) \(argument.text)` ended its argument, so `\(range.text)` ran on each row as a stage of its own;"
       + " to make it part of the argument, write: \(call.name) (\(argument.text) | \(range.text))"

@@ -16,8 +16,9 @@ public import JQ
 public final class Session: @unchecked Sendable {
   // Threading: one run at a time, on the thread `run` starts; between runs the owner's thread.
   // Other threads may only use `interruption` (atomic) and `output` (locked).
-  /// Evaluates expressions; embedders add functions with ``define(_:)-(JQFunction)``.
-  package let interpreter: Interpreter
+  /// The jq engine's scope, where expressions compile and run; embedders add functions with
+  /// ``define(_:)-(JQFunction)``.
+  package let jq: JQScope
   /// Where results go.
   public var output: OutputSink
   /// Where diagnostics and progress go (stderr by default).
@@ -30,7 +31,7 @@ public final class Session: @unchecked Sendable {
   /// The directory relative paths (`open`, `source`, `save`) start from, and what `.` means in
   /// a `-c` program's `import` (`get_prog_origin`).
   public var workingDirectory: String {
-    didSet { interpreter.modules.programOrigin = workingDirectory }
+    didSet { jq.workingDirectory = workingDirectory }
   }
   /// Whether a program that is a jq expression alone — no command, not even `read` — runs once
   /// for each value of its input (``readInput``'s files, else standard input), as jq runs a
@@ -72,17 +73,16 @@ public final class Session: @unchecked Sendable {
     environment: HostEnvironment = .current()
   ) {
     self.environment = environment
-    self.interpreter = Interpreter(processEnvironment: environment.variables)
-    self.scope = SessionScope(interpreter: interpreter)
-    interpreter.modules.programOrigin = environment.workingDirectory
+    self.jq = JQScope(JQOptions(environment: environment.variables, workingDirectory: environment.workingDirectory))
+    self.scope = SessionScope(jq)
     self.output = output
     self.diagnostics = diagnostics ?? { StandardError.write($0 + "\n") }
     let interruption = self.interruption
     self.standardInput = { FileDescriptorSource(fileDescriptor: 0, interruption: interruption) }
     self.workingDirectory = environment.workingDirectory
     stateDirectory = environment.stateDirectory
-    interpreter.debugOutput = { [weak self] text in self?.diagnostics(text) }
-    interpreter.interruption = interruption
+    jq.messages = { [weak self] text in self?.diagnostics(text) }
+    jq.interruption = interruption
     DataCommands.register(in: self)
     SessionCommands.register(in: self)
     for setting in CoreSettings.all { define(setting) }
@@ -154,11 +154,8 @@ public final class Session: @unchecked Sendable {
   /// Binds `$name` for the rest of the session.
   public func bind(_ name: String, to value: Value) { scope.bind(name, to: value) }
 
-  /// The scope expressions run in: `let` bindings and `def`s.
-  package var bindings: Bindings { scope.bindings }
-
   /// Makes `function` callable by every program of the session, like a builtin.
-  public func define(_ function: JQFunction) { interpreter.define(function) }
+  public func define(_ function: JQFunction) { jq.define(function) }
 
   /// Names of bound variables (for completion).
   package var variableNames: [String] { scope.variableNames }
@@ -211,10 +208,10 @@ public final class Session: @unchecked Sendable {
     runNumber += 1
     let run = RunContext(session: self, number: runNumber, registry: registry)
     currentRun = run
-    interpreter.nextInput = { [unowned self] in try self.nextInput(of: run) }
+    jq.inputs = { [unowned self] in try self.nextInput(of: run) }
     defer {
       currentRun = nil
-      interpreter.nextInput = nil
+      jq.inputs = nil
       run.input.cursor?.close()
     }
     interruption.reset()
@@ -235,7 +232,7 @@ public final class Session: @unchecked Sendable {
       } catch let error as JQError {
         diagnostics(error.diagnostic.description)
         return .usage
-      } catch let halt as HaltSignal {
+      } catch let halt as JQHalt {
         if let message = halt.message {
           if case .string(let text) = message { diagnostics(text) } else { diagnostics(JSONWriter.compact(message)) }
         }
@@ -263,7 +260,7 @@ public final class Session: @unchecked Sendable {
   /// Runs `text` within `run` (a program, or a `source`d file), raising errors to the caller.
   func runStatements(_ text: String, name: String, in run: RunContext) throws {
     let source = Source(name: name, text: text)
-    var parser = try Parser(source, commands: commandTable)
+    var parser = try StatementParser(source, commands: commandTable)
     for statement in try parser.parseProgram() {
       if interruption.isSet { return }
       try execute(statement, in: run)
@@ -298,13 +295,13 @@ public final class Session: @unchecked Sendable {
   /// The directories `import` and `include` look for modules in, after the importer's own
   /// (jq's `-L`); nil: jq's defaults, `~/.jq`, `$ORIGIN/../lib/jq`, `$ORIGIN/../lib`.
   public var libraryPaths: [String]? {
-    get { interpreter.modules.libraryPaths }
-    set { interpreter.modules.libraryPaths = newValue }
+    get { jq.libraryPaths }
+    set { jq.libraryPaths = newValue }
   }
 
   /// As jq does: when `~/.jq` is a file, its definitions become the session's. Returns what
   /// went wrong, if anything (the session goes on without them).
-  public func includeHomeLibrary() -> String? { scope.includeHomeLibrary() }
+  public func includeHomeLibrary() -> String? { jq.includeHomeLibrary() }
 }
 
 /// A request to stop the program with a status and a message (e.g. `--strict`).

@@ -163,7 +163,7 @@ struct Invocation: Sendable {
     let name = String(String.UnicodeScalarView(scalars.dropFirst(lead.count))).prefix { $0 != "=" }
     if let option = Option.named("--" + name) { return .some(option.rawValue) }
     if name.count == 1, Option.named("-" + name) != nil { return .some("-" + name) }
-    return .some(nearestName(to: "--" + name, in: Option.spellings.filter { $0.hasPrefix("--") }))
+    return .some(Diagnostic.suggestion(for: "--" + name, among: Option.spellings.filter { $0.hasPrefix("--") }))
   }
 
   /// The option `word` names, when it is one of nwsh's own (`--dry-run`, `--state=x`, `-n`,
@@ -290,7 +290,7 @@ struct UsageError: Error, Sendable, CustomStringConvertible {
   }
 
   private static func nearestSpelling(_ name: String) -> String? {
-    nearestName(to: name, in: Option.spellings.filter { $0.hasPrefix("--") == name.hasPrefix("--") })
+    Diagnostic.suggestion(for: name, among: Option.spellings.filter { $0.hasPrefix("--") == name.hasPrefix("--") })
   }
 }
 

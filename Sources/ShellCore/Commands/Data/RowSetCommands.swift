@@ -69,7 +69,7 @@ enum RowSetCommands {
             index[element, default: []].append(element)
             continue
           }
-          for key in try context.run.evaluateAll(expr.expr, input: element) {
+          for key in try context.run.evaluateAll(expr, input: element) {
             index[key, default: []].append(element)
           }
         }
