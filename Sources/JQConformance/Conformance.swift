@@ -114,7 +114,7 @@ public enum Conformance {
       program = try JQProgram(
         testCase.program, name: "<test>",
         options: JQOptions(
-          libraryPaths: libraryPaths, environment: ["PAGER": "less"], inputs: { throw JQError("break") }))
+          libraryPaths: libraryPaths, environment: ["PAGER": "less"], nextInput: { throw JQError("break") }))
     } catch {
       if testCase.mustFail {
         report.passed += 1

@@ -103,6 +103,11 @@ struct PipelineTests {
     #expect(flag.diagnostics[0].contains("did you mean '--csv'?"))
     let undefined = runProgram("read | map $nope")
     #expect(undefined.diagnostics[0].contains("$nope is not defined"))
+    // A command inside what `as` binds over: named as the command it is (a hyphenated one too).
+    let bound = runProgram("read | .x as $v | take 1")
+    #expect(bound.status == ShellCore.ExitStatus.usage)
+    #expect(bound.diagnostics[0].hasPrefix("<test>:1:19: syntax error: 'take' is a command"), "\(bound.diagnostics)")
+    #expect(bound.diagnostics[0].contains("keep the binding inside one stage"))
   }
 
   @Test func statementsContinueAfterATrailingPipeOrOpenBracket() {

@@ -4,18 +4,23 @@
 ///
 /// ```swift
 /// // `let NAME = EXPR`, a statement of some host language:
+/// let scope = JQScope()
 /// var parser = try JQHostParser(Source(name: "<stdin>", text: "let n = 1 + 2"))
 /// if parser.token.identifier == "let" {
 ///   parser.advance()
-///   let name = parser.advance().identifier ?? "_"
+///   guard let name = parser.token.identifier else { throw parser.unexpected("expected a name") }
+///   parser.advance()
 ///   try parser.expect("=", "after the name")
-///   let value = try scope.evaluate(parser.parsePipe(stopsAtStages: false), input: .null)
-///   scope.bind(value[0], to: name)  // $n is 3 for what the scope compiles next
+///   guard let value = try scope.compile(parser.parsePipe(stopsAtStages: false)).first(.null) else { return }
+///   scope.bind(value, to: name)  // $n is 3 in what the scope compiles next
 /// }
 /// ```
 ///
 /// The tokens are jq's, with one addition: `--name` is a flag token, for the host's commands.
-public struct JQHostParser {
+/// The catalog's *Hosting jq in another language* runs a whole (small) host language.
+///
+/// Threading: a value; use each copy on one thread at a time.
+public struct JQHostParser: Sendable {
   var parser: Parser
 
   /// A parser of `source`; `stages`, when given, says where a stage of the hosting language
@@ -54,7 +59,8 @@ public struct JQHostParser {
     parser.unexpected(expectation, hint: hint)
   }
 
-  /// Moves past the symbol `symbol`, or throws "expected '`symbol`' `context`".
+  /// Moves past the symbol `symbol`, or throws "unexpected …; expected '`symbol`' `context`"
+  /// (`context` says where: "after the name in `let x =`").
   public mutating func expect(_ symbol: String, _ context: String) throws(Diagnostic) {
     try parser.expect(symbol, context)
   }
@@ -69,8 +75,9 @@ public struct JQHostParser {
     return JQExpression(expr, start.through(previousRange))
   }
 
-  /// An expression that stops at a top-level `|` (a `def` or `label` runs to the end, as jq's
-  /// grammar has it): a command's argument.
+  /// An expression that stops at a top-level `|`: a command's argument. (An argument that
+  /// starts with `def` or `label` takes the `|`s after it, as jq's grammar has it, up to a
+  /// host's stage.)
   public mutating func parseArgument() throws(Diagnostic) -> JQExpression {
     let start = parser.current.range
     let expr = try parser.parseCommaLevel()
@@ -78,7 +85,7 @@ public struct JQHostParser {
   }
 
   /// A term with its suffixes (`$file`, `$ARGS.positional[0]`, `.a.b?`): no operators.
-  public mutating func parseTerm() throws(Diagnostic) -> JQExpression {
+  public mutating func parseSuffixedTerm() throws(Diagnostic) -> JQExpression {
     let start = parser.current.range
     let expr = try parser.parsePostfix()
     return JQExpression(expr, start.through(previousRange))
@@ -110,10 +117,28 @@ public struct JQHostParser {
 }
 
 /// Where a stage of a hosting language begins, so that jq's expression before it ends there.
+///
+/// The parser asks while it reads an expression: an implementation reads tokens of the parser it
+/// is given (``JQHostParser/token(at:)``) and nothing else.
 public protocol JQStageBoundary: Sendable {
-  /// How many tokens the name of the host's stage that starts at token `position` takes (as in
-  /// ``JQHostParser/token(at:)``), or nil when none starts there.
+  /// How many tokens (at least 1) the name of the host's stage that starts at token `position`
+  /// takes, or nil when none starts there.
   func stageWidth(at position: Int, in parser: JQHostParser) -> Int?
+
+  /// The error for a stage that starts at token `position` inside the expression an `as`
+  /// binds over (`.x as $v | stage`), which jq's grammar would make part of the binding.
+  func bindingError(overStageAt position: Int, in parser: JQHostParser) -> Diagnostic
+}
+
+extension JQStageBoundary {
+  /// "'name' starts a stage: it cannot be inside the expression that `as` binds over".
+  public func bindingError(overStageAt position: Int, in parser: JQHostParser) -> Diagnostic {
+    let width = max(1, stageWidth(at: position, in: parser) ?? 1)
+    let name = parser.token(at: position).range.through(parser.token(at: position + width - 1).range)
+    return Diagnostic(
+      .syntax, "'\(name.text)' starts a stage: it cannot be inside the expression that `as` binds over",
+      at: parser.token(at: position).range, hint: "keep the binding inside one stage")
+  }
 }
 
 /// A token of jq's grammar (and a host's flags), as a host reads it.
@@ -129,7 +154,7 @@ public struct JQToken: Sendable {
   /// Whether white space (or a comment) comes right before it.
   public var spaceBefore: Bool { token.spaceBefore }
 
-  /// The name, when it is one (`map`, `let`; jq's keywords too).
+  /// The name, when it is one (`map`, `let`; jq's keywords too; `add-users` is three tokens).
   public var identifier: String? {
     if case .identifier(let name) = token.kind { return name }
     return nil
@@ -183,7 +208,7 @@ public struct JQExpression: Sendable {
   }
 }
 
-/// A `def` read by a ``JQHostParser``, for ``JQScope/define(_:)``.
+/// A `def` read by a ``JQHostParser``, for ``JQScope/define(_:)-(JQDefinition)``.
 public struct JQDefinition: Sendable {
   let definition: FunctionDefinition
 
@@ -191,7 +216,7 @@ public struct JQDefinition: Sendable {
 
   /// The function's name.
   public var name: String { definition.name }
-  /// Where it is written.
+  /// Where it starts (its `def`).
   public var range: SourceRange { definition.range }
 }
 

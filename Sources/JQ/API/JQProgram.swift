@@ -86,8 +86,8 @@ public struct JQOptions: Sendable {
   /// When set (from any thread), a run stops soon after with ``EvaluationInterrupted``.
   public var interruption: Interruption?
   /// The next value of the program's input, for `input` and `inputs` (nil: it has ended); nil:
-  /// there is none.
-  public var inputs: (@Sendable () throws -> Value?)?
+  /// there is none. Every run of the program reads from it.
+  public var nextInput: (@Sendable () throws -> Value?)?
 
   /// Options with the given parts; messages go nowhere unless given.
   public init(
@@ -95,7 +95,7 @@ public struct JQOptions: Sendable {
     libraryPaths: [String]? = nil, environment: [String: String] = [:], workingDirectory: String? = nil,
     clock: (@Sendable () -> Double)? = nil,
     messages: @escaping @Sendable (String) -> Void = { _ in }, interruption: Interruption? = nil,
-    inputs: (@Sendable () throws -> Value?)? = nil
+    nextInput: (@Sendable () throws -> Value?)? = nil
   ) {
     self.functions = functions
     self.variables = variables
@@ -106,7 +106,7 @@ public struct JQOptions: Sendable {
     self.clock = clock
     self.messages = messages
     self.interruption = interruption
-    self.inputs = inputs
+    self.nextInput = nextInput
   }
 }
 
@@ -181,7 +181,7 @@ extension Interpreter {
     if let clock = options.clock { self.clock = clock }
     debugOutput = options.messages
     interruption = options.interruption
-    nextInput = options.inputs
+    self.nextInput = options.nextInput
     modules.libraryPaths = options.libraryPaths
     modules.custom = options.moduleLoader
     if let directory = options.workingDirectory { modules.programOrigin = directory }

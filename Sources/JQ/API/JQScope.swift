@@ -47,8 +47,8 @@ public final class JQScope {
     set { interpreter.modules.libraryPaths = newValue }
   }
 
-  /// The directory `.` means in a directive linked without one of its own, and what
-  /// `get_prog_origin` says.
+  /// What `get_prog_origin` says, and where `.` in `get_search_list` starts (``link(_:from:)``
+  /// takes the directory its directive's `.` means).
   public var workingDirectory: String {
     get { interpreter.modules.programOrigin }
     set { interpreter.modules.programOrigin = newValue }
@@ -56,7 +56,7 @@ public final class JQScope {
 
   /// The next value of the host's input, for `input` and `inputs` (nil: it has ended); nil
   /// when there is no input.
-  public var inputs: (() throws -> Value?)? {
+  public var nextInput: (() throws -> Value?)? {
     get { interpreter.nextInput }
     set { interpreter.nextInput = newValue }
   }
@@ -82,7 +82,8 @@ public final class JQScope {
 
   /// Defines a `def` for what is compiled from now on.
   ///
-  /// - Throws: ``Diagnostic`` when its body names something undefined.
+  /// - Throws: ``Diagnostic`` when its body names something undefined; ``JQError`` when the
+  ///   compiler finds a name the check could not.
   public func define(_ definition: JQDefinition) throws {
     try check(JQExpression(.functionDefinition(definition.definition, .identity), definition.range))
     try interpreter.define(definition.definition, in: bindings)
@@ -91,6 +92,8 @@ public final class JQScope {
 
   /// Brings in what `directive` names (a module's functions or a data file's values); `directory`
   /// is what `.` means in its search.
+  ///
+  /// - Throws: ``Diagnostic`` when the module is not found or does not compile, as jq says it.
   public func link(_ directive: JQModuleDirective, from directory: String) throws {
     try link(directive.directive, from: directory)
   }
@@ -127,8 +130,8 @@ public final class JQScope {
   /// The names of the functions defined (by ``define(_:)-(JQDefinition)`` and modules).
   public var functionNames: Set<String> { Set(definedFunctions.map { String($0.prefix { $0 != "/" }) }) }
 
-  /// The names of the variables bound, sorted.
-  public var variableNames: [String] { boundVariables.sorted() }
+  /// The names of the variables bound, sorted (not the hidden ones modules bind for themselves).
+  public var variableNames: [String] { boundVariables.filter { !$0.contains("@") }.sorted() }
 
   // MARK: Compiling and running
 
@@ -148,7 +151,9 @@ public final class JQScope {
     return JQCompiledExpression(compiled, demand: FieldDemand.of(expression.expr, in: bindings))
   }
 
-  /// Every output of `expression` on `input` (compiled for this once).
+  /// Every output of `expression` on `input` (compiled for this once: compile what runs often).
+  ///
+  /// - Throws: what ``compile(_:)`` and ``JQCompiledExpression/run(_:from:_:)`` throw.
   public func evaluate(_ expression: JQExpression, input: Value) throws -> [Value] {
     var outputs: [Value] = []
     try compile(expression).run(input) { outputs.append($0) }
@@ -184,12 +189,14 @@ public final class JQCompiledExpression {
   }
 
   /// The first output for `input`, or nil when there is none (the rest are not computed).
+  ///
+  /// - Throws: as ``run(_:from:_:)``.
   public func first(_ input: Value, from origin: Origin? = nil) throws -> Value? {
     if let origin { compiled.interpreter.currentOrigin = origin }
-    if compiled.isSingle { return try compiled.one(input) }
     var result: Value?
     let token = compiled.interpreter.freshID()
     do {
+      if compiled.isSingle { return try compiled.one(input) }
       try compiled.run(input) { value in
         result = value
         throw StopSignal(token: token)

@@ -25,14 +25,14 @@ public enum FieldDemand: Sendable, Equatable {
   /// never look at their input) makes the demand `.all`. A stage after a pipe sees only what
   /// the left side made, and that can be the row only through one of those forms.
   /// Definitions in `bindings` that shadow a builtin the walk trusts make it `.all`.
-  static func of(_ expr: Expr, in bindings: Bindings? = nil) -> FieldDemand {
-    if let bindings, RowUse.blind.contains(where: bindings.defines) { return .all }
+  static func of(_ expr: Expr, in bindings: Bindings) -> FieldDemand {
+    if RowUse.blind.contains(where: bindings.defines) { return .all }
     var names = Set<String>()
     return RowUse.visit(expr, &names) ? .fields(names) : .all
   }
 }
 
-/// The walk behind ``FieldDemand/of(_:)``: every function returns false when the row may be
+/// The walk behind ``FieldDemand/of(_:in:)``: every function returns false when the row may be
 /// observed beyond the names collected.
 private enum RowUse {
   /// Builtins whose outputs never include their input and whose arguments run on it.

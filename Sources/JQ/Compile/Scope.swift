@@ -72,17 +72,6 @@ final class Scope {
     }
     return nil
   }
-
-  /// The names of the variables in scope (innermost first, each once).
-  var variableNames: [String] {
-    var names: [String] = []
-    var scope: Scope? = self
-    while let current = scope {
-      if case .variable(let name, _, _)? = current.entry, !names.contains(name) { names.append(name) }
-      scope = current.parent
-    }
-    return names
-  }
 }
 
 /// A session's top-level bindings — `let` values and `def`s — and the frame that holds them at
@@ -98,9 +87,6 @@ final class Bindings {
   /// An environment with nothing bound.
   init() {}
 
-  /// A new environment with nothing bound (for one-shot evaluation).
-  static var empty: Bindings { Bindings() }
-
   /// Binds `$name` to `value` (shadowing an earlier binding of the name).
   func bind(_ value: Value, to name: String) {
     let slot = level.allocate()
@@ -109,15 +95,7 @@ final class Bindings {
     scope = scope.adding(.variable(name, level, slot))
   }
 
-  /// The value of `$name`, if bound.
-  func lookupVariable(_ name: String) -> Value? {
-    guard let (_, slot) = scope.variable(name), case .value(let value) = frame.slots[slot] else { return nil }
-    return value
-  }
-
   /// Whether a `def` of `key` (`name/arity`) is in scope.
   func defines(_ key: String) -> Bool { scope.function(key) != nil }
 
-  /// The variables bound, innermost first.
-  var variableNames: [String] { scope.variableNames }
 }

@@ -19,9 +19,7 @@ final class Interpreter: @unchecked Sendable {
   typealias Emit = (Value) throws -> Void
 
   /// The process environment programs see as `$ENV` and `env` (secrets already hidden).
-  var processEnvironment: [String: String] {
-    didSet { cachedEnvironmentObject = nil }
-  }
+  let processEnvironment: [String: String]
   /// Functions registered by an embedder: `name/arity` → implementation.
   var natives: [String: NativeFunction] = [:]
   /// Builtins written in jq, compiled on first use.
@@ -83,19 +81,6 @@ final class Interpreter: @unchecked Sendable {
   func define(_ definition: FunctionDefinition, in bindings: Bindings) throws {
     let (_, scope) = try Compiler(interpreter: self).define(definition, bindings.scope, bindings.level)
     bindings.scope = scope
-  }
-
-  /// Calls `emit` with each output of `expr` applied to `input`, in jq's order (compiling it
-  /// first: for one-shot use).
-  func evaluate(_ expr: Expr, _ input: Value, _ bindings: Bindings, _ emit: Emit) throws {
-    try compile(expr, in: bindings).run(input, emit)
-  }
-
-  /// All outputs of `expr` on `input`, collected (for tests and one-shot use).
-  func evaluateAll(_ expr: Expr, input: Value, bindings: Bindings = .empty) throws -> [Value] {
-    var outputs: [Value] = []
-    try evaluate(expr, input, bindings) { outputs.append($0) }
-    return outputs
   }
 
   /// Runs a builtin's argument (a compiled filter) on `input` in the caller's `frame`.

@@ -58,7 +58,11 @@ func nearestName(to word: String, in candidates: some Sequence<String>) -> Strin
       previous = current
     }
     let distance = previous[other.count]
-    if distance <= max(2, target.count / 3), distance < target.count, best == nil || distance < best!.1 {
+    // Ties go to the candidate first in code-point order: the same answer every run, whatever
+    // order the candidates come in (`if` → `IN` before `in`).
+    if distance <= max(2, target.count / 3), distance < target.count,
+      best == nil || distance < best!.1 || (distance == best!.1 && candidate < best!.0)
+    {
       best = (candidate, distance)
     }
   }

@@ -65,6 +65,10 @@ extension Parser {
   }
 
   mutating func parseObject() throws(Diagnostic) -> Expr {
+    // An object's values are not pipes of their own (a `,` separates entries): its nesting
+    // counts here, so `{"a": {"a": …}}` thousands deep is an error, not a crash.
+    try nested()
+    defer { depth -= 1 }
     index += 1
     var entries: [ObjectEntry] = []
     skipNewlines()
@@ -143,12 +147,14 @@ extension Parser {
 
   /// An object value: terms joined by `|`, no bare `,` (it separates entries).
   mutating func parseObjectValue() throws(Diagnostic) -> Expr {
-    let lhs = try parseAlternative()
-    if current.is("|") {
+    var terms = [try parseAlternative()]
+    while current.is("|") {
       index += 1
-      return .pipe(lhs, try parseObjectValue())
+      terms.append(try parseAlternative())
     }
-    return lhs
+    var result = terms.removeLast()
+    while let previous = terms.popLast() { result = .pipe(previous, result) }
+    return result
   }
 
   mutating func parseStringLiteral(format: String?) throws(Diagnostic) -> Expr {

@@ -75,13 +75,9 @@ extension Parser {
       patterns.append(try parsePattern())
     }
     try expect("|", "after the pattern of 'as'")
-    if allowCommandStages, let width = stageWidth(at: index) {
-      let name = current.range.through(tokens[min(index + width, tokens.count) - 1].range).text
-      // jq's `as` binds over the rest of the expression; a command cannot be part of it.
-      throw Diagnostic(
-        .syntax, "'\(name)' is a command: it cannot be inside the expression that `as` binds over",
-        at: current.range,
-        hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+    if allowCommandStages, let host, isCommandStart(at: index) {
+      // jq's `as` binds over the rest of the expression; a host's stage cannot be part of it.
+      throw host.bindingError(overStageAt: index, in: JQHostParser(wrapping: self))
     }
     return .bind(source, patterns, try parsePipe(allowCommandStages: allowCommandStages, allowComma: allowComma))
   }

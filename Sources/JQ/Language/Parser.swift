@@ -95,7 +95,9 @@ struct Parser {
 extension Parser {
   /// How many tokens the name of a hosting language's stage at token `position` takes, if one
   /// starts there.
-  func stageWidth(at position: Int) -> Int? { host?.stageWidth(at: position, in: JQHostParser(wrapping: self)) }
+  func stageWidth(at position: Int) -> Int? {
+    host?.stageWidth(at: position, in: JQHostParser(wrapping: self)).map { max(1, $0) }
+  }
 
   /// Whether a stage of the hosting language starts at token `position`.
   func isCommandStart(at position: Int) -> Bool { stageWidth(at: position) != nil }

@@ -20,7 +20,7 @@ final class ModuleLoader {
   /// Directories given with `-L`, in order; nil: ``defaultLibraryPaths``.
   var libraryPaths: [String]?
   /// The home directory `~/` stands for.
-  var home: String?
+  let home: String?
   /// The directory of the program being run (a script's, else the working directory): what `.`
   /// means in a program's directives, and `get_prog_origin`.
   var programOrigin: String

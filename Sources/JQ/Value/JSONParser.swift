@@ -31,6 +31,7 @@ public struct JSONParser {
   /// A parser over `buffer`, starting at `position` (a reader of many values moves on from
   /// ``position`` after each; `buffer` must outlive the parser).
   public init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0, limits: Limits = Limits()) {
+    precondition(position >= 0 && position <= buffer.count, "a position outside the buffer")
     // An empty buffer may have a nil base; point at a static byte instead.
     self.base = buffer.baseAddress ?? JSONParser.empty.pointer
     self.end = buffer.count
@@ -105,9 +106,6 @@ public struct JSONParser {
     }
     return false
   }
-
-  /// Whether the parser has consumed the buffer.
-  var atEnd: Bool { position >= end }
 
   func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: position) }
 

@@ -82,8 +82,13 @@ public final class NetworkedConnection: @unchecked Sendable {
   // and the lease keeper's thread only the store (Sendable).
   /// Where and how.
   public let configuration: NetworkedConfiguration
-  /// The session it was registered in: read for its settings when the state opens.
-  private unowned let session: Session
+  /// The run in progress in the session it was registered in (a lookup function, called by
+  /// jq, has no run of its own to say).
+  private let currentRun: () -> RunContext?
+  /// The world of that session: where the state file is by default.
+  private let environment: HostEnvironment
+  /// The session's `rate-limits` now (a run's stages apply its own as they are made).
+  private let rateLimits: () -> [RateLimit]
   /// Ctrl-C and SIGTERM: every wait of a request, a window or the database ends when it is set.
   let interruption: Interruption
   private var opened: (client: NetworkedClient, pacer: Pacer)?
@@ -103,7 +108,7 @@ public final class NetworkedConnection: @unchecked Sendable {
   let stops = Stops()
 
   /// The run in progress in this connection's session, if any.
-  var runInProgress: RunContext? { session.runInProgress }
+  var runInProgress: RunContext? { currentRun() }
 
   /// Whether the run in progress may not send: the key was refused in this session (the run
   /// stops so, if it has not), or the API was found unreachable during this run.
@@ -122,7 +127,11 @@ public final class NetworkedConnection: @unchecked Sendable {
 
   init(configuration: NetworkedConfiguration, session: Session) {
     self.configuration = configuration
-    self.session = session
+    self.currentRun = { [weak session] in session?.runInProgress }
+    self.environment = session.environment
+    self.rateLimits = { [weak session] in
+      session?.value(of: NetworkedSettings.rateLimits) ?? NetworkedSettings.rateLimits.defaultValue
+    }
     self.interruption = session.interruption
     self.budget = RetryBudget(configuration.retryPolicy.budget)
     self.progress = ProgressReporter(output: configuration.progress, clock: configuration.clock)
@@ -168,7 +177,7 @@ public final class NetworkedConnection: @unchecked Sendable {
 
   /// Where the state is: the configuration's, else the default file in the session's world.
   private var stateLocation: StateLocation {
-    configuration.state ?? .file(StateLocation.defaultPath(environment: session.environment))
+    configuration.state ?? .file(StateLocation.defaultPath(environment: environment))
   }
 
   private func open() throws -> (client: NetworkedClient, pacer: Pacer) {
@@ -188,7 +197,7 @@ public final class NetworkedConnection: @unchecked Sendable {
     let pacer = Pacer(
       scope: Fingerprint.of(key: key.secret, baseURL: configuration.scopeName ?? configuration.baseURL.identity),
       store: store,
-      clock: configuration.clock, schedule: RateSchedule(limits: session.value(of: NetworkedSettings.rateLimits)))
+      clock: configuration.clock, schedule: RateSchedule(limits: rateLimits()))
     pacer.observe { [progress] event in progress.pacer(event) }
     progress.setPlanner { count in pacer.plan(count: count).last }
     let deadline = requestDeadline

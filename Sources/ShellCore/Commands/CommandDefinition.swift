@@ -66,7 +66,7 @@ public final class CommandContext {
   /// An evaluator of `expression` for each row, whose failures become `invalid` results
   /// under `op`, with `hint`.
   public func rowEvaluator(_ expression: Expression, op: String = "map", hint: String? = nil) throws -> RowEvaluator {
-    try RowEvaluator(scope: run.language, run: run, expression: expression, op: op, hint: hint)
+    try RowEvaluator(scope: run.jqScope, run: run, expression: expression, op: op, hint: hint)
   }
 
   private func usage(_ message: String, at range: SourceRange?) -> Diagnostic {

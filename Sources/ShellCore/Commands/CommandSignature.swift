@@ -167,4 +167,14 @@ extension CommandTable: JQStageBoundary {
   package func stageWidth(at position: Int, in parser: JQHostParser) -> Int? {
     command(at: position, in: parser)?.width
   }
+
+  /// "'add-users' is a command: it cannot be inside the expression that `as` binds over", with
+  /// how to keep the binding in one stage.
+  package func bindingError(overStageAt position: Int, in parser: JQHostParser) -> Diagnostic {
+    let name = command(at: position, in: parser)?.signature.name ?? parser.token(at: position).text
+    return Diagnostic(
+      .syntax, "'\(name)' is a command: it cannot be inside the expression that `as` binds over",
+      at: parser.token(at: position).range,
+      hint: "keep the binding inside one stage, e.g. `where (.x as $v | $v > 1)` or `map (.x as $v | {v: $v})`")
+  }
 }

@@ -193,7 +193,7 @@ package struct StatementParser {
     case .word, .path:
       if current.isVariable {
         // `open $file`, `open $ARGS.positional[0]`: a variable (and what follows it) names it.
-        return .expression(try jq.parseTerm())
+        return .expression(try jq.parseSuffixedTerm())
       }
       if let text = current.plainString {
         jq.advance()

@@ -188,9 +188,9 @@ extension RunContext {
     try session.jq.evaluate(expression, input: input)
   }
 
-  /// The session's scope (its bindings and definitions as they are now), for a stage that
-  /// evaluates per row.
-  package var language: JQScope { session.jq }
+  /// The session's jq scope (its bindings and definitions as they are now), for a stage that
+  /// compiles an expression once and runs it per row.
+  package var jqScope: JQScope { session.jq }
 
   /// How `read` reads (`-R`, `-s`, `--stream`, `--seq`).
   package var readInput: ReadInput { session.readInput }

@@ -16,9 +16,9 @@ public import JQ
 public final class Session: @unchecked Sendable {
   // Threading: one run at a time, on the thread `run` starts; between runs the owner's thread.
   // Other threads may only use `interruption` (atomic) and `output` (locked).
-  /// The jq engine's scope, where expressions compile and run; embedders add functions with
-  /// ``define(_:)-(JQFunction)``.
-  package let jq: JQScope
+  /// The jq engine's scope, where expressions compile and run (``SessionScope``'s); embedders add
+  /// functions with ``define(_:)-(JQFunction)``.
+  package var jq: JQScope { scope.jq }
   /// Where results go.
   public var output: OutputSink
   /// Where diagnostics and progress go (stderr by default).
@@ -73,8 +73,8 @@ public final class Session: @unchecked Sendable {
     environment: HostEnvironment = .current()
   ) {
     self.environment = environment
-    self.jq = JQScope(JQOptions(environment: environment.variables, workingDirectory: environment.workingDirectory))
-    self.scope = SessionScope(jq)
+    self.scope = SessionScope(
+      JQScope(JQOptions(environment: environment.variables, workingDirectory: environment.workingDirectory)))
     self.output = output
     self.diagnostics = diagnostics ?? { StandardError.write($0 + "\n") }
     let interruption = self.interruption
@@ -208,10 +208,10 @@ public final class Session: @unchecked Sendable {
     runNumber += 1
     let run = RunContext(session: self, number: runNumber, registry: registry)
     currentRun = run
-    jq.inputs = { [unowned self] in try self.nextInput(of: run) }
+    jq.nextInput = { [unowned self] in try self.nextInput(of: run) }
     defer {
       currentRun = nil
-      jq.inputs = nil
+      jq.nextInput = nil
       run.input.cursor?.close()
     }
     interruption.reset()

@@ -17,7 +17,7 @@ package final class SessionScope {
   var functionNames: Set<String> { jq.functionNames }
 
   /// Names of bound variables a person may write (for completion).
-  var variableNames: [String] { jq.variableNames.filter { !$0.contains("@") } }
+  var variableNames: [String] { jq.variableNames }
 
   /// Binds `$name` for the rest of the session.
   func bind(_ name: String, to value: Value) { jq.bind(value, to: name) }

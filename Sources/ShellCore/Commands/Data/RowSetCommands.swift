@@ -64,14 +64,16 @@ enum RowSetCommands {
       let rightKey = try context.value(of: JoinFlags.rightOn)
       var index: [Value: [Value]] = [:]
       do {
+        // Compiled once, run for every element.
+        let scope = context.run.jqScope
+        let compiledRight = try rightKey.map(scope.compile)
+        let compiledOn = try scope.compile(on)
         for element in elements {
-          guard let expr = rightKey ?? (element.isObject ? on : nil) else {
+          guard let key = compiledRight ?? (element.isObject ? compiledOn : nil) else {
             index[element, default: []].append(element)
             continue
           }
-          for key in try context.run.evaluateAll(expr, input: element) {
-            index[key, default: []].append(element)
-          }
+          try key.run(element) { index[$0, default: []].append(element) }
         }
       } catch let error as JQError {
         throw Diagnostic(
