@@ -2,8 +2,13 @@ import Foundation
 import JQConformance
 
 // Runs jq's test files against nwsh's expressions; see scripts/jq-conformance.
-// Usage: jq-conformance [--verbose] [--trace] [-L DIR]… FILE…
+// Usage: jq-conformance [--verbose] [--trace] [-L DIR]… FILE…, or jq-conformance --differential
 var arguments = Array(CommandLine.arguments.dropFirst())
+// `--differential`: answer the cases of scripts/jq-differential, read as JSON lines on stdin.
+if arguments.first == "--differential" {
+  Differential.run(seconds: 2, maxOutputs: 200)
+  exit(0)
+}
 var libraryPaths: [String] = []
 while let index = arguments.firstIndex(of: "-L"), index + 1 < arguments.count {
   libraryPaths.append(arguments[index + 1])

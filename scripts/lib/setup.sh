@@ -31,6 +31,14 @@ nwsh_ensure_system_packages() {
   fi
 }
 
+# jq 1.8.2, the reference of the differential test: PyPI's `jq` package (1.13.0) bundles libjq
+# 1.8.2 and runs a program on a JSON text from Python.
+nwsh_ensure_reference_jq() {
+  python3 -c 'import jq' 2>/dev/null && return 0
+  echo "nwsh setup: installing PyPI jq 1.13.0 (libjq 1.8.2)" >&2
+  pip install -q jq==1.13.0 >/dev/null 2>&1 || pip install -q --break-system-packages jq==1.13.0 >/dev/null
+}
+
 nwsh_ensure_swift() {
   if ! command -v swift >/dev/null; then
     echo "nwsh setup: Swift 6.1 or later is required (https://swift.org/install)" >&2

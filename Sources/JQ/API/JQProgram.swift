@@ -114,7 +114,7 @@ public struct JQOptions: Sendable {
 /// arguments.
 ///
 /// Its arguments arrive as values: each combination of their outputs calls the body once (the
-/// first argument outermost), as jq's own builtins written in C get theirs. The body throws
+/// last argument outermost), as jq's own builtins written in C get theirs. The body throws
 /// ``JQError`` to raise a jq error (its location is the call's unless it names one), which a
 /// program's `try` can catch.
 public struct JQFunction: Sendable {

@@ -26,12 +26,13 @@ enum Builtins {
     }
   }
 
-  /// Emits `body(input, a, b)` for each pair (first argument outermost).
+  /// Emits `body(input, a, b)` for each pair (the second argument outermost, as jq does).
   static func ternary(_ body: @escaping @Sendable (Value, Value, Value, SourceRange) throws -> Value) -> NativeFunction
   {
     { interpreter, arguments, input, env, range, emit in
-      try interpreter.evaluate(arguments[0], input, env) { a in
-        try interpreter.evaluate(arguments[1], input, env) { b in try emit(try body(input, a, b, range)) }
+      // As jq calls its builtins written in C: the last argument outermost.
+      try interpreter.evaluate(arguments[1], input, env) { b in
+        try interpreter.evaluate(arguments[0], input, env) { a in try emit(try body(input, a, b, range)) }
       }
     }
   }

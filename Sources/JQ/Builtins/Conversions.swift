@@ -69,7 +69,11 @@ extension Builtins {
     let isJSON =
       text.first != "+" && !text.hasPrefix(".") && !text.hasPrefix("-.") && !text.contains(".e")
       && !text.hasSuffix(".") && !(text.first == "0" && text.count > 1 && text.dropFirst().first?.isNumber == true)
-    let simple = !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) && text.count <= 15 && text != "-0"
-    return Number(double, literal: isJSON && !simple ? text : nil)
+    // A zero keeps its text, as the JSON reader's do (negating it gives a positive zero).
+    let simple =
+      !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) && text.count <= 15 && double != 0
+    if simple { return Number(double) }
+    // Text that is not JSON (`+1.50`, `.5`, `007`) is kept as jq 1.8's decNumber prints it.
+    return Number(double, literal: isJSON ? text : DecimalText(text)?.canonical)
   }
 }

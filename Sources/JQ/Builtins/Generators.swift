@@ -98,7 +98,10 @@ extension Builtins {
     }
     // jq's `def repeat(f): def _repeat: f, _repeat; _repeat;` — f on the same input, forever.
     t["repeat/1"] = { interpreter, arguments, input, env, _, emit in
-      while true { try interpreter.evaluate(arguments[0], input, env, emit) }
+      while true {
+        try interpreter.checkInterrupt()
+        try interpreter.evaluate(arguments[0], input, env, emit)
+      }
     }
     t["recurse/0"] = { interpreter, _, input, _, _, emit in try interpreter.recurse(input, emit) }
     // Depth first, parents first, on the heap: a chain of a million steps needs no stack.
@@ -106,6 +109,7 @@ extension Builtins {
       func walk(_ start: Value) throws {
         var pending: [Value] = [start]
         while let value = pending.popLast() {
+          try interpreter.checkInterrupt()
           try emit(value)
           var children: [Value] = []
           do {

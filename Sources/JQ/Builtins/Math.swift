@@ -1,34 +1,87 @@
 import Foundation
 
-/// Numbers: the C math library's one-argument functions, `pow`, `atan2`, `fmin`, `fmax`, infinities and NaN.
+/// Numbers: the C math library's functions of one, two and three numbers (every one jq 1.8 has),
+/// `frexp`, `modf`, `lgamma_r`, infinities and NaN.
 extension Builtins {
   static func registerMath(_ t: inout Registry) {
     for (name, function) in mathFunctions { t.unary("\(name)/0", mathBody(function)) }
-    t["pow/2"] = ternary { _, a, b, range in
-      guard let x = a.doubleValue, let y = b.doubleValue else { throw JQError("pow requires numbers", at: range) }
-      return .number(Number(pow(x, y)))
+    for (name, function) in mathFunctions2 {
+      t["\(name)/2"] = ternary { _, a, b, range in
+        .number(Number(function(try number(a, range), try number(b, range))))
+      }
     }
-    t["atan2/2"] = ternary { _, a, b, range in
-      guard let x = a.doubleValue, let y = b.doubleValue else { throw JQError("atan2 requires numbers", at: range) }
-      return .number(Number(atan2(x, y)))
+    t["fma/3"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.withArguments(arguments, input, env) { values in
+        let (x, y, z) = (try number(values[0], range), try number(values[1], range), try number(values[2], range))
+        try emit(.number(Number(Foundation.fma(x, y, z))))
+      }
     }
-    t["fmin/2"] = ternary { _, a, b, _ in .number(Number(fmin(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
-    t["fmax/2"] = ternary { _, a, b, _ in .number(Number(fmax(a.doubleValue ?? .nan, b.doubleValue ?? .nan))) }
+    t.unary("frexp/0") { input, range in
+      var exponent: Int32 = 0
+      let mantissa = Foundation.frexp(try number(input, range), &exponent)
+      return .array([.number(Number(mantissa)), .number(Number(Double(exponent)))])
+    }
+    t.unary("modf/0") { input, range in
+      var whole = 0.0
+      let fraction = Foundation.modf(try number(input, range), &whole)
+      return .array([.number(Number(fraction)), .number(Number(whole))])
+    }
+    t.unary("lgamma_r/0") { input, range in
+      var sign: Int32 = 0
+      let value = Foundation.lgamma_r(try number(input, range), &sign)
+      return .array([.number(Number(value)), .number(Number(Double(sign)))])
+    }
     t.unary("infinite/0") { _, _ in .number(Number(.infinity)) }
     t.unary("nan/0") { _, _ in .number(Number(.nan)) }
-    t.unary("isinfinite/0") { input, range in
-      guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
-      return .bool(d.isInfinite)
-    }
-    t.unary("isnan/0") { input, range in
-      guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
-      return .bool(d.isNaN)
-    }
-    t.unary("isnormal/0") { input, range in
-      guard let d = input.doubleValue else { throw JQError("\(describe(input)) number required", at: range) }
-      return .bool(d.isNormal)
-    }
+    // jq 1.8: false for anything but a number, never an error.
+    t.unary("isinfinite/0") { input, _ in .bool(input.doubleValue?.isInfinite ?? false) }
+    t.unary("isnan/0") { input, _ in .bool(input.doubleValue?.isNaN ?? false) }
+    t.unary("isnormal/0") { input, _ in .bool(input.doubleValue?.isNormal ?? false) }
+    t.unary("isfinite/0") { input, _ in .bool(input.doubleValue.map { !$0.isInfinite } ?? false) }
   }
+
+  /// The number `value` holds, or jq's "… number required".
+  static func number(_ value: Value, _ range: SourceRange) throws -> Double {
+    guard case .number(let number) = value else { throw JQError("\(describe(value)) number required", at: range) }
+    return number.double
+  }
+
+  /// A double as C converts it to an `int` (or a `long`) on the machines jq runs on: out of
+  /// range or NaN is the type's smallest value.
+  static func cInteger<T: FixedWidthInteger>(_ value: Double, as: T.Type) -> T {
+    guard value.isFinite, let converted = T(exactly: value.rounded(.towardZero)) else { return T.min }
+    return converted
+  }
+
+  /// `scalb(x; e)`: NaN unless `e` is a whole number (or infinite), as the C library has it.
+  static func scalb(_ x: Double, _ e: Double) -> Double {
+    if e.isNaN || (e.isFinite && e != e.rounded(.towardZero)) { return .nan }
+    if e.isInfinite { return e > 0 ? x * .infinity : x * 0 }
+    return Foundation.scalbn(x, Int(cInteger(e, as: Int32.self)))
+  }
+
+  /// The C library's functions of two numbers, as jq 1.8 defines them.
+  static let mathFunctions2: [(String, @Sendable (Double, Double) -> Double)] = {
+    var list: [(String, @Sendable (Double, Double) -> Double)] = []
+    list.append(("pow", { Foundation.pow($0, $1) }))
+    list.append(("atan2", { Foundation.atan2($0, $1) }))
+    list.append(("fmin", { Foundation.fmin($0, $1) }))
+    list.append(("fmax", { Foundation.fmax($0, $1) }))
+    list.append(("copysign", { Foundation.copysign($0, $1) }))
+    list.append(("drem", { Foundation.remainder($0, $1) }))
+    list.append(("remainder", { Foundation.remainder($0, $1) }))
+    list.append(("fdim", { Foundation.fdim($0, $1) }))
+    list.append(("fmod", { Foundation.fmod($0, $1) }))
+    list.append(("hypot", { Foundation.hypot($0, $1) }))
+    list.append(("nextafter", { Foundation.nextafter($0, $1) }))
+    list.append(("nexttoward", { Foundation.nextafter($0, $1) }))
+    list.append(("ldexp", { Foundation.scalbn($0, Int(cInteger($1, as: Int32.self))) }))
+    list.append(("scalb", { scalb($0, $1) }))
+    list.append(("scalbln", { Foundation.scalbn($0, cInteger($1, as: Int.self)) }))
+    list.append(("jn", { Foundation.jn(cInteger($0, as: Int32.self), $1) }))
+    list.append(("yn", { Foundation.yn(cInteger($0, as: Int32.self), $1) }))
+    return list
+  }()
 
   static let mathFunctions: [(String, @Sendable (Double) -> Double)] = {
     var list: [(String, @Sendable (Double) -> Double)] = []
@@ -63,7 +116,21 @@ extension Builtins {
     list.append(("nearbyint", { $0.rounded(.toNearestOrEven) }))
     list.append(("logb", { $0 == 0 ? -.infinity : Foundation.floor(Foundation.log2(Swift.abs($0))) }))
     list.append(
-      ("significand", { $0 == 0 ? 0 : $0 / Foundation.pow(2, Foundation.floor(Foundation.log2(Swift.abs($0)))) }))
+      (
+        "significand",
+        {
+          $0 == 0 || !$0.isFinite ? $0 : $0 / Foundation.pow(2, Foundation.floor(Foundation.log2(Swift.abs($0))))
+        }
+      ))
+    list.append(("acosh", { Foundation.acosh($0) }))
+    list.append(("asinh", { Foundation.asinh($0) }))
+    list.append(("atanh", { Foundation.atanh($0) }))
+    list.append(("erf", { Foundation.erf($0) }))
+    list.append(("erfc", { Foundation.erfc($0) }))
+    list.append(("j0", { Foundation.j0($0) }))
+    list.append(("j1", { Foundation.j1($0) }))
+    list.append(("y0", { Foundation.y0($0) }))
+    list.append(("y1", { Foundation.y1($0) }))
     return list
   }()
 }

@@ -10,7 +10,16 @@ extension Builtins {
       try interpreter.evaluate(arguments[0], input, env) { path in
         guard case .array(let steps) = path else { throw JQError("Path must be specified as an array", at: range) }
         if steps.count > Value.depthLimit { throw JQError("Path too deep", at: range) }
-        try emit((try? interpreter.getpath(input, steps)) ?? .null)
+        // As jq 1.8: a null on the way is null; anything else that cannot be indexed so is
+        // the error indexing raises.
+        let value: Value
+        do {
+          value = try interpreter.getpath(input, steps)
+        } catch var error as JQError {
+          if error.range == nil { error.range = range }
+          throw error
+        }
+        try emit(value)
       }
     }
     t["setpath/2"] = { interpreter, arguments, input, env, range, emit in
@@ -44,25 +53,40 @@ extension Builtins {
         throw JQError("\(describe(input)) has no keys", at: range)
       }
     }
+    // As jq 1.8 defines it: the key is the first truthy of key, Key, name and Name (else Name's
+    // value), and must be a string; the value is value if the entry has it, else Value.
     t.unary("from_entries/0") { input, range in
       var object = JSONObject()
-      for entry in try array(input, "cannot be iterated over", range) {
+      let entries: [Value]
+      switch input {
+      case .array(let items): entries = items
+      case .object(let members): entries = members.orderedValues
+      default: throw JQError("Cannot iterate over \(describe(input))", at: range)
+      }
+      for entry in entries {
         var key: Value = .null
-        for name in ["key", "k", "name", "Name", "K", "Key"] {
-          if let candidate = entry[name], candidate.isTruthy || name == "key" && candidate == .false {
-            key = candidate
-            break
-          }
+        for name in ["key", "Key", "name", "Name"] {
+          key = try field(of: entry, name, range)
+          if key.isTruthy { break }
         }
-        let value = entry["value"] ?? entry["v"] ?? entry["Value"] ?? entry["V"] ?? .null
-        switch key {
-        case .string(let text): object[text] = value
-        case .number, .bool: object[JSONWriter.compact(key)] = value
-        case .null: object["null"] = value
-        default: throw JQError("Cannot use \(describe(key)) as object key", at: range)
+        guard case .string(let text) = key else {
+          throw JQError("Cannot use \(describe(key)) as object key", at: range)
         }
+        guard case .object(let fields) = entry else {
+          throw JQError("Cannot check whether \(entry.typeName) has a string key", at: range)
+        }
+        object[text] = fields["value"] ?? fields["Value"] ?? .null
       }
       return .object(object)
+    }
+  }
+
+  /// `entry.name`, as jq indexes it (null on null; an error on anything but an object).
+  private static func field(of entry: Value, _ name: String, _ range: SourceRange) throws -> Value {
+    switch entry {
+    case .object(let fields): return fields[name] ?? .null
+    case .null: return .null
+    default: throw JQError("Cannot index \(entry.typeName) with \"\(name)\"", at: range)
     }
   }
 }

@@ -20,11 +20,13 @@ enum RegexBuiltins {
       case "g": options.global = true
       case "i": options.prefix += "(?i)"
       case "x": options.prefix += "(?x)"
-      case "s": options.prefix += "(?s)"
+      // Oniguruma's single-line mode: `^` and `$` only at the ends of the text, as they are here
+      // already (jq's `.` never matches a newline unless `p` says so).
+      case "s": break
       case "n": options.skipEmpty = true
       case "p":
+        // Oniguruma's multi-line and single-line: `.` matches a newline too.
         options.prefix += "(?s)"
-        options.skipEmpty = true
       case "l": break
       default: throw JQError("\(text) is not a valid modifier string", at: range)
       }
@@ -40,7 +42,8 @@ enum RegexBuiltins {
     let key = options.prefix + pattern
     if let cached = interpreter.regexCache[key] { return cached }
     do {
-      let regex = try Regex(key).matchingSemantics(.unicodeScalar)
+      // Oniguruma's `\b`: between a word character and another (not Unicode's word breaks).
+      let regex = try Regex(key).matchingSemantics(.unicodeScalar).wordBoundaryKind(.simple)
       if interpreter.regexCache.count >= 256 { interpreter.regexCache.removeAll(keepingCapacity: true) }
       interpreter.regexCache[key] = regex
       return regex
@@ -69,9 +72,11 @@ enum RegexBuiltins {
     let scalars = text.unicodeScalars
     func offset(_ index: String.Index) -> Int { scalars.distance(from: scalars.startIndex, to: index) }
     var results: [Value] = []
-    var searchStart = text.startIndex
-    while searchStart <= text.endIndex {
-      guard let match = try? regex.firstMatch(in: text[searchStart...]) else { break }
+    // Matches found in the whole text (so `^`, `$` and `\b` see its ends, not where a search
+    // resumed), one after another; an empty match moves the search one character on.
+    let found: [Regex<AnyRegexOutput>.Match] =
+      options.global ? Array(text.matches(of: regex)) : ((try? regex.firstMatch(in: text)) ?? nil).map { [$0] } ?? []
+    for match in found {
       let whole = match.range
       if !(options.skipEmpty && whole.isEmpty) {
         var captures: [Value] = []
@@ -97,10 +102,6 @@ enum RegexBuiltins {
               ("string", .string(String(text[whole]))), ("captures", .array(captures)),
             ])))
       }
-      guard options.global else { break }
-      if whole.upperBound == text.endIndex && whole.isEmpty { break }
-      searchStart = whole.isEmpty ? scalars.index(after: whole.upperBound) : whole.upperBound
-      if searchStart > text.endIndex { break }
     }
     return results
   }

@@ -174,6 +174,7 @@ final class TailLoopFilter: Filter {
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     var work: [(Value, Frame)] = [(input, frame)]
     while let (value, current) = work.popLast() {
+      try c.checkInterrupt()
       try body.run(value, current, c) { output in
         if !current.pendingTailCalls.isEmpty {
           let waiting = current.pendingTailCalls

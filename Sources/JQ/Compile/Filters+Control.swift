@@ -132,31 +132,34 @@ final class StringFilter: Filter {
     return JSONWriter.compact(value)
   }
 
+  // As jq: the last interpolation is evaluated first and is the outermost loop
+  // (`"\(1,2)-\(3,4)"` is "1-3", "2-3", "1-4", "2-4"), and its error comes first.
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
-    var result = ""
-    for part in parts {
+    var pieces: [String] = []
+    pieces.reserveCapacity(parts.count)
+    for part in parts.reversed() {
       switch part {
-      case .text(let text): result += text
-      case .value(let filter): result += try text(try filter.one(input, frame, c))
+      case .text(let text): pieces.append(text)
+      case .value(let filter): pieces.append(try text(try filter.one(input, frame, c)))
       }
     }
-    return .string(result)
+    return .string(pieces.reversed().joined())
   }
 
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     if isSingle { return try emit(try one(input, frame, c)) }
-    try build(0, input, frame, c, "", emit)
+    try build(parts.count - 1, input, frame, c, "", emit)
   }
 
   private func build(
-    _ index: Int, _ input: Value, _ frame: Frame, _ c: Interpreter, _ prefix: String, _ emit: Interpreter.Emit
+    _ index: Int, _ input: Value, _ frame: Frame, _ c: Interpreter, _ suffix: String, _ emit: Interpreter.Emit
   ) throws {
-    guard index < parts.count else { return try emit(.string(prefix)) }
+    guard index >= 0 else { return try emit(.string(suffix)) }
     switch parts[index] {
-    case .text(let text): try build(index + 1, input, frame, c, prefix + text, emit)
+    case .text(let text): try build(index - 1, input, frame, c, text + suffix, emit)
     case .value(let filter):
       try filter.run(input, frame, c) { value in
-        try self.build(index + 1, input, frame, c, prefix + (try self.text(value)), emit)
+        try self.build(index - 1, input, frame, c, (try self.text(value)) + suffix, emit)
       }
     }
   }
@@ -212,7 +215,8 @@ final class ShortCircuitFilter: Filter {
   }
 }
 
-/// `a // b`: the truthy outputs of `a` (errors in `a` end them), or else the outputs of `b`.
+/// `a // b`: the truthy outputs of `a`, or else (when it has none) the outputs of `b`. An error
+/// in `a` is raised, as jq 1.8 does (`"s" | .a // "x"` is an error, not "x").
 final class AlternativeFilter: Filter {
   let lhs: Filter
   let rhs: Filter
@@ -224,36 +228,25 @@ final class AlternativeFilter: Filter {
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     if lhs.isSingle {
       // The usual `.x // "default"`: no closures.
-      var left: Value?
-      do { left = try lhs.one(input, frame, c) } catch is JQError {}
-      if let left, left.isTruthy { return try emit(left) }
+      let left = try lhs.one(input, frame, c)
+      if left.isTruthy { return try emit(left) }
       return try rhs.run(input, frame, c, emit)
     }
     var any = false
-    do {
-      try lhs.run(input, frame, c) { value in
-        guard value.isTruthy else { return }
-        any = true
-        do { try emit(value) } catch { throw Downstream(error: error) }
-      }
-    } catch let downstream as Downstream {
-      throw downstream.error
-    } catch is JQError {
-      // An error on the left ends its outputs, as in jq.
+    try lhs.run(input, frame, c) { value in
+      guard value.isTruthy else { return }
+      any = true
+      try emit(value)
     }
     if !any { try rhs.run(input, frame, c, emit) }
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
     var any = false
-    do {
-      try lhs.paths(input, path, frame, c) { leftPath, value in
-        guard value.isTruthy else { return }
-        any = true
-        do { try emit(leftPath, value) } catch { throw Downstream(error: error) }
-      }
-    } catch let downstream as Downstream {
-      throw downstream.error
-    } catch is JQError {}
+    try lhs.paths(input, path, frame, c) { leftPath, value in
+      guard value.isTruthy else { return }
+      any = true
+      try emit(leftPath, value)
+    }
     if !any { try rhs.paths(input, path, frame, c, emit) }
   }
 }

@@ -5,10 +5,20 @@ extension Interpreter {
   func assign(
     _ op: String, _ lhs: Filter, _ rhs: Filter, _ range: SourceRange, _ input: Value, _ frame: Frame, _ emit: Emit
   ) throws {
-    var locations: [[Value]] = []
-    try paths(lhs, input, frame) { locations.append($0) }
+    // `|=` finds its paths first; `=` and the arithmetic updates evaluate the right side first
+    // (jq defines `a op= b` as `b as $x | a |= . op $x`), so a right side with no outputs
+    // never looks at the paths (`"s" | .a *= empty` is empty, not an error).
+    var found: [[Value]]?
+    func located() throws -> [[Value]] {
+      if let found { return found }
+      var locations: [[Value]] = []
+      try paths(lhs, input, frame) { locations.append($0) }
+      found = locations
+      return locations
+    }
     switch op {
     case "|=":
+      let locations = try located()
       // jq 1.8: paths whose update is empty are deleted together at the end, so deleting
       // one does not shift the others.
       var result = input
@@ -32,13 +42,13 @@ extension Interpreter {
     case "=":
       try rhs.run(input, frame, self) { value in
         var result = input
-        for location in locations { try self.setpathInPlace(&result, location[...], value) }
+        for location in try located() { try self.setpathInPlace(&result, location[...], value) }
         try emit(result)
       }
     default:
       try rhs.run(input, frame, self) { operand in
         var result = input
-        for location in locations {
+        for location in try located() {
           let old = try self.getpath(result, location)
           let new: Value
           if op == "//=" {

@@ -95,13 +95,18 @@ final class Interpreter: @unchecked Sendable {
     return outputs
   }
 
-  /// Evaluates each argument as a value (cartesian product, first argument outermost).
+  /// Evaluates each argument as a value: the cartesian product, the last argument outermost, as
+  /// jq calls its builtins written in C (`[pow(1,2; 3,4)]` is `[1,8,1,16]`).
   func withArguments(_ arguments: [Filter], _ input: Value, _ frame: Frame, _ body: ([Value]) throws -> Void) throws {
-    func loop(_ index: Int, _ values: [Value]) throws {
-      guard index < arguments.count else { return try body(values) }
-      try arguments[index].run(input, frame, self) { value in try loop(index + 1, values + [value]) }
+    var values = [Value](repeating: .null, count: arguments.count)
+    func loop(_ index: Int) throws {
+      guard index >= 0 else { return try body(values) }
+      try arguments[index].run(input, frame, self) { value in
+        values[index] = value
+        try loop(index - 1)
+      }
     }
-    try loop(0, [])
+    try loop(arguments.count - 1)
   }
 
   // MARK: The stack

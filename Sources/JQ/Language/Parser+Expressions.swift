@@ -262,7 +262,10 @@ extension Parser {
       index += 1
       let literal = Double(text).map { _ in text }
       return .literal(
-        .number(Number(value, literal: text.contains(where: { !$0.isNumber }) || text.count > 15 ? literal : nil)))
+        .number(
+          Number(
+            value, literal: text.contains(where: { !$0.isNumber }) || text.count > 15 || value == 0 ? literal : nil)
+        ))
     case .string:
       return try parseStringLiteral(format: nil)
     case .format(let name):

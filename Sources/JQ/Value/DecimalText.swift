@@ -62,10 +62,14 @@ struct DecimalText {
     return text + "E" + (adjusted >= 0 ? "+" : "-") + String(abs(adjusted))
   }
 
-  /// The same number with the other sign.
+  /// Whether it is zero (of any sign and exponent).
+  var isZero: Bool { digits == [0x30] }
+
+  /// The same number with the other sign, as decNumber's minus (0 - x) gives it: a zero is
+  /// positive (`-0` prints `0`, `-0.0` prints `0.0`, as in jq 1.8).
   var negated: DecimalText {
     var copy = self
-    copy.negative.toggle()
+    copy.negative = isZero ? false : !negative
     return copy
   }
 
@@ -108,10 +112,12 @@ extension Number {
     return DecimalText(literal)?.canonical ?? literal
   }
 
-  /// Negated, keeping the precision of a literal (`-.` on 13911860366432393).
+  /// Negated, keeping the precision of a literal (`-.` on 13911860366432393); a literal zero
+  /// stays a positive zero, as decNumber negates it (a computed zero's sign flips, as a double's).
   var negated: Number {
     guard let literal, let decimal = DecimalText(literal) else { return Number(-double) }
-    return Number(-double, literal: decimal.negated.canonical)
+    let result = decimal.negated
+    return Number(result.isZero ? 0 : -double, literal: result.canonical)
   }
 
   /// Whether two numbers are the same: exactly, when both have literals; else as doubles.

@@ -192,7 +192,9 @@ extension JSONParser {
       while position < end && base[position] >= 0x30 && base[position] <= 0x39 { position += 1 }
     }
     if !building { return Number(0) }
-    if simple && !(negative && integer == 0) {
+    // A zero keeps its text (a short string: no allocation): negating a literal zero gives a
+    // positive one, as decNumber does in jq 1.8, where a computed zero's sign flips.
+    if simple && integer != 0 {
       let double = Double(integer)
       return Number(negative ? -double : double)
     }

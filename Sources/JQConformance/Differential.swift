@@ -1,0 +1,124 @@
+import Foundation
+import JQ
+
+/// The engine's side of the differential test against jq 1.8.2 (`scripts/jq-differential`):
+/// cases in as JSON lines, `{"program": TEXT, "input": JSON TEXT}`, one answer out per case, as
+/// a JSON line:
+///
+/// - `{"compile": MESSAGE}` when the program is refused before it runs;
+/// - `{"input": MESSAGE}` when the input is not JSON the engine reads;
+/// - `{"outputs": [VALUE…], "error": MESSAGE or null, "timeout": BOOL}` otherwise: the outputs
+///   before the error, if one was raised (`timeout`: the case ran past its time and was stopped).
+///
+/// Each case runs in a fresh program, so nothing one defines reaches the next; a case that
+/// runs longer than `seconds` is interrupted, and the outputs are capped at `maxOutputs`.
+public enum Differential {
+  /// Answers every case read from standard input on standard output.
+  public static func run(seconds: Double, maxOutputs: Int) {
+    let interruption = Interruption()
+    let deadline = Deadline(interruption)
+    onEvaluationThread {
+      while let line = readLine(strippingNewline: true) {
+        guard !line.isEmpty else { continue }
+        FileHandle.standardOutput.write(
+          Data((JSONWriter.compact(answer(line, interruption, deadline, seconds, maxOutputs)) + "\n").utf8))
+      }
+    }
+    deadline.stop()
+  }
+
+  private static func answer(
+    _ line: String, _ interruption: Interruption, _ deadline: Deadline, _ seconds: Double, _ maxOutputs: Int
+  ) -> Value {
+    guard case .object(let request)? = try? JSONParser.parse(line), case .string(let text)? = request["program"],
+      case .string(let inputText)? = request["input"]
+    else { return .object(JSONObject([("compile", .string("the case is not {program, input}"))])) }
+    let input: Value
+    do {
+      input = try JSONParser.parse(inputText)
+    } catch {
+      return .object(JSONObject([("input", .string("\(error)"))]))
+    }
+    interruption.reset()
+    let program: JQProgram
+    do {
+      program = try JQProgram(text, options: JQOptions(interruption: interruption))
+    } catch {
+      return .object(JSONObject([("compile", .string(error.message))]))
+    }
+    var outputs: [Value] = []
+    var failure: Value = .null
+    var timedOut = false
+    deadline.arm(after: seconds)
+    do {
+      try program.run(input) { value in
+        outputs.append(value)
+        if outputs.count >= maxOutputs { throw Capped() }
+      }
+    } catch is Capped {
+    } catch is EvaluationInterrupted {
+      timedOut = true
+    } catch let error as JQError {
+      failure = .string(error.message)
+    } catch let halt as JQHalt {
+      failure = .string("halt \(halt.status)")
+    } catch {
+      failure = .string("\(error)")
+    }
+    deadline.disarm()
+    return .object(
+      JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))]))
+  }
+
+  private struct Capped: Error {}
+
+  /// Sets the interruption when a case runs past its time (one timer thread for the whole run).
+  private final class Deadline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var due: Date?
+    private var stopped = false
+    private let interruption: Interruption
+
+    init(_ interruption: Interruption) {
+      self.interruption = interruption
+      Thread.detachNewThread { [self] in watch() }
+    }
+
+    func arm(after seconds: Double) {
+      condition.lock()
+      due = Date(timeIntervalSinceNow: seconds)
+      condition.signal()
+      condition.unlock()
+    }
+
+    func disarm() {
+      condition.lock()
+      due = nil
+      condition.unlock()
+    }
+
+    func stop() {
+      condition.lock()
+      stopped = true
+      condition.signal()
+      condition.unlock()
+    }
+
+    private func watch() {
+      condition.lock()
+      while !stopped {
+        if let due {
+          if Date() >= due {
+            interruption.set()
+            self.due = nil
+          } else {
+            _ = condition.wait(until: due)
+          }
+        } else {
+          condition.wait()
+        }
+      }
+      condition.unlock()
+    }
+  }
+}
