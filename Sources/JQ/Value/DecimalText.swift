@@ -105,7 +105,7 @@ extension Number {
     guard let literal else { return nil }
     // The usual literal (no exponent, no run of leading zeros after the point) prints as it is.
     if !literal.utf8.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
-      && !literal.contains("0.000000")
+      && (literal.utf8.count < 8 || !literal.contains("0.000000"))
     {
       return literal
     }

@@ -194,7 +194,8 @@ extension JSONParser {
     if !building { return Number(0) }
     // A zero keeps its text (a short string: no allocation): negating a literal zero gives a
     // positive one, as decNumber does in jq 1.8, where a computed zero's sign flips.
-    if simple && integer != 0 {
+    if simple {
+      if integer == 0 { return Number(negative ? -0.0 : 0, literal: negative ? "-0" : "0") }
       let double = Double(integer)
       return Number(negative ? -double : double)
     }
