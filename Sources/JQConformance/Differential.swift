@@ -8,7 +8,10 @@ import JQ
 /// - `{"compile": MESSAGE}` when the program is refused before it runs;
 /// - `{"input": MESSAGE}` when the input is not JSON the engine reads;
 /// - `{"outputs": [VALUE…], "error": MESSAGE or null, "timeout": BOOL}` otherwise: the outputs
-///   before the error, if one was raised (`timeout`: the case ran past its time and was stopped).
+///   before the error, if one was raised (`timeout`: the case ran past its time and was stopped),
+///   with `"errorValue": VALUE` when the error's value is not a string (`error({"a":1})`), and
+///   `"halted": true` when `halt` or `halt_error` ended the run (jq's library reports no error
+///   then).
 ///
 /// Each case runs in a fresh program, so nothing one defines reaches the next; a case that
 /// runs longer than `seconds` is interrupted, and the outputs are capped at `maxOutputs`.
@@ -49,6 +52,8 @@ public enum Differential {
     var outputs: [Value] = []
     var failure: Value = .null
     var timedOut = false
+    var halted = false
+    var errorValue: Value?
     deadline.arm(after: seconds)
     do {
       try program.run(input) { value in
@@ -60,14 +65,18 @@ public enum Differential {
       timedOut = true
     } catch let error as JQError {
       failure = .string(error.message)
-    } catch let halt as JQHalt {
-      failure = .string("halt \(halt.status)")
+      if case .string = error.value {} else { errorValue = error.value }
+    } catch is JQHalt {
+      // jq's library ends the run there, without an error: so does this side.
+      halted = true
     } catch {
       failure = .string("\(error)")
     }
     deadline.disarm()
-    return .object(
-      JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))]))
+    var answer = JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))])
+    if halted { answer["halted"] = .true }
+    if let errorValue { answer["errorValue"] = errorValue }
+    return .object(answer)
   }
 
   private struct Capped: Error {}

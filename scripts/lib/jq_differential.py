@@ -9,6 +9,7 @@ Each disagreement is shrunk to a smaller part of the program that still disagree
 
 import hashlib
 import json
+import re
 import multiprocessing
 import os
 import select
@@ -96,7 +97,65 @@ class Engine:
             raise SystemExit("the engine's runner stopped (a crash?) on: " + program + " with input " + text)
         answer = json.loads(line)
         answer["seconds"] = time.monotonic() - started
+        if "errorValue" in answer:
+            answer["error"] = as_jq_library_says(answer["errorValue"])
         return answer
+
+
+def as_jq_library_says(value):
+    """An error whose value is not a string, worded as PyPI jq words it: the value converted to
+    Python (whole numbers as ints, infinities as the largest double, nan as None) and dumped by
+    Python's json with its default separators (`{"a": 1}`)."""
+
+    def convert(v):
+        if isinstance(v, float):
+            if v != v:
+                return None
+            if v in (float("inf"), float("-inf")):
+                return 1.7976931348623157e308 if v > 0 else -1.7976931348623157e308
+            return int(v) if v.is_integer() else v
+        if isinstance(v, int) and not isinstance(v, bool):
+            return int(float(v))
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        if isinstance(v, dict):
+            return {k: convert(x) for k, x in v.items()}
+        return v
+
+    return json.dumps(convert(value))
+
+
+REGEX_CALL = re.compile(r"\b(test|match|capture|scan|splits?|sub|gsub)\(")
+NON_ASCII_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def asciified(text):
+    """`text` with every character outside ASCII, and every `\\uXXXX` escape of one, as `Q`."""
+    text = NON_ASCII_ESCAPE.sub(lambda m: "Q" if int(m.group(1), 16) >= 0x80 else m.group(0), text)
+    return "".join(c if ord(c) < 0x80 else "Q" for c in text)
+
+
+def documented(kind, program, text, a, b, check):
+    """The documented difference (README, "Differences from jq") a disagreement is, or None.
+
+    - A regex that matches the empty string, with `g`, over text with multi-byte characters: jq
+      steps one byte at a time and so finds more empty matches, at offsets inside characters.
+      The case must agree once every character is one byte, and jq must have said more.
+    - The `l` flag (Oniguruma's longest match) has no effect here: the case must agree once jq
+      is not given it either.
+    - `?//` inside an update (`|=`, `map_values`, `walk`): jq 1.8.2 loses its path bookkeeping
+      there and fails with a path error (or aborts) where the alternative should have bound.
+    """
+    if kind == "different-value" and REGEX_CALL.search(program) and (
+            asciified(program) != program or asciified(text) != text):
+        more = len(a["outputs"]) > len(b["outputs"]) or len("".join(a["outputs"])) > len("".join(b["outputs"]))
+        if more and check(asciified(program), asciified(text))[0] == "same":
+            return "regex empty matches inside multi-byte characters"
+    if REGEX_CALL.search(program) and '"l"' in program and check(program.replace('"l"', "null"), text)[0] == "same":
+        return "the l flag (longest match) has no effect"
+    if "?//" in program and a.get("error") and "ath" in a["error"] and not b.get("error"):
+        return "jq 1.8.2 bug: ?// inside an update"
+    return None
 
 
 def wrapped(program):
@@ -189,6 +248,9 @@ def main():
                     break
             text = str(data)
             kind, a, b = check(str(tree), text)
+            reason = documented(kind, str(tree), text, a, b, check)
+            if reason:
+                kind = "documented: " + reason
             examples.setdefault(kind, []).append((str(tree), text, a, b))
         classes[kind] = classes.get(kind, 0) + 1
         if "seconds" in a and "seconds" in b and kind == "same":
@@ -200,7 +262,7 @@ def main():
     eligible = sorted(b for b in builtins if b not in EXCLUDED)
     lines = [f"jq differential: {cases} cases, seed {seed}, against libjq 1.8.2 (PyPI jq)"]
     for kind, count in sorted(classes.items(), key=lambda item: -item[1]):
-        lines.append(f"  {kind:18} {count:7}  ({100.0 * count / cases:.1f}%)")
+        lines.append(f"  {kind:18} {count:7}  ({100.0 * count / cases:.2f}%)")
     lines.append(
         f"reach: {len(drawn)} of {len(eligible)} builtins jq lists (besides the {len(EXCLUDED)} left out: "
         + ", ".join(sorted(EXCLUDED)) + "); "
@@ -227,7 +289,9 @@ def main():
             for kind, items in sorted(examples.items()):
                 for program, text, a, b in items:
                     handle.write(json.dumps({"class": kind, "program": program, "input": text}) + "\n")
-    unexplained = sum(count for kind, count in classes.items() if kind not in ("same", "jq-timeout"))
+    unexplained = sum(
+        count for kind, count in classes.items() if kind not in ("same", "jq-timeout") and not kind.startswith("documented"))
+    print(f"unexplained: {unexplained}")
     sys.exit(1 if unexplained else 0)
 
 

@@ -362,11 +362,11 @@ class Generator:
         if construct == "label-break":
             return Node(["[label $out | ", " | ., break $out]"], [f()])
         if construct == "def":
-            return Node(["def f: ", "; [f, (", " | f)]"], [f(), f()])
+            return Node(["(def f: ", "; [f, (", " | f)])"], [f(), f()])
         if construct == "def-params":
-            return Node(["def g(h; $v): [h, $v]; g(", "; ", ")"], [f(), f()])
+            return Node(["(def g(h; $v): [h, $v]; g(", "; ", "))"], [f(), f()])
         if construct == "def-recursive":
-            return leaf("def fac: if . <= 1 then 1 else . * (. - 1 | fac) end; [range(6) | fac]")
+            return leaf("(def fac: if . <= 1 then 1 else . * (. - 1 | fac) end; [range(6) | fac])")
         if construct == "as":
             return Node(["(", ") as $v | [$v, ", "]"], [f(), f()])
         if construct == "destructure":
@@ -408,7 +408,7 @@ class Generator:
         if construct == "paths":
             return Node(["[", " | paths(", ")]"], [leaf(self.shaped("obj")), self.arg("cond", depth)])
         if construct == "path-ops":
-            return leaf(r.choice(["[paths]", "[leaf_paths]", "[path(..)]", "[tostream]", "fromstream(tostream)",
+            return leaf(r.choice(["[paths]", "[paths(scalars)]", "[path(..)]", "[tostream]", "fromstream(tostream)",
                                   "getpath([\"a\",\"b\"])", "setpath([\"a\", 0]; 1)", "delpaths([[\"a\"]])",
                                   "pick(.a)", "pick(.[1]?)", "to_entries?", "del(.[0]?, .a?)", "[splits(\"a\")?]"]))
         if construct == "string-ops":

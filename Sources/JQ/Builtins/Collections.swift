@@ -7,7 +7,8 @@ extension Builtins {
       switch input {
       case .null: return .number(0)
       case .bool: throw JQError("\(describe(input)) has no length", at: range)
-      case .number(let n): return .number(n.double < 0 ? n.negated : n)
+      // decNumber's absolute value: -0 too becomes 0.
+      case .number(let n): return .number(n.double < 0 || (n.double == 0 && n.double.sign == .minus) ? n.negated : n)
       case .string(let s): return .number(s.unicodeScalars.count)
       case .array(let a): return .number(a.count)
       case .object(let o): return .number(o.count)
@@ -50,50 +51,69 @@ extension Builtins {
       }
       try emit(sum)
     }
+    // jq 1.8 defines it as `[.[length - 1 - range(0; length)]]`: an array reversed, and for
+    // anything else what that gives (an empty array for a zero length, else the index's error).
     t.unary("reverse/0") { input, range in
+      let length: Double
       switch input {
       case .array(let a): return .array(a.reversed())
-      case .string(let s): return .string(String(s.unicodeScalars.reversed().map(Character.init)))
       case .null: return .array([])
-      default: throw JQError("Cannot reverse \(describe(input))", at: range)
+      case .bool: throw JQError("\(describe(input)) has no length", at: range)
+      case .number(let n): length = abs(n.double)
+      case .string(let s): length = Double(s.unicodeScalars.count)
+      case .object(let o): length = Double(o.count)
       }
+      // `range(0; length)` is empty for a length of 0 or less, but never for NaN.
+      guard length > 0 || length.isNaN else { return .array([]) }
+      let last = Value.number(Number(length - 1))
+      throw JQError("Cannot index \(input.typeName) with number (\(errorText(last)))", at: range)
     }
     t.unary("flatten/0") { input, range in .array(try flatten(input, depth: 1e9, range)) }
     t["flatten/1"] = binary { input, depth, range in
       guard let d = depth.doubleValue, d >= 0 else { throw JQError("flatten depth must not be negative", at: range) }
       return .array(try flatten(input, depth: d, range))
     }
-    t["indices/1"] = binary { input, wanted, range in try positions(input, wanted, range) }
+    t["indices/1"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) { try emit(try positions(interpreter, input, $0, range)) }
+    }
     // What indices/1 uses on strings, callable as in jq (code point offsets).
     t["_strindices/1"] = binary { input, wanted, range in
       guard case .string = input else {
         throw JQError("\(describe(input)) cannot be searched, as it is not a string", at: range)
       }
-      guard case .string(let needle) = wanted else { throw JQError("\(describe(wanted)) is not a string", at: range) }
-      return needle.isEmpty ? .array([]) : try positions(input, wanted, range)
+      guard case .string(let needle) = wanted, case .string(let text) = input else {
+        throw JQError("\(describe(wanted)) is not a string", at: range)
+      }
+      return stringPositions(text, needle)
     }
     // Binary search of a sorted array: the index, or (-1 - where it would go).
     t["bsearch/1"] = binary { input, target, range in
       guard case .array(let items) = input else {
         throw JQError("\(describe(input)) cannot be searched from", at: range)
       }
-      var low = 0
-      var high = items.count - 1
-      while low <= high {
-        let middle = (low + high) / 2
-        let order = Value.compare(items[middle], target)
+      // jq's search, step for step (an unsorted array gives the same answer jq's does).
+      var start = 0
+      var end = items.count
+      while start < end {
+        let middle = start + (end - start) / 2
+        let order = Value.compare(target, items[middle])
         if order == 0 { return .number(middle) }
-        if order < 0 { low = middle + 1 } else { high = middle - 1 }
+        if order < 0 { end = middle } else { start = middle + 1 }
       }
-      return .number(-1 - low)
+      return .number(-1 - start)
     }
-    t["index/1"] = binary { input, wanted, range in
-      guard case .array(let all) = try positions(input, wanted, range) else { return .null }
-      return all.first ?? .null
+    // `indices($i) | .[0]` and `indices($i) | .[-1:][0]`, as jq defines them.
+    t["index/1"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) {
+        try emit(try interpreter.index(try positions(interpreter, input, $0, range), .number(0), range))
+      }
     }
-    t["rindex/1"] = binary { input, wanted, range in
-      guard case .array(let all) = try positions(input, wanted, range) else { return .null }
-      return all.last ?? .null
+    t["rindex/1"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) {
+        let all = try positions(interpreter, input, $0, range)
+        let last = try interpreter.slice(all, .number(-1), .null, range, key: Interpreter.sliceKey(.number(-1), .null))
+        try emit(try interpreter.index(last, .number(0), range))
+      }
     }
   }
 
@@ -130,28 +150,34 @@ extension Builtins {
     return result
   }
 
-  static func positions(_ input: Value, _ wanted: Value, _ range: SourceRange) throws -> Value {
+  /// `indices($i)` as jq defines it: sub-array positions in an array, code point offsets
+  /// (overlapping) of a substring in a string, and otherwise `.[$i]`, errors and all.
+  static func positions(_ interpreter: Interpreter, _ input: Value, _ wanted: Value, _ range: SourceRange) throws
+    -> Value
+  {
     switch (input, wanted) {
-    case (.null, _), (_, .null): return .null
     case (.string(let text), .string(let needle)):
-      guard !needle.isEmpty else { return .null }
-      let haystack = Array(text.unicodeScalars)
-      let pattern = Array(needle.unicodeScalars)
-      var found: [Value] = []
-      var index = 0
-      while index + pattern.count <= haystack.count {
-        if haystack[index..<(index + pattern.count)].elementsEqual(pattern) {
-          found.append(.number(index))
-        }
-        index += 1
-      }
-      return .array(found)
+      return stringPositions(text, needle)
     case (.array(let items), .array(let sub)):
       return .array(Interpreter.indices(of: sub, in: items).map { .number($0) })
     case (.array(let items), _):
       return .array(Interpreter.indices(of: [wanted], in: items).map { .number($0) })
     default:
-      throw JQError("Cannot determine indices of \(describe(wanted)) in \(describe(input))", at: range)
+      return try interpreter.index(input, wanted, range)
     }
+  }
+
+  /// Where `needle` starts in `text`, in code points, overlapping (none for an empty needle).
+  static func stringPositions(_ text: String, _ needle: String) -> Value {
+    guard !needle.isEmpty else { return .array([]) }
+    let haystack = Array(text.unicodeScalars)
+    let pattern = Array(needle.unicodeScalars)
+    var found: [Value] = []
+    var index = 0
+    while index + pattern.count <= haystack.count {
+      if haystack[index..<(index + pattern.count)].elementsEqual(pattern) { found.append(.number(index)) }
+      index += 1
+    }
+    return .array(found)
   }
 }

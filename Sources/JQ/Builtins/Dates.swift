@@ -8,7 +8,7 @@ import Foundation
 #endif
 
 /// Dates as jq has them: `gmtime`, `localtime`, `mktime`, `strftime`, `strflocaltime`,
-/// `strptime` (the rest — `todate`, `fromdate`, `dateadd`… — are written in jq, in the prelude).
+/// `strptime` (the rest — `todate`, `fromdate`, `todateiso8601`… — are written in jq, in the prelude).
 ///
 /// A "broken down time" is jq's array `[year, month (0–11), day, hours, minutes, seconds (with
 /// its fraction), weekday (0 = Sunday), day of the year (0–365)]`. Formatting and parsing are
@@ -17,15 +17,15 @@ import Foundation
 extension Builtins {
   static func registerDates(_ t: inout Registry) {
     t.unary("gmtime/0") { input, range in
-      guard case .number(let number) = input else { throw JQError("gmtime() requires a number", at: range) }
+      guard case .number(let number) = input else { throw JQError("gmtime() requires numeric inputs", at: range) }
       return try brokenDown(number.double, local: false, range)
     }
     t.unary("localtime/0") { input, range in
-      guard case .number(let number) = input else { throw JQError("localtime() requires a number", at: range) }
+      guard case .number(let number) = input else { throw JQError("localtime() requires numeric inputs", at: range) }
       return try brokenDown(number.double, local: true, range)
     }
     t.unary("mktime/0") { input, range in
-      guard case .array = input else { throw JQError("mktime requires array of 6 numbers", at: range) }
+      guard case .array = input else { throw JQError("mktime requires array inputs", at: range) }
       guard var time = structTime(input, local: false) else {
         throw JQError("mktime requires parsed datetime inputs", at: range)
       }

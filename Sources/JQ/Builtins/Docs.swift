@@ -81,10 +81,9 @@ enum BuiltinDocs {
     "strftime":
       "strftime(fmt): seconds or a broken down time formatted, UTC, as C's strftime (%Y-%m-%d, %H:%M, %A…); strflocaltime: in TZ",
     "strptime": "strptime(fmt): a string parsed by C's strptime into a broken down time (then mktime for seconds)",
-    "dateadd": "dateadd(unit; n): . + n (seconds); datesub(unit; n): . - n",
     "nth": "nth(n): the nth element; nth(n; f): f's nth output",
     "path": "path(f): the paths f selects, as arrays of keys",
-    "paths": "paths, paths(f): every path in the input (leaf_paths: to scalars)",
+    "paths": "paths, paths(f): every path in the input (paths(scalars): to scalars)",
     "pick": "pick(path): an object with only the given path",
     "range": "range(n), range(from; to), range(from; to; step): numbers",
     "recurse": "recurse, recurse(f), recurse(f; cond), ..: the input and everything under it",

@@ -11,18 +11,7 @@ extension Interpreter {
     case "text": return text(value)
     case "json": return JSONWriter.compact(value)
     case "html":
-      var out = ""
-      for scalar in text(value).unicodeScalars {
-        switch scalar {
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "&": out += "&amp;"
-        case "'": out += "&apos;"
-        case "\"": out += "&quot;"
-        default: out.unicodeScalars.append(scalar)
-        }
-      }
-      return out
+      return escaped(text(value), ["<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", "\"": "&quot;"])
     case "uri":
       var out = ""
       for byte in text(value).utf8 {
@@ -37,46 +26,43 @@ extension Interpreter {
       }
       return out
     case "urid":
-      let bytes = Array(text(value).utf8)
+      // Every `%` takes two hex digits, and what they spell is UTF-8, or jq refuses the text.
+      let input = text(value)
+      let bytes = Array(input.utf8)
       var out: [UInt8] = []
       var index = 0
       while index < bytes.count {
-        if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-          let byte = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
-        {
-          out.append(byte)
-          index += 3
-        } else {
+        guard bytes[index] == UInt8(ascii: "%") else {
           out.append(bytes[index])
           index += 1
+          continue
         }
+        guard index + 2 < bytes.count,
+          let byte = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16),
+          bytes[index + 1] != UInt8(ascii: "+") && bytes[index + 1] != UInt8(ascii: "-")
+        else { throw JQError("\(describe(.string(input))) is not a valid uri encoding", at: range) }
+        out.append(byte)
+        index += 3
       }
-      return String(decoding: out, as: UTF8.self)
+      guard let decoded = String(validating: out, as: UTF8.self) else {
+        throw JQError("\(describe(.string(input))) is not a valid uri encoding", at: range)
+      }
+      return decoded
     case "csv", "tsv":
       guard case .array(let items) = value else {
-        throw JQError("\(describe(value)) cannot be \(name)-formatted, only an array can be", at: range)
+        throw JQError("\(describe(value)) cannot be \(name)-formatted, only array", at: range)
       }
       var fields: [String] = []
       for item in items {
         switch item {
         case .null: fields.append("")
         case .bool(let flag): fields.append(flag ? "true" : "false")
-        case .number: fields.append(JSONWriter.compact(item))
+        case .number(let number): fields.append(number.double.isNaN ? "" : JSONWriter.compact(item))
         case .string(let string):
           if name == "csv" {
-            fields.append("\"" + string.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            fields.append("\"" + escaped(string, ["\"": "\"\""]) + "\"")
           } else {
-            var escaped = ""
-            for scalar in string.unicodeScalars {
-              switch scalar {
-              case "\\": escaped += "\\\\"
-              case "\t": escaped += "\\t"
-              case "\n": escaped += "\\n"
-              case "\r": escaped += "\\r"
-              default: escaped.unicodeScalars.append(scalar)
-              }
-            }
-            fields.append(escaped)
+            fields.append(escaped(string, ["\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"]))
           }
         default:
           throw JQError("\(describe(item)) is not valid in a csv row", at: range)
@@ -86,7 +72,7 @@ extension Interpreter {
     case "sh":
       func quote(_ item: Value) throws -> String {
         switch item {
-        case .string(let string): return "'" + string.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        case .string(let string): return "'" + escaped(string, ["'": "'\\''"]) + "'"
         case .array, .object: throw JQError("\(describe(item)) can not be escaped for shell", at: range)
         default: return JSONWriter.compact(item)
         }
@@ -96,16 +82,63 @@ extension Interpreter {
     case "base64":
       return Data(text(value).utf8).base64EncodedString()
     case "base64d":
+      // jq's decoder: up to the first `=`, every other byte an error, a lone last sextet an
+      // error, what is left over from a partial group kept.
       let input = text(value)
-      var padded = input.filter { !$0.isWhitespace }
-      while padded.count % 4 != 0 { padded += "=" }
-      guard let data = Data(base64Encoded: padded) else {
-        throw JQError("\(describe(value)) is not valid base64 data", at: range)
+      var out: [UInt8] = []
+      var code: UInt32 = 0
+      var read = 0
+      for byte in input.utf8 {
+        if byte == UInt8(ascii: "=") { break }
+        guard let sextet = base64Sextet(byte) else {
+          throw JQError("\(describe(.string(input))) is not valid base64 data", at: range)
+        }
+        code = code << 6 | sextet
+        read += 1
+        if read == 4 {
+          out += [UInt8(code >> 16 & 0xFF), UInt8(code >> 8 & 0xFF), UInt8(code & 0xFF)]
+          read = 0
+          code = 0
+        }
       }
-      return String(decoding: data, as: UTF8.self)
+      switch read {
+      case 3: out += [UInt8(code >> 10 & 0xFF), UInt8(code >> 2 & 0xFF)]
+      case 2: out.append(UInt8(code >> 4 & 0xFF))
+      case 1: throw JQError("\(describe(.string(input))) trailing base64 byte found", at: range)
+      default: break
+      }
+      return String(decoding: out, as: UTF8.self)
     // jq has no base32 (its manual lists it; every jq from 1.6 to 1.8.2 refuses it so).
     default:
       throw JQError("\(name) is not a valid format", at: range)
+    }
+  }
+
+  /// `text` with the characters in `escapes` replaced, and NUL written `\0`, as jq's
+  /// `escape_string` does for every format that escapes.
+  static func escaped(_ text: String, _ escapes: [Unicode.Scalar: String]) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      if let replacement = escapes[scalar] {
+        out += replacement
+      } else if scalar == "\0" {
+        out += "\\0"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  /// A base64 digit's value, or nil.
+  static func base64Sextet(_ byte: UInt8) -> UInt32? {
+    switch byte {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt32(byte - UInt8(ascii: "A"))
+    case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt32(byte - UInt8(ascii: "a") + 26)
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0") + 52)
+    case UInt8(ascii: "+"): return 62
+    case UInt8(ascii: "/"): return 63
+    default: return nil
     }
   }
 }

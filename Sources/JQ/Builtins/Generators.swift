@@ -6,12 +6,7 @@ extension Builtins {
     t["range/1"] = { interpreter, arguments, input, env, _, emit in
       try interpreter.evaluate(arguments[0], input, env) { upper in
         guard case .number(let end) = upper else { throw JQError("Range bounds must be numeric") }
-        var value = 0.0
-        while value < end.double {
-          try interpreter.checkInterrupt()
-          try emit(.number(Number(value)))
-          value += 1
-        }
+        try Builtins.count(from: Number(0), to: end.double, interpreter, emit)
       }
     }
     t["range/2"] = { interpreter, arguments, input, env, _, emit in
@@ -20,36 +15,23 @@ extension Builtins {
           guard case .number(let start) = lower, case .number(let end) = upper else {
             throw JQError("Range bounds must be numeric")
           }
-          var value = start.double
-          while value < end.double {
-            try interpreter.checkInterrupt()
-            try emit(.number(Number(value)))
-            value += 1
-          }
+          try Builtins.count(from: start, to: end.double, interpreter, emit)
         }
       }
     }
-    t["range/3"] = { interpreter, arguments, input, env, _, emit in
+    // jq 1.8 defines it: `if $by > 0 then $init | while(. < $upto; . + $by) elif $by < 0 then
+    // $init | while(. > $upto; . + $by) else empty end`, with jq's order and `+`.
+    t["range/3"] = { interpreter, arguments, input, env, range, emit in
       try interpreter.evaluate(arguments[0], input, env) { lower in
         try interpreter.evaluate(arguments[1], input, env) { upper in
-          try interpreter.evaluate(arguments[2], input, env) { stepValue in
-            guard case .number(let start) = lower, case .number(let end) = upper, case .number(let step) = stepValue
-            else {
-              throw JQError("Range bounds must be numeric")
-            }
-            var value = start.double
-            if step.double > 0 {
-              while value < end.double {
-                try interpreter.checkInterrupt()
-                try emit(.number(Number(value)))
-                value += step.double
-              }
-            } else if step.double < 0 {
-              while value > end.double {
-                try interpreter.checkInterrupt()
-                try emit(.number(Number(value)))
-                value += step.double
-              }
+          try interpreter.evaluate(arguments[2], input, env) { step in
+            let direction = Value.compare(step, .number(0))
+            guard direction != 0 else { return }
+            var value = lower
+            while Value.compare(value, upper) * direction < 0 {
+              try interpreter.checkInterrupt()
+              try emit(value)
+              value = try interpreter.binary(.add, value, step, range)
             }
           }
         }
@@ -123,6 +105,20 @@ extension Builtins {
         }
       }
       try walk(input)
+    }
+  }
+
+  // jq's RANGE: the start itself first, then one more each time, until the value is not
+  // below the end as C compares doubles (so a NaN bound never ends it, as in jq).
+  static func count(from start: Number, to end: Double, _ interpreter: Interpreter, _ emit: Interpreter.Emit) throws {
+    var value = start.double
+    guard !(value >= end) else { return }
+    try emit(.number(start))
+    value += 1
+    while !(value >= end) {
+      try interpreter.checkInterrupt()
+      try emit(.number(Number(value)))
+      value += 1
     }
   }
 }

@@ -95,7 +95,7 @@ extension Builtins {
     list.append(("log10", { Foundation.log10($0) }))
     list.append(("exp", { Foundation.exp($0) }))
     list.append(("exp2", { Foundation.exp2($0) }))
-    list.append(("exp10", { Foundation.pow(10, $0) }))
+    list.append(("exp10", { Builtins.exp10($0) }))
     list.append(("sin", { Foundation.sin($0) }))
     list.append(("cos", { Foundation.cos($0) }))
     list.append(("tan", { Foundation.tan($0) }))
@@ -132,5 +132,21 @@ extension Builtins {
     list.append(("y0", { Foundation.y0($0) }))
     list.append(("y1", { Foundation.y1($0) }))
     return list
+  }()
+
+  /// The C library's `exp10` (a GNU extension Swift's Glibc module leaves out; jq calls it),
+  /// found at run time; `pow(10, x)`, a last digit less exact, where there is none.
+  static func exp10(_ x: Double) -> Double {
+    guard let exp10 = cExp10 else { return Foundation.pow(10, x) }
+    return exp10(x)
+  }
+
+  private static let cExp10: (@convention(c) (Double) -> Double)? = {
+    #if canImport(Glibc)
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "exp10") else { return nil }
+      return unsafeBitCast(symbol, to: (@convention(c) (Double) -> Double).self)
+    #else
+      return nil
+    #endif
   }()
 }

@@ -25,7 +25,9 @@ extension Builtins {
     t["setpath/2"] = { interpreter, arguments, input, env, range, emit in
       try interpreter.evaluate(arguments[1], input, env) { value in
         try interpreter.evaluate(arguments[0], input, env) { path in
-          guard case .array(let steps) = path else { throw JQError("Path must be specified as an array", at: range) }
+          guard case .array(let steps) = path else {
+            throw JQError("Path must be specified as array, not \(path.typeName)", at: range)
+          }
           if steps.count > Value.depthLimit { throw JQError("Path too deep", at: range) }
           try emit(try interpreter.setpath(input, steps[...], value))
         }
@@ -35,7 +37,9 @@ extension Builtins {
       try interpreter.evaluate(arguments[0], input, env) { paths in
         guard case .array(let list) = paths else { throw JQError("Paths must be specified as an array", at: range) }
         let steps = try list.map { path -> [Value] in
-          guard case .array(let steps) = path else { throw JQError("Path must be specified as an array", at: range) }
+          guard case .array(let steps) = path else {
+            throw JQError("Path must be specified as array, not \(path.typeName)", at: range)
+          }
           if steps.count > Value.depthLimit { throw JQError("Path too deep", at: range) }
           return steps
         }
@@ -86,7 +90,7 @@ extension Builtins {
     switch entry {
     case .object(let fields): return fields[name] ?? .null
     case .null: return .null
-    default: throw JQError("Cannot index \(entry.typeName) with \"\(name)\"", at: range)
+    default: throw JQError("Cannot index \(entry.typeName) with string (\"\(name)\")", at: range)
     }
   }
 }

@@ -27,8 +27,7 @@ enum Prelude {
     def map_values(f): .[] |= f;
     def with_entries(f): to_entries | map(f) | from_entries;
     def paths: path(..) | select(length > 0);
-    def paths(node_filter): . as $dot | paths | select(. as $p | $dot | getpath($p) | node_filter);
-    def leaf_paths: paths(scalars);
+    def paths(node_filter): path(.. | select(node_filter)) | select(length > 0);
     def del(f): delpaths([path(f)]);
     def any: reduce .[] as $x (false; . or $x);
     def all: reduce .[] as $x (true; . and $x);
@@ -52,17 +51,17 @@ enum Prelude {
     def gsub($re; str): sub($re; str; "g");
     def gsub($re; str; $flags): sub($re; str; $flags + "g");
     def scan($re): scan($re; null);
-    def scan($re; $flags): match($re; "g" + ($flags // "")) | if (.captures | length) > 0 then [.captures | .[] | .string] else .string end;
-    def capture($re): capture($re; null);
-    def capture($re; $flags): match($re; $flags) | [.captures | .[] | select(.name != null) | {key: .name, value: .string}] | from_entries;
-    def test($re): test($re; null);
-    def match($re): match($re; null);
+    def scan($re; $flags): match($re; "g" + $flags) | if (.captures | length > 0) then [.captures | .[] | .string] else .string end;
+    def capture($val): ($val | type) as $vt | if $vt == "string" then capture($val; null) elif $vt == "array" and ($val | length) > 1 then capture($val[0]; $val[1]) elif $vt == "array" and ($val | length) > 0 then capture($val[0]; null) else error($vt + " not a string or array") end;
+    def capture(re; mods): match(re; mods) | reduce (.captures | .[] | select(.name != null) | {(.name): .string}) as $pair ({}; . + $pair);
+    def test($val): ($val | type) as $vt | if $vt == "string" then test($val; null) elif $vt == "array" and ($val | length) > 1 then test($val[0]; $val[1]) elif $vt == "array" and ($val | length) > 0 then test($val[0]; null) else error($vt + " not a string or array") end;
+    def match($val): ($val | type) as $vt | if $vt == "string" then match($val; null) elif $vt == "array" and ($val | length) > 1 then match($val[0]; $val[1]) elif $vt == "array" and ($val | length) > 0 then match($val[0]; null) else error($vt + " not a string or array") end;
     def tostream: path(def r: (.[]? | r), .; r) as $p | getpath($p) | reduce path(.[]?) as $q ([$p, .]; [$p + $q]);
     def fromstream(f): {x: null, e: false} as $init | foreach f as $i ($init; if .e then $init else . end | if $i | length == 2 then setpath(["e"]; $i[0] | length == 0) | setpath(["x"] + $i[0]; $i[1]) else setpath(["e"]; $i[0] | length == 1) end; if .e then .x else empty end);
     def truncate_stream(stream): . as $n | null | stream | . as $input | if (.[0] | length) > $n then setpath([0]; .[0][$n:]) else empty end;
     def until(cond; update): def _until: if cond then . else (update | _until) end; _until;
     def while(cond; update): def _while: if cond then ., (update | _while) else empty end; _while;
-    def finites: select(isinfinite or isnan | not);
+    def finites: select(isfinite);
     def normals: select(isnormal);
     def add(f): reduce f as $x (null; . + $x);
     def IN(s): any(s == .; .);
@@ -75,8 +74,7 @@ enum Prelude {
     def trimstr($val): ltrimstr($val) | rtrimstr($val);
     def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
     def debug(msg): (msg | debug | empty), .;
-    def abs: if type == "number" and . < 0 then -. else . end;
-    def toarray: if type == "array" then . else [.] end;
+    def abs: if . < 0 then -. else . end;
     def have_literal_numbers: true;
     def have_decnum: true;
     def halt_error: halt_error(5);
@@ -84,17 +82,9 @@ enum Prelude {
     def fromdateiso8601: strptime("%Y-%m-%dT%H:%M:%SZ") | mktime;
     def todate: todateiso8601;
     def fromdate: fromdateiso8601;
-    def date: todate;
-    def dateadd(u; n): . + n;
-    def datesub(u; n): . - n;
-    def ascii: [.] | implode;
-    def getpath_or_null(p): try getpath(p) catch null;
-    def isvalid(f): try (f | true) catch false;
-    def ltrimstr_all($x): ltrimstr($x);
     def min_by(f): _min_by(map([f]));
     def max_by(f): _max_by(map([f]));
     def unique_by(f): [group_by(f)[] | .[0]];
-    def to_array: toarray;
     def skip($n; f): if $n > 0 then foreach f as $x ($n + 1; . - 1; if . <= 0 then $x else empty end) elif $n == 0 then f else error("skip doesn't support negative count") end;
     """#
 }

@@ -6,21 +6,14 @@ extension Builtins {
     t.unary("sort/0") { input, range in
       .array(
         try array(input, "cannot be sorted, as it is not an array", range).sorted {
-          try Value.checkedCompare($0, $1) < 0
+          try Value.checkedCompare($0, $1, sorting: true) < 0
         })
     }
     t["sort_by/1"] = { interpreter, arguments, input, env, range, emit in
-      let items = try array(input, "cannot be sorted, as it is not an array", range)
-      let keyed = try items.map { item in
-        (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env)))
-      }
-      try emit(.array(try stableSorted(keyed).map(\.0)))
+      try emit(.array(try stableSorted(try keyed(interpreter, arguments[0], input, env, range)).map(\.0)))
     }
     t["group_by/1"] = { interpreter, arguments, input, env, range, emit in
-      let items = try array(input, "cannot be grouped, as it is not an array", range)
-      let keyed = try items.map { item in
-        (item, Value.array(try interpreter.evaluateAll(arguments[0], input: item, environment: env)))
-      }
+      let keyed = try keyed(interpreter, arguments[0], input, env, range)
       var groups: [Value] = []
       var current: [Value] = []
       var currentKey: Value?
@@ -38,7 +31,7 @@ extension Builtins {
     }
     t.unary("unique/0") { input, range in
       let sorted = try array(input, "cannot be sorted, as it is not an array", range).sorted {
-        try Value.checkedCompare($0, $1) < 0
+        try Value.checkedCompare($0, $1, sorting: true) < 0
       }
       var result: [Value] = []
       for item in sorted where result.last.map({ !($0 == item) }) ?? true { result.append(item) }
@@ -50,28 +43,46 @@ extension Builtins {
     t["_max_by/1"] = binary { input, keys, range in
       try extreme(input, keys, range, pickLater: { Value.compare($0, $1) >= 0 })
     }
-    t.unary("min/0") { input, range in
-      try extreme(
-        input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) < 0 })
+    t.unary("min/0") { input, range in try extreme(input, input, range, pickLater: { Value.compare($0, $1) < 0 }) }
+    t.unary("max/0") { input, range in try extreme(input, input, range, pickLater: { Value.compare($0, $1) >= 0 }) }
+  }
+
+  /// Each element of `input` with its key `[f]`, as jq's `_sort_by_impl(map([f]))` has them:
+  /// `map` refuses what it cannot iterate, and the sort what is not an array (an object's
+  /// values have keys, but the object is not sorted).
+  static func keyed(
+    _ interpreter: Interpreter, _ key: Filter, _ input: Value, _ env: Frame, _ range: SourceRange
+  ) throws -> [(Value, Value)] {
+    var keys: [Value] = []
+    try interpreter.iterate(input, range) { item in
+      keys.append(.array(try interpreter.evaluateAll(key, input: item, environment: env)))
     }
-    t.unary("max/0") { input, range in
-      try extreme(
-        input, .array(try array(input, "cannot be sorted", range)), range, pickLater: { Value.compare($0, $1) >= 0 })
+    guard case .array(let items) = input else {
+      throw JQError(
+        "\(describe(input)) and \(describe(.array(keys))) cannot be sorted, as they are not both arrays", at: range)
     }
+    return Array(zip(items, keys))
   }
 
   static func stableSorted(_ keyed: [(Value, Value)]) throws -> [(Value, Value)] {
     try keyed.enumerated().sorted { lhs, rhs in
-      let order = try Value.checkedCompare(lhs.element.1, rhs.element.1)
+      let order = try Value.checkedCompare(lhs.element.1, rhs.element.1, sorting: true)
       return order < 0 || (order == 0 && lhs.offset < rhs.offset)
     }.map(\.element)
   }
 
+  /// jq's `minmax_by`: the element whose key is least (the first of equal ones) or greatest
+  /// (the last), null for none.
   static func extreme(_ input: Value, _ keys: Value, _ range: SourceRange, pickLater: (Value, Value) -> Bool) throws
     -> Value
   {
-    let items = try array(input, "cannot be sorted", range)
-    guard case .array(let keyList) = keys, !items.isEmpty else { return .null }
+    guard case .array(let items) = input, case .array(let keyList) = keys else {
+      throw JQError("\(describe(input)) and \(describe(keys)) cannot be iterated over", at: range)
+    }
+    guard keyList.count == items.count else {
+      throw JQError("\(describe(input)) and \(describe(keys)) have wrong length", at: range)
+    }
+    guard !items.isEmpty else { return .null }
     var best = 0
     for index in 1..<items.count where pickLater(keyList[index], keyList[best]) { best = index }
     return items[best]

@@ -39,15 +39,15 @@ extension Builtins {
       }
     }
     t.unary("ascii_downcase/0") { input, range in
-      let text = try string(input, "cannot be lowercased", range)
+      let text = try explodable(input, range)
       return .string(String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self))
     }
     t.unary("ascii_upcase/0") { input, range in
-      let text = try string(input, "cannot be uppercased", range)
+      let text = try explodable(input, range)
       return .string(String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self))
     }
     t.unary("explode/0") { input, range in
-      .array(try string(input, "cannot be exploded", range).unicodeScalars.map { .number(Int($0.value)) })
+      .array(try explodable(input, range).unicodeScalars.map { .number(Int($0.value)) })
     }
     t.unary("implode/0") { input, range in
       guard case .array(let codes) = input else { throw JQError("implode input must be an array", at: range) }
@@ -66,21 +66,10 @@ extension Builtins {
       }
       return .array(Interpreter.split(text, by: sep).map(Value.string))
     }
-    t["join/1"] = binary { input, separator, range in
-      guard case .string(let sep) = separator else { throw JQError("join separator must be a string", at: range) }
-      var result = ""
-      var first = true
-      for item in try array(input, "cannot be joined", range) {
-        if !first { result += sep }
-        first = false
-        switch item {
-        case .null: break
-        case .string(let s): result += s
-        case .number, .bool: result += JSONWriter.compact(item)
-        default: throw JQError("\(describe(.string(result))) and \(describe(item)) cannot be added", at: range)
-        }
+    t["join/1"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) { separator in
+        try emit(try join(interpreter, input, separator, range))
       }
-      return .string(result)
     }
     t["test/2"] = RegexBuiltins.test
     t["match/2"] = RegexBuiltins.match
@@ -89,5 +78,44 @@ extension Builtins {
     t["format/1"] = binary { input, name, range in
       .string(try Interpreter.format(try string(name, "is not a valid format", range), input, range))
     }
+  }
+
+  /// The text of a string, or jq's error for `explode` (which `ascii_downcase` and
+  /// `ascii_upcase` are written with).
+  static func explodable(_ value: Value, _ range: SourceRange) throws -> String {
+    guard case .string(let text) = value else { throw JQError("explode input must be a string", at: range) }
+    return text
+  }
+
+  /// `join($x)` as jq 1.8 defines it: `reduce .[] as $i (null; (if . == null then "" else . + $x
+  /// end) + ($i | if type == "boolean" or type == "number" then tostring else . // "" end)) //
+  /// ""`, so its errors are `+`'s. Strings joined by a string are built directly.
+  static func join(_ interpreter: Interpreter, _ input: Value, _ separator: Value, _ range: SourceRange) throws
+    -> Value
+  {
+    func piece(_ item: Value) -> Value {
+      switch item {
+      case .bool, .number: return .string(JSONWriter.compact(item))
+      case .null: return .string("")
+      default: return item
+      }
+    }
+    if case .string(let sep) = separator, case .array(let items) = input {
+      var result = ""
+      for (position, item) in items.enumerated() {
+        if position > 0 { result += sep }
+        switch piece(item) {
+        case .string(let text): result += text
+        case let other: throw JQError("\(describe(.string(result))) and \(describe(other)) cannot be added", at: range)
+        }
+      }
+      return .string(result)
+    }
+    var result = Value.null
+    try interpreter.iterate(input, range) { item in
+      let prefix = result == .null ? .string("") : try interpreter.binary(.add, result, separator, range)
+      result = try interpreter.binary(.add, prefix, piece(item), range)
+    }
+    return result == .null || result == .false ? .string("") : result
   }
 }

@@ -50,6 +50,19 @@ final class Compiler {
       return IterateFilter(try compile(target, scope, level), range)
     case .tryCatch(let body, let handler):
       return TryFilter(try compile(body, scope, level), try handler.map { try compile($0, scope, level) })
+    case .optional(let step):
+      switch step {
+      case .index(let target, let key, let range):
+        return IndexFilter(try compile(target, scope, level), try compile(key, scope, level), range, optional: true)
+      case .slice(let target, let from, let to, let range):
+        return SliceFilter(
+          try compile(target, scope, level), try from.map { try compile($0, scope, level) },
+          try to.map { try compile($0, scope, level) }, range, optional: true)
+      case .iterate(let target, let range):
+        return IterateFilter(try compile(target, scope, level), range, optional: true)
+      default:
+        return TryFilter(try compile(step, scope, level), nil)
+      }
     case .array(let inner):
       return ArrayFilter(try inner.map { try compile($0, scope, level) })
     case .object(let entries):
@@ -217,14 +230,29 @@ final class Compiler {
     }
     func binder(_ pattern: Pattern) throws -> Binder {
       if case .variable(let name) = pattern { return .slot(slot(name)) }
-      // Depth first, left to right, each value reached kept in a register of its own.
+      // The variables in the order they are written (the order `?//` and `$__loc__` see)...
+      func declare(_ pattern: Pattern) {
+        switch pattern {
+        case .variable(let name): _ = slot(name)
+        case .array(let items): items.forEach(declare)
+        case .object(let entries):
+          for entry in entries {
+            if case .variable(let name) = entry.key { _ = slot(name) }
+            if let sub = entry.pattern { declare(sub) }
+          }
+        }
+      }
+      declare(pattern)
+      // ...and the values taken depth first, an array's elements from the last (as jq does:
+      // `1 as [$a, $b]` fails at index 1), an object's members from the first, each value
+      // reached kept in a register of its own.
       var steps: [BindingSteps.Step] = []
       var registers = 1
       func walk(_ pattern: Pattern, at register: Int) throws {
         switch pattern {
         case .variable(let name): steps.append(.assign(slot: slot(name), from: register))
         case .array(let items):
-          for (index, item) in items.enumerated() {
+          for (index, item) in items.enumerated().reversed() {
             let target = registers
             registers += 1
             steps.append(.element(from: register, index: index, to: target))

@@ -59,6 +59,7 @@ private enum RowUse {
       return visit(base, &names) && (from.map { visit($0, &names) } ?? true) && (to.map { visit($0, &names) } ?? true)
     case .iterate(let base, _): return visit(base, &names)
     case .tryCatch(let body, _): return visit(body, &names)  // the handler gets the error
+    case .optional(let step): return visit(step, &names)
     case .array(let body): return body.map { visit($0, &names) } ?? true
     case .object(let entries):
       for entry in entries {

@@ -130,15 +130,22 @@ final class IndexFilter: Filter {
   let target: Filter
   let key: Filter
   let range: SourceRange
-  init(_ target: Filter, _ key: Filter, _ range: SourceRange) {
+  /// `target[key]?`: an index that fails gives nothing (the target's and the key's errors
+  /// still stop the run, as jq's `INDEX_OPT` has it).
+  let optional: Bool
+  init(_ target: Filter, _ key: Filter, _ range: SourceRange, optional: Bool = false) {
     self.target = target
     self.key = key
     self.range = range
-    super.init(single: target.isSingle && key.isSingle)
+    self.optional = optional
+    super.init(single: !optional && target.isSingle && key.isSingle)
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     try key.run(input, frame, c) { keyValue in
-      try self.target.run(input, frame, c) { base in try emit(try c.index(base, keyValue, self.range)) }
+      try self.target.run(input, frame, c) { base in
+        guard let value = try optionally(self.optional, { try c.index(base, keyValue, self.range) }) else { return }
+        try emit(value)
+      }
     }
   }
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
@@ -154,7 +161,12 @@ final class IndexFilter: Filter {
             at: self.range)
         }
         let value: Value
-        if case .null = base { value = .null } else { value = try c.index(base, keyValue, self.range) }
+        if case .null = base {
+          value = .null
+        } else {
+          guard let found = try optionally(self.optional, { try c.index(base, keyValue, self.range) }) else { return }
+          value = found
+        }
         try emit(basePath + [keyValue], value)
       }
     }
@@ -167,40 +179,52 @@ final class SliceFilter: Filter {
   let from: Filter?
   let to: Filter?
   let range: SourceRange
-  init(_ target: Filter, _ from: Filter?, _ to: Filter?, _ range: SourceRange) {
+  /// `target[from:to]?`: a slice that fails gives nothing.
+  let optional: Bool
+  init(_ target: Filter, _ from: Filter?, _ to: Filter?, _ range: SourceRange, optional: Bool = false) {
     self.target = target
     self.from = from
     self.to = to
     self.range = range
-    super.init(single: target.isSingle && (from?.isSingle ?? true) && (to?.isSingle ?? true))
+    self.optional = optional
+    super.init(single: !optional && target.isSingle && (from?.isSingle ?? true) && (to?.isSingle ?? true))
   }
   private func bound(
     _ filter: Filter?, _ input: Value, _ frame: Frame, _ c: Interpreter, _ body: (Value) throws -> Void
   ) throws {
     if let filter { try filter.run(input, frame, c, body) } else { try body(.null) }
   }
+  // As jq builds the index object: the start's outputs outermost, then the end's, then the
+  // target for each pair.
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
-    try bound(to, input, frame, c) { upper in
-      try self.bound(self.from, input, frame, c) { lower in
-        try self.target.run(input, frame, c) { try emit(try c.slice($0, lower, upper, self.range)) }
+    try bound(from, input, frame, c) { lower in
+      try self.bound(self.to, input, frame, c) { upper in
+        try self.target.run(input, frame, c) { base in
+          let key = Interpreter.sliceKey(lower, upper)
+          guard let value = try optionally(self.optional, { try c.slice(base, lower, upper, self.range, key: key) })
+          else { return }
+          try emit(value)
+        }
       }
     }
   }
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
-    let upper = try to?.one(input, frame, c) ?? .null
     let lower = try from?.one(input, frame, c) ?? .null
-    return try c.slice(try target.one(input, frame, c), lower, upper, range)
+    let upper = try to?.one(input, frame, c) ?? .null
+    return try c.slice(try target.one(input, frame, c), lower, upper, range, key: Interpreter.sliceKey(lower, upper))
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
-    try bound(to, input, frame, c) { upper in
-      try self.bound(self.from, input, frame, c) { lower in
+    try bound(from, input, frame, c) { lower in
+      try self.bound(self.to, input, frame, c) { upper in
         try self.target.paths(input, path, frame, c) { basePath, base in
           guard let basePath else {
             throw JQError(
               "Invalid path expression near attempt to access element of \(errorText(base))", at: self.range)
           }
-          let key = Value.object(JSONObject([("start", lower), ("end", upper)]))
-          try emit(basePath + [key], try c.slice(base, lower, upper, self.range))
+          let key = Interpreter.sliceKey(lower, upper)
+          guard let value = try optionally(self.optional, { try c.slice(base, lower, upper, self.range, key: key) })
+          else { return }
+          try emit(basePath + [key], value)
         }
       }
     }
@@ -211,13 +235,19 @@ final class SliceFilter: Filter {
 final class IterateFilter: Filter {
   let target: Filter
   let range: SourceRange
-  init(_ target: Filter, _ range: SourceRange) {
+  /// `target[]?`: a value that cannot be iterated gives nothing.
+  let optional: Bool
+  init(_ target: Filter, _ range: SourceRange, optional: Bool = false) {
     self.target = target
     self.range = range
+    self.optional = optional
     super.init(single: false)
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
-    try target.run(input, frame, c) { try c.iterate($0, self.range, emit) }
+    try target.run(input, frame, c) { base in
+      if self.optional, !base.isIterable { return }
+      try c.iterate(base, self.range, emit)
+    }
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
     try target.paths(input, path, frame, c) { basePath, base in
@@ -229,9 +259,8 @@ final class IterateFilter: Filter {
         for (position, element) in array.enumerated() { try emit(basePath + [.number(position)], element) }
       case .object(let object):
         for (key, element) in object { try emit(basePath + [.string(key)], element) }
-      case .null:
-        break
       default:
+        if self.optional { return }
         throw JQError("Cannot iterate over \(describe(base))", at: self.range)
       }
     }
@@ -260,5 +289,25 @@ final class FormatFilter: Filter {
   }
   override func one(_ input: Value, _ frame: Frame, _ c: Interpreter) throws -> Value {
     .string(try Interpreter.format(name, input, range))
+  }
+}
+
+/// `step()`'s value; when `optional`, nil for the error jq's `?` after an index drops.
+@inline(__always) func optionally(_ optional: Bool, _ step: () throws -> Value) throws -> Value? {
+  guard optional else { return try step() }
+  do {
+    return try step()
+  } catch is JQError {
+    return nil
+  }
+}
+
+extension Value {
+  /// Whether `.[]` goes through this value (an array or an object).
+  var isIterable: Bool {
+    switch self {
+    case .array, .object: return true
+    default: return false
+    }
   }
 }

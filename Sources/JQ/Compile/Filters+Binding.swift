@@ -72,7 +72,7 @@ final class BindingSteps {
         switch value {
         case .array(let array): registers[to] = position < array.count ? array[position] : .null
         case .null: registers[to] = .null
-        default: throw JQError("Cannot index \(value.typeName) with number")
+        default: throw JQError("Cannot index \(value.typeName) with number (\(position))")
         }
       case .member(let from, let key, let to):
         registers[to] = try Self.member(registers[from], .string(key))
@@ -82,11 +82,7 @@ final class BindingSteps {
       case .computedMember(let from, let key, let to):
         let rest = index + 1
         try key.run(input, frame, c) { keyValue in
-          let value = registers[from]
-          guard case .string = keyValue else {
-            throw JQError("Cannot index \(value.typeName) with \(keyValue.typeName)")
-          }
-          registers[to] = try Self.member(value, keyValue)
+          registers[to] = try c.index(registers[from], keyValue, nil)
           try run(from: rest, &registers, input, frame, c, body)
         }
         return

@@ -141,10 +141,11 @@ extension Interpreter {
     case (.array(let array), .number(let number)):
       let position = try arrayPosition(number, count: array.count)
       return position < array.count ? array[position] : .null
-    case (.array(let array), .object(let bounds)):
-      return try slice(.array(array), bounds["start"] ?? .null, bounds["end"] ?? .null, nil)
-    case (.string, .object):
-      throw JQError("Cannot update string slices")
+    case (.array, .object(let bounds)), (.string, .object(let bounds)):
+      // jq reads the slice first (its errors first), then refuses to update a string's.
+      let child = try slice(value, bounds["start"], bounds["end"], nil, key: step)
+      if case .string = value { throw JQError("Cannot update string slices") }
+      return child
     case (.array, .array):
       throw JQError("Cannot update field at array index of array")
     default:
@@ -187,7 +188,7 @@ extension Interpreter {
       guard case .array(let items) = child else {
         throw JQError("A slice of an array can only be assigned another array")
       }
-      let (start, end) = sliceBounds(existing.count, bounds["start"] ?? .null, bounds["end"] ?? .null)
+      let (start, end) = try sliceBounds(existing.count, bounds["start"], bounds["end"])
       existing.replaceSubrange(start..<end, with: items)
       return .array(existing)
     default:
@@ -196,24 +197,19 @@ extension Interpreter {
     }
   }
 
-  func sliceBounds(_ count: Int, _ lower: Value, _ upper: Value) -> (Int, Int) {
-    func resolve(_ value: Value, _ fallback: Int, roundUp: Bool) -> Int {
-      guard case .number(let number) = value else { return fallback }
-      let double = roundUp ? number.double.rounded(.up) : number.double.rounded(.down)
-      var position = double.isNaN ? 0 : Int(max(-1e15, min(1e15, double)))
-      if position < 0 { position += count }
-      return max(0, min(count, position))
-    }
-    let start = resolve(lower, 0, roundUp: false)
-    return (start, max(start, resolve(upper, count, roundUp: true)))
-  }
-
   /// Deletes every path; later (deeper, higher-index) paths first so earlier ones stay valid.
   func deletePaths(_ value: Value, _ paths: [[Value]]) throws -> Value {
     var result = value
     // Resolve negative indices and slices against the value first, so sorting puts every
     // path after the ones it would shift.
-    let resolved = paths.compactMap { canonical(value, $0[...]) }
+    // A slice deleted whole is its positions, so that it and the other deletions from the same
+    // array all count from the array as it was (jq deletes them in one pass).
+    var resolved = paths.flatMap { canonical(value, $0[...]) }
+    // A path under another one being deleted goes with it (jq does not look inside).
+    if Set(resolved.map(\.count)).count > 1 {
+      let all = Set(resolved.map { Value.array($0) })
+      resolved = resolved.filter { path in !(0..<path.count).contains { all.contains(.array(Array(path[..<$0]))) } }
+    }
     // Many deletions from one array or object (`del(.[] | select(…))`) in one pass each.
     if let grouped = try deleteGrouped(result, resolved.map { $0[...] }) { return grouped }
     for path in resolved.sorted(by: { Value.compare(.array($0), .array($1)) > 0 }) {
@@ -289,25 +285,30 @@ extension Interpreter {
     }
   }
 
-  /// `path` with negative array indices made positive; nil when it points before an array.
-  private func canonical(_ value: Value, _ path: ArraySlice<Value>) -> [Value]? {
-    guard let step = path.first else { return [] }
+  /// `path` with negative array indices made positive (none when it points before an array),
+  /// and a slice at its end as the positions it takes.
+  private func canonical(_ value: Value, _ path: ArraySlice<Value>) -> [[Value]] {
+    guard let step = path.first else { return [[]] }
     let rest = path.dropFirst()
     switch (value, step) {
     case (.array(let array), .number(let number)):
       var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
       if position < 0 { position += array.count }
-      if position < 0 { return nil }
+      if position < 0 { return [] }
       let child = position < array.count ? array[position] : .null
       return canonical(child, rest).map { [.number(position)] + $0 }
     case (.array(let array), .object(let bounds)):
-      let (start, end) = sliceBounds(array.count, bounds["start"] ?? .null, bounds["end"] ?? .null)
+      // A slice jq refuses is left for the deletion to refuse, with jq's message.
+      guard let (start, end) = try? sliceBounds(array.count, bounds["start"], bounds["end"]) else {
+        return [[step] + rest]
+      }
+      if rest.isEmpty { return (start..<end).map { [.number($0)] } }
       let key = Value.object(JSONObject([("start", .number(start)), ("end", .number(end))]))
       return canonical(.array(Array(array[start..<end])), rest).map { [key] + $0 }
     case (.object(let object), .string(let key)):
       return canonical(object[key] ?? .null, rest).map { [step] + $0 }
     default:
-      return [step] + rest
+      return [[step] + rest]
     }
   }
 
@@ -330,7 +331,7 @@ extension Interpreter {
       if rest.isEmpty { array.remove(at: position) } else { array[position] = try deletePath(array[position], rest) }
       return .array(array)
     case (.array(var array), .object(let bounds)):
-      let (start, end) = sliceBounds(array.count, bounds["start"] ?? .null, bounds["end"] ?? .null)
+      let (start, end) = try sliceBounds(array.count, bounds["start"], bounds["end"])
       if rest.isEmpty {
         array.removeSubrange(start..<end)
         return .array(array)
@@ -340,8 +341,16 @@ extension Interpreter {
       array.replaceSubrange(start..<end, with: items)
       return .array(array)
     default:
-      _ = try index(value, step, nil)
-      throw JQError("Cannot delete field at \(step.typeName) index of \(value.typeName)")
+      // What jq's `jv_dels` says of a key it cannot delete, or `jv_get` of a step it cannot take.
+      guard rest.isEmpty else {
+        _ = try index(value, step, nil)
+        throw JQError("Cannot delete field at \(step.typeName) index of \(value.typeName)")
+      }
+      switch value {
+      case .array: throw JQError("Cannot delete \(step.typeName) element of array")
+      case .object: throw JQError("Cannot delete \(step.typeName) field of object")
+      default: throw JQError("Cannot delete fields from \(value.typeName)")
+      }
     }
   }
 }

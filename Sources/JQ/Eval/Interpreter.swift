@@ -150,12 +150,10 @@ final class Interpreter: @unchecked Sendable {
       var position = Int(exactly: number.double.rounded(.down)) ?? (number.double < 0 ? Int.min / 2 : Int.max / 2)
       if position < 0 { position += array.count }
       return position >= 0 && position < array.count ? array[position] : .null
-    case (.null, .string), (.null, .number), (.null, .null):
+    case (.null, .string), (.null, .number), (.null, .object):
       return .null
-    case (.null, .object):
-      return .null
-    case (.array, .object(let bounds)):
-      return try slice(base, bounds["start"] ?? .null, bounds["end"] ?? .null, range)
+    case (.array, .object(let bounds)), (.string, .object(let bounds)):
+      return try slice(base, bounds["start"], bounds["end"], range, key: key)
     case (.array(let array), .array(let wanted)):
       return .array(Interpreter.indices(of: wanted, in: array).map { .number($0) })
     default:
@@ -172,38 +170,59 @@ final class Interpreter: @unchecked Sendable {
     return found
   }
 
-  func slice(_ base: Value, _ lower: Value, _ upper: Value, _ range: SourceRange?) throws -> Value {
-    func bounds(_ count: Int) throws -> (Int, Int) {
-      func resolve(_ value: Value, _ fallback: Int, roundUp: Bool) throws -> Int {
-        switch value {
-        case .null: return fallback
-        case .number(let number) where number.double.isNaN: return fallback
-        case .number(let number):
-          let double = roundUp ? number.double.rounded(.up) : number.double.rounded(.down)
-          var position = double.isNaN ? 0 : Int(max(-1e15, min(1e15, double)))
-          if position < 0 { position += count }
-          return max(0, min(count, position))
-        default: throw JQError("Start and end indices of an array slice must be numbers", at: range)
-        }
-      }
-      let start = try resolve(lower, 0, roundUp: false)
-      let end = try resolve(upper, count, roundUp: true)
-      return (start, max(start, end))
-    }
+  /// `base[lower:upper]`, as jq's `jv_get` slices: a bound that is missing (an index object
+  /// without `start` or `end`) or not a number is an error, a null one is the end, and a base
+  /// that is not an array or a string is refused with the index `key` in the message.
+  func slice(
+    _ base: Value, _ lower: Value?, _ upper: Value?, _ range: SourceRange?, key: @autoclosure () -> Value
+  ) throws -> Value {
     switch base {
     case .null: return .null
     case .array(let array):
-      let (start, end) = try bounds(array.count)
+      let (start, end) = try sliceBounds(array.count, lower, upper, range)
       return .array(Array(array[start..<end]))
     case .string(let string):
       let scalars = Array(string.unicodeScalars)
-      let (start, end) = try bounds(scalars.count)
+      let (start, end) = try sliceBounds(scalars.count, lower, upper, range)
       var result = String.UnicodeScalarView()
       result.append(contentsOf: scalars[start..<end])
       return .string(String(result))
     default:
-      throw JQError("Cannot index \(base.typeName) with object", at: range)
+      throw JQError("Cannot index \(base.typeName) with object (\(errorText(key())))", at: range)
     }
+  }
+
+  /// `.[lower:upper]`'s index object, as jq builds it (and names it in errors).
+  static func sliceKey(_ lower: Value, _ upper: Value) -> Value {
+    .object(JSONObject([("start", lower), ("end", upper)]))
+  }
+
+  /// The positions a slice of `count` elements takes, as jq's `parse_slice` finds them: a
+  /// null start is 0 and a null end is `count`; negative bounds count from the end; the start
+  /// rounds down and the end up; NaN is the start or the end.
+  func sliceBounds(_ count: Int, _ lower: Value?, _ upper: Value?, _ range: SourceRange? = nil) throws -> (Int, Int) {
+    func bound(_ value: Value?, _ null: Double) -> Double? {
+      switch value {
+      case .null?: return null
+      case .number(let number)?: return number.double
+      default: return nil
+      }
+    }
+    let length = Double(count)
+    guard let from = bound(lower, 0), let to = bound(upper, length) else {
+      throw JQError("Array/string slice indices must be integers", at: range)
+    }
+    var start = from.isNaN ? 0 : from
+    if start < 0 { start += length }
+    start = max(0, min(length, start))
+    let first = Int(start)
+    var end = to.isNaN ? length : to
+    if end < 0 { end += length }
+    if end < 0 { end = Double(first) }
+    var last = Int(min(end, 1e15))
+    if last > count { last = count }
+    if last < count && Double(last) < end { last += 1 }
+    return (first, max(first, last))
   }
 
   func iterate(_ value: Value, _ range: SourceRange?, _ emit: Emit) throws {

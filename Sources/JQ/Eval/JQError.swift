@@ -58,8 +58,14 @@ func errorText(_ value: Value) -> String {
     while end > bytes.startIndex && end < bytes.endIndex && bytes[end] & 0xC0 == 0x80 { end -= 1 }
     return String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
   }
-  if case .string = value { return "\"" + cut(bytes.dropFirst(), 24) + "...\"" }
-  return cut(bytes[...], 26) + "..."
+  // As jq's `jv_dump_string_trunc` into 30 bytes: 25 of the text, `...` and the closing
+  // delimiter for a string, an array or an object; 26 and `...` for anything else.
+  switch value {
+  case .string: return "\"" + cut(bytes.dropFirst(), 24) + "...\""
+  case .array: return cut(bytes[...], 25) + "...]"
+  case .object: return cut(bytes[...], 25) + "...}"
+  default: return cut(bytes[...], 26) + "..."
+  }
 }
 
 /// `type (value)`, as jq describes a value in errors.

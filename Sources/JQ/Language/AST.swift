@@ -18,6 +18,9 @@ indirect enum Expr: Sendable {
   case iterate(Expr, SourceRange)
   /// `e?` or `try e catch handler` (handler nil: errors are swallowed).
   case tryCatch(Expr, Expr?)
+  /// `?` right after an index, a slice or `[]`: only that step's error is dropped (the
+  /// target's and the key's still stop the run), as in jq's grammar.
+  case optional(Expr)
   /// `[e]`, collecting every output of `e` (nil for `[]`).
   case array(Expr?)
   /// `{k: v, …}`.

@@ -49,6 +49,8 @@ struct Checker {
     case .tryCatch(let body, let handler):
       try visit(body, scope)
       if let handler { try visit(handler, scope) }
+    case .optional(let step):
+      try visit(step, scope)
     case .array(let inner):
       if let inner { try visit(inner, scope) }
     case .object(let entries):

@@ -193,22 +193,36 @@ extension Parser {
 
   /// A term with its suffixes (`.a`, `[i]`, `[]`, `[a:b]`, `?`) and an optional `as` binding.
   mutating func parsePostfix() throws(Diagnostic) -> Expr {
+    // A `?` right after an index, a slice or `[]` drops that step's error only; after
+    // anything else (`(e)?`, `..?`, a `?` after a `?`) it drops every error of what precedes.
+    let startsWithField: Bool
+    switch current.kind {
+    case .field: startsWithField = true
+    case .symbol("."):
+      if case .string = nextToken.kind, !nextToken.spaceBefore { startsWithField = true } else { fallthrough }
+    default: startsWithField = false
+    }
     var term = try parseTerm()
+    var afterStep = startsWithField
     while true {
       if case .field(let name) = current.kind {
         let range = advance().range
         term = .index(term, .literal(.string(name)), range)
+        afterStep = true
       } else if current.is("."), case .string = nextToken.kind, !nextToken.spaceBefore {
         let range = advance().range
         let key = try parseStringLiteral(format: nil)
         term = .index(term, key, range)
+        afterStep = true
       } else if current.is(".") && nextToken.is("[") && !nextToken.spaceBefore {
         index += 1  // `.a.[0]` (jq 1.7+)
       } else if current.is("[") {
         term = try parseBracketSuffix(term)
+        afterStep = true
       } else if current.is("?") {
         index += 1
-        term = .tryCatch(term, nil)
+        term = afterStep ? .optional(term) : .tryCatch(term, nil)
+        afterStep = false
       } else {
         break
       }
@@ -331,11 +345,6 @@ extension Parser {
         }
         try expect(")", "to close 'foreach'")
         return .foreach(source, pattern, initial, update, extract)
-      case "def":
-        let definition = try parseFunctionDefinition()
-        return .functionDefinition(definition, try parsePipe(allowCommandStages: false))
-      case "label":
-        return try parsePipe(allowCommandStages: false)
       case "break":
         index += 1
         guard case .variable(let label) = current.kind else { throw unexpected("expected $name after 'break'") }
@@ -348,6 +357,11 @@ extension Parser {
         throw Diagnostic(
           .syntax, "'\(name)' goes at the start of a program, before any expression", at: token.range,
           hint: "\(name == "import" ? "import \"path\" as name" : "include \"path\""); … at the start")
+      case "def", "label":
+        // As in jq's grammar: a definition or a label starts a pipe (after `|`, `,`, `(`…),
+        // never an operand (`1 // def f: 2; f` is a syntax error).
+        throw unexpected(
+          "expected an expression", hint: "'\(name)' starts a pipe: put it in parentheses, (\(name) …)")
       case _ where Parser.keywords.contains(name) && name != "__loc__":
         throw unexpected("expected an expression")
       default:

@@ -24,6 +24,7 @@ struct Renaming {
       return .slice(apply(target), from.map(apply), to.map(apply), range)
     case .iterate(let target, let range): return .iterate(apply(target), range)
     case .tryCatch(let body, let handler): return .tryCatch(apply(body), handler.map(apply))
+    case .optional(let step): return .optional(apply(step))
     case .array(let inner): return .array(inner.map(apply))
     case .object(let entries):
       return .object(entries.map { ObjectEntry(key: apply($0.key), value: apply($0.value)) })

@@ -122,6 +122,9 @@ extension Number {
 
   /// Whether two numbers are the same: exactly, when both have literals; else as doubles.
   static func order(_ a: Number, _ b: Number) -> Int {
+    // jq compares NaN as if it were null: below every number, itself included.
+    if a.double.isNaN { return -1 }
+    if b.double.isNaN { return 1 }
     if a.double != b.double { return a.double < b.double ? -1 : 1 }
     guard let x = a.literal, let y = b.literal, x != y, let p = DecimalText(x), let q = DecimalText(y) else { return 0 }
     return DecimalText.compare(p, q)

@@ -178,9 +178,7 @@ enum JQParseMessage {
     /// A number as decNumber reads one: what `tonumber` reads (a sign, digits with an optional
     /// point, an exponent), or NaN or Infinity in any case (without a payload, which jq refuses).
     static func isNumber(_ text: String) -> Bool {
-      var bare = Substring(text)
-      if bare.first == "+" || bare.first == "-" { bare = bare.dropFirst() }
-      return ["nan", "inf", "infinity"].contains(bare.lowercased()) || Builtins.parseNumberText(text) != nil
+      Builtins.parseNumberText(text) != nil
     }
 
     mutating func structure(_ byte: UInt8) throws(Failure) {

@@ -193,15 +193,51 @@ public struct JSONWriter {
       append("null")
     } else if double.isInfinite {
       append(double < 0 ? "-1.7976931348623157e+308" : "1.7976931348623157e+308")
-    } else if double == double.rounded(.towardZero) && abs(double) < 1e17 {
+    } else if double == double.rounded(.towardZero) && abs(double) < 1e16 {
       if double == 0 && double.sign == .minus {
         append("-0")
         return
       }
       writeInteger(Int64(double))
     } else {
-      bytes += double.description.utf8
+      bytes += JSONWriter.jqSpelling(of: double).utf8
     }
+  }
+
+  /// A finite double as jq 1.8 prints one (its `jvp_dtoa_fmt`): the shortest digits that read
+  /// back the same, in exponent form (`1e+16`, `1.5e-05`: at least two exponent digits) when
+  /// the point is more than four places left of them or more than fifteen places right of
+  /// their end, else plain (`123456789012345680`, `0.0001`).
+  static func jqSpelling(of double: Double) -> String {
+    // Swift's description has the same shortest round-trip digits; only the layout differs.
+    let text = double.magnitude.description
+    let parts = text.split(separator: "e", maxSplits: 1)
+    let mantissa = parts[0]
+    let power = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    let pointAt = mantissa.firstIndex(of: ".") ?? mantissa.endIndex
+    var digits = Array(mantissa[..<pointAt].utf8) + Array(mantissa[pointAt...].dropFirst().utf8)
+    var decimalPoint = mantissa.distance(from: mantissa.startIndex, to: pointAt) + power
+    while digits.count > 1 && digits.first == UInt8(ascii: "0") {
+      digits.removeFirst()
+      decimalPoint -= 1
+    }
+    while digits.count > 1 && digits.last == UInt8(ascii: "0") { digits.removeLast() }
+    var out = double.sign == .minus ? "-" : ""
+    let digitText = String(decoding: digits, as: UTF8.self)
+    if decimalPoint <= -4 || decimalPoint > digits.count + 15 {
+      out += String(digitText.prefix(1))
+      if digits.count > 1 { out += "." + digitText.dropFirst() }
+      let exponent = decimalPoint - 1
+      out += exponent < 0 ? "e-" : "e+"
+      out += abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
+    } else if decimalPoint <= 0 {
+      out += "0." + String(repeating: "0", count: -decimalPoint) + digitText
+    } else if decimalPoint >= digits.count {
+      out += digitText + String(repeating: "0", count: decimalPoint - digits.count)
+    } else {
+      out += digitText.prefix(decimalPoint) + "." + digitText.dropFirst(decimalPoint)
+    }
+    return out
   }
 
   private mutating func writeInteger(_ value: Int64) {

@@ -125,12 +125,17 @@ extension Value {
     }
   }
 
-  static func checkedCompare(_ lhs: Value, _ rhs: Value, depth: Int = 0) throws -> Int {
+  /// -1, 0 or 1. With `sorting`, two NaNs are equal: jq compares NaN below everything, itself
+  /// included, and its merge sort then keeps NaNs in the order they came, as a stable sort of
+  /// equal keys does.
+  static func checkedCompare(_ lhs: Value, _ rhs: Value, depth: Int = 0, sorting: Bool = false) throws -> Int {
     if depth > depthLimit { throw JQError("Comparison too deep") }
     switch (lhs, rhs) {
+    case (.number(let a), .number(let b)) where sorting && a.double.isNaN && b.double.isNaN:
+      return 0
     case (.array(let a), .array(let b)):
       for (x, y) in zip(a, b) {
-        let order = try checkedCompare(x, y, depth: depth + 1)
+        let order = try checkedCompare(x, y, depth: depth + 1, sorting: sorting)
         if order != 0 { return order }
       }
       return a.count < b.count ? -1 : (a.count == b.count ? 0 : 1)
@@ -140,7 +145,7 @@ extension Value {
       let keyOrder = compare(.array(keysA.map(Value.string)), .array(keysB.map(Value.string)))
       if keyOrder != 0 { return keyOrder }
       for key in keysA {
-        let order = try checkedCompare(a[key]!, b[key]!, depth: depth + 1)
+        let order = try checkedCompare(a[key]!, b[key]!, depth: depth + 1, sorting: sorting)
         if order != 0 { return order }
       }
       return 0
