@@ -115,6 +115,119 @@ struct DifferentialRegressionTests {
       program: #"[.a.b *= (.[]?)], [try (.a = 1) catch .], [.[]? += (1,2)]"#,
       input: #""abc""#,
       outputs: [#"[]"#, #"["Cannot index string with string (\"a\")"]"#, #"["abc","abc"]"#]),
+    Case(
+      "slices: jq's parse_slice (missing bounds, non-numbers, strings, the index object in messages)",
+      program:
+        #"[(try ("abc"|.[{"start":1}]) catch .), ("abc"|.[{"start":1,"end":null}]), (try ([1,2]|.["a":]) catch .), (try (1|.[1:]) catch .), (try ({}|.[:2]) catch .), ([1,2,3]|[.[0,1:2,3]]), (try ("abc"|.[{"start":1,"end":2}] = "x") catch .), (try (null|.[null]) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["Array/string slice indices must be integers","bc","Array/string slice indices must be integers","Cannot index number with object ({\"start\":1,\"end\":null})","Cannot index object with object ({\"start\":null,\"end\":2})",[[1,2],[1,2,3],[2],[2,3]],"Cannot update string slices","Cannot index null with null (null)"]"#
+      ]),
+    Case(
+      "deletions: from the array as it was; nothing under a path deleted whole; jq's words",
+      program:
+        #"[([1,2,3]|delpaths([[{"start":0,"end":1}],[2]])), (try ("  "|delpaths([["a","b"],["a"]])) catch .), (try ([1]|delpaths([["a"]])) catch .), (try ({}|delpaths([[0]])) catch .), (try (1|delpaths([[0]])) catch .), (try ({}|delpaths([1])) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"[[2],"Cannot delete fields from string","Cannot delete string element of array","Cannot delete number field of object","Cannot delete fields from number","Path must be specified as array, not number"]"#
+      ]),
+    Case(
+      "regex: f_match's order of checks, Oniguruma's words, test/match/capture of an array",
+      program:
+        #"[(try ("x"|test([1])) catch .), (try ("x"|test([])) catch .), (try ("x"|match(null)) catch .), ("x"|test(["X","i"])), (try ("x"|test("(")) catch .), (try ("x"|test("a{2,1}")) catch .), (try ("x"|test("[]")) catch .), (try ("x"|test("(?P<a>x)")) catch .), (try ("a,b"|splits(",";1)) catch .), (try ("ab"|[scan("a";false)]) catch .), ("a\nb"|test("a.b";"m"))]"#,
+      input: #"null"#,
+      outputs: [
+        #"["number (1) is not a string","array not a string or array","null not a string or array",true,"Regex failure: end pattern with unmatched parenthesis","Regex failure: upper is smaller than lower in repeat range","Regex failure: empty char-class","Regex failure: undefined group option","number (1) and string (\"g\") cannot be added","string (\"g\") and boolean (false) cannot be added",true]"#
+      ]),
+    Case(
+      "regex: capture objects in jq's key order; sub's results one per output of the replacement",
+      program:
+        #"[("ab"|[match("(?<x>a)|(?<y>b)";"g")|.captures]), ("ab"|[match("(?<x>)";"g")|.captures]), ("abab"|[sub("a"; "1","2"; "g")]), ("aaa"|[sub("a"; empty; "g")]), (try ("x"|sub("x";1)) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"[[[{"offset":0,"length":1,"string":"a","name":"x"},{"offset":-1,"string":null,"length":0,"name":"y"}],[{"offset":-1,"string":null,"length":0,"name":"x"},{"offset":1,"length":1,"string":"b","name":"y"}]],[[{"offset":0,"string":"","length":0,"name":"x"}],[{"offset":1,"string":"","length":0,"name":"x"}],[{"offset":2,"string":"","length":0,"name":"x"}]],["1b1b","2b2b"],["aaa"],"string (\"\") and number (1) cannot be added"]"#
+      ]),
+    Case(
+      "regex: \\b around digits and \\w over combining marks, as Oniguruma has them",
+      program:
+        #"["[1,12]"|gsub("\\b";"|"), ("e\u0301x_1"|[match("\\w+";"g").string]), ("a-b 1"|[match("\\W";"g").offset])]"#,
+      input: #"null"#,
+      outputs: [#"["[|1|,|12|]",["éx_1"],[1,3]]"#]),
+    Case(
+      "join, indices, index, rindex, reverse as jq 1.8 defines them",
+      program:
+        #"[([1,2]|join(null)), (try ([1,2]|join(1)) catch .), ({"a":"x","b":"y"}|join(",")), ("a"|indices("")), ({}|indices("a")), (try ("abc"|index(1)) catch .), ("abc"|rindex("")), ([1,null]|indices(null)), (try ("abc"|reverse) catch .), (try (0.1|reverse) catch .), (null|reverse), ([3,1]|bsearch(1))]"#,
+      input: #"null"#,
+      outputs: [
+        #"["12","string (\"1\") and number (1) cannot be added","x,y",[],null,"Cannot index string with number (1)",null,[1],"Cannot index string with number (2)","Cannot index number with number (-0.9)",[],1]"#
+      ]),
+    Case(
+      "sorting and extremes: map's and the sort's errors, minmax's words, NaN below every number",
+      program:
+        #"[(try (1|sort_by(.)) catch .), (try ({"a":3}|max_by(.)) catch .), (try ("abc"|min) catch .), ([1,nan]|max), (nan < 1), ([1,"a",null,[2]]|sort_by([nan]|min)), ([nan,1,nan]|sort|tojson)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["Cannot iterate over number (1)","object ({\"a\":3}) and array ([[3]]) cannot be iterated over","string (\"abc\") and string (\"abc\") cannot be iterated over",1,true,[1,"a",null,[2]],"[null,null,1]"]"#
+      ]),
+    Case(
+      "numbers: doubles spelled as jq prints them, exp10 from the C library, length of -0",
+      program:
+        #"[1e16*1, 1.5e16*1, 123456789012345678*1, 1e-5*1, 0.0001*1, 5.30368362994617e20*1, (1.5|exp10), (-0|length), -(range(3))]"#,
+      input: #"null"#,
+      outputs: [
+        #"[1e+16,15000000000000000,123456789012345680,1e-05,0.0001,530368362994617000000,31.62277660168379,0,0,-1,-2]"#
+      ]),
+    Case(
+      "range: a NaN bound never ends it; range/3 as defined, with +",
+      program:
+        #"[[limit(3; range(0; nan))], [range(1.50; 3)], [range(5; 0; -2)], (try [range(0; 10; "a")] catch .)]"#,
+      input: #"null"#,
+      outputs: [#"[[0,1,2],[1.50,2.5],[5,3,1],"number (0) and string (\"a\") cannot be added"]"#]),
+    Case(
+      "formats: base64d, urid, @csv/@tsv/@sh/@html as jq encodes them (NUL as \\0)",
+      program:
+        #"[("ab=x"|@base64d), ("====="|@base64d), (try ("a"|@base64d) catch .), (try (" YQ"|@base64d) catch .), (["\u0000a"]|@csv), (["\u0000a"]|@tsv), ("\u0000<"|@html), (["\u0000"]|@sh), (try (1|@tsv) catch .), (try ("%zz"|@urid) catch .), ([1,nan]|@csv)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["i","","string (\"a\") trailing base64 byte found","string (\" YQ\") is not valid base64 data","\"\\0a\"","\\0a","\\0&lt;","'\\0'","number (1) cannot be tsv-formatted, only array","string (\"%zz\") is not a valid uri encoding","1,"]"#
+      ]),
+    Case(
+      "tonumber and fromjson read what decNumber and jq's parser read",
+      program:
+        #"[("nan","-Infinity","inf","1.","+1",".5","01","sNaN00","1e9999999999"|tonumber|tojson), ("[01, .5, +1, nan, -inf]"|fromjson|tojson), (try ("\"\\ud800\""|fromjson) catch .), (try ("nan1"|tonumber) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["null","-1.7976931348623157e+308","1.7976931348623157e+308","1","1","0.5","1","null","1.7976931348623157e+308","[1,0.5,1,null,-1.7976931348623157e+308]","Invalid \\uXXXX\\uXXXX surrogate pair escape at line 1, column 8 (while parsing '\"\\ud800\"')","string (\"nan1\") cannot be parsed as a number"]"#
+      ]),
+    Case(
+      "? after an index drops that step's error only; def and label start a pipe",
+      program:
+        #"[(try [(error("x")).a?] catch .), [("a",{"b":5}).b?], [(error("x"))?], (try [.[error("k")]?] catch .), (try (null|[path(.[])]) catch .), (1, def f: 2; f), (try (null|.a = false // 2) catch .)]"#,
+      input: #"null"#,
+      outputs: [#"["x",[5],[],"k","Cannot iterate over null (null)",1,2,{"a":false}]"#]),
+    Case(
+      "destructuring: an array pattern's elements from the last; errors name the index",
+      program:
+        #"[(try ("x" as [$a, $b, $c] | 1) catch .), (try ([[1],2] as [[$a,$b],{c:$c}] | 1) catch .), (try ([1] as {a: $a, b: $b} | $a) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["Cannot index string with number (2)","Cannot index number with string (\"c\")","Cannot index array with string (\"a\")"]"#
+      ]),
+    Case(
+      "paths, getpath in path mode, builtins, finites, abs",
+      program:
+        #"[(try ({"b":null}|[paths(error)]) catch .), (try ([]|path(getpath(["a",0]))) catch .), (builtins|length), ([null,nan,1,infinite,"a"]|map(finites)|length), (try (null|abs) catch .), ("a"|abs), (-0|abs|tojson)]"#,
+      input: #"null"#,
+      outputs: [#"[{"b":null},"Cannot index array with string (\"a\")",226,2,"null (null) cannot be negated","a","0"]"#]
+    ),
+    Case(
+      "dates: gmtime, localtime and mktime's words",
+      program:
+        #"[(try (null|gmtime) catch .), (try ("a"|localtime) catch .), (try (1|mktime) catch .)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["gmtime() requires numeric inputs","localtime() requires numeric inputs","mktime requires array inputs"]"#
+      ]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

@@ -6,7 +6,8 @@ extension Builtins {
     t["range/1"] = { interpreter, arguments, input, env, _, emit in
       try interpreter.evaluate(arguments[0], input, env) { upper in
         guard case .number(let end) = upper else { throw JQError("Range bounds must be numeric") }
-        try Builtins.count(from: Number(0), to: end.double, interpreter, emit)
+        // `range(0; $x)`: its start is jq's literal 0, which negates to 0, not -0.
+        try Builtins.count(from: Number(0, literal: "0"), to: end.double, interpreter, emit)
       }
     }
     t["range/2"] = { interpreter, arguments, input, env, _, emit in

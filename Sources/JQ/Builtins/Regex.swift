@@ -57,7 +57,7 @@ enum RegexBuiltins {
       interpreter.regexCache[key] = regex
       return regex
     } catch {
-      throw JQError("Regex failure: \(onigurumaMessage(for: "\(error)"))", at: range)
+      throw JQError("Regex failure: \(onigurumaMessage(for: "\(error)", pattern: pattern))", at: range)
     }
   }
 
@@ -119,7 +119,7 @@ enum RegexBuiltins {
 
   /// Oniguruma's words (which jq reports) for why a pattern does not compile, where Swift's
   /// parser says the same thing its own way; Swift's words otherwise.
-  static func onigurumaMessage(for message: String) -> String {
+  static func onigurumaMessage(for message: String, pattern: String) -> String {
     let known: [(String, String)] = [
       ("expected ')'", "end pattern with unmatched parenthesis"),
       ("expected custom character class members", "premature end of char-class"),
@@ -131,7 +131,10 @@ enum RegexBuiltins {
       ("must compare less than or equal to", "empty range in char class"),
       ("number overflow", "too big number for repeat range"),
     ]
-    for (swift, oniguruma) in known where message.contains(swift) { return oniguruma }
+    for (swift, oniguruma) in known where message.contains(swift) {
+      if oniguruma == "premature end of char-class" && pattern.contains("[]") { return "empty char-class" }
+      return oniguruma
+    }
     if let name = quoted(message, after: "no capture named ") { return "undefined name <\(name)> reference" }
     if let name = quoted(message, after: "unknown character property ") {
       return "invalid character property name {\(name)}"

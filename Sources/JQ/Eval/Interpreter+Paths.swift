@@ -14,7 +14,8 @@ extension Interpreter {
     case "getpath/1":
       return try arguments[0].run(input, frame, self) { wanted in
         guard case .array(let steps) = wanted else { throw JQError("Path must be specified as an array", at: range) }
-        let value = (try? self.getpath(input, steps)) ?? .null
+        // jq gets the value too, so a path that cannot be taken is an error here as well.
+        let value = try self.getpath(input, steps)
         try emit(path.map { $0 + steps }, value)
       }
     case "first/1":

@@ -123,8 +123,9 @@ extension Parser {
     let lhs = try parseOr()
     if case .symbol(let op) = current.kind, Parser.assignmentOperators.contains(op) {
       let opRange = advance().range
-      // The right side is at `//` level: `.a = 1 // 2` is `.a = (1 // 2)`.
-      return .assign(op, lhs, try parseAlternative(), opRange)
+      // As jq 1.8's grammar has it, `//` binds more loosely than an assignment and `or` more
+      // tightly: `.a = false // 2` is `(.a = false) // 2`, `.a = 1 or 2` is `.a = (1 or 2)`.
+      return .assign(op, lhs, try parseOr(), opRange)
     }
     return lhs
   }
