@@ -11,7 +11,7 @@ import JQ
 ///   before the error, if one was raised (`timeout`: the case ran past its time and was stopped),
 ///   with `"errorValue": VALUE` when the error's value is not a string (`error({"a":1})`), and
 ///   `"halted": true` when `halt` or `halt_error` ended the run (jq's library reports no error
-///   then).
+///   then), and `"seconds"`: how long compiling and running took, in this process.
 ///
 /// Each case runs in a fresh program, so nothing one defines reaches the next; a case that
 /// runs longer than `seconds` is interrupted, and the outputs are capped at `maxOutputs`.
@@ -43,6 +43,7 @@ public enum Differential {
       return .object(JSONObject([("input", .string("\(error)"))]))
     }
     interruption.reset()
+    let started = ContinuousClock.now
     let program: JQProgram
     do {
       program = try JQProgram(text, options: JQOptions(interruption: interruption))
@@ -73,7 +74,10 @@ public enum Differential {
       failure = .string("\(error)")
     }
     deadline.disarm()
+    let elapsed = ContinuousClock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     var answer = JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))])
+    answer["seconds"] = .number(Number(seconds))
     if halted { answer["halted"] = .true }
     if let errorValue { answer["errorValue"] = errorValue }
     return .object(answer)

@@ -6,10 +6,7 @@ import Foundation
 extension Builtins {
   static func registerSystem(_ t: inout Registry) {
     t["env/0"] = { interpreter, _, _, _, _, emit in try emit(interpreter.environmentObject) }
-    t.unary("builtins/0") { _, _ in
-      .array(
-        (Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
-    }
+    t.unary("builtins/0") { _, _ in builtinList }
     t["input_line_number/0"] = { interpreter, _, _, _, _, emit in
       try emit(.number(interpreter.currentOrigin.line))
     }
@@ -53,4 +50,8 @@ extension Builtins {
       try emit(.string(interpreter.modules.executableDirectory))
     }
   }
+
+  /// What `builtins` gives, made once: every builtin's `name/arity` but the private ones.
+  static let builtinList: Value = .array(
+    (Array(table.keys) + Array(Prelude.definitions.keys)).filter { !$0.hasPrefix("_") }.sorted().map(Value.string))
 }
