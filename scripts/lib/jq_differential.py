@@ -1,6 +1,6 @@
 """Differential test of nwsh's jq engine against jq 1.8.2 (PyPI `jq`, which bundles libjq 1.8.2).
 
-Usage: jq_differential.py RUNNER CASES SEED [--report FILE] [--show N]
+Usage: jq_differential.py RUNNER CASES SEED [--report FILE] [--show N] [--jobs N]
 
 RUNNER is `jq-conformance --differential` (the engine's side). Both sides run the same program
 text, `(PROGRAM) | tojson`, so outputs are compared as text: number spelling and key order count.
@@ -160,7 +160,7 @@ def documented(kind, program, text, a, b, check):
         return "the l flag (longest match) has no effect"
     if "?//" in program and a.get("error") and "ath" in a["error"] and not b.get("error"):
         return "jq 1.8.2 bug: ?// inside an update"
-    if "?//" in program and "break" in program and len(a["outputs"]) > len(b["outputs"]):
+    if "?//" in program and "break" in program and len("".join(a["outputs"])) > len("".join(b["outputs"])):
         return "jq 1.8.2 bug: ?// takes a break for an error"
     if REGEX_CALL.search(program) and (b.get("error") or "").startswith("Regex failure") and (
             not a.get("error") or a["error"].startswith("Regex failure")):
@@ -219,25 +219,27 @@ def normalized(message):
     return message
 
 
-def main():
-    runner, cases, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    report_path = sys.argv[sys.argv.index("--report") + 1] if "--report" in sys.argv else None
-    show = int(sys.argv[sys.argv.index("--show") + 1]) if "--show" in sys.argv else 3
-    import jq
+def option(name, default=None):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
-    builtins = jq.compile("builtins").input_value(None).first()
-    generator = Generator(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16), builtins)
+
+def run_part(runner, cases, seed, part, parts, builtins):
+    """Cases number part, part + parts, …: each drawn from a generator seeded by the seed and its
+    number, so a case is the same however the run is split."""
     jq_side, engine = JQ(), Engine(runner.split())
-    classes, examples, slowest = {}, {}, []
+    classes, examples, slowest, builtins_drawn, constructs_drawn = {}, {}, [], set(), set()
 
     def check(program, text):
         a = jq_side.run(wrapped(program), text)
         b = engine.run(wrapped(program), text)
         return outcome(a, b), a, b
 
-    for number in range(cases):
+    for number in range(part, cases, parts):
+        generator = Generator(int(hashlib.sha256(f"{seed}/{number}".encode()).hexdigest()[:16], 16), builtins)
         tree = generator.filter()
         data = json_tree(generator.r)
+        builtins_drawn |= set(generator.coverage.builtins)
+        constructs_drawn |= set(generator.coverage.constructs)
         text = str(data)
         kind, a, b = check(str(tree), text)
         if kind not in ("same", "jq-timeout"):
@@ -268,10 +270,46 @@ def main():
             # the pipes between the processes take is the same for both, and not the engine's).
             mine, theirs = b["seconds"], a["evaluation"]
             slowest.append((mine / max(theirs, 1e-4), mine, theirs, str(tree)))
-        if (number + 1) % 1000 == 0:
-            print(f"  {number + 1} cases", file=sys.stderr)
+            slowest = sorted(slowest, reverse=True)[:10]
+        done = (number - part) // parts + 1
+        if done % 1000 == 0:
+            print(f"  {done} cases" + (f" (part {part + 1} of {parts})" if parts > 1 else ""), file=sys.stderr)
+    return {"classes": classes, "examples": examples, "slowest": slowest,
+            "builtins": sorted(builtins_drawn), "constructs": sorted(constructs_drawn)}
 
-    drawn = set(generator.coverage.builtins)
+
+def main():
+    runner, cases, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    report_path = option("--report")
+    show = int(option("--show", "3"))
+    jobs = int(option("--jobs", "1"))
+    import jq
+
+    builtins = jq.compile("builtins").input_value(None).first()
+    if "--part" in sys.argv:
+        # One of the processes of a run split with --jobs: its results as JSON on stdout.
+        part = int(option("--part"))
+        print(json.dumps(run_part(runner, cases, seed, part, jobs, builtins)))
+        return
+    if jobs > 1:
+        workers = [subprocess.Popen([sys.executable, __file__, runner, str(cases), seed, "--jobs", str(jobs),
+                                     "--part", str(part)], stdout=subprocess.PIPE, text=True)
+                   for part in range(jobs)]
+        parts = [json.loads(worker.communicate()[0]) for worker in workers]
+        if any(worker.returncode != 0 for worker in workers):
+            raise SystemExit("a part of the run failed")
+    else:
+        parts = [run_part(runner, cases, seed, 0, 1, builtins)]
+    classes, examples, slowest, drawn, constructs = {}, {}, [], set(), set()
+    for result in parts:
+        for kind, count in result["classes"].items():
+            classes[kind] = classes.get(kind, 0) + count
+        for kind, items in result["examples"].items():
+            examples.setdefault(kind, []).extend(items)
+        slowest += [tuple(item) for item in result["slowest"]]
+        drawn |= set(result["builtins"])
+        constructs |= set(result["constructs"])
+
     eligible = sorted(b for b in builtins if b not in EXCLUDED)
     lines = [f"jq differential: {cases} cases, seed {seed}, against libjq 1.8.2 (PyPI jq)"]
     for kind, count in sorted(classes.items(), key=lambda item: -item[1]):
@@ -279,7 +317,7 @@ def main():
     lines.append(
         f"reach: {len(drawn)} of {len(eligible)} builtins jq lists (besides the {len(EXCLUDED)} left out: "
         + ", ".join(sorted(EXCLUDED)) + "); "
-        + f"{len(generator.coverage.constructs)} of {len(CONSTRUCTS)} constructs")
+        + f"{len(constructs)} of {len(CONSTRUCTS)} constructs")
     missing = [b for b in eligible if b not in drawn]
     if missing:
         lines.append("  builtins not drawn: " + ", ".join(missing))
@@ -287,13 +325,16 @@ def main():
     if untyped:
         lines.append("  builtins drawn without a typed signature: " + ", ".join(untyped))
     slowest.sort(reverse=True)
-    lines.append("slowest ten against jq (ratio, nwsh s, jq s, program):")
+    lines.append("slowest ten against jq (ratio, nwsh s, jq s, program; each side's own time):")
     for ratio, mine, theirs, program in slowest[:10]:
         lines.append(f"  {ratio:6.1f}x {mine:.4f} {theirs:.4f}  {program[:100]}")
     for kind, items in sorted(examples.items()):
         lines.append(f"-- {kind}: {len(items)}, first {min(show, len(items))} shrunk:")
         for program, text, a, b in items[:show]:
             lines.append(f"   program: {program}\n   input:   {text}\n   jq:      {summary(a)}\n   nwsh:    {summary(b)}")
+    unexplained = sum(
+        count for kind, count in classes.items() if kind not in ("same", "jq-timeout") and not kind.startswith("documented"))
+    lines.append(f"unexplained: {unexplained}")
     report = "\n".join(lines)
     print(report)
     if report_path:
@@ -302,9 +343,6 @@ def main():
             for kind, items in sorted(examples.items()):
                 for program, text, a, b in items:
                     handle.write(json.dumps({"class": kind, "program": program, "input": text}) + "\n")
-    unexplained = sum(
-        count for kind, count in classes.items() if kind not in ("same", "jq-timeout") and not kind.startswith("documented"))
-    print(f"unexplained: {unexplained}")
     sys.exit(1 if unexplained else 0)
 
 
