@@ -79,11 +79,23 @@ public enum Differential {
     var answer = JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))])
     answer["seconds"] = .number(Number(seconds))
     if halted { answer["halted"] = .true }
-    if let errorValue { answer["errorValue"] = errorValue }
+    if let errorValue { answer["errorValue"] = markingInfinities(errorValue) }
     return .object(answer)
   }
 
   private struct Capped: Error {}
+
+  /// `value` with each number whose double is infinite as the string `"\u{0}-inf"` or `"\u{0}inf"`: jq's
+  /// library words such a number as a float, where a finite whole number prints every digit.
+  private static func markingInfinities(_ value: Value) -> Value {
+    switch value {
+    case .number(let number) where number.double.isInfinite:
+      return .string(number.double < 0 ? "\u{0}-inf" : "\u{0}inf")
+    case .array(let items): return .array(items.map(markingInfinities))
+    case .object(let object): return .object(JSONObject(object.map { ($0.0, markingInfinities($0.1)) }))
+    default: return value
+    }
+  }
 
   /// Sets the interruption when a case runs past its time (one timer thread for the whole run).
   private final class Deadline: @unchecked Sendable {

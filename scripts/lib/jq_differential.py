@@ -95,7 +95,10 @@ class Engine:
             return {"timeout": True, "stuck": True, "seconds": SECONDS * 5}
         line = self.process.stdout.readline()
         if not line:
-            raise SystemExit("the engine's runner stopped (a crash?) on: " + program + " with input " + text)
+            # The runner died on this case (a crash): say so, and go on with a new one.
+            self.process.wait()
+            self.start()
+            return {"crash": True, "seconds": 0}
         answer = json.loads(line)
         answer["wall"] = time.monotonic() - started
         if "errorValue" in answer:
@@ -109,6 +112,8 @@ def as_jq_library_says(value):
     Python's json with its default separators (`{"a": 1}`)."""
 
     def convert(v):
+        if v in ("\0inf", "\0-inf"):  # the engine's mark for an infinite number
+            return 1.7976931348623157e308 if v == "\0inf" else -1.7976931348623157e308
         if isinstance(v, float):
             if v != v:
                 return None
@@ -127,6 +132,8 @@ def as_jq_library_says(value):
 
 
 REGEX_CALL = re.compile(r"\b(test|match|capture|scan|splits?|sub|gsub)\(")
+# A `break`, or a builtin jq 1.8.2 writes with one (`label $out | … break $out`).
+BREAKS = re.compile(r"\bbreak\b|\b(limit|first|isempty|nth|all|any|IN|skip)\(")
 NON_ASCII_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -146,21 +153,22 @@ def documented(kind, program, text, a, b, check):
       is not given it either.
     - A pattern Swift's regex syntax reads differently from Oniguruma's (nested character
       classes, `(?P<name>)`), refused here where jq compiles it, or refused in other words.
-    - `?//` with a `break` in its body: jq 1.8.2 takes the break for an error and tries the next
-      pattern.
+    - `?//` with a `break` in its body (or a builtin jq writes with one: `limit`, `first`…):
+      jq 1.8.2 takes the break for an error and tries the next pattern.
     - `?//` inside an update (`|=`, `map_values`, `walk`): jq 1.8.2 loses its path bookkeeping
       there and fails with a path error (or aborts) where the alternative should have bound.
     """
-    if kind == "different-value" and REGEX_CALL.search(program) and (
+    if kind in ("different-value", "error-message") and REGEX_CALL.search(program) and (
             asciified(program) != program or asciified(text) != text):
-        more = len(a["outputs"]) > len(b["outputs"]) or len("".join(a["outputs"])) > len("".join(b["outputs"]))
+        more = len(a["outputs"]) > len(b["outputs"]) or len("".join(a["outputs"])) > len("".join(b["outputs"])) or (
+            len(a.get("error") or "") > len(b.get("error") or ""))
         if more and check(asciified(program), asciified(text))[0] == "same":
             return "regex empty matches inside multi-byte characters"
     if REGEX_CALL.search(program) and '"l"' in program and check(program.replace('"l"', "null"), text)[0] == "same":
         return "the l flag (longest match) has no effect"
     if "?//" in program and a.get("error") and "ath" in a["error"] and not b.get("error"):
         return "jq 1.8.2 bug: ?// inside an update"
-    if "?//" in program and "break" in program and len("".join(a["outputs"])) > len("".join(b["outputs"])):
+    if "?//" in program and BREAKS.search(program) and len("".join(a["outputs"])) > len("".join(b["outputs"])):
         return "jq 1.8.2 bug: ?// takes a break for an error"
     if REGEX_CALL.search(program) and (b.get("error") or "").startswith("Regex failure") and (
             not a.get("error") or a["error"].startswith("Regex failure")):
@@ -174,6 +182,8 @@ def wrapped(program):
 
 def outcome(jq_answer, engine_answer):
     """The class of a case: 'same', or why the two differ."""
+    if engine_answer.get("crash"):
+        return "engine-crash"
     if jq_answer.get("timeout"):
         return "jq-timeout"
     if "input" in engine_answer:
@@ -347,6 +357,8 @@ def main():
 
 
 def summary(answer):
+    if answer.get("crash"):
+        return "crashed"
     if answer.get("timeout"):
         return "timeout"
     if "compile" in answer:

@@ -68,10 +68,14 @@ extension Builtins {
       let last = Value.number(Number(length - 1))
       throw JQError("Cannot index \(input.typeName) with number (\(errorText(last)))", at: range)
     }
-    t.unary("flatten/0") { input, range in .array(try flatten(input, depth: 1e9, range)) }
-    t["flatten/1"] = binary { input, depth, range in
-      guard let d = depth.doubleValue, d >= 0 else { throw JQError("flatten depth must not be negative", at: range) }
-      return .array(try flatten(input, depth: d, range))
+    t["flatten/0"] = { interpreter, _, input, _, range, emit in
+      try emit(.array(try flatten(interpreter, input, depth: .number(-1), range)))
+    }
+    t["flatten/1"] = { interpreter, arguments, input, env, range, emit in
+      try interpreter.evaluate(arguments[0], input, env) { depth in
+        if Value.compare(depth, .number(0)) < 0 { throw JQError("flatten depth must not be negative", at: range) }
+        try emit(.array(try flatten(interpreter, input, depth: depth, range)))
+      }
     }
     t["indices/1"] = { interpreter, arguments, input, env, range, emit in
       try interpreter.evaluate(arguments[0], input, env) { try emit(try positions(interpreter, input, $0, range)) }
@@ -138,11 +142,18 @@ extension Builtins {
     }
   }
 
-  static func flatten(_ input: Value, depth: Double, _ range: SourceRange) throws -> [Value] {
+  /// jq's `_flatten($x)`: `reduce .[] as $i ([]; if $i | type == "array" and $x != 0 then . +
+  /// ($i | _flatten($x - 1)) else . + [$i] end)`, so an object's values are flattened too, a
+  /// depth that never reaches 0 (`-1`, `1.5`) goes all the way down, and errors are `.[]`'s
+  /// and `-`'s.
+  static func flatten(_ interpreter: Interpreter, _ input: Value, depth: Value, _ range: SourceRange) throws
+    -> [Value]
+  {
     var result: [Value] = []
-    for item in try array(input, "cannot be flattened", range) {
-      if case .array = item, depth > 0 {
-        result += try flatten(item, depth: depth - 1, range)
+    try interpreter.iterate(input, range) { item in
+      if case .array = item, depth != .number(0) {
+        let next = try interpreter.binary(.subtract, depth, .number(1), range)
+        result += try flatten(interpreter, item, depth: next, range)
       } else {
         result.append(item)
       }
