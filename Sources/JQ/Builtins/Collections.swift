@@ -34,8 +34,11 @@ extension Builtins {
     t["has/1"] = binary { input, key, range in
       switch (input, key) {
       case (.object(let o), .string(let k)): return .bool(o[k] != nil)
-      case (.array(let a), .number(let n)): return .bool(n.double >= 0 && n.double < Double(a.count))
-      case (.null, .string), (.null, .number): return .false
+      // jq's `jv_has`: null has nothing; an array index is cut toward zero (`has(-0.5)` is
+      // `has(0)`), NaN is no index.
+      case (.array(let a), .number(let n)):
+        return .bool(!n.double.isNaN && n.double > -1 && n.double < Double(a.count))
+      case (.null, _): return .false
       default: throw JQError("Cannot check whether \(input.typeName) has a \(key.typeName) key", at: range)
       }
     }

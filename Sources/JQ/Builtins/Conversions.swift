@@ -115,7 +115,11 @@ extension Builtins {
 
   /// Whether `text` has a `\uD800`–`\uDBFF` escape (a high surrogate, perhaps alone).
   private static func mayHaveLoneSurrogate(_ text: String) -> Bool {
-    let bytes = Array(text.utf8)
+    var text = text
+    return text.withUTF8 { bytes in mayHaveLoneSurrogate(bytes) }
+  }
+
+  private static func mayHaveLoneSurrogate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard bytes.count >= 6 else { return false }
     for index in 0..<(bytes.count - 3)
     where bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u")

@@ -37,22 +37,31 @@ enum RegexBuiltins {
 
   /// The compiled regex, from the interpreter's cache when the same pattern ran before (a
   /// `where (.email | test(…))` would otherwise compile it again for every row).
-  static func compile(_ pattern: String, _ options: Options, _ range: SourceRange, _ interpreter: Interpreter) throws
-    -> Regex<AnyRegexOutput>
-  {
-    let key = options.prefix + pattern
+  ///
+  /// Oniguruma matches code points, as the regex does here. Its `\b` is between a word
+  /// character and another (not Unicode's word breaks); Swift's simple boundaries, matching
+  /// scalars, take a digit for a non-word character (`"[1]"` would have no `\b`), while
+  /// matching characters they do not. So a pattern with `\b` matches characters (`graphemes`)
+  /// where that is the same as matching code points: a text none of whose characters is more
+  /// than one code point.
+  static func compile(
+    _ pattern: String, _ options: Options, _ range: SourceRange, _ interpreter: Interpreter, graphemes: Bool = false
+  ) throws -> Regex<AnyRegexOutput> {
+    let key = options.prefix + pattern + (graphemes ? "\u{0}characters" : "")
     if let cached = interpreter.regexCache[key] { return cached }
     // Python's named groups, which Swift reads and Oniguruma's Perl syntax does not.
     if pattern.contains("(?P") && !pattern.contains("\\(?P") {
       throw JQError("Regex failure: undefined group option", at: range)
     }
     do {
-      // Oniguruma matches code points. Its `\b` is between a word character and another (not
-      // Unicode's word breaks); Swift's simple boundaries take a digit for a non-word character
-      // when matching scalars (`"[1]"` has no `\b`), so a pattern with one matches characters.
-      let semantics: RegexSemanticLevel = hasWordBoundary(pattern) ? .graphemeCluster : .unicodeScalar
-      let regex = try Regex(options.prefix + onigurumaWords(pattern)).matchingSemantics(semantics)
-        .wordBoundaryKind(.simple)
+      var swiftPattern = swiftSyntax(pattern)
+      if options.prefix.contains("(?i)") {
+        // Oniguruma ignores case in a POSIX class too: `[[:upper:]]` takes `a` under `i`.
+        swiftPattern = swiftPattern.replacingOccurrences(of: "[:upper:]", with: "\\p{Lu}\\p{Ll}\\p{Lt}")
+          .replacingOccurrences(of: "[:lower:]", with: "\\p{Lu}\\p{Ll}\\p{Lt}")
+      }
+      let regex = try Regex(options.prefix + swiftPattern)
+        .matchingSemantics(graphemes ? .graphemeCluster : .unicodeScalar).wordBoundaryKind(.simple)
       if interpreter.regexCache.count >= 256 { interpreter.regexCache.removeAll(keepingCapacity: true) }
       interpreter.regexCache[key] = regex
       return regex
@@ -61,40 +70,67 @@ enum RegexBuiltins {
     }
   }
 
-  /// Oniguruma's word characters (letters, marks, decimal digits, connectors): `\w` and `\W`
-  /// spelled out, since Swift's scalar `\w` leaves out combining marks (`"e\u{301}x"` is one
-  /// word to jq).
-  static func onigurumaWords(_ pattern: String) -> String {
-    guard pattern.contains("\\w") || pattern.contains("\\W") else { return pattern }
+  /// Whether `text` is matched with a pattern's character semantics (see ``compile``).
+  static func matchesCharacters(_ pattern: String, in text: String) -> Bool {
+    hasWordBoundary(pattern) && text.count == text.unicodeScalars.count
+  }
+
+  /// An Oniguruma pattern in Swift's syntax where the two read the same text differently:
+  /// - `\w` and `\W` spelled out as Oniguruma's word characters (letters, marks, decimal
+  ///   digits, connectors), since Swift's scalar `\w` leaves out combining marks (`"e\u{301}x"`
+  ///   is one word to jq);
+  /// - `\h` is a plain `h` (Swift reads horizontal space);
+  /// - in a character class, a `-` after a class escape (`[\w-.]`) is a plain `-`, which Swift
+  ///   would take for a range and refuse.
+  static func swiftSyntax(_ pattern: String) -> String {
+    guard pattern.contains("\\") else { return pattern }
     let word = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}"
-    var out = ""
-    var escaped = false
+    let scalars = Array(pattern.unicodeScalars)
+    var out = String.UnicodeScalarView()
     var classDepth = 0
-    for scalar in pattern.unicodeScalars {
-      if escaped {
-        escaped = false
-        switch (scalar, classDepth) {
-        case ("w", 0): out += "[" + word + "]"
-        case ("W", 0): out += "[^" + word + "]"
-        case ("w", _): out += word
-        default:
-          out += "\\"
-          out.unicodeScalars.append(scalar)
-        }
-        continue
-      }
+    var index = 0
+    while index < scalars.count {
+      let scalar = scalars[index]
+      index += 1
       switch scalar {
-      case "\\":
-        escaped = true
-        continue
-      case "[": classDepth += 1
-      case "]": classDepth = max(0, classDepth - 1)
-      default: break
+      case "\\" where index < scalars.count:
+        let escape = scalars[index]
+        index += 1
+        switch (escape, classDepth) {
+        case ("w", 0): out.append(contentsOf: ("[" + word + "]").unicodeScalars)
+        case ("W", 0): out.append(contentsOf: ("[^" + word + "]").unicodeScalars)
+        case ("w", _): out.append(contentsOf: word.unicodeScalars)
+        case ("h", _): out.append("h")
+        default:
+          out.append("\\")
+          out.append(escape)
+          // `\p{…}`: the name too.
+          if (escape == "p" || escape == "P") && index < scalars.count && scalars[index] == "{" {
+            while index < scalars.count {
+              out.append(scalars[index])
+              index += 1
+              if scalars[index - 1] == "}" { break }
+            }
+          }
+        }
+        // In a class, a `-` right after a class escape is a plain `-` to Oniguruma.
+        if classDepth > 0 && "wWsSdDpP".unicodeScalars.contains(escape) && index < scalars.count
+          && scalars[index] == "-" && index + 1 < scalars.count && scalars[index + 1] != "]"
+        {
+          out.append(contentsOf: "\\-".unicodeScalars)
+          index += 1
+        }
+      case "[":
+        classDepth += 1
+        out.append(scalar)
+      case "]":
+        classDepth = max(0, classDepth - 1)
+        out.append(scalar)
+      default:
+        out.append(scalar)
       }
-      out.unicodeScalars.append(scalar)
     }
-    if escaped { out += "\\" }
-    return out
+    return String(out)
   }
 
   /// Whether `pattern` has `\b` or `\B` outside a character class.
@@ -163,14 +199,21 @@ enum RegexBuiltins {
     }
     var options = try self.options(flags, range)
     if forceGlobal { options.global = true }
-    let regex = try compile(pattern, options, range, interpreter)
+    let regex = try compile(
+      pattern, options, range, interpreter, graphemes: matchesCharacters(pattern, in: text))
     let scalars = text.unicodeScalars
     func offset(_ index: String.Index) -> Int { scalars.distance(from: scalars.startIndex, to: index) }
     var results: [Value] = []
     // Matches found in the whole text (so `^`, `$` and `\b` see its ends, not where a search
     // resumed), one after another; an empty match moves the search one character on.
+    // With `n` and no `g`, the first match that is not empty (Oniguruma's search goes on past
+    // the empty ones).
     let found: [Regex<AnyRegexOutput>.Match] =
-      options.global ? Array(text.matches(of: regex)) : ((try? regex.firstMatch(in: text)) ?? nil).map { [$0] } ?? []
+      options.global
+      ? Array(text.matches(of: regex))
+      : options.skipEmpty
+        ? text.matches(of: regex).first { !$0.range.isEmpty }.map { [$0] } ?? []
+        : ((try? regex.firstMatch(in: text)) ?? nil).map { [$0] } ?? []
     for match in found {
       let whole = match.range
       if options.skipEmpty && whole.isEmpty { continue }

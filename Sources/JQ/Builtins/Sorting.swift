@@ -6,7 +6,7 @@ extension Builtins {
     t.unary("sort/0") { input, range in
       .array(
         try array(input, "cannot be sorted, as it is not an array", range).sorted {
-          try Value.checkedCompare($0, $1, sorting: true) < 0
+          try sortOrder($0, $1) < 0
         })
     }
     t["sort_by/1"] = { interpreter, arguments, input, env, range, emit in
@@ -31,7 +31,7 @@ extension Builtins {
     }
     t.unary("unique/0") { input, range in
       let sorted = try array(input, "cannot be sorted, as it is not an array", range).sorted {
-        try Value.checkedCompare($0, $1, sorting: true) < 0
+        try sortOrder($0, $1) < 0
       }
       var result: [Value] = []
       for item in sorted where result.last.map({ !($0 == item) }) ?? true { result.append(item) }
@@ -64,9 +64,15 @@ extension Builtins {
     return Array(zip(items, keys))
   }
 
+  /// How jq's sort orders two values: its comparison, two NaNs a tie.
+  static func sortOrder(_ a: Value, _ b: Value) throws -> Int {
+    let order = try Value.checkedCompare(a, b, sorting: true)
+    return order == Value.nanTie ? 0 : order
+  }
+
   static func stableSorted(_ keyed: [(Value, Value)]) throws -> [(Value, Value)] {
     try keyed.enumerated().sorted { lhs, rhs in
-      let order = try Value.checkedCompare(lhs.element.1, rhs.element.1, sorting: true)
+      let order = try sortOrder(lhs.element.1, rhs.element.1)
       return order < 0 || (order == 0 && lhs.offset < rhs.offset)
     }.map(\.element)
   }

@@ -52,6 +52,9 @@ final class Compiler {
       return TryFilter(try compile(body, scope, level), try handler.map { try compile($0, scope, level) })
     case .optional(let step):
       switch step {
+      case .index(let target, .literal(.string(let key)), let range):
+        if case .identity = target { return FieldFilter(nil, key, range, optional: true) }
+        return FieldFilter(try compile(target, scope, level), key, range, optional: true)
       case .index(let target, let key, let range):
         return IndexFilter(try compile(target, scope, level), try compile(key, scope, level), range, optional: true)
       case .slice(let target, let from, let to, let range):

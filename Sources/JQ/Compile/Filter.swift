@@ -87,12 +87,15 @@ final class FieldFilter: Filter {
   let key: String
   let keyValue: Value
   let range: SourceRange
-  init(_ target: Filter?, _ key: String, _ range: SourceRange) {
+  /// `.name?`: a value that cannot be indexed by name gives nothing.
+  let optional: Bool
+  init(_ target: Filter?, _ key: String, _ range: SourceRange, optional: Bool = false) {
     self.target = target
     self.key = key
     self.keyValue = .string(key)
     self.range = range
-    super.init(single: target?.isSingle ?? true)
+    self.optional = optional
+    super.init(single: !optional && (target?.isSingle ?? true))
   }
 
   @inline(__always) func field(of base: Value, _ c: Interpreter) throws -> Value {
@@ -104,6 +107,16 @@ final class FieldFilter: Filter {
   }
 
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
+    if optional {
+      guard let target else {
+        guard let value = try optionally(true, { try self.field(of: input, c) }) else { return }
+        return try emit(value)
+      }
+      return try target.run(input, frame, c) { base in
+        guard let value = try optionally(true, { try self.field(of: base, c) }) else { return }
+        try emit(value)
+      }
+    }
     guard let target else { return try emit(try field(of: input, c)) }
     try target.run(input, frame, c) { try emit(try self.field(of: $0, c)) }
   }
@@ -120,7 +133,8 @@ final class FieldFilter: Filter {
           "Invalid path expression near attempt to access element \(errorText(self.keyValue)) of \(errorText(value))",
           at: self.range)
       }
-      try emit(basePath + [self.keyValue], try self.field(of: value, c))
+      guard let found = try optionally(self.optional, { try self.field(of: value, c) }) else { return }
+      try emit(basePath + [self.keyValue], found)
     }
   }
 }
@@ -219,7 +233,8 @@ final class SliceFilter: Filter {
         try self.target.paths(input, path, frame, c) { basePath, base in
           guard let basePath else {
             throw JQError(
-              "Invalid path expression near attempt to access element of \(errorText(base))", at: self.range)
+              "Invalid path expression near attempt to access element \(errorText(Interpreter.sliceKey(lower, upper))) of \(errorText(base))",
+              at: self.range)
           }
           let key = Interpreter.sliceKey(lower, upper)
           guard let value = try optionally(self.optional, { try c.slice(base, lower, upper, self.range, key: key) })

@@ -141,20 +141,24 @@ final class BindFilter: Filter {
       do {
         try pattern.bind(value, input, frame, c) {
           do { try body() } catch let error as JQError where position < self.patterns.count - 1 {
-            throw Downstream(error: error)
+            throw NextAlternative(error: error)
           }
         }
         return
-      } catch let downstream as Downstream {
-        // An error in the body moves on to the next alternative, as jq does.
-        if position == patterns.count - 1 { throw downstream.error }
-        guard downstream.error is JQError else { throw downstream.error }
+      } catch is NextAlternative {
+        // An error in the body moves on to the next alternative, as jq does. (Only the body's
+        // own: an error a `try` around all this marked as its consumer's passes through.)
         continue
       } catch let error as JQError {
         if position == patterns.count - 1 { throw error }
       }
     }
   }
+}
+
+/// An error in the body of a `?//` alternative that is not the last: the next one is tried.
+private struct NextAlternative: Error {
+  let error: JQError
 }
 
 /// `reduce source as $p (initial; update)`.

@@ -158,7 +158,7 @@ extension Interpreter {
   /// absurdly far after it is an error.
   private func arrayPosition(_ number: Number, count: Int) throws -> Int {
     if number.double.isNaN { throw JQError("Cannot set array element at NaN index") }
-    var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
+    var position = Int(max(-1e9, min(1e9, number.double.rounded(.towardZero))))
     if position < 0 {
       position += count
       if position < 0 { throw JQError("Out of bounds negative array index") }
@@ -204,12 +204,14 @@ extension Interpreter {
     // path after the ones it would shift.
     // A slice deleted whole is its positions, so that it and the other deletions from the same
     // array all count from the array as it was (jq deletes them in one pass).
-    var resolved = paths.flatMap { canonical(value, $0[...]) }
-    // A path under another one being deleted goes with it (jq does not look inside).
-    if Set(resolved.map(\.count)).count > 1 {
-      let all = Set(resolved.map { Value.array($0) })
-      resolved = resolved.filter { path in !(0..<path.count).contains { all.contains(.array(Array(path[..<$0]))) } }
+    // A path under another one written the same way goes with it (jq groups the paths by their
+    // keys as written, and does not look inside a key it deletes whole).
+    var written = paths
+    if Set(written.map(\.count)).count > 1 {
+      let all = Set(written.map { Value.array($0) })
+      written = written.filter { path in !(0..<path.count).contains { all.contains(.array(Array(path[..<$0]))) } }
     }
+    let resolved = written.flatMap { canonical(value, $0[...]) }
     // Many deletions from one array or object (`del(.[] | select(…))`) in one pass each.
     if let grouped = try deleteGrouped(result, resolved.map { $0[...] }) { return grouped }
     for path in resolved.sorted(by: { Value.compare(.array($0), .array($1)) > 0 }) {
@@ -232,11 +234,14 @@ extension Interpreter {
       var nested: [Int: [ArraySlice<Value>]] = [:]
       for path in paths {
         guard case .number(let number) = path.first!, number.double >= 0 else { return nil }
-        let position = Int(min(1e9, number.double.rounded(.down)))
+        let position = Int(min(1e9, number.double.rounded(.towardZero)))
         guard position < array.count else { continue }
         if path.count == 1 { removed.insert(position) } else { nested[position, default: []].append(path.dropFirst()) }
       }
-      for (position, rests) in nested where !removed.contains(position) {
+      // jq walks into a path under an element it also deletes (and reports what it finds
+      // there): the one-by-one way does that.
+      if nested.keys.contains(where: removed.contains) { return nil }
+      for (position, rests) in nested {
         if rests.count == 1 {
           array[position] = try deletePath(array[position], rests[0])
         } else if let child = try deleteGrouped(array[position], rests) {
@@ -292,7 +297,7 @@ extension Interpreter {
     let rest = path.dropFirst()
     switch (value, step) {
     case (.array(let array), .number(let number)):
-      var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
+      var position = Int(max(-1e9, min(1e9, number.double.rounded(.towardZero))))
       if position < 0 { position += array.count }
       if position < 0 { return [] }
       let child = position < array.count ? array[position] : .null
@@ -322,7 +327,7 @@ extension Interpreter {
       if rest.isEmpty { object[key] = nil } else { object[key] = try deletePath(child, rest) }
       return .object(object)
     case (.array(var array), .number(let number)):
-      var position = Int(max(-1e9, min(1e9, number.double.rounded(.down))))
+      var position = Int(max(-1e9, min(1e9, number.double.rounded(.towardZero))))
       if position < 0 { position += array.count }
       guard position >= 0 && position < array.count else {
         if position < 0 { throw JQError("Out of bounds negative array index") }

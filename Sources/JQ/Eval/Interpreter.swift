@@ -147,7 +147,8 @@ final class Interpreter: @unchecked Sendable {
       return object[name] ?? .null
     case (.array(let array), .number(let number)):
       guard !number.double.isNaN else { return .null }
-      var position = Int(exactly: number.double.rounded(.down)) ?? (number.double < 0 ? Int.min / 2 : Int.max / 2)
+      // As C converts it (jq's `(int)`): toward zero, so `.[-1.5]` is `.[-1]`.
+      var position = Int(exactly: number.double.rounded(.towardZero)) ?? (number.double < 0 ? Int.min / 2 : Int.max / 2)
       if position < 0 { position += array.count }
       return position >= 0 && position < array.count ? array[position] : .null
     case (.null, .string), (.null, .number), (.null, .object):
@@ -171,7 +172,8 @@ final class Interpreter: @unchecked Sendable {
   }
 
   /// `base[lower:upper]`, as jq's `jv_get` slices: a bound that is missing (an index object
-  /// without `start` or `end`) or not a number is an error, a null one is the end, and a base
+  /// without `start` or `end`) or not a number is an error, a null start is 0 and a null end
+  /// the length, and a base
   /// that is not an array or a string is refused with the index `key` in the message.
   func slice(
     _ base: Value, _ lower: Value?, _ upper: Value?, _ range: SourceRange?, key: @autoclosure () -> Value

@@ -48,7 +48,8 @@ struct StopSignal: Error {
 }
 
 /// How jq 1.8 abbreviates a value in an error message: whole up to 29 bytes; else a string
-/// keeps 24 bytes of its text (on a character boundary) plus `..."`, anything else 26 bytes.
+/// keeps 24 bytes of its text (on a character boundary) plus `..."`, an array or an object 25
+/// bytes plus `...]` or `...}`, anything else 26 bytes plus `...`.
 func errorText(_ value: Value) -> String {
   let text = JSONWriter.compact(value)
   let bytes = Array(text.utf8)

@@ -209,8 +209,10 @@ public struct JSONWriter {
   /// the point is more than four places left of them or more than fifteen places right of
   /// their end, else plain (`123456789012345680`, `0.0001`).
   static func jqSpelling(of double: Double) -> String {
-    // Swift's description has the same shortest round-trip digits; only the layout differs.
+    // Swift's description has the same shortest round-trip digits; only the layout differs,
+    // and only where Swift writes an exponent (it writes none just where jq writes none).
     let text = double.magnitude.description
+    if !text.contains("e") { return double.sign == .minus ? "-" + text : text }
     let parts = text.split(separator: "e", maxSplits: 1)
     let mantissa = parts[0]
     let power = parts.count > 1 ? Int(parts[1]) ?? 0 : 0

@@ -125,14 +125,18 @@ extension Value {
     }
   }
 
-  /// -1, 0 or 1. With `sorting`, two NaNs are equal: jq compares NaN below everything, itself
-  /// included, and its merge sort then keeps NaNs in the order they came, as a stable sort of
-  /// equal keys does.
+  /// What a comparison for sorting gives when it meets two NaNs (``checkedCompare(_:_:depth:sorting:)``).
+  static let nanTie = Int.min
+
+  /// -1, 0 or 1. With `sorting`, meeting two NaNs ends the comparison with ``nanTie``: jq
+  /// compares NaN below everything, itself included, so the comparison stops there with "less",
+  /// and glibc's merge sort, which jq's `sort` is, then keeps the two in the order they came, as
+  /// a stable sort does with a tie.
   static func checkedCompare(_ lhs: Value, _ rhs: Value, depth: Int = 0, sorting: Bool = false) throws -> Int {
     if depth > depthLimit { throw JQError("Comparison too deep") }
     switch (lhs, rhs) {
     case (.number(let a), .number(let b)) where sorting && a.double.isNaN && b.double.isNaN:
-      return 0
+      return nanTie
     case (.array(let a), .array(let b)):
       for (x, y) in zip(a, b) {
         let order = try checkedCompare(x, y, depth: depth + 1, sorting: sorting)
