@@ -228,6 +228,56 @@ struct DifferentialRegressionTests {
       outputs: [
         #"["gmtime() requires numeric inputs","localtime() requires numeric inputs","mktime requires array inputs"]"#
       ]),
+    Case(
+      "math: significand and logb at the ends of the doubles; a string repeated an infinite number of times",
+      program:
+        #"[([1.7976931348623157e308, 5e-324, 0, -0.75] | map([significand, logb])), (try ("ab" * infinite) catch .), ("" * 1e1000)]"#,
+      input: #"null"#,
+      outputs: [
+        #"[[[1.9999999999999998,1023],[1,-1074],[0,-1.7976931348623157e+308],[-1.5,-1]],"Repeat string result too long",""]"#
+      ]),
+    Case(
+      "builtins in jq's order; @base64d repairs bad UTF-8 as jq does",
+      program:
+        #"[(builtins | .[0:3]), ("null" | @base64d | explode), ("wA" | @base64d | explode)]"#,
+      input: #"null"#,
+      outputs: [#"[["have_literal_numbers/0","have_decnum/0","input_line_number/0"],[65533,65533],[65533]]"#]),
+    Case(
+      "all and any stop at the first answer, as jq defines them; flatten as defined",
+      program:
+        #"[([{}, null] | all(map_values(.) | not)), ([1, null] | any(.)), ({"a":[1,[2]]} | flatten), ([[1,[2]]] | flatten(1.5)), (try (1 | flatten) catch .)]"#,
+      input: #"null"#,
+      outputs: [#"[false,true,[1,2],[1,2],"Cannot iterate over number (1)"]"#]),
+    Case(
+      "recurse walks children as they come when there are many (f may never end)",
+      program:
+        #"[[limit(3; recurse(. | recurse(.)))], ([range(100)] | [recurse(.[]?)] | length)]"#,
+      input: #"null"#,
+      outputs: [#"[[null,null,null],101]"#]),
+    Case(
+      "?//: the next pattern after an error downstream, a reduce keeping its state, a try around it",
+      program:
+        #"[(reduce ([1] as [$a] ?// $a | $a) as $r (0; if $r == 1 then error("z") else $r end)), (try ((try (null as [$a] ?// $a | [$a])) as {a: $a} | $a) catch .)]"#,
+      input: #"null"#,
+      outputs: [#"[[1],"Cannot index array with string (\"a\")"]"#]),
+    Case(
+      "indexes cut toward zero, has, NaN in nested sort keys",
+      program:
+        #"[([0,1,2] | .[-1.5], has(-0.5), (.[-1.5] = 9)), ([[nan,1],[nan,0]] | sort | tojson), ([{"a":1},{"a":0}] | sort_by(nan, .a))]"#,
+      input: #"null"#,
+      outputs: [#"[2,true,[0,1,9],"[[null,1],[null,0]]",[{"a":1},{"a":0}]]"#]),
+    Case(
+      "regex: POSIX classes under i, n without g, \\h, a - after a class escape",
+      program:
+        #"[("null" | sub("[[:upper:]]"; "X"; "i")), ("xax" | [match("a*"; "n").string]), ("h" | test("\\h")), ("a@b.c" | test("^[\\w-.]+@"))]"#,
+      input: #"null"#,
+      outputs: [#"["Xull",["a"],true,true]"#]),
+    Case(
+      "assignment binds more tightly than //; delpaths walks under a path written otherwise",
+      program:
+        #"[(null | .a = false // 2), (try ([0,1,{"x":5}] | delpaths([[-1],[2,"x","y"]])) catch .)]"#,
+      input: #"null"#,
+      outputs: [#"[{"a":false},"Cannot delete fields from number"]"#]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

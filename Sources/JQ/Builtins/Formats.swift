@@ -107,7 +107,7 @@ extension Interpreter {
       case 1: throw JQError("\(describe(.string(input))) trailing base64 byte found", at: range)
       default: break
       }
-      return String(decoding: out, as: UTF8.self)
+      return jqRepairedText(out)
     // jq has no base32 (its manual lists it; every jq from 1.6 to 1.8.2 refuses it so).
     default:
       throw JQError("\(name) is not a valid format", at: range)
@@ -140,5 +140,54 @@ extension Interpreter {
     case UInt8(ascii: "/"): return 63
     default: return nil
     }
+  }
+
+  /// Bytes as text the way jq repairs bad UTF-8 (`jvp_utf8_next`): one U+FFFD for a stray byte,
+  /// for a sequence cut short by the next non-continuation byte (which then starts afresh),
+  /// for a sequence the text ends inside of (all of it), and for an overlong or surrogate one.
+  static func jqRepairedText(_ bytes: [UInt8]) -> String {
+    if let text = String(validating: bytes, as: UTF8.self) { return text }
+    var out = String.UnicodeScalarView()
+    var index = 0
+    while index < bytes.count {
+      let first = bytes[index]
+      let length: Int
+      switch first {
+      case 0..<0x80:
+        out.append(UnicodeScalar(first))
+        index += 1
+        continue
+      case 0xC2...0xDF: length = 2
+      case 0xE0...0xEF: length = 3
+      case 0xF0...0xF4: length = 4
+      default:
+        out.append("\u{FFFD}")
+        index += 1
+        continue
+      }
+      guard length <= bytes.count - index else {
+        out.append("\u{FFFD}")
+        break
+      }
+      var code = UInt32(first) & (0xFF >> (length + 1))
+      var taken = length
+      for offset in 1..<length {
+        let byte = bytes[index + offset]
+        guard byte & 0xC0 == 0x80 else {
+          taken = offset
+          code = UInt32.max
+          break
+        }
+        code = code << 6 | UInt32(byte & 0x3F)
+      }
+      let smallest: [UInt32] = [0, 0, 0x80, 0x800, 0x10000]
+      if code != UInt32.max, code >= smallest[length], let scalar = UnicodeScalar(code) {
+        out.append(scalar)
+      } else {
+        out.append("\u{FFFD}")
+      }
+      index += taken
+    }
+    return String(out)
   }
 }

@@ -87,16 +87,29 @@ extension Builtins {
       }
     }
     t["recurse/0"] = { interpreter, _, input, _, _, emit in try interpreter.recurse(input, emit) }
-    // Depth first, parents first, on the heap: a chain of a million steps needs no stack.
+    // Depth first, parents first, on the heap: a chain of a million steps needs no stack. A
+    // value with many children (more than `buffered`: `f` may never end) has the rest walked
+    // as they come, after the ones kept, as jq's lazy recursion has it.
     t["recurse/1"] = { interpreter, arguments, input, env, _, emit in
+      let buffered = 64
       func walk(_ start: Value) throws {
         var pending: [Value] = [start]
         while let value = pending.popLast() {
           try interpreter.checkInterrupt()
           try emit(value)
           var children: [Value] = []
+          var streaming = false
           do {
-            try interpreter.evaluate(arguments[0], value, env) { children.append($0) }
+            try interpreter.evaluate(arguments[0], value, env) { child in
+              if streaming { return try walk(child) }
+              children.append(child)
+              if children.count > buffered {
+                streaming = true
+                let kept = children
+                children = []
+                for kept in kept { try walk(kept) }
+              }
+            }
           } catch let error as JQError {
             // The children before the error come out first, as jq's lazy recursion has it.
             for child in children { try walk(child) }

@@ -114,14 +114,8 @@ extension Builtins {
     list.append(("tgamma", { Foundation.tgamma($0) }))
     list.append(("rint", { $0.rounded(.toNearestOrEven) }))
     list.append(("nearbyint", { $0.rounded(.toNearestOrEven) }))
-    list.append(("logb", { $0 == 0 ? -.infinity : Foundation.floor(Foundation.log2(Swift.abs($0))) }))
-    list.append(
-      (
-        "significand",
-        {
-          $0 == 0 || !$0.isFinite ? $0 : $0 / Foundation.pow(2, Foundation.floor(Foundation.log2(Swift.abs($0))))
-        }
-      ))
+    list.append(("logb", { Foundation.logb($0) }))
+    list.append(("significand", { Foundation.significand($0) }))
     list.append(("acosh", { Foundation.acosh($0) }))
     list.append(("asinh", { Foundation.asinh($0) }))
     list.append(("atanh", { Foundation.atanh($0) }))

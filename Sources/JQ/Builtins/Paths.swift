@@ -25,9 +25,7 @@ extension Builtins {
     t["setpath/2"] = { interpreter, arguments, input, env, range, emit in
       try interpreter.evaluate(arguments[1], input, env) { value in
         try interpreter.evaluate(arguments[0], input, env) { path in
-          guard case .array(let steps) = path else {
-            throw JQError("Path must be specified as array, not \(path.typeName)", at: range)
-          }
+          guard case .array(let steps) = path else { throw JQError("Path must be specified as an array", at: range) }
           if steps.count > Value.depthLimit { throw JQError("Path too deep", at: range) }
           try emit(try interpreter.setpath(input, steps[...], value))
         }

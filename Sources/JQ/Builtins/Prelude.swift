@@ -29,12 +29,12 @@ enum Prelude {
     def paths: path(..) | select(length > 0);
     def paths(node_filter): path(.. | select(node_filter)) | select(length > 0);
     def del(f): delpaths([path(f)]);
-    def any: reduce .[] as $x (false; . or $x);
-    def all: reduce .[] as $x (true; . and $x);
-    def any(f): reduce (.[] | f) as $x (false; . or $x);
-    def all(f): reduce (.[] | f) as $x (true; . and $x);
     def any(generator; condition): isempty(first(generator | condition or empty)) | not;
     def all(generator; condition): isempty(first(generator | condition and empty));
+    def any(condition): any(.[]; condition);
+    def all(condition): all(.[]; condition);
+    def any: any(.[]; .);
+    def all: all(.[]; .);
     def in(xs): . as $x | xs | has($x);
     def inside(xs): . as $x | xs | contains($x);
     def combinations: if length == 0 then [] else .[0][] as $x | (.[1:] | combinations) as $w | [$x] + $w end;

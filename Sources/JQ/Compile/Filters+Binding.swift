@@ -181,14 +181,21 @@ final class ReduceFilter: Filter {
         try c.checkInterrupt()
         try self.pattern.bind(item, input, frame, c) {
           guard let current = accumulator else { return }
-          // Give up our reference first, so an update that changes it in place does not copy.
+          // Give up our reference first, so an update that changes it in place does not copy;
+          // an update that fails leaves the state as it was (a `?//` in the source may give
+          // the item again, and jq reduces it into that state).
           accumulator = nil
-          if self.update.isSingle {
-            accumulator = try self.update.one(current, frame, c)
-          } else {
-            var last: Value?
-            try self.update.run(current, frame, c) { last = $0 }
-            accumulator = last
+          do {
+            if self.update.isSingle {
+              accumulator = try self.update.one(current, frame, c)
+            } else {
+              var last: Value?
+              try self.update.run(current, frame, c) { last = $0 }
+              accumulator = last
+            }
+          } catch {
+            accumulator = current
+            throw error
           }
         }
       }

@@ -72,7 +72,9 @@ extension Interpreter {
 
   func repeatString(_ text: String, _ count: Double) throws -> Value {
     if count.isNaN || count < 0 { return .null }
-    let times = count.rounded(.down)
+    // As jq: C's `(int)` of the count, at most INT_MAX (an infinite count too).
+    let times = Swift.min(count.rounded(.towardZero), 2_147_483_647)
+    if text.isEmpty || times == 0 { return .string("") }
     if Double(text.utf8.count) * times >= 2_147_483_647 { throw JQError("Repeat string result too long") }
     return .string(String(repeating: text, count: Int(times)))
   }
