@@ -11,7 +11,7 @@ import JQ
 ///   before the error, if one was raised (`timeout`: the case ran past its time and was stopped),
 ///   with `"errorValue": VALUE` when the error's value is not a string (`error({"a":1})`), and
 ///   `"halted": true` when `halt` or `halt_error` ended the run (jq's library reports no error
-///   then), and `"seconds"`: how long compiling and running took, in this process.
+///   then), and `"seconds"`: the CPU time compiling and running took.
 ///
 /// Each case runs in a fresh program, so nothing one defines reaches the next; a case that
 /// runs longer than `seconds` is interrupted, and the outputs are capped at `maxOutputs`.
@@ -43,7 +43,7 @@ public enum Differential {
       return .object(JSONObject([("input", .string("\(error)"))]))
     }
     interruption.reset()
-    let started = ContinuousClock.now
+    let started = threadCPUSeconds()
     let program: JQProgram
     do {
       program = try JQProgram(text, options: JQOptions(interruption: interruption))
@@ -74,8 +74,7 @@ public enum Differential {
       failure = .string("\(error)")
     }
     deadline.disarm()
-    let elapsed = ContinuousClock.now - started
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let seconds = threadCPUSeconds() - started
     var answer = JSONObject([("outputs", .array(outputs)), ("error", failure), ("timeout", .bool(timedOut))])
     answer["seconds"] = .number(Number(seconds))
     if halted { answer["halted"] = .true }
@@ -84,6 +83,13 @@ public enum Differential {
   }
 
   private struct Capped: Error {}
+
+  /// The CPU time this thread has used: a case's cost, whatever else the machine runs.
+  private static func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
 
   /// `value` with each number whose double is infinite as the string `"\u{0}-inf"` or `"\u{0}inf"`: jq's
   /// library words such a number as a float, where a finite whole number prints every digit.

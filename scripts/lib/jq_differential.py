@@ -30,7 +30,7 @@ def jq_worker(connection):
 
     while True:
         program, text = connection.recv()
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             compiled = jq.compile(program)
         except Exception as error:  # a compile error
@@ -45,7 +45,7 @@ def jq_worker(connection):
                     break
         except Exception as error:
             failure = str(error)
-        connection.send({"outputs": outputs, "error": failure, "evaluation": time.perf_counter() - started})
+        connection.send({"outputs": outputs, "error": failure, "evaluation": time.process_time() - started})
 
 
 class JQ:
@@ -331,8 +331,8 @@ def run_part(runner, cases, seed, part, parts, builtins):
             examples.setdefault(kind, []).append((str(tree), text, a, b))
         classes[kind] = classes.get(kind, 0) + 1
         if "evaluation" in a and "seconds" in b and kind == "same":
-            # Each side's own time to compile and run the case, in its own process (the time
-            # the pipes between the processes take is the same for both, and not the engine's).
+            # Each side's own CPU time to compile and run the case, in its own process (the pipes
+            # between the processes are neither's, and other work on the machine is not counted).
             mine, theirs = b["seconds"], a["evaluation"]
             slowest.append((mine / max(theirs, 1e-4), mine, theirs, str(tree)))
             slowest = sorted(slowest, reverse=True)[:10]
@@ -414,7 +414,7 @@ def main():
     if untyped:
         lines.append("  builtins drawn without a typed signature: " + ", ".join(untyped))
     slowest.sort(reverse=True)
-    lines.append("slowest ten against jq (ratio, nwsh s, jq s, program; each side's own time):")
+    lines.append("slowest ten against jq (ratio, nwsh s, jq s, program; each side's own CPU time):")
     for ratio, mine, theirs, program in slowest[:10]:
         lines.append(f"  {ratio:6.1f}x {mine:.4f} {theirs:.4f}  {program[:100]}")
     for kind, items in sorted(examples.items()):
