@@ -278,6 +278,20 @@ struct DifferentialRegressionTests {
         #"[(null | .a = false // 2), (try ([0,1,{"x":5}] | delpaths([[-1],[2,"x","y"]])) catch .)]"#,
       input: #"null"#,
       outputs: [#"[{"a":false},"Cannot delete fields from number"]"#]),
+    Case(
+      "a tail call made many times before its body ends runs as it comes (jq's laziness)",
+      program:
+        #"[[limit(3; 0 | while(true; repeat(.)))], (def w: ., (repeat(.) | w); [limit(3; 0 | w)])]"#,
+      input: #"null"#,
+      outputs: [#"[[0,0,0],[0,0,0]]"#]),
+    Case(
+      "contains: true and false are two kinds; mktime's -1; a slice set on null reads the slice first",
+      program:
+        #"[(try (false | inside(. | not)) catch .), (try (-1 | gmtime | mktime) catch .), (try (null | setpath([{"start": 1}]; 1)) catch .), ([9007199254740993, 9007199254740993] | todate)]"#,
+      input: #"null"#,
+      outputs: [
+        #"["boolean (true) and boolean (false) cannot have their containment checked","invalid gmtime representation","Array/string slice indices must be integers","-2147481749--2147483648-00T00:00:00Z"]"#
+      ]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

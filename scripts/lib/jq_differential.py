@@ -186,8 +186,8 @@ def documented(kind, program, text, a, b, check):
 
     - A pattern that matches the empty string, with `g`, over text with multi-byte characters:
       jq steps one byte at a time and so finds more empty matches, at offsets inside
-      characters. Every pattern in the program must be one that matches the empty string, the
-      case must agree once every character is one byte, and jq must have said more.
+      characters. A pattern in the program must be one that matches the empty string, the case
+      must agree once every character is one byte, and jq must have said more.
     - `\b` in a text with a combining mark (decomposed text): Swift's word boundaries over code
       points take the mark (and a digit) for a non-word character. The case must agree once
       every character outside ASCII is a letter.
@@ -203,7 +203,7 @@ def documented(kind, program, text, a, b, check):
     """
     jq_text, engine_text = "".join(a.get("outputs", [])), "".join(b.get("outputs", []))
     patterns = PATTERN_ARGUMENT.findall(program)
-    if kind in ("different-value", "error-message") and patterns and all(p in EMPTY_MATCHING for p in patterns) \
+    if kind in ("different-value", "error-message") and any(p in EMPTY_MATCHING for p in patterns) \
             and GLOBAL.search(program) and (asciified(program) != program or asciified(text) != text):
         more = len(a["outputs"]) > len(b["outputs"]) or len(jq_text) > len(engine_text) or (
             len(a.get("error") or "") > len(b.get("error") or ""))
@@ -222,8 +222,12 @@ def documented(kind, program, text, a, b, check):
         # A pattern with a `[` inside a class (the program's own, or made of the input's text):
         # Oniguruma reads a nested class there, Swift a `[`.
         return "regex syntax: Swift's, not Oniguruma's, where they differ"
-    if "?//" in program and BREAKS.search(program) and not b.get("error") and len(jq_text) > len(engine_text) \
-            and subsequence(engine_text, jq_text):
+    if "?//" in program and BREAKS.search(program) and (
+            not b.get("error") and len(jq_text) > len(engine_text) and subsequence(engine_text, jq_text)
+            or kind == "error-message" and subsequence(b["error"], a["error"])
+            or kind == "engine-hangs"):
+        # jq says more (or an error naming more), or stops where the engine, taking the break as
+        # a break, goes on into a generator that never ends.
         return "jq 1.8.2 bug: ?// takes a break for an error"
     if "?//" in program and UPDATE.search(program) and a.get("error") == "Paths must be specified as an array" \
             and not b.get("error"):

@@ -138,7 +138,8 @@ extension Builtins {
     case (.string(let x), .string(let y)):
       return y.isEmpty || x.utf8.count >= y.utf8.count && Array(x.utf8).firstRange(of: Array(y.utf8)) != nil
     default:
-      if a.typeName == b.typeName { return a == b }
+      // jq's kinds: `true` and `false` are two (`true | contains(false)` is an error).
+      if a.typeRank == b.typeRank { return a == b }
       // Only the outermost values must be of one type; inside, a mismatch is just "no".
       if depth > 0 { return false }
       throw JQError("\(describe(a)) and \(describe(b)) cannot have their containment checked", at: range)

@@ -30,9 +30,8 @@ extension Builtins {
         throw JQError("mktime requires parsed datetime inputs", at: range)
       }
       let seconds = timegm(&time)
-      if seconds == -1 && !(time.tm_year == 69 && time.tm_mon == 11 && time.tm_mday == 31) {
-        throw JQError("invalid gmtime representation", at: range)
-      }
+      // jq takes -1 for the C library's failure, whatever the date (1969-12-31T23:59:59Z too).
+      if seconds == -1 { throw JQError("invalid gmtime representation", at: range) }
       return .number(Number(Double(seconds)))
     }
     t["strftime/1"] = binary { input, format, range in try formatted(input, format, local: false, range) }
@@ -109,13 +108,13 @@ extension Builtins {
     time.tm_sec = fields[5]
     time.tm_wday = fields[6]
     time.tm_yday = fields[7]
+    // As jq's `jv2tm`: the C library normalizes the fields in place (a day past the month's
+    // end rolls over), and leaves them as they were where it cannot.
     if local {
       time.tm_isdst = -1
-      var seconds = mktime(&time)
-      localtime_r(&seconds, &time)
+      _ = mktime(&time)
     } else {
-      var seconds = timegm(&time)
-      gmtime_r(&seconds, &time)
+      _ = timegm(&time)
     }
     return time
   }

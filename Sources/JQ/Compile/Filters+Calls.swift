@@ -146,6 +146,7 @@ final class TailCallFilter: Filter {
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
     try c.checkInterrupt()
     frame.pendingTailCalls.append((input, try slots(input, frame, c)))
+    if frame.pendingTailCalls.count >= 64, let runWaiting = frame.runWaitingTailCalls { try runWaiting() }
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {
     // Path mode calls for real (no loop there).
@@ -172,11 +173,12 @@ final class TailLoopFilter: Filter {
     return (call.input, callee)
   }
   override func run(_ input: Value, _ frame: Frame, _ c: Interpreter, _ emit: Interpreter.Emit) throws {
-    var work: [(Value, Frame)] = [(input, frame)]
-    while let (value, current) = work.popLast() {
-      try c.checkInterrupt()
-      try body.run(value, current, c) { output in
-        if !current.pendingTailCalls.isEmpty {
+    // The frame keeps `runWaiting` only while its body runs (it is cleared after).
+    try withoutActuallyEscaping(emit) { emit in
+      var work: [(Value, Frame)] = [(input, frame)]
+      while let (value, current) = work.popLast() {
+        try c.checkInterrupt()
+        let runWaiting = {
           let waiting = current.pendingTailCalls
           current.pendingTailCalls = []
           for call in waiting {
@@ -184,11 +186,16 @@ final class TailLoopFilter: Filter {
             try self.run(input, callee, c, emit)
           }
         }
-        try emit(output)
+        current.runWaitingTailCalls = runWaiting
+        defer { current.runWaitingTailCalls = nil }
+        try body.run(value, current, c) { output in
+          if !current.pendingTailCalls.isEmpty { try runWaiting() }
+          try emit(output)
+        }
+        let calls = current.pendingTailCalls
+        current.pendingTailCalls = []
+        for call in calls.reversed() { work.append(next(current, call)) }
       }
-      let calls = current.pendingTailCalls
-      current.pendingTailCalls = []
-      for call in calls.reversed() { work.append(next(current, call)) }
     }
   }
   override func paths(_ input: Value, _ path: [Value]?, _ frame: Frame, _ c: Interpreter, _ emit: EmitPath) throws {

@@ -18,6 +18,10 @@ final class Frame {
   let parent: Frame?
   /// Self tail calls waiting to run (see ``TailLoopFilter``).
   var pendingTailCalls: [(input: Value, arguments: [Slot])] = []
+  /// Runs the waiting tail calls now, set by the loop running this frame's body: a body that
+  /// makes many tail calls before it ends (`repeat(.) | f`, which never ends) has them taken
+  /// as they come rather than kept.
+  var runWaitingTailCalls: (() throws -> Void)?
 
   init(parent: Frame?, size: Int) {
     self.parent = parent

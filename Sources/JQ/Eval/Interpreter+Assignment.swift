@@ -185,10 +185,11 @@ extension Interpreter {
     case (.array, .object(let bounds)), (.null, .object(let bounds)):
       var existing: [Value] = []
       if case .array(let items) = container { existing = items }
+      // As jq's `jv_set`: the slice is read first, then what is put there checked.
+      let (start, end) = try sliceBounds(existing.count, bounds["start"], bounds["end"])
       guard case .array(let items) = child else {
         throw JQError("A slice of an array can only be assigned another array")
       }
-      let (start, end) = try sliceBounds(existing.count, bounds["start"], bounds["end"])
       existing.replaceSubrange(start..<end, with: items)
       return .array(existing)
     default:
