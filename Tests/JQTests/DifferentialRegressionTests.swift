@@ -292,6 +292,18 @@ struct DifferentialRegressionTests {
       outputs: [
         #"["boolean (true) and boolean (false) cannot have their containment checked","invalid gmtime representation","Array/string slice indices must be integers","-2147481749--2147483648-00T00:00:00Z"]"#
       ]),
+    Case(
+      "a program's number is printed as JSON (.5 as 0.5, 1. as 1); reduce and foreach over an update with no output",
+      program:
+        #"[[.5, 1., 00.50, 1.0], ([1,2] | reduce .[] as $x (0; empty)), ([1,2,3] | reduce .[] as $x (0; if $x==2 then empty else .+$x end)), ([1,2,3] | [foreach .[] as $x (0; if $x==2 then empty else .+$x end)])]"#,
+      input: #"null"#,
+      outputs: [#"[[0.5,1,0.50,1.0],null,3,[1,3]]"#]),
+    Case(
+      "regex: $ is the end or before a newline that ends the text",
+      program:
+        #"[("a\n" | test("a$")), ("a\nb" | test("a$")), ("a\n" | sub("$"; "X")), ("x$" | test("x\\$"))]"#,
+      input: #"null"#,
+      outputs: [#"[true,false,"aX\n",true]"#]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

@@ -80,10 +80,11 @@ enum RegexBuiltins {
   ///   digits, connectors), since Swift's scalar `\w` leaves out combining marks (`"e\u{301}x"`
   ///   is one word to jq);
   /// - `\h` is a plain `h` (Swift reads horizontal space);
+  /// - `$` is the end or before a newline that ends the text;
   /// - in a character class, a `-` after a class escape (`[\w-.]`) is a plain `-`, which Swift
   ///   would take for a range and refuse.
   static func swiftSyntax(_ pattern: String) -> String {
-    guard pattern.contains("\\") else { return pattern }
+    guard pattern.contains("\\") || pattern.contains("$") else { return pattern }
     let word = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}"
     let scalars = Array(pattern.unicodeScalars)
     var out = String.UnicodeScalarView()
@@ -126,6 +127,9 @@ enum RegexBuiltins {
       case "]":
         classDepth = max(0, classDepth - 1)
         out.append(scalar)
+      case "$" where classDepth == 0:
+        // Oniguruma's `$` (Perl's, single line): the end, or before a newline that ends the text.
+        out.append(contentsOf: "(?=\\n?\\z)".unicodeScalars)
       default:
         out.append(scalar)
       }

@@ -189,7 +189,8 @@ final class ReduceFilter: Filter {
             if self.update.isSingle {
               accumulator = try self.update.one(current, frame, c)
             } else {
-              var last: Value?
+              // jq 1.8: an update with no output makes the state null.
+              var last: Value = .null
               try self.update.run(current, frame, c) { last = $0 }
               accumulator = last
             }
@@ -240,7 +241,10 @@ final class ForeachFilter: Filter {
       try self.source.run(input, frame, c) { item in
         try c.checkInterrupt()
         try self.pattern.bind(item, input, frame, c) {
-          try self.update.run(state, frame, c) { next in
+          // jq 1.8: an update with no output makes the state null.
+          let previous = state
+          state = .null
+          try self.update.run(previous, frame, c) { next in
             state = next
             if let extract = self.extract { try extract.run(next, frame, c, emit) } else { try emit(next) }
           }

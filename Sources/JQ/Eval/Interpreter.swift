@@ -111,13 +111,19 @@ final class Interpreter: @unchecked Sendable {
 
   // MARK: The stack
 
-  /// Notes the current thread's stack: calls may go down to 256 KiB above its end. Called as
-  /// each compiled expression starts; cheap when the thread is the same as last time.
+  /// Notes the current thread's stack: calls may go down to 256 KiB above its end, and at most
+  /// 256 MiB below here (the rest of a large stack is for freeing values nested millions of
+  /// levels deep, which Swift does recursively). Called as each compiled expression starts;
+  /// cheap when the thread is the same as last time.
   func prepareStack() {
     let thread = pthread_self()
     if let stackThread, pthread_equal(stackThread, thread) != 0 { return }
     stackThread = thread
-    stackFloor = StackBounds.lowest(of: thread).map { $0 + 256 * 1024 } ?? 0
+    var marker: UInt8 = 0
+    let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    let budget: UInt = 256 << 20
+    let floor = StackBounds.lowest(of: thread).map { $0 + 256 * 1024 } ?? 0
+    stackFloor = here > budget ? max(floor, here - budget) : floor
   }
 
   /// Checks, at each call of a function, that the run was not interrupted and that the stack

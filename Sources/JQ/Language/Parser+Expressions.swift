@@ -275,7 +275,12 @@ extension Parser {
       return .index(.identity, .literal(.string(name)), token.range)
     case .number(let value, let text):
       index += 1
-      let literal = Double(text).map { _ in text }
+      // The literal as written when it is JSON; else decNumber's spelling (`.5` is `0.5`,
+      // `1.` is `1`), so what is printed is always JSON.
+      let isJSON =
+        !text.hasPrefix(".") && !text.hasSuffix(".") && !text.contains(".e") && !text.contains(".E")
+        && !(text.first == "0" && text.count > 1 && text.dropFirst().first?.isNumber == true)
+      let literal = Double(text).map { _ in isJSON ? text : DecimalText(text)?.canonical ?? text }
       return .literal(
         .number(
           Number(

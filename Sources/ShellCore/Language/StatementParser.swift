@@ -96,7 +96,7 @@ package struct StatementParser {
       return .command(try parseCommand(signature, nameWidth: width))
     }
     let start = current.range
-    if let name = current.identifier, !JQLanguage.keywords.contains(name),
+    if let name = current.identifier, !JQLanguage.keywords.contains(name), !["true", "false", "null"].contains(name),
       !first || nextToken.isNewline || nextToken.isEnd || nextToken.is("|")
     {
       // Probably a mistyped command: suggest the nearest one (unless the name is a function

@@ -112,6 +112,10 @@ struct JQCommandLine: Sendable {
       libraryPaths = directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
     for (option, values) in options.occurrences {
+      // As jq: the first value given a name is the one it keeps (a later one is not read).
+      if [.arg, .argjson, .rawfile, .slurpfile].contains(option), named.contains(where: { $0.0 == values[0] }) {
+        continue
+      }
       switch option {
       case .arg: named.append((values[0], .string(values[1])))
       case .argjson:
