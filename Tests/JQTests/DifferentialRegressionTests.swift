@@ -304,6 +304,12 @@ struct DifferentialRegressionTests {
         #"[("a\n" | test("a$")), ("a\nb" | test("a$")), ("a\n" | sub("$"; "X")), ("x$" | test("x\\$"))]"#,
       input: #"null"#,
       outputs: [#"[true,false,"aX\n",true]"#]),
+    Case(
+      "a tail call waiting when a later output of the body fails is made first (its error is jq's)",
+      program:
+        #"[(try (2 | [until((., -1 | todate | not); {"x": 1} | {x}, [limit(-1; .)])]) catch .), ("ab" * 2.5)]"#,
+      input: #"null"#,
+      outputs: [#"["strftime/1 requires parsed datetime inputs","abab"]"#]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

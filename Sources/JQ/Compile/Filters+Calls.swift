@@ -188,9 +188,16 @@ final class TailLoopFilter: Filter {
         }
         current.runWaitingTailCalls = runWaiting
         defer { current.runWaitingTailCalls = nil }
-        try body.run(value, current, c) { output in
+        do {
+          try body.run(value, current, c) { output in
+            if !current.pendingTailCalls.isEmpty { try runWaiting() }
+            try emit(output)
+          }
+        } catch let error as JQError {
+          // jq would have made the waiting calls before it came to this error: they go first
+          // (and an error of theirs is the one raised).
           if !current.pendingTailCalls.isEmpty { try runWaiting() }
-          try emit(output)
+          throw error
         }
         let calls = current.pendingTailCalls
         current.pendingTailCalls = []

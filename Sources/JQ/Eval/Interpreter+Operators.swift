@@ -76,7 +76,20 @@ extension Interpreter {
     let times = Swift.min(count.rounded(.towardZero), 2_147_483_647)
     if text.isEmpty || times == 0 { return .string("") }
     if Double(text.utf8.count) * times >= 2_147_483_647 { throw JQError("Repeat string result too long") }
-    return .string(String(repeating: text, count: Int(times)))
+    // By doubling, as jq does: a long result is a few large copies, not one append per repeat.
+    let unit = Array(text.utf8)
+    let total = unit.count * Int(times)
+    return .string(
+      String(unsafeUninitializedCapacity: total) { buffer in
+        _ = buffer.initialize(from: unit)
+        var filled = unit.count
+        while filled < total {
+          let chunk = Swift.min(filled, total - filled)
+          buffer.baseAddress!.advanced(by: filled).update(from: buffer.baseAddress!, count: chunk)
+          filled += chunk
+        }
+        return total
+      })
   }
 
   func deepMerge(_ a: JSONObject, _ b: JSONObject, depth: Int = 0) throws -> JSONObject {
