@@ -310,6 +310,12 @@ struct DifferentialRegressionTests {
         #"[(try (2 | [until((., -1 | todate | not); {"x": 1} | {x}, [limit(-1; .)])]) catch .), ("ab" * 2.5)]"#,
       input: #"null"#,
       outputs: [#"["strftime/1 requires parsed datetime inputs","abab"]"#]),
+    Case(
+      "?// moves on for an error after a try around it too, and the last pattern's error still passes the try",
+      program:
+        #"[(try ([] | (.) / (try ((.) as [$a] ?// {a: $a} ?// $a | [$a]) catch (.))) catch .), (try ((try (null as [$a] ?// $a | [$a])) as {a: $a} | $a) catch .)]"#,
+      input: #"null"#,
+      outputs: [#"["array ([]) and array ([[]]) cannot be divided","Cannot index array with string (\"a\")"]"#]),
   ]
 
   @Test("as jq 1.8.2 answers", arguments: cases)

@@ -140,14 +140,20 @@ final class BindFilter: Filter {
       for slot in allSlots { frame.slots[slot] = .value(.null) }
       do {
         try pattern.bind(value, input, frame, c) {
-          do { try body() } catch let error as JQError where position < self.patterns.count - 1 {
+          guard position < self.patterns.count - 1 else { return try body() }
+          do {
+            try body()
+          } catch let error as JQError {
             throw NextAlternative(error: error)
+          } catch is Downstream {
+            // An error after a `try` around all this (marked as its consumer's): jq moves on
+            // to the next pattern for it too; from the last one it goes on, still marked.
+            throw NextAlternative(error: JQError("downstream"))
           }
         }
         return
       } catch is NextAlternative {
-        // An error in the body moves on to the next alternative, as jq does. (Only the body's
-        // own: an error a `try` around all this marked as its consumer's passes through.)
+        // An error in the body, or after it, moves on to the next alternative, as jq does.
         continue
       } catch let error as JQError {
         if position == patterns.count - 1 { throw error }
